@@ -1,0 +1,132 @@
+"""SQLCipher connections and the SQLAlchemy engine.
+
+Every connection is keyed with the raw 256-bit data key (``PRAGMA key = "x'<hex>'"``),
+so SQLCipher's passphrase KDF is bypassed, and every security-relevant setting is
+switched on *and verified* before the connection is handed out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from storage.errors import DatabaseDamaged, SecurityCheckFailed
+
+BUSY_TIMEOUT_MS = 10_000
+
+Connection = Any  # sqlcipher3.dbapi2.Connection (untyped C extension)
+
+
+def _key_pragma(data_key: bytes) -> str:
+    if len(data_key) != 32:
+        raise ValueError("data key must be 32 bytes")
+    return f"PRAGMA key = \"x'{data_key.hex()}'\""
+
+
+def is_not_a_database(exc: BaseException) -> bool:
+    return "file is not a database" in str(exc) or "not a database" in str(exc)
+
+
+def connect(path: Path, data_key: bytes, *, configure_wal: bool = True) -> Connection:
+    """Open one SQLCipher connection with the raw data key and verified settings.
+
+    Raises ``DatabaseDamaged`` when the file does not open with this key (wrong key or a
+    damaged file) and ``SecurityCheckFailed`` when a required setting cannot be verified.
+    """
+    conn = sqlcipher3.dbapi2.connect(
+        str(path),
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,  # transactions are begun explicitly (see make_engine)
+        check_same_thread=False,  # the pool hands a connection to one thread at a time
+    )
+    try:
+        # SQLCipher logs decryption failures to stderr by default, which would draw over
+        # the terminal UI; errors reach us as exceptions instead.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(_key_pragma(data_key))
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        version = conn.execute("PRAGMA cipher_version").fetchone()
+        if not version or not version[0]:
+            raise SecurityCheckFailed("not SQLCipher")
+        mem = conn.execute("PRAGMA cipher_memory_security").fetchone()
+        if not mem or str(mem[0]) != "1":
+            raise SecurityCheckFailed("cipher_memory_security is off")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.dbapi2.DatabaseError as exc:
+            raise DatabaseDamaged(str(exc)) from None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        if configure_wal:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if not mode or str(mode[0]).lower() != "wal":
+                raise SecurityCheckFailed("WAL journal could not be enabled")
+        _verify(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _verify(conn: Connection) -> None:
+    checks = {
+        "temp_store": "2",
+        "secure_delete": "1",
+        "foreign_keys": "1",
+    }
+    for pragma, expected in checks.items():
+        row = conn.execute(f"PRAGMA {pragma}").fetchone()
+        if not row or str(row[0]) != expected:
+            raise SecurityCheckFailed(f"{pragma} is not {expected}")
+
+
+def make_engine(path: Path, data_key: bytes) -> Engine:
+    """An engine over SQLCipher with an explicit QueuePool.
+
+    The default ``SingletonThreadPool`` of the SQLite dialects has crashed sqlcipher3 under
+    thread workers elsewhere, so the pool is chosen explicitly. A pooled connection stays
+    open while the session is unlocked; that is what lets a rekey detect other live
+    sessions (see ``Vault.rekey``). Transactions begin explicitly: ``BEGIN IMMEDIATE`` for
+    writes (``execution_options(rc_write=True)``), deferred ``BEGIN`` for reads.
+    """
+    key = bytes(data_key)
+
+    def creator() -> Connection:
+        return connect(path, key)
+
+    engine = create_engine(
+        "sqlite+pysqlite://",
+        creator=creator,
+        module=sqlcipher3.dbapi2,
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=4,
+        pool_timeout=30,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get("rc_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+@contextmanager
+def raw_connection(path: Path, data_key: bytes) -> Iterator[Connection]:
+    conn = connect(path, data_key)
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -1,0 +1,89 @@
+"""Errors raised by the storage layer.
+
+Every error carries a stable ``code`` so the UI and CLI can show a translated,
+traceback-free message. Messages never contain passphrases or case data.
+"""
+
+from __future__ import annotations
+
+
+class VaultError(Exception):
+    """Base class for all storage errors that a user may see."""
+
+    code = "vault_error"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+
+
+class DatabaseMissing(VaultError):
+    code = "database_missing"
+
+
+class KeyFileMissing(VaultError):
+    code = "keyfile_missing"
+
+
+class KeyFileDamaged(VaultError):
+    code = "keyfile_damaged"
+
+
+class DatabaseDamaged(VaultError):
+    code = "database_damaged"
+
+
+class DatabaseExists(VaultError):
+    code = "database_exists"
+
+
+class UnknownUser(VaultError):
+    """Unknown or revoked user (deliberately one error: revoked slots are deleted)."""
+
+    code = "unknown_user"
+
+
+class WrongPassphrase(VaultError):
+    code = "wrong_passphrase"
+
+
+class LockedOut(VaultError):
+    """Too many failed attempts: the user must wait ``wait_seconds``."""
+
+    code = "locked_out"
+
+    def __init__(self, wait_seconds: float) -> None:
+        super().__init__(f"wait {wait_seconds:.0f} s")
+        self.wait_seconds = wait_seconds
+
+
+class NewerSchema(VaultError):
+    code = "newer_schema"
+
+
+class SecurityCheckFailed(VaultError):
+    """A required SQLCipher setting could not be verified at run time."""
+
+    code = "security_check_failed"
+
+
+class PermissionDenied(VaultError):
+    code = "permission_denied"
+
+
+class RekeyBusy(VaultError):
+    """A rekey needs exclusive access but other sessions hold the database open."""
+
+    code = "rekey_busy"
+
+
+class KeyChanged(VaultError):
+    """The database was rekeyed by another session; log in again."""
+
+    code = "key_changed"
+
+
+class ConflictError(VaultError):
+    """Optimistic-locking conflict: somebody else changed the record first."""
+
+    code = "conflict"

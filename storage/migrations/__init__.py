@@ -1,0 +1,1 @@
+"""Alembic migrations for the rc-tui schema (run programmatically by ``storage.schema``)."""
