@@ -111,6 +111,7 @@ def make_engine(path: Path, data_key: bytes) -> Engine:
         pool_size=1,
         max_overflow=4,
         pool_timeout=30,
+        hide_parameters=True,  # never put case data into exception text or logs
     )
 
     @event.listens_for(engine, "begin")

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlcipher3
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from storage import audit, db, files, keys, schema

@@ -1,0 +1,3 @@
+from rc_tui.cli import main
+
+raise SystemExit(main())

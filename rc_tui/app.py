@@ -1,0 +1,261 @@
+"""The Textual app shell: login, session lifetime, idle lock, quick-hide, hang-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from rc_tui import i18n
+from rc_tui.i18n import _
+from rc_tui.services import accounts
+from rc_tui.services.accounts import Role
+from screens.base import translate_bindings
+from storage import vault as vault_mod
+from storage.errors import KeyChanged, VaultError
+from storage.vault import Vault
+
+
+def _css_path() -> Path:
+    import screens
+
+    return Path(screens.__file__).resolve().parent / "app.tcss"
+
+
+class RcApp(App[int]):
+    """One process = one terminal session. At most one user is unlocked at a time."""
+
+    CSS_PATH = str(_css_path())
+    TITLE = "rc-tui"
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS = [
+        Binding("ctrl+l", "lock", "Lock", priority=True),
+        Binding("ctrl+g", "quick_hide", "Hide", priority=True),
+        Binding("f12", "quick_hide", "Hide", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self, db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.cli_lang = lang
+        self.low_bandwidth = low_bandwidth
+        self.clock = clock
+        self.vault: Vault | None = None
+        self.is_demo = False
+        self.demo_logins: list[tuple[str, str, str]] = []
+        self.idle_timeout = float(vault_mod.DEFAULT_SETTINGS["idle_timeout_seconds"])
+        self.session_lifetime = float(vault_mod.DEFAULT_SETTINGS["session_lifetime_seconds"])
+        self.last_activity = clock()
+        self.login_time = clock()
+        self.lock_reason: str | None = None
+        i18n.set_language(lang or i18n.DEFAULT_LANGUAGE)
+        translate_bindings(self)
+
+    # ------------------------------------------------------------------ start
+    def on_mount(self) -> None:
+        self._install_signal_handlers()
+        self.set_interval(1.0, self.check_session)
+        self.push_screen(self._entry_screen())
+
+    def _entry_screen(self) -> Screen[Any]:
+        from screens.login import FirstRunScreen, LoginScreen
+
+        if not vault_mod.installation_exists(self.db_path):
+            return FirstRunScreen(self.db_path)
+        try:
+            kf = vault_mod.peek_keyfile(self.db_path)
+            self.is_demo = kf.demo
+            self.demo_logins = kf.demo_logins if kf.demo else []
+        except VaultError:
+            pass  # the login attempt reports the problem in words
+        return LoginScreen(self.db_path, demo=self.is_demo, demo_logins=self.demo_logins,
+                           locked_user=None)
+
+    def _install_signal_handlers(self) -> None:
+        """A hang-up (dropped SSH link, closed terminal) locks and closes the vault cleanly."""
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            for name in ("SIGHUP", "SIGTERM"):
+                sig = getattr(signal, name, None)
+                if sig is not None:
+                    loop.add_signal_handler(sig, self.hangup)
+
+    def hangup(self) -> None:
+        self.close_vault("hangup")
+        self.exit(0)
+
+    # ------------------------------------------------------------------ session
+    @property
+    def role(self) -> Role | None:
+        return self.vault.user.role if self.vault else None
+
+    def user_line(self) -> str:
+        if self.vault is None:
+            return ""
+        user = self.vault.user
+        return f"{user.display_name} ({user.username}) · {accounts.role_label(user.role)}"
+
+    def on_login(self, vault: Vault, previous_user: str | None) -> None:
+        """Called by the login screens once a vault is unlocked."""
+        self.vault = vault
+        self.is_demo = vault.demo
+        if not self.cli_lang and vault.user.language in i18n.LANGUAGES:
+            i18n.set_language(vault.user.language or i18n.DEFAULT_LANGUAGE)
+        translate_bindings(self)
+        self.reload_settings()
+        self.login_time = self.last_activity = self.clock()
+        self.lock_reason = None
+        self.call_later(self._show_home)
+
+    async def _show_home(self) -> None:
+        from screens.home import HomeScreen
+        from screens.passphrase import ChangePassphraseScreen
+
+        await self._reset_to(HomeScreen())
+        if self.vault is not None and self.vault.user.must_change_passphrase:
+            self.push_screen(ChangePassphraseScreen(forced=True))
+
+    def reload_settings(self) -> None:
+        if self.vault is None:
+            return
+        self.idle_timeout = float(self.vault.setting("idle_timeout_seconds"))
+        self.session_lifetime = float(self.vault.setting("session_lifetime_seconds"))
+
+    def toggle_language(self) -> None:
+        new = "en" if i18n.language() == "sv" else "sv"
+        i18n.set_language(new)
+        if self.vault is not None:
+            self.vault.set_language(new)
+        translate_bindings(self)
+        self.call_later(self._show_home)
+
+    async def _reset_to(self, screen: Screen[Any]) -> None:
+        """Remove every screen (and with them every widget that held data), show ``screen``."""
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        if len(self.screen_stack) == 2:
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+
+    def close_vault(self, action: str) -> None:
+        if self.vault is not None:
+            vault, self.vault = self.vault, None
+            vault.close(action)
+
+    def lock(self, reason: str = "lock") -> None:
+        """Lock now: close the vault (key forgotten), clear all screens, ask again."""
+        from screens.login import LoginScreen
+
+        if self.vault is None:
+            return
+        username = self.vault.user.username
+        action = {"idle": "lock_idle", "expired": "lock_expired", "logout": "logout"}.get(
+            reason, "lock")
+        self.close_vault(action)
+        self.lock_reason = reason
+        screen = LoginScreen(self.db_path, demo=self.is_demo, demo_logins=self.demo_logins,
+                             locked_user=username, reason=reason)
+        self.call_later(self._reset_to, screen)
+
+    def check_session(self) -> None:
+        """Runs every second: idle lock and absolute session lifetime."""
+        if self.vault is None:
+            return
+        now = self.clock()
+        if now - self.login_time >= self.session_lifetime:
+            self.lock("expired")
+        elif now - self.last_activity >= self.idle_timeout:
+            self.lock("idle")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.last_activity = self.clock()
+        await super().on_event(event)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if isinstance(error, KeyChanged) and self.vault is not None:
+            self.lock("key_changed")
+            return
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Crash report without local variables or exception text (they may hold case data)."""
+        self.close_vault("crash")
+        exc = self._exception
+        frames = traceback.extract_tb(exc.__traceback__) if exc else []
+        lines = [f"  {f.filename}:{f.lineno} in {f.name}" for f in frames[-12:]]
+        kind = type(exc).__name__ if exc else "Error"
+        report = "\n".join([f"rc-tui stopped after an internal error ({kind}).", *lines])
+        from rich.text import Text
+
+        self._exit_renderables.append(Text(report))
+        self._close_messages_no_wait()
+
+    # ------------------------------------------------------------------ actions
+    def action_lock(self) -> None:
+        self.lock("lock")
+
+    def action_quick_hide(self) -> None:
+        from screens.hide import HideScreen
+
+        if isinstance(self.screen, HideScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HideScreen())
+
+    async def action_quit(self) -> None:
+        self.close_vault("logout")
+        self.exit(0)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"),
+                                            id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette lists every rc-tui action of this screen and the app."""
+        ours = {_(msgid) for msgid in i18n.catalog("sv")}
+        seen: set[str] = set()
+        for node in (screen, self):
+            for items in node._bindings.key_to_bindings.values():
+                for binding in items:
+                    if binding.description not in ours or binding.action in seen:
+                        continue
+                    if isinstance(node, Screen) and node.check_action(binding.action, ()) is False:
+                        continue
+                    seen.add(binding.action)
+                    action = binding.action
+                    target = node
+
+                    def run(target: Any = target, action: str = action) -> None:
+                        self.call_later(target.run_action, action)
+
+                    yield SystemCommand(binding.description, _("Key: {key}", key=binding.key),
+                                        run)
+
+    def on_unmount(self) -> None:
+        self.close_vault("logout")
+
+
+def run_app(db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False) -> int:
+    app = RcApp(db_path, lang=lang, low_bandwidth=low_bandwidth)
+    result = app.run(mouse=not low_bandwidth)
+    return int(result or app.return_code or 0)

@@ -1,0 +1,297 @@
+"""Command line: ``rc-tui [--db PATH]`` opens the app; sub-commands work without a terminal.
+
+Passphrases are never taken from argv or the environment. With a terminal they are asked
+for without echo; without one (stdin is a pipe or file) they are read one per line from
+stdin, in the order each command documents.
+
+Exit codes: 0 ok, 1 check found problems / operation refused, 2 usage, 3 authentication
+failed, 4 database or key file missing, damaged or from a newer version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from rc_tui import i18n
+from rc_tui.i18n import _
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH, EXIT_DB = 0, 1, 2, 3, 4
+AUTH_CODES = {"unknown_user", "wrong_passphrase", "locked_out", "permission_denied"}
+
+
+class PassphraseSource:
+    """Reads passphrases: getpass on a terminal, one line at a time from a pipe."""
+
+    def __init__(self, stdin: TextIO | None = None) -> None:
+        self.stdin = stdin or sys.stdin
+
+    def read(self, prompt: str) -> str:
+        if self.stdin.isatty():
+            return getpass.getpass(prompt + ": ")
+        line = self.stdin.readline()
+        if not line:
+            raise EOFError(prompt)
+        return line[:-1] if line.endswith("\n") else line
+
+    def read_new(self, prompt: str) -> tuple[str, str | None]:
+        """A new passphrase; on a terminal it is asked twice."""
+        first = self.read(prompt)
+        if self.stdin.isatty():
+            return first, self.read(_("Repeat"))
+        return first, None
+
+
+def _db_path(arg: str | None) -> Path:
+    from storage import files
+
+    return Path(arg).expanduser() if arg else files.default_db_path()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    def common(parser: argparse.ArgumentParser, default: object) -> None:
+        parser.add_argument("--db", default=default,
+                            help="database file (default: the per-user data folder)")
+        parser.add_argument("--lang", choices=i18n.LANGUAGES, default=default,
+                            help="user interface language (sv, en)")
+        parser.add_argument("--low-bandwidth", action="store_true", default=default,
+                            help="no animations or mouse tracking, 16 colours, ASCII borders")
+
+    p = argparse.ArgumentParser(
+        prog="rc-tui",
+        description="Encrypted case system for a resource centre against violence in close "
+        "relationships.",
+    )
+    common(p, None)
+    shared = argparse.ArgumentParser(add_help=False)
+    common(shared, argparse.SUPPRESS)  # the same options also after the sub-command
+    sub = p.add_subparsers(dest="command")
+
+    def cmd(parent: Any, name: str, **kw: Any) -> argparse.ArgumentParser:
+        return parent.add_parser(name, parents=[shared], **kw)  # type: ignore[no-any-return]
+
+
+    cmd(sub, "run", help="open the app (default)")
+
+    init = cmd(sub, "init", help="create a database and its first administrator "
+                          "(stdin: the administrator's passphrase)")
+    init.add_argument("--admin", required=True, help="the administrator's username")
+    init.add_argument("--name", help="the administrator's display name")
+
+    user = cmd(sub, "user", help="manage users")
+    usub = user.add_subparsers(dest="user_command", required=True)
+    add = cmd(usub, "add", help="add a user (stdin: admin passphrase, new passphrase)")
+    add.add_argument("--user", required=True, help="administrator doing this")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["caseworker", "shelter", "manager",
+                                                       "admin"])
+    add.add_argument("--name", help="display name")
+    pw = cmd(usub, "passwd", help="change your passphrase (stdin: current, new) or, as "
+                         "administrator, reset another user's (stdin: admin's, new)")
+    pw.add_argument("--user", required=True)
+    pw.add_argument("username", nargs="?", help="the user to reset (administrators only)")
+    rv = cmd(usub, "revoke", help="revoke a user and rekey (stdin: admin passphrase)")
+    rv.add_argument("--user", required=True)
+    rv.add_argument("username")
+    ls = cmd(usub, "list", help="list users (stdin: admin passphrase)")
+    ls.add_argument("--user", required=True)
+
+    chk = cmd(sub, "check", help="integrity checks: SQLCipher, SQLite, access-log chain "
+                         "(stdin: passphrase)")
+    chk.add_argument("--user", required=True)
+
+    rk = cmd(sub, "rekey", help="finish a pending rekey (needs exclusive access; "
+                        "stdin: passphrase)")
+    rk.add_argument("--user", required=True)
+
+    st = cmd(sub, "settings", help="show or change settings (stdin: admin passphrase)")
+    st.add_argument("--user", required=True)
+    st.add_argument("--idle-timeout", type=int, metavar="SECONDS")
+    st.add_argument("--session-lifetime", type=int, metavar="SECONDS")
+
+    demo = cmd(sub, "demo", help="create (if missing) and open a demo database")
+    demo.add_argument("--persons", type=int, default=None,
+                      help="number of synthetic persons (default 60)")
+    demo.add_argument("--no-open", action="store_true", help="create only, do not open the app")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+    from rc_tui.hygiene import harden_process
+
+    harden_process()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    i18n.set_language(args.lang or i18n.DEFAULT_LANGUAGE)
+    source = PassphraseSource(stdin)
+    command = args.command or "run"
+    handlers: dict[str, Callable[[argparse.Namespace, PassphraseSource], int]] = {
+        "run": _cmd_run, "init": _cmd_init, "user": _cmd_user, "check": _cmd_check,
+        "rekey": _cmd_rekey, "settings": _cmd_settings, "demo": _cmd_demo,
+    }
+    try:
+        return handlers[command](args, source)
+    except KeyboardInterrupt:
+        return EXIT_FAIL
+    except EOFError:
+        _err(_("Expected a passphrase on standard input."))
+        return EXIT_USAGE
+    except Exception as exc:  # last resort: a one-line message, never a traceback
+        from storage.errors import VaultError
+
+        if isinstance(exc, VaultError):
+            return _vault_failure(exc)
+        _err(_("Internal error ({kind}).", kind=type(exc).__name__))
+        return EXIT_FAIL
+
+
+def _err(message: str) -> None:
+    print(f"rc-tui: {message}", file=sys.stderr)
+
+
+def _vault_failure(exc: Exception) -> int:
+    from rc_tui.services.accounts import error_text
+    from storage.errors import VaultError
+
+    assert isinstance(exc, VaultError)
+    _err(error_text(exc))
+    if exc.code in AUTH_CODES:
+        return EXIT_AUTH
+    if exc.code in {"database_missing", "keyfile_missing", "keyfile_damaged",
+                    "database_damaged", "newer_schema", "security_check_failed"}:
+        return EXIT_DB
+    return EXIT_FAIL
+
+
+def _login(args: argparse.Namespace, source: PassphraseSource) -> Vault:
+    from rc_tui.services import accounts
+
+    phrase = source.read(_("Passphrase for {user}", user=args.user))
+    return accounts.login(_db_path(args.db), args.user, phrase)
+
+
+def _validation(exc: Exception) -> int:
+    for reason in getattr(exc, "reasons", [str(exc)]):
+        _err(reason)
+    return EXIT_FAIL
+
+
+def _cmd_run(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui.app import run_app
+
+    return run_app(_db_path(args.db), lang=args.lang, low_bandwidth=bool(args.low_bandwidth))
+
+
+def _cmd_init(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui.services import accounts
+
+    phrase, repeat = source.read_new(_("New passphrase for {user}", user=args.admin))
+    try:
+        vault = accounts.create_installation(
+            _db_path(args.db), args.admin, args.name or args.admin, phrase, repeat
+        )
+    except accounts.ValidationError as exc:
+        return _validation(exc)
+    vault.close()
+    print(_("Created {path} with administrator {user}.", path=_db_path(args.db), user=args.admin))
+    return EXIT_OK
+
+
+def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui.services import accounts
+    from storage.models import Role
+
+    with _login(args, source) as vault:
+        try:
+            if args.user_command == "list":
+                for row in vault.list_users():
+                    print(f"{row.username}\t{row.role.value}\t{row.status.value}\t"
+                          f"{row.created_at}")
+            elif args.user_command == "add":
+                phrase, repeat = source.read_new(_("New passphrase for {user}",
+                                                   user=args.username))
+                accounts.add_user(vault, args.username, args.name or args.username,
+                                  Role(args.role), phrase, repeat)
+                print(_("User {user} added. The passphrase must be changed at first login.",
+                        user=args.username))
+            elif args.user_command == "passwd":
+                if args.username and args.username != args.user:
+                    phrase, repeat = source.read_new(_("New passphrase for {user}",
+                                                       user=args.username))
+                    accounts.reset_passphrase(vault, args.username, phrase, repeat)
+                    print(_("New passphrase set for {user}; it must be changed at next login.",
+                            user=args.username))
+                else:
+                    old = source.read(_("Current passphrase"))
+                    phrase, repeat = source.read_new(_("New passphrase for {user}",
+                                                       user=args.user))
+                    accounts.change_own_passphrase(vault, old, phrase, repeat)
+                    print(_("Passphrase changed."))
+            elif args.user_command == "revoke":
+                done = vault.revoke_user(args.username)
+                print(_("User {user} revoked and blocked.", user=args.username))
+                if done:
+                    print(_("The database has a new key; old copies of the key slot no longer "
+                            "open it."))
+                else:
+                    print(_("Rekey pending: it needs exclusive access and completes when the "
+                            "other sessions have closed (or run 'rc-tui rekey')."))
+        except accounts.ValidationError as exc:
+            return _validation(exc)
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace, source: PassphraseSource) -> int:
+    with _login(args, source) as vault:
+        report = vault.check()
+    if report.ok:
+        print(_("OK: encryption, integrity and access log ({rows} rows) verified. "
+                "Log head {head}.", rows=report.log_rows, head=report.log_head[:16]))
+        return EXIT_OK
+    _err(_("Check failed: {problem}", problem=report.problems[0]))
+    return EXIT_FAIL
+
+
+def _cmd_rekey(args: argparse.Namespace, source: PassphraseSource) -> int:
+    with _login(args, source) as vault:
+        vault.rekey()
+    print(_("The database has a new key."))
+    return EXIT_OK
+
+
+def _cmd_settings(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui.services import settings
+
+    with _login(args, source) as vault:
+        try:
+            if args.idle_timeout is not None:
+                settings.set_idle_timeout(vault, args.idle_timeout)
+            if args.session_lifetime is not None:
+                settings.set_session_lifetime(vault, args.session_lifetime)
+        except settings.SettingError as exc:
+            _err(str(exc))
+            return EXIT_FAIL
+        for name, value in settings.current(vault).items():
+            print(f"{name}\t{value}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui import demo
+
+    path = Path(args.db).expanduser() if args.db else demo.default_demo_path()
+    created = demo.ensure_demo(path, persons=args.persons, progress=print)
+    if created:
+        print(_("Demo database created at {path}.", path=path))
+    if args.no_open:
+        return EXIT_OK
+    from rc_tui.app import run_app
+
+    return run_app(path, lang=args.lang, low_bandwidth=bool(args.low_bandwidth))

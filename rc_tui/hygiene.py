@@ -1,0 +1,34 @@
+"""Process hygiene like a password manager's: no core dumps, not dumpable, private files.
+
+Every call is guarded so the same code runs on Windows (where none of this exists).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import sys
+
+PR_SET_DUMPABLE = 4
+PR_GET_DUMPABLE = 3
+
+
+def harden_process() -> dict[str, bool]:
+    """Apply what this platform supports; returns which measures are in force."""
+    applied = {"no_core": False, "not_dumpable": False, "umask": False}
+    if os.name == "posix":
+        os.umask(0o077)
+        applied["umask"] = True
+        with contextlib.suppress(ImportError, ValueError, OSError):
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            applied["no_core"] = resource.getrlimit(resource.RLIMIT_CORE) == (0, 0)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
+                applied["not_dumpable"] = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
+    return applied

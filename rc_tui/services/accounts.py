@@ -1,0 +1,139 @@
+"""Accounts, login and passphrases: the same rules for the UI and the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rc_tui import passphrase as pp
+from rc_tui.i18n import N_, _
+from storage.errors import VaultError
+from storage.models import Role
+from storage.vault import Vault
+
+__all__ = ["Role", "ValidationError"]
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
+DISPLAY_NAME_MAX = 200
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CASEWORKER: N_("caseworker"),
+    Role.SHELTER: N_("shelter staff"),
+    Role.MANAGER: N_("manager"),
+    Role.ADMIN: N_("administrator"),
+}
+
+ERROR_MESSAGES: dict[str, str] = {
+    "database_missing": N_("The database file is missing. Check the path or restore a backup."),
+    "keyfile_missing": N_("The key file is missing. Restore it from the backup of this database."),
+    "keyfile_damaged": N_("The key file is damaged or belongs to another database."),
+    "database_damaged": N_(
+        "The database is damaged or does not match its key file. Restore a backup."
+    ),
+    "database_exists": N_("A database already exists at this path."),
+    "unknown_user": N_("Unknown or revoked user."),
+    "wrong_passphrase": N_("Wrong passphrase."),
+    "locked_out": N_("Too many failed attempts. Wait {seconds} seconds and try again."),
+    "newer_schema": N_(
+        "This database was made by a newer version of rc-tui. Update rc-tui; "
+        "the database has not been changed."
+    ),
+    "security_check_failed": N_(
+        "A required encryption setting could not be verified. rc-tui will not open the database."
+    ),
+    "permission_denied": N_("You do not have permission to do that."),
+    "rekey_busy": N_(
+        "The new key needs exclusive access: other sessions are open. "
+        "The account is already blocked; the rekey completes when the others have closed."
+    ),
+    "key_changed": N_("The database key was changed by an administrator. Log in again."),
+    "conflict": N_("Somebody else changed this record first."),
+    "vault_error": N_("The operation could not be completed."),
+}
+
+
+def role_label(role: Role | str) -> str:
+    return _(ROLE_LABELS[Role(role)])
+
+
+def error_text(exc: VaultError) -> str:
+    template = ERROR_MESSAGES.get(exc.code, ERROR_MESSAGES["vault_error"])
+    if exc.code == "locked_out":
+        return _(template, seconds=int(getattr(exc, "wait_seconds", 0)) + 1)
+    return _(template)
+
+
+def username_problem(name: str) -> str | None:
+    if not USERNAME_RE.match(name):
+        return _(
+            "A username is 2-32 characters: lower-case letters a-z, digits, '.', '_' or '-', "
+            "starting with a letter."
+        )
+    return None
+
+
+def display_name_problem(name: str) -> str | None:
+    if not name.strip():
+        return _("Enter a name.")
+    if len(name) > DISPLAY_NAME_MAX:
+        return _("The name may have at most {n} characters.", n=DISPLAY_NAME_MAX)
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in name):
+        return _("The name may not contain control characters.")
+    return None
+
+
+def new_passphrase_problems(passphrase: str, repeat: str | None, username: str) -> list[str]:
+    reasons = pp.problems(passphrase, username)
+    if repeat is not None and passphrase != repeat:
+        reasons.append(_("The passphrases do not match."))
+    return reasons
+
+
+class ValidationError(Exception):
+    """Input refused by the rules; ``reasons`` are translated, ready to show."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def _raise_if(reasons: list[str | None]) -> None:
+    found = [r for r in reasons if r]
+    if found:
+        raise ValidationError(found)
+
+
+def create_installation(
+    path: Path, username: str, display_name: str, passphrase: str, repeat: str | None = None,
+) -> Vault:
+    _raise_if([username_problem(username), display_name_problem(display_name),
+               *new_passphrase_problems(passphrase, repeat, username)])
+    return Vault.create(path, username, display_name.strip(), passphrase)
+
+
+def add_user(
+    vault: Vault, username: str, display_name: str, role: Role, passphrase: str,
+    repeat: str | None = None, *, must_change: bool = True,
+) -> None:
+    """Add a user; by default they must choose their own passphrase at first login."""
+    _raise_if([username_problem(username), display_name_problem(display_name),
+               *new_passphrase_problems(passphrase, repeat, username)])
+    vault.add_user(username, display_name.strip(), role, passphrase, must_change=must_change)
+
+
+def change_own_passphrase(vault: Vault, old: str, new: str, repeat: str | None = None) -> None:
+    reasons = new_passphrase_problems(new, repeat, vault.user.username)
+    if new == old:
+        reasons.append(_("The new passphrase must differ from the old one."))
+    _raise_if(list(reasons))
+    vault.change_passphrase(old, new)
+
+
+def reset_passphrase(vault: Vault, username: str, new: str, repeat: str | None = None) -> None:
+    _raise_if(list(new_passphrase_problems(new, repeat, username)))
+    vault.reset_passphrase(username, new)
+
+
+def login(path: Path, username: str, passphrase: str) -> Vault:
+    """Unlock for ``username``. Typed usernames are trimmed but otherwise used as typed."""
+    return Vault.unlock(path, username.strip(), passphrase)

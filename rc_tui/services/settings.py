@@ -1,0 +1,38 @@
+"""Installation settings that an administrator may change (validated here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rc_tui.i18n import _
+from storage.vault import Vault
+
+IDLE_RANGE = (30, 3600)
+LIFETIME_RANGE = (3600, 24 * 3600)
+
+
+class SettingError(ValueError):
+    pass
+
+
+def _check(value: int, bounds: tuple[int, int]) -> None:
+    lo, hi = bounds
+    if not lo <= value <= hi:
+        raise SettingError(_("Allowed values are {lo}-{hi} seconds.", lo=lo, hi=hi))
+
+
+def set_idle_timeout(vault: Vault, seconds: int) -> None:
+    _check(seconds, IDLE_RANGE)
+    vault.set_setting("idle_timeout_seconds", seconds)
+
+
+def set_session_lifetime(vault: Vault, seconds: int) -> None:
+    _check(seconds, LIFETIME_RANGE)
+    vault.set_setting("session_lifetime_seconds", seconds)
+
+
+def current(vault: Vault) -> dict[str, Any]:
+    return {
+        "idle_timeout_seconds": int(vault.setting("idle_timeout_seconds")),
+        "session_lifetime_seconds": int(vault.setting("session_lifetime_seconds")),
+    }

@@ -1,0 +1,184 @@
+"""First run, login and the lock screen. None of them shows any personal data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from rc_tui.i18n import _
+from rc_tui.services import accounts
+from screens.base import RcScreen
+from screens.widgets import AppHeader, Plain
+from storage.errors import VaultError
+
+
+class LoginScreen(RcScreen):
+    """Username + passphrase. With ``locked_user`` it is the lock screen of that session."""
+
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
+    FIELD_ORDER = ("username", "passphrase")
+
+    def __init__(
+        self, db_path: Path, *, demo: bool = False,
+        demo_logins: list[tuple[str, str, str]] | None = None,
+        locked_user: str | None = None, reason: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.demo = demo
+        self.demo_logins = demo_logins or []
+        self.locked_user = locked_user
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", _("Resource centre – violence in close relationships"),
+                        demo=self.demo)
+        with VerticalScroll(id="login-wrap"), Vertical(id="login-box", classes="form-box"):
+            if self.locked_user:
+                yield Static(_("The session is locked"), classes="form-title", markup=False)
+                yield Plain(self._lock_reason(), classes="hint")
+            else:
+                yield Static(_("Log in"), classes="form-title", markup=False)
+            yield Label(_("Username"), classes="field-label")
+            yield Input(value=self.locked_user or "", id="username", max_length=64,
+                        placeholder=_("username"))
+            yield Label(_("Passphrase"), classes="field-label")
+            yield Input(password=True, id="passphrase", max_length=1024)
+            yield Button(_("Unlock") if self.locked_user else _("Log in"), id="login",
+                         variant="primary")
+            yield Plain("", id="message", classes="message")
+            if self.demo and self.demo_logins:
+                yield Static(_("Demo logins (fictional data)"), classes="demo-title",
+                             markup=False)
+                for username, phrase, role in self.demo_logins:
+                    yield Plain(f"{username:<7} {phrase:<18} {accounts.role_label(role)}",
+                                classes="demo-login", one_line=True)
+        yield Footer()
+
+    def _lock_reason(self) -> str:
+        if self.reason == "expired":
+            return _("The session reached its maximum length. Enter your passphrase again.")
+        if self.reason == "idle":
+            return _("Locked after inactivity. Enter your passphrase, or log in as another user "
+                     "(which ends the locked session).")
+        if self.reason == "key_changed":
+            return _("The database key was changed by an administrator. Log in again.")
+        return _("Enter your passphrase, or log in as another user (which ends the locked "
+                 "session).")
+
+    def on_mount(self) -> None:
+        target = "#passphrase" if self.locked_user else "#username"
+        self.query_one(target, Input).focus()
+
+    @on(Button.Pressed, "#login")
+    def submit_form(self) -> None:
+        username = self.query_one("#username", Input).value
+        phrase = self.query_one("#passphrase", Input).value
+        if not username.strip():
+            self._show(_("Enter your username."))
+            self.query_one("#username", Input).focus()
+            return
+        if not phrase:
+            self._show(_("Enter your passphrase."))
+            self.query_one("#passphrase", Input).focus()
+            return
+        self._show(_("Unlocking…"))
+        self.query_one("#login", Button).disabled = True
+        self._unlock(username, phrase)
+
+    @work(thread=True, exclusive=True, group="login")
+    def _unlock(self, username: str, phrase: str) -> None:
+        try:
+            vault = accounts.login(self.db_path, username, phrase)
+        except VaultError as exc:
+            self.app.call_from_thread(self._failed, accounts.error_text(exc))
+            return
+        except Exception as exc:  # never a traceback on the login screen
+            self.app.call_from_thread(
+                self._failed, _("Internal error ({kind}).", kind=type(exc).__name__)
+            )
+            return
+        self.app.call_from_thread(self.shell.on_login, vault, self.locked_user)
+
+    def _failed(self, message: str) -> None:
+        self._show(message)
+        self.query_one("#login", Button).disabled = False
+        field = self.query_one("#passphrase", Input)
+        field.value = ""
+        field.focus()
+
+    def _show(self, message: str) -> None:
+        self.query_one("#message", Plain).set_text(message)
+
+
+class FirstRunScreen(RcScreen):
+    """No database yet: create it and its first administrator."""
+
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
+
+    FIELD_ORDER = ("username", "display-name", "passphrase", "repeat")
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__()
+        self.db_path = db_path
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", _("First start"))
+        with VerticalScroll(id="login-wrap"), Vertical(id="firstrun-box", classes="form-box"):
+            yield Static(_("Create the database"), classes="form-title", markup=False)
+            yield Plain(_("No database was found at {path}. Create it now; you become its first "
+                          "administrator. Administrators manage users and settings but see no "
+                          "case content.", path=str(self.db_path)), classes="hint")
+            yield Label(_("Username"), classes="field-label")
+            yield Input(id="username", max_length=64, placeholder=_("e.g. admin"))
+            yield Label(_("Your name"), classes="field-label")
+            yield Input(id="display-name", max_length=200)
+            yield Label(_("Passphrase (at least 12 characters)"), classes="field-label")
+            yield Input(password=True, id="passphrase", max_length=1024)
+            yield Label(_("Repeat the passphrase"), classes="field-label")
+            yield Input(password=True, id="repeat", max_length=1024)
+            yield Button(_("Create database"), id="create", variant="primary")
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    @on(Button.Pressed, "#create")
+    def submit_form(self) -> None:
+        values = {i.id: i.value for i in self.query(Input) if i.id}
+        problems = [
+            p for p in (
+                accounts.username_problem(values["username"]),
+                accounts.display_name_problem(values["display-name"]),
+                *accounts.new_passphrase_problems(values["passphrase"], values["repeat"],
+                                                  values["username"]),
+            ) if p
+        ]
+        if problems:
+            self.query_one("#message", Plain).set_text("\n".join(problems))
+            return
+        self.query_one("#message", Plain).set_text(_("Creating the encrypted database…"))
+        self.query_one("#create", Button).disabled = True
+        self._run_create(values["username"], values["display-name"], values["passphrase"])
+
+    @work(thread=True, exclusive=True, group="create")
+    def _run_create(self, username: str, display_name: str, phrase: str) -> None:
+        try:
+            vault = accounts.create_installation(self.db_path, username, display_name, phrase)
+        except (VaultError, accounts.ValidationError, OSError) as exc:
+            message = (accounts.error_text(exc) if isinstance(exc, VaultError)
+                       else "\n".join(getattr(exc, "reasons", [])) or
+                       _("The database could not be created ({kind}).", kind=type(exc).__name__))
+            self.app.call_from_thread(self._failed, message)
+            return
+        self.app.call_from_thread(self.shell.on_login, vault, None)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#message", Plain).set_text(message)
+        self.query_one("#create", Button).disabled = False

@@ -1,0 +1,251 @@
+"""Administrator: users and their key slots (add, reset passphrase, revoke)."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+
+from rc_tui.i18n import _
+from rc_tui.services import accounts
+from rc_tui.services.accounts import Role
+from screens.base import RcModal, RcScreen
+from screens.widgets import AppHeader, Plain, cell
+from storage.errors import RekeyBusy, VaultError
+
+
+class UsersScreen(RcScreen):
+    BINDINGS = [
+        Binding("a", "add", "Add user"),
+        Binding("r", "reset", "Reset passphrase"),
+        Binding("d", "revoke", "Revoke"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with Vertical(id="users"):
+            yield Static(_("Users"), classes="form-title", markup=False)
+            yield DataTable(id="user-table", cursor_type="row", zebra_stripes=True)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Username"), _("Name"), _("Role"), _("Status"), _("Created"))
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        vault = self.shell.vault
+        if vault is None:
+            return
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in vault.list_users():
+            status = _("active") if row.status.value == "active" else _("revoked")
+            table.add_row(cell(row.username), cell(row.display_name),
+                          cell(accounts.role_label(row.role)), cell(status),
+                          cell(row.created_at), key=row.username)
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return str(key.value) if key.value is not None else None
+
+    def _message(self, text: str) -> None:
+        self.query_one("#message", Plain).set_text(text)
+
+    def action_add(self) -> None:
+        self.app.push_screen(AddUserDialog(), self._after_change)
+
+    def action_reset(self) -> None:
+        username = self._selected()
+        if username:
+            self.app.push_screen(ResetPassphraseDialog(username), self._after_change)
+
+    def action_revoke(self) -> None:
+        username = self._selected()
+        vault = self.shell.vault
+        if not username or vault is None:
+            return
+        if username == vault.user.username:
+            self._message(_("You cannot revoke yourself."))
+            return
+        question = _("Revoke {user}? The account is blocked at once and the database gets a new "
+                     "key.", user=username)
+        self.app.push_screen(ConfirmDialog(question), lambda ok: self._revoke(username, ok))
+
+    def _revoke(self, username: str, ok: bool | None) -> None:
+        vault = self.shell.vault
+        if not ok or vault is None:
+            return
+        try:
+            done = vault.revoke_user(username)
+        except VaultError as exc:
+            self._message(accounts.error_text(exc))
+            return
+        if done:
+            self._message(_("{user} revoked. The database has a new key.", user=username))
+        else:
+            self._message(accounts.error_text(RekeyBusy()))
+        self.reload()
+
+    def _after_change(self, message: str | None) -> None:
+        if message:
+            self._message(message)
+        self.reload()
+
+
+class ConfirmDialog(RcModal):
+    BINDINGS = [Binding("escape", "no", "No"), Binding("y", "yes", "Yes"),
+                Binding("j", "yes", "Yes", show=False)]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Plain(self.question)
+            with Horizontal(classes="buttons"):
+                yield Button(_("Yes"), id="yes", variant="error")
+                yield Button(_("No"), id="no")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed, "#yes")
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class AddUserDialog(RcModal):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("username", "display-name", "passphrase", "repeat")
+
+    def compose(self) -> ComposeResult:
+        roles = [(accounts.role_label(r), r.value) for r in Role]
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("Add user"), classes="form-title", markup=False)
+            yield Label(_("Username"), classes="field-label")
+            yield Input(id="username", max_length=64)
+            yield Label(_("Name"), classes="field-label")
+            yield Input(id="display-name", max_length=200)
+            yield Label(_("Role"), classes="field-label")
+            yield Select(roles, id="role", value=Role.CASEWORKER.value, allow_blank=False)
+            yield Label(_("Temporary passphrase (the user must change it)"),
+                        classes="field-label")
+            yield Input(password=True, id="passphrase", max_length=1024)
+            yield Label(_("Repeat the passphrase"), classes="field-label")
+            yield Input(password=True, id="repeat", max_length=1024)
+            yield Button(_("Add"), id="add", variant="primary")
+            yield Plain("", id="message", classes="message")
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#add")
+    def submit_form(self) -> None:
+        values = {i.id: i.value for i in self.query(Input) if i.id}
+        role = Role(str(self.query_one("#role", Select).value))
+        problems = [
+            p for p in (
+                accounts.username_problem(values["username"]),
+                accounts.display_name_problem(values["display-name"]),
+                *accounts.new_passphrase_problems(values["passphrase"], values["repeat"],
+                                                  values["username"]),
+            ) if p
+        ]
+        if problems:
+            self.query_one("#message", Plain).set_text("\n".join(problems))
+            return
+        self.query_one("#message", Plain).set_text(_("Saving…"))
+        self._run(values["username"], values["display-name"], role, values["passphrase"])
+
+    @work(thread=True, exclusive=True, group="add-user")
+    def _run(self, username: str, name: str, role: Role, phrase: str) -> None:
+        vault = self.shell.vault
+        if vault is None:
+            return
+        try:
+            accounts.add_user(vault, username, name, role, phrase)
+        except accounts.ValidationError as exc:
+            self.app.call_from_thread(self._fail, "\n".join(exc.reasons))
+            return
+        except VaultError as exc:
+            text = (_("That username is taken.") if exc.detail == "username taken"
+                    else accounts.error_text(exc))
+            self.app.call_from_thread(self._fail, text)
+            return
+        self.app.call_from_thread(
+            self.dismiss, _("{user} added. The passphrase must be changed at first login.",
+                            user=username))
+
+    def _fail(self, text: str) -> None:
+        self.query_one("#message", Plain).set_text(text)
+
+
+class ResetPassphraseDialog(RcModal):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("passphrase", "repeat")
+
+    def __init__(self, username: str) -> None:
+        super().__init__()
+        self.username = username
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Plain(_("New passphrase for {user}", user=self.username), classes="form-title")
+            yield Plain(_("The user gets a new key slot and must change the passphrase at the "
+                          "next login."), classes="hint")
+            yield Label(_("Temporary passphrase"), classes="field-label")
+            yield Input(password=True, id="passphrase", max_length=1024)
+            yield Label(_("Repeat the passphrase"), classes="field-label")
+            yield Input(password=True, id="repeat", max_length=1024)
+            yield Button(_("Save"), id="save", variant="primary")
+            yield Plain("", id="message", classes="message")
+
+    def on_mount(self) -> None:
+        self.query_one("#passphrase", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def submit_form(self) -> None:
+        phrase = self.query_one("#passphrase", Input).value
+        repeat = self.query_one("#repeat", Input).value
+        problems = accounts.new_passphrase_problems(phrase, repeat, self.username)
+        if problems:
+            self.query_one("#message", Plain).set_text("\n".join(problems))
+            return
+        self._run(phrase)
+
+    @work(thread=True, exclusive=True, group="reset")
+    def _run(self, phrase: str) -> None:
+        vault = self.shell.vault
+        if vault is None:
+            return
+        try:
+            accounts.reset_passphrase(vault, self.username, phrase)
+        except (VaultError, accounts.ValidationError) as exc:
+            text = (accounts.error_text(exc) if isinstance(exc, VaultError)
+                    else "\n".join(exc.reasons))
+            self.app.call_from_thread(self.query_one("#message", Plain).set_text, text)
+            return
+        self.app.call_from_thread(
+            self.dismiss, _("New passphrase set for {user}; it must be changed at next login.",
+                            user=self.username))

@@ -1,0 +1,34 @@
+"""Collect translatable message ids from the source (used by test_i18n)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ["rc_tui", "screens"]
+
+
+def collect() -> dict[str, str]:
+    """msgid -> first place it is used."""
+    found: dict[str, str] = {}
+    for pkg in SOURCES:
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                arg = None
+                if name in {"_", "N_"} and node.args:
+                    arg = node.args[0]
+                elif name == "Binding" and len(node.args) >= 3:
+                    arg = node.args[2]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value:
+                    found.setdefault(arg.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+if __name__ == "__main__":
+    for msgid in sorted(collect()):
+        print(msgid)
