@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "admin"])
     add.add_argument("--name", help="display name")
     pw = cmd(usub, "passwd", help="change your passphrase (stdin: current, new) or, as "
-                         "administrator, reset another user's (stdin: admin's, new)")
+             "administrator, reset another user's (stdin: admin's, new)")
     pw.add_argument("--user", required=True)
     pw.add_argument("username", nargs="?", help="the user to reset (administrators only)")
     rv = cmd(usub, "revoke", help="revoke a user and rekey (stdin: admin passphrase)")
@@ -208,7 +208,9 @@ def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
     from rc_tui.services import accounts
     from storage.models import Role
 
-    with _login(args, source) as vault:
+    own_passwd = args.user_command == "passwd" and args.username in (None, args.user)
+    current = source.read(_("Passphrase for {user}", user=args.user))
+    with accounts.login(_db_path(args.db), args.user, current) as vault:
         try:
             if args.user_command == "list":
                 for row in vault.list_users():
@@ -221,19 +223,16 @@ def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
                                   Role(args.role), phrase, repeat)
                 print(_("User {user} added. The passphrase must be changed at first login.",
                         user=args.username))
+            elif own_passwd:
+                phrase, repeat = source.read_new(_("New passphrase for {user}", user=args.user))
+                accounts.change_own_passphrase(vault, current, phrase, repeat)
+                print(_("Passphrase changed."))
             elif args.user_command == "passwd":
-                if args.username and args.username != args.user:
-                    phrase, repeat = source.read_new(_("New passphrase for {user}",
-                                                       user=args.username))
-                    accounts.reset_passphrase(vault, args.username, phrase, repeat)
-                    print(_("New passphrase set for {user}; it must be changed at next login.",
-                            user=args.username))
-                else:
-                    old = source.read(_("Current passphrase"))
-                    phrase, repeat = source.read_new(_("New passphrase for {user}",
-                                                       user=args.user))
-                    accounts.change_own_passphrase(vault, old, phrase, repeat)
-                    print(_("Passphrase changed."))
+                phrase, repeat = source.read_new(_("New passphrase for {user}",
+                                                   user=args.username))
+                accounts.reset_passphrase(vault, args.username, phrase, repeat)
+                print(_("New passphrase set for {user}; it must be changed at next login.",
+                        user=args.username))
             elif args.user_command == "revoke":
                 done = vault.revoke_user(args.username)
                 print(_("User {user} revoked and blocked.", user=args.username))

@@ -29,8 +29,17 @@ def _key_pragma(data_key: bytes) -> str:
     return f"PRAGMA key = \"x'{data_key.hex()}'\""
 
 
+_DAMAGE_MARKERS = ("not a database", "malformed", "corrupt", "disk image")
+
+
 def is_not_a_database(exc: BaseException) -> bool:
-    return "file is not a database" in str(exc) or "not a database" in str(exc)
+    return "not a database" in str(exc)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for errors that mean the file is damaged (or keyed differently)."""
+    message = str(getattr(exc, "orig", None) or exc)
+    return any(marker in message for marker in _DAMAGE_MARKERS)
 
 
 def connect(path: Path, data_key: bytes, *, configure_wal: bool = True) -> Connection:

@@ -22,6 +22,7 @@ from typing import Any
 import sqlcipher3
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Engine, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from storage import audit, db, files, keys, schema
@@ -221,6 +222,11 @@ class Vault:
                 rekey_pending = bool(_get_meta(s, "rekey_pending", False))
             if refused:
                 raise UnknownUser()
+        except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError) as exc:
+            engine.dispose()
+            if db.is_damage(exc):
+                raise DatabaseDamaged(type(exc).__name__) from None
+            raise
         except BaseException:
             engine.dispose()
             raise
@@ -290,9 +296,11 @@ class Vault:
         try:
             with Session(engine, expire_on_commit=False) as s, s.begin():
                 yield s
-        except sqlcipher3.dbapi2.DatabaseError as exc:
-            if db.is_not_a_database(exc):
+        except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError) as exc:
+            if db.is_not_a_database(getattr(exc, "orig", None) or exc):
                 raise KeyChanged() from None
+            if db.is_damage(exc):
+                raise DatabaseDamaged(type(exc).__name__) from None
             raise
 
     def log(self, action: str, **kw: Any) -> None:

@@ -1,0 +1,171 @@
+"""Child process of bench.py; reports over stdout (fd 1). All vault work happens here, so
+the parent stays small (on Linux a child inherits the parent's peak RSS at fork/exec).
+
+    _probe.py setup DB           create the demo database, print anna's login
+    _probe.py unlock DB USER N   passphrase on stdin; time N x Vault.unlock, print the results
+    _probe.py start DB           print the marker as soon as the login screen is shown, exit
+    _probe.py login DB USER      passphrase on stdin; log in in the app, print the results
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input
+
+from rc_tui import demo
+from rc_tui.app import RcApp
+from rc_tui.services import accounts
+from screens.home import HomeScreen
+from screens.login import LoginScreen
+from storage import files, keys
+from storage.vault import Vault
+
+READY = "RC-BENCH-READY"
+RESULT = "RC-BENCH-RESULT "
+TIMEOUT_S = 60.0
+
+
+def say(line: str) -> None:
+    """Textual captures sys.stdout while it runs, so write to the file descriptor."""
+    os.write(1, (line + "\n").encode())
+
+
+def peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def proc_status_mb(field: str) -> float | None:
+    """VmHWM (peak since exec) or VmRSS (now) from /proc, in MiB; None off Linux."""
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+async def shown(
+    app: RcApp, kind: type[Screen[Any]], focus: str | None = None,
+    failed: Callable[[], bool] = lambda: False,
+) -> None:
+    """Wait until a ``kind`` screen is active and mounted (with ``focus`` focused), then
+    until it has been painted once."""
+    deadline = time.perf_counter() + TIMEOUT_S
+    while not (isinstance(app.screen, kind) and app.screen.is_mounted
+               and (focus is None or (app.focused is not None and app.focused.id == focus))):
+        if failed() or app._exception is not None or time.perf_counter() > deadline:
+            raise RuntimeError(f"{kind.__name__} was not shown")
+        await asyncio.sleep(0.001)
+    painted = asyncio.Event()
+    app.screen.call_after_refresh(painted.set)
+    await painted.wait()
+
+
+async def start(app: RcApp, pilot: Pilot[int]) -> None:
+    del pilot
+    await shown(app, LoginScreen, focus="username")
+    say(READY)
+    app.exit(0)
+
+
+async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> None:
+    unlock: list[float] = []
+    errors: list[str] = []
+    real_login = accounts.login
+
+    def timed_login(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return real_login(*args, **kwargs)
+        except Exception as exc:
+            errors.append(type(exc).__name__)
+            raise
+        finally:
+            unlock.append(time.perf_counter() - t)
+
+    accounts.login = timed_login  # the screen calls accounts.login in its worker
+    await shown(app, LoginScreen, focus="username")
+    rss_login_screen = peak_rss_mb(), proc_status_mb("VmRSS")
+    app.screen.query_one("#username", Input).value = username
+    await pilot.press("enter")  # FormMixin: moves focus to the passphrase
+    field = app.screen.query_one("#passphrase", Input)
+    if app.focused is not field:
+        raise RuntimeError("Enter on #username did not move focus to #passphrase")
+    field.value = phrase
+    t0 = time.perf_counter()
+    await pilot.press("enter")  # submits; the login runs in a thread worker
+    await shown(app, HomeScreen, failed=lambda: bool(errors))
+    total = time.perf_counter() - t0
+    say(RESULT + json.dumps({
+        "submit_to_home_s": total,
+        "unlock_s": unlock[0] if unlock else None,
+        "peak_rss_mb": peak_rss_mb(),
+        "vmhwm_mb": proc_status_mb("VmHWM"),
+        "peak_rss_login_screen_mb": rss_login_screen[0],
+        "rss_login_screen_mb": rss_login_screen[1],
+        "rss_after_login_mb": proc_status_mb("VmRSS"),
+    }))
+    app.exit(0)
+
+
+def setup(db: Path) -> None:
+    demo.ensure_demo(db, persons=None, progress=lambda s: None)
+    user = next(u for u in demo.DEMO_USERS if u[0] == "anna")
+    say(RESULT + json.dumps({"user": user[0], "passphrase": user[3]}, ensure_ascii=False))
+
+
+def unlock(db: Path, username: str, phrase: str, repeat: int) -> None:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        vault = Vault.unlock(db, username, phrase)
+        times.append(time.perf_counter() - t)
+        vault.close("logout")
+    kdf = keys.KeyFile.load(files.keyfile_path(db)).slots[username].kdf
+    say(RESULT + json.dumps({"times": times, "time_cost": kdf.time_cost,
+                             "memory_kib": kdf.memory_kib, "parallelism": kdf.parallelism}))
+
+
+def main() -> int:
+    if keys.test_kdf_enabled():
+        raise SystemExit(f"refusing to benchmark with {keys.TEST_KDF_ENV}=1")
+    mode, db = sys.argv[1], Path(sys.argv[2])
+    if mode == "setup":
+        setup(db)
+        return 0
+    if mode == "unlock":
+        unlock(db, sys.argv[3], sys.stdin.readline().rstrip("\n"), int(sys.argv[4]))
+        return 0
+    app = RcApp(db)
+    if mode == "start":
+        async def pilot_start(pilot: Pilot[int]) -> None:
+            await start(app, pilot)
+        auto = pilot_start
+    else:
+        username, phrase = sys.argv[3], sys.stdin.readline().rstrip("\n")
+
+        async def pilot_login(pilot: Pilot[int]) -> None:
+            await login(app, pilot, username, phrase)
+        auto = pilot_login
+    asyncio.run(app.run_async(headless=True, auto_pilot=auto))
+    return 0 if app._exception is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Shared fixtures. Tests use tiny Argon2 parameters through the explicit test-only switch
+``RC_TUI_INSECURE_TEST_KDF=1`` (the product refuses to create such slots without it)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
+
+from rc_tui import i18n
+from storage.models import Role
+from storage.vault import Vault
+
+ADMIN = "admin"
+ADMIN_PASS = "korrekt hästbatteri"
+ANNA = "anna"
+ANNA_PASS = "anna har en lång fras"
+HOSTILE_FILE = Path(__file__).with_name("hostile-text.json")
+
+
+def hostile_cases() -> list[tuple[str, str]]:
+    data = json.loads(HOSTILE_FILE.read_text(encoding="utf-8"))
+    return [(c["why"], c["text"]) for c in data["cases"]]
+
+
+@pytest.fixture(autouse=True)
+def _swedish() -> Iterator[None]:
+    i18n.set_language("sv")
+    yield
+    i18n.set_language("sv")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "rc.db"
+
+
+@pytest.fixture
+def vault(db_path: Path) -> Iterator[Vault]:
+    """An installation with admin + caseworker anna; yields the admin's open vault."""
+    v = Vault.create(db_path, ADMIN, "Admin Istratör", ADMIN_PASS)
+    v.add_user(ANNA, "Anna Andersson", Role.CASEWORKER, ANNA_PASS, must_change=False)
+    yield v
+    v.close(None)
+
+
+@pytest.fixture
+def installed(vault: Vault) -> Path:
+    """Path of a closed installation (admin + anna)."""
+    path = vault.path
+    vault.close(None)
+    return path

@@ -1,0 +1,122 @@
+"""The access log: append-only in the database, hash-chained, tail anchored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlcipher3
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+
+from storage import audit
+from storage.vault import Vault
+from tests.conftest import ADMIN, ADMIN_PASS
+
+
+def _with_entries(path: Path, n: int = 5) -> None:
+    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v:
+        for i in range(n):
+            v.log("view", record_type="test", record_id=i)
+
+
+def _raw(path: Path) -> sqlcipher3.dbapi2.Connection:
+    """A raw connection with the data key, bypassing the app (what an insider could do)."""
+    v = Vault.unlock(path, ADMIN, ADMIN_PASS)
+    key = bytes(v._data_key)
+    v.close(None)
+    conn = sqlcipher3.dbapi2.connect(str(path), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+def _problems(path: Path) -> tuple[str, ...]:
+    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v:
+        return v.check().problems
+
+
+def test_chain_verifies(installed: Path) -> None:
+    _with_entries(installed)
+    assert _problems(installed) == ()
+
+
+def test_database_refuses_update_and_delete(installed: Path) -> None:
+    _with_entries(installed)
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+        for statement in (
+            "UPDATE access_log SET action = 'nothing' WHERE id = 2",
+            "DELETE FROM access_log WHERE id = 2",
+            "DELETE FROM audit_head",
+            "UPDATE audit_head SET last_id = 1",
+            "INSERT INTO access_log (id, ts, action, outcome, flagged, prev_hash, hash) "
+            "VALUES (999, '2026-01-01', 'x', 'ok', 0, 'x', 'y')",
+        ):
+            with pytest.raises(sa_exc.DatabaseError), v.session(write=True) as s:
+                s.execute(text(statement))
+
+
+def _drop_triggers(conn: sqlcipher3.dbapi2.Connection) -> None:
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+        conn.execute(f"DROP TRIGGER {name}")
+
+
+def test_edited_row_is_detected(installed: Path) -> None:
+    _with_entries(installed)
+    conn = _raw(installed)
+    _drop_triggers(conn)
+    conn.execute("UPDATE access_log SET record_id = 42 WHERE id = 4")
+    conn.close()
+    problems = _problems(installed)
+    assert any("row 4 was altered" in p for p in problems)
+
+
+def test_deleted_row_is_detected(installed: Path) -> None:
+    _with_entries(installed)
+    conn = _raw(installed)
+    _drop_triggers(conn)
+    conn.execute("DELETE FROM access_log WHERE id = 3")
+    conn.close()
+    assert any("row 3 is missing" in p for p in _problems(installed))
+
+
+def test_swapped_rows_are_detected(installed: Path) -> None:
+    _with_entries(installed)
+    conn = _raw(installed)
+    _drop_triggers(conn)
+    conn.execute("UPDATE access_log SET id = -1 WHERE id = 3")
+    conn.execute("UPDATE access_log SET id = 3 WHERE id = 4")
+    conn.execute("UPDATE access_log SET id = 4 WHERE id = -1")
+    conn.close()
+    assert _problems(installed)
+
+
+def test_cut_off_tail_is_detected(installed: Path) -> None:
+    _with_entries(installed)
+    conn = _raw(installed)
+    _drop_triggers(conn)
+    last = conn.execute("SELECT max(id) FROM access_log").fetchone()[0]
+    conn.execute("DELETE FROM access_log WHERE id > ?", (last - 3,))
+    conn.close()
+    problems = _problems(installed)
+    # the next login appends after the (stale) head, so the gap shows as missing rows
+    assert any("missing" in p or "cut off" in p for p in problems)
+
+
+def test_cut_tail_with_rewritten_head_is_still_detected(installed: Path) -> None:
+    _with_entries(installed)
+    conn = _raw(installed)
+    _drop_triggers(conn)
+    last = conn.execute("SELECT max(id) FROM access_log").fetchone()[0]
+    conn.execute("DELETE FROM access_log WHERE id > ?", (last - 3,))
+    row = conn.execute("SELECT id, hash FROM access_log ORDER BY id DESC LIMIT 1").fetchone()
+    conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", row)
+    conn.close()
+    problems = _problems(installed)
+    assert any("rows removed" in p for p in problems)
+
+
+def test_log_rows_hold_ids_not_personal_data(vault: Vault) -> None:
+    with vault.session() as s:
+        columns = [r[1] for r in s.execute(text("PRAGMA table_info(access_log)"))]
+    assert "name" not in columns and "text" not in columns
+    assert audit.GENESIS == "0" * 64

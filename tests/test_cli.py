@@ -1,0 +1,172 @@
+"""The CLI without a terminal: passphrases on stdin, exit codes, one-line messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ENV = {**os.environ, "RC_TUI_INSECURE_TEST_KDF": "1", "PYTHONIOENCODING": "utf-8"}
+ADMIN_PASS = "styrelsens långa fras"
+ANNA_PASS = "kanotens långa fras"
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rc_tui", *args],
+        input=stdin, capture_output=True, text=True, env=ENV, timeout=120, check=False,
+    )
+
+
+def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stdout
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli" / "rc.db"
+    result = run("init", "--db", str(path), "--admin", "admin", stdin=ADMIN_PASS + "\n")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_init_user_add_list_check(db: Path) -> None:
+    r = run("user", "add", "--db", str(db), "--user", "admin", "anna", "--role", "caseworker",
+            "--name", "Anna A", stdin=f"{ADMIN_PASS}\n{ANNA_PASS}\n")
+    assert r.returncode == 0, r.stderr
+    r = run("user", "list", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 0
+    assert "anna\tcaseworker\tactive" in r.stdout
+    r = run("check", "--db", str(db), "--user", "anna", stdin=ANNA_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("OK")
+
+
+def test_passphrases_never_from_argv(db: Path) -> None:
+    r = run("check", "--db", str(db), "--user", "admin", ADMIN_PASS)
+    assert r.returncode == 2  # argparse refuses the extra argument
+    r = run("check", "--db", str(db), "--user", "admin")  # nothing on stdin
+    assert r.returncode == 2
+    assert "standard in" in r.stderr
+    assert_clean(r)
+
+
+def test_wrong_passphrase_unknown_user_exit_codes(db: Path) -> None:
+    r = run("check", "--db", str(db), "--user", "admin", stdin="fel lösenfras igen\n")
+    assert r.returncode == 3
+    assert r.stderr.strip() == "rc-tui: Fel lösenfras."
+    assert_clean(r)
+    r = run("check", "--db", str(db), "--user", "nobody", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 3
+    assert "Okänd eller spärrad användare" in r.stderr
+    # after many failures the delay is long; the message says how long, in English here
+    (db.parent / (db.name + ".lockout")).write_text(
+        '{"admin": {"failures": 10, "last": 9999999999}}')
+    r = run("--lang", "en", "check", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 3
+    assert "Too many failed attempts" in r.stderr
+    assert_clean(r)
+
+
+def test_missing_database_and_keyfile(tmp_path: Path) -> None:
+    r = run("check", "--db", str(tmp_path / "none.db"), "--user", "admin", stdin="x" * 12 + "\n")
+    assert r.returncode == 4
+    assert "Nyckelfilen saknas" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert_clean(r)
+
+
+def test_damaged_database(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    data[0:64] = bytes(64)
+    db.write_bytes(bytes(data))
+    r = run("check", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 4
+    assert "skadad" in r.stderr
+    assert_clean(r)
+
+
+def test_weak_passphrase_refused_with_reason(tmp_path: Path) -> None:
+    path = tmp_path / "weak" / "rc.db"
+    r = run("init", "--db", str(path), "--admin", "admin", stdin="password1234\n")
+    assert r.returncode == 1
+    assert "vanliga lösenord" in r.stderr
+    r = run("init", "--db", str(path), "--admin", "admin", stdin="kort\n")
+    assert "minst 12 tecken" in r.stderr
+    assert not path.exists()
+
+
+def test_passwd_revoke_and_rekey(db: Path) -> None:
+    assert run("user", "add", "--db", str(db), "--user", "admin", "anna", "--role",
+               "caseworker", stdin=f"{ADMIN_PASS}\n{ANNA_PASS}\n").returncode == 0
+    new = "paddelns nya långa fras"
+    r = run("user", "passwd", "--db", str(db), "--user", "anna",
+            stdin=f"{ANNA_PASS}\n{new}\n")
+    assert r.returncode == 0, r.stderr
+    assert run("check", "--db", str(db), "--user", "anna", stdin=new + "\n").returncode == 0
+    r = run("user", "revoke", "--db", str(db), "--user", "admin", "anna",
+            stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+    assert "ny nyckel" in r.stdout
+    assert run("check", "--db", str(db), "--user", "anna", stdin=new + "\n").returncode == 3
+    r = run("rekey", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+
+
+def test_settings(db: Path) -> None:
+    r = run("settings", "--db", str(db), "--user", "admin", "--idle-timeout", "600",
+            stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+    assert "idle_timeout_seconds\t600" in r.stdout
+    r = run("settings", "--db", str(db), "--user", "admin", "--idle-timeout", "5",
+            stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 1
+
+
+def test_check_detects_tampering(db: Path) -> None:
+    from storage.vault import Vault
+
+    os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
+    with Vault.unlock(db, "admin", ADMIN_PASS) as v:
+        key = bytes(v._data_key)
+    import sqlcipher3
+
+    conn = sqlcipher3.dbapi2.connect(str(db), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn.execute("DROP TRIGGER access_log_no_update")
+    conn.execute("UPDATE access_log SET username = 'someone' WHERE id = 1")
+    conn.close()
+    r = run("check", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 1
+    assert "Kontrollen misslyckades" in r.stderr and "row 1" in r.stderr
+    assert_clean(r)
+
+
+def test_newer_schema_cli(db: Path) -> None:
+    from sqlalchemy import text
+
+    from storage.vault import Vault
+
+    with Vault.unlock(db, "admin", ADMIN_PASS) as v, v.session(write=True) as s:
+        s.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    r = run("check", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 4
+    assert "nyare version" in r.stderr
+    assert_clean(r)
+
+
+def test_demo_no_open_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "demo" / "demo.db"
+    r = run("demo", "--db", str(path), "--no-open")
+    assert r.returncode == 0, r.stderr
+    assert path.exists()
+    digest = path.read_bytes()
+    r = run("demo", "--db", str(path), "--no-open")
+    assert r.returncode == 0
+    assert path.read_bytes() == digest
+    r = run("check", "--db", str(path), "--user", "anna", stdin="demo-blå-kanot\n")
+    assert r.returncode == 0, r.stderr

@@ -1,0 +1,308 @@
+"""The app shell through Pilot, the way a user types: first run, login, lockout, idle lock,
+lock key, session lifetime, quick-hide mid-form, hang-up, languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+from textual.widgets import Input
+
+from rc_tui import i18n
+from rc_tui.app import RcApp
+from screens.hide import HideScreen
+from screens.home import HomeScreen
+from screens.login import FirstRunScreen, LoginScreen
+from screens.passphrase import ChangePassphraseScreen
+from screens.users import AddUserDialog, UsersScreen
+from storage.vault import Vault
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.helpers import login, screen_text, settle, type_text
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def actions(path: Path) -> list[str]:
+    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v, v.session() as s:
+        return [r[0] for r in s.execute(text("SELECT action FROM access_log ORDER BY id"))]
+
+
+async def test_first_run_creates_database_and_admin(db_path: Path) -> None:
+    app = RcApp(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FirstRunScreen)
+        assert "Skapa databasen" in screen_text(app)
+        await type_text(pilot, "admin")
+        await pilot.press("enter")
+        await type_text(pilot, "Alva Admin")
+        await pilot.press("enter")
+        await type_text(pilot, "kort")
+        await pilot.press("enter")
+        await type_text(pilot, "kort")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "minst 12 tecken" in screen_text(app)
+        assert not db_path.exists()
+        for field in ("passphrase", "repeat"):
+            app.screen.query_one(f"#{field}", Input).value = ""
+        app.screen.set_focus(app.screen.query_one("#passphrase", Input))
+        await type_text(pilot, "en bra och lång fras")
+        await pilot.press("enter")
+        await type_text(pilot, "en bra och lång fras")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert "Alva Admin (admin)" in screen_text(app)
+        assert "administratör" in screen_text(app)
+    assert db_path.exists()
+    Vault.unlock(db_path, "admin", "en bra och lång fras").close()
+
+
+async def test_login_wrong_passphrase_then_lockout_message(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await login(pilot, ANNA, "fel fras som är lång")
+        assert "Fel lösenfras." in screen_text(app)
+        assert app.screen.query_one("#passphrase", Input).value == ""
+        assert app.screen.focused is app.screen.query_one("#passphrase", Input)
+        # paste the right passphrase at once (typing key by key would outlast the 1 s delay)
+        app.screen.query_one("#passphrase", Input).value = ANNA_PASS
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Vänta" in screen_text(app)  # the exponential delay is in force
+        assert isinstance(app.screen, LoginScreen)
+        # the delay survives a restart of the app: a new app, right away
+        app.screen.query_one("#passphrase", Input).value = "fel igen men lång"
+        await pilot.press("enter")
+        await settle(pilot)
+    app2 = RcApp(installed)
+    async with app2.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app2.screen.query_one("#username", Input).value = ANNA
+        app2.screen.query_one("#passphrase", Input).value = ANNA_PASS
+        app2.screen.set_focus(app2.screen.query_one("#passphrase", Input))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "För många misslyckade försök" in screen_text(app2)
+
+
+async def test_login_unknown_user_and_empty_fields(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Ange ditt användarnamn." in screen_text(app)
+        await login(pilot, "okand", "vad som helst här")
+        assert "Okänd eller spärrad användare." in screen_text(app)
+
+
+async def test_login_shows_home_and_type_ahead_stays_in_order(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        # one burst, like keys arriving together over a slow SSH link
+        keys = [*ANNA, "enter", *ANNA_PASS, "enter"]
+        await pilot.press(*keys)
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        shown = screen_text(app)
+        assert "Anna Andersson (anna)" in shown
+        assert "handläggare" in shown
+        assert "Mina öppna ärenden" in shown
+        assert ANNA_PASS not in shown
+
+
+async def test_idle_lock_clears_screens_and_unlocks(installed: Path) -> None:
+    clock = FakeClock()
+    app = RcApp(installed, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("p")  # open a form
+        await pilot.pause()
+        assert isinstance(app.screen, ChangePassphraseScreen)
+        await type_text(pilot, "halvskriven")
+        clock.now += 299
+        app.check_session()
+        await pilot.pause()
+        assert app.vault is not None  # not yet
+        clock.now += 2
+        app.check_session()
+        await settle(pilot)
+        assert app.vault is None
+        assert isinstance(app.screen, LoginScreen)
+        assert not any(isinstance(s, (HomeScreen, ChangePassphraseScreen))
+                       for s in app.screen_stack)
+        shown = screen_text(app)
+        assert "Låst efter inaktivitet" in shown
+        assert "Anna Andersson" not in shown
+        assert "halvskriven" not in shown
+        # same user unlocks: the username is filled in, focus is on the passphrase
+        await type_text(pilot, ANNA_PASS)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    log = actions(installed)
+    assert "lock_idle" in log
+    assert log.count("login") >= 2
+
+
+async def test_lock_key_and_other_user_takes_over(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.vault is None
+        assert isinstance(app.screen, LoginScreen)
+        assert "Sessionen är låst" in screen_text(app)
+        username = app.screen.query_one("#username", Input)
+        username.value = ""
+        app.screen.set_focus(username)
+        await login(pilot, ADMIN, ADMIN_PASS)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.vault is not None and app.vault.user.username == ADMIN
+    assert "lock" in actions(installed)
+
+
+async def test_session_lifetime_asks_again(installed: Path) -> None:
+    clock = FakeClock()
+    app = RcApp(installed, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        for _ in range(12 * 12):  # twelve hours of activity every five minutes
+            clock.now += 300
+            app.last_activity = clock.now
+            app.check_session()
+        await settle(pilot)
+        assert app.vault is None
+        assert "längsta tid" in screen_text(app)
+    assert "lock_expired" in actions(installed)
+
+
+async def test_quick_hide_mid_form_keeps_the_form(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ADMIN, ADMIN_PASS)
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, UsersScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AddUserDialog)
+        await type_text(pilot, "kalle")
+        await pilot.press("enter")
+        await type_text(pilot, "Kalle Halvfärdig")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert isinstance(app.screen, HideScreen)
+        hidden = screen_text(app)
+        assert hidden.strip() == ""  # nothing at all: no name, no header, no keys
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert isinstance(app.screen, AddUserDialog)
+        assert app.screen.query_one("#display-name", Input).value == "Kalle Halvfärdig"
+        assert app.screen.query_one("#username", Input).value == "kalle"
+        assert app.screen.focused is app.screen.query_one("#display-name", Input)
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, HideScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AddUserDialog)
+
+
+async def test_hangup_locks_and_closes_the_vault(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        vault = app.vault
+        assert vault is not None
+        app.hangup()  # what SIGHUP does
+        await pilot.pause()
+        assert app.vault is None
+        assert not vault.is_open
+    assert "hangup" in actions(installed)
+
+
+async def test_english_and_swedish(installed: Path) -> None:
+    app = RcApp(installed, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Log in" in shown and "Username" in shown and "Quit" in shown
+        await login(pilot, ANNA, "wrong phrase but long")
+        assert "Wrong passphrase." in screen_text(app)
+    i18n.set_language("sv")
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Logga in" in shown and "Användarnamn" in shown and "Avsluta" in shown
+
+
+async def test_language_user_setting_is_remembered(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ADMIN, ADMIN_PASS)
+        await pilot.press("l")
+        await settle(pilot)
+        assert "Users" in screen_text(app)
+    i18n.set_language("sv")
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ADMIN, ADMIN_PASS)
+        assert "Administration" in screen_text(app) and "Settings" in screen_text(app)
+
+
+async def test_forced_passphrase_change_after_admin_reset(installed: Path) -> None:
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+        v.reset_passphrase(ANNA, "tillfällig fras 2026")
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, "tillfällig fras 2026")
+        assert isinstance(app.screen, ChangePassphraseScreen)
+        await type_text(pilot, "tillfällig fras 2026")
+        await pilot.press("enter")
+        await type_text(pilot, "min egen nya fras")
+        await pilot.press("enter")
+        await type_text(pilot, "min egen nya fras")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    Vault.unlock(installed, ANNA, "min egen nya fras").close()
+
+
+async def test_command_palette_lists_actions(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await login(pilot, ADMIN, ADMIN_PASS)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("Lås", "Dölj", "Avsluta", "Användare", "Inställningar", "Lösenfras"):
+            assert expected in titles
+        assert not any("Screenshot" in t or "screenshot" in t for t in titles)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "Anvä")
+        await pilot.pause(0.5)
+        assert "Användare" in screen_text(app)

@@ -1,0 +1,319 @@
+"""The vault: create, open, passphrases, revoke + rekey, damaged files, newer schema."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import sqlcipher3
+from sqlalchemy import text
+
+from storage import files, keys
+from storage.errors import (
+    DatabaseDamaged,
+    DatabaseExists,
+    DatabaseMissing,
+    KeyFileDamaged,
+    KeyFileMissing,
+    LockedOut,
+    NewerSchema,
+    PermissionDenied,
+    UnknownUser,
+    WrongPassphrase,
+)
+from storage.models import Role
+from storage.vault import Vault
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+
+_t = [time.time()]
+
+
+def later() -> float:
+    """A clock where every reading is an hour after the last: no throttle delay applies."""
+    _t[0] += 3600.0
+    return _t[0]
+
+
+def test_create_and_open(installed: Path) -> None:
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        assert v.user.username == ANNA
+        assert v.user.role is Role.CASEWORKER
+        assert v.check().ok
+
+
+def test_create_refuses_existing(installed: Path) -> None:
+    with pytest.raises(DatabaseExists):
+        Vault.create(installed, "other", "Other", "en annan lång fras")
+
+
+def test_connection_settings_are_enforced(vault: Vault) -> None:
+    with vault.engine.connect() as conn:
+        def pragma(name: str) -> str:
+            return str(conn.exec_driver_sql(f"PRAGMA {name}").scalar())
+
+        assert pragma("cipher_memory_security") == "1"
+        assert pragma("temp_store") == "2"  # MEMORY
+        assert pragma("secure_delete") == "1"
+        assert pragma("foreign_keys") == "1"
+        assert pragma("journal_mode") == "wal"
+        assert int(pragma("busy_timeout")) >= 5000
+        assert pragma("cipher_version").startswith("4.")
+
+
+def test_database_is_not_plain_sqlite(installed: Path) -> None:
+    assert not installed.read_bytes().startswith(b"SQLite format 3")
+    import sqlite3
+
+    conn = sqlite3.connect(installed)
+    with pytest.raises(sqlite3.DatabaseError):
+        conn.execute("SELECT * FROM sqlite_master").fetchall()
+    conn.close()
+
+
+def test_wrong_passphrase_and_unknown_user(installed: Path) -> None:
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(installed, ANNA, "fel fras men lång nog")
+    with pytest.raises(UnknownUser):
+        Vault.unlock(installed, "nobody", ANNA_PASS)
+
+
+def test_failed_logins_slow_down_and_survive_restart(installed: Path) -> None:
+    now = [1000.0]
+
+    def clock() -> float:
+        return now[0]
+
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(installed, ANNA, "fel fras nummer ett", clock=clock)
+    # 1 s delay after the first failure, 2 s after the second, 4 s after the third
+    with pytest.raises(LockedOut) as exc:
+        Vault.unlock(installed, ANNA, ANNA_PASS, clock=clock)
+    assert exc.value.wait_seconds == pytest.approx(1.0)
+    now[0] += 1.1
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(installed, ANNA, "fel fras nummer två", clock=clock)
+    now[0] += 1.1
+    with pytest.raises(LockedOut) as exc:
+        Vault.unlock(installed, ANNA, ANNA_PASS, clock=clock)  # still within 2 s
+    assert 0.8 < exc.value.wait_seconds < 1.0
+    # the throttle is a file: a new process (here: a fresh object) sees the same delay
+    from storage.authstate import Throttle
+
+    assert Throttle(installed, clock).failures(ANNA) == 2
+    # other users are not slowed down by anna's failures
+    Vault.unlock(installed, ADMIN, ADMIN_PASS, clock=clock).close()
+    now[0] += 2.0
+    Vault.unlock(installed, ANNA, ANNA_PASS, clock=clock).close()
+    assert Throttle(installed, clock).failures(ANNA) == 0
+
+
+def test_every_attempt_reaches_the_access_log(installed: Path) -> None:
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(installed, ANNA, "fel fras nummer ett")
+    with pytest.raises(UnknownUser):
+        Vault.unlock(installed, "mallory", "whatever passphrase")
+    with pytest.raises(UnknownUser):
+        Vault.unlock(installed, "korrekt hästbatteri?", "typed into the wrong field")
+    raw_auth = files.authlog_path(installed).read_bytes()
+    assert b"mallory" not in raw_auth and b"anna" not in raw_auth  # sealed, not plain
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v, v.session() as s:
+        rows = s.execute(text("SELECT action, outcome, username FROM access_log ORDER BY id"))
+        entries = [tuple(r) for r in rows]
+    assert ("login_failed", "wrong_passphrase", ANNA) in entries
+    assert ("login_failed", "unknown_user", "mallory") in entries
+    assert ("login_failed", "unknown_user", "(invalid)") in entries  # never the typed text
+    assert entries[-1] == ("login", "ok", ADMIN)
+    assert not files.authlog_path(installed).exists()  # drained into the database
+
+
+def test_change_passphrase_rewraps_only_own_slot(installed: Path) -> None:
+    kpath = files.keyfile_path(installed)
+    before = json.loads(kpath.read_text())
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        v.change_passphrase(ANNA_PASS, "en helt ny lösenfras")
+    after = json.loads(kpath.read_text())
+    assert after["slots"][ADMIN] == before["slots"][ADMIN]
+    assert after["slots"][ANNA]["private_key"] != before["slots"][ANNA]["private_key"]
+    assert after["slots"][ANNA]["data_key"] == before["slots"][ANNA]["data_key"]
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(installed, ANNA, ANNA_PASS)
+    Vault.unlock(installed, ANNA, "en helt ny lösenfras", clock=later).close()
+    Vault.unlock(installed, ADMIN, ADMIN_PASS).close()
+
+
+def test_change_passphrase_requires_the_current_one(installed: Path) -> None:
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v, pytest.raises(WrongPassphrase):
+        v.change_passphrase("inte min fras alls", "en helt ny lösenfras")
+
+
+def test_revoke_rekeys_so_an_old_slot_copy_fails(installed: Path, tmp_path: Path) -> None:
+    kpath = files.keyfile_path(installed)
+    saved = tmp_path / "saved.keys"
+    shutil.copy(kpath, saved)  # anna keeps a copy of the key file before revocation
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+        assert v.revoke_user(ANNA) is True
+        assert v.check().ok
+    current = json.loads(kpath.read_text())
+    assert ANNA not in current["slots"]
+    assert current["generation"] == 2
+    with pytest.raises(UnknownUser):
+        Vault.unlock(installed, ANNA, ANNA_PASS)
+    # the saved slot unseals the *old* data key, which no longer opens the file
+    shutil.copy(kpath, tmp_path / "current.keys")
+    shutil.copy(saved, kpath)
+    with pytest.raises(DatabaseDamaged):
+        Vault.unlock(installed, ANNA, ANNA_PASS)
+    old = keys.KeyFile.load(saved)
+    priv = keys.open_private_key(old.slots[ANNA], ANNA_PASS, old.db_id)
+    old_key = keys.unseal_data_key(old.slots[ANNA].sealed_data_key, priv, old.db_id, ANNA, 1)
+    conn = sqlcipher3.dbapi2.connect(str(installed))
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{old_key.hex()}'\"")
+    with pytest.raises(sqlcipher3.dbapi2.DatabaseError):
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    conn.close()
+    shutil.copy(tmp_path / "current.keys", kpath)
+    Vault.unlock(installed, ADMIN, ADMIN_PASS).close()  # everyone else still gets in
+
+
+def test_revoke_while_others_are_open_blocks_at_once_and_rekeys_later(installed: Path) -> None:
+    other = Vault.unlock(installed, ANNA, ANNA_PASS)  # a live session elsewhere
+    with other.session() as s:
+        s.execute(text("SELECT 1"))
+    admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)
+    admin.add_user("bo", "Bo", Role.CASEWORKER, "bos egen långa fras", must_change=False)
+    assert admin.revoke_user("bo") is False  # rekey pending: anna's session holds the file
+    with pytest.raises(UnknownUser):
+        Vault.unlock(installed, "bo", "bos egen långa fras")  # blocked immediately
+    assert json.loads(files.keyfile_path(installed).read_text())["generation"] == 1
+    admin.close()
+    other.close()
+    # the next login with exclusive access completes the rekey
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        assert json.loads(files.keyfile_path(installed).read_text())["generation"] == 2
+        assert v.check().ok
+    Vault.unlock(installed, ADMIN, ADMIN_PASS).close()
+
+
+def test_interrupted_rekey_is_finished_at_next_login(installed: Path) -> None:
+    """Crash after the database got the new key but before the key file was promoted."""
+    kpath = files.keyfile_path(installed)
+    kf = keys.KeyFile.load(kpath)
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+        old_key = bytes(v._data_key)
+    new_key = keys.new_data_key()
+    kf.pending_generation = 2
+    kf.pending_sealed = kf.reseal_all(new_key, 2)
+    kf.save(kpath)
+    conn = sqlcipher3.dbapi2.connect(str(installed))
+    conn.execute(f"PRAGMA key = \"x'{old_key.hex()}'\"")
+    conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+    conn.close()
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        assert v.check().ok
+    promoted = json.loads(kpath.read_text())
+    assert promoted["generation"] == 2 and "pending" not in promoted
+    Vault.unlock(installed, ADMIN, ADMIN_PASS).close()
+
+
+def test_only_admins_manage_users(installed: Path) -> None:
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        with pytest.raises(PermissionDenied):
+            v.add_user("eve", "Eve", Role.ADMIN, "eves långa lösenfras")
+        with pytest.raises(PermissionDenied):
+            v.revoke_user(ADMIN)
+        with pytest.raises(PermissionDenied):
+            v.list_users()
+
+
+def test_admin_reset_gives_new_slot_and_forces_change(installed: Path) -> None:
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+        v.reset_passphrase(ANNA, "tillfällig fras 2026")
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(installed, ANNA, ANNA_PASS)
+    with Vault.unlock(installed, ANNA, "tillfällig fras 2026", clock=later) as v:
+        assert v.user.must_change_passphrase
+
+
+def test_newer_schema_is_refused_and_left_untouched(installed: Path) -> None:
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v, v.session(write=True) as s:
+        s.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    digest = hashlib.sha256(installed.read_bytes()).hexdigest()
+    with pytest.raises(NewerSchema):
+        Vault.unlock(installed, ANNA, ANNA_PASS)
+    assert hashlib.sha256(installed.read_bytes()).hexdigest() == digest
+
+
+def test_missing_and_damaged_files(installed: Path, tmp_path: Path) -> None:
+    kpath = files.keyfile_path(installed)
+    shutil.copy(kpath, tmp_path / "x.db.keys")  # key file without its database
+    with pytest.raises(DatabaseMissing):
+        Vault.unlock(tmp_path / "x.db", ANNA, ANNA_PASS)
+    with pytest.raises(KeyFileMissing):
+        Vault.unlock(tmp_path / "nothing.db", ANNA, ANNA_PASS)
+    original = kpath.read_bytes()
+    kpath.write_bytes(b"{not json")
+    with pytest.raises(KeyFileDamaged):
+        Vault.unlock(installed, ANNA, ANNA_PASS)
+    kpath.write_bytes(original)
+    data = bytearray(installed.read_bytes())
+    for offset in range(4096 + 100, 4096 + 200):  # scramble part of page 2
+        data[offset] ^= 0xFF
+    installed.write_bytes(bytes(data))
+    with pytest.raises(DatabaseDamaged):
+        with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+            report = v.check()
+            if not report.ok:
+                raise DatabaseDamaged(report.problems[0])
+
+
+def test_truncated_database_is_reported_as_damaged(installed: Path) -> None:
+    installed.write_bytes(installed.read_bytes()[:100])
+    with pytest.raises(DatabaseDamaged):
+        Vault.unlock(installed, ANNA, ANNA_PASS)
+
+
+def test_keyfile_reveals_only_usernames_and_kdf_parameters(vault: Vault) -> None:
+    raw = files.keyfile_path(vault.path).read_text()
+    data = json.loads(raw)
+    assert set(data) == {"format", "version", "db_id", "generation", "audit_public_key", "slots"}
+    for slot in data["slots"].values():
+        assert set(slot) == {"kdf", "public_key", "private_key", "data_key", "generation"}
+        assert set(slot["kdf"]) == {"alg", "t", "m", "p", "salt"}
+    key = bytes(vault._data_key)
+    assert key.hex() not in raw
+    import base64
+
+    assert base64.b64encode(key).decode() not in raw
+    assert "Anna Andersson" not in raw and "caseworker" not in raw
+
+
+def test_product_kdf_never_below_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(keys.TEST_KDF_ENV)
+    monkeypatch.setattr(keys, "_calibrated", None)
+    params = keys.calibrate()
+    assert params.memory_kib >= 64 * 1024
+    assert params.time_cost >= 3
+    assert params.meets_product_minimum()
+    assert not keys.test_params().meets_product_minimum()
+
+
+def test_weak_test_slot_is_upgraded_when_not_in_test_mode(
+    installed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(keys.TEST_KDF_ENV)
+    monkeypatch.setattr(keys, "_calibrated", (3, 64 * 1024, 1))
+    Vault.unlock(installed, ANNA, ANNA_PASS).close()
+    slot = keys.KeyFile.load(files.keyfile_path(installed)).slots[ANNA]
+    assert slot.kdf.meets_product_minimum()
+    Vault.unlock(installed, ANNA, ANNA_PASS).close()
+
+
+def test_close_forgets_the_key(vault: Vault) -> None:
+    vault.close()
+    assert not vault.is_open
+    assert bytes(vault._data_key) == bytes(32)
