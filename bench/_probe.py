@@ -22,13 +22,13 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
-from rc_tui import demo
 from rc_tui.app import RcApp
 from rc_tui.services import accounts
 from screens.home import HomeScreen
 from screens.login import LoginScreen
-from storage import files, keys
-from storage.vault import Vault
+
+# storage.vault / rc_tui.demo (SQLAlchemy, Argon2, ...) are imported only by the modes
+# that use them, so "start" imports exactly what the app imports before its login screen.
 
 READY = "RC-BENCH-READY"
 RESULT = "RC-BENCH-RESULT "
@@ -125,12 +125,17 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
 
 
 def setup(db: Path) -> None:
+    from rc_tui import demo
+
     demo.ensure_demo(db, persons=None, progress=lambda s: None)
     user = next(u for u in demo.DEMO_USERS if u[0] == "anna")
     say(RESULT + json.dumps({"user": user[0], "passphrase": user[3]}, ensure_ascii=False))
 
 
 def unlock(db: Path, username: str, phrase: str, repeat: int) -> None:
+    from storage import files, keys
+    from storage.vault import Vault
+
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -143,8 +148,8 @@ def unlock(db: Path, username: str, phrase: str, repeat: int) -> None:
 
 
 def main() -> int:
-    if keys.test_kdf_enabled():
-        raise SystemExit(f"refusing to benchmark with {keys.TEST_KDF_ENV}=1")
+    if os.environ.get("RC_TUI_INSECURE_TEST_KDF"):
+        raise SystemExit("refusing to benchmark with RC_TUI_INSECURE_TEST_KDF set")
     mode, db = sys.argv[1], Path(sys.argv[2])
     if mode == "setup":
         setup(db)

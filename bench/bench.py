@@ -158,10 +158,14 @@ def run_all(db: Path, user: str, phrase: str, repeat: int) -> None:
                           "note": "skipped: no resource module on this platform"}), flush=True)
         return
     hwm = [r["vmhwm_mb"] for r in logins if r["vmhwm_mb"] is not None]
-    emit("rss_after_login_mb", peaks,
+    # The budget is for the memory the session holds after login. The peak also holds
+    # Argon2's working memory (64-512 MiB, calibrated), freed right after the KDF.
+    now_after = [r["rss_after_login_mb"] for r in logins if r["rss_after_login_mb"] is not None]
+    emit("rss_after_login_mb", now_after or peaks,
+         measured="current RSS after login" if now_after else "peak RSS",
+         peak_including_kdf_mb=median_or_none(peaks),
          peak_at_login_screen_mb=median_or_none(r["peak_rss_login_screen_mb"] for r in logins),
          now_at_login_screen_mb=median_or_none(r["rss_login_screen_mb"] for r in logins),
-         now_after_login_mb=median_or_none(r["rss_after_login_mb"] for r in logins),
          vmhwm_mb=median_or_none(hwm))
 
 

@@ -9,7 +9,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -21,9 +21,11 @@ from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import translate_bindings
-from storage import vault as vault_mod
-from storage.errors import KeyChanged, VaultError
-from storage.vault import Vault
+from storage import install
+from storage.errors import KeyChanged
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
 
 
 def _css_path() -> Path:
@@ -49,17 +51,19 @@ class RcApp(App[int]):
     def __init__(
         self, db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.cli_lang = lang
         self.low_bandwidth = low_bandwidth
         self.clock = clock
+        self.wall_clock = wall_clock  # login throttle (persisted, so wall time)
         self.vault: Vault | None = None
         self.is_demo = False
         self.demo_logins: list[tuple[str, str, str]] = []
-        self.idle_timeout = float(vault_mod.DEFAULT_SETTINGS["idle_timeout_seconds"])
-        self.session_lifetime = float(vault_mod.DEFAULT_SETTINGS["session_lifetime_seconds"])
+        self.idle_timeout = float(install.DEFAULT_SETTINGS["idle_timeout_seconds"])
+        self.session_lifetime = float(install.DEFAULT_SETTINGS["session_lifetime_seconds"])
         self.last_activity = clock()
         self.login_time = clock()
         self.lock_reason: str | None = None
@@ -75,14 +79,9 @@ class RcApp(App[int]):
     def _entry_screen(self) -> Screen[Any]:
         from screens.login import FirstRunScreen, LoginScreen
 
-        if not vault_mod.installation_exists(self.db_path):
+        if not install.installation_exists(self.db_path):
             return FirstRunScreen(self.db_path)
-        try:
-            kf = vault_mod.peek_keyfile(self.db_path)
-            self.is_demo = kf.demo
-            self.demo_logins = kf.demo_logins if kf.demo else []
-        except VaultError:
-            pass  # the login attempt reports the problem in words
+        self.is_demo, self.demo_logins = install.peek_demo(self.db_path)
         return LoginScreen(self.db_path, demo=self.is_demo, demo_logins=self.demo_logins,
                            locked_user=None)
 
@@ -226,7 +225,7 @@ class RcApp(App[int]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        if not CommandPalette.is_open(self):
+        if not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"),
                                             id="--command-palette"))
 

@@ -206,7 +206,7 @@ def _cmd_init(args: argparse.Namespace, source: PassphraseSource) -> int:
 
 def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
     from rc_tui.services import accounts
-    from storage.models import Role
+    from storage.roles import Role
 
     own_passwd = args.user_command == "passwd" and args.username in (None, args.user)
     current = source.read(_("Passphrase for {user}", user=args.user))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rc_tui.services import accounts
 from storage import files
-from storage.models import Role
+from storage.roles import Role
 from storage.vault import Vault
 
 DEFAULT_PERSONS = 60

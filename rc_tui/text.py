@@ -43,3 +43,20 @@ def visible(text: str, *, max_chars: int | None = None, one_line: bool = False) 
     if max_chars is not None and len(out) > max_chars:
         out = out[: max(0, max_chars - 1)] + "…"
     return out
+
+
+_ONE_TO_ONE = {
+    **{chr(c): chr(0x2400 + c) for c in range(0x20)},
+    "\x7f": "\u2421",
+    **{chr(c): "\ufffd" for c in range(0x80, 0xA0)},
+    **{ch: "\ufffd" for ch in _BIDI_CONTROLS},
+    "\u2028": "\u2424",
+    "\u2029": "\u2424",
+}
+_ONE_TO_ONE_TABLE = str.maketrans(_ONE_TO_ONE)
+
+
+def visible_same_length(text: str) -> str:
+    """Like ``visible(one_line=True)`` but every character maps to exactly one character,
+    so cursor positions in an editable field stay right."""
+    return text.translate(_ONE_TO_ONE_TABLE)

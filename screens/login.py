@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain
+from screens.widgets import AppHeader, Plain, SafeInput
 from storage.errors import VaultError
 
 
@@ -45,10 +45,10 @@ class LoginScreen(RcScreen):
             else:
                 yield Static(_("Log in"), classes="form-title", markup=False)
             yield Label(_("Username"), classes="field-label")
-            yield Input(value=self.locked_user or "", id="username", max_length=64,
+            yield SafeInput(value=self.locked_user or "", id="username", max_length=64,
                         placeholder=_("username"))
             yield Label(_("Passphrase"), classes="field-label")
-            yield Input(password=True, id="passphrase", max_length=1024)
+            yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Button(_("Unlock") if self.locked_user else _("Log in"), id="login",
                          variant="primary")
             yield Plain("", id="message", classes="message")
@@ -74,6 +74,12 @@ class LoginScreen(RcScreen):
     def on_mount(self) -> None:
         target = "#passphrase" if self.locked_user else "#username"
         self.query_one(target, Input).focus()
+        # Load the database stack while the user types, so unlocking is only the KDF.
+        # Started after the first paint, so it does not delay showing this screen.
+        self.call_after_refresh(self.set_timer, 0.25, self._warm_up)
+
+    def _warm_up(self) -> None:
+        self.run_worker(accounts.warm_up, thread=True, group="warm-up")
 
     @on(Button.Pressed, "#login")
     def submit_form(self) -> None:
@@ -94,7 +100,7 @@ class LoginScreen(RcScreen):
     @work(thread=True, exclusive=True, group="login")
     def _unlock(self, username: str, phrase: str) -> None:
         try:
-            vault = accounts.login(self.db_path, username, phrase)
+            vault = accounts.login(self.db_path, username, phrase, self.shell.wall_clock)
         except VaultError as exc:
             self.app.call_from_thread(self._failed, accounts.error_text(exc))
             return
@@ -135,13 +141,13 @@ class FirstRunScreen(RcScreen):
                           "administrator. Administrators manage users and settings but see no "
                           "case content.", path=str(self.db_path)), classes="hint")
             yield Label(_("Username"), classes="field-label")
-            yield Input(id="username", max_length=64, placeholder=_("e.g. admin"))
+            yield SafeInput(id="username", max_length=64, placeholder=_("e.g. admin"))
             yield Label(_("Your name"), classes="field-label")
-            yield Input(id="display-name", max_length=200)
+            yield SafeInput(id="display-name", max_length=200)
             yield Label(_("Passphrase (at least 12 characters)"), classes="field-label")
-            yield Input(password=True, id="passphrase", max_length=1024)
+            yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Label(_("Repeat the passphrase"), classes="field-label")
-            yield Input(password=True, id="repeat", max_length=1024)
+            yield SafeInput(password=True, id="repeat", max_length=1024)
             yield Button(_("Create database"), id="create", variant="primary")
             yield Plain("", id="message", classes="message")
         yield Footer()

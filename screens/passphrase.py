@@ -11,7 +11,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain
+from screens.widgets import AppHeader, Plain, SafeInput
 from storage.errors import VaultError
 
 
@@ -31,11 +31,11 @@ class ChangePassphraseScreen(RcScreen):
                 yield Plain(_("Your passphrase was set by an administrator. Choose your own "
                               "before you continue."), classes="hint")
             yield Label(_("Current passphrase"), classes="field-label")
-            yield Input(password=True, id="old", max_length=1024)
+            yield SafeInput(password=True, id="old", max_length=1024)
             yield Label(_("New passphrase (at least 12 characters)"), classes="field-label")
-            yield Input(password=True, id="new", max_length=1024)
+            yield SafeInput(password=True, id="new", max_length=1024)
             yield Label(_("Repeat the new passphrase"), classes="field-label")
-            yield Input(password=True, id="repeat", max_length=1024)
+            yield SafeInput(password=True, id="repeat", max_length=1024)
             yield Button(_("Save"), id="save", variant="primary")
             yield Plain("", id="message", classes="message")
         yield Footer()

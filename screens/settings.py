@@ -11,7 +11,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from rc_tui.i18n import _
 from rc_tui.services import settings
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain
+from screens.widgets import AppHeader, Plain, SafeInput
 
 
 class SettingsScreen(RcScreen):
@@ -26,10 +26,10 @@ class SettingsScreen(RcScreen):
         with VerticalScroll(), Vertical(classes="form-box"):
             yield Static(_("Settings"), classes="form-title", markup=False)
             yield Label(_("Idle lock after (minutes)"), classes="field-label")
-            yield Input(str(current["idle_timeout_seconds"] // 60), id="idle", type="integer",
+            yield SafeInput(str(current["idle_timeout_seconds"] // 60), id="idle", type="integer",
                         max_length=4)
             yield Label(_("Maximum session length (hours)"), classes="field-label")
-            yield Input(str(current["session_lifetime_seconds"] // 3600), id="lifetime",
+            yield SafeInput(str(current["session_lifetime_seconds"] // 3600), id="lifetime",
                         type="integer", max_length=3)
             yield Button(_("Save"), id="save", variant="primary")
             yield Plain("", id="message", classes="message")

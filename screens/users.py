@@ -12,7 +12,7 @@ from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import RcModal, RcScreen
-from screens.widgets import AppHeader, Plain, cell
+from screens.widgets import AppHeader, Plain, SafeInput, cell
 from storage.errors import RekeyBusy, VaultError
 
 
@@ -138,16 +138,16 @@ class AddUserDialog(RcModal):
         with VerticalScroll(classes="dialog"):
             yield Static(_("Add user"), classes="form-title", markup=False)
             yield Label(_("Username"), classes="field-label")
-            yield Input(id="username", max_length=64)
+            yield SafeInput(id="username", max_length=64)
             yield Label(_("Name"), classes="field-label")
-            yield Input(id="display-name", max_length=200)
+            yield SafeInput(id="display-name", max_length=200)
             yield Label(_("Role"), classes="field-label")
             yield Select(roles, id="role", value=Role.CASEWORKER.value, allow_blank=False)
             yield Label(_("Temporary passphrase (the user must change it)"),
                         classes="field-label")
-            yield Input(password=True, id="passphrase", max_length=1024)
+            yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Label(_("Repeat the passphrase"), classes="field-label")
-            yield Input(password=True, id="repeat", max_length=1024)
+            yield SafeInput(password=True, id="repeat", max_length=1024)
             yield Button(_("Add"), id="add", variant="primary")
             yield Plain("", id="message", classes="message")
 
@@ -212,9 +212,9 @@ class ResetPassphraseDialog(RcModal):
             yield Plain(_("The user gets a new key slot and must change the passphrase at the "
                           "next login."), classes="hint")
             yield Label(_("Temporary passphrase"), classes="field-label")
-            yield Input(password=True, id="passphrase", max_length=1024)
+            yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Label(_("Repeat the passphrase"), classes="field-label")
-            yield Input(password=True, id="repeat", max_length=1024)
+            yield SafeInput(password=True, id="repeat", max_length=1024)
             yield Button(_("Save"), id="save", variant="primary")
             yield Plain("", id="message", classes="message")
 

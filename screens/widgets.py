@@ -6,9 +6,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
-from rc_tui.text import visible
+from rc_tui.text import visible, visible_same_length
 
 
 def literal(text: str, *, one_line: bool = False, max_chars: int | None = None) -> Content:
@@ -55,3 +55,18 @@ class AppHeader(Horizontal):
         yield Plain(self._title, id="hdr-title", one_line=True)
         yield Plain(self._user, id="hdr-user", one_line=True)
         yield Static("DEMO", id="hdr-demo", markup=False)
+
+
+class SafeInput(Input):
+    """A text field that never sends control characters to the terminal.
+
+    Textual's Input draws its value as is, so an ESC or C1 byte in a pasted or stored
+    value would reach the terminal. Here every such character is replaced by a visible
+    sign of the same length as it enters the field (password fields are drawn as bullets
+    and keep their exact value).
+    """
+
+    def validate_value(self, value: str) -> str:
+        if self.password:
+            return value
+        return visible_same_length(value)

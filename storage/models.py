@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.roles import Role, UserStatus
+
+__all__ = ["AccessLog", "AuditHead", "Base", "Meta", "Role", "User", "UserStatus"]
+
 
 class Base(DeclarativeBase):
     pass
-
-
-class Role(enum.StrEnum):
-    CASEWORKER = "caseworker"  # handläggare
-    SHELTER = "shelter"  # shelter staff (Siri)
-    MANAGER = "manager"  # chef / samordnare
-    ADMIN = "admin"  # manages users and settings, sees no case content
-
-
-class UserStatus(enum.StrEnum):
-    ACTIVE = "active"
-    REVOKED = "revoked"
 
 
 class Meta(Base):

@@ -40,12 +40,8 @@ from storage.errors import (
     VaultError,
     WrongPassphrase,
 )
+from storage.install import DEFAULT_SETTINGS
 from storage.models import Meta, Role, User, UserStatus
-
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "idle_timeout_seconds": 300,
-    "session_lifetime_seconds": 12 * 3600,
-}
 
 
 @dataclass(frozen=True)
@@ -520,16 +516,6 @@ def _import_event(s: Session, ev: dict[str, Any]) -> None:
         outcome=str(ev.get("outcome", "failed"))[:16],
         screen="login", ts=when,
     )
-
-
-def peek_keyfile(path: Path) -> keys.KeyFile:
-    """Read the key file without unlocking (for the login screen: demo marker, first run)."""
-    return keys.KeyFile.load(files.keyfile_path(Path(path)))
-
-
-def installation_exists(path: Path) -> bool:
-    path = Path(path)
-    return path.exists() or files.keyfile_path(path).exists()
 
 
 def random_passphrase(words: int = 5) -> str:

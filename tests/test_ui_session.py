@@ -66,7 +66,9 @@ async def test_first_run_creates_database_and_admin(db_path: Path) -> None:
 
 
 async def test_login_wrong_passphrase_then_lockout_message(installed: Path) -> None:
-    app = RcApp(installed)
+    frozen = FakeClock()
+    frozen.now = 2_000_000_000.0
+    app = RcApp(installed, wall_clock=frozen)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
@@ -74,25 +76,22 @@ async def test_login_wrong_passphrase_then_lockout_message(installed: Path) -> N
         assert "Fel lösenfras." in screen_text(app)
         assert app.screen.query_one("#passphrase", Input).value == ""
         assert app.screen.focused is app.screen.query_one("#passphrase", Input)
-        # paste the right passphrase at once (typing key by key would outlast the 1 s delay)
-        app.screen.query_one("#passphrase", Input).value = ANNA_PASS
+        await type_text(pilot, ANNA_PASS)
         await pilot.press("enter")
         await settle(pilot)
         assert "Vänta" in screen_text(app)  # the exponential delay is in force
         assert isinstance(app.screen, LoginScreen)
-        # the delay survives a restart of the app: a new app, right away
-        app.screen.query_one("#passphrase", Input).value = "fel igen men lång"
-        await pilot.press("enter")
-        await settle(pilot)
-    app2 = RcApp(installed)
+    # the delay survives a restart of the app
+    app2 = RcApp(installed, wall_clock=frozen)
     async with app2.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app2.screen.query_one("#username", Input).value = ANNA
+        await login(pilot, ANNA, ANNA_PASS)
+        assert "För många misslyckade försök" in screen_text(app2)
+        frozen.now += 1.5  # once the delay has passed, the right passphrase works
         app2.screen.query_one("#passphrase", Input).value = ANNA_PASS
-        app2.screen.set_focus(app2.screen.query_one("#passphrase", Input))
         await pilot.press("enter")
         await settle(pilot)
-        assert "För många misslyckade försök" in screen_text(app2)
+        assert isinstance(app2.screen, HomeScreen)
 
 
 async def test_login_unknown_user_and_empty_fields(installed: Path) -> None:

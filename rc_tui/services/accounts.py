@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rc_tui import passphrase as pp
 from rc_tui.i18n import N_, _
 from storage.errors import VaultError
-from storage.models import Role
-from storage.vault import Vault
+from storage.roles import Role
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
 
 __all__ = ["Role", "ValidationError"]
 
@@ -106,6 +111,8 @@ def _raise_if(reasons: list[str | None]) -> None:
 def create_installation(
     path: Path, username: str, display_name: str, passphrase: str, repeat: str | None = None,
 ) -> Vault:
+    from storage.vault import Vault
+
     _raise_if([username_problem(username), display_name_problem(display_name),
                *new_passphrase_problems(passphrase, repeat, username)])
     return Vault.create(path, username, display_name.strip(), passphrase)
@@ -134,6 +141,15 @@ def reset_passphrase(vault: Vault, username: str, new: str, repeat: str | None =
     vault.reset_passphrase(username, new)
 
 
-def login(path: Path, username: str, passphrase: str) -> Vault:
+def warm_up() -> None:
+    """Import the storage stack ahead of the first login (called in a background thread)."""
+    import storage.vault  # noqa: F401
+
+
+def login(
+    path: Path, username: str, passphrase: str, clock: Callable[[], float] = time.time,
+) -> Vault:
     """Unlock for ``username``. Typed usernames are trimmed but otherwise used as typed."""
-    return Vault.unlock(path, username.strip(), passphrase)
+    from storage.vault import Vault
+
+    return Vault.unlock(path, username.strip(), passphrase, clock=clock)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rc_tui.i18n import _
-from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
 
 IDLE_RANGE = (30, 3600)
 LIFETIME_RANGE = (3600, 24 * 3600)

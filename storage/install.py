@@ -1,0 +1,30 @@
+"""What can be known about an installation before unlocking it (cheap to import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from storage import files
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "idle_timeout_seconds": 300,
+    "session_lifetime_seconds": 12 * 3600,
+}
+
+
+def installation_exists(path: Path) -> bool:
+    path = Path(path)
+    return path.exists() or files.keyfile_path(path).exists()
+
+
+def peek_demo(path: Path) -> tuple[bool, list[tuple[str, str, str]]]:
+    """(is demo, demo logins) from the key file, without unlocking. Damage -> not demo."""
+    from storage.errors import VaultError
+    from storage.keys import KeyFile
+
+    try:
+        kf = KeyFile.load(files.keyfile_path(Path(path)))
+    except VaultError:
+        return False, []
+    return kf.demo, (kf.demo_logins if kf.demo else [])
