@@ -148,7 +148,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
         if isinstance(exc, VaultError):
             return _vault_failure(exc)
-        _err(_("Internal error ({kind}).", kind=type(exc).__name__))
+        kind = type(exc).__name__
+        if isinstance(exc, ImportError) and exc.name:  # an installation problem, say which
+            kind = f"{kind}: {exc.name}"
+        _err(_("Internal error ({kind}).", kind=kind))
         return EXIT_FAIL
 
 
