@@ -10,7 +10,7 @@ from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from rc_tui.i18n import _
 
@@ -50,6 +50,15 @@ class FormMixin:
             raise SkipAction()  # delivered in order to the field -> Input.Submitted
         nxt = cast(Any, self).query_one(f"#{self.FIELD_ORDER[index + 1]}")
         cast(Any, self).set_focus(nxt)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """A choice made with the keyboard moves on to the next field, like Enter."""
+        select = event.select
+        if select.id in self.FIELD_ORDER and select.has_focus_within:
+            index = self.FIELD_ORDER.index(select.id)
+            if index + 1 < len(self.FIELD_ORDER):
+                nxt = cast(Any, self).query_one(f"#{self.FIELD_ORDER[index + 1]}")
+                cast(Any, self).set_focus(nxt)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.FIELD_ORDER and event.input.id == self.FIELD_ORDER[-1]:

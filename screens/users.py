@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -43,12 +45,16 @@ class UsersScreen(RcScreen):
         if vault is None:
             return
         table = self.query_one(DataTable)
+        keep = self._selected()
         table.clear()
         for row in vault.list_users():
             status = _("active") if row.status.value == "active" else _("revoked")
             table.add_row(cell(row.username), cell(row.display_name),
                           cell(accounts.role_label(row.role)), cell(status),
                           cell(row.created_at), key=row.username)
+        if keep is not None:
+            with contextlib.suppress(Exception):
+                table.move_cursor(row=table.get_row_index(keep))
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)
@@ -131,7 +137,7 @@ class ConfirmDialog(RcModal):
 
 class AddUserDialog(RcModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    FIELD_ORDER = ("username", "display-name", "passphrase", "repeat")
+    FIELD_ORDER = ("username", "display-name", "role", "passphrase", "repeat")
 
     def compose(self) -> ComposeResult:
         roles = [(accounts.role_label(r), r.value) for r in Role]
