@@ -305,3 +305,34 @@ async def test_command_palette_lists_actions(installed: Path) -> None:
         await type_text(pilot, "Anvä")
         await pilot.pause(0.5)
         assert "Användare" in screen_text(app)
+
+
+async def test_clear_messages_for_broken_installations(installed: Path, tmp_path: Path) -> None:
+    """Damaged database, damaged or missing key file, newer schema: words, not tracebacks."""
+    from storage import files
+
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v, v.session(write=True) as s:
+        s.execute(text("UPDATE alembic_version SET version_num = 'zz99'"))
+    expectations = [("nyare version av rc-tui", None)]
+    kpath = files.keyfile_path(installed)
+    original_keys = kpath.read_bytes()
+
+    def damage_keys() -> None:
+        kpath.write_bytes(b'{"format": "rc-tui-keys", "version": 1')
+
+    def remove_db() -> None:
+        kpath.write_bytes(original_keys)
+        installed.rename(tmp_path / "moved.db")
+
+    expectations += [("Nyckelfilen är skadad", damage_keys), ("Databasfilen saknas", remove_db)]
+    for expected, breakage in expectations:
+        if breakage:
+            breakage()
+        app = RcApp(installed)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await login(pilot, ANNA, ANNA_PASS)
+            shown = screen_text(app)
+            assert expected in shown
+            assert "Traceback" not in shown
+            assert isinstance(app.screen, LoginScreen)
