@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.roles import Role, UserStatus
 
-__all__ = ["AccessLog", "AuditHead", "Base", "Meta", "Role", "User", "UserStatus"]
+__all__ = [
+    "AccessLog", "Assignment", "AuditHead", "Base", "Case", "CaseMember", "ChildReport", "Consent",
+    "Intake", "JournalNote", "Meta", "Person", "Relation", "Role", "Screening", "User",
+    "UserStatus",
+]
 
 
 class Base(DeclarativeBase):
@@ -84,3 +88,195 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int]
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --------------------------------------------------------------------------- people & cases
+
+
+class Person(Base):
+    """One person: victim, perpetrator, child or other. An alias alone is allowed."""
+
+    __tablename__ = "persons"
+    __table_args__ = (
+        Index("ix_persons_id_number", "id_number"),
+        Index("ix_persons_birth_date", "birth_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_name: Mapped[str | None] = mapped_column(Text, default=None)
+    family_name: Mapped[str | None] = mapped_column(Text, default=None)
+    alias: Mapped[str | None] = mapped_column(Text, default=None)
+    id_number: Mapped[str | None] = mapped_column(String(13), default=None)
+    id_kind: Mapped[str | None] = mapped_column(String(20), default=None)
+    birth_date: Mapped[date | None] = mapped_column(default=None)
+    birth_year: Mapped[int | None] = mapped_column(default=None)
+    gender: Mapped[str | None] = mapped_column(String(10), default=None)
+    language: Mapped[str | None] = mapped_column(Text, default=None)
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    accessibility_needs: Mapped[str | None] = mapped_column(Text, default=None)
+    may_call: Mapped[bool] = mapped_column(default=False)
+    may_text: Mapped[bool] = mapped_column(default=False)
+    may_letter: Mapped[bool] = mapped_column(default=False)
+    safe_times: Mapped[str | None] = mapped_column(Text, default=None)
+    safe_address: Mapped[str | None] = mapped_column(Text, default=None)
+    protection_level: Mapped[str] = mapped_column(String(24), default="none")
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Case(Base):
+    """A case (ärende): the family or household the centre coordinates around."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    close_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseMember(Base):
+    """A person's track in a case, with their role there."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (
+        UniqueConstraint("case_id", "person_id", name="uq_case_members_case_person"),
+        Index("ix_case_members_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    role: Mapped[str] = mapped_column(String(12))
+    added_at: Mapped[datetime]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class Relation(Base):
+    """A relation between two persons (``parent_of`` reads from -> to)."""
+
+    __tablename__ = "relations"
+    __table_args__ = (Index("ix_relations_from", "from_person_id"),
+                      Index("ix_relations_to", "to_person_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    from_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    to_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class Assignment(Base):
+    """A caseworker assigned to one member's track (need-to-know is per track)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_user", "user_id", "ended_at"),
+                      Index("ix_assignments_member", "case_member_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_member_id: Mapped[int] = mapped_column(ForeignKey("case_members.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    assigned_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Intake(Base):
+    """First contact (aktualisering)."""
+
+    __tablename__ = "intakes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    contact_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    occurred_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    referrer_name: Mapped[str | None] = mapped_column(Text, default=None)
+    what_happened: Mapped[str] = mapped_column(Text, default="")
+    immediate_danger: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+
+
+class Screening(Base):
+    """A short structured screening (the acute screening at intake)."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(24))
+    answers: Mapped[str] = mapped_column(Text)  # JSON
+    result: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+
+
+class Consent(Base):
+    """One consent event; the current state is the latest row per person/kind/agency."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_person", "person_id", "kind", "agency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # investigation | info_exchange
+    agency: Mapped[str | None] = mapped_column(String(24), default=None)
+    state: Mapped[str] = mapped_column(String(10))  # given | declined | withdrawn
+    method: Mapped[str] = mapped_column(String(8))  # oral | written
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    safety_advice_given: Mapped[bool] = mapped_column(default=False)
+    other_actors_info_given: Mapped[bool] = mapped_column(default=False)
+    offer_to_return_given: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ChildReport(Base):
+    """A child welfare report (orosanmälan) or a recorded decision that none is needed."""
+
+    __tablename__ = "child_reports"
+    __table_args__ = (Index("ix_child_reports_child", "child_person_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    decision: Mapped[str] = mapped_column(String(12))  # reported | not_needed
+    report_date: Mapped[date | None] = mapped_column(default=None)
+    receiving_unit: Mapped[str | None] = mapped_column(Text, default=None)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+
+
+class JournalNote(Base):
+    """A journal note. Signing makes it read-only (enforced by triggers); a correction is a
+    new note that refers to the old one."""
+
+    __tablename__ = "journal_notes"
+    __table_args__ = (Index("ix_journal_person", "person_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    note_type: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+    signed_at: Mapped[datetime | None] = mapped_column(default=None)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("journal_notes.id"), default=None)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,64 @@
+"""Common ground for the services: one session per call, access checks, access logging.
+
+Every service method that reads or writes personal data opens one short transaction,
+asks the ``AccessPolicy`` whether the user may do it, and writes the access-log entry in
+that same transaction. Screens get plain dataclasses back, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rc_tui.services.access import AccessPolicy
+from storage import audit
+from storage.errors import PermissionDenied
+from storage.roles import Role
+from storage.vault import UserInfo, Vault
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Service:
+    """Base class: ``Service(vault, screen="intake")``."""
+
+    def __init__(self, vault: Vault, *, screen: str = "", clock: Clock = utcnow) -> None:
+        self.vault = vault
+        self.screen = screen or type(self).__name__.lower()
+        self.clock = clock
+        self.access = AccessPolicy(vault.user)
+
+    @property
+    def user(self) -> UserInfo:
+        return self.vault.user
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read transaction (access-log entries for what is shown are written at once)."""
+        with self.vault.session(write=True) as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.vault.session(write=True) as s:
+            yield s
+
+    def require_case_content(self) -> None:
+        """Administrators manage users and settings and never see case content."""
+        if self.user.role is Role.ADMIN:
+            raise PermissionDenied("administrators see no case content")
+
+    def log(self, s: Session, action: str, **kw: Any) -> None:
+        audit.append(s, action, user_id=self.user.id, username=self.user.username,
+                     screen=self.screen, **kw)

@@ -1,0 +1,347 @@
+"""Cases (ärenden), their members and relations, assignments, and the intake."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from rc_tui.domain import ages
+from rc_tui.domain.vocab import CHANNELS, MEMBER_ROLES, RELATION_KINDS
+from rc_tui.i18n import N_, _
+from rc_tui.services.accounts import ValidationError
+from rc_tui.services.base import Service
+from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, summary
+from storage.errors import PermissionDenied, VaultError
+from storage.models import (
+    Assignment,
+    Case,
+    CaseMember,
+    Intake,
+    Person,
+    Relation,
+    Screening,
+    User,
+)
+from storage.roles import Role
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    role: str
+    person: PersonInput | None = None
+    existing_person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IntakeInput:
+    occurred_at: datetime
+    channel: str
+    what_happened: str
+    immediate_danger: bool
+    members: list[MemberInput]
+    referrer_name: str = ""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case_id: int
+    case_number: str
+    intake_id: int
+    person_ids: list[int]
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member_id: int
+    person: PersonSummary
+    role: str
+    assigned: list[str]
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    id: int
+    case_number: str
+    status: str
+    opened_at: datetime
+    members: list[MemberRow]
+    relations: list[tuple[str, str, str]]  # from name, kind, to name
+    intakes: list[tuple[datetime, str, str, bool]]  # when, channel, referrer, danger
+    version: int
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    case_number: str
+    opened_at: datetime
+    members: list[tuple[str, str]] = field(default_factory=list)  # (role, display name)
+
+
+#: Acute screening at intake (replaced by the instrument engine of issue [4/8]).
+ACUTE_QUESTIONS: list[tuple[str, str]] = [
+    ("threat_to_kill", N_("Has the person been threatened with death?")),
+    ("strangulation", N_("Has the person been strangled or choked?")),
+    ("weapon", N_("Does the violent person have access to weapons?")),
+    ("escalation", N_("Has the violence become more frequent or more severe?")),
+    ("separation", N_("Has the person recently separated or is about to?")),
+    ("fear", N_("Is the person afraid of being seriously hurt or killed?")),
+    ("children_at_risk", N_("Are children exposed or at risk right now?")),
+]
+
+
+def intake_assignment_roles(contact_role: str) -> set[str]:
+    """Which tracks the caseworker doing an intake is assigned to.
+
+    Compartments: an intake made with a victim does not assign the perpetrator's track
+    (that goes to the perpetrator service via a manager), and an intake made with a
+    perpetrator does not assign the victim's track.
+    """
+    if contact_role == "perpetrator":
+        return {"perpetrator"}
+    return {"victim", "child", "other"}
+
+
+def acute_result(answers: dict[str, bool | None]) -> str:
+    yes = sum(1 for v in answers.values() if v)
+    if answers.get("threat_to_kill") or answers.get("strangulation") or yes >= 4:
+        return "high"
+    return "elevated" if yes >= 2 else "low"
+
+
+class CaseService(Service):
+    # ------------------------------------------------------------------ intake
+    def register_intake(self, data: IntakeInput) -> IntakeResult:
+        """One transaction: a new case, its members, the intake, and the assignments."""
+        self.require_case_content()
+        problems: list[str] = []
+        if data.channel not in CHANNELS:
+            problems.append(_("Choose how the contact came."))
+        if not data.members:
+            problems.append(_("Add at least one person."))
+        if len(data.what_happened) > 100_000 or len(data.referrer_name) > 200:
+            problems.append(_("A text may have at most {n} characters.", n=100_000))
+        for m in data.members:
+            if m.role not in MEMBER_ROLES:
+                problems.append(_("Choose a role for every person."))
+                break
+        if problems:
+            raise ValidationError(problems)
+        people = PeopleService(self.vault, screen=self.screen, clock=self.clock)
+        warnings: list[str] = []
+        with self.write() as s:
+            case = self._new_case(s)
+            contact_role = data.members[0].role
+            assign_roles = intake_assignment_roles(contact_role)
+            person_ids: list[int] = []
+            for index, m in enumerate(data.members):
+                if m.existing_person_id is not None:
+                    person = s.get(Person, m.existing_person_id)
+                    if person is None:
+                        raise VaultError("not found")
+                elif m.person is not None:
+                    person = people.create_in(s, m.person)
+                else:
+                    raise ValidationError([_("Add at least one person.")])
+                member = self._add_member(s, case, person, m.role)
+                if m.role in assign_roles:
+                    self._assign(s, member, self.user.id)
+                person_ids.append(person.id)
+                warnings.extend(self._age_warnings(person, m.role, contacted=index == 0))
+            intake = Intake(
+                case_id=case.id, contact_person_id=person_ids[0], occurred_at=data.occurred_at,
+                channel=data.channel, referrer_name=data.referrer_name.strip() or None,
+                what_happened=data.what_happened, immediate_danger=data.immediate_danger,
+                created_by_id=self.user.id, created_at=self.clock(),
+            )
+            s.add(intake)
+            s.flush()
+            self.log(s, "create", person_id=person_ids[0], record_type="intake",
+                     record_id=intake.id)
+            return IntakeResult(case.id, case.case_number, intake.id, person_ids, warnings)
+
+    def _age_warnings(self, person: Person, role: str, *, contacted: bool) -> list[str]:
+        if person.birth_date:
+            age: int | None = ages.age_on(person.birth_date, self.today())
+        elif person.birth_year:
+            age = ages.age_from_year(person.birth_year, self.today())
+        else:
+            age = None
+        return ages.intake_warnings(age, role, gender=person.gender, contacted_on_own=contacted)
+
+    def _new_case(self, s: Session) -> Case:
+        year = self.today().year
+        prefix = f"RC-{year}-"
+        last = s.scalar(select(func.max(Case.case_number)).where(
+            Case.case_number.like(prefix + "%")))
+        number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+        case = Case(case_number=f"{prefix}{number:04d}", status="open", opened_at=self.clock(),
+                    created_by_id=self.user.id)
+        s.add(case)
+        s.flush()
+        digits = case.case_number.replace("-", "").lower()
+        s.execute(text("INSERT INTO case_fts (rowid, numbers) VALUES (:id, :n)"),
+                  {"id": case.id, "n": f"{digits} {digits[2:]}"})
+        self.log(s, "create", record_type="case", record_id=case.id)
+        return case
+
+    def _add_member(self, s: Session, case: Case, person: Person, role: str) -> CaseMember:
+        member = CaseMember(case_id=case.id, person_id=person.id, role=role,
+                            added_at=self.clock(), added_by_id=self.user.id)
+        s.add(member)
+        s.flush()
+        self.log(s, "create", person_id=person.id, record_type="case_member",
+                 record_id=member.id)
+        return member
+
+    def _assign(self, s: Session, member: CaseMember, user_id: int) -> None:
+        s.add(Assignment(case_member_id=member.id, user_id=user_id,
+                         assigned_by_id=self.user.id, assigned_at=self.clock()))
+        self.log(s, "assign", person_id=member.person_id, record_type="case_member",
+                 record_id=member.id)
+
+    # ------------------------------------------------------------------ screening
+    def record_acute_screening(
+        self, person_id: int, intake_id: int | None, answers: dict[str, bool | None],
+    ) -> str:
+        self.require_case_content()
+        result = acute_result(answers)
+        with self.write() as s:
+            row = Screening(person_id=person_id, intake_id=intake_id, kind="acute_intake",
+                            answers=json.dumps(answers, sort_keys=True), result=result,
+                            created_by_id=self.user.id, created_at=self.clock())
+            s.add(row)
+            s.flush()
+            self.log(s, "create", person_id=person_id, record_type="screening",
+                     record_id=row.id)
+        return result
+
+    # ------------------------------------------------------------------ members
+    def add_member(self, case_id: int, role: str, data: PersonInput | None = None,
+                   existing_person_id: int | None = None) -> int:
+        self.require_case_content()
+        if role not in MEMBER_ROLES:
+            raise ValidationError([_("Choose a role for every person.")])
+        people = PeopleService(self.vault, screen=self.screen, clock=self.clock)
+        with self.write() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise VaultError("not found")
+            if existing_person_id is not None:
+                person = s.get(Person, existing_person_id)
+                if person is None:
+                    raise VaultError("not found")
+            elif data is not None:
+                person = people.create_in(s, data)
+            else:
+                raise ValidationError([_("Add at least one person.")])
+            member = self._add_member(s, case, person, role)
+            if role != "perpetrator":
+                self._assign(s, member, self.user.id)
+            return person.id
+
+    def add_relation(self, case_id: int, from_person: int, to_person: int, kind: str) -> None:
+        self.require_case_content()
+        if kind not in RELATION_KINDS:
+            raise ValidationError([_("Choose a relation.")])
+        if from_person == to_person:
+            raise ValidationError([_("A person cannot be related to themselves.")])
+        with self.write() as s:
+            rel = Relation(case_id=case_id, from_person_id=from_person,
+                           to_person_id=to_person, kind=kind, created_at=self.clock())
+            s.add(rel)
+            s.flush()
+            self.log(s, "create", person_id=from_person, record_type="relation",
+                     record_id=rel.id)
+
+    def assign(self, member_id: int, username: str) -> None:
+        """A manager assigns a caseworker to one member's track."""
+        self.require_case_content()
+        if not self.access.assigns_caseworkers:
+            raise PermissionDenied("only managers assign caseworkers")
+        with self.write() as s:
+            member = s.get(CaseMember, member_id)
+            user = s.scalar(select(User).where(User.username == username))
+            if member is None or user is None or user.role == Role.ADMIN.value:
+                raise VaultError("not found")
+            self._assign(s, member, user.id)
+
+    def caseworkers(self) -> list[tuple[str, str]]:
+        """(username, name) of users who can be assigned to tracks."""
+        with self.read() as s:
+            rows = s.execute(select(User.username, User.display_name).where(
+                User.role.in_([Role.CASEWORKER.value, Role.SHELTER.value, Role.MANAGER.value]),
+                User.status == "active").order_by(User.username)).all()
+            return [(r[0], r[1]) for r in rows]
+
+    # ------------------------------------------------------------------ reading
+    def detail(self, case_id: int) -> CaseDetail:
+        self.require_case_content()
+        with self.read() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise VaultError("not found")
+            members: list[MemberRow] = []
+            names: dict[int, str] = {}
+            for member, person in s.execute(
+                select(CaseMember, Person).join(Person, Person.id == CaseMember.person_id)
+                .where(CaseMember.case_id == case_id).order_by(CaseMember.id)
+            ).all():
+                assigned = list(s.scalars(
+                    select(User.username).join(Assignment, Assignment.user_id == User.id)
+                    .where(Assignment.case_member_id == member.id,
+                           Assignment.ended_at.is_(None))))
+                row = summary(person)
+                names[person.id] = row.display_name
+                members.append(MemberRow(member.id, row, member.role, assigned))
+            relations = [
+                (names.get(r.from_person_id, "?"), r.kind, names.get(r.to_person_id, "?"))
+                for r in s.scalars(select(Relation).where(Relation.case_id == case_id))
+            ]
+            intakes = [
+                (i.occurred_at, i.channel, i.referrer_name or "", i.immediate_danger)
+                for i in s.scalars(select(Intake).where(Intake.case_id == case_id)
+                                   .order_by(Intake.occurred_at))
+            ]
+            self.log(s, "view", record_type="case", record_id=case.id)
+            return CaseDetail(case.id, case.case_number, case.status, case.opened_at, members,
+                              relations, intakes, case.version)
+
+    def my_open_cases(self, limit: int = 50) -> list[CaseRow]:
+        """Open cases where the user is assigned to at least one track."""
+        self.require_case_content()
+        with self.read() as s:
+            case_ids = list(s.scalars(
+                select(CaseMember.case_id).join(Assignment,
+                                                Assignment.case_member_id == CaseMember.id)
+                .join(Case, Case.id == CaseMember.case_id)
+                .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None),
+                       Case.status == "open")
+                .group_by(CaseMember.case_id).order_by(CaseMember.case_id.desc()).limit(limit)))
+            rows: list[CaseRow] = []
+            for case_id in case_ids:
+                case = s.get(Case, case_id)
+                assert case is not None
+                members = [
+                    (m.role, summary(p).display_name) for m, p in s.execute(
+                        select(CaseMember, Person).join(Person, Person.id == CaseMember.person_id)
+                        .where(CaseMember.case_id == case_id).order_by(CaseMember.id)).all()
+                ]
+                rows.append(CaseRow(case.id, case.case_number, case.opened_at, members))
+            return rows
+
+    def referrer_suggestions(self) -> list[str]:
+        """Referrer names used before (for autocomplete), most recent first."""
+        self.require_case_content()
+        with self.read() as s:
+            rows = s.execute(
+                select(Intake.referrer_name, func.max(Intake.id).label("last"))
+                .where(Intake.referrer_name.is_not(None))
+                .group_by(Intake.referrer_name).order_by(text("last DESC")).limit(200)
+            ).all()
+            return [r[0] for r in rows if r[0]]

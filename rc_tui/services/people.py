@@ -1,0 +1,266 @@
+"""Persons: registration, duplicates, the person view, changes (with optimistic locking)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from rc_tui.domain import identity, similarity
+from rc_tui.domain.vocab import GENDERS, PROTECTION_LEVELS
+from rc_tui.i18n import _
+from rc_tui.services.accounts import ValidationError
+from rc_tui.services.base import Service
+from storage.errors import ConflictError, VaultError
+from storage.models import CaseMember, Person
+
+MAX_TEXT = 100_000  # characters in any one free-text field
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """What a form collects about a person. Strings as typed; '' means not given."""
+
+    given_name: str = ""
+    family_name: str = ""
+    alias: str = ""
+    id_number: str = ""
+    birth_year: int | None = None
+    gender: str = "unknown"
+    language: str = ""
+    interpreter_needed: bool = False
+    accessibility_needs: str = ""
+    may_call: bool = False
+    may_text: bool = False
+    may_letter: bool = False
+    safe_times: str = ""
+    safe_address: str = ""
+    protection_level: str = "none"
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """One line about a person, for lists and search results."""
+
+    id: int
+    display_name: str
+    masked_id: str
+    birth: str
+    protection_level: str
+
+    @property
+    def protected(self) -> bool:
+        return self.protection_level != "none"
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    id: int
+    version: int
+    data: PersonInput
+    display_name: str
+    id_number: str
+    masked_id: str
+    birth_date: date | None
+    cases: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, no, role, status
+    created_at: datetime | None = None
+
+
+def display_name(given: str | None, family: str | None, alias: str | None) -> str:
+    name = " ".join(p for p in (given or "", family or "") if p.strip()).strip()
+    if name and alias:
+        return f"{name} «{alias}»"
+    return name or (f"«{alias}»" if alias else _("(no name)"))
+
+
+def _clean(text_value: str) -> str | None:
+    value = text_value.strip()
+    return value or None
+
+
+def validate(data: PersonInput, today: date) -> tuple[identity.IdentityNumber | None, list[str]]:
+    """The registration rules; returns the parsed identity number and translated problems."""
+    problems: list[str] = []
+    if not (data.given_name.strip() or data.family_name.strip() or data.alias.strip()):
+        problems.append(_("Enter a name or an alias."))
+    for value in (data.given_name, data.family_name, data.alias):
+        if len(value) > MAX_NAME:
+            problems.append(_("A name may have at most {n} characters.", n=MAX_NAME))
+            break
+    for value in (data.accessibility_needs, data.safe_times, data.safe_address, data.language):
+        if len(value) > MAX_TEXT:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+            break
+    number: identity.IdentityNumber | None = None
+    if data.id_number.strip():
+        try:
+            number = identity.parse_identity_number(data.id_number, today)
+        except identity.IdentityNumberError as exc:
+            problems.append(exc.reason)
+    if data.birth_year is not None and not 1890 <= data.birth_year <= today.year:
+        problems.append(_("The birth year must be between 1890 and {year}.", year=today.year))
+    if data.gender not in GENDERS:
+        problems.append(_("Unknown gender code."))
+    if data.protection_level not in PROTECTION_LEVELS:
+        problems.append(_("Unknown protection level."))
+    return number, problems
+
+
+def _apply(person: Person, data: PersonInput, number: identity.IdentityNumber | None) -> None:
+    person.given_name = _clean(data.given_name)
+    person.family_name = _clean(data.family_name)
+    person.alias = _clean(data.alias)
+    person.id_number = number.canonical if number else None
+    person.id_kind = number.kind if number else None
+    person.birth_date = number.birth_date if number else None
+    person.birth_year = number.birth_date.year if number else data.birth_year
+    person.gender = data.gender
+    person.language = _clean(data.language)
+    person.interpreter_needed = data.interpreter_needed
+    person.accessibility_needs = _clean(data.accessibility_needs)
+    person.may_call = data.may_call
+    person.may_text = data.may_text
+    person.may_letter = data.may_letter
+    person.safe_times = _clean(data.safe_times)
+    person.safe_address = _clean(data.safe_address)
+    person.protection_level = data.protection_level
+
+
+def to_input(p: Person) -> PersonInput:
+    return PersonInput(
+        given_name=p.given_name or "", family_name=p.family_name or "", alias=p.alias or "",
+        id_number=p.id_number or "", birth_year=p.birth_year, gender=p.gender or "unknown",
+        language=p.language or "", interpreter_needed=p.interpreter_needed,
+        accessibility_needs=p.accessibility_needs or "", may_call=p.may_call,
+        may_text=p.may_text, may_letter=p.may_letter, safe_times=p.safe_times or "",
+        safe_address=p.safe_address or "", protection_level=p.protection_level,
+    )
+
+
+def masked_id(p: Person) -> str:
+    if p.id_number:
+        return f"{p.id_number[2:8]}-****"
+    return ""
+
+
+def summary(p: Person) -> PersonSummary:
+    birth = p.birth_date.isoformat() if p.birth_date else (str(p.birth_year) if p.birth_year
+                                                            else "")
+    return PersonSummary(p.id, display_name(p.given_name, p.family_name, p.alias),
+                         masked_id(p), birth, p.protection_level)
+
+
+def index_person(s: Session, p: Person) -> None:
+    """Keep the person's search entry (inside the encrypted database) up to date."""
+    names = " ".join(x for x in (p.given_name, p.family_name, p.alias) if x)
+    numbers: list[str] = []
+    if p.id_number:
+        try:
+            numbers = identity.parse_identity_number(p.id_number, date.max).search_tokens()
+        except identity.IdentityNumberError:
+            numbers = [p.id_number.replace("-", "")]
+    s.execute(text("DELETE FROM person_fts WHERE rowid = :id"), {"id": p.id})
+    s.execute(text("INSERT INTO person_fts (rowid, names, numbers) VALUES (:id, :n, :d)"),
+              {"id": p.id, "n": names, "d": " ".join(numbers)})
+
+
+class PeopleService(Service):
+    def create_in(self, s: Session, data: PersonInput) -> Person:
+        """Create a person inside the caller's transaction (validated, indexed, logged)."""
+        self.require_case_content()
+        number, problems = validate(data, self.today())
+        if problems:
+            raise ValidationError(problems)
+        now = self.clock()
+        person = Person(created_at=now, updated_at=now, created_by_id=self.user.id)
+        _apply(person, data, number)
+        s.add(person)
+        s.flush()
+        index_person(s, person)
+        self.log(s, "create", person_id=person.id, record_type="person", record_id=person.id)
+        return person
+
+    def find_duplicates(self, data: PersonInput) -> list[PersonSummary]:
+        """Existing persons with the same identity number, or a similar name and the same
+        birth date – offered instead of registering the person twice."""
+        self.require_case_content()
+        number, _problems = validate(data, self.today())
+        birth = number.birth_date if number else None
+        conditions = []
+        if number:
+            conditions.append(Person.id_number == number.canonical)
+        if birth:
+            conditions.append(Person.birth_date == birth)
+        if not conditions:
+            return []
+        found: list[PersonSummary] = []
+        with self.read() as s:
+            for p in s.scalars(select(Person).where(or_(*conditions)).limit(200)):
+                same_number = number is not None and p.id_number == number.canonical
+                similar = similarity.is_probable_duplicate(
+                    data.given_name or data.alias, data.family_name, birth,
+                    p.given_name or p.alias or "", p.family_name or "", p.birth_date)
+                if same_number or similar:
+                    found.append(summary(p))
+                    self.log(s, "duplicate_hit", person_id=p.id, record_type="person",
+                             record_id=p.id)
+        return found
+
+    def get(self, person_id: int) -> PersonDetail:
+        self.require_case_content()
+        with self.read() as s:
+            p = s.get(Person, person_id)
+            if p is None:
+                raise VaultError("not found")
+            rows = s.execute(text(
+                "SELECT c.id, c.case_number, m.role, c.status FROM case_members m "
+                "JOIN cases c ON c.id = m.case_id WHERE m.person_id = :p ORDER BY c.opened_at"
+            ), {"p": person_id}).all()
+            self.log(s, "view", person_id=p.id, record_type="person", record_id=p.id)
+            return PersonDetail(
+                id=p.id, version=p.version, data=to_input(p),
+                display_name=display_name(p.given_name, p.family_name, p.alias),
+                id_number=p.id_number or "", masked_id=masked_id(p), birth_date=p.birth_date,
+                cases=[(r[0], r[1], r[2], r[3]) for r in rows], created_at=p.created_at,
+            )
+
+    def update(self, person_id: int, version: int, data: PersonInput) -> int:
+        """Save changes if nobody else changed the person since ``version``; new version."""
+        self.require_case_content()
+        number, problems = validate(data, self.today())
+        if problems:
+            raise ValidationError(problems)
+        try:
+            with self.write() as s:
+                p = s.get(Person, person_id)
+                if p is None:
+                    raise VaultError("not found")
+                if p.version != version:
+                    raise ConflictError(f"person {person_id}")
+                _apply(p, data, number)
+                p.updated_at = self.clock()
+                s.flush()
+                index_person(s, p)
+                self.log(s, "change", person_id=p.id, record_type="person", record_id=p.id)
+                return p.version
+        except StaleDataError:
+            raise ConflictError(f"person {person_id}") from None
+
+    def summaries(self, person_ids: list[int]) -> list[PersonSummary]:
+        self.require_case_content()
+        if not person_ids:
+            return []
+        with self.read() as s:
+            people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))}
+            return [summary(people[i]) for i in person_ids if i in people]
+
+    def member_roles(self, person_id: int) -> list[str]:
+        with self.read() as s:
+            return list(s.scalars(select(CaseMember.role).where(
+                CaseMember.person_id == person_id)))
+
+

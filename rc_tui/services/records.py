@@ -1,0 +1,248 @@
+"""Consent, child welfare reports and the journal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from rc_tui.domain.vocab import (
+    AGENCIES,
+    CHILD_REPORT_DECISIONS,
+    CONSENT_KINDS,
+    CONSENT_METHODS,
+    CONSENT_STATES,
+    NOTE_TYPES,
+)
+from rc_tui.i18n import _
+from rc_tui.services.accounts import ValidationError
+from rc_tui.services.base import Service
+from storage.errors import ConflictError, PermissionDenied, VaultError
+from storage.models import ChildReport, Consent, JournalNote, User
+
+MAX_BODY = 100_000
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    kind: str
+    agency: str | None
+    state: str
+    method: str
+    recorded_at: datetime
+    recorded_by: str
+    safety_advice_given: bool
+    other_actors_info_given: bool
+    offer_to_return_given: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class ChildReportState:
+    decision: str
+    report_date: date | None
+    receiving_unit: str
+    reason: str
+    decided_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    version: int
+    note_type: str
+    body: str
+    author: str
+    created_at: datetime
+    signed_at: datetime | None
+    corrects_id: int | None
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class RecordService(Service):
+    # ------------------------------------------------------------------ consent
+    def record_consent(
+        self, person_id: int, kind: str, state: str, method: str, *,
+        agency: str | None = None, safety_advice_given: bool = False,
+        other_actors_info_given: bool = False, offer_to_return_given: bool = False,
+        note: str = "",
+    ) -> None:
+        """Append a consent event (the history is kept; the latest one is in force)."""
+        self.require_case_content()
+        problems: list[str] = []
+        if kind not in CONSENT_KINDS or state not in CONSENT_STATES:
+            problems.append(_("Choose what the consent is for and whether it is given."))
+        if method not in CONSENT_METHODS:
+            problems.append(_("Choose oral or written."))
+        if kind == "info_exchange" and agency not in AGENCIES:
+            problems.append(_("Choose the agency the information exchange concerns."))
+        if kind == "investigation" and agency is not None:
+            problems.append(_("Consent to an investigation concerns no agency."))
+        if len(note) > MAX_BODY:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_BODY))
+        if problems:
+            raise ValidationError(problems)
+        with self.write() as s:
+            row = Consent(
+                person_id=person_id, kind=kind, agency=agency, state=state, method=method,
+                recorded_at=self.clock(), recorded_by_id=self.user.id,
+                safety_advice_given=safety_advice_given,
+                other_actors_info_given=other_actors_info_given,
+                offer_to_return_given=offer_to_return_given, note=note or None,
+            )
+            s.add(row)
+            s.flush()
+            self.log(s, "create", person_id=person_id, record_type="consent", record_id=row.id)
+
+    def consents(self, person_id: int) -> list[ConsentState]:
+        """The consent in force per kind and agency (latest event of each)."""
+        self.require_case_content()
+        with self.read() as s:
+            latest: dict[tuple[str, str | None], ConsentState] = {}
+            for c, by in s.execute(
+                select(Consent, User.username).outerjoin(User, User.id == Consent.recorded_by_id)
+                .where(Consent.person_id == person_id).order_by(Consent.id)
+            ).all():
+                latest[(c.kind, c.agency)] = ConsentState(
+                    c.kind, c.agency, c.state, c.method, c.recorded_at, by or "",
+                    c.safety_advice_given, c.other_actors_info_given, c.offer_to_return_given,
+                    c.note or "")
+            return sorted(latest.values(), key=lambda c: (c.kind, c.agency or ""))
+
+    # ------------------------------------------------------------------ child reports
+    def record_child_report(
+        self, child_person_id: int, case_id: int, decision: str, reason: str, *,
+        report_date: date | None = None, receiving_unit: str = "",
+    ) -> None:
+        """A report (required whether or not the parent agrees) or a reasoned decision that
+        none is needed."""
+        self.require_case_content()
+        problems: list[str] = []
+        if decision not in CHILD_REPORT_DECISIONS:
+            problems.append(_("Choose report or no report."))
+        if not reason.strip():
+            problems.append(_("Give the reason."))
+        if decision == "reported" and (report_date is None or not receiving_unit.strip()):
+            problems.append(_("A report needs its date and the receiving unit."))
+        if len(reason) > MAX_BODY:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_BODY))
+        if problems:
+            raise ValidationError(problems)
+        with self.write() as s:
+            row = ChildReport(
+                child_person_id=child_person_id, case_id=case_id, decision=decision,
+                report_date=report_date, receiving_unit=receiving_unit.strip() or None,
+                reason=reason, decided_by_id=self.user.id, created_at=self.clock(),
+            )
+            s.add(row)
+            s.flush()
+            self.log(s, "create", person_id=child_person_id, record_type="child_report",
+                     record_id=row.id)
+
+    def child_reports(self, child_person_id: int) -> list[ChildReportState]:
+        self.require_case_content()
+        with self.read() as s:
+            return [
+                ChildReportState(r.decision, r.report_date, r.receiving_unit or "", r.reason,
+                                 by or "", r.created_at)
+                for r, by in s.execute(
+                    select(ChildReport, User.username)
+                    .outerjoin(User, User.id == ChildReport.decided_by_id)
+                    .where(ChildReport.child_person_id == child_person_id)
+                    .order_by(ChildReport.id)).all()
+            ]
+
+    # ------------------------------------------------------------------ journal
+    def add_note(self, person_id: int, note_type: str, body: str, *, sign: bool = False,
+                 case_id: int | None = None, corrects_id: int | None = None) -> int:
+        self.require_case_content()
+        if note_type not in NOTE_TYPES:
+            raise ValidationError([_("Choose the type of note.")])
+        if not body.strip():
+            raise ValidationError([_("The note is empty.")])
+        if len(body) > MAX_BODY:
+            raise ValidationError([_("A text may have at most {n} characters.", n=MAX_BODY)])
+        with self.write() as s:
+            if corrects_id is not None:
+                old = s.get(JournalNote, corrects_id)
+                if old is None or old.person_id != person_id:
+                    raise VaultError("not found")
+            now = self.clock()
+            note = JournalNote(person_id=person_id, case_id=case_id, note_type=note_type,
+                               body=body, author_id=self.user.id, created_at=now,
+                               signed_at=now if sign else None, corrects_id=corrects_id)
+            s.add(note)
+            s.flush()
+            _index_note(s, note)
+            self.log(s, "create", person_id=person_id, record_type="journal_note",
+                     record_id=note.id)
+            return note.id
+
+    def edit_draft(self, note_id: int, version: int, body: str) -> int:
+        """Change an unsigned note (its author only). Signed notes never change."""
+        self.require_case_content()
+        if not body.strip():
+            raise ValidationError([_("The note is empty.")])
+        try:
+            with self.write() as s:
+                note = s.get(JournalNote, note_id)
+                if note is None:
+                    raise VaultError("not found")
+                if note.signed_at is not None:
+                    raise PermissionDenied("signed notes are read-only")
+                if note.author_id != self.user.id:
+                    raise PermissionDenied("only the author edits a draft")
+                if note.version != version:
+                    raise ConflictError(f"note {note_id}")
+                note.body = body
+                s.flush()
+                _index_note(s, note)
+                self.log(s, "change", person_id=note.person_id, record_type="journal_note",
+                         record_id=note.id)
+                return note.version
+        except StaleDataError:
+            raise ConflictError(f"note {note_id}") from None
+
+    def sign(self, note_id: int) -> None:
+        """Sign a note: from now on it is read-only (the database refuses changes)."""
+        self.require_case_content()
+        with self.write() as s:
+            note = s.get(JournalNote, note_id)
+            if note is None:
+                raise VaultError("not found")
+            if note.signed_at is not None:
+                return
+            if note.author_id != self.user.id:
+                raise PermissionDenied("only the author signs a note")
+            note.signed_at = self.clock()
+            self.log(s, "sign", person_id=note.person_id, record_type="journal_note",
+                     record_id=note.id)
+
+    def journal(self, person_id: int) -> list[Note]:
+        """The person's journal, newest first."""
+        self.require_case_content()
+        with self.read() as s:
+            notes = [
+                Note(n.id, n.version, n.note_type, n.body, by or "", n.created_at, n.signed_at,
+                     n.corrects_id)
+                for n, by in s.execute(
+                    select(JournalNote, User.username)
+                    .outerjoin(User, User.id == JournalNote.author_id)
+                    .where(JournalNote.person_id == person_id)
+                    .order_by(JournalNote.created_at.desc(), JournalNote.id.desc())).all()
+            ]
+            self.log(s, "view", person_id=person_id, record_type="journal")
+            return notes
+
+
+def _index_note(s: Session, note: JournalNote) -> None:
+    s.execute(text("DELETE FROM note_fts WHERE rowid = :id"), {"id": note.id})
+    s.execute(text("INSERT INTO note_fts (rowid, body) VALUES (:id, :b)"),
+              {"id": note.id, "b": note.body})
