@@ -1,0 +1,184 @@
+"""Swedish identity numbers: personnummer and samordningsnummer (coordination numbers).
+
+Accepted forms (surrounding whitespace is ignored)::
+
+    YYYYMMDD-NNNN   YYYYMMDDNNNN          explicit century
+    YYMMDD-NNNN     YYMMDDNNNN            person younger than 100 on ``today``
+    YYMMDD+NNNN                           person 100 or older on ``today``
+
+``NNNN`` is a three-digit serial and a Luhn check digit computed over the ten-digit form
+``YYMMDDNNN``. A samordningsnummer has 60 added to the day of birth (days 61-91). Every
+rule that depends on the current date takes ``today`` as an argument; nothing here reads
+the clock except the convenience property :attr:`IdentityNumber.short`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from rc_tui.i18n import N_, _
+
+Kind = Literal["personnummer", "samordningsnummer"]
+
+#: Added to the day of birth in a samordningsnummer.
+COORDINATION_DAY_OFFSET = 60
+
+REASON_EMPTY = N_("Enter an identity number.")
+REASON_FORMAT = N_("The identity number has the wrong length or characters.")
+REASON_CHECK_DIGIT = N_("The identity number's check digit is wrong.")
+REASON_NO_SUCH_DATE = N_("The identity number has no such date.")
+REASON_FUTURE = N_("The identity number's date is in the future.")
+
+_TWELVE = re.compile(r"([0-9]{8})-?([0-9]{4})")
+_TEN = re.compile(r"([0-9]{6})([-+]?)([0-9]{4})")
+
+
+class IdentityNumberError(ValueError):
+    """An identity number was refused; ``reason`` is a translated, user-facing message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def luhn_check_digit(nine_digits: str) -> str:
+    """The Luhn check digit for ``YYMMDDNNN`` (nine ASCII digits)."""
+    if len(nine_digits) != 9 or not all("0" <= c <= "9" for c in nine_digits):
+        raise ValueError("expected nine ASCII digits")
+    total = 0
+    for index, char in enumerate(nine_digits):
+        product = int(char) * (2 if index % 2 == 0 else 1)
+        total += product - 9 if product > 9 else product
+    return str((10 - total % 10) % 10)
+
+
+def _age(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@dataclass(frozen=True)
+class IdentityNumber:
+    """A parsed, valid identity number. ``birth_date`` is the real date of birth (for a
+    samordningsnummer the +60 has been taken off); the issued digits are kept in
+    :attr:`canonical`."""
+
+    kind: Kind
+    birth_date: date
+    serial: str
+    check: str
+
+    @property
+    def is_coordination_number(self) -> bool:
+        return self.kind == "samordningsnummer"
+
+    @property
+    def _issued_day(self) -> int:
+        offset = COORDINATION_DAY_OFFSET if self.is_coordination_number else 0
+        return self.birth_date.day + offset
+
+    @property
+    def _issued_date8(self) -> str:
+        """``YYYYMMDD`` as issued (day + 60 for a samordningsnummer)."""
+        d = self.birth_date
+        return f"{d.year:04d}{d.month:02d}{self._issued_day:02d}"
+
+    @property
+    def _last4(self) -> str:
+        return self.serial + self.check
+
+    @property
+    def canonical(self) -> str:
+        """``YYYYMMDD-NNNN`` as issued, e.g. ``19850372-1234`` for a samordningsnummer."""
+        return f"{self._issued_date8}-{self._last4}"
+
+    def short_form(self, today: date) -> str:
+        """``YYMMDD-NNNN``, or ``YYMMDD+NNNN`` when the person is 100 or older on ``today``."""
+        separator = "+" if _age(self.birth_date, today) >= 100 else "-"
+        return f"{self._issued_date8[2:]}{separator}{self._last4}"
+
+    @property
+    def short(self) -> str:
+        """:meth:`short_form` for the current date (reads the clock; prefer
+        :meth:`short_form` where the date is known)."""
+        return self.short_form(date.today())
+
+    @property
+    def masked(self) -> str:
+        """``YYMMDD-****``: the issued date digits only."""
+        return f"{self._issued_date8[2:]}-****"
+
+    @property
+    def gender_digit_is_even(self) -> bool:
+        """Whether the second-to-last digit (last serial digit) is even."""
+        return int(self.serial[-1]) % 2 == 0
+
+    def search_tokens(self) -> list[str]:
+        """Strings for a search index, so the number is found however it is typed:
+        ``YYYYMMDDNNNN``, ``YYMMDDNNNN``, ``YYYYMMDD`` and ``YYMMDD`` (issued digits,
+        no separators)."""
+        date8 = self._issued_date8
+        return [date8 + self._last4, date8[2:] + self._last4, date8, date8[2:]]
+
+
+def parse_identity_number(text: str, today: date) -> IdentityNumber:
+    """Parse and validate ``text``; raises :class:`IdentityNumberError` with a reason."""
+    value = text.strip()
+    if not value:
+        raise IdentityNumberError(_(REASON_EMPTY))
+    explicit_year: int | None
+    if (m := _TWELVE.fullmatch(value)) is not None:
+        date_part, last4 = m.group(1), m.group(2)
+        explicit_year, separator = int(date_part[:4]), "-"
+        date_part = date_part[2:]
+    elif (m := _TEN.fullmatch(value)) is not None:
+        date_part, separator, last4 = m.group(1), m.group(2) or "-", m.group(3)
+        explicit_year = None
+    else:
+        raise IdentityNumberError(_(REASON_FORMAT))
+
+    nine = date_part + last4[:3]
+    if luhn_check_digit(nine) != last4[3]:
+        raise IdentityNumberError(_(REASON_CHECK_DIGIT))
+
+    yy, month, issued_day = int(date_part[:2]), int(date_part[2:4]), int(date_part[4:6])
+    kind: Kind = "personnummer"
+    day = issued_day
+    if issued_day > COORDINATION_DAY_OFFSET:
+        kind, day = "samordningsnummer", issued_day - COORDINATION_DAY_OFFSET
+
+    if explicit_year is not None:
+        year = explicit_year
+    else:
+        # Most recent century that does not put the birth date after today; the person is
+        # then younger than 100. "+" means 100 or older: one century earlier.
+        year = today.year // 100 * 100 + yy
+        if (year, month, day) > (today.year, today.month, today.day):
+            year -= 100
+        if separator == "+":
+            year -= 100
+
+    try:
+        birth = date(year, month, day)
+    except ValueError:
+        raise IdentityNumberError(_(REASON_NO_SUCH_DATE)) from None
+    if birth > today:
+        raise IdentityNumberError(_(REASON_FUTURE))
+    return IdentityNumber(kind=kind, birth_date=birth, serial=last4[:3], check=last4[3])
+
+
+def validate_identity_number(text: str, today: date) -> str | None:
+    """The translated reason ``text`` is refused, or None when it is valid.
+
+    Empty or whitespace-only text means "no number given" and is *not* an error here
+    (returns None); callers that require a number must check for emptiness themselves.
+    """
+    if not text.strip():
+        return None
+    try:
+        parse_identity_number(text, today)
+    except IdentityNumberError as error:
+        return error.reason
+    return None
