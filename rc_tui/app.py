@@ -44,6 +44,7 @@ class RcApp(App[int]):
     BINDINGS = [
         Binding("ctrl+l", "lock", "Lock", priority=True),
         Binding("ctrl+g", "quick_hide", "Hide", priority=True),
+        Binding("ctrl+f", "search", "Search", priority=True),
         Binding("f12", "quick_hide", "Hide", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -185,7 +186,36 @@ class RcApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.last_activity = self.clock()
+        if isinstance(event, events.Key) and self._route_now(event):
+            return
         await super().on_event(event)
+
+    def _route_now(self, event: events.Key) -> bool:
+        """Keys that move focus are acted on as they are dispatched, in order.
+
+        Textual queues each key for the focused widget; when a widget moves the focus from
+        its own queue, keys typed ahead (fast typing, a burst over SSH) would still go to
+        the old field. One-key choices and Tab out of a text box are therefore handled
+        here, before the next key is routed. Priority bindings (lock, hide) come first.
+        """
+        from textual.widgets import TextArea
+
+        from screens.widgets import KeyChoice
+
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.binding.priority:
+            return False
+        focused = self.focused
+        if isinstance(focused, KeyChoice):
+            return focused.handle_key_now(event)
+        if (isinstance(focused, TextArea) and focused.tab_behavior == "focus"
+                and event.key in ("tab", "shift+tab")):
+            if event.key == "tab":
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return True
+        return False
 
     def _handle_exception(self, error: Exception) -> None:
         if isinstance(error, KeyChanged) and self.vault is not None:
@@ -205,6 +235,48 @@ class RcApp(App[int]):
 
         self._exit_renderables.append(Text(report))
         self._close_messages_no_wait()
+
+    # ------------------------------------------------------------------ navigation
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search":
+            return self.vault is not None and self.vault.user.role is not Role.ADMIN
+        return True
+
+    def action_search(self) -> None:
+        from screens.search import SearchScreen
+
+        if self.vault is None or isinstance(self.screen, SearchScreen):
+            return
+        self.push_screen(SearchScreen())
+
+    def open_person(self, person_id: int, *, tab: str | None = None,
+                    replace_top: bool = False) -> None:
+        from screens.person import PersonScreen
+
+        self._open(PersonScreen(person_id, tab=tab), replace_top)
+
+    def open_case(self, case_id: int, *, replace_top: bool = False) -> None:
+        from screens.case import CaseScreen
+
+        self._open(CaseScreen(case_id), replace_top)
+
+    def _open(self, screen: Screen[Any], replace_top: bool) -> None:
+        if replace_top and len(self.screen_stack) > 2:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def after_intake(self, result: Any, immediate_danger: bool) -> None:
+        """After an intake: acute screening first when there is immediate danger."""
+        from screens.intake import AcuteScreeningScreen
+
+        for warning in result.warnings:
+            self.notify(warning, markup=False, severity="warning", timeout=10)
+        if immediate_danger:
+            self.switch_screen(AcuteScreeningScreen(result.person_ids[0], result.intake_id,
+                                                    result.case_id))
+        else:
+            self.open_case(result.case_id, replace_top=True)
 
     # ------------------------------------------------------------------ actions
     def action_lock(self) -> None:

@@ -56,7 +56,11 @@ _ONE_TO_ONE = {
 _ONE_TO_ONE_TABLE = str.maketrans(_ONE_TO_ONE)
 
 
-def visible_same_length(text: str) -> str:
+_MULTILINE_TABLE = str.maketrans({k: v for k, v in _ONE_TO_ONE.items() if k not in "\n\t"})
+
+
+def visible_same_length(text: str, *, keep_newlines: bool = False) -> str:
     """Like ``visible(one_line=True)`` but every character maps to exactly one character,
-    so cursor positions in an editable field stay right."""
-    return text.translate(_ONE_TO_ONE_TABLE)
+    so cursor positions in an editable field stay right. ``keep_newlines`` keeps line
+    breaks and tabs (for multi-line text areas)."""
+    return text.translate(_MULTILINE_TABLE if keep_newlines else _ONE_TO_ONE_TABLE)

@@ -10,7 +10,7 @@ from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, Select
+from textual.widgets import Button, DataTable, Input, Select, TextArea
 
 from rc_tui.i18n import _
 
@@ -29,44 +29,69 @@ def translate_bindings(node: DOMNode) -> None:
 
 
 class FormMixin:
-    """Enter moves to the next field of ``FIELD_ORDER``; on the last it calls ``submit_form``.
+    """Enter moves to the next field of the form; on the last field it submits.
 
     Moving on is a *priority* binding, so it runs as the key is dispatched: keys typed
     ahead (a fast typist, or keys that arrive in one burst over a slow SSH link) land in
     the next field, never in the previous one – a passphrase cannot end up in the visible
-    username field. Enter on the last field goes through the field itself, after the keys
-    before it, so the form is submitted with everything that was typed.
+    username field. Enter on a last text field goes through the field itself, after the
+    keys before it, so the form is submitted with everything that was typed.
+
+    ``FIELD_ORDER`` lists widget ids; hidden or disabled fields are skipped. Forms whose
+    order depends on their content override ``field_order()``.
     """
 
     FIELD_ORDER: ClassVar[tuple[str, ...]] = ()
     focused: Any
 
+    def field_order(self) -> tuple[str, ...]:
+        return self.FIELD_ORDER
+
+    def _next_field(self, current: str) -> Any | None:
+        order = self.field_order()
+        for name in order[order.index(current) + 1:]:
+            widget = cast(Any, self).query_one(f"#{name}")
+            if widget.display and not widget.disabled and widget.parent.display:
+                return widget
+        return None
+
+    def advance_from(self, widget: Any) -> None:
+        """Move from ``widget`` to the next field, or submit after the last one."""
+        if widget.id not in self.field_order():
+            return
+        nxt = self._next_field(widget.id)
+        if nxt is None:
+            self.submit_form()
+        else:
+            cast(Any, self).set_focus(nxt)
+
     def action_field_enter(self) -> None:
         focused = self.focused
-        if not isinstance(focused, Input) or focused.id not in self.FIELD_ORDER:
+        if (focused is None or focused.id not in self.field_order()
+                or isinstance(focused, (TextArea, Select, Button, DataTable))):
             raise SkipAction()
-        index = self.FIELD_ORDER.index(focused.id)
-        if index + 1 >= len(self.FIELD_ORDER):
+        if self._next_field(focused.id) is None and isinstance(focused, Input):
             raise SkipAction()  # delivered in order to the field -> Input.Submitted
-        nxt = cast(Any, self).query_one(f"#{self.FIELD_ORDER[index + 1]}")
-        cast(Any, self).set_focus(nxt)
+        self.advance_from(focused)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         """A choice made with the keyboard moves on to the next field, like Enter."""
         select = event.select
-        if select.id in self.FIELD_ORDER and select.has_focus_within:
-            index = self.FIELD_ORDER.index(select.id)
-            if index + 1 < len(self.FIELD_ORDER):
-                nxt = cast(Any, self).query_one(f"#{self.FIELD_ORDER[index + 1]}")
+        if select.id in self.field_order() and select.has_focus_within:
+            nxt = self._next_field(select.id)
+            if nxt is not None:
                 cast(Any, self).set_focus(nxt)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if self.FIELD_ORDER and event.input.id == self.FIELD_ORDER[-1]:
+        if event.input.id in self.field_order() and self._next_field(event.input.id) is None:
             event.stop()
             self.submit_form()
 
     def submit_form(self) -> None:
         """Called by Enter on the last field (and by the form's button)."""
+
+    def choice_made(self, choice: Any) -> None:
+        """A one-key choice changed (called at once, before focus moves on)."""
 
 
 _FORM_BINDINGS: list[BindingType] = [Binding("enter", "field_enter", "", show=False, priority=True)]

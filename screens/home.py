@@ -1,25 +1,38 @@
-"""Home: my cases and due items (filled by the case features); administration for admins."""
+"""Home: my open cases, recently opened persons and the due list (caseworkers, shelter
+staff, managers); administration for administrators."""
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
+from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _
 from rc_tui.services.accounts import Role
+from rc_tui.services.cases import CaseService
+from rc_tui.services.home import DueItem, HomeService
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain
+from screens.search import protection_cell
+from screens.widgets import AppHeader, Plain, cell
 
 
 class HomeScreen(RcScreen):
     BINDINGS = [
+        Binding("n", "intake", "New intake"),
+        Binding("slash", "search", "Search", show=False),
         Binding("u", "users", "Users"),
         Binding("i", "settings", "Settings"),
         Binding("p", "passphrase", "Passphrase"),
         Binding("l", "language", "Svenska/English"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.due: list[DueItem] = []
 
     def compose(self) -> ComposeResult:
         shell = self.shell
@@ -33,22 +46,94 @@ class HomeScreen(RcScreen):
                     yield Plain(_("U  Users: add, reset passphrase, revoke"))
                     yield Plain(_("I  Settings: idle lock, session length"))
             else:
-                with Vertical(classes="panel", id="my-cases"):
-                    yield Static(_("My open cases"), classes="panel-title", markup=False)
-                    yield Plain(_("You have no open cases."), classes="empty")
                 with Vertical(classes="panel", id="due-items"):
                     yield Static(_("Due items"), classes="panel-title", markup=False)
-                    yield Plain(_("Nothing is due."), classes="empty")
+                    yield DataTable(id="due", cursor_type="row", show_header=False)
+                    yield Plain(_("Nothing is due."), classes="empty", id="due-empty")
+                with Vertical(classes="panel", id="my-cases"):
+                    yield Static(_("My open cases"), classes="panel-title", markup=False)
+                    yield DataTable(id="cases", cursor_type="row", show_header=False)
+                    yield Plain(_("You have no open cases."), classes="empty",
+                                id="cases-empty")
+                with Vertical(classes="panel", id="recent"):
+                    yield Static(_("Recently opened"), classes="panel-title", markup=False)
+                    yield DataTable(id="persons", cursor_type="row", show_header=False)
             with Vertical(classes="panel"):
                 yield Static(_("Keys"), classes="panel-title", markup=False)
-                yield Plain(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen instantly; "
-                              "the same key brings it back. Ctrl+P lists every action."))
+                yield Plain(_("N new intake. Ctrl+F searches from anywhere. Ctrl+L locks at "
+                              "once. Ctrl+G (or F12) hides the screen instantly; the same key "
+                              "brings it back. Ctrl+P lists every action."))
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self.shell.role is not Role.ADMIN:
+            self.query_one("#due", DataTable).add_columns("!", _("Due"), _("What"))
+            self.query_one("#cases", DataTable).add_columns(_("Case"), _("Opened"),
+                                                            _("Members"))
+            self.query_one("#persons", DataTable).add_columns(_("Name"), _("Identity no."),
+                                                              _("Protection"))
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.shell.role is not Role.ADMIN and self.shell.vault is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        home = HomeService(vault, screen="home")
+        self.due = home.due_items()
+        due = self.query_one("#due", DataTable)
+        due.clear()
+        for index, item in enumerate(self.due):
+            mark = Text(_("OVERDUE"), style="bold reverse red") if item.overdue else Text("")
+            due.add_row(mark, cell(item.due.isoformat()), cell(item.title, 70), key=str(index))
+        due.display = bool(self.due)
+        self.query_one("#due-empty").display = not self.due
+        cases = self.query_one("#cases", DataTable)
+        cases.clear()
+        rows = CaseService(vault, screen="home").my_open_cases()
+        for row in rows:
+            members = ", ".join(f"{name} ({label(MEMBER_ROLES, role)})"
+                                for role, name in row.members)
+            cases.add_row(cell(row.case_number), cell(f"{row.opened_at:%Y-%m-%d}"),
+                          cell(members, 70), key=str(row.id))
+        cases.display = bool(rows)
+        self.query_one("#cases-empty").display = not rows
+        persons = self.query_one("#persons", DataTable)
+        persons.clear()
+        for p in home.recent_persons():
+            persons.add_row(cell(p.display_name, 40), cell(p.masked_id),
+                            protection_cell(p.protection_level), key=str(p.id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"users", "settings"}:
             return self.shell.role is Role.ADMIN
+        if action in {"intake", "search"}:
+            return self.shell.role is not Role.ADMIN
         return True
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        key = str(event.row_key.value)
+        if event.data_table.id == "cases":
+            self.shell.open_case(int(key))
+        elif event.data_table.id == "persons":
+            self.shell.open_person(int(key))
+        elif event.data_table.id == "due":
+            item = self.due[int(key)]
+            if item.person_id is not None:
+                self.shell.open_person(item.person_id)
+            elif item.case_id is not None:
+                self.shell.open_case(item.case_id)
+
+    def action_intake(self) -> None:
+        from screens.intake import IntakeScreen
+
+        self.app.push_screen(IntakeScreen())
+
+    def action_search(self) -> None:
+        self.shell.action_search()
 
     def action_users(self) -> None:
         from screens.users import UsersScreen

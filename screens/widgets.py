@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Input, Static
+from textual.document._edit import Edit
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input, Static, TextArea
+from textual.widgets.text_area import EditResult
 
 from rc_tui.text import visible, visible_same_length
 
@@ -70,3 +76,97 @@ class SafeInput(Input):
         if self.password:
             return value
         return visible_same_length(value)
+
+
+class SafeTextArea(TextArea):
+    """A multi-line text field with the same guarantee as ``SafeInput``: control characters
+    (except line breaks and tabs) become visible signs as they enter the field."""
+
+    def __init__(self, text: str = "", **kwargs: object) -> None:
+        super().__init__(visible_same_length(text, keep_newlines=True),
+                         tab_behavior="focus", soft_wrap=True, **kwargs)  # type: ignore[arg-type]
+
+    def edit(self, edit: Edit) -> EditResult:
+        edit.text = visible_same_length(edit.text, keep_newlines=True)
+        return super().edit(edit)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(visible_same_length(text, keep_newlines=True))
+
+
+class KeyChoice(Widget, can_focus=True):
+    """Choose with one key: each option has a letter; pressing it chooses and moves on.
+
+    Left/right step through the options; Enter keeps the current choice and moves on.
+    Labels are the program's own (translated) texts, drawn as plain text.
+    """
+
+    DEFAULT_CSS = """
+    KeyChoice { height: auto; padding: 0 1; border-left: tall $primary-darken-2; }
+    KeyChoice:focus { border-left: tall $accent; background: $primary-background; }
+    """
+
+    value: reactive[str | None] = reactive(None)
+
+    class Changed(Message):
+        def __init__(self, choice: KeyChoice, value: str | None) -> None:
+            super().__init__()
+            self.choice = choice
+            self.value = value
+
+        @property
+        def control(self) -> KeyChoice:
+            return self.choice
+
+    def __init__(self, options: list[tuple[str, str, str]], value: str | None = None, *,
+                 id: str | None = None, classes: str | None = None) -> None:
+        """``options``: (key, value, label) triples."""
+        super().__init__(id=id, classes=classes)
+        self.options = options
+        self.set_reactive(KeyChoice.value, value)
+
+    def render(self) -> Text:
+        out = Text()
+        for index, (key, value, label) in enumerate(self.options):
+            if index:
+                out.append("  ")
+            style = "reverse bold" if value == self.value else ""
+            out.append(key, style="bold underline " + style)
+            out.append(" " + label, style=style)
+        return out
+
+    def choose(self, value: str | None) -> None:
+        """Set the value; the form can react at once (``choice_made``), e.g. show the
+        fields that depend on it, before the focus moves on."""
+        self.value = value
+        hook = getattr(self.screen, "choice_made", None)
+        if hook is not None:
+            hook(self)
+        self.post_message(self.Changed(self, value))
+
+    def handle_key_now(self, event: events.Key) -> bool:
+        """Act on ``event`` if it is one of this field's keys; True if it was.
+
+        The app calls this as the key is dispatched (not from this widget's queue), so the
+        move to the next field happens before the next key is routed: keys typed ahead
+        land in the right field.
+        """
+        values = [v for _k, v, _l in self.options]
+        if event.key in ("left", "right"):
+            index = values.index(self.value) if self.value in values else -1
+            step = 1 if event.key == "right" else -1
+            self.choose(values[(index + step) % len(values)])
+            return True
+        char = (event.character or "").lower()
+        for key, value, _label in self.options:
+            if char and char == key.lower():
+                self.choose(value)
+                advance = getattr(self.screen, "advance_from", None)
+                if advance is not None:
+                    advance(self)
+                return True
+        return False
+
+    def on_key(self, event: events.Key) -> None:
+        if self.handle_key_now(event):
+            event.stop()

@@ -84,6 +84,9 @@ CHILD_REPORT_DECISIONS: dict[str, str] = {
 }
 
 
+CASE_STATUSES: dict[str, str] = {"open": N_("open"), "closed": N_("closed")}
+
+
 def label(vocabulary: dict[str, str], code: str | None) -> str:
     """The translated label of ``code`` (the code itself if unknown, '' for None)."""
     if code is None:

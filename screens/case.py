@@ -1,0 +1,270 @@
+"""A case: its members (each with their own track), relations, intakes, assignments."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Label, Static
+
+from rc_tui.domain.vocab import (
+    CASE_STATUSES,
+    CHANNELS,
+    GENDERS,
+    MEMBER_ROLES,
+    RELATION_KINDS,
+    label,
+)
+from rc_tui.i18n import _
+from rc_tui.services.accounts import ValidationError, error_text
+from rc_tui.services.cases import CaseDetail, CaseService
+from rc_tui.services.people import PersonInput
+from screens.base import RcModal, RcScreen
+from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
+from screens.search import protection_cell
+from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell
+from storage.errors import VaultError
+
+
+class CaseScreen(RcScreen):
+    BINDINGS = [
+        Binding("a", "add_member", "Add person"),
+        Binding("r", "relation", "Relation"),
+        Binding("t", "assign", "Assign"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail: CaseDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with VerticalScroll(id="case"):
+            yield Plain("", id="case-title", classes="form-title", one_line=True)
+            yield DataTable(id="members", cursor_type="row", zebra_stripes=True)
+            yield Static(_("Relations"), classes="panel-title", markup=False)
+            yield Plain("", id="relations")
+            yield Static(_("Intakes"), classes="panel-title", markup=False)
+            yield Plain("", id="intakes")
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "assign":
+            return self.shell.vault is not None and self.shell.vault.user.role.value == "manager"
+        return True
+
+    def on_mount(self) -> None:
+        self.query_one("#members", DataTable).add_columns(
+            _("Role"), _("Name"), _("Identity no."), _("Born"), _("Protection"), _("Assigned"))
+        self.reload()
+        self.set_focus(self.query_one("#members", DataTable))
+
+    def reload(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        d = self.detail = CaseService(vault, screen="case").detail(self.case_id)
+        self.query_one("#case-title", Plain).set_text(
+            f"{_('Case')} {d.case_number} – {_('opened')} {d.opened_at:%Y-%m-%d} – "
+            f"{label(CASE_STATUSES, d.status)}")
+        table = self.query_one("#members", DataTable)
+        table.clear()
+        for m in d.members:
+            table.add_row(cell(label(MEMBER_ROLES, m.role)), cell(m.person.display_name, 36),
+                          cell(m.person.masked_id), cell(m.person.birth),
+                          protection_cell(m.person.protection_level),
+                          cell(", ".join(m.assigned) or "–"), key=str(m.member_id))
+        self.query_one("#relations", Plain).set_text("\n".join(
+            f"{a} – {label(RELATION_KINDS, kind)} – {b}" for a, kind, b in d.relations) or "–")
+        self.query_one("#intakes", Plain).set_text("\n".join(
+            f"{when:%Y-%m-%d %H:%M} {label(CHANNELS, channel)}"
+            + (f" ({ref})" if ref else "") + (" – " + _("immediate danger") if danger else "")
+            for when, channel, ref, danger in d.intakes) or "–")
+
+    def _member(self) -> int | None:
+        table = self.query_one("#members", DataTable)
+        if self.detail is None or not self.detail.members:
+            return None
+        return table.cursor_row
+
+    @on(DataTable.RowSelected, "#members")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        assert self.detail is not None
+        member = next(m for m in self.detail.members if str(m.member_id) == event.row_key.value)
+        self.shell.open_person(member.person.id)
+
+    def action_add_member(self) -> None:
+        self.app.push_screen(AddMemberDialog(self.case_id), self._changed)
+
+    def action_relation(self) -> None:
+        assert self.detail is not None
+        if len(self.detail.members) < 2:
+            return
+        self.app.push_screen(RelationDialog(self.detail), self._changed)
+
+    def action_assign(self) -> None:
+        index = self._member()
+        if index is None or self.detail is None:
+            return
+        self.app.push_screen(AssignDialog(self.detail.members[index].member_id), self._changed)
+
+    def _changed(self, changed: bool | None) -> None:
+        if changed:
+            self.reload()
+
+
+class AddMemberDialog(RcModal):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("role", "given", "family", "alias", "idno", "gender")
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("Add person to the case"), classes="form-title", markup=False)
+            yield KeyChoice([(k, v, label(MEMBER_ROLES, v)) for k, v in ROLE_KEYS], id="role")
+            for fid, title in (("given", _("Given name")), ("family", _("Family name")),
+                               ("alias", _("Alias")), ("idno", _("Identity no. or birth year"))):
+                with Horizontal(classes="row"):
+                    yield Label(title, classes="row-label")
+                    yield SafeInput(id=fid, max_length=200)
+            yield KeyChoice([(k, v, label(GENDERS, v)) for k, v in GENDER_KEYS], id="gender")
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#role", KeyChoice))
+
+    def submit_form(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        role = self.query_one("#role", KeyChoice).value
+        ident = self.query_one("#idno", SafeInput).value.strip()
+        year = int(ident) if ident.isdigit() and len(ident) == 4 else None
+        data = PersonInput(
+            given_name=self.query_one("#given", SafeInput).value,
+            family_name=self.query_one("#family", SafeInput).value,
+            alias=self.query_one("#alias", SafeInput).value,
+            id_number="" if year else ident, birth_year=year,
+            gender=self.query_one("#gender", KeyChoice).value or "unknown")
+        if role is None:
+            self.query_one("#message", Plain).set_text(_("Choose a role for every person."))
+            return
+        from rc_tui.services.people import PeopleService
+
+        duplicates = PeopleService(vault, screen="case").find_duplicates(data)
+        if duplicates:
+            self.app.push_screen(DuplicateDialog(duplicates),
+                                 lambda r: self._store(role, data, r))
+        else:
+            self._store(role, data, "new")
+
+    def _store(self, role: str, data: PersonInput, choice: int | str | None) -> None:
+        vault = self.shell.vault
+        if choice is None or vault is None:
+            return
+        try:
+            CaseService(vault, screen="case").add_member(
+                self.case_id, role, data if choice == "new" else None,
+                existing_person_id=choice if isinstance(choice, int) else None)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        except VaultError as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RelationDialog(RcModal):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("from", "kind", "to")
+
+    def __init__(self, detail: CaseDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        people = [(str(i + 1), str(m.person.id), m.person.display_name)
+                  for i, m in enumerate(self.detail.members[:9])]
+        with Vertical(classes="dialog"):
+            yield Static(_("Relation"), classes="form-title", markup=False)
+            yield KeyChoice(people, id="from")
+            yield KeyChoice([(k, code, label(RELATION_KINDS, code)) for k, code in
+                             (("p", "partner"), ("t", "former_partner"), ("f", "parent_of"),
+                              ("s", "sibling"), ("a", "other"))], id="kind")
+            yield KeyChoice(people, id="to")
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#from", KeyChoice))
+
+    def submit_form(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        a = self.query_one("#from", KeyChoice).value
+        b = self.query_one("#to", KeyChoice).value
+        kind = self.query_one("#kind", KeyChoice).value
+        if not (a and b and kind):
+            self.query_one("#message", Plain).set_text(_("Choose a relation."))
+            return
+        try:
+            CaseService(vault, screen="case").add_relation(self.detail.id, int(a), int(b), kind)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class AssignDialog(RcModal):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(_("Assign a caseworker to this track"), classes="form-title",
+                         markup=False)
+            yield DataTable(id="users", cursor_type="row")
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        table = self.query_one(DataTable)
+        table.add_columns(_("Username"), _("Name"))
+        for username, name in CaseService(vault).caseworkers():
+            table.add_row(cell(username), cell(name), key=username)
+        table.focus()
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        try:
+            CaseService(vault, screen="case").assign(self.member_id, str(event.row_key.value))
+        except VaultError as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,572 @@
+"""The person view and its forms: details, consent, child welfare report, journal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
+
+from rc_tui.domain.vocab import (
+    AGENCIES,
+    CASE_STATUSES,
+    CHILD_REPORT_DECISIONS,
+    CONSENT_KINDS,
+    CONSENT_METHODS,
+    CONSENT_STATES,
+    GENDERS,
+    MEMBER_ROLES,
+    NOTE_TYPES,
+    PROTECTION_LEVELS,
+    label,
+)
+from rc_tui.i18n import _
+from rc_tui.services.accounts import ValidationError, error_text
+from rc_tui.services.people import PeopleService, PersonDetail, PersonInput
+from rc_tui.services.records import Note, RecordService
+from screens.base import RcModal, RcScreen
+from screens.intake import GENDER_KEYS, yes_no
+from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea, cell
+from storage.errors import ConflictError, VaultError
+
+PROTECTION_KEYS = [("0", "none"), ("1", "sekretessmarkering"), ("2", "skyddad_folkbokforing"),
+                   ("3", "fingerade")]
+NOTE_KEYS = [("k", "contact"), ("t", "phone"), ("s", "support_talk"), ("h", "home_visit"),
+             ("a", "note")]
+
+
+def protection_banner(level: str) -> Static:
+    """The protection level, unmistakable, wherever the person appears."""
+    text = Text("")
+    if level != "none":
+        text = Text(f" ⚠ {label(PROTECTION_LEVELS, level).upper()} – "
+                    + _("protected personal data: never disclose address or identity") + " ",
+                    style="bold reverse red")
+    banner = Static(text, classes="protection", markup=False)
+    banner.display = level != "none"
+    return banner
+
+
+def _yn(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+class PersonScreen(RcScreen):
+    BINDINGS = [
+        Binding("e", "edit", "Edit"),
+        Binding("c", "consent", "Consent"),
+        Binding("o", "child_report", "Child report"),
+        Binding("j", "new_note", "Journal note"),
+        Binding("s", "sign", "Sign note"),
+        Binding("r", "correct", "Correct note"),
+        Binding("1", "tab('overview')", "Overview", show=False),
+        Binding("2", "tab('journal')", "Journal", show=False),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, person_id: int, tab: str | None = None) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.initial_tab = tab or "overview"
+        self.detail: PersonDetail | None = None
+        self.notes: list[Note] = []
+
+    def compose(self) -> ComposeResult:
+        vault = self.shell.vault
+        assert vault is not None
+        self.detail = PeopleService(vault, screen="person").get(self.person_id)
+        d = self.detail
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        yield protection_banner(d.data.protection_level)
+        yield Plain(d.display_name, id="person-name", classes="person-name", one_line=True)
+        with TabbedContent(initial=self.initial_tab, id="tabs"):
+            with TabPane(_("Overview"), id="overview"), VerticalScroll():
+                yield Plain(self._overview_text(d), id="overview-text")
+                yield Static(_("Consent"), classes="panel-title", markup=False)
+                yield Plain("", id="consents")
+                yield Static(_("Child welfare reports"), classes="panel-title", markup=False)
+                yield Plain("", id="child-reports")
+            with TabPane(_("Journal"), id="journal"), Vertical():
+                yield DataTable(id="notes", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="note-view"):
+                    yield Plain("", id="note-text")
+            for pane_id, title, empty in (
+                ("assessments", _("Assessments"), _("No risk assessments yet.")),
+                ("plans", _("Plans"), _("No action plan yet.")),
+                ("decisions", _("Decisions"), _("No decisions yet.")),
+                ("samrad", _("Samråd"), _("Not discussed in a samråd yet.")),
+            ):
+                with TabPane(title, id=pane_id):
+                    yield Plain(empty, classes="empty")
+        yield Footer()
+
+    def _overview_text(self, d: PersonDetail) -> str:
+        p = d.data
+        lines = [
+            f"{_('Identity no.')}: {d.id_number or '–'}"
+            + (f"   {_('Born')}: {d.birth_date.isoformat()}" if d.birth_date
+               else (f"   {_('Birth year')}: {p.birth_year}" if p.birth_year else "")),
+            f"{_('Gender')}: {label(GENDERS, p.gender)}   {_('Protection')}: "
+            f"{label(PROTECTION_LEVELS, p.protection_level)}",
+            f"{_('Language')}: {p.language or '–'}   {_('Interpreter')}: "
+            f"{_yn(p.interpreter_needed)}",
+            f"{_('Accessibility needs')}: {p.accessibility_needs or '–'}",
+            f"{_('Safe contact')}: {_('call')} {_yn(p.may_call)}, {_('text')} "
+            f"{_yn(p.may_text)}, {_('letters')} {_yn(p.may_letter)}",
+            f"{_('Safe times')}: {p.safe_times or '–'}",
+            f"{_('Safe address')}: {p.safe_address or _('none')}",
+            "",
+            _("Cases") + ": " + (", ".join(
+                f"{no} ({label(MEMBER_ROLES, role)}, {label(CASE_STATUSES, status)})"
+                for _cid, no, role, status in d.cases) or "–"),
+        ]
+        return "\n".join(lines)
+
+    def on_mount(self) -> None:
+        self.query_one("#notes", DataTable).add_columns(
+            _("Date"), _("Type"), _("Author"), _("Signed"), _("Text"))
+        self.refresh_records()
+
+    def refresh_records(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        records = RecordService(vault, screen="person")
+        consent_lines = []
+        for c in records.consents(self.person_id):
+            what = label(CONSENT_KINDS, c.kind) + (
+                f" – {label(AGENCIES, c.agency)}" if c.agency else "")
+            extra = ""
+            if c.state == "declined" and c.kind == "investigation":
+                extra = (f" ({_('safety advice')} {_yn(c.safety_advice_given)}, "
+                         f"{_('other actors')} {_yn(c.other_actors_info_given)}, "
+                         f"{_('offer to return')} {_yn(c.offer_to_return_given)})")
+            consent_lines.append(
+                f"{what}: {label(CONSENT_STATES, c.state)}, {label(CONSENT_METHODS, c.method)}, "
+                f"{c.recorded_at:%Y-%m-%d} {c.recorded_by}{extra}")
+        self.query_one("#consents", Plain).set_text(
+            "\n".join(consent_lines) or _("No consent recorded."))
+        report_lines = [
+            f"{r.created_at:%Y-%m-%d} {label(CHILD_REPORT_DECISIONS, r.decision)}"
+            + (f" {r.report_date} → {r.receiving_unit}" if r.report_date else "")
+            + f": {r.reason} ({r.decided_by})"
+            for r in records.child_reports(self.person_id)
+        ]
+        self.query_one("#child-reports", Plain).set_text(
+            "\n".join(report_lines) or _("None recorded."))
+        self.notes = records.journal(self.person_id)
+        table = self.query_one("#notes", DataTable)
+        table.clear()
+        for n in self.notes:
+            first = " ".join(n.body.split())
+            table.add_row(cell(f"{n.created_at:%Y-%m-%d %H:%M}"), cell(label(NOTE_TYPES,
+                          n.note_type)), cell(n.author), cell(_("yes") if n.signed else
+                          _("draft")), cell(first, 60), key=str(n.id))
+        self._show_note()
+
+    def _selected_note(self) -> Note | None:
+        table = self.query_one("#notes", DataTable)
+        if not self.notes or table.cursor_row >= len(self.notes):
+            return None
+        return self.notes[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#notes")
+    def _show_note(self) -> None:
+        note = self._selected_note()
+        text = ""
+        if note is not None:
+            signed = (_("signed {when}", when=f"{note.signed_at:%Y-%m-%d %H:%M}")
+                      if note.signed_at else _("draft, not signed"))
+            head = (f"{note.created_at:%Y-%m-%d %H:%M} {label(NOTE_TYPES, note.note_type)} – "
+                    f"{note.author} – {signed}")
+            if note.corrects_id:
+                head += " – " + _("corrects note {id}", id=note.corrects_id)
+            text = head + "\n\n" + note.body
+        self.query_one("#note-text", Plain).set_text(text)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_edit(self) -> None:
+        assert self.detail is not None
+        self.app.push_screen(PersonEditScreen(self.detail), self._reload)
+
+    def action_consent(self) -> None:
+        self.app.push_screen(ConsentDialog(self.person_id), self._after)
+
+    def action_child_report(self) -> None:
+        assert self.detail is not None
+        cases = [(cid, no) for cid, no, role, status in self.detail.cases
+                 if role == "child" and status == "open"]
+        if not cases:
+            self.app.notify(_("Only for a child in an open case."), markup=False)
+            return
+        self.app.push_screen(ChildReportDialog(self.person_id, cases[0][0], cases[0][1]),
+                             self._after)
+
+    def action_new_note(self) -> None:
+        self.app.push_screen(NoteScreen(self.person_id), self._after_note)
+
+    def action_sign(self) -> None:
+        note = self._selected_note()
+        vault = self.shell.vault
+        if note is None or vault is None or note.signed:
+            return
+        try:
+            RecordService(vault, screen="journal").sign(note.id)
+        except VaultError as exc:
+            self.app.notify(error_text(exc), markup=False, severity="error")
+        self.refresh_records()
+
+    def action_correct(self) -> None:
+        note = self._selected_note()
+        if note is None:
+            return
+        if not note.signed:
+            self.app.push_screen(NoteScreen(self.person_id, draft=note), self._after_note)
+        else:
+            self.app.push_screen(NoteScreen(self.person_id, corrects=note), self._after_note)
+
+    def _after(self, changed: bool | None) -> None:
+        if changed:
+            self.refresh_records()
+
+    def _after_note(self, changed: bool | None) -> None:
+        if changed:
+            self.refresh_records()
+            self.action_tab("journal")
+
+    def _reload(self, changed: bool | None) -> None:
+        if changed:
+            self.shell.open_person(self.person_id, replace_top=True)
+
+
+class PersonEditScreen(RcScreen):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("given", "family", "alias", "idno", "year", "gender", "language",
+                   "interpreter", "access", "call", "text", "letter", "times", "address",
+                   "protection")
+
+    def __init__(self, detail: PersonDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        p = self.detail.data
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with VerticalScroll(classes="form-scroll"):
+            yield Static(_("Edit person"), classes="form-title", markup=False)
+            for fid, title, value in (
+                ("given", _("Given name"), p.given_name), ("family", _("Family name"),
+                                                           p.family_name),
+                ("alias", _("Alias"), p.alias), ("idno", _("Identity no."), p.id_number),
+                ("year", _("Birth year (without identity no.)"),
+                 str(p.birth_year) if p.birth_year and not p.id_number else ""),
+            ):
+                with Horizontal(classes="row"):
+                    yield Label(title, classes="row-label")
+                    yield SafeInput(value, id=fid, max_length=200)
+            with Horizontal(classes="row"):
+                yield Label(_("Gender"), classes="row-label")
+                yield KeyChoice([(k, v, label(GENDERS, v)) for k, v in GENDER_KEYS],
+                                p.gender, id="gender")
+            with Horizontal(classes="row"):
+                yield Label(_("Language"), classes="row-label")
+                yield SafeInput(p.language, id="language", max_length=200)
+            with Horizontal(classes="row"):
+                yield Label(_("Interpreter"), classes="row-label")
+                yield KeyChoice(yes_no(), "yes" if p.interpreter_needed else "no",
+                                id="interpreter")
+            with Horizontal(classes="row"):
+                yield Label(_("Accessibility needs"), classes="row-label")
+                yield SafeInput(p.accessibility_needs, id="access", max_length=2000)
+            for fid, title, allowed in (("call", _("May we call?"), p.may_call),
+                                        ("text", _("May we text?"), p.may_text),
+                                        ("letter", _("May we send letters?"), p.may_letter)):
+                with Horizontal(classes="row"):
+                    yield Label(title, classes="row-label")
+                    yield KeyChoice(yes_no(), "yes" if allowed else "no", id=fid)
+            with Horizontal(classes="row"):
+                yield Label(_("Safe times"), classes="row-label")
+                yield SafeInput(p.safe_times, id="times", max_length=2000)
+            with Horizontal(classes="row"):
+                yield Label(_("Safe address"), classes="row-label")
+                yield SafeInput(p.safe_address, id="address", max_length=2000,
+                                placeholder=_("empty: no safe address"))
+            with Horizontal(classes="row"):
+                yield Label(_("Protection"), classes="row-label")
+                yield KeyChoice([(k, v, label(PROTECTION_LEVELS, v)) for k, v in
+                                 PROTECTION_KEYS], p.protection_level, id="protection")
+            yield Plain(_("Ctrl+S saves."), classes="hint")
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#given", SafeInput))
+
+    def submit_form(self) -> None:
+        self.action_save()
+
+    def _value(self, fid: str) -> str:
+        return self.query_one(f"#{fid}", SafeInput).value
+
+    def _yes(self, fid: str) -> bool:
+        return self.query_one(f"#{fid}", KeyChoice).value == "yes"
+
+    def action_save(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        year_text = self._value("year").strip()
+        if year_text and not year_text.isdigit():
+            self.query_one("#message", Plain).set_text(_("The birth year is four digits."))
+            return
+        data = PersonInput(
+            given_name=self._value("given"), family_name=self._value("family"),
+            alias=self._value("alias"), id_number=self._value("idno"),
+            birth_year=int(year_text) if year_text else None,
+            gender=self.query_one("#gender", KeyChoice).value or "unknown",
+            language=self._value("language"), interpreter_needed=self._yes("interpreter"),
+            accessibility_needs=self._value("access"), may_call=self._yes("call"),
+            may_text=self._yes("text"), may_letter=self._yes("letter"),
+            safe_times=self._value("times"), safe_address=self._value("address"),
+            protection_level=self.query_one("#protection", KeyChoice).value or "none",
+        )
+        try:
+            PeopleService(vault, screen="person_edit").update(self.detail.id,
+                                                              self.detail.version, data)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        except ConflictError:
+            self.query_one("#message", Plain).set_text(
+                _("Somebody else changed this person while you were editing. Your changes "
+                  "are still in the form; Esc and open the person again to see theirs."))
+            return
+        except VaultError as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ConsentDialog(RcModal):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def field_order(self) -> tuple[str, ...]:
+        return ("kind", "agency", "state", "method", "advice", "actors", "offer", "note")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("Record consent"), classes="form-title", markup=False)
+            yield Label(_("Consent to"), classes="field-label")
+            yield KeyChoice([("u", "investigation", label(CONSENT_KINDS, "investigation")),
+                             ("i", "info_exchange", label(CONSENT_KINDS, "info_exchange"))],
+                            id="kind")
+            with Vertical(id="agency-box"):
+                yield Label(_("With"), classes="field-label")
+                yield KeyChoice([(str(i + 1), code, label(AGENCIES, code))
+                                 for i, code in enumerate(AGENCIES)], id="agency")
+            yield Label(_("The person has"), classes="field-label")
+            yield KeyChoice([("l", "given", label(CONSENT_STATES, "given")),
+                             ("a", "declined", label(CONSENT_STATES, "declined")),
+                             ("t", "withdrawn", label(CONSENT_STATES, "withdrawn"))], id="state")
+            yield Label(_("How"), classes="field-label")
+            yield KeyChoice([("m", "oral", label(CONSENT_METHODS, "oral")),
+                             ("s", "written", label(CONSENT_METHODS, "written"))], id="method")
+            with Vertical(id="declined-box"):
+                yield Label(_("Safety advice given?"), classes="field-label")
+                yield KeyChoice(yes_no(), id="advice")
+                yield Label(_("Information about other actors given?"), classes="field-label")
+                yield KeyChoice(yes_no(), id="actors")
+                yield Label(_("Offered to come back?"), classes="field-label")
+                yield KeyChoice(yes_no(), id="offer")
+            yield Label(_("Note"), classes="field-label")
+            yield SafeInput(id="note", max_length=2000)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#agency-box").display = False
+        self.query_one("#declined-box").display = False
+        self.set_focus(self.query_one("#kind", KeyChoice))
+
+    def choice_made(self, choice: KeyChoice) -> None:
+        kind = self.query_one("#kind", KeyChoice).value
+        state = self.query_one("#state", KeyChoice).value
+        self.query_one("#agency-box").display = kind == "info_exchange"
+        self.query_one("#declined-box").display = kind == "investigation" and state == "declined"
+
+    def submit_form(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        kind = self.query_one("#kind", KeyChoice).value or ""
+        try:
+            RecordService(vault, screen="consent").record_consent(
+                self.person_id, kind, self.query_one("#state", KeyChoice).value or "",
+                self.query_one("#method", KeyChoice).value or "",
+                agency=self.query_one("#agency", KeyChoice).value
+                if kind == "info_exchange" else None,
+                safety_advice_given=self.query_one("#advice", KeyChoice).value == "yes",
+                other_actors_info_given=self.query_one("#actors", KeyChoice).value == "yes",
+                offer_to_return_given=self.query_one("#offer", KeyChoice).value == "yes",
+                note=self.query_one("#note", SafeInput).value,
+            )
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ChildReportDialog(RcModal):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, child_id: int, case_id: int, case_number: str) -> None:
+        super().__init__()
+        self.child_id = child_id
+        self.case_id = case_id
+        self.case_number = case_number
+
+    def field_order(self) -> tuple[str, ...]:
+        return ("decision", "date", "unit", "reason")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Plain(_("Child welfare report – {case}", case=self.case_number),
+                        classes="form-title")
+            yield Plain(_("A report is required whether or not the parent agrees."),
+                        classes="hint")
+            yield KeyChoice([("a", "reported", label(CHILD_REPORT_DECISIONS, "reported")),
+                             ("i", "not_needed", label(CHILD_REPORT_DECISIONS, "not_needed"))],
+                            id="decision")
+            with Vertical(id="report-box"):
+                yield Label(_("Date of the report"), classes="field-label")
+                yield SafeInput(date.today().isoformat(), id="date", max_length=10)
+                yield Label(_("Receiving unit"), classes="field-label")
+                yield SafeInput(id="unit", max_length=200)
+            yield Label(_("Reason"), classes="field-label")
+            yield SafeInput(id="reason", max_length=5000)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#decision", KeyChoice))
+
+    def choice_made(self, choice: KeyChoice) -> None:
+        if choice.id == "decision":
+            self.query_one("#report-box").display = choice.value != "not_needed"
+
+    def submit_form(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        decision = self.query_one("#decision", KeyChoice).value or ""
+        report_date = None
+        if decision == "reported":
+            try:
+                report_date = date.fromisoformat(self.query_one("#date", SafeInput).value.strip())
+            except ValueError:
+                self.query_one("#message", Plain).set_text(_("Write the date as YYYY-MM-DD."))
+                return
+        try:
+            RecordService(vault, screen="child_report").record_child_report(
+                self.child_id, self.case_id, decision,
+                self.query_one("#reason", SafeInput).value, report_date=report_date,
+                receiving_unit=self.query_one("#unit", SafeInput).value)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class NoteScreen(RcScreen):
+    """Write a journal note; Ctrl+S saves a draft, Ctrl+T saves and signs (read-only after)."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save draft"),
+                Binding("ctrl+t", "sign", "Save and sign"),
+                Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, person_id: int, *, draft: Note | None = None,
+                 corrects: Note | None = None) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.draft = draft
+        self.corrects = corrects
+
+    def field_order(self) -> tuple[str, ...]:
+        return ("type", "body")
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with Vertical(id="note-form"):
+            title = (_("Correction of note {id}", id=self.corrects.id) if self.corrects
+                     else _("Journal note"))
+            yield Plain(title, classes="form-title")
+            if self.corrects:
+                yield Plain(self.corrects.body, classes="hint", id="corrected")
+            current = self.draft.note_type if self.draft else (
+                "correction" if self.corrects else None)
+            options = [(k, v, label(NOTE_TYPES, v)) for k, v in NOTE_KEYS]
+            if self.corrects:
+                options = [("r", "correction", label(NOTE_TYPES, "correction"))]
+            yield KeyChoice(options, current, id="type")
+            yield SafeTextArea(self.draft.body if self.draft else "", id="body")
+            yield Plain(_("Ctrl+S saves a draft; Ctrl+T saves and signs – a signed note "
+                          "cannot be changed, only corrected by a new note."), classes="hint")
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        target = "#body" if self.draft or self.corrects else "#type"
+        self.set_focus(self.query_one(target))
+
+    def action_save(self) -> None:
+        self._store(sign=False)
+
+    def action_sign(self) -> None:
+        self._store(sign=True)
+
+    def _store(self, *, sign: bool) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        records = RecordService(vault, screen="journal")
+        body = self.query_one("#body", SafeTextArea).text
+        note_type = self.query_one("#type", KeyChoice).value or ""
+        try:
+            if self.draft is not None:
+                records.edit_draft(self.draft.id, self.draft.version, body)
+                if sign:
+                    records.sign(self.draft.id)
+            else:
+                records.add_note(self.person_id, note_type, body, sign=sign,
+                                 corrects_id=self.corrects.id if self.corrects else None)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        except VaultError as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+

@@ -1,0 +1,101 @@
+"""Search from anywhere (Ctrl+F): names, aliases, identity numbers, case numbers, journal
+text – results as you type."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Static
+
+from rc_tui.domain.vocab import PROTECTION_LEVELS, label
+from rc_tui.i18n import N_, _
+from rc_tui.services.search import SearchHit, SearchService
+from screens.base import RcScreen
+from screens.widgets import AppHeader, Plain, SafeInput, cell
+
+KIND_LABELS = {"person": N_("Person"), "case": N_("Case"), "note": N_("Journal")}
+
+
+def protection_cell(level: str) -> object:
+    from rich.text import Text
+
+    if level == "none":
+        return Text("")
+    return Text("⚠ " + label(PROTECTION_LEVELS, level).upper(), style="bold reverse red")
+
+
+class SearchScreen(RcScreen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("down", "to_results", "Results", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: list[SearchHit] = []
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with Vertical(id="search"):
+            yield Static(_("Search"), classes="form-title", markup=False)
+            yield SafeInput(id="query", placeholder=_("name, alias, identity or case number, "
+                                                      "journal text"), max_length=200)
+            yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Type"), _("Name / number"), _("Details"), _("Protection"))
+        self.query_one("#query", SafeInput).focus()
+
+    @on(SafeInput.Changed, "#query")
+    def _typed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(0.15, self.run_search)
+
+    def run_search(self) -> None:
+        vault = self.shell.vault
+        if vault is None:
+            return
+        query = self.query_one("#query", SafeInput).value
+        self.hits = SearchService(vault, screen="search").search(query)
+        table = self.query_one(DataTable)
+        table.clear()
+        for index, hit in enumerate(self.hits):
+            table.add_row(cell(_(KIND_LABELS[hit.kind])), cell(hit.title, 40),
+                          cell(hit.detail, 60), protection_cell(hit.protection_level),
+                          key=str(index))
+        message = "" if self.hits or not query.strip() else _("No matches.")
+        self.query_one("#message", Plain).set_text(message)
+
+    def action_to_results(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self.set_focus(table)
+        else:
+            raise SkipAction()
+
+    @on(SafeInput.Submitted, "#query")
+    def _submitted(self) -> None:
+        self.run_search()
+        if self.hits:
+            self.open_hit(0)
+
+    @on(DataTable.RowSelected, "#results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.open_hit(int(str(event.row_key.value)))
+
+    def open_hit(self, index: int) -> None:
+        hit = self.hits[index]
+        if hit.kind == "case" and hit.case_id is not None:
+            self.shell.open_case(hit.case_id)
+        elif hit.person_id is not None:
+            self.shell.open_person(hit.person_id, tab="journal" if hit.kind == "note" else None)
+

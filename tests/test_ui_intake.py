@@ -1,0 +1,231 @@
+"""Intake and casework through Pilot, keyboard only, with keystrokes counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from rc_tui.app import RcApp
+from rc_tui.domain.identity import luhn_check_digit
+from rc_tui.services.records import RecordService
+from rc_tui.services.search import SearchService
+from screens.case import CaseScreen
+from screens.home import HomeScreen
+from screens.intake import AcuteScreeningScreen, DuplicateDialog, IntakeScreen
+from screens.person import PersonScreen
+from screens.search import SearchScreen
+from storage.vault import Vault
+from tests.conftest import ANNA, ANNA_PASS
+from tests.helpers import login, screen_text, settle
+
+
+def pnr(yymmdd: str, serial: str = "123", century: str = "19") -> str:
+    return f"{century}{yymmdd}-{serial}{luhn_check_digit(yymmdd + serial)}"
+
+
+class Keyboard:
+    """Types text (not counted) and presses keys (counted), like a person at a keyboard."""
+
+    def __init__(self, pilot: Pilot[Any]) -> None:
+        self.pilot = pilot
+        self.count = 0
+
+    async def text(self, value: str) -> None:
+        await self.pilot.press(*list(value))
+
+    async def keys(self, *keys: str) -> None:
+        self.count += len(keys)
+        await self.pilot.press(*keys)
+
+
+async def _start(installed: Path, pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+    await login(pilot, ANNA, ANNA_PASS)
+    assert isinstance(pilot.app.screen, HomeScreen)
+
+
+async def test_minimal_intake_in_few_keystrokes(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(installed, pilot)
+        kb = Keyboard(pilot)
+        await kb.keys("n")  # new intake
+        await pilot.pause()
+        assert isinstance(app.screen, IntakeScreen)
+        await kb.keys("s")  # channel: self (no referrer field then)
+        await kb.text("Ringde själv. Rädd för sin före detta.")
+        await kb.keys("tab")
+        await kb.keys("n")  # no immediate danger
+        await kb.keys("v")  # role: victim
+        await kb.text("Maja")
+        await kb.keys("enter")
+        await kb.text("Testsson")
+        await kb.keys("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert "Maja Testsson" in screen_text(app)
+        assert kb.count <= 40
+        assert kb.count == 7  # n s tab n v enter ctrl+s
+
+
+async def test_family_intake_consent_reports_journal_and_search(installed: Path) -> None:
+    """The newcomer's task: a family with a victim, a perpetrator and two children,
+    consent, child reports, journal notes, and finding it all again – keyboard only."""
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(installed, pilot)
+        kb = Keyboard(pilot)
+        await kb.keys("n")
+        await pilot.pause()
+        await kb.keys("p")  # referred by the police
+        await kb.text("Polisen Malmö")
+        await kb.keys("enter")
+        await kb.text("Larm om bråk i lägenheten, barnen hemma.")
+        await kb.keys("tab", "n")
+        members = [
+            ("v", "Åsa", "Öberg", pnr("850312"), "k"),
+            ("u", "Bengt", "Öberg", pnr("820101", "456"), "m"),
+            ("b", "Ella", "Öberg", "2016", "k"),
+            ("b", "Leo", "Öberg", "2019", "m"),
+        ]
+        for role, given, family, ident, gender in members:
+            await kb.keys(role)
+            await kb.text(given)
+            await kb.keys("enter")
+            await kb.text(family)
+            await kb.keys("enter", "enter")  # family name, (no) alias
+            await kb.text(ident)
+            await kb.keys("enter", gender)  # gender is the last field: adds the person
+            await pilot.pause()
+        assert len(app.screen.members) == 4
+        await kb.keys("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        intake_keys = kb.count
+        assert intake_keys <= 40, intake_keys
+        shown = screen_text(app)
+        for name in ("Åsa Öberg", "Bengt Öberg", "Ella Öberg", "Leo Öberg"):
+            assert name in shown
+        # open the victim (first row), record consent to investigation by keyboard
+        await kb.keys("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        await kb.keys("c", "u", "l", "m", "ctrl+s")
+        await settle(pilot)
+        assert "utredning: lämnat, muntligt" in screen_text(app)
+        await kb.keys("c", "i", "1", "l", "s", "ctrl+s")  # info exchange with the police
+        await settle(pilot)
+        assert "informationsutbyte – polis: lämnat, skriftligt" in screen_text(app)
+        # a journal note, signed
+        await kb.keys("j", "t")  # new note, type phone call
+        await kb.text("Samtal om skyddsplan och säkra tider.")
+        await kb.keys("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        assert "Samtal om skyddsplan" in screen_text(app)
+        await kb.keys("escape")
+        await settle(pilot)
+        # child reports for both children
+        for row in (2, 3):
+            assert isinstance(app.screen, CaseScreen)
+            table = app.screen.query_one("#members")
+            table.move_cursor(row=row)
+            await kb.keys("enter")
+            await settle(pilot)
+            await kb.keys("o", "a", "enter")  # report made, date as proposed
+            await kb.text("Barnenheten")
+            await kb.keys("enter")
+            await kb.text("Barnet var hemma vid våldet.")
+            await kb.keys("enter")
+            await settle(pilot)
+            assert "anmälan gjord" in screen_text(app)
+            await kb.keys("escape")
+            await settle(pilot)
+        # find everything again by search
+        for query, expected in (("öberg", "Bengt Öberg"), ("skyddsplan", "Åsa Öberg"),
+                                (pnr("850312")[2:], "Åsa Öberg"), ("RC-2026", "RC-")):
+            await kb.keys("ctrl+f")
+            await pilot.pause()
+            assert isinstance(app.screen, SearchScreen)
+            await kb.text(query)
+            await pilot.pause(0.3)
+            await settle(pilot)
+            assert expected in screen_text(app), query
+            await kb.keys("escape")
+            await pilot.pause()
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        hits = SearchService(v).search("skyddsplan")
+        assert hits and hits[0].title == "Åsa Öberg"
+        assert RecordService(v).journal(hits[0].person_id)[0].signed
+
+
+async def test_immediate_danger_leads_to_protection_and_screening(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(installed, pilot)
+        kb = Keyboard(pilot)
+        await kb.keys("n")
+        await pilot.pause()
+        await kb.keys("s")
+        await kb.text("Hotad med kniv i natt.")
+        await kb.keys("tab", "j", "v")
+        await kb.text("Sara")
+        await kb.keys("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AcuteScreeningScreen)
+        assert "Ring 112" in screen_text(app)
+        await kb.keys("j", "n", "j", "?", "n", "j", "n")  # seven answers, auto-advancing
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+
+
+async def test_duplicate_offers_the_existing_person(installed: Path) -> None:
+    number = pnr("900101")
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(installed, pilot)
+        for attempt in range(2):
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.press("s", "tab", "n", "v", *"Klara", "enter", *"Berg", "enter",
+                              "enter", *number, "enter", "k")
+            await settle(pilot)
+            if attempt == 1:
+                assert isinstance(app.screen, DuplicateDialog)
+                assert "Klara Berg" in screen_text(app)
+                await pilot.press("enter")  # use the existing person
+                await settle(pilot)
+                assert "befintlig person" in screen_text(app)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+            await pilot.press("escape")
+            await settle(pilot)
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        hits = [h for h in SearchService(v).search("Klara") if h.kind == "person"]
+        assert len(hits) == 1
+
+
+async def test_invalid_identity_number_and_age_warning_in_the_form(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(installed, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        bad = pnr("850312")[:-1] + "0"
+        if bad == pnr("850312"):
+            bad = bad[:-1] + "1"
+        await pilot.press("s", "tab", "n", "v", *"Ida", "enter", "enter", "enter", *bad,
+                          "enter", "k")
+        await settle(pilot)
+        assert "Kontrollsiffran" in screen_text(app)
+        assert app.screen.members == []
+        field = app.screen.query_one("#m-id")
+        field.value = "2014"
+        app.screen.set_focus(app.screen.query_one("#m-gender"))
+        await pilot.press("k")
+        await settle(pilot)
+        assert len(app.screen.members) == 1
+        assert "13 år" in screen_text(app) or "18+" in screen_text(app)
