@@ -1,6 +1,6 @@
 """Developer tool: merge translations from a Python dict file into rc_tui/data/sv.toml.
 
-Usage: python tests/sv_catalog_tool.py NEW.py  (a file defining SV = {...}).
+Usage: python tests/sv_catalog_tool.py [--prune] NEW.py  (a file defining SV = {...}).
 Keeps the catalog sorted and validly quoted; prints message ids still missing.
 """
 
@@ -22,8 +22,12 @@ def main() -> None:
     current: dict[str, str] = {}
     if CATALOG.exists():
         current = tomllib.loads(CATALOG.read_text(encoding="utf-8"))
-    for extra in sys.argv[1:]:
+    args = [a for a in sys.argv[1:] if a != "--prune"]
+    for extra in args:
         current.update(runpy.run_path(extra)["SV"])
+    if "--prune" in sys.argv:
+        used = set(collect())
+        current = {k: v for k, v in current.items() if k in used}
     lines = ["# Swedish translations: English message id = Swedish text.",
              "# Edit here or merge with tests/sv_catalog_tool.py; test_i18n checks coverage.", ""]
     for key in sorted(current):

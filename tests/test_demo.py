@@ -1,0 +1,190 @@
+"""The demo data: deterministic, plausible, valid, searchable; bulk only on a demo."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from rc_tui import demo
+from rc_tui.domain import identity
+from rc_tui.services.cases import CaseService
+from rc_tui.services.home import HomeService
+from rc_tui.services.people import PeopleService, index_person
+from rc_tui.services.records import RecordService
+from rc_tui.services.search import SearchService
+from storage import files
+from storage.models import AccessLog, Person
+from storage.vault import Vault
+
+ANNA_PASS = next(u[3] for u in demo.DEMO_USERS if u[0] == "anna")
+
+
+def quiet(_message: str) -> None:
+    pass
+
+
+def make_demo(directory: Path, **kw: Any) -> Path:
+    path = directory / "demo.db"
+    assert demo.ensure_demo(path, progress=quiet, **kw)
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def anna(demo_db: Path) -> Iterator[Vault]:
+    v = Vault.unlock(demo_db, "anna", ANNA_PASS)
+    yield v
+    v.close(None)
+
+
+def content(v: Vault) -> list[tuple[Any, ...]]:
+    """Every case as anna sees it: number, members, relations, the members' journals."""
+    cases = CaseService(v)
+    records = RecordService(v)
+    out: list[tuple[Any, ...]] = []
+    for row in sorted(cases.my_open_cases(limit=10_000), key=lambda r: r.case_number):
+        d = cases.detail(row.id)
+        members = [(m.role, m.person.display_name, m.person.masked_id, m.person.birth,
+                    m.person.protection_level) for m in d.members]
+        journals = [(n.note_type, n.body, n.created_at, n.signed)
+                    for m in d.members for n in records.journal(m.person.id)]
+        out.append((d.case_number, d.opened_at, members, sorted(d.relations), journals))
+    return out
+
+
+def test_demo_is_deterministic(anna: Vault, tmp_path: Path) -> None:
+    first = content(anna)
+    second_path = make_demo(tmp_path)
+    with Vault.unlock(second_path, "anna", ANNA_PASS) as other:
+        assert content(other) == first
+    assert len(first) >= 10
+
+
+def test_demo_has_families(anna: Vault) -> None:
+    rows = CaseService(anna).my_open_cases(limit=10_000)
+    roles = [[role for role, _name in r.members] for r in rows]
+    assert all(r[0] == "victim" for r in roles)
+    assert sum(len(r) for r in roles) == demo.DEFAULT_PERSONS
+    assert sum("perpetrator" in r for r in roles) >= len(rows) * 0.8
+    assert any("child" in r for r in roles)
+    assert any(r.count("child") >= 2 for r in roles)
+    names = {name for r in rows for _role, name in r.members}
+    assert any(n.startswith("«") for n in names)  # an alias-only person
+    details = [CaseService(anna).detail(r.id) for r in rows]
+    kinds = {kind for d in details for _a, kind, _b in d.relations}
+    assert {"parent_of"} <= kinds and kinds & {"partner", "former_partner"}
+    assert any(m.person.protected for d in details for m in d.members)
+
+
+def test_demo_identity_numbers_are_valid(anna: Vault) -> None:
+    people = PeopleService(anna)
+    person_ids = {m.person.id for r in CaseService(anna).my_open_cases(limit=10_000)
+                  for m in CaseService(anna).detail(r.id).members}
+    numbers = [people.get(pid).id_number for pid in sorted(person_ids)]
+    present = [n for n in numbers if n]
+    assert len(present) >= len(numbers) // 2
+    parsed = [identity.parse_identity_number(n, demo.BASE_DATE) for n in present]
+    assert {p.kind for p in parsed} == {"personnummer", "samordningsnummer"}
+    assert len(set(present)) == len(present)
+
+
+def test_demo_due_list_consents_and_search(anna: Vault) -> None:
+    due = HomeService(anna).due_items()
+    assert any(d.kind == "child_report" for d in due)
+    hits = SearchService(anna).search("säkerhetsplanen")
+    assert any(h.kind == "note" for h in hits)
+    first = CaseService(anna).my_open_cases(limit=10_000)[-1]
+    victim = CaseService(anna).detail(first.id).members[0].person
+    states = RecordService(anna).consents(victim.id)
+    assert any(c.kind == "investigation" for c in states)
+    hits = SearchService(anna).search(first.case_number)
+    assert [h.case_id for h in hits if h.kind == "case"] == [first.id]
+
+
+def test_demo_check_is_ok(anna: Vault) -> None:
+    assert anna.check().ok
+
+
+# --------------------------------------------------------------------------- bulk
+
+
+def _digest(v: Vault) -> str:
+    h = hashlib.sha256()
+    with v.session() as s:
+        for table in ("persons", "cases", "case_members", "relations", "journal_notes"):
+            for row in s.execute(text(f"SELECT * FROM {table} ORDER BY id")):
+                h.update(repr(tuple(row)).encode())
+        for row in s.execute(text("SELECT rowid, names, numbers FROM person_fts "
+                                  "ORDER BY rowid")):
+            h.update(repr(tuple(row)).encode())
+    return h.hexdigest()
+
+
+def test_bulk_demo_is_searchable(tmp_path: Path) -> None:
+    path = make_demo(tmp_path / "a", persons=300, notes=1000)
+    with Vault.unlock(path, "anna", ANNA_PASS) as v:
+        with v.session() as s:
+            assert s.scalar(text("SELECT count(*) FROM persons")) == 300
+            assert s.scalar(text("SELECT count(*) FROM journal_notes")) == 1000
+            assert s.scalar(text("SELECT count(*) FROM note_fts")) == 1000
+            person = s.scalars(select(Person).where(
+                Person.id_kind == "personnummer", Person.given_name.is_not(None),
+                Person.family_name.is_not(None)).order_by(Person.id.desc())).first()
+            assert person is not None and person.id_number
+            entry = s.execute(text("SELECT names, numbers FROM person_fts WHERE rowid = :i"),
+                              {"i": person.id}).one()
+            logged = s.scalars(select(AccessLog.reason).where(
+                AccessLog.action == "demo_generated")).all()
+        assert logged == ["300 persons, 1000 notes"]
+        with v.session(write=True) as s:  # the search entry is what index_person writes
+            p = s.get(Person, person.id)
+            assert p is not None
+            index_person(s, p)
+            again = s.execute(text("SELECT names, numbers FROM person_fts WHERE rowid = :i"),
+                              {"i": person.id}).one()
+        assert tuple(again) == tuple(entry)
+        search = SearchService(v)
+        full_name = f"{person.given_name} {person.family_name}"
+        pnr = person.id_number
+        for query in (full_name, pnr, pnr.replace("-", ""), pnr[2:]):
+            found = [h.person_id for h in search.search(query) if h.kind == "person"]
+            assert person.id in found, query
+        assert any(h.kind == "note" for h in search.search("samtal"))
+        rows = CaseService(v).my_open_cases()
+        assert rows and all(r.members[0][0] == "victim" for r in rows)
+        assert any(h.kind == "case" for h in search.search(rows[0].case_number))
+        assert v.check().ok
+        first = _digest(v)
+    second = make_demo(tmp_path / "b", persons=300, notes=1000)
+    with Vault.unlock(second, "anna", ANNA_PASS) as v:
+        assert _digest(v) == first
+
+
+def test_demo_data_only_in_a_demo_database(vault: Vault) -> None:
+    with pytest.raises(demo.NotADemoDatabase):
+        demo.generate_bulk(vault, 10, 10)
+    with pytest.raises(demo.NotADemoDatabase):
+        demo.generate(vault, 10)
+    with vault.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM persons")) == 0
+
+
+def test_failed_generation_leaves_no_half_made_demo(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(vault: Vault, persons: int) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo, "generate", broken)
+    path = tmp_path / "demo.db"
+    with pytest.raises(RuntimeError):
+        demo.ensure_demo(path, progress=quiet)
+    assert not any(p.exists() for p in files.sidecar_paths(path))

@@ -1,0 +1,111 @@
+"""Hostile text through every text field of the casework screens: stored, shown literally,
+never interpreted, never a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TextArea
+
+from rc_tui.app import RcApp
+from rc_tui.services.people import PeopleService
+from rc_tui.services.records import RecordService
+from screens.case import CaseScreen
+from screens.intake import IntakeScreen
+from screens.person import NoteScreen, PersonEditScreen, PersonScreen
+from screens.search import SearchScreen
+from screens.widgets import SafeInput
+from storage.vault import Vault
+from tests.conftest import ANNA, ANNA_PASS, hostile_cases
+from tests.helpers import login, screen_text, settle
+
+CASES = [(why, text) for why, text in hostile_cases() if text.strip()]
+
+
+def _clean(shown: str) -> None:
+    assert not any(ord(c) < 0x20 and c != "\n" for c in shown)
+    assert not any(0x7F <= ord(c) < 0xA0 for c in shown)
+
+
+def _fill(app: RcApp, field: str, text: str) -> None:
+    widget = app.screen.query_one(f"#{field}")
+    if isinstance(widget, TextArea):
+        widget.load_text("")
+        widget.insert(text)
+    else:
+        assert isinstance(widget, SafeInput)
+        widget.value = ""
+        widget.insert_text_at_cursor(text[:widget.max_length or None])
+
+
+async def test_intake_person_journal_and_search_fields(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        for index, (why, text) in enumerate(CASES[:24]):
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, IntakeScreen), why
+            await pilot.press("p")
+            _fill(app, "referrer", text)
+            _fill(app, "what", text)
+            app.screen.set_focus(app.screen.query_one("#danger"))
+            await pilot.press("n", "v")
+            for field in ("m-given", "m-family", "m-alias"):
+                _fill(app, field, text)
+            await pilot.pause()
+            _clean(screen_text(app))
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen), why
+            _clean(screen_text(app))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, PersonScreen), why
+            _clean(screen_text(app))
+            if index % 6 == 0:  # the person form, the journal and consent on some cases
+                await pilot.press("e")
+                await pilot.pause()
+                assert isinstance(app.screen, PersonEditScreen)
+                for field in ("language", "access", "times", "address"):
+                    _fill(app, field, text)
+                await pilot.press("ctrl+s")
+                await settle(pilot)
+                _clean(screen_text(app))
+                await pilot.press("j", "a")
+                await pilot.pause()
+                assert isinstance(app.screen, NoteScreen)
+                _fill(app, "body", text)
+                await pilot.press("ctrl+s")
+                await settle(pilot)
+                _clean(screen_text(app))
+                await pilot.press("c", "u", "l", "m")
+                _fill(app, "note", text)
+                await pilot.press("ctrl+s")
+                await settle(pilot)
+                _clean(screen_text(app))
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("ctrl+f")
+            await pilot.pause()
+            assert isinstance(app.screen, SearchScreen)
+            _fill(app, "query", text)
+            await pilot.pause(0.3)
+            _clean(screen_text(app))
+            await pilot.press("escape")
+            await settle(pilot)
+    # markup came back as text, exactly as typed (only control characters are made visible)
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        people = PeopleService(v)
+        records = RecordService(v)
+        markup = "[bold red]Anna[/bold red]"
+        from rc_tui.services.search import SearchService
+
+        hit = next(h for h in SearchService(v).search("Anna bold red") if h.kind == "person")
+        detail = people.get(hit.person_id or 0)
+        assert detail.data.given_name == markup
+        assert detail.data.language == markup
+        assert records.journal(detail.id)[0].body == markup
