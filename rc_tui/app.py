@@ -155,7 +155,10 @@ class RcApp(App[int]):
 
     def close_vault(self, action: str) -> None:
         if self.vault is not None:
+            from rc_tui.services.access import forget_grants
+
             vault, self.vault = self.vault, None
+            forget_grants(vault)  # emergency grants and reveals end with the session
             vault.close(action)
 
     def lock(self, reason: str = "lock") -> None:
@@ -251,9 +254,19 @@ class RcApp(App[int]):
 
     def open_person(self, person_id: int, *, tab: str | None = None,
                     replace_top: bool = False) -> None:
-        from screens.person import PersonScreen
+        """Open a person as this user may see them; no access -> the emergency screen."""
+        from rc_tui.services.people import PeopleService
+        from screens.person import EmergencyAccessScreen, PersonScreen
+        from storage.errors import NoAccess
 
-        self._open(PersonScreen(person_id, tab=tab), replace_top)
+        if self.vault is None:
+            return
+        try:
+            detail = PeopleService(self.vault, screen="person").get(person_id)
+        except NoAccess:
+            self._open(EmergencyAccessScreen(person_id), replace_top)
+            return
+        self._open(PersonScreen(person_id, tab=tab, detail=detail), replace_top)
 
     def open_case(self, case_id: int, *, replace_top: bool = False) -> None:
         from screens.case import CaseScreen

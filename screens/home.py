@@ -4,7 +4,7 @@ staff, managers); administration for administrators."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -15,6 +15,7 @@ from rc_tui.i18n import _
 from rc_tui.services.accounts import Role
 from rc_tui.services.cases import CaseService
 from rc_tui.services.home import DueItem, HomeService
+from rc_tui.services.logreview import LogReviewService
 from screens.base import RcScreen
 from screens.search import protection_cell
 from screens.widgets import AppHeader, Plain, cell
@@ -24,6 +25,7 @@ class HomeScreen(RcScreen):
     BINDINGS = [
         Binding("n", "intake", "New intake"),
         Binding("slash", "search", "Search", show=False),
+        Binding("g", "log_review", "Log review"),
         Binding("u", "users", "Users"),
         Binding("i", "settings", "Settings"),
         Binding("p", "passphrase", "Passphrase"),
@@ -46,6 +48,10 @@ class HomeScreen(RcScreen):
                     yield Plain(_("U  Users: add, reset passphrase, revoke"))
                     yield Plain(_("I  Settings: idle lock, session length"))
             else:
+                if shell.role is Role.MANAGER:
+                    with Vertical(classes="panel", id="chain"):
+                        yield Static(_("Access log"), classes="panel-title", markup=False)
+                        yield Plain(_("Checking the access log…"), id="chain-status")
                 with Vertical(classes="panel", id="due-items"):
                     yield Static(_("Due items"), classes="panel-title", markup=False)
                     yield DataTable(id="due", cursor_type="row", show_header=False)
@@ -73,6 +79,32 @@ class HomeScreen(RcScreen):
             self.query_one("#persons", DataTable).add_columns(_("Name"), _("Identity no."),
                                                               _("Protection"))
             self.reload()
+        if self.shell.role is Role.MANAGER:
+            self._check_chain()
+
+    @work(thread=True, exclusive=True, group="chain")
+    def _check_chain(self) -> None:
+        vault = self.shell.vault
+        if vault is None:
+            return
+        status = LogReviewService(vault, screen="home").chain_status()
+        if status.ok:
+            text = _("Intact: {rows} entries, head {head}. G opens the log review.",
+                     rows=status.rows, head=status.head[:16])
+        else:
+            text = _("BROKEN: {problem}. Report this to the security officer.",
+                     problem=status.problem)
+        self.app.call_from_thread(self._show_chain, text, status.ok)
+
+    def _show_chain(self, text_value: str, ok: bool) -> None:
+        widget = self.query_one("#chain-status", Plain)
+        widget.set_text(text_value)
+        widget.set_class(not ok, "alert")
+
+    def action_log_review(self) -> None:
+        from screens.logreview import LogReviewScreen
+
+        self.app.push_screen(LogReviewScreen())
 
     def on_screen_resume(self) -> None:
         if self.shell.role is not Role.ADMIN and self.shell.vault is not None:
@@ -109,6 +141,8 @@ class HomeScreen(RcScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"users", "settings"}:
             return self.shell.role is Role.ADMIN
+        if action == "log_review":
+            return self.shell.role is Role.MANAGER
         if action in {"intake", "search"}:
             return self.shell.role is not Role.ADMIN
         return True

@@ -63,26 +63,44 @@ class PersonScreen(RcScreen):
         Binding("j", "new_note", "Journal note"),
         Binding("s", "sign", "Sign note"),
         Binding("r", "correct", "Correct note"),
+        Binding("v", "reveal", "Reveal identity"),
         Binding("1", "tab('overview')", "Overview", show=False),
         Binding("2", "tab('journal')", "Journal", show=False),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
-    def __init__(self, person_id: int, tab: str | None = None) -> None:
+    def __init__(self, person_id: int, tab: str | None = None,
+                 detail: PersonDetail | None = None) -> None:
         super().__init__()
         self.person_id = person_id
         self.initial_tab = tab or "overview"
-        self.detail: PersonDetail | None = None
+        self.detail = detail
         self.notes: list[Note] = []
 
     def compose(self) -> ComposeResult:
         vault = self.shell.vault
         assert vault is not None
-        self.detail = PeopleService(vault, screen="person").get(self.person_id)
+        if self.detail is None:
+            self.detail = PeopleService(vault, screen="person").get(self.person_id)
         d = self.detail
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         yield protection_banner(d.data.protection_level)
         yield Plain(d.display_name, id="person-name", classes="person-name", one_line=True)
+        if d.restricted or d.identity_hidden:
+            with VerticalScroll(id="restricted"):
+                if d.restricted:
+                    yield Plain(_("You do not work with this person's own track: you see "
+                                  "only that the person is in the family (compartment). "
+                                  "Nothing of their record is shown."), classes="hint")
+                if d.identity_hidden:
+                    yield Plain(_("Protected identity: name and identity number are "
+                                  "withheld. V reveals them (logged and reviewed)."),
+                                classes="hint")
+                yield Plain(_("Cases") + ": " + (", ".join(
+                    f"{no} ({label(MEMBER_ROLES, role)})" for _cid, no, role, _st in d.cases)
+                    or "–"))
+            yield Footer()
+            return
         with TabbedContent(initial=self.initial_tab, id="tabs"):
             with TabPane(_("Overview"), id="overview"), VerticalScroll():
                 yield Plain(self._overview_text(d), id="overview-text")
@@ -126,7 +144,26 @@ class PersonScreen(RcScreen):
         ]
         return "\n".join(lines)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        d = self.detail
+        if d is None:
+            return True
+        if action == "reveal":
+            return d.identity_hidden
+        if d.restricted or d.identity_hidden:
+            return action not in {"edit", "consent", "child_report", "new_note", "sign",
+                                  "correct", "tab"}
+        return True
+
+    def action_reveal(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        PeopleService(vault, screen="person").reveal(self.person_id)
+        self.shell.open_person(self.person_id, replace_top=True)
+
     def on_mount(self) -> None:
+        if self.detail is not None and (self.detail.restricted or self.detail.identity_hidden):
+            return
         self.query_one("#notes", DataTable).add_columns(
             _("Date"), _("Type"), _("Author"), _("Signed"), _("Text"))
         self.refresh_records()
@@ -570,3 +607,41 @@ class NoteScreen(RcScreen):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
+
+
+class EmergencyAccessScreen(RcScreen):
+    """No access (need-to-know). Emergency access: a reason, logged and flagged."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    FIELD_ORDER = ("reason",)
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with VerticalScroll(), Vertical(classes="form-box"):
+            yield Static(_("No access"), classes="form-title alert", markup=False)
+            yield Plain(_("You are not assigned to this person. If there is a real need (for "
+                          "example on call, or danger now), you may take emergency access "
+                          "for this session: state the reason. It is logged and reviewed by "
+                          "a manager."), classes="hint")
+            yield Label(_("Reason for emergency access"), classes="field-label")
+            yield SafeInput(id="reason", max_length=2000)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#reason", SafeInput))
+
+    def submit_form(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        try:
+            PeopleService(vault, screen="emergency").emergency_access(
+                self.person_id, self.query_one("#reason", SafeInput).value)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        self.shell.open_person(self.person_id, replace_top=True)

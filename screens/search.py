@@ -17,7 +17,8 @@ from rc_tui.services.search import SearchHit, SearchService
 from screens.base import RcScreen
 from screens.widgets import AppHeader, Plain, SafeInput, cell
 
-KIND_LABELS = {"person": N_("Person"), "case": N_("Case"), "note": N_("Journal")}
+KIND_LABELS = {"person": N_("Person"), "case": N_("Case"), "note": N_("Journal"),
+               "restricted": N_("No access")}
 
 
 def protection_cell(level: str) -> object:
@@ -69,7 +70,8 @@ class SearchScreen(RcScreen):
         table = self.query_one(DataTable)
         table.clear()
         for index, hit in enumerate(self.hits):
-            table.add_row(cell(_(KIND_LABELS[hit.kind])), cell(hit.title, 40),
+            title = hit.title or _("Registered – you have no access (Enter: emergency access)")
+            table.add_row(cell(_(KIND_LABELS[hit.kind])), cell(title, 60),
                           cell(hit.detail, 60), protection_cell(hit.protection_level),
                           key=str(index))
         message = "" if self.hits or not query.strip() else _("No matches.")

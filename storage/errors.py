@@ -87,3 +87,10 @@ class ConflictError(VaultError):
     """Optimistic-locking conflict: somebody else changed the record first."""
 
     code = "conflict"
+
+
+class NoAccess(VaultError):
+    """Need-to-know: this user may not see this person or record (emergency access
+    exists for real need; it is logged and reviewed)."""
+
+    code = "no_access"

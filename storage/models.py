@@ -10,8 +10,23 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from storage.roles import Role, UserStatus
 
 __all__ = [
-    "AccessLog", "Assignment", "AuditHead", "Base", "Case", "CaseMember", "ChildReport", "Consent",
-    "Intake", "JournalNote", "Meta", "Person", "Relation", "Role", "Screening", "User",
+    "AccessLog",
+    "AccessLogReview",
+    "Assignment",
+    "AuditHead",
+    "Base",
+    "Case",
+    "CaseMember",
+    "ChildReport",
+    "Consent",
+    "Intake",
+    "JournalNote",
+    "Meta",
+    "Person",
+    "Relation",
+    "Role",
+    "Screening",
+    "User",
     "UserStatus",
 ]
 
@@ -280,3 +295,14 @@ class JournalNote(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AccessLogReview(Base):
+    """A manager's review mark on one access-log entry (the log itself never changes)."""
+
+    __tablename__ = "access_log_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("access_log.id"), unique=True)
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime]

@@ -71,5 +71,5 @@ def test_upgrade_from_first_revision_keeps_data(tmp_path: object) -> None:
         Vault.unlock(path, "admin", "en lång fras här")
     engine = db.make_engine(path, key)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == schema.HEAD
     engine.dispose()

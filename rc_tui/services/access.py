@@ -1,25 +1,146 @@
-"""Who may see and do what (need-to-know). Plain Python, used by every service.
+"""Need-to-know: who may see and do what. Plain Python, asked by every service.
 
-This first version enforces the role rule of the foundation: administrators see no case
-content. The per-track need-to-know rules, family compartments and protected identities
-are added here (see issue [3/8]); every service already asks this policy.
+Levels of access to one person (``Level``):
+
+* ``FULL`` – the whole record: the user is assigned to the person's own track (in any
+  case), is a manager (who sees all cases of the centre), or holds an emergency grant
+  for this session.
+* ``EXISTS`` – the family compartment: the user works with another member of a case the
+  person is in. They see that the person exists, the role, and the name (unless the
+  person has a protected identity) – never the address, safe contact, journal, intake
+  account, consent, child reports or any other content.
+* ``NONE`` – nothing; the screens offer emergency access (reason required, logged and
+  flagged for review).
+
+Administrators see no case content at all. Protected identities (any protection level)
+have their name and identity number hidden in lists, headers and search results for
+everyone who is not assigned to them; revealing takes an explicit key and is logged.
 """
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from storage.models import Assignment, CaseMember, Person
 from storage.roles import Role
-from storage.vault import UserInfo
+from storage.vault import UserInfo, Vault
+
+
+class Level(enum.IntEnum):
+    NONE = 0
+    EXISTS = 1
+    FULL = 2
+
+
+@dataclass
+class SessionGrants:
+    """Per-session grants (emergency access, revealed identities). Cleared at lock."""
+
+    emergency: set[int] = field(default_factory=set)
+    revealed: set[int] = field(default_factory=set)
+
+
+_GRANTS: dict[int, SessionGrants] = {}
+
+
+def grants_for(vault: Vault) -> SessionGrants:
+    """The grants of this unlocked session (keyed by the vault object: a new login, a new
+    session, no grants)."""
+    return _GRANTS.setdefault(id(vault), SessionGrants())
+
+
+def forget_grants(vault: Vault) -> None:
+    _GRANTS.pop(id(vault), None)
 
 
 class AccessPolicy:
-    def __init__(self, user: UserInfo) -> None:
+    def __init__(self, user: UserInfo, grants: SessionGrants | None = None) -> None:
         self.user = user
+        self.grants = grants or SessionGrants()
+        self._assigned: set[int] | None = None
+        self._peers: set[int] | None = None
 
+    def reset(self) -> None:
+        """Forget cached sets (called at the start of every transaction)."""
+        self._assigned = None
+        self._peers = None
+
+    # ------------------------------------------------------------------ roles
     @property
     def sees_case_content(self) -> bool:
         return self.user.role is not Role.ADMIN
 
     @property
+    def is_manager(self) -> bool:
+        return self.user.role is Role.MANAGER
+
+    @property
     def assigns_caseworkers(self) -> bool:
         """Managers assign caseworkers to tracks."""
-        return self.user.role is Role.MANAGER
+        return self.is_manager
+
+    # ------------------------------------------------------------------ sets
+    def assigned_persons(self, s: Session) -> set[int]:
+        """Persons whose own track this user is assigned to (active assignments)."""
+        if self._assigned is None:
+            self._assigned = set(s.scalars(
+                select(CaseMember.person_id).join(
+                    Assignment, Assignment.case_member_id == CaseMember.id)
+                .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None))))
+        return self._assigned
+
+    def peer_persons(self, s: Session) -> set[int]:
+        """Persons in the cases where this user works with some member."""
+        if self._peers is None:
+            self._peers = set(s.scalars(text(
+                "SELECT DISTINCT m2.person_id FROM assignments a "
+                "JOIN case_members m1 ON m1.id = a.case_member_id "
+                "JOIN case_members m2 ON m2.case_id = m1.case_id "
+                "WHERE a.user_id = :u AND a.ended_at IS NULL"), {"u": self.user.id}))
+        return self._peers
+
+    def my_cases(self, s: Session) -> set[int]:
+        return set(s.scalars(text(
+            "SELECT DISTINCT m.case_id FROM assignments a "
+            "JOIN case_members m ON m.id = a.case_member_id "
+            "WHERE a.user_id = :u AND a.ended_at IS NULL"), {"u": self.user.id}))
+
+    # ------------------------------------------------------------------ decisions
+    def level(self, s: Session, person_id: int) -> Level:
+        if not self.sees_case_content:
+            return Level.NONE
+        if self.is_manager or person_id in self.grants.emergency:
+            return Level.FULL
+        if person_id in self.assigned_persons(s):
+            return Level.FULL
+        if person_id in self.peer_persons(s):
+            return Level.EXISTS
+        return Level.NONE
+
+    def case_visible(self, s: Session, case_id: int) -> bool:
+        if not self.sees_case_content:
+            return False
+        if self.is_manager:
+            return True
+        if case_id in self.my_cases(s):
+            return True
+        members = set(s.scalars(select(CaseMember.person_id).where(
+            CaseMember.case_id == case_id)))
+        return bool(members & self.grants.emergency)
+
+    def identity_visible(self, s: Session, person: Person) -> bool:
+        """May this user see the name and identity number of ``person`` in lists?"""
+        if person.protection_level == "none":
+            return self.level(s, person.id) >= Level.EXISTS
+        return (person.id in self.assigned_persons(s) or person.id in self.grants.revealed)
+
+
+def require(level: Level, needed: Level = Level.FULL) -> None:
+    from storage.errors import NoAccess
+
+    if level < needed:
+        raise NoAccess()

@@ -53,6 +53,10 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "key_changed": N_("The database key was changed by an administrator. Log in again."),
     "conflict": N_("Somebody else changed this record first."),
+    "no_access": N_(
+        "You have no access to this person. Emergency access needs a reason and is logged "
+        "and reviewed."
+    ),
     "vault_error": N_("The operation could not be completed."),
 }
 

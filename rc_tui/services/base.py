@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rc_tui.services.access import AccessPolicy
+from rc_tui.services.access import AccessPolicy, Level, grants_for, require
 from storage import audit
 from storage.errors import PermissionDenied
 from storage.roles import Role
@@ -34,7 +34,7 @@ class Service:
         self.vault = vault
         self.screen = screen or type(self).__name__.lower()
         self.clock = clock
-        self.access = AccessPolicy(vault.user)
+        self.access = AccessPolicy(vault.user, grants_for(vault))
 
     @property
     def user(self) -> UserInfo:
@@ -46,13 +46,22 @@ class Service:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read transaction (access-log entries for what is shown are written at once)."""
+        self.access.reset()
         with self.vault.session(write=True) as s:
             yield s
 
     @contextmanager
     def write(self) -> Iterator[Session]:
+        self.access.reset()
         with self.vault.session(write=True) as s:
             yield s
+
+    def require_person(self, s: Session, person_id: int, needed: Level = Level.FULL) -> Level:
+        """The user's level for ``person_id``; ``NoAccess`` below ``needed``."""
+        self.require_case_content()
+        level = self.access.level(s, person_id)
+        require(level, needed)
+        return level
 
     def require_case_content(self) -> None:
         """Administrators manage users and settings and never see case content."""

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import ages
 from rc_tui.domain.vocab import CHANNELS, MEMBER_ROLES, RELATION_KINDS
 from rc_tui.i18n import N_, _
+from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
-from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, summary
-from storage.errors import PermissionDenied, VaultError
+from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, summary_for
+from storage.errors import NoAccess, PermissionDenied, VaultError
 from storage.models import (
     Assignment,
     Case,
@@ -144,6 +145,8 @@ class CaseService(Service):
                     person = s.get(Person, m.existing_person_id)
                     if person is None:
                         raise VaultError("not found")
+                    # linking needs visibility: nobody gains access by re-registering
+                    self.require_person(s, m.existing_person_id, Level.EXISTS)
                 elif m.person is not None:
                     person = people.create_in(s, m.person)
                 else:
@@ -212,6 +215,7 @@ class CaseService(Service):
         self.require_case_content()
         result = acute_result(answers)
         with self.write() as s:
+            self.require_person(s, person_id)
             row = Screening(person_id=person_id, intake_id=intake_id, kind="acute_intake",
                             answers=json.dumps(answers, sort_keys=True), result=result,
                             created_by_id=self.user.id, created_at=self.clock())
@@ -232,10 +236,13 @@ class CaseService(Service):
             case = s.get(Case, case_id)
             if case is None:
                 raise VaultError("not found")
+            if not self.access.case_visible(s, case_id):
+                raise NoAccess()
             if existing_person_id is not None:
                 person = s.get(Person, existing_person_id)
                 if person is None:
                     raise VaultError("not found")
+                self.require_person(s, existing_person_id, Level.EXISTS)
             elif data is not None:
                 person = people.create_in(s, data)
             else:
@@ -252,6 +259,12 @@ class CaseService(Service):
         if from_person == to_person:
             raise ValidationError([_("A person cannot be related to themselves.")])
         with self.write() as s:
+            if not self.access.case_visible(s, case_id):
+                raise NoAccess()
+            members = set(s.scalars(select(CaseMember.person_id).where(
+                CaseMember.case_id == case_id)))
+            if not {from_person, to_person} <= members:
+                raise ValidationError([_("Both persons must be in the case.")])
             rel = Relation(case_id=case_id, from_person_id=from_person,
                            to_person_id=to_person, kind=kind, created_at=self.clock())
             s.add(rel)
@@ -286,6 +299,16 @@ class CaseService(Service):
             case = s.get(Case, case_id)
             if case is None:
                 raise VaultError("not found")
+            if not self.access.case_visible(s, case_id):
+                self.log(s, "view", outcome="denied", record_type="case", record_id=case_id)
+                denied = True
+            else:
+                denied = False
+        if denied:
+            raise NoAccess()
+        with self.read() as s:
+            case = s.get(Case, case_id)
+            assert case is not None
             members: list[MemberRow] = []
             names: dict[int, str] = {}
             for member, person in s.execute(
@@ -296,7 +319,7 @@ class CaseService(Service):
                     select(User.username).join(Assignment, Assignment.user_id == User.id)
                     .where(Assignment.case_member_id == member.id,
                            Assignment.ended_at.is_(None))))
-                row = summary(person)
+                row = summary_for(self.access, s, person)
                 names[person.id] = row.display_name
                 members.append(MemberRow(member.id, row, member.role, assigned))
             relations = [
@@ -307,6 +330,7 @@ class CaseService(Service):
                 (i.occurred_at, i.channel, i.referrer_name or "", i.immediate_danger)
                 for i in s.scalars(select(Intake).where(Intake.case_id == case_id)
                                    .order_by(Intake.occurred_at))
+                if self.access.level(s, i.contact_person_id) == Level.FULL
             ]
             self.log(s, "view", record_type="case", record_id=case.id)
             return CaseDetail(case.id, case.case_number, case.status, case.opened_at, members,
@@ -328,7 +352,7 @@ class CaseService(Service):
                 case = s.get(Case, case_id)
                 assert case is not None
                 members = [
-                    (m.role, summary(p).display_name) for m, p in s.execute(
+                    (m.role, summary_for(self.access, s, p).display_name) for m, p in s.execute(
                         select(CaseMember, Person).join(Person, Person.id == CaseMember.person_id)
                         .where(CaseMember.case_id == case_id).order_by(CaseMember.id)).all()
                 ]
@@ -339,9 +363,11 @@ class CaseService(Service):
         """Referrer names used before (for autocomplete), most recent first."""
         self.require_case_content()
         with self.read() as s:
-            rows = s.execute(
-                select(Intake.referrer_name, func.max(Intake.id).label("last"))
-                .where(Intake.referrer_name.is_not(None))
-                .group_by(Intake.referrer_name).order_by(text("last DESC")).limit(200)
-            ).all()
+            query = (select(Intake.referrer_name, func.max(Intake.id).label("last"))
+                     .where(Intake.referrer_name.is_not(None)))
+            if not self.access.is_manager:  # only from intakes this user may read
+                query = query.where(Intake.contact_person_id.in_(
+                    self.access.assigned_persons(s) | self.access.grants.emergency))
+            rows = s.execute(query.group_by(Intake.referrer_name)
+                             .order_by(text("last DESC")).limit(200)).all()
             return [r[0] for r in rows if r[0]]

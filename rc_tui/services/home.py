@@ -14,8 +14,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from rc_tui.i18n import _
+from rc_tui.services.access import Level
 from rc_tui.services.base import Service
-from rc_tui.services.people import PersonSummary, summary
+from rc_tui.services.people import PersonSummary, summary, summary_for
 from storage.models import Person
 
 
@@ -101,4 +102,5 @@ class HomeService(Service):
                 "AND person_id IS NOT NULL GROUP BY person_id ORDER BY last DESC LIMIT :n"
             ), {"u": self.user.id, "n": limit}).all()]
             people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(ids)))}
-            return [summary(people[i]) for i in ids if i in people]
+            return [summary_for(self.access, s, people[i]) for i in ids
+                    if i in people and self.access.level(s, i) >= Level.EXISTS]

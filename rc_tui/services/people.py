@@ -12,10 +12,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.domain import identity, similarity
 from rc_tui.domain.vocab import GENDERS, PROTECTION_LEVELS
 from rc_tui.i18n import _
+from rc_tui.services.access import AccessPolicy, Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
 from storage.errors import ConflictError, VaultError
-from storage.models import CaseMember, Person
+from storage.models import Person
 
 MAX_TEXT = 100_000  # characters in any one free-text field
 MAX_NAME = 200
@@ -51,6 +52,7 @@ class PersonSummary:
     masked_id: str
     birth: str
     protection_level: str
+    identity_hidden: bool = False
 
     @property
     def protected(self) -> bool:
@@ -68,6 +70,10 @@ class PersonDetail:
     birth_date: date | None
     cases: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, no, role, status
     created_at: datetime | None = None
+    #: Level.EXISTS: another member's compartment - only that the person exists is shown
+    restricted: bool = False
+    #: protected identity, not assigned and not revealed: name and number withheld
+    identity_hidden: bool = False
 
 
 def display_name(given: str | None, family: str | None, alias: str | None) -> str:
@@ -154,6 +160,15 @@ def summary(p: Person) -> PersonSummary:
                          masked_id(p), birth, p.protection_level)
 
 
+def summary_for(access: AccessPolicy, s: Session, p: Person) -> PersonSummary:
+    """``summary`` as this user may see it: protected identities are withheld from
+    everyone not assigned to the person (unless revealed with the explicit key)."""
+    if access.identity_visible(s, p):
+        return summary(p)
+    title = _("Protected person") if p.protection_level != "none" else _("Person")
+    return PersonSummary(p.id, f"{title} #{p.id}", "", "", p.protection_level, True)
+
+
 def index_person(s: Session, p: Person) -> None:
     """Keep the person's search entry (inside the encrypted database) up to date."""
     names = " ".join(x for x in (p.given_name, p.family_name, p.alias) if x)
@@ -169,6 +184,9 @@ def index_person(s: Session, p: Person) -> None:
 
 
 class PeopleService(Service):
+    #: set by ``find_duplicates``: matches this user may not see (never shown, only counted)
+    hidden_duplicates: int = 0
+
     def create_in(self, s: Session, data: PersonInput) -> Person:
         """Create a person inside the caller's transaction (validated, indexed, logged)."""
         self.require_case_content()
@@ -198,35 +216,96 @@ class PeopleService(Service):
         if not conditions:
             return []
         found: list[PersonSummary] = []
+        self.hidden_duplicates = 0
         with self.read() as s:
             for p in s.scalars(select(Person).where(or_(*conditions)).limit(200)):
                 same_number = number is not None and p.id_number == number.canonical
                 similar = similarity.is_probable_duplicate(
                     data.given_name or data.alias, data.family_name, birth,
                     p.given_name or p.alias or "", p.family_name or "", p.birth_date)
-                if same_number or similar:
+                if not (same_number or similar):
+                    continue
+                if (self.access.level(s, p.id) >= Level.EXISTS
+                        and self.access.identity_visible(s, p)):
                     found.append(summary(p))
                     self.log(s, "duplicate_hit", person_id=p.id, record_type="person",
                              record_id=p.id)
+                else:
+                    # someone this user may not see: never show who, never link to them;
+                    # counted so the screen can say so, and flagged for the log review
+                    self.hidden_duplicates += 1
+                    self.log(s, "duplicate_hidden", person_id=p.id, record_type="person",
+                             record_id=p.id, flagged=True)
         return found
 
     def get(self, person_id: int) -> PersonDetail:
+        """The person as this user may see them (``NoAccess`` when not at all)."""
         self.require_case_content()
         with self.read() as s:
             p = s.get(Person, person_id)
             if p is None:
                 raise VaultError("not found")
+            level = self.access.level(s, person_id)
+            if level == Level.NONE:
+                self.log(s, "view", outcome="denied", person_id=p.id, record_type="person",
+                         record_id=p.id)
+        if level == Level.NONE:
+            from storage.errors import NoAccess
+
+            raise NoAccess()
+        with self.read() as s:
+            p = s.get(Person, person_id)
+            assert p is not None
             rows = s.execute(text(
                 "SELECT c.id, c.case_number, m.role, c.status FROM case_members m "
                 "JOIN cases c ON c.id = m.case_id WHERE m.person_id = :p ORDER BY c.opened_at"
             ), {"p": person_id}).all()
-            self.log(s, "view", person_id=p.id, record_type="person", record_id=p.id)
+            cases = [(r[0], r[1], r[2], r[3]) for r in rows
+                     if self.access.case_visible(s, r[0])]
+            hidden = not self.access.identity_visible(s, p)
+            restricted = level == Level.EXISTS
+            self.log(s, "view", person_id=p.id, record_type="person", record_id=p.id,
+                     reason="compartment" if restricted else None)
+            if hidden or restricted:
+                shown = summary_for(self.access, s, p)
+                data = PersonInput(
+                    given_name="" if hidden else (p.given_name or ""),
+                    family_name="" if hidden else (p.family_name or ""),
+                    alias="" if hidden else (p.alias or ""),
+                    gender=p.gender or "unknown", protection_level=p.protection_level)
+                return PersonDetail(
+                    id=p.id, version=p.version, data=data, display_name=shown.display_name,
+                    id_number="", masked_id="" if hidden else masked_id(p), birth_date=None,
+                    cases=cases, created_at=None, restricted=restricted, identity_hidden=hidden)
             return PersonDetail(
                 id=p.id, version=p.version, data=to_input(p),
                 display_name=display_name(p.given_name, p.family_name, p.alias),
                 id_number=p.id_number or "", masked_id=masked_id(p), birth_date=p.birth_date,
-                cases=[(r[0], r[1], r[2], r[3]) for r in rows], created_at=p.created_at,
+                cases=cases, created_at=p.created_at,
             )
+
+    def reveal(self, person_id: int) -> None:
+        """Show a protected identity to this user for this session (explicit, logged)."""
+        with self.write() as s:
+            self.require_person(s, person_id, Level.EXISTS)
+            self.access.grants.revealed.add(person_id)
+            self.log(s, "reveal", person_id=person_id, record_type="person",
+                     record_id=person_id, flagged=True)
+
+    def emergency_access(self, person_id: int, reason: str) -> None:
+        """Access for this session without need-to-know: reason required, logged, flagged
+        for review."""
+        self.require_case_content()
+        if len(reason.strip()) < 10:
+            raise ValidationError([_("State the reason (at least 10 characters).")])
+        if len(reason) > 2000:
+            raise ValidationError([_("A text may have at most {n} characters.", n=2000)])
+        with self.write() as s:
+            if s.get(Person, person_id) is None:
+                raise VaultError("not found")
+            self.access.grants.emergency.add(person_id)
+            self.log(s, "emergency", person_id=person_id, record_type="person",
+                     record_id=person_id, reason=reason.strip(), flagged=True)
 
     def update(self, person_id: int, version: int, data: PersonInput) -> int:
         """Save changes if nobody else changed the person since ``version``; new version."""
@@ -239,6 +318,7 @@ class PeopleService(Service):
                 p = s.get(Person, person_id)
                 if p is None:
                     raise VaultError("not found")
+                self.require_person(s, person_id)
                 if p.version != version:
                     raise ConflictError(f"person {person_id}")
                 _apply(p, data, number)
@@ -256,11 +336,8 @@ class PeopleService(Service):
             return []
         with self.read() as s:
             people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))}
-            return [summary(people[i]) for i in person_ids if i in people]
+            return [summary_for(self.access, s, people[i]) for i in person_ids
+                    if i in people and self.access.level(s, i) >= Level.EXISTS]
 
-    def member_roles(self, person_id: int) -> list[str]:
-        with self.read() as s:
-            return list(s.scalars(select(CaseMember.role).where(
-                CaseMember.person_id == person_id)))
 
 

@@ -90,6 +90,7 @@ class RecordService(Service):
         if problems:
             raise ValidationError(problems)
         with self.write() as s:
+            self.require_person(s, person_id)
             row = Consent(
                 person_id=person_id, kind=kind, agency=agency, state=state, method=method,
                 recorded_at=self.clock(), recorded_by_id=self.user.id,
@@ -103,8 +104,8 @@ class RecordService(Service):
 
     def consents(self, person_id: int) -> list[ConsentState]:
         """The consent in force per kind and agency (latest event of each)."""
-        self.require_case_content()
         with self.read() as s:
+            self.require_person(s, person_id)
             latest: dict[tuple[str, str | None], ConsentState] = {}
             for c, by in s.execute(
                 select(Consent, User.username).outerjoin(User, User.id == Consent.recorded_by_id)
@@ -136,6 +137,7 @@ class RecordService(Service):
         if problems:
             raise ValidationError(problems)
         with self.write() as s:
+            self.require_person(s, child_person_id)
             row = ChildReport(
                 child_person_id=child_person_id, case_id=case_id, decision=decision,
                 report_date=report_date, receiving_unit=receiving_unit.strip() or None,
@@ -147,8 +149,8 @@ class RecordService(Service):
                      record_id=row.id)
 
     def child_reports(self, child_person_id: int) -> list[ChildReportState]:
-        self.require_case_content()
         with self.read() as s:
+            self.require_person(s, child_person_id)
             return [
                 ChildReportState(r.decision, r.report_date, r.receiving_unit or "", r.reason,
                                  by or "", r.created_at)
@@ -170,6 +172,7 @@ class RecordService(Service):
         if len(body) > MAX_BODY:
             raise ValidationError([_("A text may have at most {n} characters.", n=MAX_BODY)])
         with self.write() as s:
+            self.require_person(s, person_id)
             if corrects_id is not None:
                 old = s.get(JournalNote, corrects_id)
                 if old is None or old.person_id != person_id:
@@ -195,6 +198,7 @@ class RecordService(Service):
                 note = s.get(JournalNote, note_id)
                 if note is None:
                     raise VaultError("not found")
+                self.require_person(s, note.person_id)
                 if note.signed_at is not None:
                     raise PermissionDenied("signed notes are read-only")
                 if note.author_id != self.user.id:
@@ -217,6 +221,7 @@ class RecordService(Service):
             note = s.get(JournalNote, note_id)
             if note is None:
                 raise VaultError("not found")
+            self.require_person(s, note.person_id)
             if note.signed_at is not None:
                 return
             if note.author_id != self.user.id:
@@ -227,8 +232,8 @@ class RecordService(Service):
 
     def journal(self, person_id: int) -> list[Note]:
         """The person's journal, newest first."""
-        self.require_case_content()
         with self.read() as s:
+            self.require_person(s, person_id)
             notes = [
                 Note(n.id, n.version, n.note_type, n.body, by or "", n.created_at, n.signed_at,
                      n.corrects_id)

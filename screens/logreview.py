@@ -1,0 +1,144 @@
+"""Access-log review (loggkontroll) for managers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Label, Static
+
+from rc_tui.i18n import _
+from rc_tui.services.logreview import LogEntry, LogFilter, LogReviewService
+from screens.base import RcScreen
+from screens.intake import yes_no
+from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell
+from storage.errors import PermissionDenied
+
+
+def _day(text_value: str) -> datetime | None:
+    text_value = text_value.strip()
+    if not text_value:
+        return None
+    return datetime.combine(date.fromisoformat(text_value), time()).replace(tzinfo=None)
+
+
+class LogReviewScreen(RcScreen):
+    BINDINGS = [
+        Binding("ctrl+r", "mark", "Mark reviewed"),
+        Binding("ctrl+s", "summary", "Summary per month"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+    FIELD_ORDER = ("f-user", "f-person", "f-from", "f-to", "f-action", "f-flagged")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[LogEntry] = []
+        self.showing_summary = False
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with Vertical(id="logreview"):
+            yield Static(_("Access log review"), classes="form-title", markup=False)
+            with Horizontal(classes="row"):
+                yield Label(_("User"), classes="row-label")
+                yield SafeInput(id="f-user", max_length=32)
+                yield Label(_("Person no."), classes="row-label")
+                yield SafeInput(id="f-person", max_length=12, type="integer")
+            with Horizontal(classes="row"):
+                yield Label(_("From (YYYY-MM-DD)"), classes="row-label")
+                yield SafeInput(id="f-from", max_length=10)
+                yield Label(_("To (YYYY-MM-DD)"), classes="row-label")
+                yield SafeInput(id="f-to", max_length=10)
+            with Horizontal(classes="row"):
+                yield Label(_("Action"), classes="row-label")
+                yield SafeInput(id="f-action", max_length=32,
+                                placeholder="view, search_hit, emergency, reveal, login …")
+                yield Label(_("Only highlighted"), classes="row-label")
+                yield KeyChoice(yes_no(), "no", id="f-flagged")
+            yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._columns()
+        self.submit_form()
+        self.set_focus(self.query_one("#f-user", SafeInput))
+
+    def _columns(self) -> None:
+        table = self.query_one("#log", DataTable)
+        table.clear(columns=True)
+        if self.showing_summary:
+            table.add_columns(_("User"), _("Month"), _("Entries"), _("Person views"),
+                              _("Emergency"), _("Flagged"))
+        else:
+            table.add_columns("#", _("Time"), _("User"), _("Action"), _("Person no."),
+                              _("Record"), _("Flags"), _("Reviewed"))
+
+    def submit_form(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        try:
+            start = _day(self.query_one("#f-from", SafeInput).value)
+            end = _day(self.query_one("#f-to", SafeInput).value)
+        except ValueError:
+            self.query_one("#message", Plain).set_text(_("Write the date as YYYY-MM-DD."))
+            return
+        person = self.query_one("#f-person", SafeInput).value.strip()
+        flt = LogFilter(
+            username=self.query_one("#f-user", SafeInput).value.strip() or None,
+            person_id=int(person) if person.isdigit() else None,
+            start=start, end=end + timedelta(days=1) if end else None,
+            action=self.query_one("#f-action", SafeInput).value.strip() or None,
+            only_highlighted=self.query_one("#f-flagged", KeyChoice).value == "yes")
+        try:
+            self.entries = LogReviewService(vault, screen="logreview").entries(flt)
+        except PermissionDenied:
+            self.query_one("#message", Plain).set_text(_("Log review is for managers."))
+            return
+        self.showing_summary = False
+        self._columns()
+        table = self.query_one("#log", DataTable)
+        for e in self.entries:
+            flags = []
+            if e.emergency:
+                flags.append(_("EMERGENCY"))
+            if e.protected:
+                flags.append(_("protected"))
+            if e.after_hours:
+                flags.append(_("after hours"))
+            if e.not_assigned:
+                flags.append(_("not assigned"))
+            style = "bold reverse red" if e.emergency else ("bold yellow" if flags else "")
+            local = e.ts.replace(tzinfo=UTC).astimezone()
+            table.add_row(cell(str(e.id)), cell(f"{local:%Y-%m-%d %H:%M}"), cell(e.username),
+                          cell(e.action), cell(str(e.person_id or "")), cell(e.record),
+                          Text(", ".join(flags), style=style),
+                          cell(_("yes") if e.reviewed else ""), key=str(e.id))
+        self.query_one("#message", Plain).set_text(
+            _("{n} entries. Ctrl+R marks the selected one reviewed.", n=len(self.entries)))
+
+    def action_mark(self) -> None:
+        vault = self.shell.vault
+        table = self.query_one("#log", DataTable)
+        if vault is None or self.showing_summary or not self.entries:
+            return
+        entry = self.entries[table.cursor_row]
+        LogReviewService(vault, screen="logreview").mark_reviewed([entry.id])
+        row = table.cursor_row
+        self.submit_form()
+        table.move_cursor(row=min(row + 1, table.row_count - 1))
+
+    def action_summary(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        rows = LogReviewService(vault, screen="logreview").monthly_summary()
+        self.showing_summary = True
+        self._columns()
+        table = self.query_one("#log", DataTable)
+        for r in rows:
+            table.add_row(cell(r.username), cell(r.month), cell(str(r.entries)),
+                          cell(str(r.person_views)), cell(str(r.emergency)),
+                          cell(str(r.highlighted)))
