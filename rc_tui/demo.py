@@ -2,19 +2,74 @@
 
 ``rc-tui demo`` creates it if missing and opens the app; the login screen of a demo
 database lists these logins (and only a demo database does).
+
+Everything here is synthetic: names are random combinations from short lists of common
+names, identity numbers are random but valid (correct Luhn digit), dates are derived from
+the fixed :data:`BASE_DATE` and every choice comes from ``random.Random(seed)``, so two demo
+databases made with the same arguments hold the same people, cases and texts.
+
+Two generators:
+
+* :func:`generate` goes through the service layer as the demo caseworker ``anna`` (every
+  row validated and access-logged like a real registration). Used up to
+  :data:`BULK_THRESHOLD` persons.
+* :func:`generate_bulk` writes rows directly with SQLAlchemy Core in large batches (one
+  access-log entry sums it up). For load tests: 100,000 persons and 1,000,000 notes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from rc_tui.domain import identity
 from rc_tui.services import accounts
-from storage import files
+from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
+from rc_tui.services.people import PersonInput, _apply, index_person, validate
+from rc_tui.services.records import RecordService
+from storage import audit, files
+from storage.errors import VaultError
+from storage.models import (
+    Assignment,
+    Case,
+    CaseMember,
+    ChildReport,
+    Intake,
+    JournalNote,
+    Person,
+    Relation,
+    User,
+)
 from storage.roles import Role
 from storage.vault import Vault
 
 DEFAULT_PERSONS = 60
+#: Above this many persons ``ensure_demo`` uses :func:`generate_bulk`.
+BULK_THRESHOLD = 2000
+#: Journal notes per person when ``ensure_demo`` uses the bulk generator.
+BULK_NOTES_PER_PERSON = 10
+#: Rows per transaction in :func:`generate_bulk`.
+BATCH = 5000
+#: The demo caseworkers' caseload in a bulk demo (the most recent open cases).
+ASSIGNED_CASES = 40
+#: All demo dates lie before this day (never "today": the demo is the same every time).
+BASE_DATE = date(2026, 1, 5)
+DEMO_SEED = 20260105
+#: The caseworker the demo data is registered by (victims' and children's tracks).
+DEMO_CASEWORKER = "anna"
+#: The manager who assigns perpetrator tracks, and the caseworker who gets them.
+DEMO_MANAGER = "chef"
+DEMO_PERPETRATOR_WORKER = "per"
 
 #: username, display name, role, passphrase (fictional; shown on the demo login screen)
 DEMO_USERS: list[tuple[str, str, Role, str]] = [
@@ -26,16 +81,30 @@ DEMO_USERS: list[tuple[str, str, Role, str]] = [
 ]
 
 
+class NotADemoDatabase(VaultError):
+    """Demo data is only ever written into a database created as a demo."""
+
+    code = "not_a_demo_database"
+
+
 def default_demo_path() -> Path:
     return files.default_data_dir() / "demo" / "rc-tui-demo.db"
 
 
 def ensure_demo(
-    path: Path, *, persons: int | None = None, progress: Callable[[str], None] = print,
+    path: Path, *, persons: int | None = None, notes: int | None = None,
+    progress: Callable[[str], None] = print,
 ) -> bool:
-    """Create the demo database at ``path`` unless it exists. Returns True if created."""
+    """Create the demo database at ``path`` unless it exists. Returns True if created.
+
+    Up to :data:`BULK_THRESHOLD` persons the data goes through the service layer
+    (:func:`generate`); above it, or when ``notes`` is given, :func:`generate_bulk` writes
+    ``notes`` journal notes (default :data:`BULK_NOTES_PER_PERSON` per person). If the
+    generation fails, the half-made database is removed so the next attempt starts over.
+    """
     if path.exists() or files.keyfile_path(path).exists():
         return False
+    count = persons if persons is not None else DEFAULT_PERSONS
     admin = next(u for u in DEMO_USERS if u[2] is Role.ADMIN)
     logins = [(u, p, r.value) for u, _n, r, p in DEMO_USERS]
     progress("Skapar demodatabas (krypteringsnycklar tar några sekunder)…")
@@ -45,12 +114,784 @@ def ensure_demo(
             if role is Role.ADMIN:
                 continue
             accounts.add_user(vault, username, name, role, phrase, must_change=False)
-        generate(vault, persons if persons is not None else DEFAULT_PERSONS)
-    finally:
+        if notes is None and count <= BULK_THRESHOLD:
+            generate(vault, count)
+        else:
+            note_count = notes if notes is not None else BULK_NOTES_PER_PERSON * count
+            progress(f"Skapar {count} fiktiva personer och {note_count} journalanteckningar…")
+            generate_bulk(vault, count, note_count, progress=progress)
+    except BaseException:
         vault.close(None)
+        for p in files.sidecar_paths(path):
+            with contextlib.suppress(OSError):
+                p.unlink()
+        raise
+    vault.close(None)
     return True
 
 
-def generate(vault: Vault, persons: int) -> None:
-    """Fill the demo with synthetic data. Extended by each feature that adds data."""
-    del vault, persons
+# --------------------------------------------------------------------------- word lists
+# Common names, combined at random: the people are fictional.
+
+WOMEN = [
+    "Maria", "Elin", "Sara", "Emma", "Johanna", "Karin", "Linnea", "Ida", "Malin", "Jenny",
+    "Frida", "Sofia", "Hanna", "Lina", "Matilda", "Camilla", "Helena", "Therese", "Josefin",
+    "Amanda", "Åsa", "Ingrid", "Märta", "Lena", "Eva", "Annika", "Petra", "Susanne",
+]
+MEN = [
+    "Erik", "Johan", "Anders", "Lars", "Mikael", "Daniel", "Fredrik", "Jonas", "Mattias",
+    "Niklas", "Patrik", "Henrik", "Oskar", "Viktor", "Emil", "Björn", "Örjan", "Kristoffer",
+    "Tobias", "Sebastian", "Magnus", "Stefan", "Peter", "Thomas",
+]
+GIRLS = ["Alva", "Elsa", "Maja", "Wilma", "Astrid", "Vera", "Selma", "Ella", "Alice", "Saga",
+         "Ebba", "Stella", "Lilly", "Juni", "Tyra", "Nora"]
+BOYS = ["Liam", "Noah", "William", "Hugo", "Lucas", "Elias", "Nils", "Olle", "Alve", "Ture",
+        "Melvin", "Sixten", "Vincent", "Theo", "Leo", "Charlie"]
+FAMILY = [
+    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
+    "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson",
+    "Bengtsson", "Jönsson", "Lindberg", "Lindström", "Lindqvist", "Lindgren", "Berg",
+    "Bergström", "Axelsson", "Lundberg", "Lundgren", "Mattsson", "Berglund", "Fredriksson",
+    "Sandberg", "Henriksson", "Sjöberg", "Forsberg", "Åberg", "Ström", "Holm", "Ek", "Öberg",
+    "Nyström", "Håkansson", "Dahl", "Sundqvist", "Wikström",
+]
+INTL_WOMEN = ["Amira", "Fatima", "Leyla", "Yasmin", "Dragana", "Agnieszka", "Nour", "Hodan",
+              "Mariam", "Elif", "Shirin", "Ana"]
+INTL_MEN = ["Ahmed", "Omar", "Mehmet", "Dariusz", "Goran", "Ali", "Samir", "Hassan", "Karim",
+            "Reza", "Tomasz", "Milan"]
+INTL_FAMILY = ["Hassan", "Yilmaz", "Nowak", "Kovačević", "Mohammed", "Haddad", "Rahimi",
+               "Petrović", "Kowalski", "Abdi", "Hussein", "Demir", "Ahmadi", "Farah"]
+INTL_LANGUAGES = ["arabiska", "somaliska", "persiska", "polska", "turkiska", "bosniska",
+                  "tigrinja", "dari"]
+ALIASES_VICTIM = ["Sol", "Kvinnan i chatten", "M.", "Stjärnan", "Hon som ringde", "L."]
+ALIASES_OTHER = ["Mormor", "Väninnan", "Grannen", "Syster", "Kollegan", "Farmor"]
+ALIASES_PERP = ["Micke", "Danne", "Jocke", "Kicken", "Frasse"]
+SAFE_TIMES = ["Vardagar 9–11", "Efter 14 när barnen är på förskolan", "Tisdagar och torsdagar",
+              "Ring inte på kvällar", "Bara sms, svarar samma dag"]
+PROTECTED_ADDRESS = "Post via mottagningen (skyddade uppgifter)"
+
+REFERRERS: dict[str, list[str]] = {
+    "self": [""],
+    "police": ["Polisen, Demo-polisområdet", "Brottsofferutredare, Demo-polisen"],
+    "social": ["Barn och unga, Demo-kommunen", "Ekonomiskt bistånd, Demo-kommunen"],
+    "health": ["Vårdcentralen Demo-Norr", "Kvinnokliniken, Demo-sjukhuset", "BVC Demo-Söder"],
+    "school": ["Kurator, Demo-skolan", "Förskolan Demo-Solrosen"],
+    "voluntary": ["Kvinnojouren Demo", "Brottsofferjouren Demo"],
+    "authority": ["Försäkringskassan (demo)", "Arbetsförmedlingen (demo)"],
+}
+CHANNEL_WEIGHTS = {"self": 35, "police": 25, "social": 12, "health": 12, "school": 6,
+                   "voluntary": 6, "authority": 4}
+RECEIVING_UNITS = ["Barn och unga, mottagningsgruppen (Demo-kommunen)",
+                   "Socialtjänstens mottagning för barn, Demo-kommunen"]
+
+WHAT_HAPPENED = [
+    "{Hon} berättar att {partnern} har slagit {henne} och hotat att ta barnen.",
+    "Grannar ringde polisen efter skrik och bråk i lägenheten på natten.",
+    "{Hon} har blivit kontrollerad i flera år: telefon, pengar och vilka {hon} träffar.",
+    "{Partnern} har hotat {henne} till livet via sms efter separationen.",
+    "{Hon} söker stöd efter att {partnern} tagit stryptag under ett gräl.",
+    "Skolan är orolig: barnet har berättat om våld mellan de vuxna hemma.",
+    "{Hon} berättar om psykiskt våld och att {partnern} följer efter {henne}.",
+    "Ekonomiskt våld: {partnern} har tagit lån i {hennes} namn.",
+]
+NOTE_TEXTS: dict[str, list[str]] = {
+    "contact": [
+        "Första samtalet. {Hon} berättar om kontroll och hot under lång tid. Vi gör en "
+        "säkerhetsplan tillsammans och bokar stödsamtal.",
+        "Första kontakt på mottagningen. {Hon} vill ha stöd men inte polisanmäla nu. "
+        "Information om skyddat boende och brottsofferjouren given.",
+    ],
+    "phone": [
+        "Telefonsamtal på överenskommen säker tid. {Hon} sover bättre och barnen är lugnare.",
+        "Kort samtal. {Hon} vill flytta fram mötet med familjerätten en vecka.",
+        "{Hon} ringer upprörd efter sms från {partnern}. Vi går igenom säkerhetsplanen igen.",
+    ],
+    "support_talk": [
+        "Stödsamtal om hur våldet har påverkat {henne} och barnen. {Hon} är orolig inför "
+        "umgänget.",
+        "Stödsamtal om normalisering av våld. {Hon} vill fortsätta med samtal varannan vecka.",
+        "Stödsamtal med tolk. {Hon} beskriver att {hon} känner sig tryggare i det nya boendet.",
+    ],
+    "home_visit": [
+        "Hembesök tillsammans med kollega. Lugnt i hemmet. Vi går igenom larmtelefon och "
+        "kontaktvägar.",
+    ],
+    "note": [
+        "Samverkan med polisen inför förhör, enligt samtycke.",
+        "Kontakt med skyddat boende om plats. Inget beslut ännu.",
+        "Avstämning med kollega om fortsatt planering. Nästa samtal bokat.",
+    ],
+}
+CHILD_NOTES = [
+    "Barnsamtal med {namn} tillsammans med kollega. {namn} ritar och berättar att det är "
+    "skönt i skolan.",
+    "Barnsamtal med {namn}. {namn} berättar om bråk hemma och att hen ibland inte kan sova.",
+]
+PERPETRATOR_NOTES = [
+    "Första samtalet på behandlingsenheten. {Hon} vill ha hjälp att sluta använda våld "
+    "men motivationen bedöms som osäker.",
+    "Behandlingssamtal om kontroll och svartsjuka. {Hon} har skrivit ned svåra situationer "
+    "under veckan enligt överenskommelse.",
+    "Behandlingssamtal. {Hon} tar delvis ansvar för våldet men lägger skulden på "
+    "{partnern}. Vi arbetar vidare med våldets konsekvenser för barnen.",
+]
+PRONOUNS = {
+    "female": {"hon": "hon", "henne": "henne", "hennes": "hennes"},
+    "male": {"hon": "han", "henne": "honom", "hennes": "hans"},
+}
+
+# Bulk journal notes: an opening, one to three middle sentences, a closing. RARE_SENTENCES
+# come about once in 50,000 notes (the benchmark looks for one of their words).
+BULK_OPENINGS: list[tuple[str, str]] = [
+    ("support_talk", "Stödsamtal med klienten."),
+    ("support_talk", "Uppföljande samtal på mottagningen."),
+    ("phone", "Telefonsamtal på överenskommen säker tid."),
+    ("phone", "Kort avstämning via telefon."),
+    ("home_visit", "Hembesök tillsammans med kollega."),
+    ("contact", "Samtal med tolk på plats."),
+    ("contact", "Planerat möte enligt överenskommelse."),
+    ("note", "Anteckning efter samverkansmöte."),
+]
+BULK_MIDDLES = [
+    "Klienten berättar om fortsatt kontroll och hot.",
+    "Vi går igenom säkerhetsplanen och uppdaterar kontaktvägar.",
+    "Barnen har börjat sova bättre enligt klienten.",
+    "Klienten är orolig inför umgänget med den andra föräldern.",
+    "Klienten vill inte polisanmäla just nu.",
+    "Vi pratar om våldets konsekvenser för barnen.",
+    "Samverkan med förskolan diskuteras och klienten samtycker.",
+    "Klienten har fått en tid hos familjerätten.",
+    "Partnern har tagit lån i klientens namn.",
+    "Klienten känner sig tryggare i boendet.",
+    "Larmpaket från polisen är beställt.",
+    "Vi går igenom vad som händer efter en orosanmälan.",
+    "Klienten har ont i axeln efter händelsen i helgen och har sökt vård.",
+    "Skyddat boende erbjuds men klienten tackar nej.",
+    "Kontakt med brottsofferjouren förmedlas.",
+    "Klienten berättar om hot och kontroll via sociala medier.",
+    "Vi pratar om stöd i kontakten med Försäkringskassan.",
+    "Klienten har sökt ny lägenhet genom bostadsförmedlingen.",
+    "Samtal om sömn, mat och vardagsrutiner.",
+    "Klienten har haft kontakt med advokat inför vårdnadstvisten.",
+]
+BULK_CLOSINGS = [
+    "Nytt samtal bokat nästa vecka.",
+    "Uppföljning om två veckor.",
+    "Klienten hör av sig vid behov.",
+    "Planeringen stäms av med kollega.",
+    "Samtalet avslutas lugnt.",
+]
+RARE_SENTENCES = [
+    "Klienten har börjat på en keramikkurs och tycker om det.",
+    "Klienten nämner att grannen är biodlare och har hjälpt till.",
+    "Klienten har anmält sig till kanotpaddling med en väninna.",
+]
+RARE_ONE_IN = 50_000
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+class _IdNumbers:
+    """Valid, unique, random identity numbers (issued form ``YYYYMMDD-NNNN``)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def make(self, birth: date, gender: str, *, coordination: bool = False) -> str:
+        rng = self.rng
+        day = birth.day + (identity.COORDINATION_DAY_OFFSET if coordination else 0)
+        date8 = f"{birth.year:04d}{birth.month:02d}{day:02d}"
+        while True:
+            digit = rng.randrange(0, 10, 2) if gender == "female" else rng.randrange(1, 10, 2)
+            serial = f"{rng.randrange(100):02d}{digit}"
+            number = f"{date8}-{serial}{identity.luhn_check_digit(date8[2:] + serial)}"
+            if number not in self.used:
+                self.used.add(number)
+                return number
+
+
+def _birth(rng: random.Random, min_age: int, max_age: int) -> date:
+    """A birth date that makes the person ``min_age``-``max_age`` years old on BASE_DATE."""
+    low = min_age * 365 + 30
+    high = max(low + 1, max_age * 365 + 330)
+    return BASE_DATE - timedelta(days=rng.randrange(low, high))
+
+
+@dataclass(frozen=True)
+class _Member:
+    role: str
+    data: PersonInput
+
+
+@dataclass(frozen=True)
+class _Family:
+    opened: datetime
+    channel: str
+    referrer: str
+    what_happened: str
+    danger: bool
+    partner_kind: str
+    perpetrator_is_parent: bool
+    members: list[_Member]
+
+    def index_of(self, role: str) -> list[int]:
+        return [i for i, m in enumerate(self.members) if m.role == role]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    perpetrator: bool
+    children: int
+    other: bool
+
+    @property
+    def size(self) -> int:
+        return 1 + self.perpetrator + self.children + self.other
+
+
+def _shapes(rng: random.Random, persons: int) -> list[_Shape]:
+    """Family sizes adding up to exactly ``persons`` (the last family may be cut short)."""
+    shapes: list[_Shape] = []
+    left = persons
+    while left > 0:
+        perp = rng.random() < 0.95
+        children = rng.choices([0, 1, 2, 3], weights=[35, 30, 25, 10])[0]
+        other = rng.random() < 0.1
+        shape = _Shape(perp, children, other)
+        while shape.size > left:  # trim: other, children, perpetrator
+            if shape.other:
+                shape = _Shape(shape.perpetrator, shape.children, False)
+            elif shape.children:
+                shape = _Shape(shape.perpetrator, shape.children - 1, False)
+            else:
+                shape = _Shape(False, 0, False)
+        shapes.append(shape)
+        left -= shape.size
+    return shapes
+
+
+def _fill(template: str, gender: str, partner: str) -> str:
+    words = PRONOUNS.get(gender, PRONOUNS["female"])
+    values = {**words, **{k.capitalize(): v.capitalize() for k, v in words.items()},
+              "partnern": partner, "Partnern": partner.capitalize()}
+    return template.format(**values)
+
+
+def _family(rng: random.Random, ids: _IdNumbers, shape: _Shape, opened: datetime,
+            *, protected: bool) -> _Family:
+    intl = rng.random() < 0.18
+    women, men, family_names = (INTL_WOMEN, INTL_MEN, INTL_FAMILY) if intl else (
+        WOMEN, MEN, FAMILY)
+    victim_gender = "female" if rng.random() < 0.85 else "male"
+    same_sex = rng.random() < 0.05
+    perp_gender = victim_gender if same_sex else (
+        "male" if victim_gender == "female" else "female")
+    protection = "none"
+    if protected:
+        protection = rng.choice(["skyddad_folkbokforing", "sekretessmarkering", "fingerade"])
+    victim_family = rng.choice(family_names)
+    perp_family = victim_family if rng.random() < 0.3 else rng.choice(family_names)
+    language = rng.choice(INTL_LANGUAGES) if intl and rng.random() < 0.7 else ""
+
+    def adult(gender: str, family_name: str, birth: date, *, victim: bool) -> PersonInput:
+        given = rng.choice(women if gender == "female" else men)
+        roll = rng.random()
+        if roll < 0.82:
+            number = ids.make(birth, gender, coordination=intl and rng.random() < 0.5)
+            year = None
+        else:  # no identity number known: birth year only, or nothing
+            number, year = "", (birth.year if roll < 0.93 else None)
+        alias = "" if victim or rng.random() > 0.15 else rng.choice(ALIASES_PERP)
+        return PersonInput(
+            given_name=given, family_name=family_name, alias=alias, id_number=number,
+            birth_year=year, gender=gender,
+            language=language, interpreter_needed=bool(language) and rng.random() < 0.6,
+            may_call=victim and rng.random() < 0.7, may_text=victim and rng.random() < 0.8,
+            may_letter=victim and not protected and rng.random() < 0.4,
+            safe_times=rng.choice(SAFE_TIMES) if victim and rng.random() < 0.6 else "",
+            safe_address=PROTECTED_ADDRESS if victim and protected else "",
+            protection_level=protection if victim else "none",
+        )
+
+    members: list[_Member] = []
+    victim_birth = _birth(rng, 19, 68)
+    if rng.random() < 0.06:  # an anonymous contact: alias only
+        victim = PersonInput(alias=rng.choice(ALIASES_VICTIM), gender=victim_gender,
+                             may_text=True)
+    else:
+        victim = adult(victim_gender, victim_family, victim_birth, victim=True)
+    members.append(_Member("victim", victim))
+    if shape.perpetrator:
+        perp_birth = _birth(rng, 19, 68)
+        members.append(_Member("perpetrator",
+                               adult(perp_gender, perp_family, perp_birth, victim=False)))
+    child_family = rng.choice([victim_family, perp_family])
+    oldest_child = min(17, (BASE_DATE - victim_birth).days // 365 - 18)
+    for _i in range(shape.children):
+        gender = "female" if rng.random() < 0.5 else "male"
+        birth = _birth(rng, 0, max(0, oldest_child))
+        given = rng.choice(GIRLS if gender == "female" else BOYS)
+        if rng.random() < 0.5:
+            child = PersonInput(given_name=given, family_name=child_family,
+                                id_number=ids.make(birth, gender), gender=gender,
+                                protection_level=protection)
+        else:
+            child = PersonInput(given_name=given, family_name=child_family,
+                                birth_year=birth.year, gender=gender,
+                                protection_level=protection)
+        members.append(_Member("child", child))
+    if shape.other:
+        members.append(_Member("other", PersonInput(alias=rng.choice(ALIASES_OTHER))))
+
+    channels = [c for c in CHANNEL_WEIGHTS if c != "school" or shape.children]
+    channel = rng.choices(channels, weights=[CHANNEL_WEIGHTS[c] for c in channels])[0]
+    partner_kind = "partner" if rng.random() < 0.45 else "former_partner"
+    partner_word = "partnern" if partner_kind == "partner" else "expartnern"
+    return _Family(
+        opened=opened, channel=channel, referrer=rng.choice(REFERRERS[channel]),
+        what_happened=_fill(rng.choice(WHAT_HAPPENED), victim_gender, partner_word),
+        danger=rng.random() < 0.15, partner_kind=partner_kind,
+        perpetrator_is_parent=rng.random() < 0.7, members=members,
+    )
+
+
+def _opened(index: int, count: int, span_days: int, rng: random.Random) -> datetime:
+    """Families open in order (so case numbers follow dates) over ``span_days`` up to a week
+    before BASE_DATE, in working hours on a weekday (a weekend moves back to the Friday)."""
+    day = BASE_DATE - timedelta(days=7 + span_days - (span_days * index) // max(1, count))
+    day -= timedelta(days=max(0, day.weekday() - 4))
+    return datetime(day.year, day.month, day.day, rng.randrange(8, 17), rng.randrange(60))
+
+
+def _require_demo(vault: Vault) -> None:
+    if not vault.demo:
+        raise NotADemoDatabase("demo data is only written into a demo database")
+
+
+# --------------------------------------------------------------------------- service layer
+
+
+class _Clock:
+    """A settable clock, so every date the services record is fixed (deterministic)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@contextlib.contextmanager
+def _as_user(vault: Vault, username: str) -> Iterator[Vault]:
+    """The demo installation opened as ``username`` with the demo passphrase (``vault``
+    itself when it is theirs already; administrators see no case content)."""
+    if vault.user.username == username:
+        yield vault
+        return
+    phrase = next(u[3] for u in DEMO_USERS if u[0] == username)
+    other = Vault.unlock(vault.path, username, phrase)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
+    """Fill the demo with about ``persons`` synthetic persons through the service layer.
+
+    Families of a victim, usually a perpetrator, 0-3 children and sometimes an alias-only
+    other person; relations, consents, child welfare reports (a few left missing, so the
+    due list has items) and signed journal notes. Registered by the demo caseworker
+    ``anna`` (unlocked here with her demo passphrase when ``vault`` is someone else's).
+    """
+    _require_demo(vault)
+    if persons <= 0:
+        return
+    rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
+    ids = _IdNumbers(rng)
+    shapes = _shapes(rng, persons)
+    families = [
+        _family(rng, ids, shape, _opened(i, len(shapes), 240, rng),
+                protected=i == 1 or rng.random() < 0.05)
+        for i, shape in enumerate(shapes)
+    ]
+    # One child report is always left missing (the due list shows it): in the last family
+    # with children; others are left missing at random.
+    last_with_children = max((i for i, f in enumerate(families) if f.index_of("child")),
+                             default=-1)
+    registered: list[tuple[_Family, int, list[int]]] = []
+    with _as_user(vault, DEMO_CASEWORKER) as worker:
+        for i, fam in enumerate(families):
+            case_id, person_ids = _register(worker, rng, fam,
+                                            force_missing_report=i == last_with_children)
+            registered.append((fam, case_id, person_ids))
+    _perpetrator_tracks(vault, registered, random.Random(seed + 1))  # noqa: S311
+
+
+def _perpetrator_tracks(vault: Vault, registered: list[tuple[_Family, int, list[int]]],
+                        rng: random.Random) -> None:
+    """The manager assigns the perpetrator's track of most cases to the perpetrator-service
+    caseworker ``per``, who writes a few signed notes there: the compartments of the
+    need-to-know rules (anna sees that the perpetrator exists, per sees that track)."""
+    chosen = [(fam, case_id, person_ids[fam.index_of("perpetrator")[0]])
+              for fam, case_id, person_ids in registered
+              if fam.index_of("perpetrator") and rng.random() < 0.6]
+    if not chosen:
+        return
+    clock = _Clock(chosen[0][0].opened)
+    with _as_user(vault, DEMO_MANAGER) as manager:
+        cases = CaseService(manager, screen="demo", clock=clock)
+        for fam, case_id, perp in chosen:
+            clock.now = fam.opened + timedelta(days=1)
+            member = next(m for m in cases.detail(case_id).members if m.person.id == perp)
+            cases.assign(member.member_id, DEMO_PERPETRATOR_WORKER)
+    with _as_user(vault, DEMO_PERPETRATOR_WORKER) as worker:
+        records = RecordService(worker, screen="demo", clock=clock)
+        for fam, case_id, perp in chosen:
+            perp_index = fam.index_of("perpetrator")[0]
+            gender = fam.members[perp_index].data.gender
+            partner = "partnern" if fam.partner_kind == "partner" else "expartnern"
+            when = fam.opened + timedelta(days=rng.randrange(3, 10), hours=2)
+            for template in rng.sample(PERPETRATOR_NOTES, rng.randrange(1, 3)):
+                clock.now = min(when, datetime.combine(BASE_DATE, datetime.min.time()))
+                records.add_note(perp, "support_talk", _fill(template, gender, partner),
+                                 sign=True, case_id=case_id)
+                when += timedelta(days=rng.randrange(7, 15))
+
+
+def _register(worker: Vault, rng: random.Random, fam: _Family, *,
+              force_missing_report: bool) -> tuple[int, list[int]]:
+    """One family's intake and records, as the demo caseworker; (case id, person ids)."""
+    clock = _Clock(fam.opened)
+    cases = CaseService(worker, screen="demo", clock=clock)
+    records = RecordService(worker, screen="demo", clock=clock)
+    result = cases.register_intake(IntakeInput(
+        occurred_at=fam.opened - timedelta(hours=rng.randrange(1, 48)), channel=fam.channel,
+        what_happened=fam.what_happened, immediate_danger=fam.danger,
+        members=[MemberInput(m.role, m.data) for m in fam.members],
+        referrer_name=fam.referrer))
+    pid = result.person_ids
+    victim = pid[0]
+    victim_data = fam.members[0].data
+    if rng.random() < 0.7:
+        answers: dict[str, bool | None] = {
+            key: (rng.random() < 0.3) if rng.random() < 0.9 else None
+            for key in ("threat_to_kill", "strangulation", "weapon", "escalation",
+                        "separation", "fear", "children_at_risk")}
+        cases.record_acute_screening(victim, result.intake_id, answers)
+    perps = [pid[i] for i in fam.index_of("perpetrator")]
+    children = [(pid[i], fam.members[i].data) for i in fam.index_of("child")]
+    for perp in perps:
+        cases.add_relation(result.case_id, victim, perp, fam.partner_kind)
+    for child, _data in children:
+        cases.add_relation(result.case_id, victim, child, "parent_of")
+        if perps and fam.perpetrator_is_parent:
+            cases.add_relation(result.case_id, perps[0], child, "parent_of")
+
+    # Consent: to the investigation, and to exchanging information with the police.
+    clock.now += timedelta(minutes=40)
+    if rng.random() < 0.72:
+        records.record_consent(victim, "investigation", "given",
+                               "written" if rng.random() < 0.6 else "oral",
+                               note="Samtycke inhämtat vid första samtalet.")
+    else:
+        complete = rng.random() < 0.7
+        records.record_consent(
+            victim, "investigation", "declined", "oral", safety_advice_given=True,
+            other_actors_info_given=complete or rng.random() < 0.5,
+            offer_to_return_given=complete,
+            note="Vill inte ha någon utredning nu. Information om kvinnojour och skyddat "
+                 "boende given.")
+    if fam.channel == "police" or rng.random() < 0.35:
+        state = "given" if rng.random() < 0.7 else "declined"
+        records.record_consent(victim, "info_exchange", state, "written", agency="police")
+        if state == "given" and rng.random() < 0.1:
+            clock.now += timedelta(days=9)
+            records.record_consent(victim, "info_exchange", "withdrawn", "oral",
+                                   agency="police", note="Återkallat i telefonsamtal.")
+
+    # Child welfare reports: made without delay, or a reasoned decision that none is needed.
+    for index, (child, _data) in enumerate(children):
+        if (force_missing_report and index == 0) or rng.random() < 0.12:
+            continue
+        if rng.random() < 0.75:
+            records.record_child_report(
+                child, result.case_id, "reported",
+                "Barnet har bevittnat våld i hemmet.", report_date=fam.opened.date(),
+                receiving_unit=rng.choice(RECEIVING_UNITS))
+        else:
+            records.record_child_report(
+                child, result.case_id, "not_needed",
+                "Barnet är redan aktuellt hos Barn och unga; pågående utredning sedan "
+                "tidigare, handläggaren informerad.")
+
+    # Journal notes, signed: the victim's track and sometimes a child talk.
+    partner = "partnern" if fam.partner_kind == "partner" else "expartnern"
+    gender = victim_data.gender
+    when = fam.opened + timedelta(hours=1)
+    kinds = ["contact", *rng.choices(["phone", "support_talk", "home_visit", "note"],
+                                     weights=[3, 4, 1, 2], k=rng.randrange(1, 5))]
+    for kind in kinds:
+        clock.now = min(when, datetime.combine(BASE_DATE, datetime.min.time()))
+        body = _fill(rng.choice(NOTE_TEXTS[kind]), gender, partner)
+        records.add_note(victim, kind, body, sign=True, case_id=result.case_id)
+        when += timedelta(days=rng.randrange(3, 15), hours=rng.randrange(0, 5))
+    for child, data in children:
+        if rng.random() < 0.3:
+            clock.now = min(when, datetime.combine(BASE_DATE, datetime.min.time()))
+            body = rng.choice(CHILD_NOTES).format(namn=data.given_name or "barnet")
+            records.add_note(child, "support_talk", body, sign=True, case_id=result.case_id)
+    return result.case_id, pid
+
+
+# --------------------------------------------------------------------------- bulk
+
+
+@dataclass
+class BulkResult:
+    persons: int = 0
+    cases: int = 0
+    notes: int = 0
+    persons_s: float = 0.0
+    notes_s: float = 0.0
+
+
+class _Capture:
+    """Stands in for a Session in ``people.index_person``: keeps the statement and values it
+    would write to person_fts, so the bulk path indexes with exactly the same tokens."""
+
+    def __init__(self) -> None:
+        self.statement: Any = None
+        self.rows: list[dict[str, Any]] = []
+
+    def execute(self, statement: Any, params: dict[str, Any] | None = None) -> None:
+        sql = str(getattr(statement, "text", statement))
+        if sql.lstrip().upper().startswith("INSERT INTO PERSON_FTS"):
+            self.statement = statement
+            self.rows.append(dict(params or {}))
+
+
+def case_search_numbers(case_number: str) -> str:
+    """What case_fts holds for a case (as ``CaseService._new_case`` writes it)."""
+    digits = case_number.replace("-", "").lower()
+    return f"{digits} {digits[2:]}"
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _next_id(s: Session, column: Any) -> int:
+    return int(s.scalar(select(func.coalesce(func.max(column), 0))) or 0) + 1
+
+
+class _CaseNumbers:
+    """RC-YYYY-NNNN, counting on from what the database already holds for each year."""
+
+    def __init__(self, s: Session) -> None:
+        self.next: dict[int, int] = {}
+        for (last,) in s.execute(select(func.max(Case.case_number)).where(
+                Case.case_number.like("RC-____-%")).group_by(func.substr(Case.case_number, 4, 4))):
+            self.next[int(last[3:7])] = int(last.rsplit("-", 1)[1]) + 1
+
+    def make(self, year: int) -> str:
+        number = self.next.get(year, 1)
+        if number > 9999:
+            raise ValueError(f"more than 9999 demo cases in {year}")
+        self.next[year] = number + 1
+        return f"RC-{year}-{number:04d}"
+
+
+def _bulk_note(rng: random.Random) -> tuple[str, str]:
+    kind, opening = rng.choice(BULK_OPENINGS)
+    parts = [opening, *rng.sample(BULK_MIDDLES, rng.randrange(1, 4))]
+    if rng.randrange(RARE_ONE_IN) == 0:
+        parts.append(rng.choice(RARE_SENTENCES))
+    parts.append(rng.choice(BULK_CLOSINGS))
+    return kind, " ".join(parts)
+
+
+def generate_bulk(
+    vault: Vault, persons: int, notes: int, seed: int = 7, *,
+    progress: Callable[[str], None] | None = None,
+) -> BulkResult:
+    """Write ``persons`` synthetic persons (in families, with cases, members, relations and
+    intakes) and ``notes`` signed journal notes straight into a demo database, with their
+    search entries, in transactions of :data:`BATCH` rows. Deterministic for a given
+    ``seed``. Refuses any database that was not created as a demo.
+
+    One access-log entry (``demo_generated``) records the generation; the rows are
+    attributed to the demo caseworker ``anna`` when she exists. Her caseload is the
+    :data:`ASSIGNED_CASES` most recent open cases (victims', children's and other persons'
+    tracks; the perpetrators' go to ``per``); nobody is assigned to the other cases.
+    """
+    _require_demo(vault)
+    say = progress or (lambda _msg: None)
+    result = BulkResult()
+    rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
+    ids = _IdNumbers(rng)
+    shapes = _shapes(rng, persons) if persons > 0 else []
+    span_days = max(240, -(-len(shapes) // 4000) * 365)  # at most ~4,000 cases per year
+    t0 = time.perf_counter()
+    with vault.session() as s:
+        numbers = _CaseNumbers(s)
+        author = s.scalar(select(User.id).where(User.username == DEMO_CASEWORKER))
+        next_person = _next_id(s, Person.id)
+        next_case = _next_id(s, Case.id)
+        next_member = _next_id(s, CaseMember.id)
+        next_relation = _next_id(s, Relation.id)
+        next_intake = _next_id(s, Intake.id)
+        next_note = _next_id(s, JournalNote.id)
+    author_id = author if author is not None else vault.user.id
+    targets: list[tuple[int, int, datetime]] = []  # person, case, opened: for the notes
+    weights: list[float] = []
+    recent: deque[list[tuple[int, str]]] = deque(maxlen=ASSIGNED_CASES)  # open cases' members
+
+    buf: dict[str, list[dict[str, Any]]] = {k: [] for k in (
+        "persons", "cases", "case_fts", "members", "relations", "intakes", "reports")}
+    capture = _Capture()
+
+    def flush() -> None:
+        if not buf["persons"]:
+            return
+        with vault.session(write=True) as s:
+            s.execute(insert(_table(Person)), buf["persons"])
+            s.execute(insert(_table(Case)), buf["cases"])
+            s.execute(insert(_table(CaseMember)), buf["members"])
+            if buf["relations"]:
+                s.execute(insert(_table(Relation)), buf["relations"])
+            s.execute(insert(_table(Intake)), buf["intakes"])
+            if buf["reports"]:
+                s.execute(insert(_table(ChildReport)), buf["reports"])
+            s.execute(capture.statement, capture.rows)
+            s.execute(text("INSERT INTO case_fts (rowid, numbers) VALUES (:id, :n)"),
+                      buf["case_fts"])
+        result.persons += len(buf["persons"])
+        result.cases += len(buf["cases"])
+        for rows in buf.values():
+            rows.clear()
+        capture.rows.clear()
+        say(f"  {result.persons} / {persons} personer")
+
+    person_columns = [c.key for c in Person.__table__.columns]
+    weight_of = {"victim": 3.0, "perpetrator": 1.5, "child": 0.6, "other": 0.3}
+    for i, shape in enumerate(shapes):
+        opened = _opened(i, len(shapes), span_days, rng)
+        fam = _family(rng, ids, shape, opened, protected=rng.random() < 0.05)
+        closed = opened.date() < BASE_DATE - timedelta(days=365) and rng.random() < 0.8
+        case_id, next_case = next_case, next_case + 1
+        number = numbers.make(opened.year)
+        buf["cases"].append({
+            "id": case_id, "case_number": number, "status": "closed" if closed else "open",
+            "opened_at": opened, "closed_at": opened + timedelta(days=120) if closed else None,
+            "close_reason": "Avslutat enligt plan." if closed else None,
+            "created_by_id": author_id, "version": 1})
+        buf["case_fts"].append({"id": case_id, "n": case_search_numbers(number)})
+        person_ids: list[int] = []
+        members: list[tuple[int, str]] = []
+        for m in fam.members:
+            number_parsed, problems = validate(m.data, BASE_DATE)
+            if problems:
+                raise ValueError(f"invalid demo person: {problems}")
+            p = Person(id=next_person, created_at=opened, updated_at=opened,
+                       created_by_id=author_id, version=1)
+            _apply(p, m.data, number_parsed)
+            index_person(cast(Session, capture), p)
+            buf["persons"].append({k: getattr(p, k) for k in person_columns})
+            member_id, next_member = next_member, next_member + 1
+            buf["members"].append({"id": member_id, "case_id": case_id,
+                                   "person_id": next_person, "role": m.role,
+                                   "added_at": opened, "added_by_id": author_id})
+            members.append((member_id, m.role))
+            if m.role == "child" and rng.random() < 0.9:  # a few reports are missing
+                reported = rng.random() < 0.75
+                buf["reports"].append({
+                    "child_person_id": next_person, "case_id": case_id,
+                    "decision": "reported" if reported else "not_needed",
+                    "report_date": opened.date() if reported else None,
+                    "receiving_unit": rng.choice(RECEIVING_UNITS) if reported else None,
+                    "reason": "Barnet har bevittnat våld i hemmet." if reported else
+                    "Barnet är redan aktuellt hos Barn och unga.",
+                    "decided_by_id": author_id, "created_at": opened})
+            targets.append((next_person, case_id, opened))
+            weights.append(weight_of[m.role])
+            person_ids.append(next_person)
+            next_person += 1
+        if not closed:
+            recent.append(members)
+        victim = person_ids[0]
+        rels: list[tuple[int, int, str]] = []
+        perps = [person_ids[k] for k in fam.index_of("perpetrator")]
+        for perp in perps:
+            rels.append((victim, perp, fam.partner_kind))
+        for k in fam.index_of("child"):
+            rels.append((victim, person_ids[k], "parent_of"))
+            if perps and fam.perpetrator_is_parent:
+                rels.append((perps[0], person_ids[k], "parent_of"))
+        for a, b, kind in rels:
+            buf["relations"].append({"id": next_relation, "case_id": case_id,
+                                     "from_person_id": a, "to_person_id": b, "kind": kind,
+                                     "created_at": opened})
+            next_relation += 1
+        buf["intakes"].append({
+            "id": next_intake, "case_id": case_id, "contact_person_id": victim,
+            "occurred_at": opened - timedelta(hours=2), "channel": fam.channel,
+            "referrer_name": fam.referrer or None, "what_happened": fam.what_happened,
+            "immediate_danger": fam.danger, "created_by_id": author_id,
+            "created_at": opened})
+        next_intake += 1
+        if len(buf["persons"]) >= BATCH:
+            flush()
+    flush()
+    result.persons_s = time.perf_counter() - t0
+
+    # Journal notes, spread over the persons by role, dated between the case's opening and
+    # BASE_DATE; a few are unsigned drafts.
+    t1 = time.perf_counter()
+    end = datetime.combine(BASE_DATE, datetime.min.time())
+    cumulative: list[float] = []
+    total = 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    written = 0
+    while written < notes and targets:
+        size = min(BATCH, notes - written)
+        picks = rng.choices(targets, cum_weights=cumulative, k=size)
+        rows: list[dict[str, Any]] = []
+        fts: list[dict[str, Any]] = []
+        for person_id, case_id, opened in picks:
+            kind, body = _bulk_note(rng)
+            span = max(0.0, (end - opened).total_seconds())
+            created = opened + timedelta(seconds=int(rng.random() * span))
+            rows.append({"id": next_note, "person_id": person_id, "case_id": case_id,
+                         "note_type": kind, "body": body, "author_id": author_id,
+                         "created_at": created,
+                         "signed_at": created if rng.random() < 0.97 else None,
+                         "corrects_id": None, "version": 1})
+            fts.append({"id": next_note, "b": body})
+            next_note += 1
+        with vault.session(write=True) as s:
+            s.execute(insert(_table(JournalNote)), rows)
+            s.execute(text("INSERT INTO note_fts (rowid, body) VALUES (:id, :b)"), fts)
+        written += size
+        if written % (BATCH * 20) == 0 or written == notes:
+            say(f"  {written} / {notes} journalanteckningar")
+    result.notes = written
+    result.notes_s = time.perf_counter() - t1
+
+    with vault.session(write=True) as s:
+        perp_worker = s.scalar(select(User.id).where(User.username == DEMO_PERPETRATOR_WORKER))
+        assignments = [
+            {"case_member_id": member_id, "user_id": user_id, "assigned_by_id": author_id,
+             "assigned_at": end, "ended_at": None}
+            for case_members in recent for member_id, role in case_members
+            for user_id in [perp_worker if role == "perpetrator" else author]
+            if user_id is not None]
+        if assignments:
+            s.execute(insert(_table(Assignment)), assignments)
+        audit.append(s, "demo_generated", user_id=vault.user.id, username=vault.user.username,
+                     screen="demo", reason=f"{result.persons} persons, {result.notes} notes")
+    return result

@@ -92,7 +92,7 @@ class PersonScreen(RcScreen):
                     yield Plain(_("You do not work with this person's own track: you see "
                                   "only that the person is in the family (compartment). "
                                   "Nothing of their record is shown."), classes="hint")
-                if d.identity_hidden:
+                if d.identity_hidden and not d.restricted:
                     yield Plain(_("Protected identity: name and identity number are "
                                   "withheld. V reveals them (logged and reviewed)."),
                                 classes="hint")
@@ -149,7 +149,7 @@ class PersonScreen(RcScreen):
         if d is None:
             return True
         if action == "reveal":
-            return d.identity_hidden
+            return d.identity_hidden and not d.restricted
         if d.restricted or d.identity_hidden:
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab"}

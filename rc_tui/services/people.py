@@ -285,9 +285,12 @@ class PeopleService(Service):
             )
 
     def reveal(self, person_id: int) -> None:
-        """Show a protected identity to this user for this session (explicit, logged)."""
+        """Show a protected identity to this user for this session (explicit, logged).
+
+        Only with full access (a manager, or emergency access): a colleague who works with
+        another member of the family never gets a protected identity this way."""
         with self.write() as s:
-            self.require_person(s, person_id, Level.EXISTS)
+            self.require_person(s, person_id, Level.FULL)
             self.access.grants.revealed.add(person_id)
             self.log(s, "reveal", person_id=person_id, record_type="person",
                      record_id=person_id, flagged=True)
