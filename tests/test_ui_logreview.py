@@ -1,0 +1,75 @@
+"""Emergency access and the manager's log review through Pilot, keyboard only."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from rc_tui.app import RcApp
+from screens.home import HomeScreen
+from screens.logreview import LogReviewScreen
+from screens.person import EmergencyAccessScreen, PersonScreen
+from screens.search import SearchScreen
+from tests.helpers import login, screen_text, settle
+from tests.test_access import (  # noqa: F401 - fixtures
+    BO,
+    BO_PASS,
+    CHEF,
+    CHEF_PASS,
+    PERP_NO,
+    Family,
+    family,
+)
+
+
+async def test_emergency_access_then_review(family: Family) -> None:  # noqa: F811
+    app = RcApp(family.path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await login(pilot, BO, BO_PASS)
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        await pilot.press(*list(PERP_NO))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        shown = screen_text(app)
+        assert "Ingen behörighet" in shown and "Bengt" not in shown
+        await pilot.press("enter")  # open the first hit
+        await settle(pilot)
+        assert isinstance(app.screen, EmergencyAccessScreen)
+        await pilot.press(*list("kort"), "enter")
+        await settle(pilot)
+        assert "minst 10 tecken" in screen_text(app)
+        app.screen.query_one("#reason").value = ""
+        await pilot.press(*list("Jour: polisen ringer om hot i natt"), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        assert "Bengt Öberg" in screen_text(app)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+    app = RcApp(family.path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await login(pilot, CHEF, CHEF_PASS)
+        assert isinstance(app.screen, HomeScreen)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert "Intakt" in screen_text(app)
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, LogReviewScreen)
+        await pilot.press(*list(BO), "enter", "enter", "enter", "enter", *list("emergency"),
+                          "enter", "n")
+        await settle(pilot)
+        table = app.screen.query_one("#log", DataTable)
+        assert table.row_count == 1
+        shown = screen_text(app)
+        assert "NÖDÅTKOMST" in shown and "emergency" in shown
+        app.screen.set_focus(table)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert table.row_count == 1
+        assert "ja" in screen_text(app)  # reviewed
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "bo" in screen_text(app) and "Månad" in screen_text(app)
