@@ -171,7 +171,7 @@ def test_access_matrix_search_and_lists(family: Family, as_user: Callable[[str, 
     search = SearchService(v)
     titles = {h.title for h in search.search("Öberg")} | {h.title for h in search.search("Ek")}
     note_hits = {h.title for h in search.search("bor") if h.kind == "note"}
-    victim_level, perp_level, child_level, outsider_level = MATRIX[user]
+    _victim_level, perp_level, child_level, outsider_level = MATRIX[user]
     # the victim has a protected identity: found by name only by those assigned to her
     assert ("Åsa Öberg" in titles) is (user == ANNA)
     assert ("Bengt Öberg" in titles) is (perp_level != "none")

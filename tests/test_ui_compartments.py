@@ -4,8 +4,6 @@ account or journal (asserted on the rendered screen text)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.widgets import DataTable
 
 from rc_tui.app import RcApp
