@@ -64,6 +64,7 @@ class PersonScreen(RcScreen):
         Binding("s", "sign", "Sign note"),
         Binding("r", "correct", "Correct note"),
         Binding("v", "reveal", "Reveal identity"),
+        Binding("x", "export", "Export journal"),
         Binding("1", "tab('overview')", "Overview", show=False),
         Binding("2", "tab('journal')", "Journal", show=False),
         Binding("escape", "app.pop_screen", "Back"),
@@ -152,8 +153,11 @@ class PersonScreen(RcScreen):
             return d.identity_hidden and not d.restricted
         if d.restricted or d.identity_hidden:
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
-                                  "correct", "tab"}
+                                  "correct", "tab", "export"}
         return True
+
+    def action_export(self) -> None:
+        self.app.push_screen(ExportDialog(self.person_id))
 
     def action_reveal(self) -> None:
         vault = self.shell.vault
@@ -645,3 +649,62 @@ class EmergencyAccessScreen(RcScreen):
             self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
             return
         self.shell.open_person(self.person_id, replace_top=True)
+
+
+class ExportDialog(RcModal):
+    """Writing the journal to a file: an explicit, logged choice, with a warning."""
+
+    BINDINGS = [Binding("ctrl+s", "write", "Write file"), Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("path",)
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def compose(self) -> ComposeResult:
+        from pathlib import Path
+
+        default = Path("~") / f"rc-tui-journal-{self.person_id}.txt"
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("Export the journal"), classes="form-title alert", markup=False)
+            yield Plain(_("WARNING: the file is NOT encrypted. Anyone who can read it sees "
+                          "everything in it. Write it only where it is protected, delete it "
+                          "when done. The export is logged and reviewed."), classes="hint")
+            yield Label(_("File (must not exist)"), classes="field-label")
+            yield SafeInput(str(default), id="path", max_length=500)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#path", SafeInput))
+
+    def submit_form(self) -> None:
+        self.action_write()
+
+    def action_write(self) -> None:
+        from pathlib import Path
+
+        from rc_tui.services.export import ExportService
+
+        vault = self.shell.vault
+        assert vault is not None
+        service = ExportService(vault, screen="export")
+        try:
+            text = service.journal_text(self.person_id)
+            written = service.write_plaintext(
+                Path(self.query_one("#path", SafeInput).value.strip()), self.person_id, text)
+        except FileExistsError:
+            self.query_one("#message", Plain).set_text(_("The file exists already."))
+            return
+        except OSError as exc:
+            self.query_one("#message", Plain).set_text(
+                _("The file could not be written ({kind}).", kind=type(exc).__name__))
+            return
+        except VaultError as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return
+        self.app.notify(_("Written to {path}", path=str(written)), markup=False)
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -306,3 +306,26 @@ class AccessLogReview(Base):
     log_id: Mapped[int] = mapped_column(ForeignKey("access_log.id"), unique=True)
     reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime]
+
+
+class Stay(Base):
+    """A stay in the shelter (Siri) or the perpetrator service's temporary housing.
+
+    Accompanying children have stays of their own. Shelter staff's access follows stays
+    (current and former residents and their children); the places board arrives with the
+    shelter feature.
+    """
+
+    __tablename__ = "stays"
+    __table_args__ = (Index("ix_stays_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    facility: Mapped[str] = mapped_column(String(24))  # shelter | perpetrator_housing
+    accompanying_id: Mapped[int | None] = mapped_column(ForeignKey("stays.id"), default=None)
+    admitted_at: Mapped[datetime]
+    departed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -287,3 +287,62 @@ def test_outside_working_hours() -> None:
     assert not outside_working_hours(datetime(2026, 11, 26, 9, 0))  # Thu 10:00 local
     assert outside_working_hours(datetime(2026, 11, 26, 21, 0))  # Thu 22:00 local
     assert outside_working_hours(datetime(2026, 11, 28, 10, 0))  # Saturday
+
+
+@pytest.mark.parametrize("user", list(MATRIX))
+def test_access_matrix_export(family: Family, as_user: Callable[[str, str], Vault], user: str,
+                              tmp_path: Path) -> None:
+    from rc_tui.services.export import ExportService
+
+    v = as_user(user, PASSES[user])
+    export = ExportService(v)
+    for person_id, expected in zip(_who(family), MATRIX[user], strict=True):
+        target = tmp_path / f"{user}-{person_id}.txt"
+        if expected == "full":
+            text_ = export.journal_text(person_id)
+            export.write_plaintext(target, person_id, text_)
+            assert target.exists()
+            import os
+            import stat
+
+            if os.name == "posix":
+                assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        else:
+            with pytest.raises(NoAccess):
+                export.journal_text(person_id)
+            with pytest.raises(NoAccess):
+                export.write_plaintext(target, person_id, "x")
+            assert not target.exists()
+    if "full" in MATRIX[user]:
+        with v.session() as s:
+            flagged = s.execute(text(
+                "SELECT count(*) FROM access_log WHERE action = 'export' AND flagged")).scalar()
+        assert flagged >= 1
+
+
+def test_shelter_staff_see_residents_and_their_children(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    from storage.models import Stay
+
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v, v.session(write=True) as s:
+        mother = Stay(person_id=family.victim, facility="shelter", admitted_at=NOW)
+        s.add(mother)
+        s.flush()
+        s.add(Stay(person_id=family.child, facility="shelter", accompanying_id=mother.id,
+                   admitted_at=NOW))
+    siri = as_user(SIRI, SIRI_PASS)
+    people, records = PeopleService(siri), RecordService(siri)
+    victim = people.get(family.victim)
+    assert not victim.restricted and victim.display_name == "Åsa Öberg"
+    assert victim.data.safe_address == VICTIM_ADDRESS
+    records.add_note(family.victim, "support_talk", "Nattsamtal", sign=True)
+    assert records.journal(family.victim)[0].body == "Nattsamtal"
+    assert people.get(family.child).display_name == "Ella Öberg"
+    with pytest.raises(NoAccess):
+        people.get(family.perpetrator)
+    titles = {h.title for h in SearchService(siri).search("Öberg")}
+    assert titles == {"Åsa Öberg", "Ella Öberg"}
+    from rc_tui.services.export import ExportService
+
+    with pytest.raises(NoAccess):  # what the shelter needs - not exports
+        ExportService(siri).journal_text(family.victim)

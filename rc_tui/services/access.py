@@ -9,6 +9,9 @@ Levels of access to one person (``Level``):
   person is in. They see that the person exists, the role, and the name (unless the
   person has a protected identity) – never the address, safe contact, journal, intake
   account, consent, child reports or any other content.
+* ``SHELTER`` – shelter staff for current and former shelter residents and their
+  accompanying children: what the shelter needs (the person, safe contact, journal,
+  consent, child reports) – never investigations or risk assessments.
 * ``NONE`` – nothing; the screens offer emergency access (reason required, logged and
   flagged for review).
 
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from storage.models import Assignment, CaseMember, Person
+from storage.models import Assignment, CaseMember, Person, Stay
 from storage.roles import Role
 from storage.vault import UserInfo, Vault
 
@@ -33,7 +36,8 @@ from storage.vault import UserInfo, Vault
 class Level(enum.IntEnum):
     NONE = 0
     EXISTS = 1
-    FULL = 2
+    SHELTER = 2
+    FULL = 3
 
 
 @dataclass
@@ -63,11 +67,13 @@ class AccessPolicy:
         self.grants = grants or SessionGrants()
         self._assigned: set[int] | None = None
         self._peers: set[int] | None = None
+        self._residents: set[int] | None = None
 
     def reset(self) -> None:
         """Forget cached sets (called at the start of every transaction)."""
         self._assigned = None
         self._peers = None
+        self._residents = None
 
     # ------------------------------------------------------------------ roles
     @property
@@ -103,6 +109,16 @@ class AccessPolicy:
                 "WHERE a.user_id = :u AND a.ended_at IS NULL"), {"u": self.user.id}))
         return self._peers
 
+    def shelter_residents(self, s: Session) -> set[int]:
+        """Current and former shelter residents and their accompanying children (for
+        shelter staff only)."""
+        if self.user.role is not Role.SHELTER:
+            return set()
+        if self._residents is None:
+            self._residents = set(s.scalars(select(Stay.person_id).where(
+                Stay.facility == "shelter")))
+        return self._residents
+
     def my_cases(self, s: Session) -> set[int]:
         return set(s.scalars(text(
             "SELECT DISTINCT m.case_id FROM assignments a "
@@ -117,6 +133,8 @@ class AccessPolicy:
             return Level.FULL
         if person_id in self.assigned_persons(s):
             return Level.FULL
+        if person_id in self.shelter_residents(s):
+            return Level.SHELTER
         if person_id in self.peer_persons(s):
             return Level.EXISTS
         return Level.NONE
@@ -136,7 +154,8 @@ class AccessPolicy:
         """May this user see the name and identity number of ``person`` in lists?"""
         if person.protection_level == "none":
             return self.level(s, person.id) >= Level.EXISTS
-        return (person.id in self.assigned_persons(s) or person.id in self.grants.revealed)
+        return (person.id in self.assigned_persons(s) or person.id in self.grants.revealed
+                or person.id in self.shelter_residents(s))
 
 
 def require(level: Level, needed: Level = Level.FULL) -> None:

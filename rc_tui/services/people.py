@@ -321,7 +321,7 @@ class PeopleService(Service):
                 p = s.get(Person, person_id)
                 if p is None:
                     raise VaultError("not found")
-                self.require_person(s, person_id)
+                self.require_person(s, person_id, Level.SHELTER)
                 if p.version != version:
                     raise ConflictError(f"person {person_id}")
                 _apply(p, data, number)

@@ -18,6 +18,7 @@ from rc_tui.domain.vocab import (
     NOTE_TYPES,
 )
 from rc_tui.i18n import _
+from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
 from storage.errors import ConflictError, PermissionDenied, VaultError
@@ -90,7 +91,7 @@ class RecordService(Service):
         if problems:
             raise ValidationError(problems)
         with self.write() as s:
-            self.require_person(s, person_id)
+            self.require_person(s, person_id, Level.SHELTER)
             row = Consent(
                 person_id=person_id, kind=kind, agency=agency, state=state, method=method,
                 recorded_at=self.clock(), recorded_by_id=self.user.id,
@@ -105,7 +106,7 @@ class RecordService(Service):
     def consents(self, person_id: int) -> list[ConsentState]:
         """The consent in force per kind and agency (latest event of each)."""
         with self.read() as s:
-            self.require_person(s, person_id)
+            self.require_person(s, person_id, Level.SHELTER)
             latest: dict[tuple[str, str | None], ConsentState] = {}
             for c, by in s.execute(
                 select(Consent, User.username).outerjoin(User, User.id == Consent.recorded_by_id)
@@ -137,7 +138,7 @@ class RecordService(Service):
         if problems:
             raise ValidationError(problems)
         with self.write() as s:
-            self.require_person(s, child_person_id)
+            self.require_person(s, child_person_id, Level.SHELTER)
             row = ChildReport(
                 child_person_id=child_person_id, case_id=case_id, decision=decision,
                 report_date=report_date, receiving_unit=receiving_unit.strip() or None,
@@ -150,7 +151,7 @@ class RecordService(Service):
 
     def child_reports(self, child_person_id: int) -> list[ChildReportState]:
         with self.read() as s:
-            self.require_person(s, child_person_id)
+            self.require_person(s, child_person_id, Level.SHELTER)
             return [
                 ChildReportState(r.decision, r.report_date, r.receiving_unit or "", r.reason,
                                  by or "", r.created_at)
@@ -172,7 +173,7 @@ class RecordService(Service):
         if len(body) > MAX_BODY:
             raise ValidationError([_("A text may have at most {n} characters.", n=MAX_BODY)])
         with self.write() as s:
-            self.require_person(s, person_id)
+            self.require_person(s, person_id, Level.SHELTER)
             if corrects_id is not None:
                 old = s.get(JournalNote, corrects_id)
                 if old is None or old.person_id != person_id:
@@ -198,7 +199,7 @@ class RecordService(Service):
                 note = s.get(JournalNote, note_id)
                 if note is None:
                     raise VaultError("not found")
-                self.require_person(s, note.person_id)
+                self.require_person(s, note.person_id, Level.SHELTER)
                 if note.signed_at is not None:
                     raise PermissionDenied("signed notes are read-only")
                 if note.author_id != self.user.id:
@@ -221,7 +222,7 @@ class RecordService(Service):
             note = s.get(JournalNote, note_id)
             if note is None:
                 raise VaultError("not found")
-            self.require_person(s, note.person_id)
+            self.require_person(s, note.person_id, Level.SHELTER)
             if note.signed_at is not None:
                 return
             if note.author_id != self.user.id:
@@ -233,7 +234,7 @@ class RecordService(Service):
     def journal(self, person_id: int) -> list[Note]:
         """The person's journal, newest first."""
         with self.read() as s:
-            self.require_person(s, person_id)
+            self.require_person(s, person_id, Level.SHELTER)
             notes = [
                 Note(n.id, n.version, n.note_type, n.body, by or "", n.created_at, n.signed_at,
                      n.corrects_id)

@@ -120,10 +120,12 @@ class SearchService(Service):
         return hits[:limit]
 
     def _visible_persons(self, s: Session) -> set[int]:
-        return self.access.peer_persons(s) | self.access.grants.emergency
+        return (self.access.peer_persons(s) | self.access.grants.emergency
+                | self.access.shelter_residents(s))
 
     def _full_persons(self, s: Session) -> set[int]:
-        return self.access.assigned_persons(s) | self.access.grants.emergency
+        return (self.access.assigned_persons(s) | self.access.grants.emergency
+                | self.access.shelter_residents(s))
 
     def _restricted_number_hit(self, s: Session, query: str, shown: set[int | None]
                                ) -> list[SearchHit]:

@@ -1,4 +1,4 @@
-"""Access-log review marks (loggkontroll).
+"""Access-log review marks (loggkontroll) and stays (shelter access follows stays).
 
 Revision ID: 0003
 Revises: 0002
@@ -28,6 +28,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("log_id"),
     )
+    op.create_table(
+        "stays",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("facility", sa.String(24), nullable=False),
+        sa.Column("accompanying_id", sa.Integer(), nullable=True),
+        sa.Column("admitted_at", sa.DateTime(), nullable=False),
+        sa.Column("departed_at", sa.DateTime(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"]),
+        sa.ForeignKeyConstraint(["accompanying_id"], ["stays.id"]),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_stays_person", "stays", ["person_id"])
 
 
 def downgrade() -> None:
