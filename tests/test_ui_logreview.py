@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import DataTable
 
 from rc_tui.app import RcApp
@@ -73,3 +75,33 @@ async def test_emergency_access_then_review(family: Family) -> None:  # noqa: F8
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "bo" in screen_text(app) and "Månad" in screen_text(app)
+
+
+async def test_export_is_explicit_warned_and_logged(
+        family: Family, tmp_path: Path) -> None:  # noqa: F811
+    from tests.test_access import ANNA, ANNA_PASS
+
+    target = tmp_path / "journal.txt"
+    app = RcApp(family.path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.child)
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        await pilot.press("x")
+        await settle(pilot)
+        assert "INTE krypterad" in screen_text(app)
+        field = app.screen.query_one("#path")
+        field.value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+    assert target.exists() and "Ella Öberg" in target.read_text(encoding="utf-8")
+    from sqlalchemy import text
+
+    from storage.vault import Vault
+
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v, v.session() as s:
+        assert s.execute(text("SELECT count(*) FROM access_log WHERE action = 'export' "
+                              "AND flagged AND person_id = :p"), {"p": family.child}).scalar()
