@@ -4,6 +4,7 @@ safe forms."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.actions import SkipAction
@@ -89,6 +90,22 @@ class FormMixin:
 
     def submit_form(self) -> None:
         """Called by Enter on the last field (and by the form's button)."""
+
+    def attempt(self, action: Callable[[], object]) -> bool:
+        """Run a service call; show its refusal (rules or storage) in ``#message``."""
+        from rc_tui.services.accounts import ValidationError, error_text
+        from storage.errors import VaultError
+
+        try:
+            action()
+        except ValidationError as exc:
+            message = "\n".join(exc.reasons)
+        except VaultError as exc:
+            message = error_text(exc)
+        else:
+            return True
+        cast(Any, self).query_one("#message").set_text(message)
+        return False
 
     def choice_made(self, choice: Any) -> None:
         """A one-key choice changed (called at once, before focus moves on)."""

@@ -17,14 +17,12 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.cases import CaseDetail, CaseService
 from rc_tui.services.people import PersonInput
 from screens.base import RcModal, RcScreen
 from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
 from screens.search import protection_cell
 from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell
-from storage.errors import VaultError
 
 
 class CaseScreen(RcScreen):
@@ -168,17 +166,10 @@ class AddMemberDialog(RcModal):
         vault = self.shell.vault
         if choice is None or vault is None:
             return
-        try:
-            CaseService(vault, screen="case").add_member(
+        if self.attempt(lambda: CaseService(vault, screen="case").add_member(
                 self.case_id, role, data if choice == "new" else None,
-                existing_person_id=choice if isinstance(choice, int) else None)
-        except ValidationError as exc:
-            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
-            return
-        except VaultError as exc:
-            self.query_one("#message", Plain).set_text(error_text(exc))
-            return
-        self.dismiss(True)
+                existing_person_id=choice if isinstance(choice, int) else None)):
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -220,12 +211,9 @@ class RelationDialog(RcModal):
         if not (a and b and kind):
             self.query_one("#message", Plain).set_text(_("Choose a relation."))
             return
-        try:
-            CaseService(vault, screen="case").add_relation(self.detail.id, int(a), int(b), kind)
-        except ValidationError as exc:
-            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
-            return
-        self.dismiss(True)
+        if self.attempt(lambda: CaseService(vault, screen="case").add_relation(
+                self.detail.id, int(a), int(b), kind)):
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -259,12 +247,9 @@ class AssignDialog(RcModal):
     def _chosen(self, event: DataTable.RowSelected) -> None:
         vault = self.shell.vault
         assert vault is not None
-        try:
-            CaseService(vault, screen="case").assign(self.member_id, str(event.row_key.value))
-        except VaultError as exc:
-            self.query_one("#message", Plain).set_text(error_text(exc))
-            return
-        self.dismiss(True)
+        if self.attempt(lambda: CaseService(vault, screen="case").assign(
+                self.member_id, str(event.row_key.value))):
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

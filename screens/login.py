@@ -158,14 +158,8 @@ class FirstRunScreen(RcScreen):
     @on(Button.Pressed, "#create")
     def submit_form(self) -> None:
         values = {i.id: i.value for i in self.query(Input) if i.id}
-        problems = [
-            p for p in (
-                accounts.username_problem(values["username"]),
-                accounts.display_name_problem(values["display-name"]),
-                *accounts.new_passphrase_problems(values["passphrase"], values["repeat"],
-                                                  values["username"]),
-            ) if p
-        ]
+        problems = accounts.new_account_problems(values["username"], values["display-name"],
+                                                 values["passphrase"], values["repeat"])
         if problems:
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return

@@ -453,8 +453,7 @@ class ConsentDialog(RcModal):
         vault = self.shell.vault
         assert vault is not None
         kind = self.query_one("#kind", KeyChoice).value or ""
-        try:
-            RecordService(vault, screen="consent").record_consent(
+        if self.attempt(lambda: RecordService(vault, screen="consent").record_consent(
                 self.person_id, kind, self.query_one("#state", KeyChoice).value or "",
                 self.query_one("#method", KeyChoice).value or "",
                 agency=self.query_one("#agency", KeyChoice).value
@@ -463,11 +462,8 @@ class ConsentDialog(RcModal):
                 other_actors_info_given=self.query_one("#actors", KeyChoice).value == "yes",
                 offer_to_return_given=self.query_one("#offer", KeyChoice).value == "yes",
                 note=self.query_one("#note", SafeInput).value,
-            )
-        except ValidationError as exc:
-            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
-            return
-        self.dismiss(True)
+        )):
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -525,15 +521,11 @@ class ChildReportDialog(RcModal):
             except ValueError:
                 self.query_one("#message", Plain).set_text(_("Write the date as YYYY-MM-DD."))
                 return
-        try:
-            RecordService(vault, screen="child_report").record_child_report(
+        if self.attempt(lambda: RecordService(vault, screen="child_report").record_child_report(
                 self.child_id, self.case_id, decision,
                 self.query_one("#reason", SafeInput).value, report_date=report_date,
-                receiving_unit=self.query_one("#unit", SafeInput).value)
-        except ValidationError as exc:
-            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
-            return
-        self.dismiss(True)
+                receiving_unit=self.query_one("#unit", SafeInput).value)):
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -592,7 +584,8 @@ class NoteScreen(RcScreen):
         records = RecordService(vault, screen="journal")
         body = self.query_one("#body", SafeTextArea).text
         note_type = self.query_one("#type", KeyChoice).value or ""
-        try:
+
+        def store() -> None:
             if self.draft is not None:
                 records.edit_draft(self.draft.id, self.draft.version, body)
                 if sign:
@@ -600,13 +593,9 @@ class NoteScreen(RcScreen):
             else:
                 records.add_note(self.person_id, note_type, body, sign=sign,
                                  corrects_id=self.corrects.id if self.corrects else None)
-        except ValidationError as exc:
-            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
-            return
-        except VaultError as exc:
-            self.query_one("#message", Plain).set_text(error_text(exc))
-            return
-        self.dismiss(True)
+
+        if self.attempt(store):
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -642,13 +631,9 @@ class EmergencyAccessScreen(RcScreen):
     def submit_form(self) -> None:
         vault = self.shell.vault
         assert vault is not None
-        try:
-            PeopleService(vault, screen="emergency").emergency_access(
-                self.person_id, self.query_one("#reason", SafeInput).value)
-        except ValidationError as exc:
-            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
-            return
-        self.shell.open_person(self.person_id, replace_top=True)
+        if self.attempt(lambda: PeopleService(vault, screen="emergency").emergency_access(
+                self.person_id, self.query_one("#reason", SafeInput).value)):
+            self.shell.open_person(self.person_id, replace_top=True)
 
 
 class ExportDialog(RcModal):

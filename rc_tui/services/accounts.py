@@ -98,6 +98,15 @@ def new_passphrase_problems(passphrase: str, repeat: str | None, username: str) 
     return reasons
 
 
+def new_account_problems(
+    username: str, display_name: str, passphrase: str, repeat: str | None,
+) -> list[str]:
+    """Everything wrong with a new account (the same rules in the UI and the CLI)."""
+    found = [username_problem(username), display_name_problem(display_name),
+             *new_passphrase_problems(passphrase, repeat, username)]
+    return [p for p in found if p]
+
+
 class ValidationError(Exception):
     """Input refused by the rules; ``reasons`` are translated, ready to show."""
 
@@ -117,8 +126,7 @@ def create_installation(
 ) -> Vault:
     from storage.vault import Vault
 
-    _raise_if([username_problem(username), display_name_problem(display_name),
-               *new_passphrase_problems(passphrase, repeat, username)])
+    _raise_if(list(new_account_problems(username, display_name, passphrase, repeat)))
     return Vault.create(path, username, display_name.strip(), passphrase)
 
 
@@ -127,8 +135,7 @@ def add_user(
     repeat: str | None = None, *, must_change: bool = True,
 ) -> None:
     """Add a user; by default they must choose their own passphrase at first login."""
-    _raise_if([username_problem(username), display_name_problem(display_name),
-               *new_passphrase_problems(passphrase, repeat, username)])
+    _raise_if(list(new_account_problems(username, display_name, passphrase, repeat)))
     vault.add_user(username, display_name.strip(), role, passphrase, must_change=must_change)
 
 
