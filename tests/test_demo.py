@@ -18,7 +18,7 @@ from rc_tui.services.people import PeopleService, index_person
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchService
 from storage import files
-from storage.models import AccessLog, Person
+from storage.models import AccessLog, Assignment, CaseMember, Person, User
 from storage.vault import Vault
 
 ANNA_PASS = next(u[3] for u in demo.DEMO_USERS if u[0] == "anna")
@@ -47,7 +47,7 @@ def anna(demo_db: Path) -> Iterator[Vault]:
 
 
 def content(v: Vault) -> list[tuple[Any, ...]]:
-    """Every case as anna sees it: number, members, relations, the members' journals."""
+    """Every case as anna sees it: number, members, relations, her members' journals."""
     cases = CaseService(v)
     records = RecordService(v)
     out: list[tuple[Any, ...]] = []
@@ -56,7 +56,8 @@ def content(v: Vault) -> list[tuple[Any, ...]]:
         members = [(m.role, m.person.display_name, m.person.masked_id, m.person.birth,
                     m.person.protection_level) for m in d.members]
         journals = [(n.note_type, n.body, n.created_at, n.signed)
-                    for m in d.members for n in records.journal(m.person.id)]
+                    for m in d.members if "anna" in m.assigned
+                    for n in records.journal(m.person.id)]
         out.append((d.case_number, d.opened_at, members, sorted(d.relations), journals))
     return out
 
@@ -89,7 +90,8 @@ def test_demo_identity_numbers_are_valid(anna: Vault) -> None:
     people = PeopleService(anna)
     person_ids = {m.person.id for r in CaseService(anna).my_open_cases(limit=10_000)
                   for m in CaseService(anna).detail(r.id).members}
-    numbers = [people.get(pid).id_number for pid in sorted(person_ids)]
+    details = [people.get(pid) for pid in sorted(person_ids)]
+    numbers = [d.id_number for d in details if not d.restricted]
     present = [n for n in numbers if n]
     assert len(present) >= len(numbers) // 2
     parsed = [identity.parse_identity_number(n, demo.BASE_DATE) for n in present]
@@ -108,6 +110,20 @@ def test_demo_due_list_consents_and_search(anna: Vault) -> None:
     assert any(c.kind == "investigation" for c in states)
     hits = SearchService(anna).search(first.case_number)
     assert [h.case_id for h in hits if h.kind == "case"] == [first.id]
+
+
+def test_demo_compartments(anna: Vault, demo_db: Path) -> None:
+    """anna has the victims' and children's tracks; per has perpetrator tracks."""
+    rows = CaseService(anna).my_open_cases(limit=10_000)
+    members = [m for r in rows for m in CaseService(anna).detail(r.id).members]
+    assert all(("anna" in m.assigned) == (m.role != "perpetrator") for m in members)
+    perps = [m for m in members if m.role == "perpetrator" and "per" in m.assigned]
+    assert perps
+    assert PeopleService(anna).get(perps[0].person.id).restricted
+    per_pass = next(u[3] for u in demo.DEMO_USERS if u[0] == "per")
+    with Vault.unlock(demo_db, "per", per_pass) as per:
+        journal = RecordService(per).journal(perps[0].person.id)
+        assert journal and all(n.signed and n.author == "per" for n in journal)
 
 
 def test_demo_check_is_ok(anna: Vault) -> None:
@@ -136,9 +152,14 @@ def test_bulk_demo_is_searchable(tmp_path: Path) -> None:
             assert s.scalar(text("SELECT count(*) FROM persons")) == 300
             assert s.scalar(text("SELECT count(*) FROM journal_notes")) == 1000
             assert s.scalar(text("SELECT count(*) FROM note_fts")) == 1000
+            mine = select(CaseMember.person_id).join(
+                Assignment, Assignment.case_member_id == CaseMember.id).join(
+                User, User.id == Assignment.user_id).where(User.username == "anna")
+            assert len(s.scalars(mine).all()) >= demo.ASSIGNED_CASES
             person = s.scalars(select(Person).where(
-                Person.id_kind == "personnummer", Person.given_name.is_not(None),
-                Person.family_name.is_not(None)).order_by(Person.id.desc())).first()
+                Person.id.in_(mine), Person.id_kind == "personnummer",
+                Person.given_name.is_not(None), Person.family_name.is_not(None))
+                .order_by(Person.id)).first()
             assert person is not None and person.id_number
             entry = s.execute(text("SELECT names, numbers FROM person_fts WHERE rowid = :i"),
                               {"i": person.id}).one()
@@ -160,7 +181,8 @@ def test_bulk_demo_is_searchable(tmp_path: Path) -> None:
             assert person.id in found, query
         assert any(h.kind == "note" for h in search.search("samtal"))
         rows = CaseService(v).my_open_cases()
-        assert rows and all(r.members[0][0] == "victim" for r in rows)
+        assert len(rows) == demo.ASSIGNED_CASES
+        assert all(r.members[0][0] == "victim" for r in rows)
         assert any(h.kind == "case" for h in search.search(rows[0].case_number))
         assert v.check().ok
         first = _digest(v)
