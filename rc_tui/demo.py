@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session
 
 from rc_tui.domain import identity
 from rc_tui.services import accounts
-from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
-from rc_tui.services.people import PersonInput, _apply, index_person, validate
+from rc_tui.services.cases import CaseService, IntakeInput, MemberInput, case_search_numbers
+from rc_tui.services.people import PersonInput, apply_input, index_person, validate
 from rc_tui.services.records import RecordService
 from storage import audit, files
 from storage.errors import VaultError
@@ -673,12 +673,6 @@ class _Capture:
             self.rows.append(dict(params or {}))
 
 
-def case_search_numbers(case_number: str) -> str:
-    """What case_fts holds for a case (as ``CaseService._new_case`` writes it)."""
-    digits = case_number.replace("-", "").lower()
-    return f"{digits} {digits[2:]}"
-
-
 def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
@@ -797,7 +791,7 @@ def generate_bulk(
                 raise ValueError(f"invalid demo person: {problems}")
             p = Person(id=next_person, created_at=opened, updated_at=opened,
                        created_by_id=author_id, version=1)
-            _apply(p, m.data, number_parsed)
+            apply_input(p, m.data, number_parsed)
             index_person(cast(Session, capture), p)
             buf["persons"].append({k: getattr(p, k) for k in person_columns})
             member_id, next_member = next_member, next_member + 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import AccessLog, AuditHead
@@ -96,6 +96,40 @@ def append(
     head.last_hash = row.hash
     session.flush()
     return row
+
+
+def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Append several entries with one INSERT and one head update – e.g. every search hit
+    shown. Each dict holds ``append``'s keywords (``action`` required)."""
+    if not entries:
+        return
+    head = session.get(AuditHead, 1)
+    if head is None:
+        raise RuntimeError("audit_head missing")
+    session.refresh(head)
+    prev_hash, next_id = head.last_hash, head.last_id + 1
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        row = AccessLog(
+            id=next_id, ts=entry.get("ts") or now, user_id=entry.get("user_id"),
+            username=entry.get("username"), action=entry["action"],
+            outcome=entry.get("outcome", "ok"), person_id=entry.get("person_id"),
+            record_type=entry.get("record_type"), record_id=entry.get("record_id"),
+            screen=entry.get("screen"), reason=entry.get("reason"),
+            flagged=bool(entry.get("flagged", False)), prev_hash=prev_hash, hash="",
+        )
+        row.hash = _row_hash(prev_hash, _fields(row))
+        rows.append({c: getattr(row, c) for c in _COLUMNS})
+        prev_hash, next_id = row.hash, next_id + 1
+    session.execute(insert(AccessLog), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1)
+                    .values(last_id=next_id - 1, last_hash=prev_hash))
+    session.expire(head)
+
+
+_COLUMNS = ("id", "ts", "user_id", "username", "action", "outcome", "person_id",
+            "record_type", "record_id", "screen", "reason", "flagged", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)

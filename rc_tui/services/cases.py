@@ -108,6 +108,13 @@ def intake_assignment_roles(contact_role: str) -> set[str]:
     return {"victim", "child", "other"}
 
 
+def case_search_numbers(case_number: str) -> str:
+    """What the case search index holds: the number without separators ("rc20260012").
+
+    Only the prefixed form: a bare "20260012" would also match a birth date."""
+    return case_number.replace("-", "").lower()
+
+
 def acute_result(answers: dict[str, bool | None]) -> str:
     yes = sum(1 for v in answers.values() if v)
     if answers.get("threat_to_kill") or answers.get("strangulation") or yes >= 4:
@@ -187,9 +194,8 @@ class CaseService(Service):
                     created_by_id=self.user.id)
         s.add(case)
         s.flush()
-        digits = case.case_number.replace("-", "").lower()
         s.execute(text("INSERT INTO case_fts (rowid, numbers) VALUES (:id, :n)"),
-                  {"id": case.id, "n": f"{digits} {digits[2:]}"})
+                  {"id": case.id, "n": case_search_numbers(case.case_number)})
         self.log(s, "create", record_type="case", record_id=case.id)
         return case
 

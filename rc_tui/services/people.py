@@ -116,7 +116,7 @@ def validate(data: PersonInput, today: date) -> tuple[identity.IdentityNumber | 
     return number, problems
 
 
-def _apply(person: Person, data: PersonInput, number: identity.IdentityNumber | None) -> None:
+def apply_input(person: Person, data: PersonInput, number: identity.IdentityNumber | None) -> None:
     person.given_name = _clean(data.given_name)
     person.family_name = _clean(data.family_name)
     person.alias = _clean(data.alias)
@@ -195,7 +195,7 @@ class PeopleService(Service):
             raise ValidationError(problems)
         now = self.clock()
         person = Person(created_at=now, updated_at=now, created_by_id=self.user.id)
-        _apply(person, data, number)
+        apply_input(person, data, number)
         s.add(person)
         s.flush()
         index_person(s, person)
@@ -324,7 +324,7 @@ class PeopleService(Service):
                 self.require_person(s, person_id, Level.SHELTER)
                 if p.version != version:
                     raise ConflictError(f"person {person_id}")
-                _apply(p, data, number)
+                apply_input(p, data, number)
                 p.updated_at = self.clock()
                 s.flush()
                 index_person(s, p)

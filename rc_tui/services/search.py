@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from rc_tui.services.base import Service
 from rc_tui.services.people import summary
+from storage import audit
 from storage.models import Case, JournalNote, Person
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -32,25 +33,47 @@ class SearchHit:
     protection_level: str = "none"
 
 
-def fts_query(query: str) -> str | None:
-    """Turn typed text into a safe FTS5 query: every word a quoted prefix, all required.
+def query_words(query: str) -> list[str]:
+    """The words of a typed query, as the index sees them (at most eight).
 
     Identity and case numbers are matched without their separators, so "850312-1234",
     "8503121234" and "19850312" all find the same person.
     """
     stripped = query.strip()
     if not stripped:
-        return None
+        return []
     if _NUMBERISH.match(stripped) and any(c.isdigit() for c in stripped):
         words = [re.sub(r"\D", "", stripped)]
     elif re.match(r"^[A-Za-z]{2}[\s\-]?\d", stripped):  # a case number like RC-2026-0012
         words = ["".join(_WORD.findall(stripped)).lower()]
     else:
         words = _WORD.findall(stripped)
-    words = [w for w in words if w][:8]
+    return [w for w in words if w][:8]
+
+
+def fts_query(query: str, *, prefix: bool = True) -> str | None:
+    """Turn typed text into a safe FTS5 query: every word quoted (never query syntax), all
+    required, each a prefix unless ``prefix`` is False."""
+    words = query_words(query)
     if not words:
         return None
-    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    star = "*" if prefix else ""
+    return " ".join('"' + w.replace('"', '""') + '"' + star for w in words)
+
+
+def matches(words: list[str], body: str) -> bool:
+    """The same rule as the index, for a few texts in Python: every word is the start of
+    some word of ``body`` (case-insensitive)."""
+    low = body.casefold()
+    wanted = [w.casefold() for w in words]
+    if not all(w in low for w in wanted):  # cheap: most texts fail here
+        return False
+    tokens = _WORD.findall(low)
+    return all(any(t.startswith(w) for t in tokens) for w in wanted)
+
+
+#: Above this many readable notes, journal search goes through the index instead.
+PYTHON_MATCH_MAX_NOTES = 5000
 
 
 class SearchService(Service):
@@ -59,65 +82,124 @@ class SearchService(Service):
         or suggested that the user may not see. A protected identity only matches for
         users assigned to the person (or who revealed it). A complete identity number of
         someone the user may not see gives one anonymous hit that offers emergency
-        access – the user already knows the number, and the access is logged."""
+        access – the user already knows the number, and the access is logged.
+
+        Long words are first looked up as whole words (fast even when very common); the
+        prefix search runs when that does not fill the list."""
         self.require_case_content()
-        match = fts_query(query)
-        if match is None:
+        words = query_words(query)
+        if not words:
             return []
+        passes = [False, True] if any(len(w) >= 5 for w in words) else [True]
         hits: list[SearchHit] = []
+        seen: set[tuple[str, int | None, int | None]] = set()
         with self.read() as s:
-            manager = self.access.is_manager
-            visible = self._visible_persons(s)
-            person_sql = "SELECT rowid FROM person_fts WHERE person_fts MATCH :q "
-            if not manager:
-                person_sql += "AND rowid IN (SELECT value FROM json_each(:ids)) "
-            person_ids = list(s.scalars(text(person_sql + "LIMIT :n"), {
-                "q": match, "n": limit * 2, "ids": json.dumps(sorted(visible))}))
-            people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))}
-            for pid in person_ids:
-                p = people.get(pid)
-                if p is None or not self.access.identity_visible(s, p):
-                    continue  # protected and not assigned: never matched by name or number
-                row = summary(p)
-                hits.append(SearchHit("person", pid, None, row.display_name,
-                                      " ".join(x for x in (row.masked_id, row.birth) if x),
-                                      row.protection_level))
+            for prefix in passes:
+                match = fts_query(query, prefix=prefix)
+                assert match is not None
+                for hit in self._persons(s, match, limit) + self._cases(s, match, limit):
+                    key = (hit.kind, hit.person_id, hit.case_id)
+                    if key not in seen:
+                        seen.add(key)
+                        hits.append(hit)
                 if len(hits) >= limit:
                     break
             hits.extend(self._restricted_number_hit(s, query, {h.person_id for h in hits}))
-            case_sql = "SELECT rowid FROM case_fts WHERE case_fts MATCH :q "
-            if not manager:
-                case_sql += "AND rowid IN (SELECT value FROM json_each(:ids)) "
-            case_ids = list(s.scalars(text(case_sql + "LIMIT :n"), {
-                "q": match, "n": limit, "ids": json.dumps(sorted(self.access.my_cases(s)))}))
-            for case in s.scalars(select(Case).where(Case.id.in_(case_ids))):
-                hits.append(SearchHit("case", None, case.id, case.case_number,
-                                      case.opened_at.date().isoformat()))
-            remaining = max(0, limit - len(hits))
-            if remaining:
-                note_sql = "SELECT rowid FROM note_fts WHERE note_fts MATCH :q "
-                if not manager:  # journal text only of persons with full access
-                    note_sql += ("AND rowid IN (SELECT id FROM journal_notes WHERE person_id "
-                                 "IN (SELECT value FROM json_each(:ids))) ")
-                full = self._full_persons(s)
-                note_ids = list(s.scalars(text(note_sql + "LIMIT :n"), {
-                    "q": match, "n": remaining, "ids": json.dumps(sorted(full))}))
-                for note, person in s.execute(
-                    select(JournalNote, Person).join(Person, Person.id == JournalNote.person_id)
-                    .where(JournalNote.id.in_(note_ids))
-                ).all():
-                    if not self.access.identity_visible(s, person):
-                        continue
-                    row = summary(person)
-                    excerpt = " ".join(note.body.split())[:80]
-                    hits.append(SearchHit("note", person.id, note.case_id, row.display_name,
-                                          f"{note.created_at:%Y-%m-%d} {excerpt}",
-                                          row.protection_level))
-            for hit in hits:
-                if hit.person_id is not None:
-                    self.log(s, "search_hit", person_id=hit.person_id,
-                             record_type=hit.kind, record_id=hit.case_id)
-        return hits[:limit]
+            numbers_only = all(w.isdigit() or (w[:2].isalpha() and w[2:].isdigit())
+                               for w in words)
+            if len(hits) < limit and not numbers_only:  # numbers are not looked for in text
+                hits.extend(self._notes(s, words, query, limit - len(hits), passes))
+            hits = hits[:limit]
+            audit.append_many(s, [
+                {"action": "search_hit", "user_id": self.user.id,
+                 "username": self.user.username, "screen": self.screen,
+                 "person_id": h.person_id, "record_type": h.kind, "record_id": h.case_id}
+                for h in hits if h.person_id is not None
+            ])
+        return hits
+
+    def _persons(self, s: Session, match: str, limit: int) -> list[SearchHit]:
+        sql = "SELECT rowid FROM person_fts WHERE person_fts MATCH :q "
+        if not self.access.is_manager:
+            # "+rowid": a filter on the matches, not a per-id lookup of the index
+            sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
+        ids = list(s.scalars(text(sql + "LIMIT :n"), {
+            "q": match, "n": limit * 2, "ids": json.dumps(sorted(self._visible_persons(s)))}))
+        people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(ids)))}
+        hits: list[SearchHit] = []
+        for pid in ids:
+            p = people.get(pid)
+            if p is None or not self.access.identity_visible(s, p):
+                continue  # protected and not assigned: never matched by name or number
+            row = summary(p)
+            hits.append(SearchHit("person", pid, None, row.display_name,
+                                  " ".join(x for x in (row.masked_id, row.birth) if x),
+                                  row.protection_level))
+            if len(hits) >= limit:
+                break
+        return hits
+
+    def _cases(self, s: Session, match: str, limit: int) -> list[SearchHit]:
+        sql = "SELECT rowid FROM case_fts WHERE case_fts MATCH :q "
+        if not self.access.is_manager:
+            sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
+        ids = list(s.scalars(text(sql + "LIMIT :n"), {
+            "q": match, "n": limit, "ids": json.dumps(sorted(self.access.my_cases(s)))}))
+        return [SearchHit("case", None, c.id, c.case_number, c.opened_at.date().isoformat())
+                for c in s.scalars(select(Case).where(Case.id.in_(ids)))]
+
+    def _notes(self, s: Session, words: list[str], query: str, limit: int,
+               passes: list[bool]) -> list[SearchHit]:
+        """Journal text, only of persons this user has full (or shelter) access to."""
+        if limit <= 0:
+            return []
+        rows: list[tuple[int, int]] = []  # (note id, person id)
+        if self.access.is_manager:
+            for prefix in passes:
+                match = fts_query(query, prefix=prefix)
+                rows = [(r[0], 0) for r in s.execute(text(
+                    "SELECT rowid FROM note_fts WHERE note_fts MATCH :q LIMIT :n"),
+                    {"q": match, "n": limit})]
+                if len(rows) >= limit:
+                    break
+        else:
+            readable = json.dumps(sorted(self._full_persons(s)))
+            count = s.scalar(text("SELECT count(*) FROM journal_notes WHERE person_id IN "
+                                  "(SELECT value FROM json_each(:ids))"), {"ids": readable})
+            if (count or 0) <= PYTHON_MATCH_MAX_NOTES:
+                # a caseload's notes: read them and match here (bounded by the caseload)
+                for note_id, person_id, body in s.execute(text(
+                        "SELECT id, person_id, body FROM journal_notes WHERE person_id IN "
+                        "(SELECT value FROM json_each(:ids)) ORDER BY id DESC"),
+                        {"ids": readable}):
+                    if matches(words, body):
+                        rows.append((note_id, person_id))
+                        if len(rows) >= limit:
+                            break
+            else:
+                match = fts_query(query)
+                rows = [(r[0], 0) for r in s.execute(text(
+                    "SELECT rowid FROM note_fts WHERE note_fts MATCH :q AND +rowid IN "
+                    "(SELECT id FROM journal_notes WHERE person_id IN "
+                    "(SELECT value FROM json_each(:ids))) LIMIT :n"),
+                    {"q": match, "ids": readable, "n": limit})]
+        hits: list[SearchHit] = []
+        note_ids = [r[0] for r in rows]
+        found = {n.id: (n, p) for n, p in s.execute(
+            select(JournalNote, Person).join(Person, Person.id == JournalNote.person_id)
+            .where(JournalNote.id.in_(note_ids))).all()}
+        for note_id in note_ids:
+            if note_id not in found:
+                continue
+            note, person = found[note_id]
+            if not self.access.identity_visible(s, person):
+                continue
+            row = summary(person)
+            excerpt = " ".join(note.body.split())[:80]
+            hits.append(SearchHit("note", person.id, note.case_id, row.display_name,
+                                  f"{note.created_at:%Y-%m-%d} {excerpt}",
+                                  row.protection_level))
+        return hits
 
     def _visible_persons(self, s: Session) -> set[int]:
         return (self.access.peer_persons(s) | self.access.grants.emergency
