@@ -24,7 +24,6 @@ from textual.widgets import Input
 
 from rc_tui.app import RcApp
 from rc_tui.services import accounts
-from screens.home import HomeScreen
 from screens.login import LoginScreen
 
 # storage.vault / rc_tui.demo (SQLAlchemy, Argon2, ...) are imported only by the modes
@@ -85,6 +84,8 @@ async def start(app: RcApp, pilot: Pilot[int]) -> None:
 
 
 async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> None:
+    from screens.home import HomeScreen  # what the app imports after login, not at start
+
     unlock: list[float] = []
     errors: list[str] = []
     real_login = accounts.login
@@ -112,6 +113,8 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
     await pilot.press("enter")  # submits; the login runs in a thread worker
     await shown(app, HomeScreen, failed=lambda: bool(errors))
     total = time.perf_counter() - t0
+    rss_first_paint = proc_status_mb("VmRSS")
+    await pilot.pause(1.0)  # the session at rest: what it holds while the user works
     say(RESULT + json.dumps({
         "submit_to_home_s": total,
         "unlock_s": unlock[0] if unlock else None,
@@ -120,6 +123,7 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
         "peak_rss_login_screen_mb": rss_login_screen[0],
         "rss_login_screen_mb": rss_login_screen[1],
         "rss_after_login_mb": proc_status_mb("VmRSS"),
+        "rss_at_first_paint_mb": rss_first_paint,
     }))
     app.exit(0)
 
@@ -157,6 +161,9 @@ def main() -> int:
     if mode == "unlock":
         unlock(db, sys.argv[3], sys.stdin.readline().rstrip("\n"), int(sys.argv[4]))
         return 0
+    from rc_tui.hygiene import harden_process
+
+    harden_process()  # as `rc-tui` does before it starts the app
     app = RcApp(db)
     if mode == "start":
         async def pilot_start(pilot: Pilot[int]) -> None:

@@ -162,7 +162,8 @@ def run_all(db: Path, user: str, phrase: str, repeat: int) -> None:
     # Argon2's working memory (64-512 MiB, calibrated), freed right after the KDF.
     now_after = [r["rss_after_login_mb"] for r in logins if r["rss_after_login_mb"] is not None]
     emit("rss_after_login_mb", now_after or peaks,
-         measured="current RSS after login" if now_after else "peak RSS",
+         measured="current RSS 1 s after login" if now_after else "peak RSS",
+         at_first_paint_mb=median_or_none(r.get("rss_at_first_paint_mb") for r in logins),
          peak_including_kdf_mb=median_or_none(peaks),
          peak_at_login_screen_mb=median_or_none(r["peak_rss_login_screen_mb"] for r in logins),
          now_at_login_screen_mb=median_or_none(r["rss_login_screen_mb"] for r in logins),

@@ -121,6 +121,9 @@ class RcApp(App[int]):
         self.login_time = self.last_activity = self.clock()
         self.lock_reason = None
         self.call_later(self._show_home)
+        from rc_tui.hygiene import release_memory
+
+        self.call_after_refresh(release_memory)
 
     async def _show_home(self) -> None:
         from screens.home import HomeScreen

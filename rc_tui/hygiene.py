@@ -13,6 +13,14 @@ import sys
 
 PR_SET_DUMPABLE = 4
 PR_GET_DUMPABLE = 3
+M_ARENA_MAX = -8
+
+
+def _libc() -> ctypes.CDLL:
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)  # glibc: no ldconfig subprocess
+    except OSError:
+        return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
 
 def harden_process() -> dict[str, bool]:
@@ -28,7 +36,23 @@ def harden_process() -> dict[str, bool]:
             applied["no_core"] = resource.getrlimit(resource.RLIMIT_CORE) == (0, 0)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc = _libc()
             if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
                 applied["not_dumpable"] = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
+            # few malloc arenas: worker threads (KDF, database) would each keep their own
+            libc.mallopt(M_ARENA_MAX, 2)
     return applied
+
+
+def release_memory() -> None:
+    """Give freed heap memory back to the system (after the KDF's large allocation).
+
+    glibc keeps freed small-object arenas; ``malloc_trim`` returns them. No-op elsewhere.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        _libc().malloc_trim(0)

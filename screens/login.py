@@ -55,9 +55,9 @@ class LoginScreen(RcScreen):
             if self.demo and self.demo_logins:
                 yield Static(_("Demo logins (fictional data)"), classes="demo-title",
                              markup=False)
-                for username, phrase, role in self.demo_logins:
-                    yield Plain(f"{username:<7} {phrase:<18} {accounts.role_label(role)}",
-                                classes="demo-login", one_line=True)
+                yield Plain("\n".join(
+                    f"{username:<7} {phrase:<18} {accounts.role_label(role)}"
+                    for username, phrase, role in self.demo_logins), classes="demo-login")
         yield Footer()
 
     def _lock_reason(self) -> str:
