@@ -57,3 +57,69 @@ def test_lock_screen(snap_compare: Any, tmp_path: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(RcApp(_demo_like(tmp_path)), terminal_size=SIZE, run_before=run_before)
+
+
+def _with_family(tmp_path: Path) -> Path:
+    from datetime import datetime
+
+    from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
+    from rc_tui.services.people import PersonInput
+
+    path = _demo_like(tmp_path)
+    when = datetime(2026, 11, 26, 9, 30)
+    with Vault.unlock(path, "anna", "demo-blå-kanot") as v:
+        CaseService(v, clock=lambda: when).register_intake(IntakeInput(
+            occurred_at=when, channel="police", what_happened="Larm om bråk.",
+            immediate_danger=False, referrer_name="Polisen",
+            members=[
+                MemberInput("victim", PersonInput(given_name="Åsa", family_name="Öberg",
+                                                  id_number="19850312-1231",
+                                                  protection_level="sekretessmarkering")),
+                MemberInput("perpetrator", PersonInput(given_name="Bengt",
+                                                       family_name="Öberg")),
+                MemberInput("child", PersonInput(alias="Lillebror", birth_year=2019)),
+            ]))
+    return path
+
+
+def test_intake_screen(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from datetime import datetime
+
+    import screens.intake
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Frozen:  # type: ignore[override]
+            return cls(2026, 11, 26, 9, 30)
+
+    monkeypatch.setattr(screens.intake, "datetime", Frozen)
+
+    async def run_before(pilot: Any) -> None:
+        await login(pilot, "anna", "demo-blå-kanot")
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("p", *"Polisen", "enter", *"Hotad i trapphuset.", "tab", "n", "v")
+        await settle(pilot)
+
+    assert snap_compare(RcApp(_demo_like(tmp_path)), terminal_size=SIZE, run_before=run_before)
+
+
+def test_case_and_person_screens(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await login(pilot, "anna", "demo-blå-kanot")
+        await pilot.press("tab", "tab")  # due list -> my cases
+        pilot.app.open_case(1)
+        await settle(pilot)
+
+    assert snap_compare(RcApp(_with_family(tmp_path)), terminal_size=SIZE,
+                        run_before=run_before)
+
+
+def test_protected_person_screen(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await login(pilot, "anna", "demo-blå-kanot")
+        pilot.app.open_person(1)
+        await settle(pilot)
+
+    assert snap_compare(RcApp(_with_family(tmp_path)), terminal_size=SIZE,
+                        run_before=run_before)
