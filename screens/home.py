@@ -66,9 +66,11 @@ class HomeScreen(RcScreen):
                     yield DataTable(id="persons", cursor_type="row", show_header=False)
             with Vertical(classes="panel"):
                 yield Static(_("Keys"), classes="panel-title", markup=False)
-                yield Plain(_("N new intake. Ctrl+F searches from anywhere. Ctrl+L locks at "
-                              "once. Ctrl+G (or F12) hides the screen instantly; the same key "
-                              "brings it back. Ctrl+P lists every action."))
+                if shell.role is not Role.ADMIN:
+                    yield Plain(_("N new intake. Ctrl+F searches from anywhere."))
+                yield Plain(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen "
+                              "instantly; the same key brings it back. Ctrl+P lists every "
+                              "action."))
         yield Footer()
 
     def on_mount(self) -> None:
