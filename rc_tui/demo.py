@@ -528,6 +528,35 @@ def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
                                             force_missing_report=i == last_with_children)
             registered.append((fam, case_id, person_ids))
     _perpetrator_tracks(vault, registered, random.Random(seed + 1))  # noqa: S311
+    _shelter_stays(vault, registered)
+
+
+def _shelter_stays(vault: Vault, registered: list[tuple[_Family, int, list[int]]]) -> None:
+    """A few women stay (or stayed) at the shelter with their children, so the demo's
+    shelter staff (``siri``) have residents. Admission screens come with the shelter
+    feature; until then the stays are written here, one logged entry per stay."""
+    from storage import audit
+    from storage.models import Stay
+
+    women = [(fam, person_ids) for fam, _case, person_ids in registered
+             if fam.members[0].data.gender == "female"][-4:]
+    if not women:
+        return
+    with _as_user(vault, DEMO_CASEWORKER) as worker, worker.session(write=True) as s:
+        for number, (fam, person_ids) in enumerate(women):
+            admitted = fam.opened + timedelta(days=1)
+            departed = admitted + timedelta(days=30) if number == 0 else None
+            mother = Stay(person_id=person_ids[0], facility="shelter", admitted_at=admitted,
+                          departed_at=departed, created_by_id=worker.user.id)
+            s.add(mother)
+            s.flush()
+            for index in fam.index_of("child"):
+                s.add(Stay(person_id=person_ids[index], facility="shelter",
+                           accompanying_id=mother.id, admitted_at=admitted,
+                           departed_at=departed, created_by_id=worker.user.id))
+            audit.append(s, "create", user_id=worker.user.id, username=worker.user.username,
+                         screen="demo", person_id=person_ids[0], record_type="stay",
+                         record_id=mother.id)
 
 
 def _perpetrator_tracks(vault: Vault, registered: list[tuple[_Family, int, list[int]]],

@@ -210,3 +210,24 @@ def test_failed_generation_leaves_no_half_made_demo(tmp_path: Path,
     with pytest.raises(RuntimeError):
         demo.ensure_demo(path, progress=quiet)
     assert not any(p.exists() for p in files.sidecar_paths(path))
+
+
+def test_demo_shelter_staff_have_residents(tmp_path: Path) -> None:
+    from rc_tui.demo import DEMO_USERS, ensure_demo
+    from rc_tui.services.search import SearchService
+    from storage.models import Stay
+    from storage.vault import Vault
+
+    path = tmp_path / "siri" / "demo.db"
+    ensure_demo(path, progress=lambda _m: None)
+    phrase = next(p for u, _n, _r, p in DEMO_USERS if u == "siri")
+    with Vault.unlock(path, "siri", phrase) as v:
+        with v.session() as s:
+            residents = [st.person_id for st in s.query(Stay).all()]
+        assert residents
+        from rc_tui.services.people import PeopleService
+
+        detail = PeopleService(v).get(residents[0])
+        assert not detail.restricted
+        name = detail.display_name.split()[0].strip("«»")
+        assert SearchService(v).search(name)
