@@ -15,11 +15,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Label, Static
 
-from rc_tui.domain import ages, identity
+from rc_tui.domain import identity
 from rc_tui.domain.vocab import CHANNELS, GENDERS, MEMBER_ROLES, label
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError
-from rc_tui.services.cases import ACUTE_QUESTIONS, CaseService, IntakeInput, MemberInput
+from rc_tui.services.cases import (
+    ACUTE_QUESTIONS,
+    CaseService,
+    IntakeInput,
+    MemberInput,
+    member_warnings,
+)
 from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, display_name
 from screens.base import RcModal, RcScreen
 from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea, cell
@@ -189,17 +195,7 @@ class IntakeScreen(RcScreen):
         self.set_focus(self.query_one("#m-role", KeyChoice))
 
     def _warnings(self, role: str, data: PersonInput, *, contacted: bool) -> list[str]:
-        today = datetime.now().date()
-        age: int | None = None
-        if data.id_number:
-            try:
-                age = ages.age_on(identity.parse_identity_number(data.id_number, today)
-                                  .birth_date, today)
-            except (identity.IdentityNumberError, ValueError):
-                age = None
-        elif data.birth_year:
-            age = ages.age_from_year(data.birth_year, today)
-        return ages.intake_warnings(age, role, gender=data.gender, contacted_on_own=contacted)
+        return member_warnings(data, role, contacted=contacted, today=datetime.now().date())
 
     def action_remove_member(self) -> None:
         table = self.query_one("#members", DataTable)

@@ -91,6 +91,14 @@ class ConflictError(VaultError):
 
 class NoAccess(VaultError):
     """Need-to-know: this user may not see this person or record (emergency access
-    exists for real need; it is logged and reviewed)."""
+    exists for real need; it is logged and reviewed). Carries what was asked for, so the
+    refusal itself can be logged."""
 
     code = "no_access"
+
+    def __init__(self, person_id: int | None = None, record_type: str | None = None,
+                 record_id: int | None = None) -> None:
+        super().__init__(record_type or "")
+        self.person_id = person_id
+        self.record_type = record_type
+        self.record_id = record_id

@@ -158,8 +158,8 @@ class AccessPolicy:
                 or person.id in self.shelter_residents(s))
 
 
-def require(level: Level, needed: Level = Level.FULL) -> None:
+def require(level: Level, needed: Level = Level.FULL, person_id: int | None = None) -> None:
     from storage.errors import NoAccess
 
     if level < needed:
-        raise NoAccess()
+        raise NoAccess(person_id, "person", person_id)

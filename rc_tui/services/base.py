@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from rc_tui.services.access import AccessPolicy, Level, grants_for, require
 from storage import audit
-from storage.errors import PermissionDenied
+from storage.errors import NoAccess, PermissionDenied
 from storage.roles import Role
 from storage.vault import UserInfo, Vault
 
@@ -46,21 +46,28 @@ class Service:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read transaction (access-log entries for what is shown are written at once)."""
-        self.access.reset()
-        with self.vault.session(write=True) as s:
+        with self.write() as s:
             yield s
 
     @contextmanager
     def write(self) -> Iterator[Session]:
+        """A write transaction. A refusal (``NoAccess``) rolls it back and is then logged
+        on its own, so every denied attempt is in the access log."""
         self.access.reset()
-        with self.vault.session(write=True) as s:
-            yield s
+        try:
+            with self.vault.session(write=True) as s:
+                yield s
+        except NoAccess as exc:
+            with self.vault.session(write=True) as s:
+                self.log(s, "view", outcome="denied", person_id=exc.person_id,
+                         record_type=exc.record_type, record_id=exc.record_id)
+            raise
 
     def require_person(self, s: Session, person_id: int, needed: Level = Level.FULL) -> Level:
         """The user's level for ``person_id``; ``NoAccess`` below ``needed``."""
         self.require_case_content()
         level = self.access.level(s, person_id)
-        require(level, needed)
+        require(level, needed, person_id)
         return level
 
     def require_case_content(self) -> None:

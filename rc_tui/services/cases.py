@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from rc_tui.domain import ages
+from rc_tui.domain import ages, identity
 from rc_tui.domain.vocab import CHANNELS, MEMBER_ROLES, RELATION_KINDS
 from rc_tui.i18n import N_, _
 from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
-from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, summary_for
+from rc_tui.services.people import (
+    PeopleService,
+    PersonInput,
+    PersonSummary,
+    summary_for,
+    to_input,
+)
 from storage.errors import NoAccess, PermissionDenied, VaultError
 from storage.models import (
     Assignment,
@@ -108,6 +114,22 @@ def intake_assignment_roles(contact_role: str) -> set[str]:
     return {"victim", "child", "other"}
 
 
+def member_warnings(data: PersonInput, role: str, *, contacted: bool, today: date
+                    ) -> list[str]:
+    """The age rules for one person at intake (warnings, never a refusal); the intake
+    screen shows them as the person is added, the service returns them with the result."""
+    age: int | None = None
+    try:
+        if data.id_number.strip():
+            age = ages.age_on(identity.parse_identity_number(data.id_number, today).birth_date,
+                              today)
+        elif data.birth_year:
+            age = ages.age_from_year(data.birth_year, today)
+    except (identity.IdentityNumberError, ValueError):
+        age = None
+    return ages.intake_warnings(age, role, gender=data.gender, contacted_on_own=contacted)
+
+
 def case_search_numbers(case_number: str) -> str:
     """What the case search index holds: the number without separators ("rc20260012").
 
@@ -162,7 +184,8 @@ class CaseService(Service):
                 if m.role in assign_roles:
                     self._assign(s, member, self.user.id)
                 person_ids.append(person.id)
-                warnings.extend(self._age_warnings(person, m.role, contacted=index == 0))
+                warnings.extend(member_warnings(to_input(person), m.role,
+                                                contacted=index == 0, today=self.today()))
             intake = Intake(
                 case_id=case.id, contact_person_id=person_ids[0], occurred_at=data.occurred_at,
                 channel=data.channel, referrer_name=data.referrer_name.strip() or None,
@@ -174,15 +197,6 @@ class CaseService(Service):
             self.log(s, "create", person_id=person_ids[0], record_type="intake",
                      record_id=intake.id)
             return IntakeResult(case.id, case.case_number, intake.id, person_ids, warnings)
-
-    def _age_warnings(self, person: Person, role: str, *, contacted: bool) -> list[str]:
-        if person.birth_date:
-            age: int | None = ages.age_on(person.birth_date, self.today())
-        elif person.birth_year:
-            age = ages.age_from_year(person.birth_year, self.today())
-        else:
-            age = None
-        return ages.intake_warnings(age, role, gender=person.gender, contacted_on_own=contacted)
 
     def _new_case(self, s: Session) -> Case:
         year = self.today().year
@@ -243,7 +257,7 @@ class CaseService(Service):
             if case is None:
                 raise VaultError("not found")
             if not self.access.case_visible(s, case_id):
-                raise NoAccess()
+                raise NoAccess(None, "case", case_id)
             if existing_person_id is not None:
                 person = s.get(Person, existing_person_id)
                 if person is None:
@@ -266,7 +280,7 @@ class CaseService(Service):
             raise ValidationError([_("A person cannot be related to themselves.")])
         with self.write() as s:
             if not self.access.case_visible(s, case_id):
-                raise NoAccess()
+                raise NoAccess(None, "case", case_id)
             members = set(s.scalars(select(CaseMember.person_id).where(
                 CaseMember.case_id == case_id)))
             if not {from_person, to_person} <= members:
@@ -306,15 +320,7 @@ class CaseService(Service):
             if case is None:
                 raise VaultError("not found")
             if not self.access.case_visible(s, case_id):
-                self.log(s, "view", outcome="denied", record_type="case", record_id=case_id)
-                denied = True
-            else:
-                denied = False
-        if denied:
-            raise NoAccess()
-        with self.read() as s:
-            case = s.get(Case, case_id)
-            assert case is not None
+                raise NoAccess(None, "case", case_id)
             members: list[MemberRow] = []
             names: dict[int, str] = {}
             for member, person in s.execute(
@@ -353,17 +359,15 @@ class CaseService(Service):
                 .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None),
                        Case.status == "open")
                 .group_by(CaseMember.case_id).order_by(CaseMember.case_id.desc()).limit(limit)))
-            rows: list[CaseRow] = []
-            for case_id in case_ids:
-                case = s.get(Case, case_id)
-                assert case is not None
-                members = [
-                    (m.role, summary_for(self.access, s, p).display_name) for m, p in s.execute(
-                        select(CaseMember, Person).join(Person, Person.id == CaseMember.person_id)
-                        .where(CaseMember.case_id == case_id).order_by(CaseMember.id)).all()
-                ]
-                rows.append(CaseRow(case.id, case.case_number, case.opened_at, members))
-            return rows
+            cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(case_ids)))}
+            members: dict[int, list[tuple[str, str]]] = {i: [] for i in case_ids}
+            for m, p in s.execute(
+                select(CaseMember, Person).join(Person, Person.id == CaseMember.person_id)
+                .where(CaseMember.case_id.in_(case_ids)).order_by(CaseMember.id)
+            ).all():
+                members[m.case_id].append((m.role, summary_for(self.access, s, p).display_name))
+            return [CaseRow(i, cases[i].case_number, cases[i].opened_at, members[i])
+                    for i in case_ids]
 
     def referrer_suggestions(self) -> list[str]:
         """Referrer names used before (for autocomplete), most recent first."""

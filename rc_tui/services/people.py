@@ -245,17 +245,7 @@ class PeopleService(Service):
             p = s.get(Person, person_id)
             if p is None:
                 raise VaultError("not found")
-            level = self.access.level(s, person_id)
-            if level == Level.NONE:
-                self.log(s, "view", outcome="denied", person_id=p.id, record_type="person",
-                         record_id=p.id)
-        if level == Level.NONE:
-            from storage.errors import NoAccess
-
-            raise NoAccess()
-        with self.read() as s:
-            p = s.get(Person, person_id)
-            assert p is not None
+            level = self.require_person(s, person_id, Level.EXISTS)
             rows = s.execute(text(
                 "SELECT c.id, c.case_number, m.role, c.status FROM case_members m "
                 "JOIN cases c ON c.id = m.case_id WHERE m.person_id = :p ORDER BY c.opened_at"
