@@ -21,8 +21,7 @@ from rc_tui.services.cases import CaseDetail, CaseService
 from rc_tui.services.people import PersonInput
 from screens.base import RcModal, RcScreen
 from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
-from screens.search import protection_cell
-from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell
+from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
 
 
 class CaseScreen(RcScreen):

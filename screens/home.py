@@ -17,8 +17,7 @@ from rc_tui.services.cases import CaseService
 from rc_tui.services.home import DueItem, HomeService
 from rc_tui.services.logreview import LogReviewService
 from screens.base import RcScreen
-from screens.search import protection_cell
-from screens.widgets import AppHeader, Plain, cell
+from screens.widgets import AppHeader, Plain, cell, protection_cell
 
 
 class HomeScreen(RcScreen):

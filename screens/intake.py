@@ -28,7 +28,15 @@ from rc_tui.services.cases import (
 )
 from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, display_name
 from screens.base import RcModal, RcScreen
-from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea, cell
+from screens.widgets import (
+    AppHeader,
+    KeyChoice,
+    Plain,
+    SafeInput,
+    SafeTextArea,
+    cell,
+    protection_cell,
+)
 from storage.errors import VaultError
 
 CHANNEL_KEYS = [("s", "self"), ("p", "police"), ("o", "social"), ("h", "health"),
@@ -282,7 +290,6 @@ class DuplicateDialog(RcModal):
         yield Footer()
 
     def on_mount(self) -> None:
-        from screens.search import protection_cell
 
         table = self.query_one(DataTable)
         table.add_columns(_("Name"), _("Identity no."), _("Born"), _("Protection"))

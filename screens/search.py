@@ -11,22 +11,13 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
-from rc_tui.domain.vocab import PROTECTION_LEVELS, label
 from rc_tui.i18n import N_, _
 from rc_tui.services.search import SearchHit, SearchService
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain, SafeInput, cell
+from screens.widgets import AppHeader, Plain, SafeInput, cell, protection_cell
 
 KIND_LABELS = {"person": N_("Person"), "case": N_("Case"), "note": N_("Journal"),
                "restricted": N_("No access")}
-
-
-def protection_cell(level: str) -> object:
-    from rich.text import Text
-
-    if level == "none":
-        return Text("")
-    return Text("⚠ " + label(PROTECTION_LEVELS, level).upper(), style="bold reverse red")
 
 
 class SearchScreen(RcScreen):

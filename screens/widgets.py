@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 from textual.widgets.text_area import EditResult
 
+from rc_tui.domain.vocab import PROTECTION_LEVELS, label
 from rc_tui.text import visible, visible_same_length
 
 
@@ -25,6 +26,13 @@ def literal(text: str, *, one_line: bool = False, max_chars: int | None = None) 
 def cell(text: str, max_chars: int = 80) -> Text:
     """A table cell: one line, literal (DataTable would parse plain ``str`` as markup)."""
     return Text(visible(text, one_line=True, max_chars=max_chars), no_wrap=True)
+
+
+def protection_cell(level: str) -> Text:
+    """A table cell for a protection level: empty, or unmistakable in red."""
+    if level == "none":
+        return Text("")
+    return Text("⚠ " + label(PROTECTION_LEVELS, level).upper(), style="bold reverse red")
 
 
 class Plain(Static):
@@ -127,12 +135,12 @@ class KeyChoice(Widget, can_focus=True):
 
     def render(self) -> Text:
         out = Text()
-        for index, (key, value, label) in enumerate(self.options):
+        for index, (key, value, text) in enumerate(self.options):
             if index:
                 out.append("  ")
             style = "reverse bold" if value == self.value else ""
             out.append(key, style="bold underline " + style)
-            out.append(" " + label, style=style)
+            out.append(" " + text, style=style)
         return out
 
     def choose(self, value: str | None) -> None:

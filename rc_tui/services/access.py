@@ -48,17 +48,22 @@ class SessionGrants:
     revealed: set[int] = field(default_factory=set)
 
 
-_GRANTS: dict[int, SessionGrants] = {}
+_ATTR = "_rc_session_grants"
 
 
 def grants_for(vault: Vault) -> SessionGrants:
-    """The grants of this unlocked session (keyed by the vault object: a new login, a new
-    session, no grants)."""
-    return _GRANTS.setdefault(id(vault), SessionGrants())
+    """The grants of this unlocked session. They live on the vault object itself: a new
+    login is a new vault, so it starts with none, and they go when the vault goes."""
+    grants = getattr(vault, _ATTR, None)
+    if grants is None:
+        grants = SessionGrants()
+        setattr(vault, _ATTR, grants)
+    return grants
 
 
 def forget_grants(vault: Vault) -> None:
-    _GRANTS.pop(id(vault), None)
+    if hasattr(vault, _ATTR):
+        delattr(vault, _ATTR)
 
 
 class AccessPolicy:
