@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("*.py", "*.tcss", "*.toml", "*.txt", "*.mako")
+SHIPPED = ("*.py", "*.tcss", "*.toml", "*.txt", "*.mako", "*.yaml")
 
 
 def test_wheel_contains_all_sources(tmp_path: Path) -> None:

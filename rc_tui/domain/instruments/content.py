@@ -1,0 +1,216 @@
+"""What an assessor fills in: answers, evidence, case-specific factors, risk scenarios and
+incidents – with the rules for a complete, signable assessment and "what changed"."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from rc_tui.domain.instruments.model import (
+    PRESENCE,
+    Instrument,
+    Item,
+    answer_keys,
+)
+from rc_tui.domain.instruments.scoring import ScoreResult, deviates, score, visible_items
+from rc_tui.i18n import N_, _
+
+MAX_TEXT = 100_000
+MAX_ENTRIES = 200
+
+ANSWER_LABELS: dict[str, str] = {
+    "yes": N_("yes"), "no": N_("no"), "unknown": N_("unknown"),
+    "present": N_("present"), "partly": N_("partly"), "absent": N_("absent"),
+    "insufficient": N_("insufficient information"),
+}
+TIMEFRAME_LABELS: dict[str, str] = {"now": N_("now"), "background": N_("background")}
+SCENARIO_RATINGS = ("low", "medium", "high")
+
+
+@dataclass
+class Factor:
+    """A case-specific factor the assessor adds (not scored; it informs the judgement)."""
+
+    title: str
+    rating: str  # one of PRESENCE
+    evidence: str = ""
+
+
+@dataclass
+class Scenario:
+    description: str
+    rating: str  # low | medium | high
+    measures: str = ""
+
+
+@dataclass
+class Incident:
+    when: str  # ISO date
+    severity: int  # 1..5
+    description: str = ""
+
+
+@dataclass
+class Content:
+    answers: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
+    factors: list[Factor] = field(default_factory=list)
+    scenarios: list[Scenario] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Content:
+        data: dict[str, Any] = json.loads(raw or "{}")
+        return cls(
+            answers={str(k): str(v) for k, v in data.get("answers", {}).items()},
+            evidence={str(k): str(v) for k, v in data.get("evidence", {}).items()},
+            factors=[Factor(**f) for f in data.get("factors", [])],
+            scenarios=[Scenario(**x) for x in data.get("scenarios", [])],
+            incidents=[Incident(**x) for x in data.get("incidents", [])],
+        )
+
+
+def answer_label(item: Item, value: str | None) -> str:
+    """The translated label of an answer ("" when unanswered)."""
+    if value is None or value == "":
+        return ""
+    if value in ANSWER_LABELS:
+        return _(ANSWER_LABELS[value])
+    if item.type == "choice":
+        for option in item.options:
+            if option.id == value:
+                return str(option.label)
+    return value
+
+
+def content_problems(instrument: Instrument, content: Content) -> list[str]:
+    """Malformed content (refused even in a draft): unknown items, answers not allowed,
+    texts too long, bad dates. Returns translated messages."""
+    problems: list[str] = []
+    keys: dict[str, Item] = {}
+    for item in instrument.all_items():
+        for key in answer_keys(item):
+            keys[key] = item
+    for key, value in content.answers.items():
+        if key not in keys:
+            problems.append(_("Unknown item: {key}", key=key[:80]))
+            continue
+        item = keys[key]
+        allowed = item.allowed_answers()
+        if allowed is not None and value not in allowed:
+            problems.append(_("Not an answer to {item}: {value}", item=item.id,
+                              value=value[:40]))
+        elif item.type == "number" and value:
+            try:
+                int(value)
+            except ValueError:
+                problems.append(_("{item}: a whole number, please.", item=item.id))
+        elif item.type == "date" and value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                problems.append(_("{item}: a date as YYYY-MM-DD, please.", item=item.id))
+        if len(value) > MAX_TEXT:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+    for key, text in content.evidence.items():
+        if key not in keys:
+            problems.append(_("Unknown item: {key}", key=key[:80]))
+        if len(text) > MAX_TEXT:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+    features = instrument.features
+    for name, entries in (("custom_factors", content.factors),
+                          ("scenarios", content.scenarios),
+                          ("incident_calendar", content.incidents)):
+        if entries and name not in features:
+            problems.append(_("This instrument does not use {what}.", what=name))
+        if len(entries) > MAX_ENTRIES:
+            problems.append(_("At most {n} entries.", n=MAX_ENTRIES))
+    for f in content.factors:
+        if not f.title.strip() or f.rating not in PRESENCE:
+            problems.append(_("A case-specific factor needs a title and a rating."))
+        if len(f.title) + len(f.evidence) > MAX_TEXT:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+    for sc in content.scenarios:
+        if not sc.description.strip() or sc.rating not in SCENARIO_RATINGS:
+            problems.append(_("A scenario needs a description and a rating."))
+        if len(sc.description) + len(sc.measures) > MAX_TEXT:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+    for inc in content.incidents:
+        try:
+            date.fromisoformat(inc.when)
+        except (ValueError, TypeError):
+            problems.append(_("An incident needs a date as YYYY-MM-DD."))
+        if type(inc.severity) is not int or not 1 <= inc.severity <= 5:
+            problems.append(_("An incident's severity is 1 to 5."))
+        if len(inc.description) > MAX_TEXT:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+    return list(dict.fromkeys(problems))
+
+
+def sign_problems(instrument: Instrument, content: Content, judgement: dict[str, str],
+                  rationale: str, deviation_reason: str, training_confirmed: bool
+                  ) -> tuple[list[str], ScoreResult]:
+    """Everything that stops signing, and the score. The summary judgement is mandatory:
+    every dimension a level, a written rationale, and a reason when the main level
+    differs from the one the score suggests."""
+    problems = content_problems(instrument, content)
+    result = score(instrument, content.answers)
+    if result.missing:
+        problems.append(_("{n} required items are not answered (unknown or insufficient "
+                          "information are answers too).", n=len(result.missing)))
+    for dim in instrument.judgement:
+        if judgement.get(dim.id) not in dim.level_ids():
+            problems.append(_("Give the summary judgement: {what}.", what=str(dim.title)))
+    if not rationale.strip():
+        problems.append(_("Write the rationale for the summary judgement."))
+    if deviates(result, judgement.get(instrument.main.id)) and not deviation_reason.strip():
+        problems.append(_("Your judgement differs from what the score suggests ({level}): "
+                          "give the reason.", level=instrument.main.label(result.suggested)))
+    if instrument.training_required and not training_confirmed:
+        problems.append(_("This instrument requires training: confirm that you have it."))
+    for text in (rationale, deviation_reason):
+        if len(text) > MAX_TEXT:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+    return problems, result
+
+
+def prune_hidden(instrument: Instrument, content: Content) -> Content:
+    """Drop answers of sub-items that are no longer shown (their parent changed)."""
+    shown = {key for item in visible_items(instrument, content.answers)
+             for key in answer_keys(item)}
+    return Content({k: v for k, v in content.answers.items() if k in shown},
+                   {k: v for k, v in content.evidence.items() if k in shown and v.strip()},
+                   content.factors, content.scenarios, content.incidents)
+
+
+@dataclass(frozen=True)
+class Change:
+    what: str
+    before: str
+    after: str
+
+
+def changes(old_inst: Instrument, old: Content, new_inst: Instrument, new: Content
+            ) -> list[Change]:
+    """What changed between two assessments (answers of items both share, by id)."""
+    out: list[Change] = []
+    old_items = {it.id: it for it in old_inst.all_items()}
+    for item in new_inst.all_items():
+        if item.id not in old_items:
+            continue
+        for key in answer_keys(item):
+            before, after = old.answers.get(key), new.answers.get(key)
+            if before != after:
+                tf = key.partition("@")[2]
+                what = str(item.text) + (f" ({_(TIMEFRAME_LABELS[tf])})" if tf else "")
+                out.append(Change(what, answer_label(item, before) or "–",
+                                  answer_label(item, after) or "–"))
+    if len(old.incidents) != len(new.incidents):
+        out.append(Change(_("Incidents recorded"), str(len(old.incidents)),
+                          str(len(new.incidents))))
+    return out
