@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.roles import Role, UserStatus
@@ -12,6 +12,7 @@ from storage.roles import Role, UserStatus
 __all__ = [
     "AccessLog",
     "AccessLogReview",
+    "Assessment",
     "Assignment",
     "AuditHead",
     "Base",
@@ -25,7 +26,6 @@ __all__ = [
     "Person",
     "Relation",
     "Role",
-    "Screening",
     "User",
     "UserStatus",
 ]
@@ -224,19 +224,44 @@ class Intake(Base):
     created_at: Mapped[datetime]
 
 
-class Screening(Base):
-    """A short structured screening (the acute screening at intake)."""
+class Assessment(Base):
+    """A structured risk assessment made with one instrument.
 
-    __tablename__ = "screenings"
+    The instrument's definition as it was (thresholds in effect included) is stored with
+    the assessment. A draft is saved as it is typed; signing makes it read-only (enforced by
+    triggers); a change afterwards is a new assessment that ``supersedes`` the old one.
+    """
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_person", "person_id", "signed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
     intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"), default=None)
-    kind: Mapped[str] = mapped_column(String(24))
-    answers: Mapped[str] = mapped_column(Text)  # JSON
-    result: Mapped[str] = mapped_column(String(16))
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[str] = mapped_column(String(64))
+    instrument_title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text)  # JSON: the definition as it was
+    definition_sha256: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+    suggested_level: Mapped[str | None] = mapped_column(String(32), default=None)
+    level: Mapped[str | None] = mapped_column(String(32), default=None)  # main judgement
+    judgement: Mapped[str] = mapped_column(Text, default="{}")  # JSON: dimension -> level
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    deviation_reason: Mapped[str] = mapped_column(Text, default="")
+    training_confirmed: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    signed_at: Mapped[datetime | None] = mapped_column(default=None)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"),
+                                                      default=None)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Consent(Base):

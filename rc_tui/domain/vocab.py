@@ -74,6 +74,7 @@ NOTE_TYPES: dict[str, str] = {
     "phone": N_("phone call"),
     "support_talk": N_("support talk"),
     "home_visit": N_("home visit"),
+    "incident": N_("new incident (violence or threat)"),
     "note": N_("note"),
     "correction": N_("correction"),
 }

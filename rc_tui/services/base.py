@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,6 +22,18 @@ from storage.roles import Role
 from storage.vault import UserInfo, Vault
 
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """Something due for the user (computed from the records, never stored)."""
+
+    kind: str
+    person_id: int | None
+    case_id: int | None
+    title: str
+    due: date
+    overdue: bool
 
 
 def utcnow() -> datetime:

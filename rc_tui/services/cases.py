@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from rc_tui.domain import ages, identity
 from rc_tui.domain.vocab import CHANNELS, MEMBER_ROLES, RELATION_KINDS
-from rc_tui.i18n import N_, _
+from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
@@ -30,7 +29,6 @@ from storage.models import (
     Intake,
     Person,
     Relation,
-    Screening,
     User,
 )
 from storage.roles import Role
@@ -90,18 +88,6 @@ class CaseRow:
     members: list[tuple[str, str]] = field(default_factory=list)  # (role, display name)
 
 
-#: Acute screening at intake (replaced by the instrument engine of issue [4/8]).
-ACUTE_QUESTIONS: list[tuple[str, str]] = [
-    ("threat_to_kill", N_("Has the person been threatened with death?")),
-    ("strangulation", N_("Has the person been strangled or choked?")),
-    ("weapon", N_("Does the violent person have access to weapons?")),
-    ("escalation", N_("Has the violence become more frequent or more severe?")),
-    ("separation", N_("Has the person recently separated or is about to?")),
-    ("fear", N_("Is the person afraid of being seriously hurt or killed?")),
-    ("children_at_risk", N_("Are children exposed or at risk right now?")),
-]
-
-
 def intake_assignment_roles(contact_role: str) -> set[str]:
     """Which tracks the caseworker doing an intake is assigned to.
 
@@ -135,13 +121,6 @@ def case_search_numbers(case_number: str) -> str:
 
     Only the prefixed form: a bare "20260012" would also match a birth date."""
     return case_number.replace("-", "").lower()
-
-
-def acute_result(answers: dict[str, bool | None]) -> str:
-    yes = sum(1 for v in answers.values() if v)
-    if answers.get("threat_to_kill") or answers.get("strangulation") or yes >= 4:
-        return "high"
-    return "elevated" if yes >= 2 else "low"
 
 
 class CaseService(Service):
@@ -227,23 +206,6 @@ class CaseService(Service):
                          assigned_by_id=self.user.id, assigned_at=self.clock()))
         self.log(s, "assign", person_id=member.person_id, record_type="case_member",
                  record_id=member.id)
-
-    # ------------------------------------------------------------------ screening
-    def record_acute_screening(
-        self, person_id: int, intake_id: int | None, answers: dict[str, bool | None],
-    ) -> str:
-        self.require_case_content()
-        result = acute_result(answers)
-        with self.write() as s:
-            self.require_person(s, person_id)
-            row = Screening(person_id=person_id, intake_id=intake_id, kind="acute_intake",
-                            answers=json.dumps(answers, sort_keys=True), result=result,
-                            created_by_id=self.user.id, created_at=self.clock())
-            s.add(row)
-            s.flush()
-            self.log(s, "create", person_id=person_id, record_type="screening",
-                     record_id=row.id)
-        return result
 
     # ------------------------------------------------------------------ members
     def add_member(self, case_id: int, role: str, data: PersonInput | None = None,

@@ -7,27 +7,17 @@ or forgotten. Later features add their own rules to ``DUE_RULES``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.base import Service
+from rc_tui.services.assessments import reassessment_due
+from rc_tui.services.base import DueItem, Service
 from rc_tui.services.people import PersonSummary, summary, summary_for
 from storage.models import Person
-
-
-@dataclass(frozen=True)
-class DueItem:
-    kind: str
-    person_id: int | None
-    case_id: int | None
-    title: str
-    due: date
-    overdue: bool
 
 
 def _child_reports_due(svc: Service, s: Session) -> list[DueItem]:
@@ -81,6 +71,7 @@ def _declined_followup_due(svc: Service, s: Session) -> list[DueItem]:
 DUE_RULES: list[Callable[[Service, Session], list[DueItem]]] = [
     _child_reports_due,
     _declined_followup_due,
+    reassessment_due,
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import or_, select, text
@@ -15,6 +15,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import AccessPolicy, Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
+from rc_tui.services.risk import current_level
 from storage.errors import ConflictError, VaultError
 from storage.models import Person
 
@@ -53,6 +54,8 @@ class PersonSummary:
     birth: str
     protection_level: str
     identity_hidden: bool = False
+    #: the current risk level and its date, for users with full access ("" otherwise)
+    risk: str = ""
 
     @property
     def protected(self) -> bool:
@@ -74,6 +77,10 @@ class PersonDetail:
     restricted: bool = False
     #: protected identity, not assigned and not revealed: name and number withheld
     identity_hidden: bool = False
+    #: Level.FULL: the whole record, risk assessments included (not shelter staff)
+    full_access: bool = False
+    #: the current risk level and its date ("" when none, or not for this user)
+    risk: str = ""
 
 
 def display_name(given: str | None, family: str | None, alias: str | None) -> str:
@@ -164,7 +171,12 @@ def summary_for(access: AccessPolicy, s: Session, p: Person) -> PersonSummary:
     """``summary`` as this user may see it: protected identities are withheld from
     everyone not assigned to the person (unless revealed with the explicit key)."""
     if access.identity_visible(s, p):
-        return summary(p)
+        shown = summary(p)
+        if access.level(s, p.id) >= Level.FULL:
+            current = current_level(s, p.id)
+            if current is not None:
+                shown = replace(shown, risk=current.short())
+        return shown
     title = _("Protected person") if p.protection_level != "none" else _("Person")
     return PersonSummary(p.id, f"{title} #{p.id}", "", "", p.protection_level, True)
 
@@ -267,11 +279,14 @@ class PeopleService(Service):
                     id=p.id, version=p.version, data=data, display_name=shown.display_name,
                     id_number="", masked_id="" if hidden else masked_id(p), birth_date=None,
                     cases=cases, created_at=None, restricted=restricted, identity_hidden=hidden)
+            full = level >= Level.FULL
+            current = current_level(s, p.id) if full else None
             return PersonDetail(
                 id=p.id, version=p.version, data=to_input(p),
                 display_name=display_name(p.given_name, p.family_name, p.alias),
                 id_number=p.id_number or "", masked_id=masked_id(p), birth_date=p.birth_date,
-                cases=cases, created_at=p.created_at,
+                cases=cases, created_at=p.created_at, full_access=full,
+                risk=current.short() if current else "",
             )
 
     def reveal(self, person_id: int) -> None:

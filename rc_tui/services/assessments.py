@@ -1,0 +1,340 @@
+"""Structured risk assessments: start, autosave the draft, sign, amend, history, trend.
+
+Assessments are case content of the person's own track: they need ``Level.FULL`` (shelter
+staff and family-compartment users never see them). The instrument definition is stored
+with every assessment, so an assessment is always shown with the questions and the
+thresholds it was made with, whatever the instrument files say today.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from rc_tui.domain.instruments.content import Content, content_problems, prune_hidden, sign_problems
+from rc_tui.domain.instruments.library import digest, snapshot
+from rc_tui.domain.instruments.loader import from_snapshot_json
+from rc_tui.domain.instruments.model import Instrument
+from rc_tui.domain.instruments.scoring import ScoreResult, score
+from rc_tui.i18n import _
+from rc_tui.services.access import Level
+from rc_tui.services.accounts import ValidationError
+from rc_tui.services.base import DueItem, Service
+from rc_tui.services.people import summary, summary_for
+from rc_tui.services.risk import CurrentLevel, current_level
+from storage.errors import ConflictError, NoAccess, VaultError
+from storage.models import Assessment, CaseMember, Intake, JournalNote, Person, User
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    id: int
+    instrument_id: str
+    title: str
+    instrument_version: str
+    status: str  # draft | signed
+    level: str | None
+    level_label: str
+    score: float | None
+    created_at: datetime
+    signed_at: datetime | None
+    assessor: str
+    supersedes_id: int | None
+    superseded: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    id: int
+    person_id: int
+    version: int
+    instrument: Instrument
+    content: Content
+    judgement: dict[str, str]
+    rationale: str
+    deviation_reason: str
+    training_confirmed: bool
+    created_by: str
+    created_at: datetime
+    signed_by: str
+    signed_at: datetime | None
+    supersedes_id: int | None
+    mine: bool
+    case_id: int | None
+    person_name: str = ""
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
+
+    def score(self) -> ScoreResult:
+        return score(self.instrument, self.content.answers)
+
+
+def _instrument_of(row: Assessment) -> Instrument:
+    return from_snapshot_json(row.definition)
+
+
+def _user_names(s: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
+
+
+class AssessmentService(Service):
+    # ------------------------------------------------------------------ reading
+    def history(self, person_id: int) -> list[AssessmentRow]:
+        """All assessments of a person, oldest first (drafts included)."""
+        with self.read() as s:
+            self.require_person(s, person_id, Level.FULL)
+            rows = list(s.scalars(select(Assessment).where(Assessment.person_id == person_id)
+                                  .order_by(Assessment.created_at, Assessment.id)))
+            names = _user_names(s, {r.signed_by_id or r.created_by_id for r in rows})
+            superseded = {r.supersedes_id for r in rows if r.supersedes_id}
+            out = []
+            for r in rows:
+                label = _instrument_of(r).main.label(r.level) if r.level else ""
+                out.append(AssessmentRow(
+                    r.id, r.instrument_id, r.instrument_title, r.instrument_version,
+                    "signed" if r.signed_at else "draft", r.level, label, r.score,
+                    r.created_at, r.signed_at,
+                    names.get(r.signed_by_id or r.created_by_id or 0, ""),
+                    r.supersedes_id, r.id in superseded, r.created_by_id == self.user.id))
+            self.log(s, "view", person_id=person_id, record_type="assessment_list")
+            return out
+
+    def get(self, assessment_id: int) -> AssessmentView:
+        with self.read() as s:
+            row = self._row(s, assessment_id)
+            self.log(s, "view", person_id=row.person_id, record_type="assessment",
+                     record_id=row.id)
+            return self._view(s, row)
+
+    def current_level(self, person_id: int) -> CurrentLevel | None:
+        with self.read() as s:
+            if self.access.level(s, person_id) < Level.FULL:
+                return None
+            return current_level(s, person_id)
+
+    def previous_signed(self, assessment_id: int) -> AssessmentView | None:
+        """The signed assessment with the same instrument before this one (for "what
+        changed since the last one")."""
+        with self.read() as s:
+            row = self._row(s, assessment_id)
+            when = row.signed_at or row.created_at
+            prev = s.scalars(
+                select(Assessment).where(
+                    Assessment.person_id == row.person_id,
+                    Assessment.instrument_id == row.instrument_id,
+                    Assessment.signed_at.is_not(None), Assessment.id != row.id,
+                    Assessment.signed_at <= when)
+                .order_by(Assessment.signed_at.desc(), Assessment.id.desc()).limit(1)).first()
+            if prev is None:
+                return None
+            return self._view(s, prev)
+
+    def _row(self, s: Session, assessment_id: int) -> Assessment:
+        row = s.get(Assessment, assessment_id)
+        if row is None:
+            raise VaultError("not found")
+        self.require_person(s, row.person_id, Level.FULL)
+        return row
+
+    def _view(self, s: Session, row: Assessment) -> AssessmentView:
+        names = _user_names(s, {row.created_by_id, row.signed_by_id})
+        person = s.get(Person, row.person_id)
+        return AssessmentView(
+            row.id, row.person_id, row.version, _instrument_of(row),
+            Content.from_json(row.answers), dict(json.loads(row.judgement or "{}")),
+            row.rationale, row.deviation_reason, row.training_confirmed,
+            names.get(row.created_by_id or 0, ""), row.created_at,
+            names.get(row.signed_by_id or 0, ""), row.signed_at, row.supersedes_id,
+            row.created_by_id == self.user.id, row.case_id,
+            summary_for(self.access, s, person).display_name if person else "")
+
+    # ------------------------------------------------------------------ writing
+    def start(self, person_id: int, instrument: Instrument, *, case_id: int | None = None,
+              intake_id: int | None = None) -> int:
+        """A new draft with ``instrument`` as it is now (thresholds in effect)."""
+        data = snapshot(instrument)
+        with self.write() as s:
+            self.require_person(s, person_id, Level.FULL)
+            now = self.clock()
+            row = Assessment(
+                person_id=person_id, case_id=case_id, intake_id=intake_id,
+                instrument_id=instrument.id, instrument_version=instrument.version,
+                instrument_title=str(instrument.title)[:200],
+                definition=json.dumps(data, sort_keys=True, ensure_ascii=False),
+                definition_sha256=digest(data), answers=Content().to_json(), judgement="{}",
+                rationale="", deviation_reason="", training_confirmed=False,
+                created_by_id=self.user.id, created_at=now, updated_at=now)
+            s.add(row)
+            s.flush()
+            self.log(s, "create", person_id=person_id, record_type="assessment",
+                     record_id=row.id)
+            return row.id
+
+    def amend(self, assessment_id: int) -> int:
+        """A change to a signed assessment: a new draft, linked to the old one, with its
+        answers and the same instrument version. The old one never changes."""
+        with self.write() as s:
+            old = self._row(s, assessment_id)
+            if old.signed_at is None:
+                raise ValidationError([_("Only a signed assessment is amended; a draft is "
+                                         "simply edited.")])
+            now = self.clock()
+            row = Assessment(
+                person_id=old.person_id, case_id=old.case_id, instrument_id=old.instrument_id,
+                instrument_version=old.instrument_version,
+                instrument_title=old.instrument_title, definition=old.definition,
+                definition_sha256=old.definition_sha256, answers=old.answers,
+                judgement=old.judgement, rationale="", deviation_reason="",
+                training_confirmed=False, created_by_id=self.user.id, created_at=now,
+                updated_at=now, supersedes_id=old.id)
+            s.add(row)
+            s.flush()
+            self.log(s, "create", person_id=old.person_id, record_type="assessment",
+                     record_id=row.id)
+            return row.id
+
+    def _draft_for_update(self, s: Session, assessment_id: int, version: int) -> Assessment:
+        row = self._row(s, assessment_id)
+        if row.signed_at is not None:
+            raise ValidationError([_("The assessment is signed and cannot be changed. "
+                                     "Amend it to make a new one.")])
+        if row.created_by_id != self.user.id:
+            raise NoAccess(row.person_id, "assessment", row.id)
+        if row.version != version:
+            raise ConflictError("assessment changed elsewhere")
+        return row
+
+    def save_draft(self, assessment_id: int, version: int, content: Content,
+                   judgement: dict[str, str] | None = None, rationale: str = "",
+                   deviation_reason: str = "") -> int:
+        """Autosave: the draft as typed so far. Returns the new version."""
+        try:
+            with self.write() as s:
+                row = self._draft_for_update(s, assessment_id, version)
+                inst = _instrument_of(row)
+                content = prune_hidden(inst, content)
+                problems = content_problems(inst, content)
+                if problems:
+                    raise ValidationError(problems)
+                row.answers = content.to_json()
+                if judgement is not None:
+                    row.judgement = json.dumps(judgement, sort_keys=True)
+                row.rationale = rationale
+                row.deviation_reason = deviation_reason
+                row.updated_at = self.clock()
+                s.flush()
+                self.log(s, "update", person_id=row.person_id, record_type="assessment",
+                         record_id=row.id)
+                return row.version
+        except StaleDataError as exc:
+            raise ConflictError("assessment changed elsewhere") from exc
+
+    def sign(self, assessment_id: int, version: int, content: Content,
+             judgement: dict[str, str], rationale: str, deviation_reason: str = "",
+             training_confirmed: bool = False) -> ScoreResult:
+        """Sign: complete, judged, reasoned. Afterwards the database refuses any change."""
+        try:
+            with self.write() as s:
+                row = self._draft_for_update(s, assessment_id, version)
+                inst = _instrument_of(row)
+                content = prune_hidden(inst, content)
+                problems, result = sign_problems(inst, content, judgement, rationale,
+                                                 deviation_reason, training_confirmed)
+                if problems:
+                    raise ValidationError(problems)
+                now = self.clock()
+                row.answers = content.to_json()
+                row.judgement = json.dumps(
+                    {d.id: judgement[d.id] for d in inst.judgement}, sort_keys=True)
+                row.level = judgement[inst.main.id]
+                row.suggested_level = result.suggested
+                row.score = result.total
+                row.rationale = rationale
+                row.deviation_reason = deviation_reason if result.suggested not in (
+                    None, row.level) else ""
+                row.training_confirmed = training_confirmed
+                row.updated_at = now
+                row.signed_at = now
+                row.signed_by_id = self.user.id
+                s.flush()
+                self.log(s, "sign", person_id=row.person_id, record_type="assessment",
+                         record_id=row.id)
+                return result
+        except StaleDataError as exc:
+            raise ConflictError("assessment changed elsewhere") from exc
+
+    def discard(self, assessment_id: int) -> None:
+        """Delete a draft (its author only). Signed assessments are never deleted."""
+        with self.write() as s:
+            row = self._row(s, assessment_id)
+            if row.signed_at is not None:
+                raise ValidationError([_("A signed assessment is never deleted.")])
+            if row.created_by_id != self.user.id:
+                raise NoAccess(row.person_id, "assessment", row.id)
+            s.delete(row)
+            self.log(s, "delete", person_id=row.person_id, record_type="assessment",
+                     record_id=row.id)
+
+
+# ---------------------------------------------------------------------- due items
+
+def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
+    """A re-assessment is due when the instrument says so: a number of days after the last
+    signed one, or at once when a new incident is recorded after it (an incident note in
+    the journal, or a new intake in one of the person's cases). Only for the persons this
+    user is assigned to; one item per person and instrument (the latest assessment)."""
+    latest = s.execute(text(
+        "SELECT a.id, a.person_id, a.instrument_title, a.signed_at, a.definition "
+        "FROM assessments a "
+        "JOIN case_members m ON m.person_id = a.person_id "
+        "JOIN cases c ON c.id = m.case_id AND c.status = 'open' "
+        "JOIN assignments g ON g.case_member_id = m.id AND g.ended_at IS NULL "
+        "  AND g.user_id = :u "
+        "WHERE a.signed_at IS NOT NULL AND a.id = (SELECT x.id FROM assessments x "
+        "  WHERE x.person_id = a.person_id AND x.instrument_id = a.instrument_id "
+        "  AND x.signed_at IS NOT NULL ORDER BY x.signed_at DESC, x.id DESC LIMIT 1) "
+        "GROUP BY a.id"), {"u": svc.user.id}).all()
+    today = svc.today()
+    items: list[DueItem] = []
+    for _aid, person_id, title, signed_at, definition in latest:
+        signed = signed_at if isinstance(signed_at, datetime) else datetime.fromisoformat(
+            str(signed_at))
+        inst = from_snapshot_json(definition)
+        due: date | None = None
+        if inst.reassess_days:
+            due = signed.date() + timedelta(days=inst.reassess_days)
+        if inst.reassess_on_incident and _incident_after(s, person_id, signed):
+            due = min(due, today) if due else today
+        if due is None or due > today + timedelta(days=14):
+            continue
+        person = s.get(Person, person_id)
+        name = summary(person).display_name if person else "?"
+        items.append(DueItem("reassessment", person_id, None,
+                             _("Re-assessment due: {instrument} for {name}", instrument=title,
+                               name=name), due, due < today))
+    return items
+
+
+def _incident_after(s: Session, person_id: int, when: datetime) -> bool:
+    """An incident note, or a new intake in one of the person's cases, after ``when``
+    (typed comparisons: stored datetimes and parameters go through the same type)."""
+    note = s.scalar(select(JournalNote.id).where(
+        JournalNote.person_id == person_id, JournalNote.note_type == "incident",
+        JournalNote.created_at > when).limit(1))
+    if note is not None:
+        return True
+    intake = s.scalar(select(Intake.id).join(CaseMember, CaseMember.case_id == Intake.case_id)
+                      .where(CaseMember.person_id == person_id, Intake.created_at > when)
+                      .limit(1))
+    return intake is not None
