@@ -23,8 +23,10 @@ from rc_tui.services.accounts import Role
 from screens.base import translate_bindings
 from storage import install
 from storage.errors import KeyChanged
+from storage.files import default_config_dir
 
 if TYPE_CHECKING:
+    from rc_tui.domain.instruments.library import Library
     from storage.vault import Vault
 
 
@@ -32,6 +34,15 @@ def _css_path() -> Path:
     import screens
 
     return Path(screens.__file__).resolve().parent / "app.tcss"
+
+
+#: The shipped instrument used for the acute screening at intake.
+ACUTE_INSTRUMENT = "rc-acute"
+
+
+def default_instruments_dir() -> Path:
+    """The organisation's instrument folder (licensed definitions, threshold overrides)."""
+    return default_config_dir() / "instruments"
 
 
 class RcApp(App[int]):
@@ -51,6 +62,7 @@ class RcApp(App[int]):
 
     def __init__(
         self, db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False,
+        instruments_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -58,6 +70,8 @@ class RcApp(App[int]):
         self.db_path = Path(db_path)
         self.cli_lang = lang
         self.low_bandwidth = low_bandwidth
+        self.instruments_dir = instruments_dir if instruments_dir is not None else \
+            default_instruments_dir()
         self.clock = clock
         self.wall_clock = wall_clock  # login throttle (persisted, so wall time)
         self.vault: Vault | None = None
@@ -158,6 +172,11 @@ class RcApp(App[int]):
 
     def close_vault(self, action: str) -> None:
         if self.vault is not None:
+            for screen in list(self.screen_stack):  # drafts first: nothing typed is lost
+                flush = getattr(screen, "flush_draft", None)
+                if flush is not None:
+                    with contextlib.suppress(Exception):
+                        flush()
             from rc_tui.services.access import forget_grants
 
             vault, self.vault = self.vault, None
@@ -283,16 +302,31 @@ class RcApp(App[int]):
             self.push_screen(screen)
 
     def after_intake(self, result: Any, immediate_danger: bool) -> None:
-        """After an intake: acute screening first when there is immediate danger."""
-        from screens.intake import AcuteScreeningScreen
+        """After an intake: the acute screening first when there is immediate danger
+        (a draft with the shipped acute instrument; leaving it opens the case)."""
+        from rc_tui.services.assessments import AssessmentService
+        from screens.assessment import AssessmentScreen
 
         for warning in result.warnings:
             self.notify(warning, markup=False, severity="warning", timeout=10)
-        if immediate_danger:
-            self.switch_screen(AcuteScreeningScreen(result.person_ids[0], result.intake_id,
-                                                    result.case_id))
+        library = self.instrument_library()
+        if immediate_danger and ACUTE_INSTRUMENT in library.instruments and self.vault:
+            person_id = result.person_ids[0]
+            assessment_id = AssessmentService(self.vault, screen="intake").start(
+                person_id, library.get(ACUTE_INSTRUMENT), case_id=result.case_id,
+                intake_id=result.intake_id)
+            case_id = result.case_id
+            self.switch_screen(AssessmentScreen(
+                assessment_id, after=lambda: self.open_case(case_id, replace_top=True)))
         else:
             self.open_case(result.case_id, replace_top=True)
+
+    def instrument_library(self) -> Library:
+        """The instruments: shipped ones and the organisation folder's (read anew each time,
+        so a file dropped in is used without a restart)."""
+        from rc_tui.domain.instruments.library import load_library
+
+        return load_library(self.instruments_dir)
 
     # ------------------------------------------------------------------ actions
     def action_lock(self) -> None:
@@ -342,7 +376,9 @@ class RcApp(App[int]):
         self.close_vault("logout")
 
 
-def run_app(db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False) -> int:
-    app = RcApp(db_path, lang=lang, low_bandwidth=low_bandwidth)
+def run_app(db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False,
+            instruments_dir: Path | None = None) -> int:
+    app = RcApp(db_path, lang=lang, low_bandwidth=low_bandwidth,
+                instruments_dir=instruments_dir)
     result = app.run(mouse=not low_bandwidth)
     return int(result or app.return_code or 0)

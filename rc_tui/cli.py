@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="user interface language (sv, en)")
         parser.add_argument("--low-bandwidth", action="store_true", default=default,
                             help="no animations or mouse tracking, 16 colours, ASCII borders")
+        parser.add_argument("--instruments", default=default, metavar="DIR",
+                            help="the organisation's instrument folder (default: "
+                                 "<config dir>/instruments)")
 
     p = argparse.ArgumentParser(
         prog="rc-tui",
@@ -116,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--idle-timeout", type=int, metavar="SECONDS")
     st.add_argument("--session-lifetime", type=int, metavar="SECONDS")
 
+    ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
+                                     "or check definition files")
+    isub = ins.add_subparsers(dest="instruments_command", required=True)
+    cmd(isub, "list", help="the instruments in use and any files that could not be loaded")
+    ichk = cmd(isub, "check", help="check definition files (every problem, with its line)")
+    ichk.add_argument("files", nargs="+", metavar="FILE")
+
     demo = cmd(sub, "demo", help="create (if missing) and open a demo database")
     demo.add_argument("--persons", type=int, default=None,
                       help="number of synthetic persons (default 60)")
@@ -135,6 +145,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, PassphraseSource], int]] = {
         "run": _cmd_run, "init": _cmd_init, "user": _cmd_user, "check": _cmd_check,
         "rekey": _cmd_rekey, "settings": _cmd_settings, "demo": _cmd_demo,
+        "instruments": _cmd_instruments,
     }
     try:
         return handlers[command](args, source)
@@ -189,7 +200,43 @@ def _validation(exc: Exception) -> int:
 def _cmd_run(args: argparse.Namespace, source: PassphraseSource) -> int:
     from rc_tui.app import run_app
 
-    return run_app(_db_path(args.db), lang=args.lang, low_bandwidth=bool(args.low_bandwidth))
+    return run_app(_db_path(args.db), lang=args.lang, low_bandwidth=bool(args.low_bandwidth),
+                   instruments_dir=_instruments_dir(args))
+
+
+def _instruments_dir(args: argparse.Namespace) -> Path | None:
+    value = getattr(args, "instruments", None)
+    return Path(value).expanduser() if value else None
+
+
+def _cmd_instruments(args: argparse.Namespace, source: PassphraseSource) -> int:
+    """No passphrase and no database: definition files hold no personal data."""
+    from rc_tui.app import default_instruments_dir
+    from rc_tui.domain.instruments.library import load_library
+    from rc_tui.domain.instruments.loader import DefinitionError, load_file
+
+    if args.instruments_command == "check":
+        failed = 0
+        for name in args.files:
+            try:
+                inst = load_file(Path(name))
+            except DefinitionError as exc:
+                failed += 1
+                for problem in exc.problems:
+                    print(problem, file=sys.stderr)
+                continue
+            print(_("{file}: OK – {id} {version}, {n} items", file=name, id=inst.id,
+                    version=inst.version, n=len(inst.all_items())))
+        return EXIT_FAIL if failed else 0
+    folder = _instruments_dir(args) or default_instruments_dir()
+    library = load_library(folder)
+    print(_("Organisation folder: {folder}", folder=folder))
+    for inst in sorted(library.instruments.values(), key=lambda i: i.id):
+        origin = _("organisation") if inst.origin == "organisation" else _("rc-tui")
+        print(f"{inst.id:<24} {inst.version:<10} {inst.target:<12} {origin:<13} {inst.title}")
+    for problem in library.problems:
+        print(problem, file=sys.stderr)
+    return EXIT_FAIL if library.problems else 0
 
 
 def _cmd_init(args: argparse.Namespace, source: PassphraseSource) -> int:
@@ -296,4 +343,5 @@ def _cmd_demo(args: argparse.Namespace, source: PassphraseSource) -> int:
         return EXIT_OK
     from rc_tui.app import run_app
 
-    return run_app(path, lang=args.lang, low_bandwidth=bool(args.low_bandwidth))
+    return run_app(path, lang=args.lang, low_bandwidth=bool(args.low_bandwidth),
+                   instruments_dir=_instruments_dir(args))

@@ -13,8 +13,9 @@ from textual.widgets import DataTable, Footer, Static
 from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _
 from rc_tui.services.accounts import Role
+from rc_tui.services.base import DueItem
 from rc_tui.services.cases import CaseService
-from rc_tui.services.home import DueItem, HomeService
+from rc_tui.services.home import HomeService
 from rc_tui.services.logreview import LogReviewService
 from screens.base import RcScreen
 from screens.widgets import AppHeader, Plain, cell, protection_cell

@@ -20,7 +20,6 @@ from rc_tui.domain.vocab import CHANNELS, GENDERS, MEMBER_ROLES, label
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.cases import (
-    ACUTE_QUESTIONS,
     CaseService,
     IntakeInput,
     MemberInput,
@@ -307,66 +306,3 @@ class DuplicateDialog(RcModal):
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-
-class AcuteScreeningScreen(RcScreen):
-    """Immediate danger: protection options first, then the acute screening (j/n/?)."""
-
-    BINDINGS = [Binding("ctrl+s", "save", "Save screening"),
-                Binding("escape", "skip", "Later")]
-
-    def __init__(self, person_id: int, intake_id: int | None, case_id: int) -> None:
-        super().__init__()
-        self.person_id = person_id
-        self.intake_id = intake_id
-        self.case_id = case_id
-
-    def field_order(self) -> tuple[str, ...]:
-        return tuple(f"q-{key}" for key, _q in ACUTE_QUESTIONS)
-
-    def compose(self) -> ComposeResult:
-        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
-        with Vertical(id="protection-options"):
-            yield Static(_("Immediate danger: protection now"), classes="form-title alert",
-                         markup=False)
-            for line in (
-                _("Call 112 if there is danger right now."),
-                _("Protected housing: the shelter (Siri) takes women 18+ and their children "
-                  "without a decision; on-call social services evenings and weekends."),
-                _("Safety plan with the person today; safe way to contact them."),
-                _("Police report and an application for protected personal data if needed."),
-                _("Children: a child welfare report without delay."),
-            ):
-                yield Plain("• " + line)
-        with VerticalScroll(id="acute"):
-            yield Static(_("Acute screening (j = yes, n = no, ? = unknown)"),
-                         classes="panel-title", markup=False)
-            for key, question in ACUTE_QUESTIONS:
-                yield Label(_(question), classes="field-label")
-                yield KeyChoice([("j", "yes", _("yes")), ("n", "no", _("no")),
-                                 ("?", "unknown", _("unknown"))], id=f"q-{key}")
-            yield Plain("", id="message", classes="message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one(f"#q-{ACUTE_QUESTIONS[0][0]}", KeyChoice))
-
-    def submit_form(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        answers: dict[str, bool | None] = {}
-        for key, _q in ACUTE_QUESTIONS:
-            value = self.query_one(f"#q-{key}", KeyChoice).value
-            answers[key] = {"yes": True, "no": False}.get(value or "")
-        result = CaseService(vault, screen="acute").record_acute_screening(
-            self.person_id, self.intake_id, answers)
-        names = {"high": _("high"), "elevated": _("elevated"), "low": _("low")}
-        self.app.notify(_("Acute screening saved: risk {level}.", level=names[result]),
-                        markup=False, severity="warning" if result != "low" else "information")
-        self.shell.open_case(self.case_id, replace_top=True)
-
-    def action_skip(self) -> None:
-        self.shell.open_case(self.case_id, replace_top=True)

@@ -26,8 +26,16 @@ from rc_tui.domain.vocab import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
+from rc_tui.services.assessments import AssessmentRow, AssessmentService
 from rc_tui.services.people import PeopleService, PersonDetail, PersonInput
 from rc_tui.services.records import Note, RecordService
+from screens.assessment import (
+    LEVEL_ROWS,
+    AssessmentReadScreen,
+    AssessmentScreen,
+    InstrumentChooser,
+    trend_chart,
+)
 from screens.base import RcModal, RcScreen
 from screens.intake import GENDER_KEYS, yes_no
 from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea, cell
@@ -36,7 +44,7 @@ from storage.errors import ConflictError, VaultError
 PROTECTION_KEYS = [("0", "none"), ("1", "sekretessmarkering"), ("2", "skyddad_folkbokforing"),
                    ("3", "fingerade")]
 NOTE_KEYS = [("k", "contact"), ("t", "phone"), ("s", "support_talk"), ("h", "home_visit"),
-             ("a", "note")]
+             ("v", "incident"), ("a", "note")]
 
 
 def protection_banner(level: str) -> Static:
@@ -65,8 +73,10 @@ class PersonScreen(RcScreen):
         Binding("r", "correct", "Correct note"),
         Binding("v", "reveal", "Reveal identity"),
         Binding("x", "export", "Export journal"),
+        Binding("a", "new_assessment", "New assessment"),
         Binding("1", "tab('overview')", "Overview", show=False),
         Binding("2", "tab('journal')", "Journal", show=False),
+        Binding("3", "tab('assessments')", "Assessments", show=False),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -77,6 +87,7 @@ class PersonScreen(RcScreen):
         self.initial_tab = tab or "overview"
         self.detail = detail
         self.notes: list[Note] = []
+        self.assessments: list[AssessmentRow] = []
 
     def compose(self) -> ComposeResult:
         vault = self.shell.vault
@@ -86,7 +97,10 @@ class PersonScreen(RcScreen):
         d = self.detail
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         yield protection_banner(d.data.protection_level)
-        yield Plain(d.display_name, id="person-name", classes="person-name", one_line=True)
+        name = d.display_name
+        if d.risk:
+            name += "   " + _("Risk: {level}", level=d.risk)
+        yield Plain(name, id="person-name", classes="person-name", one_line=True)
         if d.restricted or d.identity_hidden:
             with VerticalScroll(id="restricted"):
                 if d.restricted:
@@ -113,8 +127,17 @@ class PersonScreen(RcScreen):
                 yield DataTable(id="notes", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="note-view"):
                     yield Plain("", id="note-text")
+            with TabPane(_("Assessments"), id="assessments"), Vertical():
+                if d.full_access:
+                    yield Plain("", id="trend", classes="trend")
+                    yield DataTable(id="assessments-table", cursor_type="row",
+                                    zebra_stripes=True)
+                    yield Plain(_("a = new assessment, Enter = open (a draft of yours "
+                                  "opens for editing)"), classes="hint")
+                else:
+                    yield Plain(_("Risk assessments are part of the person's own track; "
+                                  "they are not shown here."), classes="empty")
             for pane_id, title, empty in (
-                ("assessments", _("Assessments"), _("No risk assessments yet.")),
                 ("plans", _("Plans"), _("No action plan yet.")),
                 ("decisions", _("Decisions"), _("No decisions yet.")),
                 ("samrad", _("Samråd"), _("Not discussed in a samråd yet.")),
@@ -153,7 +176,9 @@ class PersonScreen(RcScreen):
             return d.identity_hidden and not d.restricted
         if d.restricted or d.identity_hidden:
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
-                                  "correct", "tab", "export"}
+                                  "correct", "tab", "export", "new_assessment"}
+        if action == "new_assessment":
+            return d.full_access
         return True
 
     def action_export(self) -> None:
@@ -170,7 +195,82 @@ class PersonScreen(RcScreen):
             return
         self.query_one("#notes", DataTable).add_columns(
             _("Date"), _("Type"), _("Author"), _("Signed"), _("Text"))
+        if self.detail is not None and self.detail.full_access:
+            self.query_one("#assessments-table", DataTable).add_columns(
+                _("Date"), _("Instrument"), _("Level"), _("Status"), _("By"))
+            self.refresh_assessments()
         self.refresh_records()
+
+    def refresh_assessments(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        rows = AssessmentService(vault, screen="person").history(self.person_id)
+        self.assessments = rows
+        table = self.query_one("#assessments-table", DataTable)
+        table.clear()
+        for r in reversed(rows):
+            when = r.signed_at or r.created_at
+            status = _("signed") if r.status == "signed" else _("draft")
+            if r.superseded:
+                status += " (" + _("replaced") + ")"
+            table.add_row(cell(f"{when:%Y-%m-%d}"), cell(r.title, 40), cell(r.level_label),
+                          cell(status), cell(r.assessor, 24), key=str(r.id))
+        points = [((r.signed_at or r.created_at).date(), r.level) for r in rows
+                  if r.status == "signed" and r.level in LEVEL_ROWS]
+        trend = trend_chart([(d, lv) for d, lv in points if lv is not None])
+        self.query_one("#trend", Plain).set_text(
+            (_("Risk level over time") + "\n" + trend) if trend
+            else _("No risk assessments yet."))
+
+    @on(DataTable.RowSelected, "#assessments-table")
+    def _open_assessment(self, event: DataTable.RowSelected) -> None:
+        assessment_id = int(str(event.row_key.value))
+        row = next((r for r in self.assessments if r.id == assessment_id), None)
+        if row is None:
+            return
+        vault = self.shell.vault
+        assert vault is not None
+        if row.status == "draft" and row.mine:
+            self.app.push_screen(AssessmentScreen(assessment_id,
+                                                  after=self._back_from_assessment))
+        else:
+            self.app.push_screen(AssessmentReadScreen(assessment_id,
+                                                      after=self._back_from_assessment))
+
+    def _back_from_assessment(self) -> None:
+        self.app.pop_screen()
+        self.call_after_refresh(self._after_assessment)
+
+    def _after_assessment(self) -> None:
+        vault = self.shell.vault
+        if vault is None or self.detail is None:
+            return
+        self.refresh_assessments()
+        current = AssessmentService(vault, screen="person").current_level(self.person_id)
+        name = self.detail.display_name
+        if current is not None:
+            name += "   " + _("Risk: {level}", level=current.short())
+        self.query_one("#person-name", Plain).set_text(name)
+        self.action_tab("assessments")
+
+    def action_new_assessment(self) -> None:
+        assert self.detail is not None
+        roles = {role for _cid, _no, role, _st in self.detail.cases}
+        targets = {"victim" if r == "victim" else r for r in roles}
+        library = self.shell.instrument_library()
+
+        def chosen(instrument_id: str | None) -> None:
+            vault = self.shell.vault
+            if instrument_id is None or vault is None:
+                return
+            case_ids = [cid for cid, _no, _role, status in (self.detail.cases if self.detail
+                                                            else []) if status == "open"]
+            new_id = AssessmentService(vault, screen="person").start(
+                self.person_id, library.get(instrument_id),
+                case_id=case_ids[0] if case_ids else None)
+            self.app.push_screen(AssessmentScreen(new_id, after=self._back_from_assessment))
+
+        self.app.push_screen(InstrumentChooser(library, targets), chosen)
 
     def refresh_records(self) -> None:
         vault = self.shell.vault
@@ -230,6 +330,9 @@ class PersonScreen(RcScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        table_id = {"journal": "#notes", "assessments": "#assessments-table"}.get(tab)
+        if table_id and self.query(table_id):
+            self.query_one(table_id, DataTable).focus()
 
     def action_edit(self) -> None:
         assert self.detail is not None

@@ -127,14 +127,20 @@ class KeyChoice(Widget, can_focus=True):
             return self.choice
 
     def __init__(self, options: list[tuple[str, str, str]], value: str | None = None, *,
-                 id: str | None = None, classes: str | None = None) -> None:
-        """``options``: (key, value, label) triples."""
+                 id: str | None = None, classes: str | None = None,
+                 aliases: dict[str, str] | None = None, prefix: str = "") -> None:
+        """``options``: (key, value, label) triples; ``aliases``: more keys (key -> value),
+        e.g. "y" for yes beside "j"; ``prefix``: a plain label drawn before the options."""
         super().__init__(id=id, classes=classes)
         self.options = options
+        self.aliases = aliases or {}
+        self.prefix = prefix
         self.set_reactive(KeyChoice.value, value)
 
     def render(self) -> Text:
         out = Text()
+        if self.prefix:
+            out.append(self.prefix + " ", style="italic")
         for index, (key, value, text) in enumerate(self.options):
             if index:
                 out.append("  ")
@@ -166,7 +172,8 @@ class KeyChoice(Widget, can_focus=True):
             self.choose(values[(index + step) % len(values)])
             return True
         char = (event.character or "").lower()
-        for key, value, _label in self.options:
+        keyed = [(k.lower(), v) for k, v, _l in self.options] + list(self.aliases.items())
+        for key, value in keyed:
             if char and char == key.lower():
                 self.choose(value)
                 advance = getattr(self.screen, "advance_from", None)

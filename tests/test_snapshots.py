@@ -123,3 +123,21 @@ def test_protected_person_screen(snap_compare: Any, tmp_path: Path) -> None:
 
     assert snap_compare(RcApp(_with_family(tmp_path)), terminal_size=SIZE,
                         run_before=run_before)
+
+
+def test_assessment_form(snap_compare: Any, tmp_path: Path) -> None:
+    """The acute screening: the protection advice first, one key per answer."""
+    async def run_before(pilot: Any) -> None:
+        await login(pilot, "anna", "demo-blå-kanot")
+        pilot.app.open_person(1)
+        await settle(pilot)
+        await pilot.press("3", "a")
+        await settle(pilot)
+        await pilot.press("enter")  # the acute screening: first for a victim
+        await settle(pilot)
+        await pilot.press("j", "n")
+        pilot.app.screen.flush_draft()  # not timing-dependent: "draft saved"
+        await settle(pilot)
+
+    assert snap_compare(RcApp(_with_family(tmp_path)), terminal_size=SIZE,
+                        run_before=run_before)

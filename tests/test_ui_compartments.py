@@ -35,7 +35,7 @@ def _never_secret(app: RcApp, where: str, typed: str = "") -> None:
         assert secret not in shown, f"{secret!r} visible on {where}"
 
 
-async def test_perpetrator_caseworker_never_sees_the_victim(family: Family) -> None:  # noqa: F811
+async def test_perpetrator_caseworker_never_sees_the_victim(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()

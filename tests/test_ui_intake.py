@@ -11,9 +11,10 @@ from rc_tui.app import RcApp
 from rc_tui.domain.identity import luhn_check_digit
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchService
+from screens.assessment import AssessmentReadScreen, AssessmentScreen, SignDialog
 from screens.case import CaseScreen
 from screens.home import HomeScreen
-from screens.intake import AcuteScreeningScreen, DuplicateDialog, IntakeScreen
+from screens.intake import DuplicateDialog, IntakeScreen
 from screens.person import PersonScreen
 from screens.search import SearchScreen
 from storage.vault import Vault
@@ -174,9 +175,20 @@ async def test_immediate_danger_leads_to_protection_and_screening(installed: Pat
         await kb.text("Sara")
         await kb.keys("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, AcuteScreeningScreen)
-        assert "Ring 112" in screen_text(app)
+        assert isinstance(app.screen, AssessmentScreen)
+        assert "ring 112" in screen_text(app)
         await kb.keys("j", "n", "j", "?", "n", "j", "n")  # seven answers, auto-advancing
+        await settle(pilot)
+        # everything answered: on to the summary judgement (threat to kill is critical)
+        assert isinstance(app.screen, SignDialog)
+        assert "Poängen föreslår: hög" in screen_text(app)
+        await kb.keys("h")
+        await kb.text("Hot med kniv i natt, rädd för sitt liv.")
+        await kb.keys("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AssessmentReadScreen)
+        assert "Hot med kniv i natt" in screen_text(app)
+        await kb.keys("escape")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
 

@@ -23,7 +23,7 @@ from tests.test_access import (  # noqa: F401 - fixtures
 )
 
 
-async def test_emergency_access_then_review(family: Family) -> None:  # noqa: F811
+async def test_emergency_access_then_review(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -78,7 +78,7 @@ async def test_emergency_access_then_review(family: Family) -> None:  # noqa: F8
 
 
 async def test_export_is_explicit_warned_and_logged(
-        family: Family, tmp_path: Path) -> None:  # noqa: F811
+        family: Family, tmp_path: Path) -> None:
     from tests.test_access import ANNA, ANNA_PASS
 
     target = tmp_path / "journal.txt"
