@@ -179,10 +179,12 @@ def test_draft_conflicts_and_ownership(family: Family,
     assert chef.get(aid).content.answers == {"fear": "yes"}  # managers read
     with pytest.raises(NoAccess):  # but a draft is its author's
         chef.save_draft(aid, v2, Content(answers={"fear": "no"}))
-    with pytest.raises(ValidationError):  # malformed content never reaches the database
-        anna.save_draft(aid, v2, Content(answers={"fear": "maybe"}))
-    with pytest.raises(ValidationError):
-        anna.save_draft(aid, v2, Content(incidents=[Incident("2026-01-01", 3)]))
+    # a malformed answer never reaches the database, but the rest of the draft is kept
+    # (a half-typed value must not cost the user everything else they wrote)
+    v3 = anna.save_draft(aid, v2, Content(answers={"fear": "maybe", "weapon": "yes"}))
+    assert anna.get(aid).content.answers == {"weapon": "yes"}
+    with pytest.raises(ValidationError):  # the acute screening has no incident calendar
+        anna.save_draft(aid, v3, Content(incidents=[Incident("2026-01-01", 3)]))
     anna.discard(aid)
     assert anna.history(family.victim) == []
 

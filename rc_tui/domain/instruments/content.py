@@ -179,6 +179,27 @@ def sign_problems(instrument: Instrument, content: Content, judgement: dict[str,
     return problems, result
 
 
+def drop_invalid(instrument: Instrument, content: Content) -> Content:
+    """A draft keeps what is valid so far: a half-typed date or an unknown key is left out
+    instead of refusing the whole draft (signing checks everything strictly)."""
+    items: dict[str, Item] = {key: item for item in instrument.all_items()
+                              for key in answer_keys(item)}
+    answers: dict[str, str] = {}
+    for key, value in content.answers.items():
+        item = items.get(key)
+        if item is None:
+            continue
+        allowed = item.allowed_answers()
+        if allowed is not None and value not in allowed:
+            continue
+        probe = Content(answers={key: value})
+        if allowed is None and content_problems(instrument, probe):
+            continue
+        answers[key] = value
+    evidence = {k: v for k, v in content.evidence.items() if k in items}
+    return Content(answers, evidence, content.factors, content.scenarios, content.incidents)
+
+
 def prune_hidden(instrument: Instrument, content: Content) -> Content:
     """Drop answers of sub-items that are no longer shown (their parent changed)."""
     shown = {key for item in visible_items(instrument, content.answers)
@@ -210,7 +231,20 @@ def changes(old_inst: Instrument, old: Content, new_inst: Instrument, new: Conte
                 what = str(item.text) + (f" ({_(TIMEFRAME_LABELS[tf])})" if tf else "")
                 out.append(Change(what, answer_label(item, before) or "–",
                                   answer_label(item, after) or "–"))
-    if len(old.incidents) != len(new.incidents):
-        out.append(Change(_("Incidents recorded"), str(len(old.incidents)),
-                          str(len(new.incidents))))
+    for what, n_before, n_after in (
+            (_("Incidents recorded"), len(old.incidents), len(new.incidents)),
+            (_("Case-specific factors"), len(old.factors), len(new.factors)),
+            (_("Risk scenarios"), len(old.scenarios), len(new.scenarios))):
+        if n_before != n_after:
+            out.append(Change(what, str(n_before), str(n_after)))
     return out
+
+
+def judgement_changes(old_inst: Instrument, old: dict[str, str], new_inst: Instrument,
+                      new: dict[str, str]) -> list[Change]:
+    """Changed summary judgements, line by line (dimensions both instruments have)."""
+    old_dims = {d.id: d for d in old_inst.judgement}
+    return [Change(str(dim.title), old_dims[dim.id].label(old.get(dim.id)) or "–",
+                   dim.label(new.get(dim.id)) or "–")
+            for dim in new_inst.judgement
+            if dim.id in old_dims and old.get(dim.id) != new.get(dim.id)]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rc_tui.domain.instruments.loader import (
+    MAX_FILE_BYTES,
     DefinitionError,
     Problem,
     _Checker,
@@ -124,6 +125,10 @@ def load_library(org_dir: Path | None) -> Library:
         except DefinitionError as exc:
             lib.problems.extend(exc.problems)
             continue
+        except Exception as exc:  # a hostile file must never stop the program
+            lib.problems.append(Problem(str(path), None, "",
+                                        f"could not be read ({type(exc).__name__})"))
+            continue
         if inst.id in lib.instruments:
             lib.problems.append(Problem(str(path), None, "id", f"an instrument with id "
                                         f"'{inst.id}' is already loaded; ids must be unique"))
@@ -131,5 +136,14 @@ def load_library(org_dir: Path | None) -> Library:
         lib.instruments[inst.id] = inst
     overrides = org_dir / OVERRIDES_FILE
     if overrides.is_file():
-        _apply_overrides(lib, overrides)
+        try:
+            if overrides.stat().st_size > MAX_FILE_BYTES:
+                raise DefinitionError([Problem(str(overrides), None, "",
+                                               "the file is larger than 1 MB")])
+            _apply_overrides(lib, overrides)
+        except DefinitionError as exc:
+            lib.problems.extend(exc.problems)
+        except Exception as exc:  # never stop the program
+            lib.problems.append(Problem(str(overrides), None, "",
+                                        f"could not be read ({type(exc).__name__})"))
     return lib

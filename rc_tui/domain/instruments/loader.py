@@ -46,6 +46,7 @@ KEY_RE = re.compile(r"^[a-z0-9]$")
 #: Keys the form uses on every item: evidence, guidance, insufficient/unknown.
 RESERVED_KEYS = ("e", "g", "i")
 MAX_FILE_BYTES = 1_000_000
+MAX_ITEMS = 400
 
 Path_ = tuple[str | int, ...]
 
@@ -78,9 +79,35 @@ class DefinitionError(Exception):
 
 # ---------------------------------------------------------------------- YAML reading
 
-def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
+MAX_DEPTH = 24
+MAX_NODES = 50_000
+
+
+class _Budget:
+    """Guards against hostile YAML: aliases (one node used twice, "billion laughs" and
+    self-reference), deep nesting and sheer size are refused with a line number."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+
+    def take(self, node: Any, path: Path_) -> None:
+        line = node.start_mark.line + 1
+        if id(node) in self.seen:
+            raise DefinitionError([Problem("", line, _fmt(path), "aliases (*name) are not "
+                                           "allowed in a definition: write it out")])
+        self.seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            raise DefinitionError([Problem("", line, _fmt(path), "nested too deeply")])
+        if len(self.seen) > MAX_NODES:
+            raise DefinitionError([Problem("", line, "", "the definition is too large")])
+
+
+def _plain(node: Any, path: Path_, lines: dict[Path_, int], budget: _Budget | None = None
+           ) -> Any:
     import yaml
 
+    budget = budget or _Budget()
+    budget.take(node, path)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -93,10 +120,10 @@ def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
                 raise DefinitionError([Problem("", key_node.start_mark.line + 1,
                                                _fmt((*path, key)), "key given twice")])
             lines[(*path, key)] = key_node.start_mark.line + 1  # problems point at the key
-            out[key] = _plain(value_node, (*path, key), lines)
+            out[key] = _plain(value_node, (*path, key), lines, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(v, (*path, i), lines) for i, v in enumerate(node.value)]
+        return [_plain(v, (*path, i), lines, budget) for i, v in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
     return str(node.value)
 
@@ -115,6 +142,9 @@ def read_yaml(text: str, name: str) -> tuple[Any, dict[Path_, int]]:
                               ) from None
     except yaml.YAMLError as exc:
         raise DefinitionError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
+    except (RecursionError, MemoryError):
+        raise DefinitionError([Problem(name, None, "", "nested too deeply or too large")]
+                              ) from None
     if node is None:
         raise DefinitionError([Problem(name, None, "", "the file is empty")])
     try:
@@ -218,7 +248,7 @@ class _Checker:
     def choice(self, value: Any, path: Path_, allowed: tuple[str, ...]) -> str:
         if value not in allowed:
             self.fail(path, f"must be one of: {', '.join(allowed)} (got '{value}')")
-            return allowed[0]
+            return allowed[0] if allowed else ""
         return str(value)
 
     def localized(self, value: Any, path: Path_) -> Localized:
@@ -473,7 +503,7 @@ class _Items:
 TOP_REQUIRED = ("format", "id", "version", "title", "target", "licence", "training_required",
                 "sections")
 TOP_OPTIONAL = ("description", "notice", "sources", "features", "reassess", "judgement",
-                "scoring")
+                "scoring", "sets_current_level")
 
 
 def validate(data: Any, *, name: str, lines: dict[Path_, int] | None = None,
@@ -514,6 +544,8 @@ def validate(data: Any, *, name: str, lines: dict[Path_, int] | None = None,
                 reassess_days = ck.integer(rm["days"], ("reassess", "days"), 1)
             if "on_incident" in rm:
                 on_incident = ck.boolean(rm["on_incident"], ("reassess", "on_incident"))
+    sets_level = ck.boolean(m["sets_current_level"], ("sets_current_level",)) \
+        if "sets_current_level" in m else True
     judgement = _judgement(ck, m.get("judgement"), ("judgement",))
     main_levels = judgement[0].level_ids() if judgement else ()
     scoring = _scoring(ck, m.get("scoring"), ("scoring",), main_levels)
@@ -541,6 +573,12 @@ def validate(data: Any, *, name: str, lines: dict[Path_, int] | None = None,
                                               section=sid, timeframes=tfs, parent=None,
                                               depth=0),
                                 tfs))
+    if len(builder.seen) > MAX_ITEMS:
+        ck.fail(("sections",), f"at most {MAX_ITEMS} items in one instrument")
+    if not judgement:
+        ck.fail(("judgement",), "the summary judgement needs at least one line")
+    elif any(len(d.levels) > 9 or not d.levels for d in judgement):
+        ck.fail(("judgement",), "each judgement line has 1 to 9 levels (one key each)")
     if scoring.method != "none" and not any(
             it.scored for s in sections for it in _walk(s.items)):
         ck.fail(("scoring", "method"), "nothing to score: no yes_no, presence, scale or "
@@ -549,7 +587,7 @@ def validate(data: Any, *, name: str, lines: dict[Path_, int] | None = None,
         raise DefinitionError(ck.problems)
     return Instrument(inst_id, version, title, target, licence, training, tuple(sections),
                       judgement, scoring, description, notice, tuple(sources), features,
-                      reassess_days, on_incident, origin, name, raw=data)
+                      reassess_days, on_incident, origin, name, sets_level, raw=data)
 
 
 def _walk(items: tuple[Item, ...]) -> list[Item]:
@@ -587,4 +625,17 @@ def from_snapshot(data: dict[str, Any]) -> Instrument:
 @lru_cache(maxsize=64)
 def from_snapshot_json(text: str) -> Instrument:
     """``from_snapshot`` of stored JSON (cached: lists show many of the same)."""
-    return from_snapshot(json.loads(text))
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise DefinitionError([Problem("snapshot", None, "", "not JSON")]) from None
+    return from_snapshot(data)
+
+
+def safe_snapshot(text: str) -> Instrument | None:
+    """The stored definition, or None when it cannot be read (lists and due items then
+    show what they can instead of failing)."""
+    try:
+        return from_snapshot_json(text)
+    except (DefinitionError, RecursionError, TypeError, ValueError):
+        return None

@@ -187,6 +187,9 @@ class Instrument:
     #: Where it came from: "shipped", "organisation" or "snapshot".
     origin: str = "shipped"
     path: str = ""
+    #: False for a mapping that informs the risk assessments but is not one itself: its
+    #: judgement is not the person's current level and is not drawn in the trend
+    sets_current_level: bool = True
     #: The validated definition as plain data: stored with every assessment.
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
