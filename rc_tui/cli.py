@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--user", required=True)
     st.add_argument("--idle-timeout", type=int, metavar="SECONDS")
     st.add_argument("--session-lifetime", type=int, metavar="SECONDS")
+    st.add_argument("--investigation-days", type=int, metavar="DAYS",
+                    help="days a shelter stay may go on without a decision before an "
+                         "investigation is due (1-60)")
 
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
@@ -214,6 +217,7 @@ def _cmd_instruments(args: argparse.Namespace, source: PassphraseSource) -> int:
     from rc_tui.app import default_instruments_dir
     from rc_tui.domain.instruments.library import load_library
     from rc_tui.domain.instruments.loader import DefinitionError, load_file
+    from rc_tui.text import visible
 
     if args.instruments_command == "check":
         failed = 0
@@ -223,19 +227,20 @@ def _cmd_instruments(args: argparse.Namespace, source: PassphraseSource) -> int:
             except DefinitionError as exc:
                 failed += 1
                 for problem in exc.problems:
-                    print(problem, file=sys.stderr)
+                    print(visible(str(problem), one_line=True), file=sys.stderr)
                 continue
-            print(_("{file}: OK – {id} {version}, {n} items", file=name, id=inst.id,
-                    version=inst.version, n=len(inst.all_items())))
+            print(visible(_("{file}: OK – {id} {version}, {n} items", file=name, id=inst.id,
+                            version=inst.version, n=len(inst.all_items())), one_line=True))
         return EXIT_FAIL if failed else 0
     folder = _instruments_dir(args) or default_instruments_dir()
     library = load_library(folder)
     print(_("Organisation folder: {folder}", folder=folder))
     for inst in sorted(library.instruments.values(), key=lambda i: i.id):
         origin = _("organisation") if inst.origin == "organisation" else _("rc-tui")
-        print(f"{inst.id:<24} {inst.version:<10} {inst.target:<12} {origin:<13} {inst.title}")
-    for problem in library.problems:
-        print(problem, file=sys.stderr)
+        print(visible(f"{inst.id:<24} {inst.version:<10} {inst.target:<12} {origin:<13} "
+                      f"{inst.title}", one_line=True))
+    for problem in library.problems:  # definition files are untrusted: no terminal codes
+        print(visible(str(problem), one_line=True), file=sys.stderr)
     return EXIT_FAIL if library.problems else 0
 
 
@@ -324,6 +329,8 @@ def _cmd_settings(args: argparse.Namespace, source: PassphraseSource) -> int:
                 settings.set_idle_timeout(vault, args.idle_timeout)
             if args.session_lifetime is not None:
                 settings.set_session_lifetime(vault, args.session_lifetime)
+            if args.investigation_days is not None:
+                settings.set_investigation_after_stay_days(vault, args.investigation_days)
         except settings.SettingError as exc:
             _err(str(exc))
             return EXIT_FAIL

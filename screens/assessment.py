@@ -33,6 +33,7 @@ from rc_tui.domain.instruments.content import (
     Scenario,
     answer_label,
     changes,
+    judgement_changes,
 )
 from rc_tui.domain.instruments.library import Library
 from rc_tui.domain.instruments.model import (
@@ -369,8 +370,9 @@ class SignDialog(RcModal):
     BINDINGS = [Binding("ctrl+s", "sign", "Sign"), Binding("escape", "cancel", "Back to form")]
 
     def __init__(self, inst: Instrument, result: ScoreResult, judgement: dict[str, str],
-                 rationale: str, deviation_reason: str) -> None:
+                 rationale: str, deviation_reason: str, training: bool = False) -> None:
         super().__init__()
+        self.training = training
         self.inst = inst
         self.result = result
         self.judgement = judgement
@@ -400,8 +402,9 @@ class SignDialog(RcModal):
             if self.inst.training_required:
                 yield Label(_("This instrument requires training. I have it:"),
                             classes="field-label")
-                yield KeyChoice([("j", "yes", _("yes")), ("n", "no", _("no"))], None,
-                                id="training", aliases={"y": "yes"})
+                yield KeyChoice([("j", "yes", _("yes")), ("n", "no", _("no"))],
+                                "yes" if self.training else None, id="training",
+                                aliases={"y": "yes"})
             yield Plain("", id="message", classes="message")
 
     def on_mount(self) -> None:
@@ -457,6 +460,8 @@ class AssessmentScreen(RcScreen):
         Binding("ctrl+s", "summary", "Judge & sign"),
         Binding("e", "evidence", "Evidence"),
         Binding("g", "guidance", "Guidance"),
+        Binding("ctrl+n", "evidence", "Evidence", show=False, priority=True),
+        Binding("ctrl+k", "guidance", "Guidance", show=False, priority=True),
         Binding("ctrl+o", "sections", "Sections"),
         Binding("pagedown", "section(1)", "Next section", show=False, priority=True),
         Binding("pageup", "section(-1)", "Previous section", show=False, priority=True),
@@ -479,7 +484,9 @@ class AssessmentScreen(RcScreen):
         self._timer: Timer | None = None
         #: answer widgets in form order: (widget id, item, answer key)
         self.fields: list[tuple[str, Item, str]] = []
-        self.guidance_open: set[str] = set()
+        self.conflict = False
+        self.discard_armed = False
+        self.training = False
 
     # -- building
     def _service(self) -> AssessmentService:
@@ -488,7 +495,11 @@ class AssessmentScreen(RcScreen):
         return AssessmentService(vault, screen="assessment")
 
     def compose(self) -> ComposeResult:
-        view = self.view = self._service().get(self.assessment_id)
+        try:
+            view = self.view = self._service().get(self.assessment_id)
+        except (ValidationError, VaultError) as exc:
+            yield from self._unavailable(exc)
+            return
         self.content = view.content
         self.judgement = dict(view.judgement)
         self.rationale = view.rationale
@@ -499,6 +510,7 @@ class AssessmentScreen(RcScreen):
         yield Plain(f"{inst.title} – {view.person_name}", id="form-title",
                     classes="person-name", one_line=True)
         yield Plain("", id="progress", classes="hint", one_line=True)
+        yield Plain("", id="message", classes="message")
         with VerticalScroll(id="assessment-form"):
             if inst.notice:
                 yield Plain(str(inst.notice), id="notice", classes="alert")
@@ -521,8 +533,10 @@ class AssessmentScreen(RcScreen):
                 yield Static(_("Incident calendar"), classes="panel-title", markup=False,
                              id="section-incidents")
                 yield EntryList("incident", id="incidents")
-        yield Plain("", id="message", classes="message")
         yield Footer()
+
+    def _unavailable(self, exc: Exception) -> ComposeResult:
+        yield from unavailable(self, exc)
 
     def _item(self, item: Item, number: str, depth: int) -> ComposeResult:
         with Vertical(classes=f"item depth-{depth}", id=f"item-{len(self.fields)}") as box:
@@ -560,6 +574,8 @@ class AssessmentScreen(RcScreen):
         return _("Evidence") + ": " + text if text else ""
 
     def on_mount(self) -> None:
+        if self.view is None:
+            return
         self._refresh_visibility()
         self._refresh_entries()
         first = self._first_unanswered() or (self.fields[0][0] if self.fields else None)
@@ -631,6 +647,8 @@ class AssessmentScreen(RcScreen):
         return len(self._inst().sections) - 1
 
     def _changed(self) -> None:
+        if self.conflict:
+            return  # the draft was changed elsewhere: leave and open it again
         self.dirty = True
         if self._timer is not None:
             self._timer.stop()
@@ -651,6 +669,8 @@ class AssessmentScreen(RcScreen):
         except ConflictError:
             self._message(_("The draft was changed elsewhere (another session?). Your "
                             "changes here were not saved: leave and open it again."))
+            self.dirty = False  # nothing more can be saved from here; leaving is allowed
+            self.conflict = True
             return
         except (ValidationError, VaultError) as exc:
             self._message(error_text(exc) if isinstance(exc, VaultError)
@@ -829,7 +849,7 @@ class AssessmentScreen(RcScreen):
         inst = self._inst()
         result = score(inst, self.content.answers)
         dialog = SignDialog(inst, result, self.judgement, self.rationale,
-                            self.deviation_reason)
+                            self.deviation_reason, self.training)
 
         def done(outcome: tuple[str, dict[str, str], str, str, bool] | None) -> None:
             if outcome is None:
@@ -837,6 +857,7 @@ class AssessmentScreen(RcScreen):
             what, judgement, rationale, deviation, training = outcome
             self.judgement, self.rationale, self.deviation_reason = (judgement, rationale,
                                                                      deviation)
+            self.training = training
             self._changed()
             if what == "sign":
                 self._sign(training)
@@ -867,6 +888,10 @@ class AssessmentScreen(RcScreen):
         self._finish(replace_with=AssessmentReadScreen(self.assessment_id, after=self.after))
 
     def action_discard(self) -> None:
+        if not self.discard_armed:
+            self.discard_armed = True
+            self._message(_("Press Ctrl+D again to discard this draft for good."))
+            return
         try:
             self._service().discard(self.assessment_id)
         except (ValidationError, VaultError) as exc:
@@ -895,6 +920,18 @@ class AssessmentScreen(RcScreen):
     def on_unmount(self) -> None:
         if self.dirty and self.shell.vault is not None:
             self.flush_draft()
+
+
+def unavailable(screen: RcScreen, exc: Exception) -> ComposeResult:
+    """The record could not be opened (gone, no access any more, damaged): say so and go
+    back, never crash."""
+    text = error_text(exc) if isinstance(exc, VaultError) else "\n".join(
+        getattr(exc, "reasons", [])) or _("The assessment could not be opened.")
+    yield AppHeader("rc-tui", screen.shell.user_line(), demo=screen.shell.is_demo)
+    yield Plain(text, classes="message")
+    yield Footer()
+    screen.app.notify(text, markup=False, severity="error")
+    screen.call_after_refresh(screen.app.pop_screen)
 
 
 def render_assessment(view: AssessmentView) -> str:
@@ -963,15 +1000,20 @@ class AssessmentReadScreen(RcScreen):
         vault = self.shell.vault
         assert vault is not None
         svc = AssessmentService(vault, screen="assessment")
-        view = svc.get(self.assessment_id)
-        previous = svc.previous_signed(self.assessment_id) if view.signed else None
+        try:
+            view = svc.get(self.assessment_id)
+            previous = svc.previous_signed(self.assessment_id) if view.signed else None
+        except (ValidationError, VaultError) as exc:
+            yield from unavailable(self, exc)
+            return
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         yield Plain(f"{view.instrument.title} – {view.person_name}", classes="person-name",
                     one_line=True)
         with VerticalScroll(id="assessment-read"):
             if previous is not None:
-                diff = changes(previous.instrument, previous.content, view.instrument,
-                               view.content)
+                diff = judgement_changes(previous.instrument, previous.judgement,
+                                         view.instrument, view.judgement)[1:] + changes(
+                    previous.instrument, previous.content, view.instrument, view.content)
                 main = view.instrument.main
                 head = _("Since the previous one ({when}): level {before} → {after}",
                          when=f"{previous.signed_at:%Y-%m-%d}",

@@ -29,6 +29,7 @@ class CaseScreen(RcScreen):
         Binding("a", "add_member", "Add person"),
         Binding("r", "relation", "Relation"),
         Binding("t", "assign", "Assign"),
+        Binding("z", "close_case", "Close/reopen case"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -56,7 +57,8 @@ class CaseScreen(RcScreen):
 
     def on_mount(self) -> None:
         self.query_one("#members", DataTable).add_columns(
-            _("Role"), _("Name"), _("Identity no."), _("Born"), _("Protection"), _("Assigned"))
+            _("Role"), _("Name"), _("Identity no."), _("Born"), _("Protection"), _("Risk"),
+            _("Assigned"))
         self.reload()
         self.set_focus(self.query_one("#members", DataTable))
 
@@ -72,7 +74,7 @@ class CaseScreen(RcScreen):
         for m in d.members:
             table.add_row(cell(label(MEMBER_ROLES, m.role)), cell(m.person.display_name, 36),
                           cell(m.person.masked_id), cell(m.person.birth),
-                          protection_cell(m.person.protection_level),
+                          protection_cell(m.person.protection_level), cell(m.person.risk),
                           cell(", ".join(m.assigned) or "–"), key=str(m.member_id))
         self.query_one("#relations", Plain).set_text("\n".join(
             f"{a} – {label(RELATION_KINDS, kind)} – {b}" for a, kind, b in d.relations) or "–")
@@ -111,6 +113,19 @@ class CaseScreen(RcScreen):
     def _changed(self, changed: bool | None) -> None:
         if changed:
             self.reload()
+
+    def action_close_case(self) -> None:
+        from rc_tui.services.casework import CaseworkService
+        from screens.casework import CloseDialog
+
+        vault = self.shell.vault
+        assert vault is not None and self.detail is not None
+        reopen = self.detail.status == "closed"
+        svc = CaseworkService(vault, screen="case")
+        title = (_("Reopen case {case}", case=self.detail.case_number) if reopen
+                 else _("Close case {case} (every track in it)", case=self.detail.case_number))
+        self.app.push_screen(CloseDialog(title, lambda reason: svc.close_case(
+            self.case_id, reason, reopen=reopen)), self._changed)
 
 
 class AddMemberDialog(RcModal):

@@ -11,6 +11,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 
+from rc_tui.domain.casework import (
+    FOLLOWUP_OUTCOMES,
+    OUTCOMES,
+    PLAN_KINDS,
+    PLAN_STATUSES,
+    catalog,
+    intervention_label,
+)
+from rc_tui.domain.casework import label as cw_label
 from rc_tui.domain.vocab import (
     AGENCIES,
     CASE_STATUSES,
@@ -27,6 +36,13 @@ from rc_tui.domain.vocab import (
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.assessments import AssessmentRow, AssessmentService
+from rc_tui.services.casework import (
+    CaseworkService,
+    DecisionView,
+    FollowUpView,
+    InvestigationView,
+    PlanItemView,
+)
 from rc_tui.services.people import PeopleService, PersonDetail, PersonInput
 from rc_tui.services.records import Note, RecordService
 from screens.assessment import (
@@ -37,6 +53,16 @@ from screens.assessment import (
     trend_chart,
 )
 from screens.base import RcModal, RcScreen
+from screens.casework import (
+    CloseDialog,
+    DecisionLetterScreen,
+    DecisionScreen,
+    FollowUpDialog,
+    InvestigationScreen,
+    PlanItemDialog,
+    TemplateDialog,
+)
+from screens.export import PlaintextExportDialog
 from screens.intake import GENDER_KEYS, yes_no
 from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea, cell
 from storage.errors import ConflictError, VaultError
@@ -77,6 +103,13 @@ class PersonScreen(RcScreen):
         Binding("1", "tab('overview')", "Overview", show=False),
         Binding("2", "tab('journal')", "Journal", show=False),
         Binding("3", "tab('assessments')", "Assessments", show=False),
+        Binding("4", "tab('investigation')", "Investigation", show=False),
+        Binding("5", "tab('plans')", "Plans", show=False),
+        Binding("6", "tab('decisions')", "Decisions", show=False),
+        Binding("u", "investigate", "Investigate", show=False),
+        Binding("b", "decide", "Decision", show=False),
+        Binding("p", "plan_item", "Plan", show=False),
+        Binding("z", "close_track", "Close/reopen track", show=False),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -88,6 +121,11 @@ class PersonScreen(RcScreen):
         self.detail = detail
         self.notes: list[Note] = []
         self.assessments: list[AssessmentRow] = []
+        self.investigations: list[InvestigationView] = []
+        self.plan_items: list[PlanItemView] = []
+        self.decisions: list[DecisionView] = []
+        self.followups: list[FollowUpView] = []
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         vault = self.shell.vault
@@ -137,13 +175,34 @@ class PersonScreen(RcScreen):
                 else:
                     yield Plain(_("Risk assessments are part of the person's own track; "
                                   "they are not shown here."), classes="empty")
-            for pane_id, title, empty in (
-                ("plans", _("Plans"), _("No action plan yet.")),
-                ("decisions", _("Decisions"), _("No decisions yet.")),
-                ("samrad", _("Samråd"), _("Not discussed in a samråd yet.")),
-            ):
-                with TabPane(title, id=pane_id):
-                    yield Plain(empty, classes="empty")
+            with TabPane(_("Investigation"), id="investigation"), Vertical():
+                if d.full_access:
+                    yield DataTable(id="inv-table", cursor_type="row", zebra_stripes=True)
+                    yield Plain(_("u = start an investigation, Enter = open"), classes="hint")
+                else:
+                    yield Plain(_("Investigations are part of the person's own track; they "
+                                  "are not shown here."), classes="empty")
+            with TabPane(_("Plans"), id="plans"), Vertical():
+                if d.full_access:
+                    yield Plain("", id="plan-warnings", classes="message")
+                    yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+                    yield Plain(_("p = new goal or action, Enter = change"), classes="hint")
+                else:
+                    yield Plain(_("The action plan is part of the person's own track."),
+                                classes="empty")
+            with TabPane(_("Decisions"), id="decisions"), Vertical():
+                if d.full_access:
+                    yield DataTable(id="dec-table", cursor_type="row", zebra_stripes=True)
+                    yield Static(_("Follow-up"), classes="panel-title", markup=False)
+                    yield DataTable(id="fu-table", cursor_type="row", zebra_stripes=True)
+                    yield Plain(_("b = new decision, Enter = the decision letter / record "
+                                  "the follow-up, z = close or reopen the track"),
+                                classes="hint")
+                else:
+                    yield Plain(_("Decisions are part of the person's own track."),
+                                classes="empty")
+            with TabPane(_("Samråd"), id="samrad"):
+                yield Plain(_("Not discussed in a samråd yet."), classes="empty")
         yield Footer()
 
     def _overview_text(self, d: PersonDetail) -> str:
@@ -176,8 +235,9 @@ class PersonScreen(RcScreen):
             return d.identity_hidden and not d.restricted
         if d.restricted or d.identity_hidden:
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
-                                  "correct", "tab", "export", "new_assessment"}
-        if action == "new_assessment":
+                                  "correct", "tab", "export", "new_assessment",
+                                  "investigate", "decide", "plan_item", "close_track"}
+        if action in ("new_assessment", "investigate", "decide", "plan_item", "close_track"):
             return d.full_access
         return True
 
@@ -199,7 +259,149 @@ class PersonScreen(RcScreen):
             self.query_one("#assessments-table", DataTable).add_columns(
                 _("Date"), _("Instrument"), _("Level"), _("Status"), _("By"))
             self.refresh_assessments()
+            self.query_one("#inv-table", DataTable).add_columns(
+                _("Started"), _("Kind"), _("Days"), _("Status"), _("Investigator"))
+            self.query_one("#plan-table", DataTable).add_columns(
+                _("Kind"), _("Goal or action"), _("Responsible"), _("Due"), _("Status"))
+            self.query_one("#dec-table", DataTable).add_columns(
+                _("Date"), _("Intervention"), _("Decision"), _("Period"), _("By"))
+            self.query_one("#fu-table", DataTable).add_columns(
+                _("Due"), _("What"), _("Outcome"))
+            self.refresh_casework()
         self.refresh_records()
+
+    def refresh_casework(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        svc = CaseworkService(vault, screen="person")
+        today = date.today()
+        self.investigations = svc.investigations(self.person_id)
+        table = self.query_one("#inv-table", DataTable)
+        table.clear()
+        for inv in reversed(self.investigations):
+            status = _("open") if inv.open else _("concluded {when}",
+                                                  when=f"{inv.concluded_at:%Y-%m-%d}")
+            table.add_row(cell(inv.started_on.isoformat()),
+                          cell(str(catalog().templates[inv.template].label), 30),
+                          cell(str(inv.days_open(today))), cell(status), cell(inv.investigator),
+                          key=str(inv.id))
+        self.plan_items = svc.plan(self.person_id)
+        table = self.query_one("#plan-table", DataTable)
+        table.clear()
+        for item in self.plan_items:
+            p = item.data
+            overdue = p.due_on is not None and p.due_on < today and p.status in (
+                "planned", "ongoing")
+            table.add_row(cell(cw_label(PLAN_KINDS, p.kind)), cell(p.text, 40),
+                          cell(p.responsible, 20),
+                          Text((p.due_on.isoformat() if p.due_on else "–")
+                               + (" !" if overdue else ""),
+                               style="bold red" if overdue else ""),
+                          cell(cw_label(PLAN_STATUSES, p.status)), key=str(item.id))
+        self.query_one("#plan-warnings", Plain).set_text("\n".join(svc.warnings(self.person_id)))
+        self.decisions = svc.decisions(self.person_id)
+        table = self.query_one("#dec-table", DataTable)
+        table.clear()
+        for dec in reversed(self.decisions):
+            period = f"{dec.period_start or ''}–{dec.period_end or ''}" if (
+                dec.period_start or dec.period_end) else ""
+            what = intervention_label(dec.intervention) + (
+                " (" + _("emergency") + ")" if dec.emergency else "")
+            table.add_row(cell(f"{dec.decided_at:%Y-%m-%d}"), cell(what, 36),
+                          cell(cw_label(OUTCOMES, dec.outcome)), cell(period),
+                          cell(dec.decided_by, 20), key=str(dec.id))
+        self.followups = svc.followups(self.person_id)
+        table = self.query_one("#fu-table", DataTable)
+        table.clear()
+        for fu in self.followups:
+            overdue = fu.done_at is None and fu.due_on < today
+            outcome = cw_label(FOLLOWUP_OUTCOMES, fu.outcome) if fu.outcome else (
+                _("overdue") if overdue else _("due"))
+            table.add_row(Text(fu.due_on.isoformat(), style="bold red" if overdue else ""),
+                          cell(fu.what, 40), cell(outcome), key=str(fu.id))
+
+    def _case_for_new(self) -> int | None:
+        assert self.detail is not None
+        open_cases = [cid for cid, _no, _role, status in self.detail.cases if status == "open"]
+        return open_cases[0] if open_cases else None
+
+    def action_investigate(self) -> None:
+        assert self.detail is not None
+        roles = {role for _cid, _no, role, _st in self.detail.cases}
+
+        def chosen(template: str | None) -> None:
+            vault = self.shell.vault
+            if template is None or vault is None:
+                return
+            try:
+                new_id = CaseworkService(vault, screen="person").start_investigation(
+                    self.person_id, template, case_id=self._case_for_new())
+            except ValidationError as exc:
+                self.app.notify("\n".join(exc.reasons), markup=False, severity="warning")
+                return
+            self._stale = True
+            self.app.push_screen(InvestigationScreen(new_id))
+
+        self.app.push_screen(TemplateDialog("child" if "child" in roles else "adult"), chosen)
+
+    def action_decide(self) -> None:
+        self._stale = True
+        self.app.push_screen(DecisionScreen(self.person_id, self._case_for_new()))
+
+    def action_plan_item(self, item: PlanItemView | None = None) -> None:
+        decisions = [(d.id, f"{d.decided_at:%Y-%m-%d} {intervention_label(d.intervention)}")
+                     for d in self.decisions if d.outcome != "refused"]
+        self.app.push_screen(PlanItemDialog(self.person_id, self._case_for_new(), item,
+                                            decisions), self._after_casework)
+
+    def action_close_track(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None and self.detail is not None
+        svc = CaseworkService(vault, screen="person")
+        tracks = svc.tracks(self.person_id)
+        if not tracks:
+            return
+        track = next((t for t in tracks if not t.closed), tracks[-1])
+        reopen = track.closed
+        title = (_("Reopen the track in {case}", case=track.case_number) if reopen
+                 else _("Close the track in {case}", case=track.case_number))
+        self.app.push_screen(CloseDialog(title, lambda reason: svc.close_track(
+            track.case_id, self.person_id, reason, reopen=reopen)), self._reload)
+
+    def _after_casework(self, changed: object = None) -> None:
+        self._stale = True
+
+    def on_screen_resume(self) -> None:
+        """Back from a casework form (which may have replaced itself, e.g. a decision by
+        its letter): show what changed."""
+        if self._stale and self.app.screen is self and self.detail is not None \
+                and self.detail.full_access:
+            self._stale = False
+            self.refresh_casework()
+
+    @on(DataTable.RowSelected, "#inv-table")
+    def _open_investigation(self, event: DataTable.RowSelected) -> None:
+        self._stale = True
+        self.app.push_screen(InvestigationScreen(int(str(event.row_key.value))))
+
+    @on(DataTable.RowSelected, "#plan-table")
+    def _open_plan_item(self, event: DataTable.RowSelected) -> None:
+        item_id = int(str(event.row_key.value))
+        item = next((i for i in self.plan_items if i.id == item_id), None)
+        if item is not None:
+            self.action_plan_item(item)
+
+    @on(DataTable.RowSelected, "#dec-table")
+    def _open_decision(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(DecisionLetterScreen(int(str(event.row_key.value)),
+                                                  self.person_id))
+
+    @on(DataTable.RowSelected, "#fu-table")
+    def _open_followup(self, event: DataTable.RowSelected) -> None:
+        fu_id = int(str(event.row_key.value))
+        fu = next((f for f in self.followups if f.id == fu_id), None)
+        if fu is not None and fu.done_at is None:
+            self.app.push_screen(FollowUpDialog(fu), self._after_casework)
 
     def refresh_assessments(self) -> None:
         vault = self.shell.vault
@@ -215,8 +417,10 @@ class PersonScreen(RcScreen):
                 status += " (" + _("replaced") + ")"
             table.add_row(cell(f"{when:%Y-%m-%d}"), cell(r.title, 40), cell(r.level_label),
                           cell(status), cell(r.assessor, 24), key=str(r.id))
-        points = [((r.signed_at or r.created_at).date(), r.level) for r in rows
-                  if r.status == "signed" and r.level in LEVEL_ROWS]
+        signed = sorted((r for r in rows if r.status == "signed" and r.signed_at
+                         and r.in_trend and not r.superseded and r.level in LEVEL_ROWS),
+                        key=lambda r: (r.signed_at, r.id))
+        points = [(r.signed_at.date(), r.level) for r in signed if r.signed_at]
         trend = trend_chart([(d, lv) for d, lv in points if lv is not None])
         self.query_one("#trend", Plain).set_text(
             (_("Risk level over time") + "\n" + trend) if trend
@@ -330,7 +534,9 @@ class PersonScreen(RcScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        table_id = {"journal": "#notes", "assessments": "#assessments-table"}.get(tab)
+        table_id = {"journal": "#notes", "assessments": "#assessments-table",
+                    "investigation": "#inv-table", "plans": "#plan-table",
+                    "decisions": "#dec-table"}.get(tab)
         if table_id and self.query(table_id):
             self.query_one(table_id, DataTable).focus()
 
@@ -739,60 +945,10 @@ class EmergencyAccessScreen(RcScreen):
             self.shell.open_person(self.person_id, replace_top=True)
 
 
-class ExportDialog(RcModal):
+class ExportDialog(PlaintextExportDialog):
     """Writing the journal to a file: an explicit, logged choice, with a warning."""
 
-    BINDINGS = [Binding("ctrl+s", "write", "Write file"), Binding("escape", "cancel", "Cancel")]
-    FIELD_ORDER = ("path",)
-
     def __init__(self, person_id: int) -> None:
-        super().__init__()
-        self.person_id = person_id
-
-    def compose(self) -> ComposeResult:
-        from pathlib import Path
-
-        default = Path("~") / f"rc-tui-journal-{self.person_id}.txt"
-        with VerticalScroll(classes="dialog"):
-            yield Static(_("Export the journal"), classes="form-title alert", markup=False)
-            yield Plain(_("WARNING: the file is NOT encrypted. Anyone who can read it sees "
-                          "everything in it. Write it only where it is protected, delete it "
-                          "when done. The export is logged and reviewed."), classes="hint")
-            yield Label(_("File (must not exist)"), classes="field-label")
-            yield SafeInput(str(default), id="path", max_length=500)
-            yield Plain("", id="message", classes="message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one("#path", SafeInput))
-
-    def submit_form(self) -> None:
-        self.action_write()
-
-    def action_write(self) -> None:
-        from pathlib import Path
-
-        from rc_tui.services.export import ExportService
-
-        vault = self.shell.vault
-        assert vault is not None
-        service = ExportService(vault, screen="export")
-        try:
-            text = service.journal_text(self.person_id)
-            written = service.write_plaintext(
-                Path(self.query_one("#path", SafeInput).value.strip()), self.person_id, text)
-        except FileExistsError:
-            self.query_one("#message", Plain).set_text(_("The file exists already."))
-            return
-        except OSError as exc:
-            self.query_one("#message", Plain).set_text(
-                _("The file could not be written ({kind}).", kind=type(exc).__name__))
-            return
-        except VaultError as exc:
-            self.query_one("#message", Plain).set_text(error_text(exc))
-            return
-        self.app.notify(_("Written to {path}", path=str(written)), markup=False)
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+        super().__init__(person_id, _("Export the journal"),
+                         f"rc-tui-journal-{person_id}.txt",
+                         lambda svc: svc.journal_text(person_id), record_type="journal")

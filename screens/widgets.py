@@ -128,13 +128,15 @@ class KeyChoice(Widget, can_focus=True):
 
     def __init__(self, options: list[tuple[str, str, str]], value: str | None = None, *,
                  id: str | None = None, classes: str | None = None,
-                 aliases: dict[str, str] | None = None, prefix: str = "") -> None:
+                 aliases: dict[str, str] | None = None, prefix: str = "",
+                 vertical: bool = False) -> None:
         """``options``: (key, value, label) triples; ``aliases``: more keys (key -> value),
         e.g. "y" for yes beside "j"; ``prefix``: a plain label drawn before the options."""
         super().__init__(id=id, classes=classes)
         self.options = options
         self.aliases = aliases or {}
         self.prefix = prefix
+        self.vertical = vertical  # one option per line (long lists)
         self.set_reactive(KeyChoice.value, value)
 
     def render(self) -> Text:
@@ -143,7 +145,7 @@ class KeyChoice(Widget, can_focus=True):
             out.append(self.prefix + " ", style="italic")
         for index, (key, value, text) in enumerate(self.options):
             if index:
-                out.append("  ")
+                out.append("\n" if self.vertical else "  ")
             style = "reverse bold" if value == self.value else ""
             out.append(key, style="bold underline " + style)
             out.append(" " + text, style=style)

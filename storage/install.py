@@ -10,6 +10,8 @@ from storage import files
 DEFAULT_SETTINGS: dict[str, Any] = {
     "idle_timeout_seconds": 300,
     "session_lifetime_seconds": 12 * 3600,
+    #: days a shelter stay may go on without a decision before an investigation is due
+    "investigation_after_stay_days": 7,
 }
 
 

@@ -19,11 +19,16 @@ __all__ = [
     "Case",
     "CaseMember",
     "ChildReport",
+    "Closure",
     "Consent",
+    "Decision",
+    "FollowUp",
     "Intake",
+    "Investigation",
     "JournalNote",
     "Meta",
     "Person",
+    "PlanItem",
     "Relation",
     "Role",
     "User",
@@ -175,6 +180,8 @@ class CaseMember(Base):
     role: Mapped[str] = mapped_column(String(12))
     added_at: Mapped[datetime]
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: the person's track in this case is closed (history in ``closures``)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Relation(Base):
@@ -354,3 +361,128 @@ class Stay(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class Investigation(Base):
+    """An investigation of a person's needs (utredning), started from a recorded consent.
+
+    Concluding it makes it read-only (enforced by triggers)."""
+
+    __tablename__ = "investigations"
+    __table_args__ = (Index("ix_investigations_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    #: the consent it was started from (a child's investigation of its need of protection
+    #: may start without the guardians' consent: then None)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"), default=None)
+    template: Mapped[str] = mapped_column(String(16))  # adult | child
+    investigator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None] = mapped_column(default=None)
+    findings: Mapped[str] = mapped_column(Text, default="{}")  # JSON: area -> text
+    assessment_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    conclusion: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    concluded_at: Mapped[datetime | None] = mapped_column(default=None)
+    concluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Decision(Base):
+    """An assistance decision (biståndsbeslut). Never changed once recorded (triggers): a
+    new decision replaces it. Legal basis and appeal texts are stored as they were."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    investigation_id: Mapped[int | None] = mapped_column(ForeignKey("investigations.id"),
+                                                         default=None)
+    intervention: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(10))  # granted | partly | refused
+    reasons: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(String(40))
+    legal_text: Mapped[str] = mapped_column(Text)
+    appeal_text: Mapped[str] = mapped_column(Text, default="")
+    emergency: Mapped[bool] = mapped_column(default=False)
+    period_start: Mapped[date | None] = mapped_column(default=None)
+    period_end: Mapped[date | None] = mapped_column(default=None)
+    provider: Mapped[str] = mapped_column(Text, default="")
+    provider_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime]
+
+
+class PlanItem(Base):
+    """A goal or an action of a person's action plan (handlingsplan)."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (Index("ix_plan_items_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(8))  # goal | action
+    text: Mapped[str] = mapped_column(Text)
+    responsible_kind: Mapped[str] = mapped_column(String(8), default="unit")
+    responsible: Mapped[str] = mapped_column(Text, default="")
+    start_on: Mapped[date | None] = mapped_column(default=None)
+    due_on: Mapped[date | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
+    #: the samråd action this came from (coordination meetings)
+    source_ref: Mapped[str | None] = mapped_column(String(40), default=None)
+    implementation: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class FollowUp(Base):
+    """A scheduled follow-up (uppföljning) of a granted intervention, or of a child's
+    situation after a closed investigation; the outcome is recorded when it is done."""
+
+    __tablename__ = "followups"
+    __table_args__ = (Index("ix_followups_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # intervention | child_after
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
+    investigation_id: Mapped[int | None] = mapped_column(ForeignKey("investigations.id"),
+                                                         default=None)
+    due_on: Mapped[date]
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(10), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Closure(Base):
+    """Closing or reopening a person's track or a whole case, with the reason (history is
+    kept: reopening adds a row, nothing is removed)."""
+
+    __tablename__ = "closures"
+    __table_args__ = (Index("ix_closures_case", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), default=None)
+    action: Mapped[str] = mapped_column(String(8))  # close | reopen
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]

@@ -16,9 +16,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rc_tui.domain.instruments.content import Content, content_problems, prune_hidden, sign_problems
+from rc_tui.domain.instruments.content import (
+    Content,
+    content_problems,
+    drop_invalid,
+    prune_hidden,
+    sign_problems,
+)
 from rc_tui.domain.instruments.library import digest, snapshot
-from rc_tui.domain.instruments.loader import from_snapshot_json
+from rc_tui.domain.instruments.loader import safe_snapshot
 from rc_tui.domain.instruments.model import Instrument
 from rc_tui.domain.instruments.scoring import ScoreResult, score
 from rc_tui.i18n import _
@@ -47,6 +53,8 @@ class AssessmentRow:
     supersedes_id: int | None
     superseded: bool
     mine: bool
+    #: drawn in the trend (an instrument that sets the current level)
+    in_trend: bool = True
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,11 @@ class AssessmentView:
 
 
 def _instrument_of(row: Assessment) -> Instrument:
-    return from_snapshot_json(row.definition)
+    inst = safe_snapshot(row.definition)
+    if inst is None:
+        raise ValidationError([_("The stored definition of this assessment cannot be read; "
+                                 "the record needs repair (rc-tui check).")])
+    return inst
 
 
 def _user_names(s: Session, ids: set[int | None]) -> dict[int, str]:
@@ -100,13 +112,15 @@ class AssessmentService(Service):
             superseded = {r.supersedes_id for r in rows if r.supersedes_id}
             out = []
             for r in rows:
-                label = _instrument_of(r).main.label(r.level) if r.level else ""
+                inst = safe_snapshot(r.definition)
+                label = (inst.main.label(r.level) if inst else r.level) if r.level else ""
                 out.append(AssessmentRow(
                     r.id, r.instrument_id, r.instrument_title, r.instrument_version,
                     "signed" if r.signed_at else "draft", r.level, label, r.score,
                     r.created_at, r.signed_at,
                     names.get(r.signed_by_id or r.created_by_id or 0, ""),
-                    r.supersedes_id, r.id in superseded, r.created_by_id == self.user.id))
+                    r.supersedes_id, r.id in superseded, r.created_by_id == self.user.id,
+                    inst.sets_current_level if inst else False))
             self.log(s, "view", person_id=person_id, record_type="assessment_list")
             return out
 
@@ -138,6 +152,8 @@ class AssessmentService(Service):
                 .order_by(Assessment.signed_at.desc(), Assessment.id.desc()).limit(1)).first()
             if prev is None:
                 return None
+            self.log(s, "view", person_id=prev.person_id, record_type="assessment",
+                     record_id=prev.id)
             return self._view(s, prev)
 
     def _row(self, s: Session, assessment_id: int) -> Assessment:
@@ -166,6 +182,9 @@ class AssessmentService(Service):
         data = snapshot(instrument)
         with self.write() as s:
             self.require_person(s, person_id, Level.FULL)
+            if case_id is not None and s.scalar(select(CaseMember.id).where(
+                    CaseMember.case_id == case_id, CaseMember.person_id == person_id)) is None:
+                raise ValidationError([_("The person is not in that case.")])
             now = self.clock()
             row = Assessment(
                 person_id=person_id, case_id=case_id, intake_id=intake_id,
@@ -189,6 +208,13 @@ class AssessmentService(Service):
             if old.signed_at is None:
                 raise ValidationError([_("Only a signed assessment is amended; a draft is "
                                          "simply edited.")])
+            newer = s.scalars(select(Assessment).where(Assessment.supersedes_id == old.id)
+                              .order_by(Assessment.id.desc()).limit(1)).first()
+            if newer is not None:
+                if newer.signed_at is None and newer.created_by_id == self.user.id:
+                    return newer.id  # the amendment already being written
+                raise ValidationError([_("This assessment has already been amended: amend "
+                                         "the newest version.")])
             now = self.clock()
             row = Assessment(
                 person_id=old.person_id, case_id=old.case_id, instrument_id=old.instrument_id,
@@ -223,7 +249,7 @@ class AssessmentService(Service):
             with self.write() as s:
                 row = self._draft_for_update(s, assessment_id, version)
                 inst = _instrument_of(row)
-                content = prune_hidden(inst, content)
+                content = prune_hidden(inst, drop_invalid(inst, content))
                 problems = content_problems(inst, content)
                 if problems:
                     raise ValidationError(problems)
@@ -310,7 +336,9 @@ def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
     for _aid, person_id, title, signed_at, definition in latest:
         signed = signed_at if isinstance(signed_at, datetime) else datetime.fromisoformat(
             str(signed_at))
-        inst = from_snapshot_json(definition)
+        inst = safe_snapshot(definition)
+        if inst is None:
+            continue
         due: date | None = None
         if inst.reassess_days:
             due = signed.date() + timedelta(days=inst.reassess_days)

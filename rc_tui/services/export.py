@@ -34,7 +34,8 @@ class ExportService(Service):
                       f"{n.author}  ({signed})", n.body, ""]
         return "\n".join(lines)
 
-    def write_plaintext(self, path: Path, person_id: int, content: str) -> Path:
+    def write_plaintext(self, path: Path, person_id: int, content: str, *,
+                        record_type: str = "journal", record_id: int | None = None) -> Path:
         """Write ``content`` to ``path`` (new file, owner-only) and log the export."""
         with self.read() as s:
             self.require_person(s, person_id, Level.FULL)
@@ -44,6 +45,7 @@ class ExportService(Service):
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(content)
         with self.write() as s:
-            self.log(s, "export", person_id=person_id, record_type="journal",
+            self.log(s, "export", person_id=person_id, record_type=record_type,
+                     record_id=record_id,
                      reason=f"plaintext file, {len(content)} characters", flagged=True)
         return path

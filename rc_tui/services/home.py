@@ -16,6 +16,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.assessments import reassessment_due
 from rc_tui.services.base import DueItem, Service
+from rc_tui.services.casework import casework_due
 from rc_tui.services.people import PersonSummary, summary, summary_for
 from storage.models import Person
 
@@ -72,6 +73,7 @@ DUE_RULES: list[Callable[[Service, Session], list[DueItem]]] = [
     _child_reports_due,
     _declined_followup_due,
     reassessment_due,
+    casework_due,
 ]
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rc_tui.domain.instruments.loader import from_snapshot_json
+from rc_tui.domain.instruments.loader import safe_snapshot
 from storage.models import Assessment
 
 
@@ -28,15 +28,18 @@ class CurrentLevel:
 
 
 def current_level(s: Session, person_id: int) -> CurrentLevel | None:
-    """The person's latest signed assessment level (callers check access first)."""
-    row = s.execute(
+    """The person's latest signed judgement from an instrument that sets the current level
+    (a violence mapping does not). Callers check access first."""
+    rows = s.execute(
         select(Assessment.level, Assessment.signed_at, Assessment.definition)
         .where(Assessment.person_id == person_id, Assessment.signed_at.is_not(None),
                Assessment.level.is_not(None))
-        .order_by(Assessment.signed_at.desc(), Assessment.id.desc()).limit(1)).first()
-    if row is None:
-        return None
-    level, signed_at, definition = row
-    label = from_snapshot_json(definition).main.label(level)
-    assert signed_at is not None
-    return CurrentLevel(str(level), label, signed_at)
+        .order_by(Assessment.signed_at.desc(), Assessment.id.desc()).limit(20)).all()
+    for level, signed_at, definition in rows:
+        inst = safe_snapshot(definition)
+        if inst is not None and not inst.sets_current_level:
+            continue
+        assert signed_at is not None
+        label = inst.main.label(level) if inst is not None else str(level)
+        return CurrentLevel(str(level), label, signed_at)
+    return None

@@ -33,8 +33,20 @@ def set_session_lifetime(vault: Vault, seconds: int) -> None:
     vault.set_setting("session_lifetime_seconds", seconds)
 
 
+STAY_DAYS_RANGE = (1, 60)
+
+
+def set_investigation_after_stay_days(vault: Vault, days: int) -> None:
+    """Days a shelter stay may go on without a decision before an investigation is due."""
+    lo, hi = STAY_DAYS_RANGE
+    if not lo <= days <= hi:
+        raise SettingError(_("Allowed values are {lo}-{hi} days.", lo=lo, hi=hi))
+    vault.set_setting("investigation_after_stay_days", days)
+
+
 def current(vault: Vault) -> dict[str, Any]:
     return {
         "idle_timeout_seconds": int(vault.setting("idle_timeout_seconds")),
         "session_lifetime_seconds": int(vault.setting("session_lifetime_seconds")),
+        "investigation_after_stay_days": int(vault.setting("investigation_after_stay_days")),
     }

@@ -1,0 +1,79 @@
+"""Writing case data to a plaintext file: always an explicit choice, after a warning, and
+logged (action ``export``, flagged for the manager's review)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Label, Static
+
+from rc_tui.i18n import _
+from rc_tui.services.accounts import error_text
+from rc_tui.services.export import ExportService
+from screens.base import RcModal
+from screens.widgets import Plain, SafeInput
+from storage.errors import VaultError
+
+
+class PlaintextExportDialog(RcModal):
+    """Ask for a new file and write ``content()`` to it (owner-only, logged)."""
+
+    BINDINGS = [Binding("ctrl+s", "write", "Write file"), Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("path",)
+
+    def __init__(self, person_id: int, title: str, default_name: str,
+                 content: Callable[[ExportService], str], *, record_type: str,
+                 record_id: int | None = None) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.title_text = title
+        self.default_name = default_name
+        self.content = content
+        self.record_type = record_type
+        self.record_id = record_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(self.title_text, classes="form-title alert", markup=False)
+            yield Plain(_("WARNING: the file is NOT encrypted. Anyone who can read it sees "
+                          "everything in it. Write it only where it is protected, delete it "
+                          "when done. The export is logged and reviewed."), classes="hint")
+            yield Label(_("File (must not exist)"), classes="field-label")
+            yield SafeInput(str(Path("~") / self.default_name), id="path", max_length=500)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#path", SafeInput))
+
+    def submit_form(self) -> None:
+        self.action_write()
+
+    def action_write(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        service = ExportService(vault, screen="export")
+        try:
+            written = service.write_plaintext(
+                Path(self.query_one("#path", SafeInput).value.strip()), self.person_id,
+                self.content(service), record_type=self.record_type,
+                record_id=self.record_id)
+        except FileExistsError:
+            self.query_one("#message", Plain).set_text(_("The file exists already."))
+            return
+        except OSError as exc:
+            self.query_one("#message", Plain).set_text(
+                _("The file could not be written ({kind}).", kind=type(exc).__name__))
+            return
+        except VaultError as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return
+        self.app.notify(_("Written to {path}", path=str(written)), markup=False)
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
