@@ -309,8 +309,8 @@ class RcApp(App[int]):
 
         for warning in result.warnings:
             self.notify(warning, markup=False, severity="warning", timeout=10)
-        library = self.instrument_library()
-        if immediate_danger and ACUTE_INSTRUMENT in library.instruments and self.vault:
+        library = self.instrument_library() if immediate_danger else None
+        if library and ACUTE_INSTRUMENT in library.instruments and self.vault:
             person_id = result.person_ids[0]
             assessment_id = AssessmentService(self.vault, screen="intake").start(
                 person_id, library.get(ACUTE_INSTRUMENT), case_id=result.case_id,

@@ -45,6 +45,7 @@ from rc_tui.services.cases import CaseService, IntakeInput, MemberInput, case_se
 from rc_tui.services.casework import CaseworkService, DecisionInput, PlanItemInput
 from rc_tui.services.people import PersonInput, apply_input, index_person, validate
 from rc_tui.services.records import RecordService
+from rc_tui.services.samrad import ActionInput, Participant, PersonMinutes, Review, SamradService
 from storage import audit, files
 from storage.errors import VaultError
 from storage.models import (
@@ -539,6 +540,7 @@ def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
     _shelter_stays(vault, registered)
     _assessments(vault, registered, random.Random(seed + 2))  # noqa: S311
     _casework(vault, registered, random.Random(seed + 3))  # noqa: S311
+    _samrad(vault, registered)
 
 
 RATIONALES = [
@@ -795,6 +797,43 @@ def _casework(vault: Vault, registered: list[tuple[_Family, int, list[int]]],
                 inv = svc.investigation(inv_id)
                 svc.save_investigation(inv_id, inv.version, CHILD_FINDINGS, [], "")
                 break
+
+
+def _samrad(vault: Vault, registered: list[tuple[_Family, int, list[int]]]) -> None:
+    """Two families discussed in a samråd chaired by the manager: one approved (its actions
+    in the victim's plan), a follow-up one not yet approved (on the chair's due list)."""
+    chosen = [(fam, case_id, pids) for fam, case_id, pids in registered
+              if fam.index_of("perpetrator")][:2]
+    if not chosen:
+        return
+    with _as_user(vault, DEMO_MANAGER) as chef:
+        for number, (fam, case_id, pids) in enumerate(chosen):
+            clock = _Clock(fam.opened + timedelta(days=20))
+            svc = SamradService(chef, screen="demo", clock=clock)
+            sid = svc.request(case_id, "Polisen, relationsvåldsgruppen", clock.now.date(),
+                              "Nexus, rum 2")
+            people = [Participant("participant", "centre", "ordförande", "Cecilia"),
+                      Participant("participant", "police", "utredare"),
+                      Participant("apology", "school", "kurator")]
+            victim = PersonMinutes(
+                pids[0], "Polisen har en ny anmälan om hot. Centret har pågående stödsamtal.",
+                "Hög risk den närmaste månaden; ökad risk vid umgänge.", "danger",
+                "Fara för hennes liv enligt polisens bedömning; samtycke kunde inte inhämtas i "
+                "tid.", (ActionInput("Ansöka om kontaktförbud", "police", 1,
+                                     clock.now.date() + timedelta(days=7)),
+                         ActionInput("Uppdatera säkerhetsplanen med henne", "centre", 2,
+                                     clock.now.date() + timedelta(days=10))))
+            version = svc.save(sid, svc.get(sid).version, people, [victim], {})
+            svc.approve(sid, version)
+            if number == 0:
+                clock.now += timedelta(days=45)
+                follow = svc.request(case_id, "Nexus", clock.now.date(), "Nexus, rum 2")
+                view = svc.get(follow)
+                reviews = {a.id: Review("done" if a.agency == "police" else "changed",
+                                        "Klart." if a.agency == "police" else
+                                        "Hon har flyttat till skyddat boende.")
+                           for a in view.outstanding}
+                svc.save(follow, view.version, people[:2], [], reviews)
 
 
 def _shelter_stays(vault: Vault, registered: list[tuple[_Family, int, list[int]]]) -> None:

@@ -128,9 +128,10 @@ class EntryList(Widget, can_focus=True):
             self.action = action
             self.index = index
 
-    def __init__(self, kind: str, *, id: str | None = None) -> None:
+    def __init__(self, kind: str, *, id: str | None = None, editable: bool = True) -> None:
         super().__init__(id=id)
         self.kind = kind
+        self.editable = editable
         self.lines: list[str] = []
 
     def set_lines(self, lines: list[str]) -> None:
@@ -143,7 +144,8 @@ class EntryList(Widget, can_focus=True):
         for i, line in enumerate(self.lines):
             out.append(("› " if i == self.cursor and self.has_focus else "  ") + line + "\n",
                        style="reverse" if i == self.cursor and self.has_focus else "")
-        out.append(_("a = add, Enter = change, x = remove"), style="italic")
+        out.append(_("a = add, Enter = change, x = remove") if self.editable
+                   else _("a = add, x = remove"), style="italic")
         return out
 
     def on_key(self, event: events.Key) -> None:
@@ -152,7 +154,7 @@ class EntryList(Widget, can_focus=True):
             self.cursor = max(0, min(len(self.lines) - 1, self.cursor + step))
         elif event.character in ("a", "+"):
             self.post_message(self.Act(self, "add", -1))
-        elif event.key == "enter" and self.lines:
+        elif event.key == "enter" and self.lines and self.editable:
             self.post_message(self.Act(self, "edit", self.cursor))
         elif event.character == "x" or event.key == "delete":
             if self.lines:

@@ -30,6 +30,8 @@ class CaseScreen(RcScreen):
         Binding("r", "relation", "Relation"),
         Binding("t", "assign", "Assign"),
         Binding("z", "close_case", "Close/reopen case"),
+        Binding("m", "samrad", "Samråd"),
+        Binding("k", "coordination", "Coordination"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -113,6 +115,16 @@ class CaseScreen(RcScreen):
     def _changed(self, changed: bool | None) -> None:
         if changed:
             self.reload()
+
+    def action_samrad(self) -> None:
+        from screens.samrad import SamradListScreen
+
+        self.app.push_screen(SamradListScreen(self.case_id))
+
+    def action_coordination(self) -> None:
+        from screens.samrad import CoordinationScreen
+
+        self.app.push_screen(CoordinationScreen(self.case_id))
 
     def action_close_case(self) -> None:
         from rc_tui.services.casework import CaseworkService

@@ -25,7 +25,7 @@ class PlaintextExportDialog(RcModal):
     BINDINGS = [Binding("ctrl+s", "write", "Write file"), Binding("escape", "cancel", "Cancel")]
     FIELD_ORDER = ("path",)
 
-    def __init__(self, person_id: int, title: str, default_name: str,
+    def __init__(self, person_id: int | None, title: str, default_name: str,
                  content: Callable[[ExportService], str], *, record_type: str,
                  record_id: int | None = None) -> None:
         super().__init__()

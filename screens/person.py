@@ -106,6 +106,7 @@ class PersonScreen(RcScreen):
         Binding("4", "tab('investigation')", "Investigation", show=False),
         Binding("5", "tab('plans')", "Plans", show=False),
         Binding("6", "tab('decisions')", "Decisions", show=False),
+        Binding("7", "tab('samrad')", "Samråd", show=False),
         Binding("u", "investigate", "Investigate", show=False),
         Binding("b", "decide", "Decision", show=False),
         Binding("p", "plan_item", "Plan", show=False),
@@ -126,6 +127,7 @@ class PersonScreen(RcScreen):
         self.decisions: list[DecisionView] = []
         self.followups: list[FollowUpView] = []
         self._stale = False
+        self.loaded: set[str] = set()
 
     def compose(self) -> ComposeResult:
         vault = self.shell.vault
@@ -201,8 +203,9 @@ class PersonScreen(RcScreen):
                 else:
                     yield Plain(_("Decisions are part of the person's own track."),
                                 classes="empty")
-            with TabPane(_("Samråd"), id="samrad"):
-                yield Plain(_("Not discussed in a samråd yet."), classes="empty")
+            with TabPane(_("Samråd"), id="samrad"), VerticalScroll():
+                yield Plain(_("Not discussed in a samråd yet."), id="samrad-list",
+                            classes="empty")
         yield Footer()
 
     def _overview_text(self, d: PersonDetail) -> str:
@@ -267,8 +270,27 @@ class PersonScreen(RcScreen):
                 _("Date"), _("Intervention"), _("Decision"), _("Period"), _("By"))
             self.query_one("#fu-table", DataTable).add_columns(
                 _("Due"), _("What"), _("Outcome"))
-            self.refresh_casework()
+            self._ensure(self.initial_tab)
         self.refresh_records()
+
+    #: tab -> the loader that fills it; tabs are filled when first shown, so opening a
+    #: person reads (and access-logs) only what is looked at
+    LAZY = {"assessments": "assessments", "investigation": "casework", "plans": "casework",
+            "decisions": "casework", "samrad": "samrad"}
+
+    def _ensure(self, tab: str) -> None:
+        part = self.LAZY.get(tab)
+        if part is None or part in self.loaded or self.detail is None \
+                or not self.detail.full_access:
+            return
+        self.loaded.add(part)
+        {"assessments": self.refresh_assessments, "casework": self.refresh_casework,
+         "samrad": self.refresh_samrad}[part]()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._ensure(event.pane.id)
 
     def refresh_casework(self) -> None:
         vault = self.shell.vault
@@ -320,6 +342,23 @@ class PersonScreen(RcScreen):
             table.add_row(Text(fu.due_on.isoformat(), style="bold red" if overdue else ""),
                           cell(fu.what, 40), cell(outcome), key=str(fu.id))
 
+    def refresh_samrad(self) -> None:
+        from rc_tui.services.samrad import SamradService
+
+        vault = self.shell.vault
+        assert vault is not None and self.detail is not None
+        svc = SamradService(vault, screen="person")
+        lines = []
+        for case_id, number, _role, _status in self.detail.cases:
+            for row in svc.for_case(case_id):
+                state = _("approved") if row.approved else _("not approved")
+                lines.append(f"{row.meeting_on}  {number}  {row.requested_by}  ({state})")
+        if lines:
+            lines.append("")
+            lines.append(_("Open the case (its number) and press M for the samråd, K for the "
+                           "coordination view."))
+            self.query_one("#samrad-list", Plain).set_text("\n".join(lines))
+
     def _case_for_new(self) -> int | None:
         assert self.detail is not None
         open_cases = [cid for cid, _no, _role, status in self.detail.cases if status == "open"]
@@ -349,6 +388,7 @@ class PersonScreen(RcScreen):
         self.app.push_screen(DecisionScreen(self.person_id, self._case_for_new()))
 
     def action_plan_item(self, item: PlanItemView | None = None) -> None:
+        self._ensure("decisions")  # the decisions an item may rest on
         decisions = [(d.id, f"{d.decided_at:%Y-%m-%d} {intervention_label(d.intervention)}")
                      for d in self.decisions if d.outcome != "refused"]
         self.app.push_screen(PlanItemDialog(self.person_id, self._case_for_new(), item,
@@ -377,7 +417,8 @@ class PersonScreen(RcScreen):
         if self._stale and self.app.screen is self and self.detail is not None \
                 and self.detail.full_access:
             self._stale = False
-            self.refresh_casework()
+            if "casework" in self.loaded:
+                self.refresh_casework()
 
     @on(DataTable.RowSelected, "#inv-table")
     def _open_investigation(self, event: DataTable.RowSelected) -> None:

@@ -31,6 +31,10 @@ __all__ = [
     "PlanItem",
     "Relation",
     "Role",
+    "Samrad",
+    "SamradAction",
+    "SamradParticipant",
+    "SamradPerson",
     "User",
     "UserStatus",
 ]
@@ -486,3 +490,76 @@ class Closure(Base):
     reason: Mapped[str] = mapped_column(Text)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime]
+
+
+class Samrad(Base):
+    """A samråd (coordination meeting) for a case. Approving (justering) the minutes makes
+    the meeting and everything recorded in it read-only (triggers)."""
+
+    __tablename__ = "samrad"
+    __table_args__ = (Index("ix_samrad_case", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    requested_by: Mapped[str] = mapped_column(Text)  # unit or agency
+    requested_at: Mapped[datetime]
+    meeting_on: Mapped[date]
+    place: Mapped[str] = mapped_column(Text, default="")
+    chair_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("samrad.id"), default=None)
+    repeat: Mapped[bool] = mapped_column(default=False)
+    approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SamradParticipant(Base):
+    __tablename__ = "samrad_participants"
+    __table_args__ = (Index("ix_samrad_participants", "samrad_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    samrad_id: Mapped[int] = mapped_column(ForeignKey("samrad.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # participant | observer | apology
+    agency: Mapped[str] = mapped_column(String(24))  # centre or an AGENCIES code
+    role: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    undertaking: Mapped[bool] = mapped_column(default=False)  # observers' confidentiality
+
+
+class SamradPerson(Base):
+    """A family member discussed: what was shared and the joint view of risk."""
+
+    __tablename__ = "samrad_persons"
+    __table_args__ = (UniqueConstraint("samrad_id", "person_id", name="uq_samrad_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    samrad_id: Mapped[int] = mapped_column(ForeignKey("samrad.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    legal_ground: Mapped[str | None] = mapped_column(String(24), default=None)
+    ground_rationale: Mapped[str] = mapped_column(Text, default="")
+    info_shared: Mapped[str] = mapped_column(Text, default="")
+    risk_view: Mapped[str] = mapped_column(Text, default="")
+
+
+class SamradAction(Base):
+    """An agreed action: what, which agency, in which order, by when. It flows into the
+    person's action plan when the minutes are approved; the next samråd reviews it."""
+
+    __tablename__ = "samrad_actions"
+    __table_args__ = (Index("ix_samrad_actions", "samrad_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    samrad_id: Mapped[int] = mapped_column(ForeignKey("samrad.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    what: Mapped[str] = mapped_column(Text)
+    agency: Mapped[str] = mapped_column(String(24))
+    order_no: Mapped[int] = mapped_column(default=1)
+    due_on: Mapped[date | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(12), default=None)
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_in_id: Mapped[int | None] = mapped_column(ForeignKey("samrad.id"), default=None)
+    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id"), default=None)

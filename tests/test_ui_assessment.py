@@ -137,6 +137,17 @@ async def _fill_entry(pilot: Pilot[Any], dialog: EntryDialog) -> None:
         await pilot.press(*"2026-11-01", "enter", "4", *"Slag mot huvudet", "enter")
 
 
+def _first_key(screen: Any, choice: KeyChoice) -> str:
+    """The first option – except "no" for a yes/no item that is not the first of its
+    section, so each section opens its sub-items once and the test stays short."""
+    if isinstance(screen, AssessmentScreen) and choice.options[0][1] == "yes":
+        item = next(it for wid, it, _k in screen.fields if wid == choice.id)
+        section = [it for _w, it, _k in screen.fields if it.section == item.section]
+        if section and section[0] is not item and item.depth == 0:
+            return "n"
+    return choice.options[0][0]
+
+
 async def answer_everything(pilot: Pilot[Any]) -> None:
     """Answer every item shown with its first key (typed fields get a valid value), add
     one entry to every list, then go on to the summary."""
@@ -149,7 +160,7 @@ async def answer_everything(pilot: Pilot[Any]) -> None:
         if isinstance(screen, EntryDialog):
             await _fill_entry(pilot, screen)
         elif isinstance(focused, KeyChoice):
-            await pilot.press(focused.options[0][0])
+            await pilot.press(_first_key(screen, focused))
         elif isinstance(focused, SafeInput):
             assert isinstance(screen, AssessmentScreen)
             item = next(it for wid, it, _k in screen.fields if wid == focused.id)
@@ -354,7 +365,7 @@ async def test_hostile_evidence_and_rationale_are_shown_as_text(installed: Path)
         await _new_assessment(pilot, "rc-acute", {"victim"})
         for text in cases:
             await pilot.press("e")
-            await settle(pilot)
+            await pilot.pause()
             area = app.screen.query_one("#text", SafeTextArea)
             area.load_text("")
             area.insert(text[:20_000])

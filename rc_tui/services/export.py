@@ -34,11 +34,15 @@ class ExportService(Service):
                       f"{n.author}  ({signed})", n.body, ""]
         return "\n".join(lines)
 
-    def write_plaintext(self, path: Path, person_id: int, content: str, *,
+    def write_plaintext(self, path: Path, person_id: int | None, content: str, *,
                         record_type: str = "journal", record_id: int | None = None) -> Path:
-        """Write ``content`` to ``path`` (new file, owner-only) and log the export."""
-        with self.read() as s:
-            self.require_person(s, person_id, Level.FULL)
+        """Write ``content`` to ``path`` (new file, owner-only) and log the export.
+        ``person_id`` None: a record about several persons (samråd minutes), whose content
+        was produced by a service that applied the access rules already."""
+        self.require_case_content()
+        if person_id is not None:
+            with self.read() as s:
+                self.require_person(s, person_id, Level.FULL)
         path = Path(path).expanduser()
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         fd = os.open(path, flags, 0o600)

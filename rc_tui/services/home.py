@@ -18,6 +18,7 @@ from rc_tui.services.assessments import reassessment_due
 from rc_tui.services.base import DueItem, Service
 from rc_tui.services.casework import casework_due
 from rc_tui.services.people import PersonSummary, summary, summary_for
+from rc_tui.services.samrad import samrad_due
 from storage.models import Person
 
 
@@ -74,6 +75,7 @@ DUE_RULES: list[Callable[[Service, Session], list[DueItem]]] = [
     _declined_followup_due,
     reassessment_due,
     casework_due,
+    samrad_due,
 ]
 
 

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ from rc_tui.domain.instruments.loader import (
     DefinitionError,
     Problem,
     _Checker,
-    load_file,
     load_text,
     read_yaml,
     thresholds_from,
@@ -106,11 +106,17 @@ def _apply_overrides(lib: Library, path: Path) -> None:
     lib.problems.extend(ck.problems)
 
 
+@lru_cache(maxsize=128)
+def _parsed(text: str, name: str, origin: str) -> Instrument:
+    """Parsing is the slow part (pure-Python YAML): done once per distinct file content."""
+    return load_text(text, name, origin)
+
+
 def load_library(org_dir: Path | None) -> Library:
     lib = Library()
     for name, text in shipped_texts():
         try:
-            inst = load_text(text, name, "shipped")
+            inst = _parsed(text, name, "shipped")
         except DefinitionError as exc:  # a shipped file is tested; never stop the program
             lib.problems.extend(exc.problems)
             continue
@@ -121,7 +127,15 @@ def load_library(org_dir: Path | None) -> Library:
         if path.name == OVERRIDES_FILE:
             continue
         try:
-            inst = load_file(path, "organisation")
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise DefinitionError([Problem(str(path), None, "",
+                                               "the file is larger than 1 MB")])
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise DefinitionError([Problem(str(path), None, "",
+                                               "the file is not UTF-8 text")]) from None
+            inst = _parsed(text, str(path), "organisation")
         except DefinitionError as exc:
             lib.problems.extend(exc.problems)
             continue

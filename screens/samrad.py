@@ -1,0 +1,582 @@
+"""Samråd screens: the meetings of a case, the meeting itself (minutes typed live, person
+by person, saved as they are typed), the minutes for participants, the coordination view."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Label, Static
+
+from rc_tui.domain import samrad as rules
+from rc_tui.domain.vocab import AGENCIES, MEMBER_ROLES, label
+from rc_tui.i18n import _
+from rc_tui.services.accounts import ValidationError, error_text
+from rc_tui.services.samrad import (
+    ActionInput,
+    Participant,
+    PersonMinutes,
+    Review,
+    SamradRow,
+    SamradService,
+    SamradView,
+    agency_label,
+)
+from screens.assessment import EntryList
+from screens.base import RcModal, RcScreen
+from screens.export import PlaintextExportDialog
+from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea, cell
+from storage.errors import ConflictError, VaultError
+
+AGENCY_CODES = [rules.CENTRE, *AGENCIES]
+AUTOSAVE_SECONDS = 2.0
+
+
+def agency_options() -> list[tuple[str, str, str]]:
+    return [(str(i), code, agency_label(code)) for i, code in enumerate(AGENCY_CODES)]
+
+
+def _svc(screen: RcScreen | RcModal) -> SamradService:
+    vault = screen.shell.vault
+    assert vault is not None
+    return SamradService(vault, screen="samrad")
+
+
+class SamradListScreen(RcScreen):
+    BINDINGS = [Binding("n", "new", "New samråd"), Binding("k", "coordination", "Coordination"),
+                Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.rows: list[SamradRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with Vertical(id="samrad-list"):
+            yield Static(_("Samråd"), classes="form-title", markup=False)
+            yield DataTable(id="meetings", cursor_type="row", zebra_stripes=True)
+            yield Plain(_("n = new samråd (the manager convenes it), Enter = open, "
+                          "k = coordination view"), classes="hint")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new":
+            return self.shell.vault is not None and self.shell.vault.user.role.value == \
+                "manager"
+        return True
+
+    def on_mount(self) -> None:
+        self.query_one("#meetings", DataTable).add_columns(
+            _("Date"), _("Requested by"), _("Chair"), _("Minutes"))
+        self.reload()
+        self.query_one("#meetings", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.rows = _svc(self).for_case(self.case_id)
+        table = self.query_one("#meetings", DataTable)
+        table.clear()
+        for r in self.rows:
+            state = _("approved") if r.approved else _("not approved")
+            if r.repeat:
+                state += " · " + _("repeat")
+            table.add_row(cell(r.meeting_on.isoformat()), cell(r.requested_by, 30),
+                          cell(r.chair, 24), cell(state), key=str(r.id))
+
+    def action_new(self) -> None:
+        self.app.push_screen(RequestDialog(self.case_id), self._created)
+
+    def _created(self, samrad_id: int | None) -> None:
+        if samrad_id:
+            self.app.push_screen(SamradScreen(samrad_id))
+
+    def action_coordination(self) -> None:
+        self.app.push_screen(CoordinationScreen(self.case_id))
+
+    @on(DataTable.RowSelected, "#meetings")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        samrad_id = int(str(event.row_key.value))
+        row = next(r for r in self.rows if r.id == samrad_id)
+        vault = self.shell.vault
+        chair = vault is not None and row.chair == vault.user.display_name
+        if row.approved or not chair:
+            self.app.push_screen(MinutesScreen(samrad_id))
+        else:
+            self.app.push_screen(SamradScreen(samrad_id))
+
+
+class RequestDialog(RcModal):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    FIELD_ORDER = ("requested", "when", "place")
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("New samråd"), classes="form-title", markup=False)
+            yield Label(_("Requested by (unit or agency)"), classes="field-label")
+            yield SafeInput("", id="requested", max_length=200)
+            yield Label(_("Date (YYYY-MM-DD)"), classes="field-label")
+            yield SafeInput(date.today().isoformat(), id="when", max_length=10)
+            yield Label(_("Place"), classes="field-label")
+            yield SafeInput("", id="place", max_length=200)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#requested"))
+
+    def submit_form(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        try:
+            when = date.fromisoformat(self.query_one("#when", SafeInput).value.strip())
+        except ValueError:
+            self.query_one("#message", Plain).set_text(_("A date as YYYY-MM-DD, please."))
+            return
+        created: list[int] = []
+        if self.attempt(lambda: created.append(_svc(self).request(
+                self.case_id, self.query_one("#requested", SafeInput).value, when,
+                self.query_one("#place", SafeInput).value))):
+            self.dismiss(created[0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ParticipantDialog(RcModal):
+    BINDINGS = [Binding("ctrl+s", "keep", "Keep"), Binding("escape", "cancel", "Cancel")]
+
+    def field_order(self) -> tuple[str, ...]:
+        return ("kind", "agency", "role", "name", "undertaking")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("Participant"), classes="form-title", markup=False)
+            yield KeyChoice([("d", "participant", _("participant")),
+                             ("o", "observer", _("observer")),
+                             ("f", "apology", _("apologies"))], "participant", id="kind")
+            yield Label(_("Agency"), classes="field-label")
+            yield KeyChoice(agency_options(), id="agency", vertical=True)
+            yield Label(_("Role"), classes="field-label")
+            yield SafeInput("", id="role", max_length=200)
+            yield Label(_("Name (optional)"), classes="field-label")
+            yield SafeInput("", id="name", max_length=200)
+            yield Label(_("Confidentiality undertaking recorded (observers)?"),
+                        classes="field-label")
+            yield KeyChoice([("j", "yes", _("yes")), ("n", "no", _("no"))], "no",
+                            id="undertaking", aliases={"y": "yes"})
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#kind"))
+
+    def submit_form(self) -> None:
+        self.action_keep()
+
+    def action_keep(self) -> None:
+        agency = self.query_one("#agency", KeyChoice).value
+        kind = self.query_one("#kind", KeyChoice).value or "participant"
+        undertaking = self.query_one("#undertaking", KeyChoice).value == "yes"
+        if agency is None:
+            self.query_one("#message", Plain).set_text(_("Choose the agency."))
+            return
+        if kind == "observer" and not undertaking:
+            self.query_one("#message", Plain).set_text(
+                _("An observer takes part only with a recorded confidentiality undertaking."))
+            return
+        self.dismiss(Participant(kind, agency, self.query_one("#role", SafeInput).value,
+                                 self.query_one("#name", SafeInput).value, undertaking))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ActionDialog(RcModal):
+    BINDINGS = [Binding("ctrl+s", "keep", "Keep"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, order_no: int) -> None:
+        super().__init__()
+        self.order_no = order_no
+
+    def field_order(self) -> tuple[str, ...]:
+        return ("what", "agency", "due")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("Agreed action #{n}", n=self.order_no), classes="form-title",
+                         markup=False)
+            yield Label(_("What is to be done"), classes="field-label")
+            yield SafeInput("", id="what", max_length=2000)
+            yield Label(_("Responsible agency"), classes="field-label")
+            yield KeyChoice(agency_options(), id="agency", vertical=True)
+            yield Label(_("By (YYYY-MM-DD, optional)"), classes="field-label")
+            yield SafeInput("", id="due", max_length=10)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#what"))
+
+    def submit_form(self) -> None:
+        self.action_keep()
+
+    def action_keep(self) -> None:
+        what = self.query_one("#what", SafeInput).value
+        agency = self.query_one("#agency", KeyChoice).value
+        due_text = self.query_one("#due", SafeInput).value.strip()
+        try:
+            due = date.fromisoformat(due_text) if due_text else None
+        except ValueError:
+            self.query_one("#message", Plain).set_text(_("A date as YYYY-MM-DD, please."))
+            return
+        if not what.strip() or agency is None:
+            self.query_one("#message", Plain).set_text(
+                _("An action needs what is to be done and the agency responsible."))
+            return
+        self.dismiss(ActionInput(what, agency, self.order_no, due))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SamradScreen(RcScreen):
+    """The meeting: the chair types the minutes live, person by person. Everything is saved
+    a moment after it is typed (and before the session locks)."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("ctrl+t", "approve", "Approve"),
+                Binding("ctrl+o", "minutes", "Minutes"),
+                Binding("escape", "leave", "Back (saved)")]
+
+    def __init__(self, samrad_id: int) -> None:
+        super().__init__()
+        self.samrad_id = samrad_id
+        self.view: SamradView | None = None
+        self.participants: list[Participant] = []
+        self.actions: dict[int, list[ActionInput]] = {}
+        self.dirty = False
+        self._timer: Timer | None = None
+        self.full_members: list[int] = []
+
+    def field_order(self) -> tuple[str, ...]:
+        order = ["participants"]
+        if self.view is not None:
+            order += [f"rev-{a.id}" for a in self.view.outstanding]
+            for pid in self.full_members:
+                order += [f"ground-{pid}", f"why-{pid}", f"info-{pid}", f"risk-{pid}",
+                          f"acts-{pid}"]
+        return tuple(order)
+
+    def compose(self) -> ComposeResult:
+        try:
+            view = self.view = _svc(self).get(self.samrad_id)
+        except (ValidationError, VaultError) as exc:
+            yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+            yield Plain(error_text(exc) if isinstance(exc, VaultError) else
+                        "\n".join(exc.reasons), classes="message")
+            yield Footer()
+            return
+        self.participants = list(view.participants)
+        self.full_members = [m.person_id for m in view.members if m.full]
+        for m in view.members:
+            if m.minutes:
+                self.actions[m.person_id] = list(m.minutes.actions)
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        head = _("Samråd {date} – case {case} – requested by {who}",
+                 date=view.meeting_on.isoformat(), case=view.case_number, who=view.requested_by)
+        if view.repeat:
+            head += " – " + _("REPEAT (within 12 months)")
+        yield Plain(head, classes="person-name", one_line=True)
+        yield Plain("", id="message", classes="message")
+        grounds = rules.data().legal_grounds
+        with VerticalScroll(id="samrad-form", classes="form-scroll"):
+            yield Static(_("Participants, observers, apologies"), classes="panel-title",
+                         markup=False)
+            yield EntryList("participant", id="participants", editable=False)
+            if view.outstanding:
+                yield Static(_("Actions from the previous samråd"), classes="panel-title",
+                             markup=False)
+                for a in view.outstanding:
+                    yield Plain(f"{a.person_name}: {a.what} ({agency_label(a.agency)})"
+                                + (f", {a.due_on}" if a.due_on else ""), classes="item-text")
+                    yield KeyChoice([("k", "done", _("done")),
+                                     ("a", "changed", _("circumstances changed")),
+                                     ("e", "not_acted", _("agency did not act"))],
+                                    a.review.outcome if a.review else None, id=f"rev-{a.id}")
+            for m in view.members:
+                title = f"{m.name} ({label(MEMBER_ROLES, m.role)})"
+                yield Static(title, classes="panel-title section-title", markup=False)
+                if not m.full:
+                    yield Plain(_("Another compartment: you do not work with this person's "
+                                  "track, so nothing of it is shown or recorded here."),
+                                classes="hint")
+                    continue
+                pid = m.person_id
+                minutes = m.minutes or PersonMinutes(pid)
+                yield Plain("", id=f"cov-{pid}", classes="hint")
+                yield Label(_("Legal ground for sharing without consent (0 = none)"),
+                            classes="field-label")
+                yield KeyChoice([("0", "", _("none"))] + [
+                    (str(i + 1), code, str(g.label)) for i, (code, g) in
+                    enumerate(grounds.items())], minutes.legal_ground or "",
+                    id=f"ground-{pid}", vertical=True)
+                yield SafeInput(minutes.ground_rationale, id=f"why-{pid}", max_length=2000,
+                                placeholder=_("why (required with a legal ground)"))
+                yield Label(_("Information shared"), classes="field-label")
+                yield SafeTextArea(minutes.info_shared, id=f"info-{pid}", classes="short")
+                yield Label(_("Joint view of risk"), classes="field-label")
+                yield SafeTextArea(minutes.risk_view, id=f"risk-{pid}", classes="short")
+                yield Label(_("Agreed actions (what, agency, order, by when)"),
+                            classes="field-label")
+                entries = EntryList("action", id=f"acts-{pid}", editable=False)
+                entries.person_id = pid  # type: ignore[attr-defined]
+                yield entries
+            if view.hidden_members:
+                yield Plain(_("{n} more member(s) of the family exist.",
+                              n=view.hidden_members), classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.view is None:
+            self.call_after_refresh(self.app.pop_screen)
+            return
+        self._refresh_lists()
+        self.set_focus(self.query_one("#participants"))
+
+    def _refresh_lists(self) -> None:
+        assert self.view is not None
+        self.query_one("#participants", EntryList).set_lines([
+            f"{rules_label(p.kind)}: {agency_label(p.agency)}"
+            + (f" ({p.role})" if p.role else "") + (f" {p.name}" if p.name else "")
+            + (" – " + _("undertaking") if p.undertaking else "")
+            for p in self.participants])
+        agencies = {p.agency for p in self.participants if p.kind != "apology"}
+        for m in self.view.members:
+            if not m.full:
+                continue
+            covered = rules.coverage(m.consents, agencies)
+            text = _("Consent to information exchange: ") + (", ".join(
+                f"{agency_label(a)} {'✓' if ok else '✗'}" for a, ok in covered.items())
+                or _("no other agency present"))
+            if not all(covered.values()):
+                text += " – " + _("not covered: record the consent, or a legal ground")
+            self.query_one(f"#cov-{m.person_id}", Plain).set_text(text)
+            self.query_one(f"#acts-{m.person_id}", EntryList).set_lines([
+                f"{a.order_no}. {a.what} – {agency_label(a.agency)}"
+                + (f", {a.due_on}" if a.due_on else "") for a in self.actions.get(
+                    m.person_id, [])])
+
+    # -- editing
+    def choice_made(self, choice: Any) -> None:
+        self._changed()
+
+    @on(SafeInput.Changed)
+    @on(SafeTextArea.Changed)
+    def _typed(self) -> None:
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.view is None:
+            return
+        self.dirty = True
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(AUTOSAVE_SECONDS, self.flush_draft)
+
+    @on(EntryList.Act)
+    def _entry(self, event: EntryList.Act) -> None:
+        entries = event.entries
+        if entries.kind == "participant":
+            if event.action == "remove":
+                del self.participants[event.index]
+                self._refresh_lists()
+                self._changed()
+            elif event.action == "add":
+                self.app.push_screen(ParticipantDialog(), self._add_participant)
+            return
+        pid = getattr(entries, "person_id", 0)
+        acts = self.actions.setdefault(pid, [])
+        if event.action == "remove":
+            del acts[event.index]
+            self.actions[pid] = [ActionInput(a.what, a.agency, i + 1, a.due_on)
+                                 for i, a in enumerate(acts)]
+            self._refresh_lists()
+            self._changed()
+        elif event.action == "add":
+            def keep(action: ActionInput | None) -> None:
+                if action is not None:
+                    acts.append(action)
+                    self._refresh_lists()
+                    self._changed()
+            self.app.push_screen(ActionDialog(len(acts) + 1), keep)
+
+    def _add_participant(self, participant: Participant | None) -> None:
+        if participant is not None:
+            self.participants.append(participant)
+            self._refresh_lists()
+            self._changed()
+
+    def _collect(self) -> tuple[list[PersonMinutes], dict[int, Review]]:
+        assert self.view is not None
+        persons = []
+        for pid in self.full_members:
+            persons.append(PersonMinutes(
+                pid, self.query_one(f"#info-{pid}", SafeTextArea).text,
+                self.query_one(f"#risk-{pid}", SafeTextArea).text,
+                self.query_one(f"#ground-{pid}", KeyChoice).value or None,
+                self.query_one(f"#why-{pid}", SafeInput).value,
+                tuple(self.actions.get(pid, []))))
+        reviews = {}
+        for a in self.view.outstanding:
+            outcome = self.query_one(f"#rev-{a.id}", KeyChoice).value
+            if outcome:
+                reviews[a.id] = Review(outcome)
+        return persons, reviews
+
+    def _store(self) -> bool:
+        if self.view is None:
+            return False
+        persons, reviews = self._collect()
+        try:
+            version = _svc(self).save(self.samrad_id, self.view.version, self.participants,
+                                      persons, reviews)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return False
+        except (ConflictError, VaultError) as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return False
+        self.view = _replace_version(self.view, version)
+        self.dirty = False
+        self.query_one("#message", Plain).set_text(_("Saved."))
+        return True
+
+    def flush_draft(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.dirty and self.shell.vault is not None and self.query("#message"):
+            self._store()
+
+    def action_save(self) -> None:
+        self._store()
+
+    def action_approve(self) -> None:
+        if self.view is None or not self._store():
+            return
+        try:
+            count = _svc(self).approve(self.samrad_id, self.view.version)
+        except ValidationError as exc:
+            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+            return
+        except (ConflictError, VaultError) as exc:
+            self.query_one("#message", Plain).set_text(error_text(exc))
+            return
+        self.app.notify(_("Minutes approved; {n} action(s) added to the action plans.",
+                          n=count), markup=False)
+        self.app.switch_screen(MinutesScreen(self.samrad_id))
+
+    def action_minutes(self) -> None:
+        self.flush_draft()
+        self.app.push_screen(MinutesScreen(self.samrad_id))
+
+    def action_leave(self) -> None:
+        self.flush_draft()
+        if not self.dirty:
+            self.app.pop_screen()
+
+
+def rules_label(kind: str) -> str:
+    from rc_tui.domain.casework import label as cw_label
+
+    return cw_label(rules.PARTICIPANT_KINDS, kind)
+
+
+def _replace_version(view: SamradView, version: int) -> SamradView:
+    from dataclasses import replace
+
+    return replace(view, version=version)
+
+
+class MinutesScreen(RcScreen):
+    """The minutes as text; 0–7 choose the receiving agency's extract (only the persons
+    whose sharing covers it), W writes the shown text to a file (explicit, logged)."""
+
+    BINDINGS = [Binding("w", "write", "Write to file"), Binding("escape", "back", "Back")]
+
+    def __init__(self, samrad_id: int) -> None:
+        super().__init__()
+        self.samrad_id = samrad_id
+        self.agency: str | None = None
+        self.text = ""
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        yield Plain(_("Extract for: 0 = all (the centre), 1–7 = one agency"), classes="hint")
+        with VerticalScroll(id="letter"):
+            yield Plain("", id="minutes-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.text = _svc(self).minutes_text(self.samrad_id, self.agency)
+        self.query_one("#minutes-text", Plain).set_text(self.text)
+
+    def on_key(self, event: Any) -> None:
+        char = getattr(event, "character", None) or ""
+        if char.isdigit() and int(char) < len(AGENCY_CODES):
+            code = AGENCY_CODES[int(char)]
+            self.agency = None if code == rules.CENTRE else code
+            self._show()
+            event.stop()
+
+    def action_write(self) -> None:
+        text = self.text
+        self.app.push_screen(PlaintextExportDialog(
+            None, _("Write the minutes to a file"), f"rc-tui-samrad-{self.samrad_id}.txt",
+            lambda _svc: text, record_type="samrad_minutes", record_id=self.samrad_id))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class CoordinationScreen(RcScreen):
+    """All interventions, plans and open actions of the family, with the warnings."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+
+    def compose(self) -> ComposeResult:
+        view = _svc(self).coordination(self.case_id)
+        lines = [_("Coordination – case {case}", case=view.case_number), ""]
+        if view.warnings:
+            lines += [_("Warnings") + ":"] + [f"⚠ {w}" for w in view.warnings] + [""]
+        for m in view.members:
+            lines.append(f"— {m.name} ({label(MEMBER_ROLES, m.role)}) —")
+            if not m.full:
+                lines.append(_("Exists in the family; you do not work with this track, so "
+                               "nothing of it is shown."))
+            else:
+                lines += m.lines or [_("No interventions, plans or actions yet.")]
+            lines.append("")
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with VerticalScroll(id="letter"):
+            yield Plain("\n".join(lines), id="coordination-text")
+        yield Footer()
