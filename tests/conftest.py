@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
+# no scrolling animations in tests: the same final screens, fewer frames to draw
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 from rc_tui import i18n
 from storage.models import Role
