@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -333,6 +333,8 @@ def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
         "GROUP BY a.id"), {"u": svc.user.id}).all()
     today = svc.today()
     items: list[DueItem] = []
+    persons = {row[1] for row in latest}
+    last_incident = _latest_incidents(s, persons)
     for _aid, person_id, title, signed_at, definition in latest:
         signed = signed_at if isinstance(signed_at, datetime) else datetime.fromisoformat(
             str(signed_at))
@@ -342,7 +344,8 @@ def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
         due: date | None = None
         if inst.reassess_days:
             due = signed.date() + timedelta(days=inst.reassess_days)
-        if inst.reassess_on_incident and _incident_after(s, person_id, signed):
+        incident = last_incident.get(person_id)
+        if inst.reassess_on_incident and incident is not None and incident > signed:
             due = min(due, today) if due else today
         if due is None or due > today + timedelta(days=14):
             continue
@@ -354,15 +357,19 @@ def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
     return items
 
 
-def _incident_after(s: Session, person_id: int, when: datetime) -> bool:
-    """An incident note, or a new intake in one of the person's cases, after ``when``
-    (typed comparisons: stored datetimes and parameters go through the same type)."""
-    note = s.scalar(select(JournalNote.id).where(
-        JournalNote.person_id == person_id, JournalNote.note_type == "incident",
-        JournalNote.created_at > when).limit(1))
-    if note is not None:
-        return True
-    intake = s.scalar(select(Intake.id).join(CaseMember, CaseMember.case_id == Intake.case_id)
-                      .where(CaseMember.person_id == person_id, Intake.created_at > when)
-                      .limit(1))
-    return intake is not None
+def _latest_incidents(s: Session, persons: set[int]) -> dict[int, datetime]:
+    """Per person: the latest incident – an incident note, or an intake in one of the
+    person's cases (two grouped queries for the whole due list; typed datetimes)."""
+    if not persons:
+        return {}
+    out: dict[int, datetime] = {}
+    notes = s.execute(select(JournalNote.person_id, func.max(JournalNote.created_at)).where(
+        JournalNote.person_id.in_(persons), JournalNote.note_type == "incident")
+        .group_by(JournalNote.person_id)).all()
+    intakes = s.execute(select(CaseMember.person_id, func.max(Intake.created_at)).join(
+        Intake, Intake.case_id == CaseMember.case_id).where(CaseMember.person_id.in_(persons))
+        .group_by(CaseMember.person_id)).all()
+    for person_id, when in [*notes, *intakes]:
+        if when is not None and (person_id not in out or when > out[person_id]):
+            out[person_id] = when
+    return out
