@@ -1,0 +1,133 @@
+"""Places of the shelter (Siri) and of the perpetrator service's temporary housing: the
+occupancy rules, as plain Python over dates (no database, no clock).
+
+A booking holds one place from its first night (``start``) up to, not including, the day it
+ends: the actual departure when there is one, else the expected end, else open. A planned
+booking (an arrival that has not happened yet) holds the place like an actual one, so two
+women are never promised the same bed. A place out of use (repairs) cannot be booked for the
+days it is out of use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from rc_tui.i18n import N_, _
+
+FACILITIES: dict[str, str] = {"shelter": N_("shelter (Siri)"),
+                              "perpetrator_housing": N_("temporary housing (perpetrators)")}
+BOARD_STATES: dict[str, str] = {"free": N_("free"), "occupied": N_("occupied"),
+                                "planned": N_("arrival planned"),
+                                "out_of_use": N_("out of use")}
+
+
+@dataclass(frozen=True)
+class OutOfUse:
+    start: date
+    end: date | None  # first day back in use; None: until further notice
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    facility: str
+    label: str
+    out_of_use: tuple[OutOfUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: int
+    place_id: int
+    start: date
+    expected_end: date | None = None
+    departed: date | None = None
+    arrived: bool = True  # False: a planned arrival
+
+    @property
+    def end(self) -> date | None:
+        """The first day the place is free again (None: open)."""
+        return self.departed or self.expected_end
+
+
+def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
+    """Half-open intervals [start, end); None is open-ended."""
+    return (b_end is None or a_start < b_end) and (a_end is None or b_start < a_end)
+
+
+def out_of_use_on(place: Place, day: date) -> OutOfUse | None:
+    for period in place.out_of_use:
+        if _overlaps(period.start, period.end, day, day + timedelta(days=1)):
+            return period
+    return None
+
+
+def holds(booking: Booking, day: date) -> bool:
+    return _overlaps(booking.start, booking.end, day, day + timedelta(days=1))
+
+
+def booking_problems(new: Booking, place: Place, bookings: list[Booking]) -> list[str]:
+    """Why ``new`` cannot be made: dates, double booking, or the place out of use."""
+    problems: list[str] = []
+    if new.place_id != place.id:
+        problems.append(_("The booking is for another place."))
+    end = new.end
+    if end is not None and end <= new.start:
+        problems.append(_("The stay ends before it starts."))
+        return problems
+    for other in bookings:
+        if other.id == new.id or other.place_id != place.id:
+            continue
+        if _overlaps(new.start, end, other.start, other.end):
+            problems.append(_("{place} is already taken from {start} (no double booking).",
+                              place=place.label, start=other.start.isoformat()))
+            break
+    for period in place.out_of_use:
+        if _overlaps(new.start, end, period.start, period.end):
+            problems.append(_("{place} is out of use from {start}{reason}.", place=place.label,
+                              start=period.start.isoformat(),
+                              reason=f" ({period.reason})" if period.reason else ""))
+            break
+    return problems
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    place: Place
+    state: str  # free | occupied | planned | out_of_use
+    booking: Booking | None
+    next_arrival: Booking | None
+
+
+def board(places: list[Place], bookings: list[Booking], day: date) -> list[BoardRow]:
+    """Who is where on ``day``, what is planned, what is free or out of use."""
+    rows: list[BoardRow] = []
+    for place in places:
+        mine = sorted((b for b in bookings if b.place_id == place.id), key=lambda b: b.start)
+        now = next((b for b in mine if holds(b, day)), None)
+        upcoming = next((b for b in mine if b.start > day and not b.arrived), None)
+        if now is not None:
+            state = "occupied" if now.arrived else "planned"
+        elif out_of_use_on(place, day) is not None:
+            state = "out_of_use"
+        else:
+            state = "free"
+        rows.append(BoardRow(place, state, now, upcoming))
+    return rows
+
+
+def free_places(rows: list[BoardRow], facility: str) -> int:
+    return sum(1 for r in rows if r.place.facility == facility and r.state == "free")
+
+
+def movements(bookings: list[Booking], day: date, days: int = 7
+              ) -> tuple[list[Booking], list[Booking]]:
+    """Planned arrivals and expected departures within ``days`` from ``day``."""
+    until = day + timedelta(days=days)
+    arrivals = [b for b in bookings if not b.arrived and day <= b.start < until]
+    departures = [b for b in bookings if b.arrived and b.departed is None
+                  and b.expected_end is not None and day <= b.expected_end < until]
+    return (sorted(arrivals, key=lambda b: b.start),
+            sorted(departures, key=lambda b: b.expected_end or day))
