@@ -500,7 +500,7 @@ class AssessmentScreen(RcScreen):
         try:
             view = self.view = self._service().get(self.assessment_id)
         except (ValidationError, VaultError) as exc:
-            yield from self._unavailable(exc)
+            yield from unavailable(self, exc)
             return
         self.content = view.content
         self.judgement = dict(view.judgement)
@@ -536,9 +536,6 @@ class AssessmentScreen(RcScreen):
                              id="section-incidents")
                 yield EntryList("incident", id="incidents")
         yield Footer()
-
-    def _unavailable(self, exc: Exception) -> ComposeResult:
-        yield from unavailable(self, exc)
 
     def _item(self, item: Item, number: str, depth: int) -> ComposeResult:
         with Vertical(classes=f"item depth-{depth}", id=f"item-{len(self.fields)}") as box:

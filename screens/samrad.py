@@ -3,6 +3,7 @@ by person, saved as they are typed), the minutes for participants, the coordinat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Label, Static
 
 from rc_tui.domain import samrad as rules
+from rc_tui.domain.casework import label as cw_label
 from rc_tui.domain.vocab import AGENCIES, MEMBER_ROLES, label
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
@@ -26,6 +28,7 @@ from rc_tui.services.samrad import (
     SamradService,
     SamradView,
     agency_label,
+    present_agencies,
 )
 from screens.assessment import EntryList
 from screens.base import RcModal, RcScreen
@@ -106,7 +109,7 @@ class SamradListScreen(RcScreen):
         samrad_id = int(str(event.row_key.value))
         row = next(r for r in self.rows if r.id == samrad_id)
         vault = self.shell.vault
-        chair = vault is not None and row.chair == vault.user.display_name
+        chair = vault is not None and row.chair_id == vault.user.id
         if row.approved or not chair:
             self.app.push_screen(MinutesScreen(samrad_id))
         else:
@@ -358,11 +361,11 @@ class SamradScreen(RcScreen):
     def _refresh_lists(self) -> None:
         assert self.view is not None
         self.query_one("#participants", EntryList).set_lines([
-            f"{rules_label(p.kind)}: {agency_label(p.agency)}"
+            f"{cw_label(rules.PARTICIPANT_KINDS, p.kind)}: {agency_label(p.agency)}"
             + (f" ({p.role})" if p.role else "") + (f" {p.name}" if p.name else "")
             + (" – " + _("undertaking") if p.undertaking else "")
             for p in self.participants])
-        agencies = {p.agency for p in self.participants if p.kind != "apology"}
+        agencies = present_agencies(self.participants)
         for m in self.view.members:
             if not m.full:
                 continue
@@ -458,7 +461,7 @@ class SamradScreen(RcScreen):
         except (ConflictError, VaultError) as exc:
             self.query_one("#message", Plain).set_text(error_text(exc))
             return False
-        self.view = _replace_version(self.view, version)
+        self.view = replace(self.view, version=version)
         self.dirty = False
         self.query_one("#message", Plain).set_text(_("Saved."))
         return True
@@ -496,18 +499,6 @@ class SamradScreen(RcScreen):
         self.flush_draft()
         if not self.dirty:
             self.app.pop_screen()
-
-
-def rules_label(kind: str) -> str:
-    from rc_tui.domain.casework import label as cw_label
-
-    return cw_label(rules.PARTICIPANT_KINDS, kind)
-
-
-def _replace_version(view: SamradView, version: int) -> SamradView:
-    from dataclasses import replace
-
-    return replace(view, version=version)
 
 
 class MinutesScreen(RcScreen):

@@ -138,8 +138,6 @@ class SamradView:
     def approved(self) -> bool:
         return self.approved_at is not None
 
-    def agencies_present(self) -> set[str]:
-        return {p.agency for p in self.participants if p.kind in ("participant", "observer")}
 
 
 @dataclass(frozen=True)
@@ -148,6 +146,7 @@ class SamradRow:
     meeting_on: date
     requested_by: str
     chair: str
+    chair_id: int
     approved: bool
     repeat: bool
 
@@ -166,6 +165,11 @@ class CoordinationView:
     case_number: str
     members: list[CoordinationMember]
     warnings: list[str]
+
+
+def present_agencies(participants: list[Participant]) -> set[str]:
+    """The agencies at the table (participants and observers; not those with apologies)."""
+    return {p.agency for p in participants if p.kind in ("participant", "observer")}
 
 
 def _consents(s: Session, person_id: int) -> dict[str, str]:
@@ -197,9 +201,17 @@ class SamradService(Service):
         self._case(s, row.case_id)
         return row
 
-    def _require_chair(self, row: Samrad) -> None:
+    def _editable(self, s: Session, samrad_id: int, version: int) -> Samrad:
+        """The meeting, for its chair to write or approve: not approved, not changed since
+        ``version`` was read."""
+        row = self._meeting(s, samrad_id)
         if row.chair_id != self.user.id:
             raise PermissionDenied("only the chair writes and approves the minutes")
+        if row.approved_at is not None:
+            raise ValidationError([_("The minutes are approved and read-only.")])
+        if row.version != version:
+            raise ConflictError("samråd changed elsewhere")
+        return row
 
     # ------------------------------------------------------------------ meetings
     def request(self, case_id: int, requested_by: str, meeting_on: date, place: str = ""
@@ -240,7 +252,7 @@ class SamradService(Service):
             names = dict(s.execute(select(User.id, User.display_name)).all())
             self.log(s, "view", record_type="samrad_list", record_id=case_id)
             return [SamradRow(r.id, r.meeting_on, r.requested_by, names.get(r.chair_id, ""),
-                              r.approved_at is not None, r.repeat) for r in rows]
+                              r.chair_id, r.approved_at is not None, r.repeat) for r in rows]
 
     def get(self, samrad_id: int) -> SamradView:
         with self.read() as s:
@@ -261,7 +273,7 @@ class SamradService(Service):
                         for p in s.scalars(select(SamradParticipant).where(
                             SamradParticipant.samrad_id == row.id)
                             .order_by(SamradParticipant.id))]
-        agencies = {p.agency for p in participants if p.kind in ("participant", "observer")}
+        agencies = present_agencies(participants)
         recorded = {p.person_id: p for p in s.scalars(select(SamradPerson).where(
             SamradPerson.samrad_id == row.id))}
         actions: dict[int, list[ActionInput]] = {}
@@ -351,16 +363,10 @@ class SamradService(Service):
             raise ValidationError(list(dict.fromkeys(problems)))
         try:
             with self.write() as s:
-                row = self._meeting(s, samrad_id)
-                self._require_chair(row)
-                if row.approved_at is not None:
-                    raise ValidationError([_("The minutes are approved and read-only.")])
-                if row.version != version:
-                    raise ConflictError("samråd changed elsewhere")
+                row = self._editable(s, samrad_id, version)
                 members = set(s.scalars(select(CaseMember.person_id).where(
                     CaseMember.case_id == row.case_id)))
-                agencies = {p.agency for p in participants
-                            if p.kind in ("participant", "observer")}
+                agencies = present_agencies(participants)
                 flagged: list[int] = []
                 for person in persons:
                     if person.person_id not in members:
@@ -427,12 +433,7 @@ class SamradService(Service):
         that went into plans."""
         try:
             with self.write() as s:
-                row = self._meeting(s, samrad_id)
-                self._require_chair(row)
-                if row.approved_at is not None:
-                    raise ValidationError([_("The minutes are approved and read-only.")])
-                if row.version != version:
-                    raise ConflictError("samråd changed elsewhere")
+                row = self._editable(s, samrad_id, version)
                 if s.scalar(select(SamradParticipant.id).where(
                         SamradParticipant.samrad_id == row.id,
                         SamradParticipant.kind == "participant").limit(1)) is None:
