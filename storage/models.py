@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.roles import Role, UserStatus
@@ -28,6 +28,8 @@ __all__ = [
     "JournalNote",
     "Meta",
     "Person",
+    "Place",
+    "PlaceOutOfUse",
     "PlanItem",
     "Relation",
     "Role",
@@ -35,6 +37,10 @@ __all__ = [
     "SamradAction",
     "SamradParticipant",
     "SamradPerson",
+    "ShiftEntry",
+    "ShiftRead",
+    "Stay",
+    "TurnedAway",
     "User",
     "UserStatus",
 ]
@@ -347,13 +353,13 @@ class AccessLogReview(Base):
 class Stay(Base):
     """A stay in the shelter (Siri) or the perpetrator service's temporary housing.
 
-    Accompanying children have stays of their own. Shelter staff's access follows stays
-    (current and former residents and their children); the places board arrives with the
-    shelter feature.
+    Accompanying children have stays of their own (``accompanying_id`` points at the
+    adult's). A planned arrival (``planned``) already holds its place from ``admitted_at``.
+    Shelter staff's access follows stays (current and former residents and their children).
     """
 
     __tablename__ = "stays"
-    __table_args__ = (Index("ix_stays_person", "person_id"),)
+    __table_args__ = (Index("ix_stays_person", "person_id"), Index("ix_stays_place", "place_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
@@ -363,8 +369,116 @@ class Stay(Base):
     departed_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     version: Mapped[int] = mapped_column(default=1)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", name="fk_stays_place"),
+                                                 default=None)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_stays_case"),
+                                                default=None)
+    planned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    expected_end: Mapped[date | None] = mapped_column(default=None)
+    arrived_via: Mapped[str | None] = mapped_column(String(16), default=None)
+    destination: Mapped[str | None] = mapped_column(String(24), default=None)
+    departure_note: Mapped[str | None] = mapped_column(Text, default=None)
+    departed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_stays_departed_by"), default=None)
+    followed_up_at: Mapped[datetime | None] = mapped_column(default=None)
+    followup_note: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class Place(Base):
+    """A bed (place) in a room of the shelter, or a place in the temporary housing."""
+
+    __tablename__ = "places"
+    __table_args__ = (Index("ix_places_facility", "facility", "sort_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility: Mapped[str] = mapped_column(String(24))
+    room: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PlaceOutOfUse(Base):
+    """A period a place cannot be used (repairs): [start_on, end_on), end open if None."""
+
+    __tablename__ = "place_out_of_use"
+    __table_args__ = (Index("ix_place_out_of_use_place", "place_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    start_on: Mapped[date]
+    end_on: Mapped[date | None] = mapped_column(default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TurnedAway(Base):
+    """A request the shelter could not meet, where the person was referred, and the
+    follow-up that makes sure nobody disappears."""
+
+    __tablename__ = "turned_away"
+    __table_args__ = (Index("ix_turned_away_requested", "facility", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility: Mapped[str] = mapped_column(String(24))
+    requested_at: Mapped[datetime]
+    contact: Mapped[str] = mapped_column(Text, default="")  # name or alias, may be empty
+    reach: Mapped[str] = mapped_column(Text, default="")  # how (and when) she may be reached
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), default=None)
+    children: Mapped[int] = mapped_column(default=0)
+    reasons: Mapped[str] = mapped_column(Text)  # comma-separated codes
+    reason_note: Mapped[str] = mapped_column(Text, default="")
+    referred_to: Mapped[str] = mapped_column(String(24))
+    referred_note: Mapped[str] = mapped_column(Text, default="")
+    followup_due: Mapped[date]
+    attempts: Mapped[int] = mapped_column(default=0)  # follow-up attempts not reaching her
+    followed_up_at: Mapped[datetime | None] = mapped_column(default=None)
+    followup_outcome: Mapped[str | None] = mapped_column(String(24), default=None)
+    followup_note: Mapped[str | None] = mapped_column(Text, default=None)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ShiftEntry(Base):
+    """A timestamped shift-log entry (read-only once written, enforced by triggers)."""
+
+    __tablename__ = "shift_entries"
+    __table_args__ = (Index("ix_shift_entries_written", "facility", "written_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility: Mapped[str] = mapped_column(String(24))
+    written_at: Mapped[datetime]
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), default=None)
+    journal_note_id: Mapped[int | None] = mapped_column(ForeignKey("journal_notes.id"),
+                                                        default=None)
+
+
+class ShiftRead(Base):
+    """One user has read one shift-log entry (the handover mark)."""
+
+    __tablename__ = "shift_reads"
+    __table_args__ = (UniqueConstraint("entry_id", "user_id", name="uq_shift_reads_entry_user"),
+                      Index("ix_shift_reads_user", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("shift_entries.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    read_at: Mapped[datetime]
 
 
 class Investigation(Base):

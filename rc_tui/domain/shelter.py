@@ -131,3 +131,130 @@ def movements(bookings: list[Booking], day: date, days: int = 7
                   and b.expected_end is not None and day <= b.expected_end < until]
     return (sorted(arrivals, key=lambda b: b.start),
             sorted(departures, key=lambda b: b.expected_end or day))
+
+
+# ---------------------------------------------------------------------- admissions
+
+ARRIVED_VIA: dict[str, str] = {
+    "self": N_("on her own"),
+    "police": N_("police"),
+    "unit": N_("a social services unit"),
+    "on_call": N_("on-call social services (socialjouren)"),
+    "other": N_("other"),
+}
+
+#: where a resident went when she left
+DESTINATIONS: dict[str, str] = {
+    "own_housing": N_("own housing"),
+    "other_shelter": N_("another shelter"),
+    "relatives": N_("relatives or friends"),
+    "perpetrator": N_("back to the perpetrator"),
+    "hospital": N_("hospital or care"),
+    "unknown": N_("unknown"),
+    "other": N_("other"),
+}
+
+#: what the shelter could not meet
+TURNED_AWAY_REASONS: dict[str, str] = {
+    "no_place": N_("no place free"),
+    "substance_use": N_("active substance use"),
+    "accessibility": N_("accessibility needs"),
+    "male": N_("a man"),
+    "older": N_("an older person's care needs"),
+    "too_young": N_("under 18"),
+    "psychiatric": N_("psychiatric care needs"),
+    "other": N_("other need"),
+}
+
+#: where a turned-away person was referred
+REFERRALS: dict[str, str] = {
+    "other_shelter": N_("another shelter"),
+    "womens_shelter": N_("a women's or girls' shelter (voluntary)"),
+    "on_call": N_("on-call social services"),
+    "nexus": N_("Nexus"),
+    "health": N_("health care"),
+    "police": N_("police"),
+    "none": N_("nowhere (declined)"),
+    "other": N_("other"),
+}
+
+TURNED_AWAY_OUTCOMES: dict[str, str] = {
+    "safe": N_("reached: she has a safe place"),
+    "supported": N_("reached: support arranged"),
+    "not_reached": N_("not reached"),
+    "declined": N_("reached: declined further contact"),
+}
+
+#: days after admission for the action plan of the woman and of each child
+PLAN_DAYS = 7
+#: days after a departure for the follow-up contact
+DEPARTURE_FOLLOWUP_DAYS = 14
+#: days after a turned-away request for the follow-up
+TURNED_AWAY_FOLLOWUP_DAYS = 2
+
+
+def plan_due(admitted: date) -> date:
+    return admitted + timedelta(days=PLAN_DAYS)
+
+
+def departure_followup_due(departed: date) -> date:
+    return departed + timedelta(days=DEPARTURE_FOLLOWUP_DAYS)
+
+
+def turned_away_followup_due(requested: date) -> date:
+    return requested + timedelta(days=TURNED_AWAY_FOLLOWUP_DAYS)
+
+
+def reason_codes(value: str) -> list[str]:
+    """The stored comma-separated reasons as codes (unknown ones kept)."""
+    return [code for code in value.split(",") if code]
+
+
+@dataclass(frozen=True)
+class TurnedAwayFact:
+    requested: date
+    reasons: tuple[str, ...]
+    referred_to: str
+    followed_up: bool
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnedAwayStats:
+    total: int
+    by_reason: dict[str, int]
+    by_referral: dict[str, int]
+    followed_up: int
+    not_reached: int
+
+
+def turned_away_stats(facts: list[TurnedAwayFact], year: int) -> TurnedAwayStats:
+    """The register's count for one calendar year: requests, per reason (a request with two
+    reasons counts under both), per referral, and how many were followed up."""
+    rows = [f for f in facts if f.requested.year == year]
+    by_reason: dict[str, int] = {}
+    by_referral: dict[str, int] = {}
+    for f in rows:
+        for code in f.reasons:
+            by_reason[code] = by_reason.get(code, 0) + 1
+        by_referral[f.referred_to] = by_referral.get(f.referred_to, 0) + 1
+    return TurnedAwayStats(len(rows), by_reason, by_referral,
+                           sum(1 for f in rows if f.followed_up),
+                           sum(1 for f in rows if f.outcome == "not_reached"))
+
+
+# ---------------------------------------------------------------------- shift log
+
+SHIFTS: dict[str, str] = {"day": N_("day"), "evening": N_("evening"), "night": N_("night")}
+#: shift starts (hour of day): day 07–15, evening 15–22, night 22–07
+DAY_START, EVENING_START, NIGHT_START = 7, 15, 22
+#: how far back the handover looks for unread entries
+HANDOVER_DAYS = 14
+
+
+def shift_of(hour: int) -> str:
+    if DAY_START <= hour < EVENING_START:
+        return "day"
+    if EVENING_START <= hour < NIGHT_START:
+        return "evening"
+    return "night"

@@ -77,6 +77,7 @@ NOTE_TYPES: dict[str, str] = {
     "incident": N_("new incident (violence or threat)"),
     "note": N_("note"),
     "correction": N_("correction"),
+    "shift": N_("shift-log entry"),
 }
 
 CHILD_REPORT_DECISIONS: dict[str, str] = {

@@ -144,7 +144,7 @@ class CaseService(Service):
         people = PeopleService(self.vault, screen=self.screen, clock=self.clock)
         warnings: list[str] = []
         with self.write() as s:
-            case = self._new_case(s)
+            case = self.new_case_in(s)
             contact_role = data.members[0].role
             assign_roles = intake_assignment_roles(contact_role)
             person_ids: list[int] = []
@@ -159,7 +159,7 @@ class CaseService(Service):
                     person = people.create_in(s, m.person)
                 else:
                     raise ValidationError([_("Add at least one person.")])
-                member = self._add_member(s, case, person, m.role)
+                member = self.add_member_in(s, case, person, m.role)
                 if m.role in assign_roles:
                     self._assign(s, member, self.user.id)
                 person_ids.append(person.id)
@@ -177,7 +177,7 @@ class CaseService(Service):
                      record_id=intake.id)
             return IntakeResult(case.id, case.case_number, intake.id, person_ids, warnings)
 
-    def _new_case(self, s: Session) -> Case:
+    def new_case_in(self, s: Session) -> Case:
         year = self.today().year
         prefix = f"RC-{year}-"
         last = s.scalar(select(func.max(Case.case_number)).where(
@@ -192,7 +192,7 @@ class CaseService(Service):
         self.log(s, "create", record_type="case", record_id=case.id)
         return case
 
-    def _add_member(self, s: Session, case: Case, person: Person, role: str) -> CaseMember:
+    def add_member_in(self, s: Session, case: Case, person: Person, role: str) -> CaseMember:
         member = CaseMember(case_id=case.id, person_id=person.id, role=role,
                             added_at=self.clock(), added_by_id=self.user.id)
         s.add(member)
@@ -229,7 +229,7 @@ class CaseService(Service):
                 person = people.create_in(s, data)
             else:
                 raise ValidationError([_("Add at least one person.")])
-            member = self._add_member(s, case, person, role)
+            member = self.add_member_in(s, case, person, role)
             if role != "perpetrator":
                 self._assign(s, member, self.user.id)
             return person.id

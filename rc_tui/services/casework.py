@@ -1,14 +1,16 @@
 """Investigation, assistance decisions, action plans, follow-up and closing.
 
 All of it is the person's own track: ``Level.FULL`` (never shelter staff or another
-member's caseworker). Every read and write is access-logged. Due items are computed from
+member's caseworker) – except the action plan, which shelter staff write for every woman
+and child staying with them (``Level.SHELTER``; they see no decisions, so their plan items
+rest on none). Every read and write is access-logged. Due items are computed from
 the records (see the rules at the end), so nothing due can be forgotten.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -446,8 +448,8 @@ class CaseworkService(Service):
                       source_ref: str | None = None) -> int:
         self._check_plan(data)
         with self.write() as s:
-            self.require_person(s, person_id, Level.FULL)
-            self._check_decision_link(s, person_id, data.decision_id)
+            level = self.require_person(s, person_id, Level.SHELTER)
+            self._check_decision_link(s, person_id, data.decision_id, level)
             now = self.clock()
             row = PlanItem(person_id=person_id, case_id=case_id, source_ref=source_ref,
                            created_by_id=self.user.id, created_at=now, updated_at=now,
@@ -465,10 +467,12 @@ class CaseworkService(Service):
                 row = s.get(PlanItem, item_id)
                 if row is None:
                     raise VaultError("not found")
-                self.require_person(s, row.person_id, Level.FULL)
+                level = self.require_person(s, row.person_id, Level.SHELTER)
                 if row.version != version:
                     raise ConflictError("plan item changed elsewhere")
-                self._check_decision_link(s, row.person_id, data.decision_id)
+                if level < Level.FULL and data.decision_id is None:
+                    data = replace(data, decision_id=row.decision_id)  # kept as it was
+                self._check_decision_link(s, row.person_id, data.decision_id, level)
                 for key, value in _plan_fields(data).items():
                     setattr(row, key, value)
                 row.updated_at = self.clock()
@@ -480,22 +484,26 @@ class CaseworkService(Service):
             raise ConflictError("plan item changed elsewhere") from exc
 
     @staticmethod
-    def _check_decision_link(s: Session, person_id: int, decision_id: int | None) -> None:
+    def _check_decision_link(s: Session, person_id: int, decision_id: int | None,
+                             level: Level) -> None:
         if decision_id is None:
             return
+        if level < Level.FULL:
+            raise ValidationError([_("Only the person's own caseworker links decisions.")])
         dec = s.get(Decision, decision_id)
         if dec is None or dec.person_id != person_id:
             raise ValidationError([_("The decision is not this person's.")])
 
     def plan(self, person_id: int) -> list[PlanItemView]:
         with self.read() as s:
-            self.require_person(s, person_id, Level.FULL)
+            level = self.require_person(s, person_id, Level.SHELTER)
             rows = list(s.scalars(select(PlanItem).where(PlanItem.person_id == person_id)
                                   .order_by(PlanItem.kind.desc(), PlanItem.id)))
             self.log(s, "view", person_id=person_id, record_type="plan")
             return [PlanItemView(r.id, r.version, PlanItemInput(
                 r.kind, r.text, r.responsible_kind, r.responsible, r.start_on, r.due_on,
-                r.status, r.decision_id, r.implementation), r.source_ref, r.created_at)
+                r.status, r.decision_id if level >= Level.FULL else None, r.implementation),
+                r.source_ref, r.created_at)
                 for r in rows]
 
     # ------------------------------------------------------------------ follow-up

@@ -19,6 +19,7 @@ from rc_tui.services.base import DueItem, Service
 from rc_tui.services.casework import casework_due
 from rc_tui.services.people import PersonSummary, summary, summary_for
 from rc_tui.services.samrad import samrad_due
+from rc_tui.services.shelter import shelter_due
 from storage.models import Person
 
 
@@ -76,7 +77,12 @@ DUE_RULES: list[Callable[[Service, Session], list[DueItem]]] = [
     reassessment_due,
     casework_due,
     samrad_due,
+    shelter_due,
 ]
+
+
+#: kinds that are due once per person, whichever rule (and wording) found them
+ONE_PER_PERSON = frozenset({"investigation_start", "child_report"})
 
 
 class HomeService(Service):
@@ -85,7 +91,11 @@ class HomeService(Service):
         self.require_case_content()
         with self.read() as s:
             items = [item for rule in DUE_RULES for item in rule(self, s)]
-        return sorted(items, key=lambda d: (not d.overdue, d.due, d.title))
+        # one line per thing due, however many rules see it (e.g. a manager assigned to
+        # a shelter resident's track)
+        unique = {(d.kind, d.person_id) if d.kind in ONE_PER_PERSON and d.person_id
+                  else (d.kind, d.person_id, d.title, d.due): d for d in items}
+        return sorted(unique.values(), key=lambda d: (not d.overdue, d.due, d.title))
 
     def recent_persons(self, limit: int = 10) -> list[PersonSummary]:
         """Persons this user opened recently (from the access log: nothing extra stored)."""

@@ -262,8 +262,10 @@ class PeopleService(Service):
                 "SELECT c.id, c.case_number, m.role, c.status FROM case_members m "
                 "JOIN cases c ON c.id = m.case_id WHERE m.person_id = :p ORDER BY c.opened_at"
             ), {"p": person_id}).all()
+            # the person's own memberships: shelter staff see a resident's case numbers
+            # (for her child reports), not the case itself
             cases = [(r[0], r[1], r[2], r[3]) for r in rows
-                     if self.access.case_visible(s, r[0])]
+                     if level >= Level.SHELTER or self.access.case_visible(s, r[0])]
             hidden = not self.access.identity_visible(s, p)
             restricted = level == Level.EXISTS
             self.log(s, "view", person_id=p.id, record_type="person", record_id=p.id,

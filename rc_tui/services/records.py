@@ -184,7 +184,7 @@ class RecordService(Service):
                                signed_at=now if sign else None, corrects_id=corrects_id)
             s.add(note)
             s.flush()
-            _index_note(s, note)
+            index_note(s, note)
             self.log(s, "create", person_id=person_id, record_type="journal_note",
                      record_id=note.id)
             return note.id
@@ -208,7 +208,7 @@ class RecordService(Service):
                     raise ConflictError(f"note {note_id}")
                 note.body = body
                 s.flush()
-                _index_note(s, note)
+                index_note(s, note)
                 self.log(s, "change", person_id=note.person_id, record_type="journal_note",
                          record_id=note.id)
                 return note.version
@@ -248,7 +248,7 @@ class RecordService(Service):
             return notes
 
 
-def _index_note(s: Session, note: JournalNote) -> None:
+def index_note(s: Session, note: JournalNote) -> None:
     s.execute(text("DELETE FROM note_fts WHERE rowid = :id"), {"id": note.id})
     s.execute(text("INSERT INTO note_fts (rowid, body) VALUES (:id, :b)"),
               {"id": note.id, "b": note.body})
