@@ -85,6 +85,7 @@ DEMO_USERS: list[tuple[str, str, Role, str]] = [
     ("anna", "Anna Demo-Handläggare", Role.CASEWORKER, "demo-blå-kanot"),
     ("per", "Per Demo-Behandlare", Role.CASEWORKER, "demo-grön-spade"),
     ("siri", "Siri Demo-Nattpersonal", Role.SHELTER, "demo-röd-lykta"),
+    ("dagny", "Dagny Demo-Dagpersonal", Role.SHELTER, "demo-grå-lykta"),
     ("chef", "Cecilia Demo-Chef", Role.MANAGER, "demo-gul-fyrbåk"),
     ("admin", "Demo-Administratör", Role.ADMIN, "demo-vit-nyckel"),
 ]
@@ -537,7 +538,7 @@ def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
                                             force_missing_report=i == last_with_children)
             registered.append((fam, case_id, person_ids))
     _perpetrator_tracks(vault, registered, random.Random(seed + 1))  # noqa: S311
-    _shelter_stays(vault, registered)
+    _shelter(vault, registered, random.Random(seed + 4))  # noqa: S311
     _assessments(vault, registered, random.Random(seed + 2))  # noqa: S311
     _casework(vault, registered, random.Random(seed + 3))  # noqa: S311
     _samrad(vault, registered)
@@ -836,32 +837,117 @@ def _samrad(vault: Vault, registered: list[tuple[_Family, int, list[int]]]) -> N
                 svc.save(follow, view.version, people[:2], [], reviews)
 
 
-def _shelter_stays(vault: Vault, registered: list[tuple[_Family, int, list[int]]]) -> None:
-    """A few women stay (or stayed) at the shelter with their children, so the demo's
-    shelter staff (``siri``) have residents. Admission screens come with the shelter
-    feature; until then the stays are written here, one logged entry per stay."""
-    from storage import audit
-    from storage.models import Stay
+SHELTER_PLACES = [("Rum 1", "1A"), ("Rum 1", "1B"), ("Rum 2", "2A"), ("Rum 2", "2B"),
+                  ("Rum 3", "3A"), ("Rum 3", "3B"), ("Rum 3", "3C"), ("Rum 4", "4A"),
+                  ("Rum 5 (anpassat)", "5A")]
+HOUSING_PLACES = [("Lägenheten", "L1"), ("Lägenheten", "L2"), ("Lägenheten", "L3")]
+#: (author, hours before 08.00 today, about the anonymous woman?, text)
+SHIFT_NOTES = [
+    ("dagny", 20.0, False, "Möte med skolan om barnen i rum 2 på torsdag."),
+    ("dagny", 18.0, False, "Hantverkare kommer till rum 4 på måndag, nyckel hos dagpersonalen."),
+    ("siri", 11.0, False, "Lugn kväll. Larmet testat 21.00, fungerar."),
+    ("siri", 8.1, True, "Kom 23.40 via polisen med två barn. Fick rum 3 direkt, sover nu."),
+    ("siri", 4.8, False, "Barnen i rum 2 vaknade 03.00, lugnade sig efter en stund."),
+    ("siri", 3.7, False, "Samtal från okänt nummer 04.15, ingen svarade. Rutinen följd."),
+    ("siri", 1.2, False, "Frukost framdukad. Överlämning till dagpersonalen."),
+]
+TURNED_AWAY = [
+    (["no_place"], "other_shelter", "Kvinnojouren i grannkommunen"),
+    (["substance_use"], "health", "Beroendemottagningen"),
+    (["accessibility"], "other_shelter", "Boende med hiss i regionen"),
+    (["male"], "on_call", "Socialjouren ordnade hotellrum"),
+    (["no_place"], "womens_shelter", "Tjejjouren"),
+    (["older", "accessibility"], "other", "Äldreförvaltningen"),
+    (["no_place"], "on_call", ""),
+    (["psychiatric"], "health", "Psykiatriska akuten"),
+]
 
+
+def _shelter(vault: Vault, registered: list[tuple[_Family, int, list[int]]],
+             rng: random.Random) -> None:
+    """The shelter and the temporary housing as they stand today: places (one out of use),
+    stays of known women and their children (two left earlier, one of them not yet
+    followed up), an anonymous woman admitted last night with two children, a planned
+    arrival, turned-away requests over the year and the shift log of the last two days.
+    Dates follow the day the demo is made, so the board is current when it is opened."""
+    from rc_tui.services.shelter import AdmissionInput, ShelterService, TurnedAwayInput
+
+    today = date.today()
+    now = datetime.combine(today, datetime.min.time()).replace(hour=8)
+    clock = _Clock(now)
     women = [(fam, person_ids) for fam, _case, person_ids in registered
              if fam.members[0].data.gender == "female"][-4:]
-    if not women:
-        return
-    with _as_user(vault, DEMO_CASEWORKER) as worker, worker.session(write=True) as s:
+    with _as_user(vault, DEMO_MANAGER) as manager:
+        svc = ShelterService(manager, screen="demo", clock=clock)
+        ids = [svc.add_place("shelter", room, label) for room, label in SHELTER_PLACES]
+        flat = [svc.add_place("perpetrator_housing", room, label)
+                for room, label in HOUSING_PLACES]
+        svc.set_out_of_use(ids[7], today - timedelta(days=5), None,
+                           "Vattenskada, hantverkare nästa vecka")
         for number, (fam, person_ids) in enumerate(women):
-            admitted = fam.opened + timedelta(days=1)
-            departed = admitted + timedelta(days=30) if number == 0 else None
-            mother = Stay(person_id=person_ids[0], facility="shelter", admitted_at=admitted,
-                          departed_at=departed, created_by_id=worker.user.id)
-            s.add(mother)
-            s.flush()
-            for index in fam.index_of("child"):
-                s.add(Stay(person_id=person_ids[index], facility="shelter",
-                           accompanying_id=mother.id, admitted_at=admitted,
-                           departed_at=departed, created_by_id=worker.user.id))
-            audit.append(s, "create", user_id=worker.user.id, username=worker.user.username,
-                         screen="demo", person_id=person_ids[0], record_type="stay",
-                         record_id=mother.id)
+            children = [person_ids[i] for i in fam.index_of("child")]
+            if number < 2:  # stayed earlier and left
+                clock.now = fam.opened + timedelta(days=1)
+                result = svc.admit(AdmissionInput(
+                    "shelter", None, "unit", clock.now, place_id=ids[number],
+                    expected_end=clock.now.date() + timedelta(days=30),
+                    existing_person_id=person_ids[0], existing_child_ids=children))
+                clock.now += timedelta(days=28 + number * 9)
+                svc.depart(result.stay_id, 1, clock.now, ["own_housing", "relatives"][number])
+                if number == 0:
+                    clock.now += timedelta(days=12)
+                    svc.record_departure_followup(result.stay_id, 2,
+                                                  "Nådd per telefon. Trygg i egen bostad.")
+            else:  # staying now
+                clock.now = now - timedelta(days=12 if number == 2 else 3)
+                svc.admit(AdmissionInput(
+                    "shelter", None, "police" if number == 2 else "self", clock.now,
+                    place_id=ids[2] if number == 2 else ids[0],
+                    expected_end=today + timedelta(days=5 if number == 2 else 40),
+                    existing_person_id=person_ids[0], existing_child_ids=children))
+        clock.now = now
+        perpetrators = [pids[fam.index_of("perpetrator")[0]] for fam, _c, pids in registered
+                        if fam.index_of("perpetrator")]
+        if perpetrators:
+            svc.admit(AdmissionInput("perpetrator_housing", None, "unit",
+                                     now - timedelta(days=20), place_id=flat[0],
+                                     expected_end=today + timedelta(days=40),
+                                     existing_person_id=perpetrators[-1]))
+    with _as_user(vault, "siri") as siri:
+        svc = ShelterService(siri, screen="demo", clock=clock)
+        clock.now = now - timedelta(hours=8, minutes=20)  # 23.40 last night
+        anonymous = svc.admit(AdmissionInput(
+            "shelter", PersonInput(alias="Linnea", gender="female", birth_year=1991),
+            "police", clock.now, place_id=ids[4], expected_end=today + timedelta(days=30),
+            children=[PersonInput(alias="Linneas son", gender="male", birth_year=2017),
+                      PersonInput(alias="Linneas dotter", gender="female", birth_year=2021)],
+            note="Kom med polisen efter misshandel i hemmet. Vill vara anonym."))
+        clock.now = now
+        svc.admit(AdmissionInput(
+            "shelter", PersonInput(alias="Maja", gender="female"), "on_call",
+            now + timedelta(days=2, hours=6), place_id=ids[8], planned=True,
+            expected_end=today + timedelta(days=32)))
+        for days_ago in range(340, 0, -29):
+            reasons, referred, note = TURNED_AWAY[days_ago % len(TURNED_AWAY)]
+            clock.now = now - timedelta(days=days_ago, hours=rng.randrange(0, 12))
+            row = svc.register_turned_away(TurnedAwayInput(
+                "shelter", clock.now, reasons, referred,
+                contact=rng.choice(["", "Sara", "Okänd kvinna", "Mina"]),
+                reach=rng.choice(["", "Via socialjouren", "Sms efter kl 18"]),
+                children=rng.randrange(0, 3), referred_note=note))
+            if days_ago > 30:
+                clock.now += timedelta(days=2)
+                svc.record_turned_away_followup(
+                    row, 1, rng.choice(["safe", "safe", "supported", "declined"]))
+        clock.now = now - timedelta(days=1)
+        svc.register_turned_away(TurnedAwayInput(
+            "shelter", clock.now, ["no_place"], "other_shelter", contact="Okänd kvinna",
+            reach="Via socialjouren", children=1, referred_note="Skyddat boende i regionen"))
+    for username, hours, about, body in SHIFT_NOTES:
+        with _as_user(vault, username) as staff:
+            clock.now = now - timedelta(hours=hours)
+            ShelterService(staff, screen="demo", clock=clock).write_entry(
+                "shelter", body, person_id=anonymous.person_id if about else None)
 
 
 def _perpetrator_tracks(vault: Vault, registered: list[tuple[_Family, int, list[int]]],

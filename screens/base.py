@@ -138,3 +138,19 @@ class RcModal(FormMixin, ModalScreen[Any]):
     @property
     def shell(self) -> RcApp:
         return cast("RcApp", self.app)
+
+
+class FormDialog(RcModal):
+    """A dialog form: Ctrl+S saves (as does Enter on the last field), Esc cancels.
+    Subclasses implement ``action_save`` and dismiss with True when something changed."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def submit_form(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -35,7 +35,7 @@ from rc_tui.services.casework import (
     PlanItemInput,
     PlanItemView,
 )
-from screens.base import RcModal, RcScreen
+from screens.base import FormDialog, RcModal, RcScreen
 from screens.export import PlaintextExportDialog
 from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea
 from storage.errors import ConflictError, VaultError
@@ -442,8 +442,7 @@ class PlanItemDialog(RcModal):
         self.dismiss(False)
 
 
-class FollowUpDialog(RcModal):
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+class FollowUpDialog(FormDialog):
     FIELD_ORDER = ("outcome", "note")
 
     def __init__(self, followup: FollowUpView) -> None:
@@ -467,9 +466,6 @@ class FollowUpDialog(RcModal):
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#outcome"))
 
-    def submit_form(self) -> None:
-        self.action_save()
-
     def action_save(self) -> None:
         svc = _svc(self)
         f = self.followup
@@ -482,25 +478,22 @@ class FollowUpDialog(RcModal):
                                 markup=False)
             self.dismiss(True)
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
-
-class CloseDialog(RcModal):
+class CloseDialog(FormDialog):
     """Close or reopen a person's track, or a whole case, with the reason."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
     FIELD_ORDER = ("reason",)
 
-    def __init__(self, title: str, action: Any) -> None:
+    def __init__(self, title: str, action: Any, *, field: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.action_fn = action
+        self.field_text = field
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Plain(self.title_text, classes="form-title")
-            yield Label(_("Reason"), classes="field-label")
+            yield Label(self.field_text or _("Reason"), classes="field-label")
             yield SafeTextArea("", id="reason", classes="short")
             yield Plain("", id="message", classes="message")
         yield Footer()
@@ -512,6 +505,3 @@ class CloseDialog(RcModal):
         reason = self.query_one("#reason", SafeTextArea).text
         if self.attempt(lambda: self.action_fn(reason)):
             self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

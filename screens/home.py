@@ -3,11 +3,14 @@ staff, managers); administration for administrators."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from rc_tui.domain.vocab import MEMBER_ROLES, label
@@ -17,6 +20,7 @@ from rc_tui.services.base import DueItem
 from rc_tui.services.cases import CaseService
 from rc_tui.services.home import HomeService
 from rc_tui.services.logreview import LogReviewService
+from rc_tui.services.shelter import facilities_for
 from screens.base import RcScreen
 from screens.widgets import AppHeader, Plain, cell, protection_cell
 
@@ -24,6 +28,8 @@ from screens.widgets import AppHeader, Plain, cell, protection_cell
 class HomeScreen(RcScreen):
     BINDINGS = [
         Binding("n", "intake", "New intake"),
+        Binding("s", "board('shelter')", "Shelter"),
+        Binding("t", "board('perpetrator_housing')", "Temporary housing"),
         Binding("slash", "search", "Search", show=False),
         Binding("g", "log_review", "Log review"),
         Binding("u", "users", "Users"),
@@ -68,6 +74,12 @@ class HomeScreen(RcScreen):
                 yield Static(_("Keys"), classes="panel-title", markup=False)
                 if shell.role is not Role.ADMIN:
                     yield Plain(_("N new intake. Ctrl+F searches from anywhere."))
+                if shell.role is not None and "shelter" in facilities_for(shell.role):
+                    yield Plain(_("S the shelter: places board, admission, shift log, "
+                                  "turned-away register."))
+                if shell.role is not None and "perpetrator_housing" in facilities_for(
+                        shell.role):
+                    yield Plain(_("T the temporary housing (perpetrator service)."))
                 yield Plain(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen "
                               "instantly; the same key brings it back. Ctrl+P lists every "
                               "action."))
@@ -147,6 +159,9 @@ class HomeScreen(RcScreen):
             return self.shell.role is Role.MANAGER
         if action in {"intake", "search"}:
             return self.shell.role is not Role.ADMIN
+        if action == "board":
+            role = self.shell.role
+            return role is not None and parameters[0] in facilities_for(role)
         return True
 
     @on(DataTable.RowSelected)
@@ -158,10 +173,28 @@ class HomeScreen(RcScreen):
             self.shell.open_person(int(key))
         elif event.data_table.id == "due":
             item = self.due[int(key)]
-            if item.person_id is not None:
+            screen = self._shelter_screen(item.kind)
+            if screen is not None:
+                self.app.push_screen(screen)
+            elif item.person_id is not None:
                 self.shell.open_person(item.person_id)
             elif item.case_id is not None:
                 self.shell.open_case(item.case_id)
+
+    def _shelter_screen(self, kind: str) -> Screen[Any] | None:
+        """The shelter's due items open where they are done."""
+        from screens.shelter import BoardScreen, ShiftLogScreen, TurnedAwayScreen
+
+        role = self.shell.role
+        if role is None or "shelter" not in facilities_for(role):
+            return None
+        return {"handover": ShiftLogScreen, "turned_away": TurnedAwayScreen,
+                "departure_followup": BoardScreen}.get(kind, lambda _f: None)("shelter")
+
+    def action_board(self, facility: str) -> None:
+        from screens.shelter import BoardScreen
+
+        self.app.push_screen(BoardScreen(facility))
 
     def action_intake(self) -> None:
         from screens.intake import IntakeScreen

@@ -45,6 +45,7 @@ from rc_tui.services.casework import (
 )
 from rc_tui.services.people import PeopleService, PersonDetail, PersonInput
 from rc_tui.services.records import Note, RecordService
+from rc_tui.services.shelter import ShelterService, stay_line
 from screens.assessment import (
     LEVEL_ROWS,
     AssessmentReadScreen,
@@ -163,6 +164,8 @@ class PersonScreen(RcScreen):
                 yield Plain("", id="consents")
                 yield Static(_("Child welfare reports"), classes="panel-title", markup=False)
                 yield Plain("", id="child-reports")
+                yield Static(_("Stays"), classes="panel-title", markup=False)
+                yield Plain("", id="stays")
             with TabPane(_("Journal"), id="journal"), Vertical():
                 yield DataTable(id="notes", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="note-view"):
@@ -185,7 +188,7 @@ class PersonScreen(RcScreen):
                     yield Plain(_("Investigations are part of the person's own track; they "
                                   "are not shown here."), classes="empty")
             with TabPane(_("Plans"), id="plans"), Vertical():
-                if d.full_access:
+                if d.full_access or self.shelter_level:
                     yield Plain("", id="plan-warnings", classes="message")
                     yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
                     yield Plain(_("p = new goal or action, Enter = change"), classes="hint")
@@ -240,7 +243,9 @@ class PersonScreen(RcScreen):
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab", "export", "new_assessment",
                                   "investigate", "decide", "plan_item", "close_track"}
-        if action in ("new_assessment", "investigate", "decide", "plan_item", "close_track"):
+        if action == "plan_item":
+            return d.full_access or self.shelter_level
+        if action in ("new_assessment", "investigate", "decide", "close_track"):
             return d.full_access
         return True
 
@@ -271,6 +276,10 @@ class PersonScreen(RcScreen):
             self.query_one("#fu-table", DataTable).add_columns(
                 _("Due"), _("What"), _("Outcome"))
             self._ensure(self.initial_tab)
+        elif self.shelter_level:
+            self.query_one("#plan-table", DataTable).add_columns(
+                _("Kind"), _("Goal or action"), _("Responsible"), _("Due"), _("Status"))
+            self._ensure(self.initial_tab)
         self.refresh_records()
 
     #: tab -> the loader that fills it; tabs are filled when first shown, so opening a
@@ -278,8 +287,19 @@ class PersonScreen(RcScreen):
     LAZY = {"assessments": "assessments", "investigation": "casework", "plans": "casework",
             "decisions": "casework", "samrad": "samrad"}
 
+    @property
+    def shelter_level(self) -> bool:
+        """Shelter staff: the person's record without investigations, assessments or
+        decisions – but with the action plan they write for every woman and child."""
+        d = self.detail
+        return d is not None and not (d.full_access or d.restricted or d.identity_hidden)
+
     def _ensure(self, tab: str) -> None:
         part = self.LAZY.get(tab)
+        if self.shelter_level and tab == "plans" and "plan" not in self.loaded:
+            self.loaded.add("plan")
+            self.refresh_plan()
+            return
         if part is None or part in self.loaded or self.detail is None \
                 or not self.detail.full_access:
             return
@@ -307,19 +327,7 @@ class PersonScreen(RcScreen):
                           cell(str(catalog().templates[inv.template].label), 30),
                           cell(str(inv.days_open(today))), cell(status), cell(inv.investigator),
                           key=str(inv.id))
-        self.plan_items = svc.plan(self.person_id)
-        table = self.query_one("#plan-table", DataTable)
-        table.clear()
-        for item in self.plan_items:
-            p = item.data
-            overdue = p.due_on is not None and p.due_on < today and p.status in (
-                "planned", "ongoing")
-            table.add_row(cell(cw_label(PLAN_KINDS, p.kind)), cell(p.text, 40),
-                          cell(p.responsible, 20),
-                          Text((p.due_on.isoformat() if p.due_on else "–")
-                               + (" !" if overdue else ""),
-                               style="bold red" if overdue else ""),
-                          cell(cw_label(PLAN_STATUSES, p.status)), key=str(item.id))
+        self.refresh_plan(svc)
         self.query_one("#plan-warnings", Plain).set_text("\n".join(svc.warnings(self.person_id)))
         self.decisions = svc.decisions(self.person_id)
         table = self.query_one("#dec-table", DataTable)
@@ -341,6 +349,25 @@ class PersonScreen(RcScreen):
                 _("overdue") if overdue else _("due"))
             table.add_row(Text(fu.due_on.isoformat(), style="bold red" if overdue else ""),
                           cell(fu.what, 40), cell(outcome), key=str(fu.id))
+
+    def refresh_plan(self, svc: CaseworkService | None = None) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        svc = svc or CaseworkService(vault, screen="person")
+        today = date.today()
+        self.plan_items = svc.plan(self.person_id)
+        table = self.query_one("#plan-table", DataTable)
+        table.clear()
+        for item in self.plan_items:
+            p = item.data
+            overdue = p.due_on is not None and p.due_on < today and p.status in (
+                "planned", "ongoing")
+            table.add_row(cell(cw_label(PLAN_KINDS, p.kind)), cell(p.text, 40),
+                          cell(p.responsible, 20),
+                          Text((p.due_on.isoformat() if p.due_on else "–")
+                               + (" !" if overdue else ""),
+                               style="bold red" if overdue else ""),
+                          cell(cw_label(PLAN_STATUSES, p.status)), key=str(item.id))
 
     def refresh_samrad(self) -> None:
         from rc_tui.services.samrad import SamradService
@@ -388,6 +415,10 @@ class PersonScreen(RcScreen):
         self.app.push_screen(DecisionScreen(self.person_id, self._case_for_new()))
 
     def action_plan_item(self, item: PlanItemView | None = None) -> None:
+        if self.shelter_level:
+            self.app.push_screen(PlanItemDialog(self.person_id, self._case_for_new(), item,
+                                                []), self._after_casework)
+            return
         self._ensure("decisions")  # the decisions an item may rest on
         decisions = [(d.id, f"{d.decided_at:%Y-%m-%d} {intervention_label(d.intervention)}")
                      for d in self.decisions if d.outcome != "refused"]
@@ -419,6 +450,9 @@ class PersonScreen(RcScreen):
             self._stale = False
             if "casework" in self.loaded:
                 self.refresh_casework()
+        elif self._stale and self.app.screen is self and self.shelter_level:
+            self._stale = False
+            self.refresh_plan()
 
     @on(DataTable.RowSelected, "#inv-table")
     def _open_investigation(self, event: DataTable.RowSelected) -> None:
@@ -543,6 +577,9 @@ class PersonScreen(RcScreen):
         ]
         self.query_one("#child-reports", Plain).set_text(
             "\n".join(report_lines) or _("None recorded."))
+        self.query_one("#stays", Plain).set_text("\n".join(
+            stay_line(st) for st in ShelterService(vault, screen="person").stays_of(
+                self.person_id)) or _("None recorded."))
         self.notes = records.journal(self.person_id)
         table = self.query_one("#notes", DataTable)
         table.clear()

@@ -141,3 +141,40 @@ def test_assessment_form(snap_compare: Any, tmp_path: Path) -> None:
 
     assert snap_compare(RcApp(_with_family(tmp_path)), terminal_size=SIZE,
                         run_before=run_before)
+
+
+def test_shelter_board(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """The night staff's places board: occupied, planned, out of use, free, this week."""
+    from datetime import date, datetime
+
+    from rc_tui.services.people import PersonInput
+    from rc_tui.services.shelter import AdmissionInput, ShelterService
+
+    day = date(2026, 11, 26)
+    monkeypatch.setattr(ShelterService, "today", lambda self: day)
+    path = _demo_like(tmp_path)
+    with Vault.unlock(path, "admin", "demo-vit-nyckel") as v:
+        v.add_user("chef", "Chef", Role.MANAGER, "chefens snapshot-fras", must_change=False)
+        v.add_user("siri", "Siri Demo-Natt", Role.SHELTER, "siris snapshot-fras",
+                   must_change=False)
+    with Vault.unlock(path, "chef", "chefens snapshot-fras") as v:
+        chef = ShelterService(v)
+        ids = [chef.add_place("shelter", room, bed) for room, bed in (
+            ("Rum 1", "1A"), ("Rum 1", "1B"), ("Rum 2", "2A"), ("Rum 3", "3A"))]
+        chef.set_out_of_use(ids[3], date(2026, 11, 20), None, "Vattenskada")
+    with Vault.unlock(path, "siri", "siris snapshot-fras") as v:
+        svc = ShelterService(v, clock=lambda: datetime(2026, 11, 25, 23, 40))
+        svc.admit(AdmissionInput(
+            "shelter", PersonInput(alias="Rosen"), "police", datetime(2026, 11, 25, 23, 40),
+            place_id=ids[0], expected_end=date(2026, 12, 1),
+            children=[PersonInput(alias="Son", birth_year=2019)]))
+        svc.admit(AdmissionInput(
+            "shelter", PersonInput(alias="Maja"), "on_call", datetime(2026, 11, 28, 14, 0),
+            place_id=ids[2], planned=True))
+
+    async def run_before(pilot: Any) -> None:
+        await login(pilot, "siri", "siris snapshot-fras")
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(RcApp(path), terminal_size=SIZE, run_before=run_before)
