@@ -93,6 +93,8 @@ class HomeScreen(RcScreen):
             self.query_one("#persons", DataTable).add_columns(_("Name"), _("Identity no."),
                                                               _("Protection"))
             self.reload()
+            if self.due:  # arrow keys and Enter work on the due list at once
+                self.query_one("#due", DataTable).focus()
         if self.shell.role is Role.MANAGER:
             self._check_chain()
 

@@ -45,6 +45,7 @@ from rc_tui.services.shelter import (
 from screens.base import FormDialog, RcModal, RcScreen
 from screens.casework import KEYS, CloseDialog
 from screens.widgets import AppHeader, KeyChoice, KeyToggles, Plain, SafeInput, SafeTextArea, cell
+from storage.roles import Role
 
 STATE_STYLE = {"free": "bold green", "occupied": "", "planned": "bold yellow",
                "out_of_use": "dim"}
@@ -86,6 +87,7 @@ class BoardScreen(RcScreen):
         Binding("o", "out_of_use", "Out of use", show=False),
         Binding("l", "shift_log", "Shift log"),
         Binding("v", "turned_away", "Turned away"),
+        Binding("a", "add_place", "Add place", show=False),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -110,6 +112,10 @@ class BoardScreen(RcScreen):
     def on_mount(self) -> None:
         self.query_one("#board", DataTable).add_columns(
             _("Room"), _("Place"), _("State"), _("Who"), _("Since"), _("Until / note"))
+        departed = self.query_one("#departed", DataTable)
+        departed.add_column(_("Left"), width=10)
+        departed.add_column(_("Who"), width=30)
+        departed.add_column(_("Where"), width=30)
         self.reload()
         self.query_one("#board", DataTable).focus()
 
@@ -150,8 +156,7 @@ class BoardScreen(RcScreen):
         self.query_one("#moves", Plain).set_text("  ".join(moves))
         self.departed = svc.departures_to_follow_up(self.facility)
         departed = self.query_one("#departed", DataTable)
-        departed.clear(columns=True)
-        departed.add_columns(_("Left"), _("Who"), _("Where"))
+        departed.clear()
         for stay_id, _v, name, when, where in self.departed:
             departed.add_row(cell(f"{when:%Y-%m-%d}"), cell(name, 30),
                              cell(label(DESTINATIONS, where), 30), key=str(stay_id))
@@ -288,9 +293,14 @@ class BoardScreen(RcScreen):
     def action_turned_away(self) -> None:
         self.app.push_screen(TurnedAwayScreen(self.facility))
 
+    def action_add_place(self) -> None:
+        self.app.push_screen(PlaceDialog(self.facility), lambda _ok: self.reload())
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "turned_away":
             return self.facility == "shelter"
+        if action == "add_place":
+            return self.shell.role is Role.MANAGER
         return True
 
     def attempt_notify(self, action: Any) -> bool:
@@ -306,6 +316,36 @@ class BoardScreen(RcScreen):
         else:
             return True
         return False
+
+
+class PlaceDialog(FormDialog):
+    """Managers add the places: a bed in a room (or a place in the temporary housing)."""
+
+    FIELD_ORDER = ("room", "label")
+
+    def __init__(self, facility: str) -> None:
+        super().__init__()
+        self.facility = facility
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(_("New place: {facility}", facility=_(FACILITIES[self.facility])),
+                         classes="form-title", markup=False)
+            yield Label(_("Room"), classes="field-label")
+            yield SafeInput("", id="room", max_length=200)
+            yield Label(_("Place (bed)"), classes="field-label")
+            yield SafeInput("", id="label", max_length=200)
+            yield Plain("", id="message", classes="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#room"))
+
+    def action_save(self) -> None:
+        room = self.query_one("#room", SafeInput).value
+        place = self.query_one("#label", SafeInput).value
+        if self.attempt(lambda: _svc(self).add_place(self.facility, room, place)):
+            self.dismiss(True)
 
 
 # ---------------------------------------------------------------------- admission
@@ -365,6 +405,8 @@ class AdmissionScreen(RcScreen):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#alias"))
+        # the title and the hint stay in view above the first field
+        self.call_after_refresh(self.query_one("#admission").scroll_home, animate=False)
 
     def submit_form(self) -> None:
         self.action_save()
@@ -519,9 +561,9 @@ class TurnedAwayScreen(RcScreen):
                 state = Text(_("due {day}", day=r.followup_due.isoformat()),
                              style="bold red" if overdue else "bold")
             table.add_row(cell(f"{r.requested_at:%Y-%m-%d}"),
-                          cell(r.contact or _("anonymous"), 20),
-                          cell(", ".join(label(TURNED_AWAY_REASONS, c) for c in r.reasons), 24),
-                          cell(label(REFERRALS, r.referred_to), 20), state, key=str(r.id))
+                          cell(r.contact or _("anonymous"), 12),
+                          cell(", ".join(label(TURNED_AWAY_REASONS, c) for c in r.reasons), 18),
+                          cell(label(REFERRALS, r.referred_to), 14), state, key=str(r.id))
         self._show()
 
     @on(DataTable.RowHighlighted, "#requests")

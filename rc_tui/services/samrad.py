@@ -549,7 +549,8 @@ class SamradService(Service):
                 open_plan = [p for p in plan if p.status in ("planned", "ongoing")]
                 overdue = sum(1 for p in open_plan if p.due_on and p.due_on < today)
                 shelter = s.scalar(select(Stay.id).where(
-                    Stay.person_id == pid, Stay.departed_at.is_(None)).limit(1)) is not None
+                    Stay.person_id == pid, Stay.facility == "shelter",
+                    Stay.departed_at.is_(None)).limit(1)) is not None
                 facts.append(rules.MemberFacts(pid, member.role,
                                                frozenset(d.intervention for d in active),
                                                shelter, bool(plan), overdue))
