@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual.pilot import Pilot
@@ -30,3 +31,11 @@ async def login(pilot: Pilot[Any], username: str, passphrase: str) -> None:
     await type_text(pilot, passphrase)
     await pilot.press("enter")
     await settle(pilot)
+    # on a loaded machine the unlock may still be running (its button stays disabled
+    # until it has succeeded or failed): wait for it, so a test never races its login
+    for _ in range(300):
+        busy = pilot.app.screen.query("#login")
+        if not busy or not busy.first().disabled:
+            break
+        await asyncio.sleep(0.1)
+        await settle(pilot)

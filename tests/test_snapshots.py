@@ -5,12 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from textual.widgets import Input, TextArea
+
 from rc_tui.app import RcApp
 from storage.roles import Role
 from storage.vault import Vault
 from tests.helpers import login, settle
 
 SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor is drawn or not depending on when the picture is taken; on a
+    loaded machine that made snapshots differ. Here the cursor does not blink."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
 
 
 def _demo_like(tmp_path: Path) -> Path:
