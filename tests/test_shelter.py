@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -325,3 +326,41 @@ def test_admission_validation(family: Family, as_user: Login) -> None:
                                        expected_end=date(2026, 1, 1),
                                        children=[PersonInput()]))
     assert len(exc.value.reasons) == 4
+
+
+def test_migration_keeps_stays_and_spares_the_due_list_old_departures(tmp_path: Path) -> None:
+    """A database at 0007 with stays: after 0008 the stays are intact, a stay that had
+    ended counts as followed up (no flood of old departures on the due list), a current
+    one is still on the board's terms (no place, not planned)."""
+    from alembic import command
+
+    from storage import db, schema
+
+    path = tmp_path / "old.db"
+    v = Vault.create(path, ADMIN, "Admin", ADMIN_PASS)
+    key = bytes(v._data_key)
+    v.close(None)
+    path.unlink()
+    engine = db.make_engine(path, key)
+    with engine.begin() as conn:
+        cfg = schema.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+        conn.execute(text(
+            "INSERT INTO persons (id, alias, interpreter_needed, may_call, may_text, "
+            "may_letter, protection_level, created_at, updated_at, version) VALUES "
+            "(1, 'A', 0, 0, 0, 0, 'none', '2025-01-01', '2025-01-01', 1), "
+            "(2, 'B', 0, 0, 0, 0, 'none', '2025-01-01', '2025-01-01', 1)"))
+        conn.execute(text(
+            "INSERT INTO stays (id, person_id, facility, admitted_at, departed_at, version) "
+            "VALUES (1, 1, 'shelter', '2025-02-01 10:00:00', '2025-03-01 10:00:00', 1), "
+            "(2, 2, 'shelter', '2026-11-01 10:00:00', NULL, 1)"))
+    with engine.begin() as conn:
+        cfg = schema.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        rows = conn.execute(text("SELECT id, person_id, departed_at, followed_up_at, "
+                                 "planned, place_id FROM stays ORDER BY id")).all()
+    engine.dispose()
+    assert rows[0][1] == 1 and rows[0][3] == rows[0][2]
+    assert rows[1][1] == 2 and rows[1][3] is None and rows[1][4] == 0 and rows[1][5] is None

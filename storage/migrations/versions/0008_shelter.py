@@ -62,6 +62,10 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_stays_case", "cases", ["case_id"], ["id"])
         batch.create_foreign_key("fk_stays_departed_by", "users", ["departed_by_id"], ["id"])
         batch.create_index("ix_stays_place", ["place_id"])
+    # stays that ended before this version had no follow-up to record: mark them, so an
+    # upgraded database does not put years of old departures on the due list
+    op.execute("UPDATE stays SET followed_up_at = departed_at, followup_note = "
+               "'Left before rc-tui recorded follow-ups.' WHERE departed_at IS NOT NULL")
     op.create_table(
         "turned_away",
         sa.Column("id", sa.Integer(), nullable=False),
