@@ -4,6 +4,7 @@ safe forms."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -109,6 +110,132 @@ class FormMixin:
 
     def choice_made(self, choice: Any) -> None:
         """A one-key choice changed (called at once, before focus moves on)."""
+
+    # ------------------------------------------------------------------ drafts
+    #: forms that keep a draft name it here (``rc_tui.services.drafts.FORMS``)
+    DRAFT: ClassVar[str] = ""
+    #: seconds between autosaves of a changed form
+    DRAFT_SECONDS: ClassVar[float] = 2.0
+    _draft_baseline: str | None = None
+    _draft_saved: str | None = None
+
+    def draft_context(self) -> tuple[str, int | None]:
+        """(context, person id) of this form's draft: by default the person it is about."""
+        person = getattr(self, "person_id", None)
+        return (str(person), person) if isinstance(person, int) else ("", None)
+
+    def draft_extra(self) -> Any:
+        """State beyond the fields (e.g. the persons already added to an intake)."""
+        return None
+
+    def restore_extra(self, extra: Any) -> None:
+        """Put ``draft_extra``'s state back."""
+
+    def draft_state(self) -> dict[str, Any]:
+        """Every field's value by widget id; passphrase fields never."""
+        from screens.widgets import KeyChoice, KeyToggles
+
+        state: dict[str, Any] = {}
+        for widget in cast(Any, self).query("*"):
+            wid = widget.id
+            if not wid:
+                continue
+            if isinstance(widget, Input):
+                if not widget.password:
+                    state[wid] = widget.value
+            elif isinstance(widget, TextArea):
+                state[wid] = widget.text
+            elif isinstance(widget, KeyToggles):
+                state[wid] = widget.values
+            elif isinstance(widget, KeyChoice):
+                state[wid] = widget.value
+        extra = self.draft_extra()
+        if extra:
+            state["_extra"] = extra
+        return state
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        from screens.widgets import KeyChoice, KeyToggles
+
+        if "_extra" in state:
+            self.restore_extra(state["_extra"])
+        for wid, value in state.items():
+            if not wid.replace("-", "").replace("_", "").isalnum():
+                continue
+            found = cast(Any, self).query(f"#{wid}")
+            if not found:
+                continue
+            widget = found.first()
+            if isinstance(widget, Input) and isinstance(value, str) and not widget.password:
+                widget.value = value
+            elif isinstance(widget, TextArea) and isinstance(value, str):
+                widget.load_text(value)
+            elif isinstance(widget, KeyToggles) and isinstance(value, list):
+                widget.chosen = {str(v) for v in value}
+                widget.value = ",".join(widget.values)
+                widget.refresh()
+            elif isinstance(widget, KeyChoice) and (value is None or isinstance(value, str)):
+                widget.choose(value)
+
+    def _drafts(self) -> Any:
+        vault = getattr(cast(Any, self).app, "vault", None)
+        if vault is None:
+            return None
+        from rc_tui.services.drafts import DraftService
+
+        return DraftService(vault, screen="draft")
+
+    def _draft_json(self) -> str:
+        return json.dumps(self.draft_state(), sort_keys=True, ensure_ascii=False)
+
+    def on_mount(self) -> None:
+        """(Runs besides the form's own ``on_mount``.) A form with a draft gets it back
+        and autosaves from now on."""
+        if self.DRAFT:
+            self._start_draft()  # before any key reaches the form: the baseline is clean
+
+    def _start_draft(self) -> None:
+        from rc_tui.services.base import local_time
+
+        svc = self._drafts()
+        if svc is None:
+            return
+        self._draft_baseline = self._draft_json()
+        context, _person = self.draft_context()
+        draft = svc.get(self.DRAFT, context)
+        if draft is not None:
+            self.restore_state(draft.state)
+            self._draft_saved = self._draft_json()
+            cast(Any, self).app.notify(
+                _("What you typed here at {when} is back (it had not been saved). Esc "
+                  "discards it.", when=f"{local_time(draft.updated_at):%Y-%m-%d %H:%M}"),
+                markup=False, timeout=8)
+        cast(Any, self).set_interval(self.DRAFT_SECONDS, self.flush_draft)
+
+    def flush_draft(self) -> None:
+        """Save the form's input as a draft if it changed (also called before a lock or a
+        hang-up closes the vault)."""
+        if not self.DRAFT or self._draft_baseline is None:
+            return
+        current = self._draft_json()
+        if current == self._draft_saved or (current == self._draft_baseline
+                                            and self._draft_saved is None):
+            return
+        svc = self._drafts()
+        if svc is None:
+            return
+        context, person = self.draft_context()
+        svc.save(self.DRAFT, context, person, json.loads(current))
+        self._draft_saved = current
+
+    def on_unmount(self) -> None:
+        """Saved or cancelled while the session is open: the draft is done with. (A lock
+        or a hang-up closes the vault first, so its draft stays.)"""
+        if self.DRAFT and self._draft_baseline is not None:
+            svc = self._drafts()
+            if svc is not None:
+                context, _person = self.draft_context()
+                svc.discard(self.DRAFT, context)
 
 
 _FORM_BINDINGS: list[BindingType] = [Binding("enter", "field_enter", "", show=False, priority=True)]

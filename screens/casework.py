@@ -222,6 +222,8 @@ class InvestigationScreen(RcScreen):
 class DecisionScreen(RcScreen):
     """Record an assistance decision (it cannot be changed afterwards)."""
 
+    DRAFT = "decision"
+
     BINDINGS = [Binding("ctrl+s", "save", "Record decision"),
                 Binding("escape", "cancel", "Cancel")]
 
@@ -355,6 +357,11 @@ class LetterExportDialog(PlaintextExportDialog):
 class PlanItemDialog(RcModal):
     """A goal or an action of the action plan (new, or changed)."""
 
+    DRAFT = "plan_item"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return f"{self.person_id}:{self.item.id if self.item else 'new'}", self.person_id
+
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, person_id: int, case_id: int | None, item: PlanItemView | None,
@@ -443,6 +450,11 @@ class PlanItemDialog(RcModal):
 
 
 class FollowUpDialog(FormDialog):
+    DRAFT = "followup"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return str(self.followup.id), None
+
     FIELD_ORDER = ("outcome", "note")
 
     def __init__(self, followup: FollowUpView) -> None:

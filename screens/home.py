@@ -175,6 +175,9 @@ class HomeScreen(RcScreen):
             self.shell.open_person(int(key))
         elif event.data_table.id == "due":
             item = self.due[int(key)]
+            if item.kind == "draft" and item.person_id is None:
+                self._open_draft()
+                return
             screen = self._shelter_screen(item.kind)
             if screen is not None:
                 self.app.push_screen(screen)
@@ -192,6 +195,29 @@ class HomeScreen(RcScreen):
             return None
         return {"handover": ShiftLogScreen, "turned_away": TurnedAwayScreen,
                 "departure_followup": BoardScreen}.get(kind, lambda _f: None)("shelter")
+
+    def _open_draft(self) -> None:
+        """A draft of a form that is not about one person: open that form (it restores the
+        draft itself). Drafts about a person open the person, where the form is."""
+        from rc_tui.services.drafts import DraftService
+        from screens.intake import IntakeScreen
+        from screens.shelter import BoardScreen
+
+        vault = self.shell.vault
+        assert vault is not None
+        for draft in DraftService(vault, screen="home").mine():
+            if draft.person_id is not None:
+                continue
+            if draft.form == "intake":
+                self.app.push_screen(IntakeScreen())
+            elif draft.context in ("shelter", "perpetrator_housing"):
+                self.app.push_screen(BoardScreen(draft.context))
+                self.app.notify(_("Press N (admission), L then N (shift log) or V then N "
+                                  "(turned away) to go on with what you typed."),
+                                markup=False, timeout=8)
+            else:
+                continue
+            return
 
     def action_board(self, facility: str) -> None:
         from screens.shelter import BoardScreen

@@ -6,6 +6,7 @@ box, Ctrl+S saves. A minimal intake is about ten keys beyond the typed text.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from textual import on
@@ -53,6 +54,8 @@ def yes_no(value: bool | None = None) -> list[tuple[str, str, str]]:
 
 
 class IntakeScreen(RcScreen):
+    DRAFT = "intake"
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save intake"),
         Binding("escape", "cancel", "Cancel"),
@@ -200,6 +203,25 @@ class IntakeScreen(RcScreen):
         self.query_one("#m-role", KeyChoice).value = None
         self._message(" ".join(warnings))
         self.set_focus(self.query_one("#m-role", KeyChoice))
+
+    def draft_extra(self) -> list[dict[str, object]]:
+        """The persons already added: role, what was typed (or the existing person)."""
+        return [{"role": m.role, "existing": m.existing_person_id,
+                 "person": dataclasses.asdict(m.person) if m.person else None, "name": name}
+                for m, name in self.members]
+
+    def restore_extra(self, extra: object) -> None:
+        if not isinstance(extra, list):
+            return
+        for item in extra:
+            try:
+                data = PersonInput(**item["person"]) if item.get("person") else PersonInput(
+                    alias=str(item.get("name", "")))
+                existing = item.get("existing")
+                self._append(str(item["role"]), data,
+                             existing if isinstance(existing, int) else None)
+            except (KeyError, TypeError, AttributeError):
+                continue  # a draft from an older form: what cannot be read is dropped
 
     def _warnings(self, role: str, data: PersonInput, *, contacted: bool) -> list[str]:
         return member_warnings(data, role, contacted=contacted, today=datetime.now().date())

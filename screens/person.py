@@ -673,6 +673,11 @@ class PersonScreen(RcScreen):
 
 
 class PersonEditScreen(RcScreen):
+    DRAFT = "person_edit"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return str(self.detail.id), self.detail.id
+
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
     FIELD_ORDER = ("given", "family", "alias", "idno", "year", "gender", "language",
                    "interpreter", "access", "call", "text", "letter", "times", "address",
@@ -783,6 +788,8 @@ class PersonEditScreen(RcScreen):
 
 
 class ConsentDialog(RcModal):
+    DRAFT = "consent"
+
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, person_id: int) -> None:
@@ -857,6 +864,11 @@ class ConsentDialog(RcModal):
 
 
 class ChildReportDialog(RcModal):
+    DRAFT = "child_report"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return f"{self.child_id}:{self.case_id}", self.child_id
+
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, child_id: int, case_id: int, case_number: str) -> None:
@@ -920,6 +932,13 @@ class ChildReportDialog(RcModal):
 
 class NoteScreen(RcScreen):
     """Write a journal note; Ctrl+S saves a draft, Ctrl+T saves and signs (read-only after)."""
+
+    DRAFT = "note"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        which = (f"draft{self.draft.id}" if self.draft else
+                 f"corrects{self.corrects.id}" if self.corrects else "new")
+        return f"{self.person_id}:{which}", self.person_id
 
     BINDINGS = [Binding("ctrl+s", "save", "Save draft"),
                 Binding("ctrl+t", "sign", "Save and sign"),

@@ -117,6 +117,11 @@ class SamradListScreen(RcScreen):
 
 
 class RequestDialog(RcModal):
+    DRAFT = "samrad_request"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return str(self.case_id), None
+
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
     FIELD_ORDER = ("requested", "when", "place")
 

@@ -353,6 +353,11 @@ class PlaceDialog(FormDialog):
 class AdmissionScreen(RcScreen):
     """Admit a woman (and her children) – without a decision, anonymously if need be."""
 
+    DRAFT = "admission"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return self.facility, None
+
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
     FIELD_ORDER = ("alias", "given", "family", "year", "via", "place", "when", "days",
                    "children", "note")
@@ -467,6 +472,11 @@ class AdmissionScreen(RcScreen):
 
 
 class DepartureDialog(FormDialog):
+    DRAFT = "departure"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return str(self.resident.stay_id), self.resident.person_id
+
     FIELD_ORDER = ("when", "destination", "note")
 
     def __init__(self, resident: ResidentLine) -> None:
@@ -607,6 +617,11 @@ class TurnedAwayScreen(RcScreen):
 
 
 class TurnedAwayDialog(FormDialog):
+    DRAFT = "turned_away"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return self.facility, None
+
     FIELD_ORDER = ("when", "contact", "children", "reasons", "reason-note", "referred",
                    "referred-note", "reach")
 
@@ -663,6 +678,11 @@ class TurnedAwayDialog(FormDialog):
 
 
 class TurnedAwayFollowupDialog(FormDialog):
+    DRAFT = "turned_away_followup"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return str(self.row.id), None
+
     FIELD_ORDER = ("outcome", "note")
 
     def __init__(self, row: TurnedAwayRow) -> None:
@@ -775,6 +795,11 @@ class ShiftLogScreen(RcScreen):
 
 
 class ShiftEntryDialog(FormDialog):
+    DRAFT = "shift_entry"
+
+    def draft_context(self) -> tuple[str, int | None]:
+        return self.facility, None
+
     FIELD_ORDER = ("about", "body")
 
     def __init__(self, facility: str, people: list[tuple[int, str]]) -> None:

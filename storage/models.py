@@ -22,6 +22,7 @@ __all__ = [
     "Closure",
     "Consent",
     "Decision",
+    "Draft",
     "FollowUp",
     "Intake",
     "Investigation",
@@ -677,3 +678,24 @@ class SamradAction(Base):
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     reviewed_in_id: Mapped[int | None] = mapped_column(ForeignKey("samrad.id"), default=None)
     plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id"), default=None)
+
+
+class Draft(Base):
+    """A form's unsaved input, autosaved as it is typed (one per user, form and context).
+    Only its own user ever reads it back."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "form", "context",
+                                       name="uq_drafts_user_form_context"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    form: Mapped[str] = mapped_column(String(64))
+    context: Mapped[str] = mapped_column(String(64), default="")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), default=None)
+    payload: Mapped[str] = mapped_column(Text)  # JSON: field id -> value
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,10 @@ import pytest
 os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
 # no scrolling animations in tests: the same final screens, fewer frames to draw
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+# recorded times are stored in UTC and shown in local time: tests run in one known zone
+os.environ["TZ"] = "UTC"
+if hasattr(time, "tzset"):
+    time.tzset()
 
 from rc_tui import i18n
 from storage.models import Role

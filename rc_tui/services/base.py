@@ -40,6 +40,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def local_time(utc: datetime) -> datetime:
+    """A recorded time (stored as naive UTC) in the workstation's local time, for display
+    (times a user types – an arrival, an intake – are stored as typed)."""
+    return utc.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+
+
 class Service:
     """Base class: ``Service(vault, screen="intake")``."""
 

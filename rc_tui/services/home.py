@@ -17,6 +17,7 @@ from rc_tui.services.access import Level
 from rc_tui.services.assessments import reassessment_due
 from rc_tui.services.base import DueItem, Service
 from rc_tui.services.casework import casework_due
+from rc_tui.services.drafts import drafts_due
 from rc_tui.services.people import PersonSummary, summary, summary_for
 from rc_tui.services.samrad import samrad_due
 from rc_tui.services.shelter import shelter_due
@@ -78,6 +79,7 @@ DUE_RULES: list[Callable[[Service, Session], list[DueItem]]] = [
     casework_due,
     samrad_due,
     shelter_due,
+    drafts_due,
 ]
 
 

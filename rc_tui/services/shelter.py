@@ -38,7 +38,7 @@ from rc_tui.domain.shelter import (
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
-from rc_tui.services.base import DueItem, Service
+from rc_tui.services.base import DueItem, Service, local_time
 from rc_tui.services.cases import CaseService, member_warnings
 from rc_tui.services.people import MAX_TEXT, PeopleService, PersonInput, summary_for, to_input
 from rc_tui.services.records import index_note
@@ -223,7 +223,7 @@ class TurnedAwayRow:
 @dataclass(frozen=True)
 class ShiftEntryView:
     id: int
-    written_at: datetime
+    written_at: datetime  # local time
     shift: str
     author: str
     body: str
@@ -828,8 +828,9 @@ class ShelterService(Service):
                 is_read = e.id in read or e.author_id == self.user.id
                 if unread_only and is_read:
                     continue
+                when = local_time(e.written_at)
                 out.append(ShiftEntryView(
-                    e.id, e.written_at, rules.shift_of(e.written_at.hour), by or "", e.body,
+                    e.id, when, rules.shift_of(when.hour), by or "", e.body,
                     self._name(s, e.person_id) if e.person_id is not None else "",
                     e.person_id, is_read))
             self.log(s, "view", record_type="shift_log")

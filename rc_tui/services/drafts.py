@@ -1,0 +1,141 @@
+"""Drafts: a form's unsaved input, kept in the encrypted database while it is typed.
+
+A form autosaves within a few seconds of a change (and at once before a lock or a hang-up),
+so a dropped SSH link, a closed terminal or a killed process loses at most those seconds.
+At the next login the due list offers every draft back; opening the form again restores
+it. A draft is its user's alone. A draft about a person is offered only while the user
+may still see that person; the access log records when a draft is first written and
+whenever one is restored – not every autosave.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from rc_tui.i18n import N_, _
+from rc_tui.services.access import Level
+from rc_tui.services.base import DueItem, Service, local_time
+from storage.models import Draft
+
+#: a draft holds at most this much JSON (the longest text a form takes, with room to spare)
+MAX_PAYLOAD = 1_000_000
+
+#: the forms that keep drafts, as the due list names them
+FORMS: dict[str, str] = {
+    "intake": N_("new intake"),
+    "person_edit": N_("person details"),
+    "consent": N_("consent"),
+    "child_report": N_("child welfare report"),
+    "note": N_("journal note"),
+    "decision": N_("decision"),
+    "plan_item": N_("action plan item"),
+    "followup": N_("follow-up"),
+    "samrad_request": N_("samråd request"),
+    "admission": N_("shelter admission"),
+    "departure": N_("departure"),
+    "turned_away": N_("turned-away request"),
+    "turned_away_followup": N_("follow-up of a turned-away request"),
+    "shift_entry": N_("shift-log entry"),
+}
+
+
+@dataclass(frozen=True)
+class DraftView:
+    form: str
+    context: str
+    person_id: int | None
+    state: dict[str, Any]
+    updated_at: datetime
+
+
+class DraftService(Service):
+    def _visible(self, s: Session, person_id: int | None) -> bool:
+        return person_id is None or self.access.level(s, person_id) >= Level.SHELTER
+
+    def save(self, form: str, context: str, person_id: int | None, state: dict[str, Any]
+             ) -> None:
+        """Keep the form's input (insert or replace). Never raises on a concurrent save of
+        the same draft by the same user (two sessions): the last one wins."""
+        self.require_case_content()
+        payload = json.dumps(state, ensure_ascii=False)
+        if len(payload) > MAX_PAYLOAD or form not in FORMS or len(context) > 64:
+            return
+        try:
+            with self.write() as s:
+                row = self._row(s, form, context)
+                now = self.clock()
+                if row is None:
+                    if not self._visible(s, person_id):
+                        return
+                    row = Draft(user_id=self.user.id, form=form, context=context,
+                                person_id=person_id, payload=payload, created_at=now,
+                                updated_at=now)
+                    s.add(row)
+                    s.flush()
+                    self.log(s, "create", person_id=person_id, record_type="draft",
+                             record_id=row.id)
+                else:
+                    row.payload = payload
+                    row.updated_at = now
+        except StaleDataError:
+            return
+
+    def get(self, form: str, context: str) -> DraftView | None:
+        """The draft to restore, if any (and if its person may still be seen)."""
+        self.require_case_content()
+        with self.write() as s:
+            row = self._row(s, form, context)
+            if row is None or not self._visible(s, row.person_id):
+                return None
+            self.log(s, "view", person_id=row.person_id, record_type="draft",
+                     record_id=row.id)
+            return _view(row)
+
+    def discard(self, form: str, context: str) -> None:
+        self.require_case_content()
+        with self.write() as s:
+            row = self._row(s, form, context)
+            if row is not None:
+                s.delete(row)
+
+    def mine(self) -> list[DraftView]:
+        self.require_case_content()
+        with self.read() as s:
+            return [_view(r) for r in s.scalars(select(Draft).where(
+                Draft.user_id == self.user.id).order_by(Draft.updated_at))
+                if self._visible(s, r.person_id)]
+
+    def _row(self, s: Session, form: str, context: str) -> Draft | None:
+        return s.scalar(select(Draft).where(Draft.user_id == self.user.id, Draft.form == form,
+                                            Draft.context == context))
+
+
+def _view(row: Draft) -> DraftView:
+    try:
+        state = json.loads(row.payload)
+    except ValueError:
+        state = {}
+    return DraftView(row.form, row.context, row.person_id,
+                     state if isinstance(state, dict) else {}, row.updated_at)
+
+
+def drafts_due(svc: Service, s: Session) -> list[DueItem]:
+    """Every unfinished form of this user, offered back on the due list."""
+    items: list[DueItem] = []
+    for row in s.scalars(select(Draft).where(Draft.user_id == svc.user.id)):
+        if row.person_id is not None and svc.access.level(s, row.person_id) < Level.SHELTER:
+            continue
+        what = _(FORMS[row.form]) if row.form in FORMS else row.form
+        items.append(DueItem(
+            "draft", row.person_id, None,
+            _("Unfinished: {what}, last typed {when} – open it to go on",
+              what=what, when=f"{local_time(row.updated_at):%Y-%m-%d %H:%M}"),
+            row.updated_at.date(), False))
+    return items
