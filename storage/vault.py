@@ -43,6 +43,8 @@ from storage.errors import (
 from storage.install import DEFAULT_SETTINGS
 from storage.models import Meta, Role, User, UserStatus
 
+CLOSE_CHECKPOINT_WAIT_MS = 100
+
 
 @dataclass(frozen=True)
 class UserInfo:
@@ -274,6 +276,10 @@ class Vault:
                 self.log(action)
         engine, self._engine = self._engine, None
         with contextlib.suppress(Exception), engine.connect() as conn:
+            # best effort: a TRUNCATE checkpoint waits for every writer and reader, which
+            # under load kept a logout waiting for seconds; the last session to close
+            # checkpoints the WAL anyway
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {CLOSE_CHECKPOINT_WAIT_MS}")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
         for i in range(len(self._data_key)):
