@@ -24,7 +24,8 @@ so lines from several processes never mix):
 
 MODE ``intake`` only registers intakes; ``mixed`` also writes notes and changes the shared
 person (the person of the lowest id, which the test creates first); ``idle`` only keeps a
-session open. SIGTERM ends a writer early (cleanly, after its current write).
+session open; ``hold`` keeps the write lock for SECONDS (prints ``holding W``). SIGTERM
+ends a writer early (cleanly, after its current write).
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
 
@@ -83,8 +86,13 @@ def work(db: Path, user: str, phrase: str, mode: str, seconds: float, worker: in
     say(f"ready {worker}")
     deadline = time.monotonic() + seconds
     seq, slowest = 0, 0.0
+    if mode == "hold":  # one write transaction, open for SECONDS
+        with vault.session(write=True) as s:
+            s.execute(text("SELECT 1"))
+            say(f"holding {worker}")
+            time.sleep(seconds)
     while time.monotonic() < deadline and not stop:
-        if mode == "idle":
+        if mode in ("idle", "hold"):
             time.sleep(0.01)
             continue
         seq += 1
@@ -144,6 +152,33 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------- for the tests
+def first_intake(path: Path, user: str, phrase: str) -> int:
+    """An intake; its first person is the one the ``mixed`` writers share and edit."""
+    with Vault.unlock(path, user, phrase) as v:
+        return CaseService(v).register_intake(intake(99, 0)).person_ids[0]
+
+
+def rows(vault: Vault, sql: str) -> list[tuple[Any, ...]]:
+    with vault.session() as s:
+        return [tuple(r) for r in s.execute(text(sql)).all()]
+
+
+def whole_intakes(vault: Vault) -> set[int]:
+    """Every case with its intake, its members and their persons and search entries – the
+    ids of the cases; fails on any half-written one."""
+    cases = {r[0] for r in rows(vault, "SELECT id FROM cases")}
+    members = Counter(r[0] for r in rows(vault, "SELECT case_id FROM case_members"))
+    intakes = Counter(r[0] for r in rows(vault, "SELECT case_id FROM intakes"))
+    assert all(members[c] == MEMBERS and intakes[c] == 1 for c in cases)
+    assert set(members) <= cases and set(intakes) <= cases
+    assert rows(vault, "SELECT count(*) FROM case_fts") == [(len(cases),)]
+    persons = rows(vault, "SELECT count(*) FROM persons")
+    assert persons == rows(vault, "SELECT count(*) FROM person_fts")
+    assert rows(vault, "SELECT count(*) FROM case_members m LEFT JOIN persons p "
+                       "ON p.id = m.person_id WHERE p.id IS NULL") == [(0,)]
+    return cases
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
