@@ -114,7 +114,8 @@ def test_backup_while_writers_run_restores_one_consistent_moment(
             backup.backup_with_vault(v, online)
         p.wait_for("case", len(p.by_kind("case")) + 1)
         # without any key, as from cron (this process has no connection to it open now)
-        backup.copy_files(installed, by_files)
+        info = backup.copy_files(installed, by_files)
+        assert "wal" in [part.name for part in info.parts]  # recovered when it is opened
         p.wait_for("case", len(p.by_kind("case")) + 1)  # the writers carried on meanwhile
         for pid in writers:
             os.kill(pid, signal.SIGTERM)
@@ -171,6 +172,7 @@ def test_cli_round_trip(installed: Path, tmp_path: Path, cli: Cli) -> None:
     code, _, err = cli("backup", "--db", installed, "--out", online, "--user", ANNA,
                        stdin=ANNA_PASS + "\n")
     assert code == 0, err
+    assert MARKER.encode() not in online.read_bytes()
     # after the backup: one more intake, then anna is revoked (the database is rekeyed)
     register(installed, "Efteråt")
     with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
