@@ -114,6 +114,21 @@ def build_parser() -> argparse.ArgumentParser:
                         "stdin: passphrase)")
     rk.add_argument("--user", required=True)
 
+    bk = cmd(sub, "backup", help="a consistent, encrypted copy of the database and its key "
+             "file in one file, while others keep working (no passphrase; with --user, "
+             "stdin: that user's passphrase)")
+    bk.add_argument("--out", required=True, metavar="FILE", help="the backup file (new)")
+    bk.add_argument("--user", help="copy through this user's key and verify the copy at once "
+                    "(needed where POSIX file locks are not available)")
+
+    rs = cmd(sub, "restore", help="verify a backup (keys, integrity, access log) and replace "
+             "the database with it, keeping the previous files (stdin: administrator's "
+             "passphrase)")
+    rs.add_argument("--from", dest="source", required=True, metavar="FILE")
+    rs.add_argument("--user", required=True, help="an administrator in the backup")
+    rs.add_argument("--verify-only", action="store_true",
+                    help="only verify the backup; change nothing")
+
     st = cmd(sub, "settings", help="show or change settings (stdin: admin passphrase)")
     st.add_argument("--user", required=True)
     st.add_argument("--idle-timeout", type=int, metavar="SECONDS")
@@ -148,7 +163,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     handlers: dict[str, Callable[[argparse.Namespace, PassphraseSource], int]] = {
         "run": _cmd_run, "init": _cmd_init, "user": _cmd_user, "check": _cmd_check,
         "rekey": _cmd_rekey, "settings": _cmd_settings, "demo": _cmd_demo,
-        "instruments": _cmd_instruments,
+        "instruments": _cmd_instruments, "backup": _cmd_backup, "restore": _cmd_restore,
     }
     try:
         return handlers[command](args, source)
@@ -182,7 +197,8 @@ def _vault_failure(exc: Exception) -> int:
     if exc.code in AUTH_CODES:
         return EXIT_AUTH
     if exc.code in {"database_missing", "keyfile_missing", "keyfile_damaged",
-                    "database_damaged", "newer_schema", "security_check_failed"}:
+                    "database_damaged", "newer_schema", "security_check_failed",
+                    "backup_damaged"}:
         return EXIT_DB
     return EXIT_FAIL
 
@@ -317,6 +333,42 @@ def _cmd_rekey(args: argparse.Namespace, source: PassphraseSource) -> int:
     with _login(args, source) as vault:
         vault.rekey()
     print(_("The database has a new key."))
+    return EXIT_OK
+
+
+def _cmd_backup(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from storage import backup
+
+    out = Path(args.out).expanduser()
+    if args.user:
+        with _login(args, source) as vault:
+            info = backup.backup_with_vault(vault, out)
+    else:
+        info = backup.copy_files(_db_path(args.db), out)
+    print(_("Backup written to {file} ({size} MB, encrypted; restoring it needs a "
+            "passphrase).", file=info.path, size=f"{info.size / 1e6:.1f}"))
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from storage import backup
+
+    path = _db_path(args.db)
+    phrase = source.read(_("Passphrase for {user}", user=args.user))
+    result = backup.restore(path, Path(args.source).expanduser(), args.user, phrase,
+                            verify_only=args.verify_only)
+    if args.verify_only:
+        print(_("The backup opens with your key and passes every check (access log: {rows} "
+                "rows). Nothing was changed.", rows=result.log_rows))
+    else:
+        print(_("Restored {path}: encryption, integrity and access log ({rows} rows) "
+                "verified.", path=path, rows=result.log_rows))
+        if result.previous is not None:
+            print(_("The previous files are kept as {previous}.", previous=result.previous))
+    if result.stale_slots:
+        print(_("The backup has key slots that the current key file no longer has (revoked "
+                "since?): {users}. Revoke them again with 'rc-tui user revoke'.",
+                users=", ".join(result.stale_slots)))
     return EXIT_OK
 
 

@@ -7,6 +7,8 @@ switched on *and verified* before the connection is handed out.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,8 @@ from sqlalchemy.pool import QueuePool
 from storage.errors import DatabaseDamaged, SecurityCheckFailed
 
 BUSY_TIMEOUT_MS = 10_000
+POLL_SECONDS = 0.010  # the longest pause of a writer waiting for the lock (begin_immediate)
+SQLITE_BUSY = 5
 
 Connection = Any  # sqlcipher3.dbapi2.Connection (untyped C extension)
 
@@ -126,11 +130,43 @@ def make_engine(path: Path, data_key: bytes) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         if conn.get_execution_options().get("rc_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_immediate(conn.connection.dbapi_connection)
         else:
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def is_busy(exc: BaseException) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == SQLITE_BUSY or "database is locked" in str(
+        exc)
+
+
+def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """``BEGIN IMMEDIATE``, waiting up to ``wait_seconds`` for the write lock.
+
+    SQLite's own busy handler backs off to 100 ms sleeps, so a process that has waited a
+    while loses nearly every race to newcomers that still poll every few milliseconds:
+    with eight busy writers single writes waited 4-6 s, and under more load they would
+    reach the timeout ("database is locked"). Here the back-off stops at ``POLL_SECONDS``
+    (jittered), so after a few tries every waiter has the same chance whenever the lock
+    is released (the same load: at most about 2 s).
+    """
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + wait_seconds
+        delay = 0.001
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlcipher3.dbapi2.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not a secret
+            delay = min(delay * 2, POLL_SECONDS)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 @contextmanager

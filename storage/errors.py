@@ -102,3 +102,43 @@ class NoAccess(VaultError):
         self.person_id = person_id
         self.record_type = record_type
         self.record_id = record_id
+
+
+class BackupDamaged(VaultError):
+    """Not an rc-tui backup, or its contents do not match their checksums."""
+
+    code = "backup_damaged"
+
+
+class BackupMismatch(VaultError):
+    """The backup is of another installation than the database it would replace."""
+
+    code = "backup_mismatch"
+
+
+class CheckFailed(VaultError):
+    """An integrity check failed; ``detail`` is the first problem (no case data)."""
+
+    code = "check_failed"
+
+
+class DatabaseBusy(VaultError):
+    """The files could not be held still long enough to copy them (e.g. during a rekey)."""
+
+    code = "database_busy"
+
+
+class DatabaseInUse(VaultError):
+    """Other processes have the database open, so it may not be replaced now."""
+
+    code = "database_in_use"
+
+
+class TargetExists(VaultError):
+    code = "target_exists"
+
+
+class NeedsKey(VaultError):
+    """A backup without keys needs POSIX file locks; elsewhere a user's key is needed."""
+
+    code = "needs_key"

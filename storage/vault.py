@@ -43,6 +43,8 @@ from storage.errors import (
 from storage.install import DEFAULT_SETTINGS
 from storage.models import Meta, Role, User, UserStatus
 
+CLOSE_CHECKPOINT_WAIT_MS = 100
+
 
 @dataclass(frozen=True)
 class UserInfo:
@@ -274,6 +276,10 @@ class Vault:
                 self.log(action)
         engine, self._engine = self._engine, None
         with contextlib.suppress(Exception), engine.connect() as conn:
+            # best effort: a TRUNCATE checkpoint waits for every writer and reader, which
+            # under load kept a logout waiting for seconds; the last session to close
+            # checkpoints the WAL anyway
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {CLOSE_CHECKPOINT_WAIT_MS}")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
         for i in range(len(self._data_key)):
@@ -469,6 +475,32 @@ class Vault:
             _set_meta(s, "rekey_pending", False)
             audit.append(s, "rekey", user_id=self.user.id, username=self.user.username)
 
+    # ------------------------------------------------------------------ backup
+    def online_copy(self, dest: Path) -> bytes:
+        """Copy the database into the new file ``dest`` with SQLite's online backup API.
+
+        ``dest`` is keyed with the same data key before its first page is written, so the
+        copy is encrypted on disk from the start. One step is one read snapshot: writers
+        carry on. Returns the key file as it was while the source was open (a rekey, which
+        needs exclusive access, cannot run meanwhile). The copy is checked before return.
+        """
+        key = bytes(self._data_key)
+        src = db.connect(self.path, key)
+        try:
+            dst = db.connect(dest, key, configure_wal=False)
+            try:
+                src.backup(dst)
+                raw_keys = self.keyfile_path.read_bytes()
+                problems = [r[0] for r in dst.execute("PRAGMA cipher_integrity_check")]
+                quick = [r[0] for r in dst.execute("PRAGMA quick_check")]
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        if problems or quick != ["ok"]:
+            raise DatabaseDamaged("backup copy does not verify")
+        return raw_keys
+
     # ------------------------------------------------------------------ health
     def check(self) -> CheckReport:
         problems: list[str] = []
@@ -514,7 +546,7 @@ def _import_event(s: Session, ev: dict[str, Any]) -> None:
         s, str(ev.get("action", "auth_event"))[:32],
         username=str(ev.get("username", ""))[:32] or None,
         outcome=str(ev.get("outcome", "failed"))[:16],
-        screen="login", ts=when,
+        screen=str(ev.get("screen", "login"))[:48], ts=when,
     )
 
 

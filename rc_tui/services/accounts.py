@@ -57,6 +57,26 @@ ERROR_MESSAGES: dict[str, str] = {
         "You have no access to this person. Emergency access needs a reason and is logged "
         "and reviewed."
     ),
+    "backup_damaged": N_(
+        "The backup file is missing, damaged or not an rc-tui backup. Nothing was changed."
+    ),
+    "backup_mismatch": N_(
+        "The backup is of another installation than the database at this path. Nothing was "
+        "changed; move the current files away first if you really mean to replace them."
+    ),
+    "check_failed": N_("The backup failed a check ({problem}). Nothing was changed."),
+    "database_busy": N_(
+        "The database could not be held still for the copy (a rekey or a crashed session?). "
+        "Try again; if it persists, log in once and try again."
+    ),
+    "database_in_use": N_(
+        "The database is in use. Everyone must log out (and scheduled jobs stop) before it "
+        "can be replaced. Nothing was changed."
+    ),
+    "target_exists": N_("The file already exists; choose a new name."),
+    "needs_key": N_(
+        "On this system a backup needs a user's key: add --user NAME (passphrase on stdin)."
+    ),
     "vault_error": N_("The operation could not be completed."),
 }
 
@@ -69,6 +89,8 @@ def error_text(exc: VaultError) -> str:
     template = ERROR_MESSAGES.get(exc.code, ERROR_MESSAGES["vault_error"])
     if exc.code == "locked_out":
         return _(template, seconds=int(getattr(exc, "wait_seconds", 0)) + 1)
+    if exc.code == "check_failed":
+        return _(template, problem=exc.detail)
     return _(template)
 
 

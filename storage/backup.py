@@ -1,0 +1,561 @@
+"""Backup and restore: one self-contained, still-encrypted file; a verified restore.
+
+A backup file holds the database and its key file (a database without its key slots is
+useless, and the slots must match the data key the pages are encrypted with). Two ways to
+take one, both writing the same format:
+
+* ``copy_files`` – **no keys needed** (POSIX). The encrypted files are copied byte for byte
+  while SQLite's own locks hold them still: a shared lock on the database file (as every
+  connection has) and, in WAL mode, the WAL *write* and *checkpoint* locks of the ``-shm``
+  file (https://sqlite.org/walformat.html, "the WAL-index locks"). Readers carry on;
+  writers wait (their busy timeout) only while the bytes are copied. The copy is the
+  database plus its WAL at a commit boundary, as after a power cut: SQLite recovers it when
+  it is opened. Nothing is decrypted, so the copy cannot exist in plaintext anywhere, and
+  an unattended job needs no passphrase. The process must not itself have the database
+  open through SQLite (closing a file drops all of a process's POSIX locks on it).
+* ``backup_with_vault`` – through an unlocked vault: SQLite's online backup API copies the
+  pages from one read snapshot into a new file keyed with the same data key (encrypted
+  from the first page written; writers are not blocked), and the copy is checked at once.
+
+``restore`` unpacks a backup next to the live database, opens it with the user's
+passphrase (an administrator of the backup), runs ``Vault.check`` (SQLCipher and SQLite
+integrity, the access-log chain), refuses a newer schema, records the restore in the
+restored access log, and only then swaps it in with renames, keeping the previous files as
+``<db>.before-restore-<time>`` (with its ``-wal`` and ``.keys``, itself an installation).
+
+File format: ``MAGIC``, a JSON header padded to ``HEADER_SIZE`` bytes (format, database
+id, method, time, and per part its name, size and SHA-256), then the parts in that order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import random
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from storage import db, files, keys
+from storage.authstate import SealedEvents, safe_username
+from storage.errors import (
+    BackupDamaged,
+    BackupMismatch,
+    CheckFailed,
+    DatabaseBusy,
+    DatabaseInUse,
+    DatabaseMissing,
+    NeedsKey,
+    PermissionDenied,
+    TargetExists,
+    VaultError,
+)
+from storage.roles import Role
+
+if TYPE_CHECKING:
+    from storage.vault import Vault
+
+MAGIC = b"RC-TUI-BACKUP\n"
+FORMAT = 1
+HEADER_SIZE = 4096
+PARTS = ("keys", "db", "wal")
+CHUNK = 1 << 20
+COPY_TIMEOUT_SECONDS = 30.0
+
+# SQLite's file locks (os_unix.c; part of its file format, shared with every other user).
+PENDING_BYTE = 0x40000000
+SHARED_FIRST = PENDING_BYTE + 2
+SHARED_SIZE = 510
+WAL_WRITE_LOCK = 120  # in the -shm file; WAL_CKPT_LOCK is the next byte
+WAL_DMS = 128  # held shared by every connection that has the -shm mapped
+
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def wal_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + "-wal")
+
+
+def shm_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + "-shm")
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    db_id: str
+    method: str
+    created: str
+    parts: tuple[Part, ...]
+
+    @property
+    def size(self) -> int:
+        return HEADER_SIZE + sum(p.size for p in self.parts)
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    #: where the replaced database was kept (None: there was none, or only verified)
+    previous: Path | None
+    log_rows: int
+    #: key slots in the backup that the current key file no longer has (revoked since)
+    stale_slots: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------- the file format
+class _Writer:
+    """Writes a backup to a private temporary file beside ``out``; ``finish`` renames it."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.tmp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.tmp")
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
+        self.fh: IO[bytes] = os.fdopen(fd, "wb")
+        self.fh.write(b"\0" * HEADER_SIZE)
+        self.parts: list[Part] = []
+
+    def add_bytes(self, name: str, data: bytes) -> None:
+        self.fh.write(data)
+        self.parts.append(Part(name, len(data), hashlib.sha256(data).hexdigest()))
+
+    def add_file(self, name: str, path: Path) -> None:
+        digest, size = hashlib.sha256(), 0
+        with path.open("rb") as src:
+            while chunk := src.read(CHUNK):
+                self.fh.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        self.parts.append(Part(name, size, digest.hexdigest()))
+
+    def finish(self, db_id: str, method: str) -> BackupInfo:
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        header = json.dumps({
+            "format": FORMAT, "db_id": db_id, "method": method, "created": created,
+            "parts": [{"name": p.name, "size": p.size, "sha256": p.sha256} for p in self.parts],
+        }, sort_keys=True).encode("ascii")
+        block = MAGIC + header + b"\n"
+        if len(block) > HEADER_SIZE:
+            raise VaultError("backup header too long")
+        self.fh.seek(0)
+        self.fh.write(block.ljust(HEADER_SIZE, b" "))
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        if self.out.exists():
+            raise TargetExists(str(self.out))
+        os.replace(self.tmp, self.out)
+        files.restrict_file(self.out)
+        files.fsync_dir(self.out.parent)
+        return BackupInfo(self.out, db_id, method, created, tuple(self.parts))
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.fh.close()
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+
+@contextlib.contextmanager
+def _writer(out: Path) -> Iterator[_Writer]:
+    out = Path(out)
+    if out.exists():
+        raise TargetExists(str(out))
+    if not out.parent.exists():  # an existing folder keeps the permissions it was given
+        files.ensure_private_dir(out.parent)
+    w = _Writer(out)
+    try:
+        yield w
+    except BaseException:
+        w.discard()
+        raise
+
+
+def read_header(path: Path) -> BackupInfo:
+    """The header of a backup file, checked for shape and size (``BackupDamaged``)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            block = fh.read(HEADER_SIZE)
+            total = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        raise BackupDamaged(type(exc).__name__) from None
+    if len(block) != HEADER_SIZE or not block.startswith(MAGIC):
+        raise BackupDamaged("not an rc-tui backup")
+    try:
+        data = json.loads(block[len(MAGIC):].decode("ascii"))
+        if int(data["format"]) > FORMAT:
+            raise BackupDamaged("backup from a newer rc-tui")
+        parts = tuple(Part(str(p["name"]), int(p["size"]), str(p["sha256"]))
+                      for p in data["parts"])
+        info = BackupInfo(path, str(data["db_id"]), str(data["method"]),
+                          str(data["created"]), parts)
+    except BackupDamaged:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise BackupDamaged(type(exc).__name__) from None
+    names = [p.name for p in parts]
+    if (len(set(names)) != len(names) or not set(names) <= set(PARTS)
+            or "keys" not in names or "db" not in names or info.size != total
+            or any(p.size < 0 for p in parts)):
+        raise BackupDamaged("parts do not add up")
+    return info
+
+
+def _unpack(info: BackupInfo, targets: dict[str, Path]) -> None:
+    """Write each part to its target (0600), checking its SHA-256 as it streams."""
+    with info.path.open("rb") as src:
+        src.seek(HEADER_SIZE)
+        for part in info.parts:
+            digest, left = hashlib.sha256(), part.size
+            fd = os.open(targets[part.name], os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY,
+                         0o600)
+            with os.fdopen(fd, "wb") as out:
+                while left:
+                    chunk = src.read(min(CHUNK, left))
+                    if not chunk:
+                        raise BackupDamaged("truncated")
+                    out.write(chunk)
+                    digest.update(chunk)
+                    left -= len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if digest.hexdigest() != part.sha256:
+                raise BackupDamaged(f"{part.name} does not match its checksum")
+
+
+# ---------------------------------------------------------------------- SQLite's locks
+def _lock(fd: int, *, exclusive: bool, start: int, length: int) -> bool:
+    """Try one POSIX byte-range lock without waiting; False when another process holds it."""
+    import fcntl
+
+    kind = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    try:
+        fcntl.lockf(fd, kind | fcntl.LOCK_NB, length, start)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EAGAIN):
+            return False
+        raise
+    return True
+
+
+def _unlock(fd: int) -> None:
+    import fcntl
+
+    fcntl.lockf(fd, fcntl.LOCK_UN, 0, 0)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def _hold_still(db_fd: int, path: Path) -> tuple[bool, int | None]:
+    """One attempt at the locks under which neither the database file nor its WAL changes.
+
+    Returns (True, the open ``-shm`` descriptor with its locks held), (True, None) when
+    there is no ``-shm`` (nobody has the database open in WAL mode: newcomers are kept out
+    instead), or (False, None) when somebody holds a conflicting lock right now.
+    """
+    if not _lock(db_fd, exclusive=False, start=SHARED_FIRST, length=SHARED_SIZE):
+        return False, None  # a writer outside WAL mode (a rekey) holds the file exclusively
+    shm = shm_path(path)
+    try:
+        shm_fd = os.open(shm, os.O_RDWR | _O_BINARY)
+    except FileNotFoundError:
+        # A new connection must take a read lock on the pending byte before its shared
+        # lock: holding it exclusively keeps everyone out while we copy.
+        if _lock(db_fd, exclusive=True, start=PENDING_BYTE, length=1) and not shm.exists():
+            return True, None
+        _unlock(db_fd)
+        return False, None
+    held = (_lock(shm_fd, exclusive=False, start=WAL_DMS, length=1)
+            and _lock(shm_fd, exclusive=True, start=WAL_WRITE_LOCK, length=2)
+            and _same_file(shm_fd, shm))
+    if held:
+        return True, shm_fd
+    os.close(shm_fd)
+    _unlock(db_fd)
+    return False, None
+
+
+@contextlib.contextmanager
+def _held_still(path: Path, timeout: float) -> Iterator[None]:
+    """Hold the database and its WAL still (see ``_hold_still``), retrying until
+    ``timeout``; ``DatabaseBusy`` if that never succeeds."""
+    db_fd = os.open(path, os.O_RDWR | _O_BINARY)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        held, shm_fd = _hold_still(db_fd, path)
+        while not held:  # the same polling as a waiting writer's, so it gets its turn
+            if time.monotonic() > deadline:
+                raise DatabaseBusy("locks")
+            time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not a secret
+            delay = min(delay * 2, db.POLL_SECONDS)
+            held, shm_fd = _hold_still(db_fd, path)
+        try:
+            if path.with_name(path.name + "-journal").exists():
+                raise DatabaseBusy("hot journal")  # an interrupted rekey: open it first
+            yield
+        finally:
+            if shm_fd is not None:
+                os.close(shm_fd)
+    finally:
+        os.close(db_fd)  # releases the locks on the database file
+
+
+@contextlib.contextmanager
+def _nobody_else(path: Path) -> Iterator[None]:
+    """Hold the database exclusively for a swap; ``DatabaseInUse`` if anyone has it open.
+
+    POSIX: every connection holds a shared lock on the database file and, in WAL mode, on
+    the ``-shm`` file's DMS byte, so both exclusive locks succeed only when nobody has the
+    database open (and keep newcomers waiting). Elsewhere the renames themselves fail on
+    a file that is open, which is reported the same way.
+    """
+    if not files.POSIX or not path.exists():
+        yield
+        return
+    fds: list[int] = []
+    try:
+        fds.append(os.open(path, os.O_RDWR | _O_BINARY))
+        free = (_lock(fds[0], exclusive=True, start=PENDING_BYTE, length=1)
+                and _lock(fds[0], exclusive=True, start=SHARED_FIRST, length=SHARED_SIZE))
+        shm = shm_path(path)
+        if free and shm.exists():
+            fds.append(os.open(shm, os.O_RDWR | _O_BINARY))
+            free = _lock(fds[1], exclusive=True, start=WAL_DMS, length=1)
+        if not free:
+            raise DatabaseInUse()
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+# ---------------------------------------------------------------------- backup
+def copy_files(path: Path, out: Path, *, timeout: float = COPY_TIMEOUT_SECONDS) -> BackupInfo:
+    """Back up ``path`` into ``out`` without any key (see the module docstring).
+
+    Recorded in the access log through the sealed-event file (``<db>.auth``), which the
+    next login moves into the log – this needs only the installation's public audit key.
+    """
+    if not files.POSIX:
+        raise NeedsKey()
+    path = Path(path)
+    kf = keys.KeyFile.load(files.keyfile_path(path))
+    if not path.exists():
+        raise DatabaseMissing(str(path))
+    events = SealedEvents(path, kf.audit_public_key)
+    try:
+        with _writer(out) as w:
+            with _held_still(path, timeout):
+                raw_keys = files.keyfile_path(path).read_bytes()
+                w.add_bytes("keys", raw_keys)
+                w.add_file("db", path)
+                if wal_path(path).exists():
+                    w.add_file("wal", wal_path(path))
+            info = w.finish(keys.KeyFile.from_bytes(raw_keys).db_id, "files")
+    except BaseException as exc:
+        _record(events, "backup", exc)
+        raise
+    _record(events, "backup", None)
+    return info
+
+
+def backup_with_vault(vault: Vault, out: Path) -> BackupInfo:
+    """Back up through an unlocked vault (SQLite's online backup API; verified copy)."""
+    out = Path(out)
+    try:
+        with _writer(out) as w:
+            tmp_db = out.with_name(f".{out.name}.{secrets.token_hex(6)}.db")
+            try:
+                raw_keys = vault.online_copy(tmp_db)
+                w.add_bytes("keys", raw_keys)
+                w.add_file("db", tmp_db)
+            finally:
+                _remove_installation(tmp_db)
+            info = w.finish(vault.db_id, "online")
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            vault.log("backup", outcome=_outcome(exc), screen="cli")
+        raise
+    vault.log("backup", screen="cli")
+    return info
+
+
+def _outcome(exc: BaseException | None) -> str:
+    """The access log's outcome (at most 16 characters): ok, a ``VaultError`` code, failed."""
+    if exc is None:
+        return "ok"
+    if isinstance(exc, PermissionDenied):
+        return "denied"
+    return exc.code[:16] if isinstance(exc, VaultError) else "failed"
+
+
+def _record(events: SealedEvents | None, action: str, exc: BaseException | None,
+            username: str | None = None) -> None:
+    """A sealed access-log event (action and outcome only – never paths or case data)."""
+    if events is None:
+        return
+    event: dict[str, Any] = {"action": action, "outcome": _outcome(exc), "screen": "cli",
+                             "ts": time.time()}
+    if username:
+        event["username"] = safe_username(username)
+    with contextlib.suppress(OSError):
+        events.append(event)
+
+
+def _remove_installation(path: Path) -> None:
+    for p in [*files.sidecar_paths(path), path.with_name(path.name + "-journal")]:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+# ---------------------------------------------------------------------- restore
+def _live_keyfile(path: Path) -> keys.KeyFile | None:
+    try:
+        return keys.KeyFile.load(files.keyfile_path(path))
+    except VaultError:
+        return None
+
+
+def restore(
+    path: Path, source: Path, username: str, passphrase: str, *, verify_only: bool = False,
+    clock: Any = time.time,
+) -> RestoreResult:
+    """Verify the backup ``source`` and (unless ``verify_only``) make it the database at
+    ``path``. Nothing at ``path`` changes until every check has passed."""
+    from storage.vault import Vault
+
+    path, source = Path(path), Path(source)
+    live = _live_keyfile(path)
+    events = SealedEvents(path, live.audit_public_key) if live else None
+    action = "backup_verified" if verify_only else "restore"
+    staging = path.with_name(f".{path.name}.restore-{secrets.token_hex(6)}")
+    try:
+        info = read_header(source)
+        if live is not None and live.db_id != info.db_id:
+            raise BackupMismatch()
+        if not verify_only:
+            with _nobody_else(path):
+                pass  # say so now rather than after the checks (and again at the swap)
+        files.ensure_private_dir(path.parent)
+        targets = {"keys": files.keyfile_path(staging), "db": staging, "wal": wal_path(staging)}
+        _unpack(info, targets)
+        backup_kf = keys.KeyFile.load(targets["keys"])
+        try:
+            vault = Vault.unlock(staging, username, passphrase, clock=clock)
+        finally:
+            _forward_auth_events(staging, path, live, backup_kf)
+        with vault:
+            if vault.user.role is not Role.ADMIN:
+                raise PermissionDenied("restore is for administrators")
+            report = vault.check()
+            if not report.ok:
+                raise CheckFailed(report.problems[0])
+            if not verify_only:
+                vault.log("restore", screen="cli")
+        _settled(staging)
+        stale = tuple(sorted(set(backup_kf.slots) - set(live.slots))) if live else ()
+        previous = None if verify_only else _swap_in(staging, path)
+    except BaseException as exc:
+        _record(events, action, exc, username)
+        raise
+    finally:
+        _remove_installation(staging)
+    if verify_only:
+        _record(events, action, None, username)
+    return RestoreResult(previous, report.log_rows, stale)
+
+
+def _forward_auth_events(staging: Path, path: Path, live: keys.KeyFile | None,
+                         backup_kf: keys.KeyFile) -> None:
+    """Failed logins against the unpacked backup go to the live installation's sealed
+    events (same installation, same audit key), so the access log shows them."""
+    pending = files.authlog_path(staging)
+    if not pending.exists():
+        return
+    if live is not None and live.audit_public_key == backup_kf.audit_public_key:
+        for line in pending.read_bytes().splitlines():
+            if line.strip():
+                files.append_line(files.authlog_path(path), line)
+    pending.unlink()
+
+
+def _settled(staging: Path) -> None:
+    """After the vault closed, the copy is one file: its WAL was checkpointed away."""
+    for p in (wal_path(staging), shm_path(staging)):
+        if p.exists():
+            if p == wal_path(staging) and p.stat().st_size > 0:
+                raise DatabaseInUse("restored copy still has a WAL")
+            p.unlink()
+
+
+def _previous_name(path: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # local time: read by people
+    candidate = path.with_name(f"{path.name}.before-restore-{stamp}")
+    n = 2
+    while any(p.exists() for p in files.sidecar_paths(candidate)):
+        candidate = path.with_name(f"{path.name}.before-restore-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def _keep(src: Path, dst: Path) -> None:
+    """``dst`` becomes another name of ``src`` (a hard link; a copy where links fail)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        import shutil
+
+        shutil.copy2(src, dst)
+
+
+def _swap_in(staging: Path, path: Path) -> Path | None:
+    """Keep the current files under a ``before-restore`` name, then rename the verified
+    copy into place. The database path always names a complete database: the old one is
+    linked to its new name before the new one replaces it, and its WAL is moved with it
+    first (a WAL must never meet another database)."""
+    previous: Path | None = None
+    try:
+        with _nobody_else(path):
+            if path.exists() or files.keyfile_path(path).exists():
+                previous = _previous_name(path)
+                if path.exists():
+                    _keep(path, previous)
+                for suffix in ("-wal", "-shm"):
+                    side = path.with_name(path.name + suffix)
+                    if side.exists():
+                        os.replace(side, previous.with_name(previous.name + suffix))
+                if files.keyfile_path(path).exists():
+                    _keep(files.keyfile_path(path), files.keyfile_path(previous))
+            os.replace(files.keyfile_path(staging), files.keyfile_path(path))
+            os.replace(staging, path)
+    except PermissionError:
+        if sys.platform == "win32":  # Windows refuses to rename a file that is open
+            raise DatabaseInUse() from None
+        raise
+    for p in (path, files.keyfile_path(path)):
+        files.restrict_file(p)
+    files.fsync_dir(path.parent)
+    return previous
