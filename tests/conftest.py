@@ -62,3 +62,31 @@ def installed(vault: Vault) -> Path:
     path = vault.path
     vault.close(None)
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    """rc-tui never uses the network: any attempt to reach a host from the test process
+    fails the test that made it (local Unix sockets – xdist, asyncio – stay allowed)."""
+    import socket
+
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guard(sock: socket.socket, address: object) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise AssertionError(f"network use in a test: {address!r}")
+
+    def connect(sock: socket.socket, address: object) -> None:
+        guard(sock, address)
+        real_connect(sock, address)  # type: ignore[arg-type]
+
+    def connect_ex(sock: socket.socket, address: object) -> int:
+        guard(sock, address)
+        return real_connect_ex(sock, address)  # type: ignore[arg-type]
+
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
+    yield
+    socket.socket.connect = real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
