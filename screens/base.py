@@ -92,15 +92,22 @@ class FormMixin:
     def submit_form(self) -> None:
         """Called by Enter on the last field (and by the form's button)."""
 
-    def attempt(self, action: Callable[[], object]) -> bool:
-        """Run a service call; show its refusal (rules or storage) in ``#message``."""
+    def attempt(self, action: Callable[[], object], *,
+                on_conflict: Callable[[], None] | None = None) -> bool:
+        """Run a service call; show its refusal (rules or storage) in ``#message``. A
+        concurrent edit goes to ``on_conflict`` (both versions side by side) if given."""
         from rc_tui.services.accounts import ValidationError, error_text
-        from storage.errors import VaultError
+        from storage.errors import ConflictError, VaultError
 
         try:
             action()
         except ValidationError as exc:
             message = "\n".join(exc.reasons)
+        except ConflictError as exc:
+            if on_conflict is not None:
+                on_conflict()
+                return False
+            message = error_text(exc)
         except VaultError as exc:
             message = error_text(exc)
         else:

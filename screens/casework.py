@@ -6,6 +6,7 @@ moves to the next field, Tab leaves a text box, Ctrl+S saves.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -442,8 +443,40 @@ class PlanItemDialog(RcModal):
         svc = _svc(self)
         item = self.item
         if self.attempt(lambda: svc.update_plan_item(item.id, item.version, data) if item
-                        else svc.add_plan_item(self.person_id, data, case_id=self.case_id)):
+                        else svc.add_plan_item(self.person_id, data, case_id=self.case_id),
+                        on_conflict=lambda: self._conflict(data)):
             self.dismiss(True)
+
+    def _conflict(self, mine: PlanItemInput) -> None:
+        """The item was changed elsewhere meanwhile: both versions side by side."""
+        from screens.conflict import ConflictScreen, differing
+
+        assert self.item is not None
+        svc = _svc(self)
+        fresh = next((i for i in svc.plan(self.person_id) if i.id == self.item.id), None)
+        if fresh is None:
+            return
+        self.item = fresh
+        theirs = fresh.data
+        rows = differing([
+            (_("Goal or action"), theirs.text, mine.text),
+            (_("Responsible"), theirs.responsible, mine.responsible),
+            (_("Start"), theirs.start_on, mine.start_on),
+            (_("Due"), theirs.due_on, mine.due_on),
+            (_("Status"), label(PLAN_STATUSES, theirs.status), label(PLAN_STATUSES,
+                                                                     mine.status)),
+            (_("Implementation plan"), theirs.implementation, mine.implementation),
+        ])
+
+        def chosen(choice: str | None) -> None:
+            if choice == "mine":
+                kept = replace(mine, decision_id=mine.decision_id or theirs.decision_id)
+                if self.attempt(lambda: svc.update_plan_item(fresh.id, fresh.version, kept)):
+                    self.dismiss(True)
+            elif choice == "theirs":
+                self.dismiss(True)
+
+        self.app.push_screen(ConflictScreen(_("Action plan"), rows), chosen)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

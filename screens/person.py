@@ -774,14 +774,51 @@ class PersonEditScreen(RcScreen):
             self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
             return
         except ConflictError:
-            self.query_one("#message", Plain).set_text(
-                _("Somebody else changed this person while you were editing. Your changes "
-                  "are still in the form; Esc and open the person again to see theirs."))
+            self._conflict(data)
             return
         except VaultError as exc:
             self.query_one("#message", Plain).set_text(error_text(exc))
             return
         self.dismiss(True)
+
+    def _conflict(self, mine: PersonInput) -> None:
+        """Someone saved this person meanwhile: both versions side by side."""
+        from screens.conflict import ConflictScreen, differing
+
+        vault = self.shell.vault
+        assert vault is not None
+        fresh = PeopleService(vault, screen="person_edit").get(self.detail.id)
+        theirs = fresh.data
+        contact = _("Safe contact")
+        rows = differing([
+            (_("Given name"), theirs.given_name, mine.given_name),
+            (_("Family name"), theirs.family_name, mine.family_name),
+            (_("Alias"), theirs.alias, mine.alias),
+            (_("Identity no."), theirs.id_number, mine.id_number),
+            (_("Birth year"), theirs.birth_year, mine.birth_year),
+            (_("Gender"), label(GENDERS, theirs.gender), label(GENDERS, mine.gender)),
+            (_("Language"), theirs.language, mine.language),
+            (_("Interpreter"), theirs.interpreter_needed, mine.interpreter_needed),
+            (_("Accessibility needs"), theirs.accessibility_needs, mine.accessibility_needs),
+            (f"{contact}: {_('call')}", theirs.may_call, mine.may_call),
+            (f"{contact}: {_('text')}", theirs.may_text, mine.may_text),
+            (f"{contact}: {_('letters')}", theirs.may_letter, mine.may_letter),
+            (_("Safe times"), theirs.safe_times, mine.safe_times),
+            (_("Safe address"), theirs.safe_address, mine.safe_address),
+            (_("Protection"), label(PROTECTION_LEVELS, theirs.protection_level),
+             label(PROTECTION_LEVELS, mine.protection_level)),
+        ])
+        self.detail = fresh  # from now on the form saves against what is stored
+
+        def chosen(choice: str | None) -> None:
+            if choice == "mine":
+                if self.attempt(lambda: PeopleService(vault, screen="person_edit").update(
+                        fresh.id, fresh.version, mine)):
+                    self.dismiss(True)
+            elif choice == "theirs":
+                self.dismiss(True)
+
+        self.app.push_screen(ConflictScreen(fresh.display_name, rows), chosen)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -1000,8 +1037,31 @@ class NoteScreen(RcScreen):
                 records.add_note(self.person_id, note_type, body, sign=sign,
                                  corrects_id=self.corrects.id if self.corrects else None)
 
-        if self.attempt(store):
+        if self.attempt(store, on_conflict=lambda: self._conflict(records, body, sign)):
             self.dismiss(True)
+
+    def _conflict(self, records: RecordService, body: str, sign: bool) -> None:
+        """The draft was saved elsewhere meanwhile (another session of the author)."""
+        from screens.conflict import ConflictScreen, differing
+
+        assert self.draft is not None
+        fresh = next((n for n in records.journal(self.person_id) if n.id == self.draft.id),
+                     None)
+        if fresh is None or fresh.signed:
+            self.query_one("#message", Plain).set_text(
+                _("The note was signed in another session meanwhile; it cannot change. "
+                  "Your text is still here: write it as a correction."))
+            return
+        self.draft = fresh
+
+        def chosen(choice: str | None) -> None:
+            if choice == "mine":
+                self._store(sign=sign)
+            elif choice == "theirs":
+                self.dismiss(True)
+
+        self.app.push_screen(ConflictScreen(_("Journal note"), differing(
+            [(_("Text"), fresh.body, body)])), chosen)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -1,0 +1,68 @@
+"""Two people edited the same record: both versions side by side, nothing lost silently.
+
+The form that ran into the conflict keeps what was typed. This screen shows, field by field,
+what is stored now (saved by someone else meanwhile) and what this user typed. ``1`` saves
+this user's version over the other (knowingly), ``2`` keeps the stored one and drops what was
+typed, Esc goes back to the form to merge by hand.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from rc_tui.i18n import _
+from screens.base import RcModal
+from screens.widgets import Plain, cell
+
+
+class ConflictScreen(RcModal):
+    """Dismisses with "mine", "theirs" or None (back to the form)."""
+
+    BINDINGS = [
+        Binding("1", "choose('mine')", "Save mine"),
+        Binding("2", "choose('theirs')", "Keep theirs"),
+        Binding("escape", "choose('')", "Back to the form"),
+    ]
+
+    def __init__(self, what: str, rows: list[tuple[str, str, str]]) -> None:
+        """``rows``: (field, stored now, typed here) – the fields that differ."""
+        super().__init__()
+        self.what = what
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide"):
+            yield Static(_("Changed by someone else while you edited"), classes="form-title",
+                         markup=False)
+            yield Plain(_("{what}: the stored version changed after you opened it. Nothing "
+                          "has been overwritten.", what=self.what), classes="hint")
+            yield DataTable(id="conflict", cursor_type="row", zebra_stripes=True)
+            yield Plain(_("1 saves your version over theirs, 2 keeps theirs and drops yours, "
+                          "Esc goes back to your form to combine them."), classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#conflict", DataTable)
+        table.add_columns(_("Field"), _("Stored now (theirs)"), _("Yours"))
+        for field, theirs, mine in self.rows:
+            table.add_row(cell(field, 20), cell(theirs or "–", 34), cell(mine or "–", 34))
+        table.focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice or None)
+
+
+def differing(fields: list[tuple[str, object, object]]) -> list[tuple[str, str, str]]:
+    """(label, theirs, mine) for the fields whose values differ, as text."""
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return str(value)
+
+    return [(name, text(theirs), text(mine)) for name, theirs, mine in fields
+            if theirs != mine]
