@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from rc_tui.app import RcApp
 from rc_tui.services.home import HomeService
 from rc_tui.services.records import RecordService
+from rc_tui.services.people import PersonInput
 from rc_tui.services.shelter import AdmissionInput, ShelterService
 from screens.home import HomeScreen
 from screens.person import PersonScreen
@@ -142,3 +143,41 @@ async def test_a_stay_is_not_seen_from_the_perpetrators_side(family: Family) -> 
         app.open_person(family.victim)
         await settle(pilot)
         assert "plats 2A" in screen_text(app)
+
+
+async def test_arrival_departure_and_its_follow_up_by_keyboard(family: Family) -> None:
+    ids = _places_and_handover(family)
+    with Vault.unlock(family.path, SIRI, SIRI_PASS) as v:
+        svc = ShelterService(v)
+        svc.admit(AdmissionInput("shelter", PersonInput(alias="Ros"), "self",
+                                 datetime.now() - timedelta(days=2), place_id=ids["1A"]))
+        svc.admit(AdmissionInput("shelter", PersonInput(alias="Vilja"), "on_call",
+                                 datetime.now() + timedelta(hours=2), place_id=ids["2A"],
+                                 planned=True))
+    app = RcApp(family.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await login(pilot, SIRI, SIRI_PASS)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.press("down", "k")  # 2A: the planned arrival has come
+        await settle(pilot)
+        view = app.screen.view
+        assert view is not None and [x.state for x in view.lines] == ["occupied"] * 2
+        await pilot.press("up", "u")  # 1A: Ros leaves for her own housing
+        await settle(pilot)
+        await pilot.press("e", "ctrl+s")
+        await settle(pilot)
+        board = screen_text(app)
+        assert "Flyttat, inte uppföljt" in board and "eget boende" in board
+        await pilot.press("f")
+        await settle(pilot)
+        await type_text(pilot, "Nådd, trygg.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Flyttat, inte uppföljt" not in screen_text(app)
+    with Vault.unlock(family.path, SIRI, SIRI_PASS) as v:
+        board_view = ShelterService(v).board("shelter")
+        assert [r.name for r in board_view.residents] == ["«Vilja»"]
+        assert not board_view.residents[0].planned
