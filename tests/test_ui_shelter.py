@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from rc_tui.app import RcApp
 from rc_tui.services.home import HomeService
-from rc_tui.services.records import RecordService
 from rc_tui.services.people import PersonInput
+from rc_tui.services.records import RecordService
 from rc_tui.services.shelter import AdmissionInput, ShelterService
 from screens.home import HomeScreen
 from screens.person import PersonScreen
