@@ -14,6 +14,12 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "investigation_after_stay_days": 7,
 }
 
+#: Each user's own preferences (stored as one JSON object per user in ``meta``) and their
+#: defaults. ``low_bandwidth``: no mouse tracking, 16 colours, ASCII borders, no animations.
+DEFAULT_USER_PREFERENCES: dict[str, Any] = {
+    "low_bandwidth": False,
+}
+
 
 def installation_exists(path: Path) -> bool:
     path = Path(path)

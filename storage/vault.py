@@ -40,7 +40,7 @@ from storage.errors import (
     VaultError,
     WrongPassphrase,
 )
-from storage.install import DEFAULT_SETTINGS
+from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES
 from storage.models import Meta, Role, User, UserStatus
 
 CLOSE_CHECKPOINT_WAIT_MS = 100
@@ -329,6 +329,27 @@ class Vault:
             assert u is not None
             u.language = language
         self.user = UserInfo(**{**self.user.__dict__, "language": language})
+
+    def _preferences_key(self) -> str:
+        return f"user.{self.user.id}.preferences"
+
+    def preference(self, name: str) -> Any:
+        """One of the signed-in user's own preferences (``DEFAULT_USER_PREFERENCES``)."""
+        if name not in DEFAULT_USER_PREFERENCES:
+            raise ValueError(name)
+        with self.session() as s:
+            stored = _get_meta(s, self._preferences_key(), {})
+        return stored.get(name, DEFAULT_USER_PREFERENCES[name])
+
+    def set_preference(self, name: str, value: Any) -> None:
+        """Set one of the signed-in user's own preferences: no schema change, no log entry
+        (like the language, it holds nothing about anyone)."""
+        if name not in DEFAULT_USER_PREFERENCES:
+            raise ValueError(name)
+        with self.session(write=True) as s:
+            stored = dict(_get_meta(s, self._preferences_key(), {}))
+            stored[name] = value
+            _set_meta(s, self._preferences_key(), stored)
 
     # ------------------------------------------------------------------ users
     def _require(self, role: Role) -> None:
