@@ -69,7 +69,8 @@ class RcApp(App[int]):
         super().__init__()
         self.db_path = Path(db_path)
         self.cli_lang = lang
-        self.low_bandwidth = low_bandwidth
+        self.cli_low_bandwidth = low_bandwidth  # --low-bandwidth: for every user
+        self.low_bandwidth = False
         self.instruments_dir = instruments_dir if instruments_dir is not None else \
             default_instruments_dir()
         self.clock = clock
@@ -84,6 +85,9 @@ class RcApp(App[int]):
         self.lock_reason: str | None = None
         i18n.set_language(lang or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
+        self._normal_terminal = (self.console._color_system, self.animation_level, self.theme)
+        if low_bandwidth:
+            self.set_low_bandwidth(True)
 
     # ------------------------------------------------------------------ start
     def on_mount(self) -> None:
@@ -131,6 +135,9 @@ class RcApp(App[int]):
         if not self.cli_lang and vault.user.language in i18n.LANGUAGES:
             i18n.set_language(vault.user.language or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
+        wanted = self.cli_low_bandwidth or bool(vault.preference("low_bandwidth"))
+        if wanted != self.low_bandwidth:
+            self.set_low_bandwidth(wanted)  # the user's own setting, from this login on
         self.reload_settings()
         self.login_time = self.last_activity = self.clock()
         self.lock_reason = None
@@ -152,6 +159,46 @@ class RcApp(App[int]):
             return
         self.idle_timeout = float(self.vault.setting("idle_timeout_seconds"))
         self.session_lifetime = float(self.vault.setting("session_lifetime_seconds"))
+
+    # ------------------------------------------------------------------ low bandwidth
+    def set_low_bandwidth(self, on: bool) -> None:
+        """Low-bandwidth mode on or off, at once (see ``rc_tui.terminal``)."""
+        from rich.color import ColorSystem
+        from textual.widgets import Input, TextArea
+
+        from rc_tui import terminal
+
+        self.low_bandwidth = on
+        colors, animations, theme = self._normal_terminal
+        terminal.set_color_system(self.console, ColorSystem.STANDARD if on else colors)
+        self.theme = "ansi-dark" if on else theme
+        self.animation_level = "none" if on else animations
+        terminal.set_scrollbars(ascii_only=on)
+        terminal.set_mouse(self._driver, not on)
+        self.set_class(on, terminal.LOW_BANDWIDTH_CLASS)
+        for screen in self.screen_stack:
+            for field in screen.query("Input, TextArea"):
+                if isinstance(field, (Input, TextArea)):
+                    field.cursor_blink = not on
+        if self.screen_stack:
+            self.screen.refresh(repaint=True, layout=True)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Low-bandwidth mode: a text field's cursor does not blink (each blink is a
+        redraw sent over the link)."""
+        from textual.widgets import Input, TextArea
+
+        if self.low_bandwidth and isinstance(event.widget, (Input, TextArea)):
+            event.widget.cursor_blink = False
+
+    def toggle_low_bandwidth(self) -> None:
+        """The signed-in user's setting: switched at once and kept for the next login."""
+        on = not self.low_bandwidth
+        self.set_low_bandwidth(on)
+        if self.vault is not None:
+            self.vault.set_preference("low_bandwidth", on)
+        self.notify(_("Low bandwidth on: no mouse, 16 colours, ASCII borders, no animations.")
+                    if on else _("Low bandwidth off."), timeout=4)
 
     def toggle_language(self) -> None:
         new = "en" if i18n.language() == "sv" else "sv"

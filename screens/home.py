@@ -36,6 +36,7 @@ class HomeScreen(RcScreen):
         Binding("i", "settings", "Settings"),
         Binding("p", "passphrase", "Passphrase"),
         Binding("l", "language", "Svenska/English"),
+        Binding("b", "low_bandwidth", "Low bandwidth on/off", show=False),
     ]
 
     def __init__(self) -> None:
@@ -249,3 +250,6 @@ class HomeScreen(RcScreen):
 
     def action_language(self) -> None:
         self.shell.toggle_language()
+
+    def action_low_bandwidth(self) -> None:
+        self.shell.toggle_low_bandwidth()
