@@ -1,0 +1,139 @@
+"""The real program in a pseudo-terminal: keys go in, every byte it writes is kept.
+
+Used by the pty tests and by ``bench/bytes.py`` (bytes per keystroke). POSIX only: the
+modules ``pty``, ``fcntl`` and ``termios`` are imported when a terminal is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Mouse reporting (X10, press/release, drag, every move) and the SGR and urxvt encodings
+#: Textual switches on with it.
+MOUSE_ON = (b"\x1b[?9h", b"\x1b[?1000h", b"\x1b[?1002h", b"\x1b[?1003h",
+            b"\x1b[?1006h", b"\x1b[?1015h")
+#: 256-colour and truecolor SGR parameters (foreground and background).
+RICH_COLOURS = (b"38;5;", b"48;5;", b"38;2;", b"48;2;")
+
+
+def box_characters(data: bytes) -> set[str]:
+    """Box-drawing (U+2500-257F) and block (U+2580-259F) characters in terminal output."""
+    return {ch for ch in data.decode("utf-8", "replace") if 0x2500 <= ord(ch) <= 0x259F}
+
+
+class PtyTerminal:
+    """``python -m rc_tui ARGS`` on a pseudo-terminal of ``cols`` x ``rows``."""
+
+    def __init__(self, args: Sequence[str], *, term: str = "xterm-256color",
+                 cols: int = 80, rows: int = 24, env: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        self._set_size(slave, cols, rows)
+        child_env = {**os.environ, **(env or {}), "TERM": term, "LANG": "C.UTF-8"}
+        for name in ("COLORTERM", "LC_ALL", "TEXTUAL_COLOR_SYSTEM", "NO_COLOR"):
+            if name not in (env or {}):
+                child_env.pop(name, None)  # the colours follow TERM, as over SSH
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rc_tui", *args],
+            stdin=slave, stdout=slave, stderr=slave, env=child_env, cwd=cwd,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self._output = bytearray()
+        self._lock = threading.Lock()
+        self._changed = time.monotonic()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @staticmethod
+    def _set_size(fd: int, cols: int, rows: int) -> None:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._output.extend(chunk)
+                self._changed = time.monotonic()
+
+    @property
+    def output(self) -> bytes:
+        with self._lock:
+            return bytes(self._output)
+
+    def mark(self) -> int:
+        """A position in the output, for :meth:`since`."""
+        with self._lock:
+            return len(self._output)
+
+    def since(self, mark: int) -> bytes:
+        with self._lock:
+            return bytes(self._output[mark:])
+
+    def send(self, data: str | bytes) -> None:
+        os.write(self.master, data.encode("utf-8") if isinstance(data, str) else data)
+
+    def type(self, keys: str, delay: float = 0.01) -> None:
+        """One character at a time, as a person (or a burst over SSH) would."""
+        for ch in keys:
+            self.send(ch)
+            time.sleep(delay)
+
+    def settle(self, quiet: float = 0.15, timeout: float = 10.0) -> None:
+        """Wait until nothing has been written for ``quiet`` seconds (from now on)."""
+        start = time.monotonic()
+        deadline = start + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                idle = time.monotonic() - max(self._changed, start)
+            if idle >= quiet:
+                return
+            time.sleep(min(0.02, quiet / 4))
+
+    def key(self, data: str | bytes, quiet: float = 0.15) -> int:
+        """Send one key, wait until the screen is redrawn; the bytes written meanwhile."""
+        start = self.mark()
+        self.send(data)
+        self.settle(quiet)
+        return self.mark() - start
+
+    def wait_for(self, needle: str, timeout: float = 30.0, start: int = 0) -> None:
+        deadline = time.monotonic() + timeout
+        encoded = needle.encode("utf-8")
+        while time.monotonic() < deadline:
+            if encoded in self.since(start):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.03)
+        raise AssertionError(f"{needle!r} never appeared on the terminal "
+                             f"(exit code {self.proc.poll()})")
+
+    def resize(self, cols: int, rows: int) -> None:
+        """What a terminal window (or sshd) does: new size, then SIGWINCH."""
+        self._set_size(self.master, cols, rows)
+        self.proc.send_signal(signal.SIGWINCH)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        os.close(self.master)
