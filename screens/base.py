@@ -248,7 +248,36 @@ class FormMixin:
 _FORM_BINDINGS: list[BindingType] = [Binding("enter", "field_enter", "", show=False, priority=True)]
 
 
-class RcScreen(FormMixin, Screen[Any]):
+class QuietFocusMixin:
+    """Low-bandwidth mode: moving the focus redraws what changes, not the whole screen.
+
+    Textual's ``Screen.focused`` is a reactive that repaints the entire screen when it
+    changes: every Enter or Tab in a form would resend all 24 rows (about 6 kB, the largest
+    cost of an intake over a slow link). The fields whose look depends on focus redraw
+    themselves as their styles change (``:focus``), and the footer recomposes on its own.
+    """
+
+    _moving_focus = False
+    app: Any
+
+    def set_focus(self, widget: Any, scroll_visible: bool = True,
+                  from_app_focus: bool = False) -> None:
+        self._moving_focus = True
+        try:
+            super().set_focus(widget, scroll_visible, from_app_focus)  # type: ignore[misc]
+        finally:
+            self._moving_focus = False
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Any:
+        if (self._moving_focus and not (regions or layout or recompose)
+                and getattr(self.app, "low_bandwidth", False)):
+            return self  # the full-screen repaint of the focus reactive
+        return super().refresh(  # type: ignore[misc]
+            *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+
+class RcScreen(QuietFocusMixin, FormMixin, Screen[Any]):
     """A full screen of rc-tui. Subclasses list English binding descriptions."""
 
     BINDINGS = _FORM_BINDINGS
@@ -262,7 +291,7 @@ class RcScreen(FormMixin, Screen[Any]):
         return cast("RcApp", self.app)
 
 
-class RcModal(FormMixin, ModalScreen[Any]):
+class RcModal(QuietFocusMixin, FormMixin, ModalScreen[Any]):
     BINDINGS = _FORM_BINDINGS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -40,17 +40,19 @@ def _log_in(term: PtyTerminal) -> int:
     return mark
 
 
-def _bytes_per_key(db: Path, low_bandwidth: bool) -> tuple[list[int], bytes]:
-    """The bytes of each key typed into the login screen's username field."""
+def _bytes_per_key(db: Path, low_bandwidth: bool) -> tuple[list[int], int, bytes]:
+    """The bytes of each key typed into the login screen's username field, and of the
+    Enter that moves on to the passphrase field."""
     term = PtyTerminal(["--db", str(db), *(["--low-bandwidth"] if low_bandwidth else [])],
                        env=TEST_ENV)
     try:
         term.wait_for("Logga in")
         term.settle(0.3)
         counts = [term.key(ch) for ch in "anna.a"]
+        enter = term.key("\r", quiet=0.3)
         term.send("\x11")  # Ctrl+Q is XON: it must reach the app, not the tty's flow control
         assert term.proc.wait(20) == 0
-        return counts, term.output
+        return counts, enter, term.output
     finally:
         term.close()
 
@@ -60,11 +62,12 @@ def test_low_bandwidth_mode_writes_fewer_bytes(installed: Path) -> None:
     with ThreadPoolExecutor(2) as pool:
         normal_run = pool.submit(_bytes_per_key, installed, False)
         low_run = pool.submit(_bytes_per_key, installed, True)
-        normal_keys, normal = normal_run.result()
-        low_keys, low = low_run.result()
+        normal_keys, normal_enter, normal = normal_run.result()
+        low_keys, low_enter, low = low_run.result()
     # the median: a redraw delayed past one key's window (a busy machine) counts for the next
     assert statistics.median(low_keys) < 0.8 * statistics.median(normal_keys), \
         (low_keys, normal_keys)
+    assert low_enter < 0.5 * normal_enter  # a focus move redraws two fields, not the screen
     # what the normal mode sends, and low-bandwidth mode never does (TERM=xterm-256color)
     assert any(seq in normal for seq in MOUSE_ON) and b"38;5;" in normal
     assert box_characters(normal)
