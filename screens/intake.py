@@ -286,7 +286,11 @@ class IntakeScreen(RcScreen):
         self.app.pop_screen()
 
     def _message(self, text: str) -> None:
-        self.query_one("#message", Plain).set_text(text)
+        """Below the person form: scrolled into view, so it is seen at 80x24 too."""
+        message = self.query_one("#message", Plain)
+        message.set_text(text)
+        if text:
+            self.call_after_refresh(message.scroll_visible, animate=False)
 
 
 class DuplicateDialog(RcModal):
