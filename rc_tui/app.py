@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
 import traceback
@@ -425,6 +426,11 @@ class RcApp(App[int]):
 
 def run_app(db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False,
             instruments_dir: Path | None = None) -> int:
+    # Textual reads the size through shutil.get_terminal_size, which prefers COLUMNS/LINES:
+    # exported by a shell or a test runner, they would pin the size and every resize would
+    # be ignored. The terminal itself knows the size.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     app = RcApp(db_path, lang=lang, low_bandwidth=low_bandwidth,
                 instruments_dir=instruments_dir)
     result = app.run(mouse=not low_bandwidth)

@@ -88,7 +88,9 @@ def test_usable_at_80x24_after_resizes(installed: Path, term_name: str,
     if low_bandwidth_setting:
         with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
             v.set_preference("low_bandwidth", True)
-    term = PtyTerminal(["--db", str(installed)], term=term_name, env=TEST_ENV)
+    # COLUMNS/LINES exported (as pytest-xdist and some shells do): the size still follows
+    env = {**TEST_ENV, "COLUMNS": "80", "LINES": "24"}
+    term = PtyTerminal(["--db", str(installed)], term=term_name, env=env)
     try:
         before_login = _log_in(term)
         mark = term.mark()
