@@ -422,6 +422,10 @@ class RcApp(App[int]):
 
     def on_unmount(self) -> None:
         self.close_vault("logout")
+        if self.low_bandwidth:  # the scrollbar renderer is Textual's class attribute
+            from rc_tui import terminal
+
+            terminal.set_scrollbars(ascii_only=False)
 
 
 def run_app(db_path: Path, *, lang: str | None = None, low_bandwidth: bool = False,

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.scrollbar import ScrollBar, ScrollBarRender
 
 from rc_tui import i18n
 from rc_tui.app import RcApp
@@ -135,6 +136,7 @@ async def test_low_bandwidth_is_each_users_own_setting(installed: Path) -> None:
         assert app.low_bandwidth and app.has_class(LOW_BANDWIDTH_CLASS)
         assert app.console.color_system == "standard" and app.animation_level == "none"
         assert "+----" in screen_text(app) and not box_characters(screen_text(app).encode())
+    assert ScrollBar.renderer is ScrollBarRender  # Textual's class attribute given back
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
         assert v.preference("low_bandwidth") is True
         with pytest.raises(ValueError):
