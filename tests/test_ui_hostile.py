@@ -44,7 +44,7 @@ async def test_first_run_fields(db_path: Path) -> None:
             await _fill(app, "passphrase", "en giltig lång fras")
             await _fill(app, "repeat", "något annat helt")  # never creates the database
             await pilot.press("enter")
-            await settle(pilot)
+            await pilot.pause()  # refused at once (no worker runs for a mismatch)
             shown = screen_text(app)
             _no_terminal_controls(shown)
             assert isinstance(app.screen, FirstRunScreen), why

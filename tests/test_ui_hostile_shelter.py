@@ -115,6 +115,8 @@ async def test_shelter_screens_show_hostile_text_literally(family: Family) -> No
 
 @pytest.mark.parametrize("part", range(2))
 async def test_admission_fields_take_hostile_text(family: Family, part: int) -> None:
+    """Every case drawn in every field; the long, multi-line, markup, escape and NUL ones
+    also saved (the others are stored and shown by the test above)."""
     app = RcApp(family.path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -134,7 +136,8 @@ async def test_admission_fields_take_hostile_text(family: Family, part: int) -> 
                     assert isinstance(widget, SafeInput)
                     widget.value = ""
                     widget.insert_text_at_cursor(text[:widget.max_length or None])
-            await pilot.press("ctrl+s")  # refused or saved: never a crash
+            if len(text) > 200 or "\n" in text or why.startswith(("Rich", "ANSI", "NUL")):
+                await pilot.press("ctrl+s")  # refused or saved: never a crash
             await pilot.pause()
             _clean(screen_text(app))
             if not isinstance(app.screen, AdmissionScreen):  # saved: open a new form
