@@ -90,3 +90,16 @@ def _no_network() -> Iterator[None]:
     yield
     socket.socket.connect = real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+
+
+#: test files with the longest tests: they start first, so with several workers no long
+#: test is left running alone at the end (xdist hands tests out in collection order)
+SLOW_FIRST = ("test_ui_hostile_casework.py", "test_ui_hostile.py", "test_cli.py",
+              "test_ui_hostile_shelter.py", "test_concurrency.py", "test_backup.py",
+              "test_ui_assessment.py", "test_ssh.py", "test_ui_casework.py", "test_demo.py",
+              "test_ui_samrad.py", "test_ui_shelter.py", "test_snapshots.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
