@@ -93,9 +93,11 @@ class FormMixin:
         """Called by Enter on the last field (and by the form's button)."""
 
     def attempt(self, action: Callable[[], object], *,
-                on_conflict: Callable[[], None] | None = None) -> bool:
-        """Run a service call; show its refusal (rules or storage) in ``#message``. A
-        concurrent edit goes to ``on_conflict`` (both versions side by side) if given."""
+                on_conflict: Callable[[], None] | None = None,
+                show: Callable[[str], object] | None = None) -> bool:
+        """Run a service call; show its refusal (rules or storage) in ``#message`` (or
+        through ``show``). A concurrent edit goes to ``on_conflict`` (both versions side by
+        side) if given."""
         from rc_tui.services.accounts import ValidationError, error_text
         from storage.errors import ConflictError, VaultError
 
@@ -112,7 +114,10 @@ class FormMixin:
             message = error_text(exc)
         else:
             return True
-        cast(Any, self).query_one("#message").set_text(message)
+        if show is not None:
+            show(message)
+        else:
+            cast(Any, self).query_one("#message").set_text(message)
         return False
 
     def choice_made(self, choice: Any) -> None:

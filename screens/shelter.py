@@ -304,18 +304,9 @@ class BoardScreen(RcScreen):
         return True
 
     def attempt_notify(self, action: Any) -> bool:
-        from rc_tui.services.accounts import ValidationError, error_text
-        from storage.errors import VaultError
-
-        try:
-            action()
-        except ValidationError as exc:
-            self.app.notify("\n".join(exc.reasons), markup=False, severity="warning")
-        except VaultError as exc:
-            self.app.notify(error_text(exc), markup=False, severity="warning")
-        else:
-            return True
-        return False
+        """``attempt`` for a screen without a message line: a refusal is a notification."""
+        return self.attempt(action, show=lambda message: self.app.notify(
+            message, markup=False, severity="warning"))
 
 
 class PlaceDialog(FormDialog):

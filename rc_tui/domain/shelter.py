@@ -35,6 +35,7 @@ class Place:
     facility: str
     label: str
     out_of_use: tuple[OutOfUse, ...] = ()
+    room: str = ""
 
 
 @dataclass(frozen=True)

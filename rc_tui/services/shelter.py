@@ -296,7 +296,7 @@ class ShelterService(Service):
                 Place, Place.id == PlaceOutOfUse.place_id).where(Place.facility == facility)):
             periods.setdefault(period.place_id, []).append(
                 rules.OutOfUse(period.start_on, period.end_on, period.reason))
-        return [rules.Place(p.id, p.facility, p.label, tuple(periods.get(p.id, ())))
+        return [rules.Place(p.id, p.facility, p.label, tuple(periods.get(p.id, ())), p.room)
                 for p in self._places(s, facility)]
 
     @staticmethod
@@ -357,12 +357,13 @@ class ShelterService(Service):
         with self.read() as s:
             self._require_facility(s, facility)
             places = self._rule_places(s, facility)
-            rows = rules.board(places, self._bookings(s, facility), day)
+            bookings = self._bookings(s, facility)
+            rows = rules.board(places, bookings, day)
             stays = {st.id: st for st in s.scalars(select(Stay).where(
                 Stay.facility == facility,
                 (Stay.departed_at.is_(None)) | (Stay.departed_at >= datetime.combine(
                     day, datetime.min.time())) | Stay.planned.is_(True)))}
-            rooms = {p.id: p.room for p in self._places(s, facility)}
+            rooms = {row.place.id: row.place.room for row in rows}
             labels = {p.id: p.label for p in places}
             residents = self._residents(s, stays, labels, day)
             by_stay = {r.stay_id: r for r in residents}
@@ -387,7 +388,7 @@ class ShelterService(Service):
                     note = _("arrival planned {day}", day=row.next_arrival.start.isoformat())
                 lines.append(BoardLine(row.place.id, rooms.get(row.place.id, ""),
                                        row.place.label, row.state, resident, child_name, note))
-            arrivals, departures = rules.movements(self._bookings(s, facility), day)
+            arrivals, departures = rules.movements(bookings, day)
             names = {r.stay_id: r.name for r in residents}
             self.log(s, "view", record_type=f"{facility}_board")
             return BoardView(
