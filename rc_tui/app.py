@@ -23,7 +23,7 @@ from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import translate_bindings
 from storage import install
-from storage.errors import KeyChanged
+from storage.errors import KeyChanged, SessionRevoked, VaultError
 from storage.files import default_config_dir
 
 if TYPE_CHECKING:
@@ -36,6 +36,10 @@ def _css_path() -> Path:
 
     return Path(screens.__file__).resolve().parent / "app.tcss"
 
+
+#: Seconds between the session's heartbeats: a cheap read transaction whose guard ends a
+#: revoked user's idle session and lets the session follow a rekey (see Vault.heartbeat).
+HEARTBEAT_SECONDS = 2.0
 
 #: The shipped instrument used for the acute screening at intake.
 ACUTE_INSTRUMENT = "rc-acute"
@@ -83,6 +87,7 @@ class RcApp(App[int]):
         self.session_lifetime = float(install.DEFAULT_SETTINGS["session_lifetime_seconds"])
         self.last_activity = clock()
         self.login_time = clock()
+        self.last_heartbeat = clock()
         self.lock_reason: str | None = None
         i18n.set_language(lang or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
@@ -238,8 +243,8 @@ class RcApp(App[int]):
         if self.vault is None:
             return
         username = self.vault.user.username
-        action = {"idle": "lock_idle", "expired": "lock_expired", "logout": "logout"}.get(
-            reason, "lock")
+        action = {"idle": "lock_idle", "expired": "lock_expired", "logout": "logout",
+                  "revoked": "lock_revoked"}.get(reason, "lock")
         self.close_vault(action)
         self.lock_reason = reason
         screen = LoginScreen(self.db_path, demo=self.is_demo, demo_logins=self.demo_logins,
@@ -247,11 +252,20 @@ class RcApp(App[int]):
         self.call_later(self._reset_to, screen)
 
     def check_session(self) -> None:
-        """Runs every second: idle lock and absolute session lifetime."""
+        """Runs every second: revocation and rekeys (the heartbeat), idle lock and absolute
+        session lifetime."""
         if self.vault is None:
             return
         now = self.clock()
-        if now - self.login_time >= self.session_lifetime:
+        if self.vault.is_open and now - self.last_heartbeat >= HEARTBEAT_SECONDS:
+            self.last_heartbeat = now
+            with contextlib.suppress(VaultError):  # ended sessions are handled just below
+                self.vault.heartbeat()
+        if not self.vault.is_open:
+            # the vault ended itself (revoked, or its key is gone) – perhaps inside an action
+            # whose screen showed the error: lock now, whoever noticed first
+            self.lock("revoked" if self.vault.ended == "revoked" else "key_changed")
+        elif now - self.login_time >= self.session_lifetime:
             self.lock("expired")
         elif now - self.last_activity >= self.idle_timeout:
             self.lock("idle")
@@ -291,6 +305,9 @@ class RcApp(App[int]):
         return False
 
     def _handle_exception(self, error: Exception) -> None:
+        if isinstance(error, SessionRevoked) and self.vault is not None:
+            self.lock("revoked")
+            return
         if isinstance(error, KeyChanged) and self.vault is not None:
             self.lock("key_changed")
             return

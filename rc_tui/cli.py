@@ -110,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "(stdin: passphrase)")
     chk.add_argument("--user", required=True)
 
-    rk = cmd(sub, "rekey", help="finish a pending rekey (needs exclusive access; "
-                        "stdin: passphrase)")
+    rk = cmd(sub, "rekey", help="give the database a new data key now, while others keep "
+                        "working (stdin: passphrase)")
     rk.add_argument("--user", required=True)
 
     bk = cmd(sub, "backup", help="a consistent, encrypted copy of the database and its key "
@@ -306,13 +306,14 @@ def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
                         user=args.username))
             elif args.user_command == "revoke":
                 done = vault.revoke_user(args.username)
-                print(_("User {user} revoked and blocked.", user=args.username))
+                print(_("User {user} revoked and blocked; their open sessions end within "
+                        "seconds.", user=args.username))
                 if done:
                     print(_("The database has a new key; old copies of the key slot no longer "
                             "open it."))
                 else:
-                    print(_("Rekey pending: it needs exclusive access and completes when the "
-                            "other sessions have closed (or run 'rc-tui rekey')."))
+                    print(_("Rekey pending: the database stayed busy. The next transaction of "
+                            "any session completes it (or run 'rc-tui rekey')."))
         except accounts.ValidationError as exc:
             return _validation(exc)
     return EXIT_OK

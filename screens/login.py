@@ -68,6 +68,9 @@ class LoginScreen(RcScreen):
                      "(which ends the locked session).")
         if self.reason == "key_changed":
             return _("The database key was changed by an administrator. Log in again.")
+        if self.reason == "revoked":
+            return _("This account has been revoked by an administrator. The session has "
+                     "ended and nothing more can be read or saved with it.")
         return _("Enter your passphrase, or log in as another user (which ends the locked "
                  "session).")
 

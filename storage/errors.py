@@ -72,7 +72,7 @@ class PermissionDenied(VaultError):
 
 
 class RekeyBusy(VaultError):
-    """A rekey needs exclusive access but other sessions hold the database open."""
+    """A rekey could not take the database write lock within the busy timeout."""
 
     code = "rekey_busy"
 
@@ -81,6 +81,12 @@ class KeyChanged(VaultError):
     """The database was rekeyed by another session; log in again."""
 
     code = "key_changed"
+
+
+class SessionRevoked(VaultError):
+    """This session's user was revoked (or their key slot removed): the session ended."""
+
+    code = "session_revoked"
 
 
 class ConflictError(VaultError):

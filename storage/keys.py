@@ -9,7 +9,12 @@ Design (see README, "Security model"):
   sealed to the user's public key with HPKE (RFC 9180, X25519 + HKDF-SHA256 + AES-256-GCM).
 * Changing one's passphrase only re-encrypts one's own private key. Any unlocked session
   can seal a *new* data key to every remaining user's public key, which is what makes
-  revocation + rekey possible without knowing the other users' passphrases.
+  revocation + rekey possible without knowing the other users' passphrases – and lets
+  every open session follow a rekey: it keeps its own private key for the session and
+  unseals the new data key from its slot.
+* During a rekey the key file holds two candidates: the slots' sealed keys and the
+  ``pending`` ones (the other generation). Whichever opens the database is the data key;
+  the holder of the database write lock settles the file (see ``Vault._locked_keyfile``).
 * The key file holds usernames, KDF parameters, public keys and ciphertexts – nothing
   else. All ciphertexts are bound to the database id and username (AEAD associated data).
 """
@@ -189,11 +194,11 @@ def seal_data_key(data_key: bytes, public_key: bytes, db_id: str, username: str,
 
 def make_slot(
     username: str, passphrase: str, data_key: bytes, db_id: str, generation: int,
-    kdf: KdfParams | None = None,
+    kdf: KdfParams | None = None, private: X25519PrivateKey | None = None,
 ) -> Slot:
-    """Create a new slot (new key pair) for ``username``."""
+    """Create a new slot (a new key pair, unless ``private`` is given) for ``username``."""
     params = kdf or calibrate()
-    private = X25519PrivateKey.generate()
+    private = private or X25519PrivateKey.generate()
     public = private.public_key().public_bytes_raw()
     enc_priv = _encrypt_private(private, passphrase, params, db_id, username)
     sealed = seal_data_key(data_key, public, db_id, username, generation)

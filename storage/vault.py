@@ -21,13 +21,14 @@ from typing import Any
 
 import sqlcipher3
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from storage import audit, db, files, keys, schema
 from storage.authstate import SealedEvents, Throttle, safe_username
 from storage.errors import (
+    DatabaseBusy,
     DatabaseDamaged,
     DatabaseExists,
     DatabaseMissing,
@@ -36,6 +37,7 @@ from storage.errors import (
     LockedOut,
     PermissionDenied,
     RekeyBusy,
+    SessionRevoked,
     UnknownUser,
     VaultError,
     WrongPassphrase,
@@ -44,6 +46,19 @@ from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES
 from storage.models import Meta, Role, User, UserStatus
 
 CLOSE_CHECKPOINT_WAIT_MS = 100
+#: How long a session waits for a rekey that another session is committing right now
+#: (the new key is in the key file before the commit, so this is normally one retry).
+FOLLOW_REKEY_SECONDS = 10.0
+#: After a rekey, wait at most this long for readers to move on so that every page of the
+#: main database file is rewritten under the new key (a FULL checkpoint).
+REKEY_CHECKPOINT_WAIT_MS = 2000
+
+#: The guard at the start of every transaction: is this user still active, and is a
+#: rekey pending? One indexed lookup each, in the transaction's own snapshot.
+_GUARD = text(
+    "SELECT (SELECT status FROM users WHERE username = :u), "
+    "(SELECT value FROM meta WHERE key = 'rekey_pending')"
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +109,8 @@ class Vault:
 
     def __init__(
         self, path: Path, keyfile: keys.KeyFile, engine: Engine, data_key: bytes,
-        user: UserInfo, audit_private: X25519PrivateKey,
+        user: UserInfo, audit_private: X25519PrivateKey, private: X25519PrivateKey,
+        generation: int,
     ) -> None:
         self.path = path
         self.keyfile_path = files.keyfile_path(path)
@@ -102,8 +118,14 @@ class Vault:
         self.demo = keyfile.demo
         self._engine: Engine | None = engine
         self._data_key = bytearray(data_key)
+        #: this user's own private key, kept for the session so that it can follow a rekey
+        #: (unseal the new data key from its own slot) without asking for the passphrase
+        self._private = bytearray(private.private_bytes_raw())
+        self._generation = generation
         self._audit_private = audit_private
         self.user = user
+        #: why the session ended on its own ("revoked", "key_changed"); None while open
+        self.ended: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -128,8 +150,9 @@ class Vault:
             demo=demo,
             demo_logins=list(demo_logins or []),
         )
+        admin_private = X25519PrivateKey.generate()
         kf.slots[admin_username] = keys.make_slot(
-            admin_username, admin_passphrase, data_key, db_id, 1
+            admin_username, admin_passphrase, data_key, db_id, 1, private=admin_private
         )
         engine = db.make_engine(path, data_key)
         try:
@@ -163,7 +186,7 @@ class Vault:
             raise
         for p in files.sidecar_paths(path):
             files.restrict_file(p)
-        return cls(path, kf, engine, data_key, info, audit_private)
+        return cls(path, kf, engine, data_key, info, audit_private, admin_private, 1)
 
     @classmethod
     def unlock(
@@ -194,42 +217,52 @@ class Vault:
             events.append({"action": "login_failed", "outcome": "wrong_passphrase",
                            "username": username, "ts": clock()})
             raise
-        data_key = keys.unseal_data_key(
-            slot.sealed_data_key, private, kf.db_id, username, slot.generation
-        )
-        engine, data_key, kf = cls._open_engine(path, kf, username, private, data_key)
-        try:
-            schema.upgrade(engine)
-            with Session(engine.execution_options(rc_write=True)) as s, s.begin():
-                if _get_meta(s, "db_id") != kf.db_id:
-                    raise KeyFileDamaged("key file belongs to another database")
-                audit_private = X25519PrivateKey.from_private_bytes(
-                    keys.b64d(_get_meta(s, "audit_private_key"))
-                )
-                for ev in SealedEvents.drain(path, audit_private):
-                    _import_event(s, ev)
-                user = s.scalar(select(User).where(User.username == username))
-                if user is None or user.status != UserStatus.ACTIVE.value:
-                    audit.append(s, "login_failed", username=username, outcome="revoked",
-                                 user_id=user.id if user else None)
-                    refused = True
-                else:
-                    refused = False
-                    audit.append(s, "login", user_id=user.id, username=user.username)
-                    info = _user_info(user)
-                rekey_pending = bool(_get_meta(s, "rekey_pending", False))
-            if refused:
-                raise UnknownUser()
-        except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError) as exc:
-            engine.dispose()
-            if db.is_damage(exc):
-                raise DatabaseDamaged(type(exc).__name__) from None
-            raise
-        except BaseException:
-            engine.dispose()
-            raise
+        for attempt in range(3):
+            engine, data_key, generation = cls._open_engine(path, kf, username, private)
+            try:
+                schema.upgrade(engine)
+                with Session(engine.execution_options(rc_write=True)) as s, s.begin():
+                    if _get_meta(s, "db_id") != kf.db_id:
+                        raise KeyFileDamaged("key file belongs to another database")
+                    audit_private = X25519PrivateKey.from_private_bytes(
+                        keys.b64d(_get_meta(s, "audit_private_key"))
+                    )
+                    for ev in SealedEvents.drain(path, audit_private):
+                        _import_event(s, ev)
+                    user = s.scalar(select(User).where(User.username == username))
+                    if user is None or user.status != UserStatus.ACTIVE.value:
+                        audit.append(s, "login_failed", username=username, outcome="revoked",
+                                     user_id=user.id if user else None)
+                        refused = True
+                    else:
+                        refused = False
+                        audit.append(s, "login", user_id=user.id, username=user.username)
+                        info = _user_info(user)
+                        # under the write lock: finish an interrupted rekey's key file
+                        settled = keys.KeyFile.load(files.keyfile_path(path))
+                        if _settle(settled, generation):
+                            settled.save(files.keyfile_path(path))
+                    rekey_pending = bool(_get_meta(s, "rekey_pending", False))
+                if refused:
+                    raise UnknownUser()
+                break
+            except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError) as exc:
+                engine.dispose()
+                if db.is_not_a_database(getattr(exc, "orig", None) or exc) and attempt < 2:
+                    # a rekey committed between opening and this transaction: the key file
+                    # already names the new key
+                    kf = keys.KeyFile.load(files.keyfile_path(path))
+                    if username not in kf.slots:
+                        raise UnknownUser() from None
+                    continue
+                if db.is_damage(exc):
+                    raise DatabaseDamaged(type(exc).__name__) from None
+                raise
+            except BaseException:
+                engine.dispose()
+                raise
         throttle.reset(username)
-        vault = cls(path, kf, engine, data_key, info, audit_private)
+        vault = cls(path, kf, engine, data_key, info, audit_private, private, generation)
         if not slot.kdf.meets_product_minimum() and not keys.test_kdf_enabled():
             vault._replace_own_slot(private, passphrase)
         if rekey_pending:
@@ -238,24 +271,40 @@ class Vault:
         return vault
 
     @staticmethod
+    def _candidate_keys(
+        kf: keys.KeyFile, username: str, private: X25519PrivateKey,
+    ) -> list[tuple[int, bytes]]:
+        """The data keys this user's slot unseals: the slot's own and, during or after an
+        interrupted rekey, the pending one (one of them opens the database)."""
+        slot = kf.slot(username)
+        found = [(slot.generation, keys.unseal_data_key(
+            slot.sealed_data_key, private, kf.db_id, username, slot.generation))]
+        pending = kf.pending_sealed.get(username)
+        if kf.pending_generation is not None and pending is not None:
+            with contextlib.suppress(KeyFileDamaged):
+                found.append((kf.pending_generation, keys.unseal_data_key(
+                    pending, private, kf.db_id, username, kf.pending_generation)))
+        return found
+
+    @classmethod
     def _open_engine(
-        path: Path, kf: keys.KeyFile, username: str, private: X25519PrivateKey, data_key: bytes,
-    ) -> tuple[Engine, bytes, keys.KeyFile]:
-        """Open the engine; finish an interrupted rekey if the pending key is the right one."""
-        try:
-            db.connect(path, data_key).close()
-        except DatabaseDamaged:
-            if kf.pending_generation is None or username not in kf.pending_sealed:
-                raise
-            pending_key = keys.unseal_data_key(
-                kf.pending_sealed[username], private, kf.db_id, username, kf.pending_generation
-            )
-            db.connect(path, pending_key).close()  # raises DatabaseDamaged if neither opens
-            kf = _promote_pending(files.keyfile_path(path))
-            data_key = pending_key
-        except sqlcipher3.dbapi2.DatabaseError as exc:
-            raise DatabaseDamaged(str(exc)) from None
-        return db.make_engine(path, data_key), data_key, kf
+        cls, path: Path, kf: keys.KeyFile, username: str, private: X25519PrivateKey,
+    ) -> tuple[Engine, bytes, int]:
+        """An engine with whichever of the user's candidate keys opens the database.
+
+        The key file is not changed here: only the holder of the write lock may settle it
+        (a rekey in another process may be between writing the key file and its commit).
+        """
+        candidates = cls._candidate_keys(kf, username, private)
+        for generation, data_key in candidates:
+            try:
+                db.connect(path, data_key).close()
+            except DatabaseDamaged:
+                continue
+            except sqlcipher3.dbapi2.DatabaseError as exc:
+                raise DatabaseDamaged(str(exc)) from None
+            return db.make_engine(path, data_key), data_key, generation
+        raise DatabaseDamaged("no key opens the database")
 
     @property
     def engine(self) -> Engine:
@@ -282,8 +331,20 @@ class Vault:
             conn.exec_driver_sql(f"PRAGMA busy_timeout = {CLOSE_CHECKPOINT_WAIT_MS}")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
-        for i in range(len(self._data_key)):
-            self._data_key[i] = 0
+        self._forget_keys()
+
+    def _forget_keys(self) -> None:
+        for secret in (self._data_key, self._private):
+            for i in range(len(secret)):
+                secret[i] = 0
+
+    def _end(self, reason: str) -> None:
+        """The session ends on its own (revoked, key gone): no connection, no key."""
+        self.ended = reason
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.dispose()
+        self._forget_keys()
 
     def __enter__(self) -> Vault:
         return self
@@ -293,10 +354,17 @@ class Vault:
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
-        """A short transaction. ``write=True`` takes the write lock up front (BEGIN IMMEDIATE)."""
-        engine = self.engine.execution_options(rc_write=write)
+        """A short transaction. ``write=True`` takes the write lock up front (BEGIN IMMEDIATE).
+
+        Every transaction starts with the guard (``_begin``): a revoked user's session ends
+        here (``SessionRevoked``), and a session whose data key was replaced by a rekey
+        reopens with the new key before the caller sees the transaction.
+        """
+        s = self._begin(write)
         try:
-            with Session(engine, expire_on_commit=False) as s, s.begin():
+            transaction = s.get_transaction()
+            assert transaction is not None
+            with s, transaction:  # commits on success, rolls back on an exception
                 yield s
         except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError) as exc:
             if db.is_not_a_database(getattr(exc, "orig", None) or exc):
@@ -304,6 +372,91 @@ class Vault:
             if db.is_damage(exc):
                 raise DatabaseDamaged(type(exc).__name__) from None
             raise
+
+    def _begin(self, write: bool, *, finish_rekey: bool = True) -> Session:
+        """Begin a transaction and pass the guard in it; returns the open session."""
+        tried_rekey = False
+        deadline = time.monotonic() + FOLLOW_REKEY_SECONDS
+        while True:
+            s = Session(self.engine.execution_options(rc_write=write), expire_on_commit=False)
+            try:
+                s.begin()
+                status, pending = s.execute(_GUARD, {"u": self.user.username}).one()
+            except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError,
+                    DatabaseDamaged) as exc:
+                s.close()
+                if not (isinstance(exc, DatabaseDamaged)
+                        or db.is_not_a_database(getattr(exc, "orig", None) or exc)):
+                    if db.is_damage(exc):
+                        raise DatabaseDamaged(type(exc).__name__) from None
+                    raise
+                self._follow_rekey(deadline)
+                continue
+            except BaseException:
+                s.close()
+                raise
+            if status != UserStatus.ACTIVE.value:
+                s.close()
+                self._end_revoked()
+                raise SessionRevoked()
+            if finish_rekey and pending is not None and json.loads(pending) and not tried_rekey:
+                # a revocation whose rekey did not complete (its process died): finish it
+                s.close()
+                tried_rekey = True
+                with contextlib.suppress(RekeyBusy):
+                    self._rekey()
+                continue
+            return s
+
+    def _end_revoked(self) -> None:
+        """Record that the revoked user's session ended, then forget every key."""
+        with contextlib.suppress(Exception), Session(
+            self.engine.execution_options(rc_write=True)
+        ) as s, s.begin():
+            audit.append(s, "session_revoked", user_id=self.user.id,
+                         username=self.user.username, outcome="revoked")
+        self._end("revoked")
+
+    def _follow_rekey(self, deadline: float) -> None:
+        """The data key no longer opens the database: another session rekeyed it. Unseal
+        the new key from this user's own slot and reopen (or end the session)."""
+        old = bytes(self._data_key)
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.dispose()  # release the file: every pooled connection has the old key
+        private = X25519PrivateKey.from_private_bytes(bytes(self._private))
+        while True:
+            kf = keys.KeyFile.load(self.keyfile_path)
+            slot = kf.slots.get(self.user.username)
+            if slot is None:  # revoked and rekeyed: the slot is gone
+                self._end("revoked")
+                raise SessionRevoked()
+            if slot.public_key != private.public_key().public_bytes_raw():
+                self._end("key_changed")  # an administrator gave this user a new key pair
+                raise KeyChanged()
+            candidates = self._candidate_keys(kf, self.user.username, private)
+            for generation, key in candidates:
+                try:
+                    db.connect(self.path, key).close()
+                except DatabaseDamaged:
+                    continue
+                self._data_key[:] = key
+                self._generation = generation
+                self._engine = db.make_engine(self.path, key)
+                return
+            if all(key == old for _, key in candidates):
+                self._end("damaged")  # no new key anywhere: the file itself is damaged
+                raise DatabaseDamaged("the data key no longer opens the database")
+            if time.monotonic() > deadline:
+                self._end("key_changed")
+                raise KeyChanged()
+            time.sleep(0.05)  # the rekey's key file is written; its commit is on the way
+
+    def heartbeat(self) -> None:
+        """A cheap read transaction (the guard only): called every few seconds by the app so
+        an idle session also ends at once when revoked and follows a rekey."""
+        with self.session():
+            pass
 
     def log(self, action: str, **kw: Any) -> None:
         with self.session(write=True) as s:
@@ -376,7 +529,7 @@ class Vault:
         with self.session(write=True) as s:
             if s.scalar(select(User).where(User.username == username)) is not None:
                 raise VaultError("username taken")
-            kf = keys.KeyFile.load(self.keyfile_path)
+            kf = self._locked_keyfile()
             u = User(username=username, display_name=display_name, role=role.value,
                      status=UserStatus.ACTIVE.value, must_change_passphrase=must_change,
                      created_at=audit.utcnow(), created_by_id=self.user.id)
@@ -393,7 +546,7 @@ class Vault:
         """Rewrap only this user's own slot (same key pair, new passphrase)."""
         kdf = keys.calibrate()
         with self.session(write=True) as s:
-            kf = keys.KeyFile.load(self.keyfile_path)
+            kf = self._locked_keyfile()
             slot = kf.slot(self.user.username)
             private = keys.open_private_key(slot, old, kf.db_id)
             kf.slots[self.user.username] = keys.rewrap_slot(slot, private, new, kf.db_id, kdf)
@@ -407,7 +560,7 @@ class Vault:
 
     def _replace_own_slot(self, private: X25519PrivateKey, passphrase: str) -> None:
         with self.session(write=True) as s:
-            kf = keys.KeyFile.load(self.keyfile_path)
+            kf = self._locked_keyfile()
             slot = kf.slot(self.user.username)
             kf.slots[self.user.username] = keys.rewrap_slot(slot, private, passphrase, kf.db_id)
             audit.append(s, "kdf_upgraded", user_id=self.user.id, username=self.user.username)
@@ -421,7 +574,7 @@ class Vault:
             u = s.scalar(select(User).where(User.username == username))
             if u is None or u.status != UserStatus.ACTIVE.value:
                 raise UnknownUser()
-            kf = keys.KeyFile.load(self.keyfile_path)
+            kf = self._locked_keyfile()
             kf.slots[username] = keys.make_slot(
                 username, new, bytes(self._data_key), kf.db_id, kf.generation, kdf
             )
@@ -433,9 +586,11 @@ class Vault:
     def revoke_user(self, username: str) -> bool:
         """Block ``username`` at once, delete their slot and rekey the database.
 
-        Returns True when the rekey completed, False when it is pending because other
-        sessions hold the database open (it then completes at the next exclusive login
-        or with ``rc-tui rekey``). The account is blocked either way.
+        The revocation commits first (the user's open sessions end at their next
+        transaction or heartbeat); the rekey follows at once in its own write transaction
+        while everyone else keeps working. Returns True when the rekey completed, False
+        when it could not take the write lock in time: it stays pending and the next
+        transaction of any session finishes it (or ``rc-tui rekey``).
         """
         self._require(Role.ADMIN)
         if username == self.user.username:
@@ -450,51 +605,83 @@ class Vault:
             _set_meta(s, "rekey_pending", True)
             audit.append(s, "user_revoked", user_id=self.user.id, username=self.user.username,
                          record_type="user", record_id=u.id)
-            kf = keys.KeyFile.load(self.keyfile_path)
+            kf = self._locked_keyfile()
             kf.slots.pop(username, None)
-            kf.pending_sealed.pop(username, None)
             kf.save(self.keyfile_path)
         try:
-            self.rekey()
+            self._rekey()
         except RekeyBusy:
             return False
         return True
 
     def rekey(self) -> None:
-        """Replace the data key. Needs exclusive access: raises ``RekeyBusy`` otherwise.
+        """Replace the data key now (``rc-tui rekey``; raises ``RekeyBusy`` when the write
+        lock cannot be had within the busy timeout)."""
+        self._rekey()
 
-        Crash-safe: the new key is sealed for every slot as *pending* before the database
-        changes, so whichever key the file ends up with, every remaining user can open it.
+    def _rekey(self) -> None:
+        """Replace the data key in one write transaction; other sessions keep working.
+
+        SQLCipher rewrites every page under the new key and commits them with the
+        transaction's other writes (in WAL mode the pages go to the WAL; readers keep their
+        snapshot, writers wait for the lock as for any write). Crash-safe: before the
+        rewrite, the key file gets the new key sealed to every slot and keeps the old one
+        as ``pending``; whichever the database ends up with, every remaining user opens it,
+        and the next write-lock holder settles the key file (``_locked_keyfile``). Other
+        sessions find the new key at their next transaction (``_follow_rekey``).
         """
-        engine = self.engine
-        engine.dispose()  # our own pooled connection must not block the exclusive lock
         new_key = keys.new_data_key()
-        conn = db.connect(self.path, bytes(self._data_key), configure_wal=False)
         try:
-            try:
-                conn.execute("PRAGMA busy_timeout = 200")
-                conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-                mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()
-                if str(mode[0]).lower() != "delete":
-                    raise RekeyBusy()
-                conn.execute("BEGIN EXCLUSIVE")
-                conn.execute("COMMIT")
-            except sqlcipher3.dbapi2.OperationalError:
+            s = self._begin(True, finish_rekey=False)
+        except sa_exc.OperationalError as exc:
+            if db.is_busy(exc):
                 raise RekeyBusy() from None
-            kf = keys.KeyFile.load(self.keyfile_path)
-            gen = kf.generation + 1
-            kf.pending_generation = gen
-            kf.pending_sealed = kf.reseal_all(new_key, gen)
-            kf.save(self.keyfile_path)
-            conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+            raise
+        transaction = s.get_transaction()
+        assert transaction is not None
+        try:
+            with s, transaction:
+                kf = self._locked_keyfile()
+                old_gen = kf.generation
+                gen = old_gen + 1
+                kf.pending_generation = old_gen
+                kf.pending_sealed = {n: slot.sealed_data_key for n, slot in kf.slots.items()
+                                     if slot.generation == old_gen}
+                for name, slot in kf.slots.items():
+                    slot.sealed_data_key = keys.seal_data_key(
+                        new_key, slot.public_key, kf.db_id, name, gen)
+                    slot.generation = gen
+                kf.generation = gen
+                kf.save(self.keyfile_path)
+                # SQLCipher commits the open transaction together with the rewritten pages,
+                # so everything that belongs to the rekey is written before it
+                _set_meta(s, "rekey_pending", False)
+                audit.append(s, "rekey", user_id=self.user.id, username=self.user.username)
+                s.flush()
+                s.connection().exec_driver_sql(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
         finally:
-            conn.close()
-        _promote_pending(self.keyfile_path)
+            # the pooled connection now has the new key but the engine would open new ones
+            # with the old key: start over with a new engine either way
+            self.engine.dispose()
         self._data_key[:] = new_key
+        self._generation = gen
         self._engine = db.make_engine(self.path, new_key)
-        with self.session(write=True) as s:
-            _set_meta(s, "rekey_pending", False)
-            audit.append(s, "rekey", user_id=self.user.id, username=self.user.username)
+        with self.session(write=True):
+            self._locked_keyfile().save(self.keyfile_path)  # the old key's seals go
+        with contextlib.suppress(Exception), self.engine.connect() as conn:
+            # rewrite the main file from the WAL now, so that no page under the old key is
+            # left on disk (a copy of the file alone must not open with the old key either)
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {REKEY_CHECKPOINT_WAIT_MS}")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {db.BUSY_TIMEOUT_MS}")
+
+    def _locked_keyfile(self) -> keys.KeyFile:
+        """The key file, settled after an interrupted rekey. Call only inside a write
+        transaction: the database write lock serialises key-file updates between processes,
+        and the holder knows which generation opens the database (its own)."""
+        kf = keys.KeyFile.load(self.keyfile_path)
+        _settle(kf, self._generation)
+        return kf
 
     # ------------------------------------------------------------------ backup
     def online_copy(self, dest: Path) -> bytes:
@@ -502,25 +689,36 @@ class Vault:
 
         ``dest`` is keyed with the same data key before its first page is written, so the
         copy is encrypted on disk from the start. One step is one read snapshot: writers
-        carry on. Returns the key file as it was while the source was open (a rekey, which
-        needs exclusive access, cannot run meanwhile). The copy is checked before return.
+        carry on. Returns the key file read after the copy; a rekey may commit meanwhile
+        (it does not wait for readers), so the key file is checked to still unseal the
+        copy's key for this user, and the copy is taken again under the new key if not.
+        The copy is checked before return.
         """
-        key = bytes(self._data_key)
-        src = db.connect(self.path, key)
-        try:
-            dst = db.connect(dest, key, configure_wal=False)
+        for _ in range(3):
+            self.heartbeat()  # the guard: still active, and following any rekey first
+            key = bytes(self._data_key)
+            src = db.connect(self.path, key)
             try:
-                src.backup(dst)
-                raw_keys = self.keyfile_path.read_bytes()
-                problems = [r[0] for r in dst.execute("PRAGMA cipher_integrity_check")]
-                quick = [r[0] for r in dst.execute("PRAGMA quick_check")]
+                dst = db.connect(dest, key, configure_wal=False)
+                try:
+                    src.backup(dst)
+                    raw_keys = self.keyfile_path.read_bytes()
+                    problems = [r[0] for r in dst.execute("PRAGMA cipher_integrity_check")]
+                    quick = [r[0] for r in dst.execute("PRAGMA quick_check")]
+                finally:
+                    dst.close()
             finally:
-                dst.close()
-        finally:
-            src.close()
-        if problems or quick != ["ok"]:
-            raise DatabaseDamaged("backup copy does not verify")
-        return raw_keys
+                src.close()
+            if problems or quick != ["ok"]:
+                raise DatabaseDamaged("backup copy does not verify")
+            private = X25519PrivateKey.from_private_bytes(bytes(self._private))
+            saved = keys.KeyFile.from_bytes(raw_keys)
+            if any(k == key for _, k in self._candidate_keys(saved, self.user.username, private)):
+                return raw_keys
+            for p in [dest, *files.sidecar_paths(dest)]:  # a rekey came between: again
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+        raise DatabaseBusy("rekeyed during the copy")
 
     # ------------------------------------------------------------------ health
     def check(self) -> CheckReport:
@@ -541,19 +739,23 @@ class Vault:
         return CheckReport(not problems, tuple(problems), report.rows, report.head_hash)
 
 
-def _promote_pending(keyfile_path: Path) -> keys.KeyFile:
-    kf = keys.KeyFile.load(keyfile_path)
+def _settle(kf: keys.KeyFile, working_generation: int) -> bool:
+    """Resolve a rekey's two candidates: keep the generation that opens the database.
+
+    ``working_generation`` is the generation of a key that just opened the database under
+    the write lock. Returns True when ``kf`` changed (the caller saves it).
+    """
     if kf.pending_generation is None:
-        return kf
-    for name, slot in kf.slots.items():
-        if name in kf.pending_sealed:
-            slot.sealed_data_key = kf.pending_sealed[name]
-            slot.generation = kf.pending_generation
-    kf.generation = kf.pending_generation
+        return False
+    if working_generation == kf.pending_generation:
+        for name, slot in kf.slots.items():
+            if name in kf.pending_sealed:
+                slot.sealed_data_key = kf.pending_sealed[name]
+                slot.generation = kf.pending_generation
+        kf.generation = kf.pending_generation
     kf.pending_generation = None
     kf.pending_sealed = {}
-    kf.save(keyfile_path)
-    return kf
+    return True
 
 
 def _import_event(s: Session, ev: dict[str, Any]) -> None:

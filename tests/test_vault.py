@@ -180,21 +180,23 @@ def test_revoke_rekeys_so_an_old_slot_copy_fails(installed: Path, tmp_path: Path
     Vault.unlock(installed, ADMIN, ADMIN_PASS).close()  # everyone else still gets in
 
 
-def test_revoke_while_others_are_open_blocks_at_once_and_rekeys_later(installed: Path) -> None:
+def test_revoke_while_others_are_open_rekeys_at_once(installed: Path) -> None:
+    """The rekey no longer waits for other sessions: they follow it (tests/test_revocation.py)."""
     other = Vault.unlock(installed, ANNA, ANNA_PASS)  # a live session elsewhere
     with other.session() as s:
         s.execute(text("SELECT 1"))
     admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)
     admin.add_user("bo", "Bo", Role.CASEWORKER, "bos egen långa fras", must_change=False)
-    assert admin.revoke_user("bo") is False  # rekey pending: anna's session holds the file
+    assert admin.revoke_user("bo") is True
     with pytest.raises(UnknownUser):
         Vault.unlock(installed, "bo", "bos egen långa fras")  # blocked immediately
-    assert json.loads(files.keyfile_path(installed).read_text())["generation"] == 1
+    assert json.loads(files.keyfile_path(installed).read_text())["generation"] == 2
+    with other.session() as s:  # anna's session follows the new key
+        s.execute(text("SELECT 1"))
+    assert other._generation == 2
     admin.close()
     other.close()
-    # the next login with exclusive access completes the rekey
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
-        assert json.loads(files.keyfile_path(installed).read_text())["generation"] == 2
         assert v.check().ok
     Vault.unlock(installed, ADMIN, ADMIN_PASS).close()
 

@@ -48,10 +48,14 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "permission_denied": N_("You do not have permission to do that."),
     "rekey_busy": N_(
-        "The new key needs exclusive access: other sessions are open. "
-        "The account is already blocked; the rekey completes when the others have closed."
+        "The new key could not be written yet: the database stayed busy. The account is "
+        "already blocked; the next transaction of any session completes the rekey."
     ),
     "key_changed": N_("The database key was changed by an administrator. Log in again."),
+    "session_revoked": N_(
+        "This account has been revoked by an administrator. The session has ended and "
+        "nothing more can be read or saved with it."
+    ),
     "conflict": N_("Somebody else changed this record first."),
     "no_access": N_(
         "You have no access to this person. Emergency access needs a reason and is logged "
