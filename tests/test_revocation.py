@@ -91,11 +91,11 @@ def test_revocation_rekeys_at_once_and_only_the_others_follow(
     old_key = bytes(anna._data_key)  # what her process (or a memory dump) holds
     bo = Vault.unlock(installed, BO, BO_PASS)  # the third session, open throughout
     bo.log("view")
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as admin:
-        with db.raw_connection(installed, bytes(admin._data_key)) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the main file holds it all
-        before = installed.read_bytes()
-        assert admin.revoke_user(ANNA) is True  # with two sessions open
+    admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)  # stays open: its close would
+    with db.raw_connection(installed, bytes(admin._data_key)) as conn:  # checkpoint too
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the main file holds it all
+    before = installed.read_bytes()
+    assert admin.revoke_user(ANNA) is True  # with two sessions open
     with pytest.raises(SessionRevoked):
         anna.heartbeat()
     assert anna.ended == "revoked"
@@ -116,6 +116,7 @@ def test_revocation_rekeys_at_once_and_only_the_others_follow(
                                 old.slots[ANNA].generation) == old_key
     with pytest.raises(UnknownUser):
         Vault.unlock(installed, ANNA, ANNA_PASS)
+    admin.close()
     bo.close()
     with Vault.unlock(installed, BO, BO_PASS) as v:
         assert v.check().ok
