@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -126,6 +127,8 @@ class Vault:
         self.user = user
         #: why the session ended on its own ("revoked", "key_changed"); None while open
         self.ended: str | None = None
+        #: worker threads share the vault: one of them follows a rekey, the others wait
+        self._reopen_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -267,7 +270,7 @@ class Vault:
             vault._replace_own_slot(private, passphrase)
         if rekey_pending:
             with contextlib.suppress(RekeyBusy):
-                vault.rekey()
+                vault._rekey(only_if_pending=True)
         return vault
 
     @staticmethod
@@ -378,6 +381,7 @@ class Vault:
         tried_rekey = False
         deadline = time.monotonic() + FOLLOW_REKEY_SECONDS
         while True:
+            generation = self._generation
             s = Session(self.engine.execution_options(rc_write=write), expire_on_commit=False)
             try:
                 s.begin()
@@ -390,7 +394,7 @@ class Vault:
                     if db.is_damage(exc):
                         raise DatabaseDamaged(type(exc).__name__) from None
                     raise
-                self._follow_rekey(deadline)
+                self._follow_rekey(deadline, generation)
                 continue
             except BaseException:
                 s.close()
@@ -404,7 +408,7 @@ class Vault:
                 s.close()
                 tried_rekey = True
                 with contextlib.suppress(RekeyBusy):
-                    self._rekey()
+                    self._rekey(only_if_pending=True)
                 continue
             return s
 
@@ -417,13 +421,16 @@ class Vault:
                          username=self.user.username, outcome="revoked")
         self._end("revoked")
 
-    def _follow_rekey(self, deadline: float) -> None:
+    def _follow_rekey(self, deadline: float, failed_generation: int) -> None:
         """The data key no longer opens the database: another session rekeyed it. Unseal
         the new key from this user's own slot and reopen (or end the session)."""
+        with self._reopen_lock:
+            if self._engine is not None and self._generation != failed_generation:
+                return  # another thread of this session has followed the rekey already
+            self._follow_rekey_locked(deadline)
+
+    def _follow_rekey_locked(self, deadline: float) -> None:
         old = bytes(self._data_key)
-        engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.dispose()  # release the file: every pooled connection has the old key
         private = X25519PrivateKey.from_private_bytes(bytes(self._private))
         while True:
             kf = keys.KeyFile.load(self.keyfile_path)
@@ -440,9 +447,12 @@ class Vault:
                     db.connect(self.path, key).close()
                 except DatabaseDamaged:
                     continue
+                # every pooled connection has the old key: release them, open anew
+                engine, self._engine = self._engine, db.make_engine(self.path, key)
                 self._data_key[:] = key
                 self._generation = generation
-                self._engine = db.make_engine(self.path, key)
+                if engine is not None:
+                    engine.dispose()
                 return
             if all(key == old for _, key in candidates):
                 self._end("damaged")  # no new key anywhere: the file itself is damaged
@@ -609,7 +619,7 @@ class Vault:
             kf.slots.pop(username, None)
             kf.save(self.keyfile_path)
         try:
-            self._rekey()
+            self._rekey(only_if_pending=True)
         except RekeyBusy:
             return False
         return True
@@ -619,7 +629,7 @@ class Vault:
         lock cannot be had within the busy timeout)."""
         self._rekey()
 
-    def _rekey(self) -> None:
+    def _rekey(self, *, only_if_pending: bool = False) -> None:
         """Replace the data key in one write transaction; other sessions keep working.
 
         SQLCipher rewrites every page under the new key and commits them with the
@@ -641,6 +651,8 @@ class Vault:
         assert transaction is not None
         try:
             with s, transaction:
+                if only_if_pending and not _get_meta(s, "rekey_pending", False):
+                    return  # another session finished it while this one waited for the lock
                 kf = self._locked_keyfile()
                 old_gen = kf.generation
                 gen = old_gen + 1

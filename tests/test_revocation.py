@@ -59,7 +59,7 @@ def test_a_revoked_session_ends_at_its_next_transaction(
     bo = Vault.unlock(installed, BO, BO_PASS)
     admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)
 
-    def busy(self: Vault) -> None:
+    def busy(self: Vault, **kw: object) -> None:
         raise RekeyBusy()
 
     monkeypatch.setattr(Vault, "_rekey", busy)
@@ -73,6 +73,9 @@ def test_a_revoked_session_ends_at_its_next_transaction(
         anna.log("view")  # no write either
     # the third session's next transaction finishes the pending rekey, and keeps working
     bo.heartbeat()
+    assert keys.KeyFile.load(files.keyfile_path(installed)).generation == 2
+    admin.heartbeat()  # saw the pending flag too: follows the new key, does not rekey again
+    assert admin._generation == 2
     assert keys.KeyFile.load(files.keyfile_path(installed)).generation == 2
     bo.log("view")
     admin.close()
