@@ -19,7 +19,14 @@ import pytest
 from sqlalchemy import text
 
 from storage import audit, db, files, keys
-from storage.errors import DatabaseDamaged, RekeyBusy, SessionRevoked, UnknownUser, VaultError
+from storage.errors import (
+    DatabaseDamaged,
+    KeyChanged,
+    RekeyBusy,
+    SessionRevoked,
+    UnknownUser,
+    VaultError,
+)
 from storage.models import Role
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
@@ -154,6 +161,20 @@ def test_a_rekey_interrupted_before_its_commit_leaves_everyone_working(
     anna.close()
     with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
         assert v._generation == 2 and v.check().ok  # the aborted generation is reused
+
+
+def test_a_session_whose_slot_was_reset_asks_for_the_passphrase_after_a_rekey(
+    installed: Path,
+) -> None:
+    """A reset gives a new key pair: the session's kept private key unseals nothing new."""
+    anna = Vault.unlock(installed, ANNA, ANNA_PASS)
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as admin:
+        admin.reset_passphrase(ANNA, "en tillfällig lång fras")
+        anna.log("view")  # until the next rekey her key still works
+        admin.rekey()
+    with pytest.raises(KeyChanged):
+        anna.heartbeat()
+    assert anna.ended == "key_changed" and bytes(anna._private) == bytes(32)
 
 
 class PtyApp(PtyTerminal):
