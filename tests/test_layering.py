@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +60,96 @@ def test_screens_use_only_safe_text_fields() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Input":
                 raise AssertionError(f"{path.name}:{node.lineno} uses Input, not SafeInput")
+
+
+# --- the import-linter contracts: each one fails when its rule is broken ---------------------
+
+def _contracts() -> dict[str, dict[str, Any]]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+# One violation per contract, written into a copy of the package tree. Where the contract is
+# transitive, the violation goes through a harmless-looking module in between (rc_tui/_bridge.py)
+# so the test proves that chains are followed, not only direct imports.
+VIOLATIONS: dict[str, dict[str, str]] = {
+    # the hole the issue names: a domain rule importing Textual passed every contract
+    "domain-pure": {"rc_tui/domain/_violation.py": "from textual.widget import Widget\n"},
+    "layers": {
+        "rc_tui/_bridge.py": "import screens.hide\n",
+        "rc_tui/services/_violation.py": "import rc_tui._bridge\n",
+    },
+    # storage imports nothing of rc_tui, so any chain out of it starts with a direct import
+    "storage-no-ui": {"storage/_violation.py": "import rich.text\n"},
+    "core-no-ui": {
+        "rc_tui/_bridge.py": "import textual.app\n",
+        "rc_tui/services/_violation.py": "import rc_tui._bridge\n",
+    },
+    "screens-allowed": {"screens/_violation.py": "from storage.vault import Vault\n"},
+    "shell-no-sql": {"rc_tui/terminal.py": "import sqlalchemy\n"},
+}
+
+
+def _lint_copy(
+    tmp_path: Path, contract: str, files: dict[str, str],
+) -> subprocess.CompletedProcess[str]:
+    for package in ("rc_tui", "screens", "storage"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__", "data", "*.tcss"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    for rel, code in files.items():
+        with (tmp_path / rel).open("a", encoding="utf-8") as f:
+            f.write(code)
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    # the copy comes first on the path, before the editable install of the real tree
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    return subprocess.run([exe, "--no-cache", "--contract", contract], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def test_every_contract_has_a_violation_test() -> None:
+    assert set(_contracts()) == set(VIOLATIONS)
+
+
+@pytest.mark.parametrize("contract", sorted(VIOLATIONS))
+def test_contract_fails_when_its_rule_is_broken(tmp_path: Path, contract: str) -> None:
+    result = _lint_copy(tmp_path, contract, VIOLATIONS[contract])
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert f"{_contracts()[contract]['name']} BROKEN" in " ".join(out.split()), out
+    # the report names the module that broke it (not some other, earlier problem)
+    assert "_violation" in out or "rc_tui.terminal -> sqlalchemy" in out, out
+
+
+def _third_party_and_rc_tui_modules() -> tuple[set[str], set[str]]:
+    """Third-party packages the project imports, and the top-level modules of rc_tui."""
+    import grimp
+
+    graph = grimp.build_graph("rc_tui", "screens", "storage", include_external_packages=True)
+    internal = ("rc_tui", "screens", "storage")
+    external = {m for m in graph.modules if m.split(".")[0] not in internal}
+    third = {m for m in external if m not in sys.stdlib_module_names and m != "__future__"}
+    # rc_tui.data holds data files read through importlib.resources, no code
+    rc_tui = {m for m in graph.modules if m.count(".") == 1 and m.startswith("rc_tui.")
+              and m != "rc_tui.data"}
+    return third, rc_tui
+
+
+def test_contracts_name_everything_not_allowed() -> None:
+    """A new module or dependency is not silently allowed: the lists are complete."""
+    third, rc_tui = _third_party_and_rc_tui_modules()
+    contracts = _contracts()
+    domain = set(contracts["domain-pure"]["forbidden_modules"])
+    # the domain may use only the standard library, PyYAML and rc_tui.i18n
+    assert third - domain == {"yaml"}
+    assert rc_tui - domain == {"rc_tui.domain", "rc_tui.i18n"}
+    screens = set(contracts["screens-allowed"]["forbidden_modules"])
+    # screens may use Textual and rich, and from the core only these (storage: errors and roles)
+    assert third - screens == {"textual", "rich"}
+    assert rc_tui - screens == {"rc_tui.services", "rc_tui.domain", "rc_tui.i18n", "rc_tui.text",
+                                "rc_tui.app", "rc_tui.terminal"}
+    assert "storage" in screens
+    assert sorted(contracts["screens-allowed"]["ignore_imports"]) == [
+        "screens.** -> storage.errors", "screens.** -> storage.roles"]
