@@ -20,7 +20,12 @@ def test_ruff_clean() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_mypy_clean_on_storage_and_rc_tui() -> None:
+def test_mypy_strict_clean_on_every_package() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert config["strict"] is True
+    assert set(config["files"]) == {"storage", "rc_tui", "screens"}
     r = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True,
                        check=False)
     assert r.returncode == 0, r.stdout + r.stderr
