@@ -327,7 +327,9 @@ class SamradService(Service):
                           hidden)
 
     # ------------------------------------------------------------------ minutes
-    def save(self, samrad_id: int, version: int, participants: list[Participant],
+    # C901: the consent and legal-ground checks per person and agency, each adding one
+    # problem, are kept in the one transaction that saves the minutes
+    def save(self, samrad_id: int, version: int, participants: list[Participant],  # noqa: C901
              persons: list[PersonMinutes], reviews: dict[int, Review], *,
              place: str | None = None) -> int:
         """Save the minutes as written so far (the chair, before approval). Refused when

@@ -419,7 +419,9 @@ class ShelterService(Service):
         return self.board(facility).residents
 
     # ------------------------------------------------------------------ admission
-    def admit(self, data: AdmissionInput) -> AdmissionResult:
+    # C901: a flat list of independent input checks, each adding one problem, then the
+    # one transaction that writes the admission
+    def admit(self, data: AdmissionInput) -> AdmissionResult:  # noqa: C901
         """One transaction: the woman (anonymous if need be) and each child get their own
         record, a case with an intake, a stay each and the woman's place. No decision is
         needed; the due list then asks for the investigation, a child-report decision per

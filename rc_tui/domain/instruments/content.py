@@ -88,7 +88,8 @@ def answer_label(item: Item, value: str | None) -> str:
     return value
 
 
-def content_problems(instrument: Instrument, content: Content) -> list[str]:
+# C901: a flat list of independent checks, each an `if` that adds one problem
+def content_problems(instrument: Instrument, content: Content) -> list[str]:  # noqa: C901
     """Malformed content (refused even in a draft): unknown items, answers not allowed,
     texts too long, bad dates. Returns translated messages."""
     problems: list[str] = []

@@ -379,7 +379,9 @@ class _Items:
                 out.append(item)
         return tuple(out)
 
-    def item(self, raw: Any, path: Path_, *, section: str, timeframes: tuple[str, ...],
+    # C901: a flat list of independent checks on one item of a definition file, each an
+    # `if` that records one problem (every problem is reported, not only the first)
+    def item(self, raw: Any, path: Path_, *, section: str, timeframes: tuple[str, ...],  # noqa: C901
              parent: Item | None, depth: int) -> Item | None:
         ck = self.ck
         m = ck.mapping(raw, path, required=("id", "type"), optional=ITEM_KEYS)
@@ -506,7 +508,9 @@ TOP_OPTIONAL = ("description", "notice", "sources", "features", "reassess", "jud
                 "scoring", "sets_current_level")
 
 
-def validate(data: Any, *, name: str, lines: dict[Path_, int] | None = None,
+# C901: a flat list of independent checks on a definition file, each an `if` that
+# records one problem (every problem is reported, not only the first)
+def validate(data: Any, *, name: str, lines: dict[Path_, int] | None = None,  # noqa: C901
              origin: str = "shipped") -> Instrument:
     """An ``Instrument`` from plain data, or ``DefinitionError`` listing every problem."""
     ck = _Checker(name, lines or {})
