@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.console import RenderableType
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -22,6 +23,7 @@ from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import translate_bindings
+from screens.compat import CompatApp, app_driver, console_color_system, node_bindings
 from storage import install
 from storage.errors import KeyChanged, SessionRevoked, VaultError
 from storage.files import default_config_dir
@@ -50,7 +52,7 @@ def default_instruments_dir() -> Path:
     return default_config_dir() / "instruments"
 
 
-class RcApp(App[int]):
+class RcApp(CompatApp[int]):
     """One process = one terminal session. At most one user is unlocked at a time."""
 
     CSS_PATH = str(_css_path())
@@ -91,7 +93,8 @@ class RcApp(App[int]):
         self.lock_reason: str | None = None
         i18n.set_language(lang or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
-        self._normal_terminal = (self.console._color_system, self.animation_level, self.theme)
+        self._normal_terminal = (console_color_system(self.console), self.animation_level,
+                                self.theme)
         if low_bandwidth:
             self.set_low_bandwidth(True)
 
@@ -180,7 +183,7 @@ class RcApp(App[int]):
         self.theme = "ansi-dark" if on else theme
         self.animation_level = "none" if on else animations
         terminal.set_scrollbars(ascii_only=on)
-        terminal.set_mouse(self._driver, not on)
+        terminal.set_mouse(app_driver(self), not on)
         self.set_class(on, terminal.LOW_BANDWIDTH_CLASS)
         for screen in self.screen_stack:
             for field in screen.query("Input, TextArea"):
@@ -304,27 +307,25 @@ class RcApp(App[int]):
             return True
         return False
 
-    def _handle_exception(self, error: Exception) -> None:
+    def intercept_exception(self, error: Exception) -> bool:
         if isinstance(error, SessionRevoked) and self.vault is not None:
             self.lock("revoked")
-            return
+            return True
         if isinstance(error, KeyChanged) and self.vault is not None:
             self.lock("key_changed")
-            return
-        super()._handle_exception(error)
+            return True
+        return False
 
-    def _fatal_error(self) -> None:
+    def crash_report(self, exc: Exception | None) -> RenderableType:
         """Crash report without local variables or exception text (they may hold case data)."""
         self.close_vault("crash")
-        exc = self._exception
         frames = traceback.extract_tb(exc.__traceback__) if exc else []
         lines = [f"  {f.filename}:{f.lineno} in {f.name}" for f in frames[-12:]]
         kind = type(exc).__name__ if exc else "Error"
         report = "\n".join([f"rc-tui stopped after an internal error ({kind}).", *lines])
         from rich.text import Text
 
-        self._exit_renderables.append(Text(report))
-        self._close_messages_no_wait()
+        return Text(report)
 
     # ------------------------------------------------------------------ navigation
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -421,7 +422,7 @@ class RcApp(App[int]):
         ours = {_(msgid) for msgid in i18n.catalog("sv")}
         seen: set[str] = set()
         for node in (screen, self):
-            for items in node._bindings.key_to_bindings.values():
+            for items in node_bindings(node).key_to_bindings.values():
                 for binding in items:
                     if binding.description not in ours or binding.action in seen:
                         continue

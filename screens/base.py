@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Select, TextArea
 
 from rc_tui.i18n import _
+from screens.compat import node_bindings
 
 if TYPE_CHECKING:
     from rc_tui.app import RcApp
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def translate_bindings(node: DOMNode) -> None:
     """Replace binding descriptions (English message ids) with the current language."""
-    bindings = node._bindings
+    bindings = node_bindings(node)
     for key, items in list(bindings.key_to_bindings.items()):
         bindings.key_to_bindings[key] = [
             dataclasses.replace(b, description=_(b.description) if b.description else "")

@@ -7,12 +7,11 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.document._edit import Edit
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
-from textual.widgets.text_area import EditResult
+from textual.widgets.text_area import Edit, EditResult
 
 from rc_tui.domain.vocab import PROTECTION_LEVELS, label
 from rc_tui.text import visible, visible_same_length

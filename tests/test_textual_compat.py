@@ -1,0 +1,266 @@
+"""One test per shim in screens/compat.py: each fails when Textual changes the private thing
+the shim relies on (raise the pin only when these pass), and no private Textual use lives
+outside that module."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import functools
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+import tomllib
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import textual
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
+from textual.widget import Widget
+from textual.widgets import Static, TextArea
+from textual.widgets.text_area import Edit
+
+from rc_tui.app import RcApp
+from screens import compat
+from screens.login import LoginScreen
+from storage.errors import KeyChanged
+from tests.conftest import ANNA, ANNA_PASS
+from tests.helpers import login, screen_text, settle
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_textual_is_pinned_to_the_checked_version() -> None:
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert f"textual=={compat.TEXTUAL_CHECKED}" in deps["project"]["dependencies"]
+    assert textual.__version__ == compat.TEXTUAL_CHECKED
+
+
+class _Bound(Widget, can_focus=True):
+    BINDINGS = [Binding("x", "probe", "Probe")]
+
+
+async def test_node_bindings_are_the_live_map_textual_dispatches() -> None:
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield _Bound()
+
+    app = Host()
+    async with app.run_test():
+        node = app.query_one(_Bound)
+        node.focus()
+        bindings = compat.node_bindings(node)
+        assert isinstance(bindings, BindingsMap)
+        assert [b.action for b in bindings.key_to_bindings["x"]] == ["probe"]
+        # rc-tui rewrites descriptions in place: Textual's own dispatch (footer, palette,
+        # keys) must see the change, on this node only
+        bindings.key_to_bindings["x"] = [Binding("x", "probe", "Prov")]
+        assert app.screen.active_bindings["x"].binding.description == "Prov"
+        assert compat.node_bindings(_Bound()).key_to_bindings["x"][0].description == "Probe"
+
+
+def test_console_color_system_is_settable() -> None:
+    console = Console(force_terminal=True, color_system="truecolor", width=20)
+    assert compat.console_color_system(console) is ColorSystem.TRUECOLOR
+    compat.set_console_color_system(console, ColorSystem.STANDARD)
+    assert console.color_system == "standard"
+    assert compat.console_color_system(console) is ColorSystem.STANDARD
+    with console.capture() as out:
+        console.print(Text("x", style="#ff0000"))
+    assert "38;2;" not in out.get() and "\x1b[" in out.get()
+    compat.set_console_color_system(console, None)
+    assert console.color_system is None
+
+
+def test_app_driver_is_the_running_driver() -> None:
+    app: App[None] = App()
+    assert compat.app_driver(app) is None
+    assert "self._driver: Driver | None = None" in inspect.getsource(App.__init__)
+
+
+async def test_driver_mouse_switch_writes_the_escape_codes() -> None:
+    # the real Linux driver, without its __init__ (which opens the terminal)
+    driver = LinuxDriver.__new__(LinuxDriver)
+    Driver.__init__(driver, App(), mouse=True)
+    written: list[str] = []
+    driver.write = written.append  # type: ignore[method-assign, assignment]
+    driver.flush = lambda: None  # type: ignore[method-assign]
+    compat.set_driver_mouse(driver, False)
+    assert "\x1b[?1000l" in written and "\x1b[?1003l" in written
+    written.clear()
+    compat.set_driver_mouse(driver, False)
+    assert written == []
+    compat.set_driver_mouse(driver, True)
+    assert "\x1b[?1000h" in written and "\x1b[?1003h" in written
+    compat.set_driver_mouse(None, True)  # no driver (before start): nothing happens
+
+
+def test_text_area_edit_is_public() -> None:
+    """Not a shim: ``Edit`` is exported by ``textual.widgets.text_area``; SafeTextArea
+    overrides ``TextArea.edit(edit: Edit)`` and rewrites ``edit.text``."""
+    assert typing.get_type_hints(TextArea.edit)["edit"] is Edit
+    assert "text" in {f.name for f in Edit.__dataclass_fields__.values()}
+
+
+class _Intercepted(Exception):
+    pass
+
+
+class _Probe(compat.CompatApp[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("probe")
+
+    def intercept_exception(self, error: Exception) -> bool:
+        self.seen.append(f"intercept {type(error).__name__}")
+        return isinstance(error, _Intercepted)
+
+    def crash_report(self, exc: Exception | None) -> Text:
+        self.seen.append(f"report {type(exc).__name__}")
+        return Text("our report")
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):  # at most 5 s: the hooks run within a few event-loop turns
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+async def test_intercepted_exception_leaves_the_app_running() -> None:
+    app = _Probe()
+    async with app.run_test():
+        assert isinstance(compat.app_driver(app), Driver)  # the running (headless) driver
+        app.query_one(Static).call_next(_raise, _Intercepted())
+        await _until(lambda: bool(app.seen))
+        assert app.seen == ["intercept _Intercepted"]
+        assert app.is_running and app.return_code is None
+
+
+async def test_unhandled_exception_prints_our_report_not_textuals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = _Probe()
+    with pytest.raises(KeyError):
+        async with app.run_test():
+            app.query_one(Static).call_next(_raise, KeyError("case data"))
+            await _until(lambda: len(app.seen) == 2)
+    assert app.seen == ["intercept KeyError", "report KeyError"]
+    assert app.return_code == 1
+    # what Textual prints after restoring the terminal: our report, no traceback (with locals)
+    err = capsys.readouterr().err
+    assert "our report" in err and "case data" not in err and "Traceback" not in err
+
+
+@functools.cache
+def _private_names_of(base: type) -> frozenset[str]:
+    """The private names a Textual or Rich class defines or sets on its instances."""
+    source = inspect.getsource(sys.modules[base.__module__])  # a class's own source is slow
+    return frozenset({n for n in vars(base) if n.startswith("_") and not n.startswith("__")}
+                     | set(re.findall(r"self\.(_[a-z][a-z0-9_]*)", source)))
+
+
+def _textual_private_names(cls: type) -> set[str]:
+    names: set[str] = set()
+    for base in cls.__mro__:
+        if base.__module__.startswith(("textual.", "rich.")):
+            names |= _private_names_of(base)
+    return names
+
+
+def test_no_private_textual_use_outside_compat() -> None:
+    """No import from Textual's private modules, no override or use of a private name of a
+    Textual base class, no ``x._name`` that rc-tui itself does not define – except here."""
+    modules = ["rc_tui.app", "rc_tui.terminal"] + [
+        f"screens.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "screens")])
+        if m.name != "compat"]
+    ours: set[str] = set()
+    trees: dict[str, ast.Module] = {}
+    for name in modules:
+        path = ROOT / (name.replace(".", "/") + ".py")
+        trees[name] = tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                ours.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                ours.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                ours.add(node.id)
+    problems: list[str] = []
+    for name, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and any(
+                    part.startswith("_") for part in node.module.split(".")[1:]) \
+                    and node.module.split(".")[0] in {"textual", "rich"}:
+                problems.append(f"{name}:{node.lineno} imports {node.module}")
+            elif (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                  and not node.attr.startswith("__") and node.attr not in ours):
+                problems.append(f"{name}:{node.lineno} uses {ast.unparse(node)}")
+        module: Any = importlib.import_module(name)
+        for cls in vars(module).values():
+            if not inspect.isclass(cls) or cls.__module__ != name:
+                continue
+            if cls.__module__ == name and any(b.__module__.startswith("textual.")
+                                              for b in cls.__mro__):
+                source = inspect.getsource(cls)
+                own = set(re.findall(r"def (_[a-z][a-z0-9_]*)", source)) | set(
+                    re.findall(r"(?:self|super\(\))\.(_[a-z][a-z0-9_]*)", source))
+                for clash in sorted(own & _textual_private_names(cls)):
+                    problems.append(f"{name}.{cls.__name__} overrides or uses {clash}")
+    assert problems == []
+
+
+# --- rc-tui's own use of the hooks -------------------------------------------------------
+
+async def test_rc_app_locks_on_a_changed_key_and_keeps_running(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        assert app.vault is not None
+        # raised in a widget's handler, as a service call there raises it
+        (app.focused or app.screen).call_next(_raise, KeyChanged())
+        await _until(lambda: isinstance(app.screen, LoginScreen))
+        await settle(pilot)
+        assert "Databasnyckeln har bytts" in screen_text(app)
+        assert app.vault is None and app.is_running and app.return_code is None
+
+
+async def test_rc_app_crash_report_has_no_locals_and_closes_the_vault(
+    installed: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    def fail() -> None:
+        secret = "Skyddad adress Storgatan 1"
+        raise RuntimeError(secret)
+
+    app = RcApp(installed)
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await login(pilot, ANNA, ANNA_PASS)
+            vault = app.vault
+            assert vault is not None
+            app.screen.call_next(fail)
+            await _until(lambda: app.vault is None)
+    err = capsys.readouterr().err
+    assert "rc-tui stopped after an internal error (RuntimeError)." in err
+    assert "Storgatan" not in err and "secret" not in err
