@@ -191,8 +191,10 @@ class Vault:
             files.restrict_file(p)
         return cls(path, kf, engine, data_key, info, audit_private, admin_private, 1)
 
+    # C901: the one login protocol, step by step (each refusal recorded before it is raised,
+    # the retry when a rekey commits meanwhile); split only with the rekey it interlocks with
     @classmethod
-    def unlock(
+    def unlock(  # noqa: C901
         cls, path: Path, username: str, passphrase: str, *, clock: Any = time.time,
     ) -> Vault:
         """Open the installation as ``username``. Every attempt is recorded."""
