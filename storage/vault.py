@@ -794,8 +794,9 @@ class Vault:
 
 
 _DB_ERRORS = db.DATABASE_ERRORS
-#: a session also turns damage into ``DatabaseDamaged``/``KeyChanged``
-_READ_ERRORS: tuple[type[BaseException], ...] = (*db.DATABASE_ERRORS, VaultError)
+#: a session turns damage into ``DatabaseDamaged`` (anything else, e.g. a revoked
+#: session, is not a finding about the database and goes to the caller)
+_READ_ERRORS: tuple[type[BaseException], ...] = (*db.DATABASE_ERRORS, DatabaseDamaged)
 
 
 def _settle(kf: keys.KeyFile, working_generation: int) -> bool:
