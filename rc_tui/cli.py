@@ -4,8 +4,10 @@ Passphrases are never taken from argv or the environment. With a terminal they a
 for without echo; without one (stdin is a pipe or file) they are read one per line from
 stdin, in the order each command documents.
 
-Exit codes: 0 ok, 1 check found problems / operation refused, 2 usage, 3 authentication
-failed, 4 database or key file missing, damaged or from a newer version.
+Exit codes: 0 ok, 1 check found problems (changed records, access log, schema) /
+operation refused, 2 usage, 3 authentication failed, 4 database, backup or key file
+missing, damaged or from a newer version (``check`` and ``restore`` then print a report:
+which check failed, what it means, what to do).
 """
 
 from __future__ import annotations
@@ -106,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     ls = cmd(usub, "list", help="list users (stdin: admin passphrase)")
     ls.add_argument("--user", required=True)
 
-    chk = cmd(sub, "check", help="integrity checks: SQLCipher, SQLite, access-log chain "
-                         "(stdin: passphrase)")
+    chk = cmd(sub, "check", help="integrity checks: SQLCipher, SQLite, schema, access-log "
+                         "chain, signed records (stdin: passphrase)")
     chk.add_argument("--user", required=True)
 
     rk = cmd(sub, "rekey", help="give the database a new data key now, while others keep "
@@ -320,13 +322,62 @@ def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, source: PassphraseSource) -> int:
-    with _login(args, source) as vault:
-        report = vault.check()
+    from storage.errors import DatabaseDamaged
+
+    try:
+        with _login(args, source) as vault:
+            report = vault.check()
+    except DatabaseDamaged as exc:
+        return _check_report([_("opening the database: {detail}", detail=exc.detail)],
+                             damaged=True)
+    except _database_errors() as exc:  # any SQLite/SQLCipher error on the way in
+        return _check_report([_("opening the database: {detail}", detail=_db_detail(exc))],
+                             damaged=True)
     if report.ok:
-        print(_("OK: encryption, integrity and access log ({rows} rows) verified. "
-                "Log head {head}.", rows=report.log_rows, head=report.log_head[:16]))
+        print(_("OK: encryption, integrity, schema, access log ({rows} rows) and signed "
+                "records verified. Log head {head}.", rows=report.log_rows,
+                head=report.log_head[:16]))
         return EXIT_OK
-    _err(_("Check failed: {problem}", problem=report.problems[0]))
+    return _check_report(list(report.problems), damaged=report.damaged)
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    from storage import db
+
+    return db.DATABASE_ERRORS
+
+
+def _db_detail(exc: BaseException) -> str:
+    from storage import db
+
+    return db.error_message(exc)
+
+
+def _check_report(problems: list[str], *, damaged: bool, backup: bool = False) -> int:
+    """Which checks failed, what that means, what to do. Exit 4 when the file is damaged
+    (or is a backup that cannot be used), 1 when its contents do not add up."""
+    from rc_tui.text import visible
+
+    for problem in problems:  # names in the schema are an insider's to choose: no escapes
+        _err(_("Check failed: {problem}", problem=visible(problem, one_line=True,
+                                                          max_chars=300)))
+    if backup:
+        _err(_("This means the backup cannot be trusted: it is damaged, or was changed "
+               "after it was made. Nothing was changed."))
+        _err(_("What to do: use another backup (an older one), and keep this one for "
+               "examination."))
+        return EXIT_DB
+    if damaged:
+        _err(_("This means the database file is damaged: what it holds cannot be trusted, "
+               "and reading on may fail."))
+        _err(_("What to do: stop using it, keep the file for examination, and restore the "
+               "latest backup that passes its checks: rc-tui restore --from FILE --user "
+               "ADMINISTRATOR."))
+        return EXIT_DB
+    _err(_("This means the database was changed outside rc-tui: the records and "
+           "access-log rows named above cannot be trusted as they are."))
+    _err(_("What to do: keep the file for examination, tell the data protection officer, "
+           "and compare with the latest backup (rc-tui restore --verify-only)."))
     return EXIT_FAIL
 
 
@@ -353,11 +404,21 @@ def _cmd_backup(args: argparse.Namespace, source: PassphraseSource) -> int:
 
 def _cmd_restore(args: argparse.Namespace, source: PassphraseSource) -> int:
     from storage import backup
+    from storage.errors import BackupDamaged, CheckFailed, DatabaseDamaged
 
     path = _db_path(args.db)
     phrase = source.read(_("Passphrase for {user}", user=args.user))
-    result = backup.restore(path, Path(args.source).expanduser(), args.user, phrase,
-                            verify_only=args.verify_only)
+    try:
+        result = backup.restore(path, Path(args.source).expanduser(), args.user, phrase,
+                                verify_only=args.verify_only)
+    except CheckFailed as exc:
+        return _check_report(list(exc.problems), damaged=exc.damaged, backup=True)
+    except BackupDamaged as exc:
+        return _check_report([_("backup file: {detail}", detail=exc.detail)], damaged=True,
+                             backup=True)
+    except DatabaseDamaged as exc:
+        return _check_report([_("database in the backup: {detail}", detail=exc.detail)],
+                             damaged=True, backup=True)
     if args.verify_only:
         print(_("The backup opens with your key and passes every check (access log: {rows} "
                 "rows). Nothing was changed.", rows=result.log_rows))

@@ -46,7 +46,7 @@ from rc_tui.services.casework import CaseworkService, DecisionInput, PlanItemInp
 from rc_tui.services.people import PersonInput, apply_input, index_person, validate
 from rc_tui.services.records import RecordService
 from rc_tui.services.samrad import ActionInput, Participant, PersonMinutes, Review, SamradService
-from storage import audit, files
+from storage import audit, files, integrity
 from storage.errors import VaultError
 from storage.models import (
     Assignment,
@@ -1161,6 +1161,7 @@ def generate_bulk(  # noqa: C901
         next_intake = _next_id(s, Intake.id)
         next_note = _next_id(s, JournalNote.id)
     author_id = author if author is not None else vault.user.id
+    author_name = DEMO_CASEWORKER if author is not None else vault.user.username
     targets: list[tuple[int, int, datetime]] = []  # person, case, opened: for the notes
     weights: list[float] = []
     recent: deque[list[tuple[int, str]]] = deque(maxlen=ASSIGNED_CASES)  # open cases' members
@@ -1292,6 +1293,15 @@ def generate_bulk(  # noqa: C901
         with vault.session(write=True) as s:
             s.execute(insert(_table(JournalNote)), rows)
             s.execute(text("INSERT INTO note_fts (rowid, body) VALUES (:id, :b)"), fts)
+            # each signed note is sealed in the log, as signing through the service does
+            sealed = integrity.content_hashes(
+                s, "journal_note", [r["id"] for r in rows if r["signed_at"] is not None])
+            audit.append_many(s, [
+                {"action": "sign", "user_id": author_id, "username": author_name,
+                 "person_id": r["person_id"], "record_type": "journal_note",
+                 "record_id": r["id"], "content_hash": sealed[r["id"]], "screen": "demo",
+                 "ts": r["signed_at"]}
+                for r in rows if r["id"] in sealed])
         written += size
         if written % (BATCH * 20) == 0 or written == notes:
             say(f"  {written} / {notes} journalanteckningar")

@@ -5,9 +5,19 @@ UPDATE and DELETE and only let a row in when it extends the chain by one; ``audi
 anchors the tail and ``sqlite_sequence`` remembers the highest id ever used, so editing,
 deleting, reordering or truncating rows is detected by ``verify_chain``.
 
+An entry that seals a record (signing, concluding, deciding, approving) also holds the
+record's ``content_hash`` (``storage.integrity``), which its row hash covers.
+
+A damaged tail must not lock everybody out: when the head, the last row and the highest
+id ever used disagree (rows were cut off, or the head was altered), the next append first
+writes a flagged ``log_gap`` row that starts a new segment after the highest id ever seen
+and links to the last row that is left. Work goes on; ``verify_chain`` reports the gap
+for as long as the log exists, and the log review shows the flagged row.
+
 Limits (also in the README): anybody holding the data key can drop the triggers and
-rewrite the whole chain consistently. ``rc-tui check`` prints the head hash so it can be
-witnessed outside the database (e.g. in the manager's review notes).
+rewrite the whole chain consistently, or cut its tail and rewind the head and the id
+counter with it. ``rc-tui check`` prints the head hash so it can be witnessed outside
+the database (e.g. in the manager's review notes).
 """
 
 from __future__ import annotations
@@ -18,12 +28,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import AccessLog, AuditHead
 
 GENESIS = "0" * 64
+GAP_ACTION = "log_gap"
+MAX_PROBLEMS = 20
 
 
 def utcnow() -> datetime:
@@ -37,7 +49,7 @@ def _row_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 
 def _fields(row: AccessLog) -> dict[str, Any]:
-    return {
+    fields = {
         "id": row.id,
         "ts": row.ts.isoformat(timespec="microseconds"),
         "user_id": row.user_id,
@@ -51,6 +63,49 @@ def _fields(row: AccessLog) -> dict[str, Any]:
         "reason": row.reason,
         "flagged": bool(row.flagged),
     }
+    if row.content_hash is not None:  # rows written before 0010 have none: same hash
+        fields["content_hash"] = row.content_hash
+    return fields
+
+
+_TAIL = text(
+    "SELECT h.last_id, h.last_hash, "
+    "(SELECT id FROM access_log ORDER BY id DESC LIMIT 1), "
+    "(SELECT hash FROM access_log ORDER BY id DESC LIMIT 1), "
+    "(SELECT seq FROM sqlite_sequence WHERE name = 'access_log') "
+    "FROM (SELECT 1) LEFT JOIN audit_head h ON h.id = 1"
+)
+
+
+def _tail(session: Session | Connection) -> tuple[int, str]:
+    """The id and hash the next row follows (in the caller's write transaction).
+
+    If the head, the last row and the id counter disagree, a flagged gap row is written
+    first (see the module docstring), so appending never fails on a damaged tail.
+    """
+    head_id, head_hash, last_id, last_hash, seq = session.execute(_TAIL).one()
+    last_id = int(last_id or 0)
+    last_hash = str(last_hash or GENESIS)
+    seq = int(seq or 0)
+    if head_id is not None and int(head_id) == last_id and head_hash == last_hash \
+            and seq <= last_id:
+        return last_id, last_hash
+    gap_id = max(last_id, int(head_id or 0), seq) + 1
+    said = "no head" if head_id is None else f"head at row {int(head_id)}"
+    gap = AccessLog(
+        id=gap_id, ts=utcnow(), user_id=None, username=None, action=GAP_ACTION,
+        outcome="damaged", person_id=None, record_type=None, record_id=None, screen=None,
+        reason=f"log ended at row {last_id}, {said}, ids used up to {seq}",
+        flagged=True, content_hash=None, prev_hash=last_hash, hash="",
+    )
+    gap.hash = _row_hash(gap.prev_hash, _fields(gap))
+    session.execute(insert(AccessLog), [{c: getattr(gap, c) for c in _COLUMNS}])
+    if head_id is None:
+        session.execute(insert(AuditHead).values(id=1, last_id=gap_id, last_hash=gap.hash))
+    else:
+        session.execute(update(AuditHead).where(AuditHead.id == 1)
+                        .values(last_id=gap_id, last_hash=gap.hash))
+    return gap_id, gap.hash
 
 
 def append(
@@ -67,14 +122,13 @@ def append(
     reason: str | None = None,
     flagged: bool = False,
     ts: datetime | None = None,
+    content_hash: str | None = None,
 ) -> AccessLog:
-    """Append one entry in the caller's (write) transaction."""
-    head = session.get(AuditHead, 1, with_for_update=False)
-    if head is None:
-        raise RuntimeError("audit_head missing")
-    session.refresh(head)
+    """Append one entry in the caller's (write) transaction. ``content_hash``: the hash of
+    the record this entry seals (``storage.integrity.content_hash``)."""
+    last_id, last_hash = _tail(session)
     row = AccessLog(
-        id=head.last_id + 1,
+        id=last_id + 1,
         ts=ts or utcnow(),
         user_id=user_id,
         username=username,
@@ -86,28 +140,25 @@ def append(
         screen=screen,
         reason=reason,
         flagged=flagged,
-        prev_hash=head.last_hash,
+        content_hash=content_hash,
+        prev_hash=last_hash,
         hash="",
     )
     row.hash = _row_hash(row.prev_hash, _fields(row))
     session.add(row)
     session.flush()
-    head.last_id = row.id
-    head.last_hash = row.hash
-    session.flush()
+    session.execute(update(AuditHead).where(AuditHead.id == 1)
+                    .values(last_id=row.id, last_hash=row.hash))
     return row
 
 
-def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
+def append_many(session: Session | Connection, entries: list[dict[str, Any]]) -> None:
     """Append several entries with one INSERT and one head update – e.g. every search hit
     shown. Each dict holds ``append``'s keywords (``action`` required)."""
     if not entries:
         return
-    head = session.get(AuditHead, 1)
-    if head is None:
-        raise RuntimeError("audit_head missing")
-    session.refresh(head)
-    prev_hash, next_id = head.last_hash, head.last_id + 1
+    last_id, prev_hash = _tail(session)
+    next_id = last_id + 1
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for entry in entries:
@@ -117,7 +168,8 @@ def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
             outcome=entry.get("outcome", "ok"), person_id=entry.get("person_id"),
             record_type=entry.get("record_type"), record_id=entry.get("record_id"),
             screen=entry.get("screen"), reason=entry.get("reason"),
-            flagged=bool(entry.get("flagged", False)), prev_hash=prev_hash, hash="",
+            flagged=bool(entry.get("flagged", False)),
+            content_hash=entry.get("content_hash"), prev_hash=prev_hash, hash="",
         )
         row.hash = _row_hash(prev_hash, _fields(row))
         rows.append({c: getattr(row, c) for c in _COLUMNS})
@@ -125,11 +177,11 @@ def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
     session.execute(insert(AccessLog), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1)
                     .values(last_id=next_id - 1, last_hash=prev_hash))
-    session.expire(head)
 
 
 _COLUMNS = ("id", "ts", "user_id", "username", "action", "outcome", "person_id",
-            "record_type", "record_id", "screen", "reason", "flagged", "prev_hash", "hash")
+            "record_type", "record_id", "screen", "reason", "flagged", "content_hash",
+            "prev_hash", "hash")
 
 
 @dataclass(frozen=True)
@@ -141,39 +193,48 @@ class ChainReport:
 
 
 def verify_chain(session: Session) -> ChainReport:
-    """Walk the whole chain; report the first break of each kind."""
+    """Walk the whole chain and report every break (at most ``MAX_PROBLEMS``), naming
+    rows by id only."""
     problems: list[str] = []
-    prev_hash = GENESIS
-    expected_id = 1
-    count = 0
+    prev_hash, prev_id, count = GENESIS, 0, 0
     for row in session.scalars(select(AccessLog).order_by(AccessLog.id)).yield_per(2000):
         count += 1
-        if row.id != expected_id:
-            problems.append(f"access log row {expected_id} is missing or out of order")
-            break
-        if row.prev_hash != prev_hash:
+        gap = row.action == GAP_ACTION and bool(row.flagged)
+        if row.id <= prev_id:
+            problems.append(f"access log row {row.id} is out of order")
+        elif row.id > prev_id + 1:
+            missing = (f"row {prev_id + 1} is missing" if row.id == prev_id + 2
+                       else f"rows {prev_id + 1}-{row.id - 1} are missing")
+            if gap:
+                problems.append(f"access log {missing}: its tail was cut off (a new, "
+                                f"flagged segment starts at row {row.id})")
+            else:
+                problems.append(f"access log {missing} or out of order")
+        elif gap:
+            problems.append(f"access log head did not match its last row before row "
+                            f"{row.id} (the head or the tail was altered; a new, flagged "
+                            "segment starts there)")
+        if row.prev_hash != prev_hash and (gap or row.id == prev_id + 1):
             problems.append(f"access log row {row.id} does not link to the previous row")
-            break
         if _row_hash(row.prev_hash, _fields(row)) != row.hash:
             problems.append(f"access log row {row.id} was altered")
-            break
-        prev_hash = row.hash
-        expected_id += 1
+        prev_hash, prev_id = row.hash, row.id
     head = session.get(AuditHead, 1)
-    last_id = expected_id - 1
-    if not problems:
-        if head is None:
-            problems.append("access log head is missing")
-        elif head.last_id != last_id or head.last_hash != prev_hash:
-            problems.append(
-                f"access log ends at row {last_id} but its head says {head.last_id}"
-                " (rows were cut off or the head was altered)"
-            )
-        seq = session.execute(
-            text("SELECT seq FROM sqlite_sequence WHERE name = 'access_log'")
-        ).scalar()
-        if seq is not None and int(seq) != last_id:
-            problems.append(
-                f"access log has {last_id} rows but ids up to {seq} were used (rows removed)"
-            )
+    if head is None:
+        problems.append("access log head is missing")
+    elif head.last_id != prev_id or head.last_hash != prev_hash:
+        problems.append(
+            f"access log ends at row {prev_id} but its head says {head.last_id}"
+            " (rows were cut off or the head was altered)"
+        )
+    seq = session.execute(
+        text("SELECT seq FROM sqlite_sequence WHERE name = 'access_log'")
+    ).scalar()
+    if seq is not None and int(seq) != prev_id:
+        problems.append(
+            f"access log ends at row {prev_id} but ids up to {seq} were used (rows removed)"
+        )
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], f"{more} more problems in the access log"]
     return ChainReport(not problems, count, prev_hash, tuple(problems))

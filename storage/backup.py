@@ -51,6 +51,7 @@ from storage.errors import (
     BackupMismatch,
     CheckFailed,
     DatabaseBusy,
+    DatabaseDamaged,
     DatabaseInUse,
     DatabaseMissing,
     NeedsKey,
@@ -61,7 +62,7 @@ from storage.errors import (
 from storage.roles import Role
 
 if TYPE_CHECKING:
-    from storage.vault import Vault
+    from storage.vault import CheckReport, Vault
 
 MAGIC = b"RC-TUI-BACKUP\n"
 FORMAT = 1
@@ -445,8 +446,6 @@ def restore(
 ) -> RestoreResult:
     """Verify the backup ``source`` and (unless ``verify_only``) make it the database at
     ``path``. Nothing at ``path`` changes until every check has passed."""
-    from storage.vault import Vault
-
     path, source = Path(path), Path(source)
     live = _live_keyfile(path)
     events = SealedEvents(path, live.audit_public_key) if live else None
@@ -463,18 +462,8 @@ def restore(
         targets = {"keys": files.keyfile_path(staging), "db": staging, "wal": wal_path(staging)}
         _unpack(info, targets)
         backup_kf = keys.KeyFile.load(targets["keys"])
-        try:
-            vault = Vault.unlock(staging, username, passphrase, clock=clock)
-        finally:
-            _forward_auth_events(staging, path, live, backup_kf)
-        with vault:
-            if vault.user.role is not Role.ADMIN:
-                raise PermissionDenied("restore is for administrators")
-            report = vault.check()
-            if not report.ok:
-                raise CheckFailed(report.problems[0])
-            if not verify_only:
-                vault.log("restore", screen="cli")
+        report = _verified(staging, username, passphrase, clock, verify_only,
+                           lambda: _forward_auth_events(staging, path, live, backup_kf))
         _settled(staging)
         stale = tuple(sorted(set(backup_kf.slots) - set(live.slots))) if live else ()
         previous = None if verify_only else _swap_in(staging, path)
@@ -486,6 +475,32 @@ def restore(
     if verify_only:
         _record(events, action, None, username)
     return RestoreResult(previous, report.log_rows, stale)
+
+
+def _verified(staging: Path, username: str, passphrase: str, clock: Any, verify_only: bool,
+              after_unlock: Any) -> CheckReport:
+    """Open the unpacked copy and run every check; record the restore in its log.
+
+    A crafted or damaged copy may fail anywhere in SQLite: every database error becomes
+    ``DatabaseDamaged`` (a report, never an internal error)."""
+    from storage.vault import Vault
+
+    try:
+        try:
+            vault = Vault.unlock(staging, username, passphrase, clock=clock)
+        finally:
+            after_unlock()
+        with vault:
+            if vault.user.role is not Role.ADMIN:
+                raise PermissionDenied("restore is for administrators")
+            report = vault.check()
+            if not report.ok:
+                raise CheckFailed(report.problems[0], report.problems, report.damaged)
+            if not verify_only:
+                vault.log("restore", screen="cli")
+    except db.DATABASE_ERRORS as exc:
+        raise DatabaseDamaged(db.error_message(exc)) from None
+    return report
 
 
 def _forward_auth_events(staging: Path, path: Path, live: keys.KeyFile | None,

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import QueuePool
 
 from storage.errors import DatabaseDamaged, SecurityCheckFailed
@@ -34,6 +35,18 @@ def _key_pragma(data_key: bytes) -> str:
 
 
 _DAMAGE_MARKERS = ("not a database", "malformed", "corrupt", "disk image")
+
+
+#: Every error SQLite/SQLCipher or SQLAlchemy raises about a database.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlcipher3.dbapi2.Error,
+                                                    sa_exc.SQLAlchemyError)
+
+
+def error_message(exc: BaseException) -> str:
+    """SQLite's own message for a database error (``orig`` of a SQLAlchemy error, which
+    would add the statement): one line, short. It names no values (``hide_parameters``)."""
+    message = str(getattr(exc, "orig", None) or exc).splitlines()
+    return (message[0] if message else type(exc).__name__)[:200]
 
 
 def is_not_a_database(exc: BaseException) -> bool:
@@ -78,6 +91,9 @@ def connect(path: Path, data_key: bytes, *, configure_wal: bool = True) -> Conne
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
+        # a REPLACE deletes the row it conflicts with; only with recursive triggers does
+        # that delete fire the triggers that keep signed records read-only
+        conn.execute("PRAGMA recursive_triggers = ON")
         conn.execute("PRAGMA synchronous = FULL")
         if configure_wal:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
@@ -95,6 +111,7 @@ def _verify(conn: Connection) -> None:
         "temp_store": "2",
         "secure_delete": "1",
         "foreign_keys": "1",
+        "recursive_triggers": "1",
     }
     for pragma, expected in checks.items():
         row = conn.execute(f"PRAGMA {pragma}").fetchone()

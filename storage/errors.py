@@ -123,9 +123,16 @@ class BackupMismatch(VaultError):
 
 
 class CheckFailed(VaultError):
-    """An integrity check failed; ``detail`` is the first problem (no case data)."""
+    """An integrity check failed; ``detail`` is the first problem, ``problems`` all of
+    them (no case data); ``damaged``: the file itself is damaged."""
 
     code = "check_failed"
+
+    def __init__(self, detail: str = "", problems: tuple[str, ...] = (),
+                 damaged: bool = False) -> None:
+        super().__init__(detail)
+        self.problems = problems or ((detail,) if detail else ())
+        self.damaged = damaged
 
 
 class DatabaseBusy(VaultError):

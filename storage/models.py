@@ -107,6 +107,8 @@ class AccessLog(Base):
     screen: Mapped[str | None] = mapped_column(String(48), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     flagged: Mapped[bool] = mapped_column(default=False)
+    #: the sealed record's content hash, on the entry that signs/approves it (integrity)
+    content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from storage import audit, db, files, keys, schema
+from storage import audit, db, files, integrity, keys, schema
 from storage.authstate import SealedEvents, Throttle, safe_username
 from storage.errors import (
     DatabaseBusy,
@@ -88,6 +88,8 @@ class CheckReport:
     problems: tuple[str, ...]
     log_rows: int
     log_head: str
+    #: the file itself is damaged (SQLCipher/SQLite), not only its contents inconsistent
+    damaged: bool = False
 
 
 def _user_info(u: User) -> UserInfo:
@@ -736,21 +738,67 @@ class Vault:
 
     # ------------------------------------------------------------------ health
     def check(self) -> CheckReport:
+        """Every integrity check; never raises for what it finds in the database.
+
+        SQLCipher's page authentication and SQLite's integrity checks (and any database
+        error on the way) are *damage*; the schema (every table, index and trigger as the
+        migrations create them), the access-log chain and the sealed records are
+        *findings*. Problems name checks, rows and records by id – never content.
+        """
         problems: list[str] = []
-        with self.engine.connect() as conn:
-            for (msg,) in conn.exec_driver_sql("PRAGMA cipher_integrity_check").fetchall():
-                problems.append(f"SQLCipher: {msg}")
-            result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
-            if result != ["ok"]:
-                problems.extend(f"SQLite: {m}" for m in result[:5])
-            fks = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if fks:
-                problems.append(f"SQLite: {len(fks)} foreign key violations")
-            conn.rollback()
-        with self.session() as s:
-            report = audit.verify_chain(s)
-        problems.extend(report.problems)
-        return CheckReport(not problems, tuple(problems), report.rows, report.head_hash)
+        damaged = False
+
+        def damage(step: str, exc: BaseException) -> None:
+            nonlocal damaged
+            damaged = True
+            problems.append(f"{step}: {db.error_message(exc)}")
+
+        try:
+            with self.engine.connect() as conn:
+                for (msg,) in conn.exec_driver_sql("PRAGMA cipher_integrity_check").fetchall():
+                    damaged = True
+                    problems.append(f"SQLCipher: {msg}")
+                conn.rollback()
+        except _DB_ERRORS as exc:
+            damage("SQLCipher", exc)
+        try:
+            with self.engine.connect() as conn:
+                result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+                if result != ["ok"]:
+                    damaged = True
+                    problems.extend(f"SQLite: {m}" for m in result[:5])
+                fks = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if fks:
+                    problems.append(f"SQLite: {len(fks)} foreign key violations")
+                conn.rollback()
+        except _DB_ERRORS as exc:
+            damage("SQLite", exc)
+        try:
+            with self.engine.connect() as conn:
+                problems.extend(schema.schema_problems(conn))
+                conn.rollback()
+        except _DB_ERRORS as exc:
+            damage("schema", exc)
+        rows, head = 0, ""
+        try:
+            with self.session() as s:
+                report = audit.verify_chain(s)
+            problems.extend(report.problems)
+            rows, head = report.rows, report.head_hash
+        except _READ_ERRORS as exc:
+            damage("access log", exc)
+        try:
+            with self.session() as s:
+                problems.extend(integrity.verify_sealed(s))
+        except _READ_ERRORS as exc:
+            damage("sealed records", exc)
+        return CheckReport(not problems, tuple(problems), rows, head, damaged)
+
+
+_DB_ERRORS = db.DATABASE_ERRORS
+#: a session turns damage into ``DatabaseDamaged`` (anything else, e.g. a revoked
+#: session, is not a finding about the database and goes to the caller)
+_READ_ERRORS: tuple[type[BaseException], ...] = (*db.DATABASE_ERRORS, DatabaseDamaged)
 
 
 def _settle(kf: keys.KeyFile, working_generation: int) -> bool:

@@ -112,7 +112,9 @@ def test_cut_tail_with_rewritten_head_is_still_detected(installed: Path) -> None
     conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", row)
     conn.close()
     problems = _problems(installed)
-    assert any("rows removed" in p for p in problems)
+    # the login behind _problems found the counter ahead of the head: a flagged segment
+    assert any(f"rows {last - 2}-{last} are missing: its tail was cut off" in p
+               for p in problems)
 
 
 def test_log_rows_hold_ids_not_personal_data(vault: Vault) -> None:

@@ -294,8 +294,7 @@ class AssessmentService(Service):
                 row.signed_at = now
                 row.signed_by_id = self.user.id
                 s.flush()
-                self.log(s, "sign", person_id=row.person_id, record_type="assessment",
-                         record_id=row.id)
+                self.log_sealed(s, "sign", "assessment", row.id, person_id=row.person_id)
                 return result
         except StaleDataError as exc:
             raise ConflictError("assessment changed elsewhere") from exc

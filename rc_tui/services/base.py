@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rc_tui.services.access import AccessPolicy, Level, grants_for, require
-from storage import audit
+from storage import audit, integrity
 from storage.errors import NoAccess, PermissionDenied
 from storage.roles import Role
 from storage.vault import UserInfo, Vault
@@ -97,3 +97,10 @@ class Service:
     def log(self, s: Session, action: str, **kw: Any) -> None:
         audit.append(s, action, user_id=self.user.id, username=self.user.username,
                      screen=self.screen, **kw)
+
+    def log_sealed(self, s: Session, action: str, record_type: str, record_id: int,
+                   **kw: Any) -> None:
+        """Log the act that seals a record (signs, concludes, decides, approves) with the
+        hash of the record's content, so ``rc-tui check`` can tell if it changes later."""
+        self.log(s, action, record_type=record_type, record_id=record_id,
+                 content_hash=integrity.content_hash(s, record_type, record_id), **kw)

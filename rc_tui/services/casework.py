@@ -284,8 +284,12 @@ class CaseworkService(Service):
                     row.concluded_by_id = self.user.id
                     row.ended_on = now.date()
                 s.flush()
-                self.log(s, "sign" if conclude else "update", person_id=row.person_id,
-                         record_type="investigation", record_id=row.id)
+                if conclude:
+                    self.log_sealed(s, "sign", "investigation", row.id,
+                                    person_id=row.person_id)
+                else:
+                    self.log(s, "update", person_id=row.person_id,
+                             record_type="investigation", record_id=row.id)
                 return row.version
         except StaleDataError as exc:
             raise ConflictError("investigation changed elsewhere") from exc
@@ -343,8 +347,7 @@ class CaseworkService(Service):
                 decided_by_id=self.user.id, decided_at=now)
             s.add(row)
             s.flush()
-            self.log(s, "create", person_id=d.person_id, record_type="decision",
-                     record_id=row.id)
+            self.log_sealed(s, "create", "decision", row.id, person_id=d.person_id)
             due = None
             if d.outcome != "refused":
                 due = rules.followup_due(now.date(),

@@ -185,8 +185,11 @@ class RecordService(Service):
             s.add(note)
             s.flush()
             index_note(s, note)
-            self.log(s, "create", person_id=person_id, record_type="journal_note",
-                     record_id=note.id)
+            if sign:
+                self.log_sealed(s, "create", "journal_note", note.id, person_id=person_id)
+            else:
+                self.log(s, "create", person_id=person_id, record_type="journal_note",
+                         record_id=note.id)
             return note.id
 
     def edit_draft(self, note_id: int, version: int, body: str) -> int:
@@ -228,8 +231,7 @@ class RecordService(Service):
             if note.author_id != self.user.id:
                 raise PermissionDenied("only the author signs a note")
             note.signed_at = self.clock()
-            self.log(s, "sign", person_id=note.person_id, record_type="journal_note",
-                     record_id=note.id)
+            self.log_sealed(s, "sign", "journal_note", note.id, person_id=note.person_id)
 
     def journal(self, person_id: int) -> list[Note]:
         """The person's journal, newest first."""

@@ -467,7 +467,7 @@ class SamradService(Service):
                 row.approved_at = now
                 row.approved_by_id = self.user.id
                 s.flush()
-                self.log(s, "sign", record_type="samrad", record_id=row.id)
+                self.log_sealed(s, "sign", "samrad", row.id)
                 return count
         except StaleDataError as exc:
             raise ConflictError("samråd changed elsewhere") from exc

@@ -790,8 +790,7 @@ class ShelterService(Service):
                 s.add(note)
                 s.flush()
                 index_note(s, note)
-                self.log(s, "create", person_id=person_id, record_type="journal_note",
-                         record_id=note.id)
+                self.log_sealed(s, "create", "journal_note", note.id, person_id=person_id)
                 note_id = note.id
             entry = ShiftEntry(facility=facility, written_at=now,
                                author_id=self.user.id, body=body, person_id=person_id,

@@ -1,0 +1,192 @@
+"""Sealed records: a hash of a signed or approved record's content, kept in the access log.
+
+Triggers make signed journal notes, signed assessments, concluded investigations,
+decisions and approved samråd minutes read-only – but whoever holds the data key can drop
+the triggers, change a record and put them back. So the act that seals a record (signing,
+concluding, deciding, approving) writes ``content_hash`` – SHA-256 over the record's
+canonical content – into its access-log entry, which the chain hash covers, and
+``verify_sealed`` (``rc-tui check``) recomputes every sealed record's hash and compares.
+
+The canonical content is the record's row as stored (the raw SQLite values, read with
+plain SQL, so sealing and checking see the same representation), as sorted JSON, over
+the columns listed here. Columns that legitimately change after sealing are left out
+(``MUTABLE``); a test keeps ``COLUMNS`` and ``MUTABLE`` together equal to each table's
+columns, so a new column is a deliberate choice. Approved minutes also cover their
+participants, persons discussed, their own actions' agreed terms, and the review
+outcomes recorded in that meeting for earlier actions.
+
+Problems name the record type and id only, never content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+FORMAT = "v1"
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of sealed record: its table, when a row is sealed, and how it is named."""
+
+    table: str
+    sealed_when: str  # SQL condition on the row
+    label: str  # in check reports: "<label> <id>"
+
+
+KINDS: dict[str, Kind] = {
+    "journal_note": Kind("journal_notes", "signed_at IS NOT NULL", "signed journal note"),
+    "assessment": Kind("assessments", "signed_at IS NOT NULL", "signed assessment"),
+    "investigation": Kind("investigations", "concluded_at IS NOT NULL",
+                          "concluded investigation"),
+    "decision": Kind("decisions", "1", "decision"),
+    "samrad": Kind("samrad", "approved_at IS NOT NULL", "approved samråd minutes"),
+}
+
+#: The columns each sealed table's hash covers (ordered as stored: it is sorted JSON).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "journal_notes": ("id", "person_id", "case_id", "note_type", "body", "author_id",
+                      "created_at", "signed_at", "corrects_id", "version"),
+    "assessments": ("id", "person_id", "case_id", "intake_id", "instrument_id",
+                    "instrument_version", "instrument_title", "definition",
+                    "definition_sha256", "answers", "score", "suggested_level", "level",
+                    "judgement", "rationale", "deviation_reason", "training_confirmed",
+                    "created_by_id", "created_at", "updated_at", "signed_by_id", "signed_at",
+                    "supersedes_id", "version"),
+    "investigations": ("id", "person_id", "case_id", "consent_id", "template",
+                       "investigator_id", "started_on", "ended_on", "findings",
+                       "assessment_ids", "conclusion", "created_at", "updated_at",
+                       "concluded_at", "concluded_by_id", "version"),
+    "decisions": ("id", "person_id", "case_id", "investigation_id", "intervention", "outcome",
+                  "reasons", "legal_basis", "legal_text", "appeal_text", "emergency",
+                  "period_start", "period_end", "provider", "provider_user_id",
+                  "decided_by_id", "decided_at"),
+    "samrad": ("id", "case_id", "requested_by", "requested_at", "meeting_on", "place",
+               "chair_id", "previous_id", "repeat", "approved_at", "approved_by_id",
+               "created_at", "updated_at", "version"),
+    "samrad_participants": ("id", "samrad_id", "kind", "agency", "role", "name",
+                            "undertaking"),
+    "samrad_persons": ("id", "samrad_id", "person_id", "legal_ground", "ground_rationale",
+                       "info_shared", "risk_view"),
+    # an action's agreed terms; its review outcome belongs to the meeting that reviews it
+    "samrad_actions": ("id", "samrad_id", "person_id", "what", "agency", "order_no",
+                       "due_on"),
+}
+#: Columns left out on purpose: they may change after the record is sealed.
+MUTABLE: dict[str, tuple[str, ...]] = {
+    # reviewed in a later meeting (sealed by that meeting's approval: REVIEWED below), and
+    # the plan item it became
+    "samrad_actions": ("outcome", "outcome_note", "reviewed_in_id", "plan_item_id"),
+}
+#: What an approving meeting records about the earlier actions it reviewed.
+REVIEWED = ("id", "outcome", "outcome_note", "reviewed_in_id")
+_CHILDREN = ("samrad_participants", "samrad_persons", "samrad_actions")
+
+Executor = Session | Connection
+
+
+def _digest(record_type: str, content: Any) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(f"{record_type}|{FORMAT}|{canonical}".encode("ascii")).hexdigest()
+
+
+def _rows(ex: Executor, table: str, columns: Sequence[str], where: str,
+          params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY id"  # noqa: S608
+    return [dict(zip(columns, row, strict=True))
+            for row in ex.execute(text(sql), params or {}).all()]
+
+
+def _contents(ex: Executor, record_type: str, ids: Iterable[int] | None) -> dict[int, Any]:
+    """The canonical content of each sealed record of ``record_type`` (all when ``ids`` is
+    None), by id."""
+    kind = KINDS[record_type]
+    where = f"({kind.sealed_when})"
+    params: dict[str, Any] = {}
+    if ids is not None:
+        id_list = sorted(set(ids))
+        if not id_list:
+            return {}
+        where += f" AND id IN ({', '.join(str(int(i)) for i in id_list)})"
+    rows = _rows(ex, kind.table, COLUMNS[kind.table], where, params)
+    if record_type != "samrad":
+        return {int(r["id"]): r for r in rows}
+    out: dict[int, Any] = {int(r["id"]): {"meeting": r} for r in rows}
+    if not out:
+        return out
+    in_set = ", ".join(str(i) for i in sorted(out))
+    for child in _CHILDREN:
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in _rows(ex, child, COLUMNS[child], f"samrad_id IN ({in_set})"):
+            grouped[int(r["samrad_id"])].append(r)
+        for sid, content in out.items():
+            content[child] = grouped.get(sid, [])
+    reviewed: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(ex, "samrad_actions", REVIEWED, f"reviewed_in_id IN ({in_set})"):
+        reviewed[int(r["reviewed_in_id"])].append(r)
+    for sid, content in out.items():
+        content["reviewed"] = reviewed.get(sid, [])
+    return out
+
+
+def content_hash(ex: Executor, record_type: str, record_id: int) -> str:
+    """The hash of one sealed record as it is now (in the caller's transaction).
+
+    Raises ``ValueError`` if the record does not exist or is not sealed: sealing comes
+    first, then its log entry."""
+    if isinstance(ex, Session):
+        ex.flush()
+    contents = _contents(ex, record_type, [record_id])
+    if record_id not in contents:
+        raise ValueError(f"{record_type} {record_id} is not sealed")
+    return _digest(record_type, contents[record_id])
+
+
+def content_hashes(ex: Executor, record_type: str, ids: Iterable[int]) -> dict[int, str]:
+    """``content_hash`` for many records at once (those not sealed are left out)."""
+    return {rid: _digest(record_type, c) for rid, c in _contents(ex, record_type, ids).items()}
+
+
+def all_sealed(ex: Executor) -> dict[tuple[str, int], str]:
+    """Every sealed record's current hash, by (record type, id)."""
+    out: dict[tuple[str, int], str] = {}
+    for record_type in KINDS:
+        for rid, content in _contents(ex, record_type, None).items():
+            out[(record_type, rid)] = _digest(record_type, content)
+    return out
+
+
+def verify_sealed(ex: Executor) -> list[str]:
+    """Compare every sealed record with the hashes its sealing entries recorded."""
+    current = all_sealed(ex)
+    recorded: dict[tuple[str, int], set[str]] = defaultdict(set)
+    rows = ex.execute(text(
+        "SELECT record_type, record_id, content_hash FROM access_log "
+        "WHERE content_hash IS NOT NULL ORDER BY id")).all()
+    for record_type, record_id, digest in rows:
+        if record_type in KINDS and record_id is not None:
+            recorded[(str(record_type), int(record_id))].add(str(digest))
+    problems: list[str] = []
+    for key in sorted(set(current) | set(recorded)):
+        record_type, rid = key
+        label = f"{KINDS[record_type].label} {rid}"
+        if key not in recorded:
+            problems.append(f"{label} is sealed, but its sealing is not in the access log")
+        elif key not in current:
+            problems.append(f"{label} was sealed (access log) but is missing or no longer "
+                            "sealed")
+        elif recorded[key] != {current[key]}:
+            problems.append(f"{label} was changed after it was sealed")
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], f"{more} more sealed records do not match"]
+    return problems
