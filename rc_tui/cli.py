@@ -205,6 +205,17 @@ def _vault_failure(exc: Exception) -> int:
     return EXIT_FAIL
 
 
+def _warn_if_exposed(db_path: Path) -> None:
+    """An existing data folder is used as it is; say so when others can list it."""
+    from storage import files
+
+    folder = db_path.parent
+    if folder.is_dir() and files.exposed_folder(folder) and files.unsafe_folder(folder) is None:
+        _err(_("Note: other accounts can list the folder {folder} (file names, sizes and "
+               "times; the files themselves are owner-only and encrypted). rc-tui does not "
+               "change an existing folder's permissions.", folder=folder))
+
+
 def _login(args: argparse.Namespace, source: PassphraseSource) -> Vault:
     from rc_tui.services import accounts
 
@@ -266,6 +277,7 @@ def _cmd_init(args: argparse.Namespace, source: PassphraseSource) -> int:
     from rc_tui.services import accounts
 
     phrase, repeat = source.read_new(_("New passphrase for {user}", user=args.admin))
+    _warn_if_exposed(_db_path(args.db))
     try:
         vault = accounts.create_installation(
             _db_path(args.db), args.admin, args.name or args.admin, phrase, repeat
@@ -408,6 +420,8 @@ def _cmd_restore(args: argparse.Namespace, source: PassphraseSource) -> int:
 
     path = _db_path(args.db)
     phrase = source.read(_("Passphrase for {user}", user=args.user))
+    if not args.verify_only:
+        _warn_if_exposed(path)
     try:
         result = backup.restore(path, Path(args.source).expanduser(), args.user, phrase,
                                 verify_only=args.verify_only)
@@ -457,6 +471,8 @@ def _cmd_demo(args: argparse.Namespace, source: PassphraseSource) -> int:
     from rc_tui import demo
 
     path = Path(args.db).expanduser() if args.db else demo.default_demo_path()
+    if not path.exists():
+        _warn_if_exposed(path)
     created = demo.ensure_demo(path, persons=args.persons, progress=print)
     if created:
         print(_("Demo database created at {path}.", path=path))

@@ -155,3 +155,18 @@ class NeedsKey(VaultError):
     """A backup without keys needs POSIX file locks; elsewhere a user's key is needed."""
 
     code = "needs_key"
+
+
+class UnsafeFolder(VaultError):
+    """The existing data folder lets other accounts replace or delete its files.
+
+    ``reason``: ``writable`` (group or others may write), ``owner`` (another account owns
+    it) or ``not_a_folder``. rc-tui never changes an existing folder's mode itself.
+    """
+
+    code = "unsafe_folder"
+
+    def __init__(self, folder: str, reason: str) -> None:
+        super().__init__(f"{folder}: {reason}")
+        self.folder = folder
+        self.reason = reason

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from storage.errors import UnsafeFolder
+
 APP_NAME = "rc-tui"
 DB_FILENAME = "rc-tui.db"
 
@@ -54,12 +56,68 @@ def sidecar_paths(db_path: Path) -> list[Path]:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) and make the folder itself owner-only (0700)."""
-    path.mkdir(parents=True, exist_ok=True)
-    if POSIX:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode != 0o700:
-            path.chmod(0o700)
+    """Make sure ``path`` is a folder fit for the data, without changing one that exists.
+
+    Missing folders (and missing parents) are created owner-only (0700): rc-tui made them.
+    An existing folder keeps the mode and owner it was given – a shared folder such as
+    ``/tmp`` must not lose its sticky bit or its group access because someone pointed
+    ``--db`` into it. It is refused (``UnsafeFolder``) when someone else could replace or
+    delete the files in it; ``exposed_folder`` tells whether others can merely list it.
+    """
+    path = Path(path)
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process: check it like any other
+            continue
+        if POSIX:  # the umask may have taken bits away, never added: 0700 exactly
+            folder.chmod(0o700)
+    problem = unsafe_folder(path)
+    if problem is not None:
+        raise UnsafeFolder(str(path), problem)
+
+
+def unsafe_folder(path: Path) -> str | None:
+    """Why others could replace or delete files in the existing folder ``path`` (or None).
+
+    Writable by group or others (even with the sticky bit, which still lets them plant
+    the ``-wal``, ``.keys`` or ``.lockout`` file before rc-tui makes it), or owned by
+    another account than this one (or root). Always None on Windows, where the per-user
+    profile's ACLs apply.
+    """
+    if not POSIX:
+        return None
+    st = path.stat()
+    if not stat.S_ISDIR(st.st_mode):
+        return "not_a_folder"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "writable"
+    uid = os.geteuid()
+    if st.st_uid not in (uid, 0) and uid != 0:
+        return "owner"
+    return None
+
+
+def exposed_folder(path: Path) -> bool:
+    """True when other accounts can list the folder ``path`` (file names, sizes, times).
+
+    The files themselves stay owner-only (0600) and encrypted; this is worth a warning,
+    not a refusal (for example ``--db ~/rc.db`` in a home folder that is 0755).
+    """
+    if not POSIX:
+        return False
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
 
 
 def restrict_file(path: Path) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from storage import files
+from storage.errors import UnsafeFolder
 from storage.vault import Vault
-from tests.conftest import ANNA, ANNA_PASS
+from tests.conftest import ADMIN_PASS, ANNA, ANNA_PASS
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
@@ -35,14 +38,134 @@ def test_modes_after_create_and_use(installed: Path) -> None:
         os.umask(old)
 
 
-def test_existing_folder_is_tightened(tmp_path: Path) -> None:
-    folder = tmp_path / "loose"
-    folder.mkdir(mode=0o755)
-    os.chmod(folder, 0o755)
-    Vault.create(folder / "rc.db", "admin", "Admin", "en lång nog fras").close()
-    assert mode(folder) == 0o700
-    assert mode(folder / "rc.db") == 0o600
-    assert mode(folder / "rc.db.keys") == 0o600
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """``rc-tui`` in this process: exit code, stdout, stderr."""
+    import rc_tui.hygiene
+    from rc_tui.cli import main
+
+    monkeypatch.setattr(rc_tui.hygiene, "harden_process", dict)
+
+    def run(*args: object, stdin: str = "") -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([str(a) for a in args], stdin=io.StringIO(stdin))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def folder_with_mode(parent: Path, name: str, wanted: int) -> Path:
+    folder = parent / name
+    folder.mkdir()
+    os.chmod(folder, wanted)
+    return folder
+
+
+@pytest.mark.parametrize("wanted", [0o755, 0o711, 0o750, 0o2750, 0o700])
+def test_init_and_demo_keep_an_existing_folders_mode(
+    tmp_path: Path, cli: Cli, wanted: int
+) -> None:
+    folder = folder_with_mode(tmp_path, "existing", wanted)
+    code, _, err = cli("init", "--db", folder / "rc.db", "--admin", "admin",
+                       stdin=ADMIN_PASS + "\n")
+    assert code == 0, err
+    assert mode(folder) == wanted
+    assert mode(folder / "rc.db") == 0o600 and mode(folder / "rc.db.keys") == 0o600
+    listable = bool(wanted & 0o044)
+    assert ("rc-tui does not change" in err or "ändrar inte" in err) is listable
+
+    demo_folder = folder_with_mode(tmp_path, "demo", wanted)
+    code, _, err = cli("demo", "--db", demo_folder / "demo.db", "--persons", "2", "--no-open")
+    assert code == 0, err
+    assert mode(demo_folder) == wanted
+
+
+@pytest.mark.parametrize("wanted", [0o755, 0o700])
+def test_restore_keeps_an_existing_folders_mode(tmp_path: Path, cli: Cli, wanted: int) -> None:
+    source = tmp_path / "source" / "rc.db"
+    assert cli("init", "--db", source, "--admin", "admin", stdin=ADMIN_PASS + "\n")[0] == 0
+    backup = tmp_path / "backups" / "rc.rcb"
+    code, _, err = cli("backup", "--db", source, "--out", backup, "--user", "admin",
+                       stdin=ADMIN_PASS + "\n")
+    assert code == 0, err
+    folder = folder_with_mode(tmp_path, "target", wanted)
+    code, _, err = cli("restore", "--db", folder / "rc.db", "--from", backup, "--user", "admin",
+                       stdin=ADMIN_PASS + "\n")
+    assert code == 0, err
+    assert (folder / "rc.db").exists()
+    assert mode(folder) == wanted
+
+
+@pytest.mark.parametrize("wanted", [0o1777, 0o777, 0o770, 0o730, 0o703])
+def test_a_folder_others_can_write_is_refused_and_left_alone(
+    tmp_path: Path, cli: Cli, wanted: int
+) -> None:
+    """Like ``--db /tmp/x.db``: refused with a reason, the folder keeps its mode (and the
+    sticky bit), nothing is written into it."""
+    folder = folder_with_mode(tmp_path, "shared", wanted)
+    code, _, err = cli("init", "--db", folder / "rc.db", "--admin", "admin",
+                       stdin=ADMIN_PASS + "\n")
+    assert code == 1
+    assert str(folder) in err and "mkdir -m 0700" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert mode(folder) == wanted
+    assert list(folder.iterdir()) == []
+    code, _, err = cli("demo", "--db", folder / "demo.db", "--persons", "2", "--no-open")
+    assert code == 1 and mode(folder) == wanted and list(folder.iterdir()) == []
+    with pytest.raises(UnsafeFolder) as caught:
+        Vault.create(folder / "rc.db", "admin", "Admin", ADMIN_PASS)
+    assert caught.value.reason == "writable"
+    assert mode(folder) == wanted
+
+
+def test_restore_into_a_folder_others_can_write_is_refused(tmp_path: Path, cli: Cli) -> None:
+    source = tmp_path / "source" / "rc.db"
+    assert cli("init", "--db", source, "--admin", "admin", stdin=ADMIN_PASS + "\n")[0] == 0
+    backup = tmp_path / "backups" / "rc.rcb"
+    assert cli("backup", "--db", source, "--out", backup, "--user", "admin",
+               stdin=ADMIN_PASS + "\n")[0] == 0
+    folder = folder_with_mode(tmp_path, "shared", 0o1777)
+    code, _, err = cli("restore", "--db", folder / "rc.db", "--from", backup, "--user", "admin",
+                       stdin=ADMIN_PASS + "\n")
+    assert code == 1, err
+    assert mode(folder) == 0o1777 and list(folder.iterdir()) == []
+
+
+def test_a_folder_of_another_account_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files.os, "geteuid", lambda: 1000)  # also when the tests run as root
+    folder = folder_with_mode(tmp_path, "theirs", 0o700)
+    real_stat = Path.stat
+
+    def foreign(self: Path, **kw: object) -> os.stat_result:
+        st = real_stat(self, **kw)  # type: ignore[arg-type]
+        if self == folder:
+            fields = list(st)
+            fields[stat.ST_UID] = 1001
+            return os.stat_result(fields)
+        return st
+
+    monkeypatch.setattr(Path, "stat", foreign)
+    with pytest.raises(UnsafeFolder) as caught:
+        files.ensure_private_dir(folder)
+    assert caught.value.reason == "owner"
+
+
+def test_missing_folders_are_created_owner_only(tmp_path: Path) -> None:
+    os.chmod(tmp_path, 0o755)
+    old = os.umask(0o022)
+    try:
+        files.ensure_private_dir(tmp_path / "a" / "b" / "c")
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "c"):
+        assert mode(folder) == 0o700, folder
+    assert mode(tmp_path) == 0o755  # the existing parent is not touched
 
 
 def test_process_hygiene() -> None:

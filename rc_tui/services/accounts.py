@@ -81,6 +81,11 @@ ERROR_MESSAGES: dict[str, str] = {
     "needs_key": N_(
         "On this system a backup needs a user's key: add --user NAME (passphrase on stdin)."
     ),
+    "unsafe_folder": N_(
+        "Other accounts can replace or delete files in the folder {folder}, so rc-tui will "
+        "not keep the database there (and does not change the folder's permissions). Choose "
+        "a folder only you can write to, for example one made with: mkdir -m 0700 FOLDER"
+    ),
     "vault_error": N_("The operation could not be completed."),
 }
 
@@ -95,6 +100,8 @@ def error_text(exc: VaultError) -> str:
         return _(template, seconds=int(getattr(exc, "wait_seconds", 0)) + 1)
     if exc.code == "check_failed":
         return _(template, problem=exc.detail)
+    if exc.code == "unsafe_folder":
+        return _(template, folder=getattr(exc, "folder", exc.detail))
     return _(template)
 
 
