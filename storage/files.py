@@ -43,6 +43,11 @@ def lockout_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lockout")
 
 
+def lockout_lock_path(db_path: Path) -> Path:
+    """An empty file whose byte-range locks serialise login attempts (see ``Throttle``)."""
+    return db_path.with_name(db_path.name + ".lockout.lock")
+
+
 def sidecar_paths(db_path: Path) -> list[Path]:
     """Every file that belongs to one installation (for permissions and backups)."""
     return [
@@ -52,6 +57,7 @@ def sidecar_paths(db_path: Path) -> list[Path]:
         keyfile_path(db_path),
         authlog_path(db_path),
         lockout_path(db_path),
+        lockout_lock_path(db_path),
     ]
 
 

@@ -210,20 +210,21 @@ class Vault:
             events.append({"action": "login_failed", "outcome": "unknown_user",
                            "username": safe_username(username), "ts": clock()})
             raise UnknownUser()
-        try:
-            throttle.check(username)
-        except LockedOut:
-            events.append({"action": "login_refused", "outcome": "locked_out",
-                           "username": username, "ts": clock()})
-            raise
         slot = kf.slots[username]
-        try:
-            private = keys.open_private_key(slot, passphrase, kf.db_id)
-        except WrongPassphrase:
-            throttle.record_failure(username)
-            events.append({"action": "login_failed", "outcome": "wrong_passphrase",
-                           "username": username, "ts": clock()})
-            raise
+        with throttle.attempt(username):  # parallel attempts wait for each other's verdict
+            try:
+                throttle.check(username)
+            except LockedOut:
+                events.append({"action": "login_refused", "outcome": "locked_out",
+                               "username": username, "ts": clock()})
+                raise
+            try:
+                private = keys.open_private_key(slot, passphrase, kf.db_id)
+            except WrongPassphrase:
+                throttle.record_failure(username)
+                events.append({"action": "login_failed", "outcome": "wrong_passphrase",
+                               "username": username, "ts": clock()})
+                raise
         for attempt in range(3):
             engine, data_key, generation = cls._open_engine(path, kf, username, private)
             try:
