@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -162,7 +163,7 @@ def _locked(path: Path, offset: int) -> Iterator[None]:
                     _open_fds[key] = (fd, users - 1)
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows desktops
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows desktops
     import msvcrt
 
     def _lock_byte(fd: int, offset: int) -> None:
