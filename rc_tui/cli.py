@@ -29,19 +29,49 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH, EXIT_DB = 0, 1, 2, 3, 4
 AUTH_CODES = {"unknown_user", "wrong_passphrase", "locked_out", "permission_denied"}
 
 
+class InvalidInput(Exception):
+    """A passphrase line that is not UTF-8 text; ``user`` is whom it was meant to unlock."""
+
+    def __init__(self, user: str | None) -> None:
+        super().__init__("invalid input")
+        self.user = user
+
+
 class PassphraseSource:
-    """Reads passphrases: getpass on a terminal, one line at a time from a pipe."""
+    """Reads passphrases: getpass on a terminal, one line at a time from a pipe.
+
+    A line is taken as bytes and must be UTF-8; its line end is removed, ``\r\n`` too (a
+    file made on Windows), and nothing else – spaces are part of a passphrase.
+    """
 
     def __init__(self, stdin: TextIO | None = None) -> None:
         self.stdin = stdin or sys.stdin
 
-    def read(self, prompt: str) -> str:
+    def read(self, prompt: str, *, user: str | None = None) -> str:
+        """One passphrase; ``user``: the account it unlocks (for the record of a failure)."""
         if self.stdin.isatty():
-            return getpass.getpass(prompt + ": ")
-        line = self.stdin.readline()
-        if not line:
-            raise EOFError(prompt)
-        return line[:-1] if line.endswith("\n") else line
+            try:
+                return getpass.getpass(prompt + ": ")
+            except UnicodeDecodeError:
+                raise InvalidInput(user) from None
+        raw = getattr(self.stdin, "buffer", None)
+        if raw is not None:
+            data = raw.readline()
+            if not data:
+                raise EOFError(prompt)
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInput(user) from None
+        else:  # a text stream without bytes underneath (tests pass io.StringIO)
+            line = self.stdin.readline()
+            if not line:
+                raise EOFError(prompt)
+        if line.endswith("\n"):
+            line = line[:-1]
+        if line.endswith("\r"):
+            line = line[:-1]
+        return line
 
     def read_new(self, prompt: str) -> tuple[str, str | None]:
         """A new passphrase; on a terminal it is asked twice."""
@@ -174,6 +204,13 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     except EOFError:
         _err(_("Expected a passphrase on standard input."))
         return EXIT_USAGE
+    except InvalidInput as exc:
+        if exc.user:  # an attempt at that account all the same: counted and recorded
+            from storage.vault import record_failed_attempt
+
+            record_failed_attempt(_db_path(args.db), exc.user, "invalid_input")
+        _err(_("The passphrase on standard input is not UTF-8 text."))
+        return EXIT_USAGE
     except Exception as exc:  # last resort: a one-line message, never a traceback
         from storage.errors import VaultError
 
@@ -219,7 +256,7 @@ def _warn_if_exposed(db_path: Path) -> None:
 def _login(args: argparse.Namespace, source: PassphraseSource) -> Vault:
     from rc_tui.services import accounts
 
-    phrase = source.read(_("Passphrase for {user}", user=args.user))
+    phrase = source.read(_("Passphrase for {user}", user=args.user), user=args.user)
     return accounts.login(_db_path(args.db), args.user, phrase)
 
 
@@ -294,7 +331,7 @@ def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
     from storage.roles import Role
 
     own_passwd = args.user_command == "passwd" and args.username in (None, args.user)
-    current = source.read(_("Passphrase for {user}", user=args.user))
+    current = source.read(_("Passphrase for {user}", user=args.user), user=args.user)
     with accounts.login(_db_path(args.db), args.user, current) as vault:
         try:
             if args.user_command == "list":
@@ -419,7 +456,7 @@ def _cmd_restore(args: argparse.Namespace, source: PassphraseSource) -> int:
     from storage.errors import BackupDamaged, CheckFailed, DatabaseDamaged
 
     path = _db_path(args.db)
-    phrase = source.read(_("Passphrase for {user}", user=args.user))
+    phrase = source.read(_("Passphrase for {user}", user=args.user), user=args.user)
     if not args.verify_only:
         _warn_if_exposed(path)
     try:

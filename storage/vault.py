@@ -802,6 +802,27 @@ _DB_ERRORS = db.DATABASE_ERRORS
 _READ_ERRORS: tuple[type[BaseException], ...] = (*db.DATABASE_ERRORS, DatabaseDamaged)
 
 
+def record_failed_attempt(path: Path, username: str, outcome: str, clock: Any = time.time) -> None:
+    """Count and record an attempt at ``username`` that never reached the passphrase check
+    (for example unreadable input): the same delay and the same access-log entry as a wrong
+    passphrase. Nothing is recorded where there is no installation (no key file)."""
+    path = Path(path)
+    try:
+        kf = keys.KeyFile.load(files.keyfile_path(path))
+    except VaultError:
+        return
+    events = SealedEvents(path, kf.audit_public_key)
+    if username not in kf.slots:
+        events.append({"action": "login_failed", "outcome": "unknown_user",
+                       "username": safe_username(username), "ts": clock()})
+        return
+    throttle = Throttle(path, clock)
+    with throttle.attempt(username):
+        throttle.record_failure(username)
+    events.append({"action": "login_failed", "outcome": outcome, "username": username,
+                   "ts": clock()})
+
+
 def _settle(kf: keys.KeyFile, working_generation: int) -> bool:
     """Resolve a rekey's two candidates: keep the generation that opens the database.
 
