@@ -56,11 +56,11 @@ class PassphraseSource:
                 raise InvalidInput(user) from None
         raw = getattr(self.stdin, "buffer", None)
         if raw is not None:
-            data = raw.readline()
+            data: bytes = raw.readline()
             if not data:
                 raise EOFError(prompt)
             try:
-                line = data.decode("utf-8")
+                line: str = data.decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidInput(user) from None
         else:  # a text stream without bytes underneath (tests pass io.StringIO)
