@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rc_tui import i18n
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 
 if TYPE_CHECKING:
     from storage.vault import Vault
@@ -295,8 +295,10 @@ def _cmd_instruments(args: argparse.Namespace, source: PassphraseSource) -> int:
                 for problem in exc.problems:
                     print(visible(str(problem), one_line=True), file=sys.stderr)
                 continue
-            print(visible(_("{file}: OK – {id} {version}, {n} items", file=name, id=inst.id,
-                            version=inst.version, n=len(inst.all_items())), one_line=True))
+            count = len(inst.all_items())
+            print(visible(_n("{file}: OK – {id} {version}, {n} item",
+                             "{file}: OK – {id} {version}, {n} items", count, file=name,
+                             id=inst.id, version=inst.version, n=count), one_line=True))
         return EXIT_FAIL if failed else 0
     folder = _instruments_dir(args) or default_instruments_dir()
     library = load_library(folder)
@@ -383,9 +385,11 @@ def _cmd_check(args: argparse.Namespace, source: PassphraseSource) -> int:
         return _check_report([_("opening the database: {detail}", detail=_db_detail(exc))],
                              damaged=True)
     if report.ok:
-        print(_("OK: encryption, integrity, schema, access log ({rows} rows) and signed "
-                "records verified. Log head {head}.", rows=report.log_rows,
-                head=report.log_head[:16]))
+        print(_n("OK: encryption, integrity, schema, access log ({rows} row) and signed "
+                 "records verified. Log head {head}.",
+                 "OK: encryption, integrity, schema, access log ({rows} rows) and signed "
+                 "records verified. Log head {head}.", report.log_rows, rows=report.log_rows,
+                 head=report.log_head[:16]))
         return EXIT_OK
     return _check_report(list(report.problems), damaged=report.damaged)
 
@@ -471,11 +475,15 @@ def _cmd_restore(args: argparse.Namespace, source: PassphraseSource) -> int:
         return _check_report([_("database in the backup: {detail}", detail=exc.detail)],
                              damaged=True, backup=True)
     if args.verify_only:
-        print(_("The backup opens with your key and passes every check (access log: {rows} "
-                "rows). Nothing was changed.", rows=result.log_rows))
+        print(_n("The backup opens with your key and passes every check (access log: {rows} "
+                 "row). Nothing was changed.",
+                 "The backup opens with your key and passes every check (access log: {rows} "
+                 "rows). Nothing was changed.", result.log_rows, rows=result.log_rows))
     else:
-        print(_("Restored {path}: encryption, integrity and access log ({rows} rows) "
-                "verified.", path=path, rows=result.log_rows))
+        print(_n("Restored {path}: encryption, integrity and access log ({rows} row) "
+                 "verified.",
+                 "Restored {path}: encryption, integrity and access log ({rows} rows) "
+                 "verified.", result.log_rows, path=path, rows=result.log_rows))
         if result.previous is not None:
             print(_("The previous files are kept as {previous}.", previous=result.previous))
     if result.stale_slots:

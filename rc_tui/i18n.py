@@ -1,7 +1,9 @@
 """Translations: English message ids in the code, Swedish (default) from ``data/sv.toml``.
 
-``_("Log in")`` returns the text in the current language. A test checks that every
-message id used in the code has a Swedish translation.
+``_("Log in")`` returns the text in the current language; ``_n(singular, plural, count)``
+the form that fits a number ("Vänta 1 sekund", "Vänta 2 sekunder"). A test checks that
+every message id used in the code has a Swedish translation, and that no message puts a
+number before a noun without choosing its form.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ def _(msgid: str, **values: object) -> str:
     """Translate ``msgid``; ``{name}`` placeholders are filled from ``values``."""
     text = catalog(_current).get(msgid, msgid)
     return text.format(**values) if values else text
+
+
+def _n(singular: str, plural: str, count: int, **values: object) -> str:
+    """Translate the form of a message that fits ``count``: ``singular`` for exactly one,
+    ``plural`` otherwise (the rule of both Swedish and English). Both forms are message
+    ids of their own in the catalogue; ``{name}`` placeholders are filled from ``values``.
+    """
+    msgid = singular if count == 1 else plural
+    return _(msgid, **values)
 
 
 def N_(msgid: str) -> str:  # noqa: N802 - gettext convention

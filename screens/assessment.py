@@ -46,7 +46,7 @@ from rc_tui.domain.instruments.model import (
     answer_key,
 )
 from rc_tui.domain.instruments.scoring import ScoreResult, deviates, score, visible_items
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.assessments import AssessmentService, AssessmentView
 from screens.base import RcModal, RcScreen
@@ -95,9 +95,11 @@ def score_lines(inst: Instrument, result: ScoreResult) -> list[str]:
         lines.append(_("Structured professional judgement: no score."))
     else:
         total = f"{result.total:g}" if result.total is not None else "–"
-        lines.append(_("Score: {total} ({counted} items answered, {ins} with insufficient "
-                       "information)", total=total, counted=result.counted,
-                       ins=result.insufficient))
+        lines.append(_n("Score: {total} ({counted} item answered, {ins} with insufficient "
+                        "information)",
+                        "Score: {total} ({counted} items answered, {ins} with insufficient "
+                        "information)", result.counted, total=total, counted=result.counted,
+                        ins=result.insufficient))
     if result.too_little_information:
         lines.append(_("Too much is unknown for the score to suggest a level."))
     if result.critical:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from rc_tui.domain.vocab import MEMBER_ROLES, label
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.accounts import Role
 from rc_tui.services.base import DueItem
 from rc_tui.services.cases import CaseService
@@ -106,8 +106,9 @@ class HomeScreen(RcScreen):
             return
         status = LogReviewService(vault, screen="home").chain_status()
         if status.ok:
-            text = _("Intact: {rows} entries, head {head}. G opens the log review.",
-                     rows=status.rows, head=status.head[:16])
+            text = _n("Intact: {rows} entry, head {head}. G opens the log review.",
+                      "Intact: {rows} entries, head {head}. G opens the log review.",
+                      status.rows, rows=status.rows, head=status.head[:16])
         else:
             text = _("BROKEN: {problem}. Report this to the security officer.",
                      problem=status.problem)

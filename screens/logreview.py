@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Static
 
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.logreview import LogEntry, LogFilter, LogReviewService
 from screens.base import RcScreen
 from screens.intake import yes_no
@@ -118,7 +118,9 @@ class LogReviewScreen(RcScreen):
                           Text(", ".join(flags), style=style),
                           cell(_("yes") if e.reviewed else ""), key=str(e.id))
         self.query_one("#message", Plain).set_text(
-            _("{n} entries. Ctrl+R marks the selected one reviewed.", n=len(self.entries)))
+            _n("{n} entry. Ctrl+R marks the selected one reviewed.",
+               "{n} entries. Ctrl+R marks the selected one reviewed.", len(self.entries),
+               n=len(self.entries)))
 
     def action_mark(self) -> None:
         vault = self.shell.vault

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from rc_tui.domain import samrad as rules
 from rc_tui.domain.casework import label as cw_label
 from rc_tui.domain.vocab import AGENCIES, MEMBER_ROLES, label
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.samrad import (
     ActionInput,
@@ -352,8 +352,9 @@ class SamradScreen(RcScreen):
                 entries.person_id = pid  # type: ignore[attr-defined]
                 yield entries
             if view.hidden_members:
-                yield Plain(_("{n} more member(s) of the family exist.",
-                              n=view.hidden_members), classes="hint")
+                yield Plain(_n("{n} more member of the family exists.",
+                               "{n} more members of the family exist.", view.hidden_members,
+                               n=view.hidden_members), classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -492,8 +493,9 @@ class SamradScreen(RcScreen):
         except (ConflictError, VaultError) as exc:
             self.query_one("#message", Plain).set_text(error_text(exc))
             return
-        self.app.notify(_("Minutes approved; {n} action(s) added to the action plans.",
-                          n=count), markup=False)
+        self.app.notify(_n("Minutes approved; {n} action added to the action plans.",
+                           "Minutes approved; {n} actions added to the action plans.", count,
+                           n=count), markup=False)
         self.app.switch_screen(MinutesScreen(self.samrad_id))
 
     def action_minutes(self) -> None:

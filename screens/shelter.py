@@ -30,7 +30,7 @@ from rc_tui.domain.shelter import (
     TURNED_AWAY_REASONS,
 )
 from rc_tui.domain.vocab import label
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.people import PersonInput
 from rc_tui.services.shelter import (
     AdmissionInput,
@@ -128,9 +128,10 @@ class BoardScreen(RcScreen):
         view = self.view = svc.board(self.facility)
         total = sum(1 for line in view.lines if line.state != "out_of_use")
         self.query_one("#board-title", Plain).set_text(
-            _("{facility} – {day}: {free} of {total} places free",
-              facility=_(FACILITIES[self.facility]), day=view.day.isoformat(), free=view.free,
-              total=total))
+            _n("{facility} – {day}: {free} of {total} place free",
+               "{facility} – {day}: {free} of {total} places free", total,
+               facility=_(FACILITIES[self.facility]), day=view.day.isoformat(), free=view.free,
+               total=total))
         table = self.query_one("#board", DataTable)
         row = table.cursor_row
         table.clear()
@@ -166,7 +167,8 @@ class BoardScreen(RcScreen):
     @staticmethod
     def _who(r: ResidentLine) -> str:
         if r.children:
-            return _("{name} + {n} children", name=r.name, n=len(r.children))
+            return _n("{name} + {n} child", "{name} + {n} children", len(r.children),
+                      name=r.name, n=len(r.children))
         return r.name
 
     def _cells(self, line: BoardLine) -> list[Text]:
@@ -478,7 +480,9 @@ class DepartureDialog(FormDialog):
         r = self.resident
         with VerticalScroll(classes="dialog"):
             yield Plain(_("Departure: {name}", name=r.name) + (
-                "  " + _("(her {n} children leave with her)", n=len(r.children))
+                "  " + _n("(her {n} child leaves with her)",
+                          "(her {n} children leave with her)", len(r.children),
+                          n=len(r.children))
                 if r.children else ""), classes="form-title")
             yield Label(_("Left (YYYY-MM-DD HH:MM)"), classes="field-label")
             yield SafeInput(_now_text(), id="when", max_length=16)
@@ -546,10 +550,11 @@ class TurnedAwayScreen(RcScreen):
         stats = svc.turned_away_stats(self.facility, year)
         reasons = ", ".join(f"{label(TURNED_AWAY_REASONS, code)} {n}"
                             for code, n in sorted(stats.by_reason.items(), key=lambda x: -x[1]))
-        self.query_one("#stats", Plain).set_text(_(
+        self.query_one("#stats", Plain).set_text(_n(
+            "{year}: {total} request ({reasons}); followed up {done}, not reached {lost}.",
             "{year}: {total} requests ({reasons}); followed up {done}, not reached {lost}.",
-            year=year, total=stats.total, reasons=reasons or "–", done=stats.followed_up,
-            lost=stats.not_reached))
+            stats.total, year=year, total=stats.total, reasons=reasons or "–",
+            done=stats.followed_up, lost=stats.not_reached))
         self.rows = svc.turned_away(self.facility)
         table = self.query_one("#requests", DataTable)
         table.clear()
@@ -743,8 +748,9 @@ class ShiftLogScreen(RcScreen):
         self.entries = _svc(self).shift_log(self.facility)
         unread = sum(1 for e in self.entries if not e.read)
         self.query_one("#handover", Plain).set_text(
-            _("Shift log – {facility}: {n} unread (●). M marks them read.",
-              facility=_(FACILITIES[self.facility]), n=unread) if unread else
+            _n("Shift log – {facility}: {n} unread (●). M marks it read.",
+               "Shift log – {facility}: {n} unread (●). M marks them read.", unread,
+               facility=_(FACILITIES[self.facility]), n=unread) if unread else
             _("Shift log – {facility}: everything read.", facility=_(FACILITIES[self.facility])))
         table = self.query_one("#entries", DataTable)
         table.clear()
@@ -781,7 +787,8 @@ class ShiftLogScreen(RcScreen):
         unread = [e.id for e in self.entries if not e.read]
         if unread:
             n = _svc(self).mark_read(unread)
-            self.app.notify(_("{n} entries marked read.", n=n), markup=False)
+            self.app.notify(_n("{n} entry marked read.", "{n} entries marked read.", n, n=n),
+                            markup=False)
         self.reload()
 
 

@@ -287,7 +287,7 @@ def test_night_staff_over_ssh_a_shift_log_entry_and_a_dropped_link(
         siri.keys("s")
         siri.wait_for("2 av 2 platser lediga")
         siri.keys("l")
-        siri.wait_for("1 olästa")
+        siri.wait_for("1 oläst (")
         siri.keys("n")
         siri.wait_for("Anteckning i passloggen")
         siri.type(ENTRY)

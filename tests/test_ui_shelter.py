@@ -76,7 +76,7 @@ async def test_a_night_shift_by_keyboard_at_80x24(family: Family) -> None:
         await pilot.press("l")
         await settle(pilot)
         assert isinstance(app.screen, ShiftLogScreen)
-        assert "1 olästa" in screen_text(app)
+        assert "1 oläst (" in screen_text(app)
         await pilot.press("n")
         await settle(pilot)
         await pilot.press("1")  # about the first resident: Rosen
@@ -100,7 +100,7 @@ async def test_a_night_shift_by_keyboard_at_80x24(family: Family) -> None:
         await settle(pilot)
         register = screen_text(app)
         assert isinstance(app.screen, TurnedAwayScreen), register
-        assert "1 förfrågningar" in register and "Mira" in register
+        assert "1 förfrågan (" in register and "Mira" in register
     with Vault.unlock(family.path, SIRI, SIRI_PASS) as v:
         due = HomeService(v).due_items()
         kinds = sorted(d.kind for d in due)

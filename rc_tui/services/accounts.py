@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rc_tui import passphrase as pp
-from rc_tui.i18n import N_, _
+from rc_tui.i18n import N_, _, _n
 from storage.errors import VaultError
 from storage.roles import Role
 
@@ -38,7 +38,6 @@ ERROR_MESSAGES: dict[str, str] = {
     "database_exists": N_("A database already exists at this path."),
     "unknown_user": N_("Unknown or revoked user."),
     "wrong_passphrase": N_("Wrong passphrase."),
-    "locked_out": N_("Too many failed attempts. Wait {seconds} seconds and try again."),
     "newer_schema": N_(
         "This database was made by a newer version of rc-tui. Update rc-tui; "
         "the database has not been changed."
@@ -97,12 +96,26 @@ def role_label(role: Role | str) -> str:
 def error_text(exc: VaultError) -> str:
     template = ERROR_MESSAGES.get(exc.code, ERROR_MESSAGES["vault_error"])
     if exc.code == "locked_out":
-        return _(template, seconds=int(getattr(exc, "wait_seconds", 0)) + 1)
+        return locked_out_text(float(getattr(exc, "wait_seconds", 0)))
     if exc.code == "check_failed":
         return _(template, problem=exc.detail)
     if exc.code == "unsafe_folder":
         return _(template, folder=getattr(exc, "folder", exc.detail))
     return _(template)
+
+
+def locked_out_text(wait_seconds: float) -> str:
+    """The login delay in whole seconds, or whole minutes from one minute on (rounded up:
+    trying at the time shown must work)."""
+    seconds = int(wait_seconds) + 1
+    if seconds < 60:
+        return _n("Too many failed attempts. Wait {seconds} second and try again.",
+                  "Too many failed attempts. Wait {seconds} seconds and try again.",
+                  seconds, seconds=seconds)
+    minutes = -(-seconds // 60)
+    return _n("Too many failed attempts. Wait {minutes} minute and try again.",
+              "Too many failed attempts. Wait {minutes} minutes and try again.",
+              minutes, minutes=minutes)
 
 
 def username_problem(name: str) -> str | None:

@@ -26,7 +26,7 @@ from rc_tui.domain.casework import (
 )
 from rc_tui.domain.casework import label as cw_label
 from rc_tui.domain.vocab import AGENCIES, MEMBER_ROLES, label
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import DueItem, Service
@@ -525,8 +525,9 @@ class SamradService(Service):
                 lines.append(f"{act.order_no}. {act.what} – {agency_label(act.agency)}"
                              + (f", {_('by')} {act.due_on.isoformat()}" if act.due_on else ""))
         if left_out:
-            lines += ["", _("{n} person(s) left out: the sharing does not cover this agency.",
-                            n=left_out)]
+            lines += ["", _n("{n} person left out: the sharing does not cover this agency.",
+                             "{n} people left out: the sharing does not cover this agency.",
+                             left_out, n=left_out)]
         return "\n".join(line for line in lines if line is not None)
 
     # ------------------------------------------------------------------ coordination

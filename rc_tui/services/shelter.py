@@ -35,7 +35,7 @@ from rc_tui.domain.shelter import (
     TurnedAwayFact,
     TurnedAwayStats,
 )
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import DueItem, Service, local_time
@@ -930,7 +930,9 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
             .order_by(ShiftEntry.written_at)))
         if unread:
             add("handover", None, None,
-                _("Handover: {n} shift-log entries you have not read", n=len(unread)),
+                _n("Handover: {n} shift-log entry you have not read",
+                   "Handover: {n} shift-log entries you have not read", len(unread),
+                   n=len(unread)),
                 unread[0].date())
     if role in (Role.CASEWORKER, Role.MANAGER):
         mine = svc.access.assigned_persons(s)

@@ -15,7 +15,7 @@ from rc_tui.domain.instruments.model import (
     answer_keys,
 )
 from rc_tui.domain.instruments.scoring import ScoreResult, deviates, score, visible_items
-from rc_tui.i18n import N_, _
+from rc_tui.i18n import N_, _, _n
 
 MAX_TEXT = 100_000
 MAX_ENTRIES = 200
@@ -162,8 +162,11 @@ def sign_problems(instrument: Instrument, content: Content, judgement: dict[str,
     problems = content_problems(instrument, content)
     result = score(instrument, content.answers)
     if result.missing:
-        problems.append(_("{n} required items are not answered (unknown or insufficient "
-                          "information are answers too).", n=len(result.missing)))
+        problems.append(_n("{n} required item is not answered (unknown or insufficient "
+                           "information are answers too).",
+                           "{n} required items are not answered (unknown or insufficient "
+                           "information are answers too).", len(result.missing),
+                           n=len(result.missing)))
     for dim in instrument.judgement:
         if judgement.get(dim.id) not in dim.level_ids():
             problems.append(_("Give the summary judgement: {what}.", what=str(dim.title)))
