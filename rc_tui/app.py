@@ -52,6 +52,17 @@ def default_instruments_dir() -> Path:
     return default_config_dir() / "instruments"
 
 
+def clear_passphrase_fields(screens: Iterable[Screen[Any]]) -> None:
+    """Empty every passphrase field (login, change passphrase, new user) before the
+    screens go: a removed widget would otherwise keep its value until it is collected."""
+    from textual.widgets import Input
+
+    for screen in screens:
+        for field in screen.query(Input):
+            if field.password and field.value:
+                field.value = ""
+
+
 class RcApp(CompatApp[int]):
     """One process = one terminal session. At most one user is unlocked at a time."""
 
@@ -233,6 +244,7 @@ class RcApp(CompatApp[int]):
                 if flush is not None:
                     with contextlib.suppress(Exception):
                         flush()
+            clear_passphrase_fields(self.screen_stack)
             from rc_tui.services.access import forget_grants
 
             vault, self.vault = self.vault, None

@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain, SafeInput
+from screens.widgets import AppHeader, Handed, Plain, SafeInput
 from storage.errors import VaultError
 
 
@@ -87,7 +87,9 @@ class LoginScreen(RcScreen):
     @on(Button.Pressed, "#login")
     def submit_form(self) -> None:
         username = self.query_one("#username", Input).value
-        phrase = self.query_one("#passphrase", Input).value
+        field = self.query_one("#passphrase", Input)
+        phrase = field.value
+        field.value = ""  # the field holds no copy while the key is derived, nor after
         if not username.strip():
             self._show(_("Enter your username."))
             self.query_one("#username", Input).focus()
@@ -98,10 +100,11 @@ class LoginScreen(RcScreen):
             return
         self._show(_("Unlocking…"))
         self.query_one("#login", Button).disabled = True
-        self._unlock(username, phrase)
+        self._unlock(username, Handed(phrase))
 
     @work(thread=True, exclusive=True, group="login")
-    def _unlock(self, username: str, phrase: str) -> None:
+    def _unlock(self, username: str, secret: Handed) -> None:
+        (phrase,) = secret.take()
         try:
             vault = accounts.login(self.db_path, username, phrase, self.shell.wall_clock)
         except VaultError as exc:
@@ -117,9 +120,7 @@ class LoginScreen(RcScreen):
     def _failed(self, message: str) -> None:
         self._show(message)
         self.query_one("#login", Button).disabled = False
-        field = self.query_one("#passphrase", Input)
-        field.value = ""
-        field.focus()
+        self.query_one("#passphrase", Input).focus()
 
     def _show(self, message: str) -> None:
         self.query_one("#message", Plain).set_text(message)
@@ -168,10 +169,16 @@ class FirstRunScreen(RcScreen):
             return
         self.query_one("#message", Plain).set_text(_("Creating the encrypted database…"))
         self.query_one("#create", Button).disabled = True
-        self._run_create(values["username"], values["display-name"], values["passphrase"])
+        for field in self.query(Input):  # no copy of the new passphrase stays in the form
+            if field.password:
+                field.value = ""
+        self._run_create(values["username"], values["display-name"],
+                         Handed(values.pop("passphrase")))
+        values.clear()
 
     @work(thread=True, exclusive=True, group="create")
-    def _run_create(self, username: str, display_name: str, phrase: str) -> None:
+    def _run_create(self, username: str, display_name: str, secret: Handed) -> None:
+        (phrase,) = secret.take()
         try:
             vault = accounts.create_installation(self.db_path, username, display_name, phrase)
         except (VaultError, accounts.ValidationError, OSError) as exc:

@@ -11,7 +11,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain, SafeInput
+from screens.widgets import AppHeader, Handed, Plain, SafeInput
 from storage.errors import VaultError
 
 
@@ -60,10 +60,11 @@ class ChangePassphraseScreen(RcScreen):
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return
         self.query_one("#message", Plain).set_text(_("Saving…"))
-        self._run(old, new, repeat)
+        self._run(Handed(old, new, repeat))
 
     @work(thread=True, exclusive=True, group="passphrase")
-    def _run(self, old: str, new: str, repeat: str) -> None:
+    def _run(self, secret: Handed) -> None:
+        old, new, repeat = secret.take()
         vault = self.shell.vault
         if vault is None:
             return

@@ -14,7 +14,7 @@ from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import RcModal, RcScreen
-from screens.widgets import AppHeader, Plain, SafeInput, cell
+from screens.widgets import AppHeader, Handed, Plain, SafeInput, cell
 from storage.errors import RekeyBusy, VaultError
 
 
@@ -173,10 +173,13 @@ class AddUserDialog(RcModal):
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return
         self.query_one("#message", Plain).set_text(_("Saving…"))
-        self._run(values["username"], values["display-name"], role, values["passphrase"])
+        self._run(values["username"], values["display-name"], role,
+                  Handed(values.pop("passphrase")))
+        values.clear()
 
     @work(thread=True, exclusive=True, group="add-user")
-    def _run(self, username: str, name: str, role: Role, phrase: str) -> None:
+    def _run(self, username: str, name: str, role: Role, secret: Handed) -> None:
+        (phrase,) = secret.take()
         vault = self.shell.vault
         if vault is None:
             return
@@ -232,10 +235,11 @@ class ResetPassphraseDialog(RcModal):
         if problems:
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return
-        self._run(phrase)
+        self._run(Handed(phrase))
 
     @work(thread=True, exclusive=True, group="reset")
-    def _run(self, phrase: str) -> None:
+    def _run(self, secret: Handed) -> None:
+        (phrase,) = secret.take()
         vault = self.shell.vault
         if vault is None:
             return

@@ -28,7 +28,7 @@ SQLITE_BUSY = 5
 Connection = Any  # sqlcipher3.dbapi2.Connection (untyped C extension)
 
 
-def _key_pragma(data_key: bytes) -> str:
+def _key_pragma(data_key: bytes | bytearray) -> str:
     if len(data_key) != 32:
         raise ValueError("data key must be 32 bytes")
     return f"PRAGMA key = \"x'{data_key.hex()}'\""
@@ -59,7 +59,9 @@ def is_damage(exc: BaseException) -> bool:
     return any(marker in message for marker in _DAMAGE_MARKERS)
 
 
-def connect(path: Path, data_key: bytes, *, configure_wal: bool = True) -> Connection:
+def connect(
+    path: Path, data_key: bytes | bytearray, *, configure_wal: bool = True
+) -> Connection:
     """Open one SQLCipher connection with the raw data key and verified settings.
 
     Raises ``DatabaseDamaged`` when the file does not open with this key (wrong key or a
@@ -75,8 +77,11 @@ def connect(path: Path, data_key: bytes, *, configure_wal: bool = True) -> Conne
         # SQLCipher logs decryption failures to stderr by default, which would draw over
         # the terminal UI; errors reach us as exceptions instead.
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(_key_pragma(data_key))
+        # before the key: SQLCipher then wipes every allocation it frees, the key's too
         conn.execute("PRAGMA cipher_memory_security = ON")
+        # executescript, not execute: execute would keep the statement (with the key in
+        # hex) in the connection's statement cache for as long as the connection lives
+        conn.executescript(_key_pragma(data_key))
         version = conn.execute("PRAGMA cipher_version").fetchone()
         if not version or not version[0]:
             raise SecurityCheckFailed("not SQLCipher")
@@ -119,7 +124,7 @@ def _verify(conn: Connection) -> None:
             raise SecurityCheckFailed(f"{pragma} is not {expected}")
 
 
-def make_engine(path: Path, data_key: bytes) -> Engine:
+def make_engine(path: Path, data_key: bytes | bytearray) -> Engine:
     """An engine over SQLCipher with an explicit QueuePool.
 
     The default ``SingletonThreadPool`` of the SQLite dialects has crashed sqlcipher3 under
@@ -127,11 +132,13 @@ def make_engine(path: Path, data_key: bytes) -> Engine:
     open while the session is unlocked; that is what lets a rekey detect other live
     sessions (see ``Vault.rekey``). Transactions begin explicitly: ``BEGIN IMMEDIATE`` for
     writes (``execution_options(rc_write=True)``), deferred ``BEGIN`` for reads.
+
+    The engine keeps a reference to the caller's ``data_key`` buffer, not a copy: when
+    the vault zeroes it on close, no other copy of the key is left with the engine.
     """
-    key = bytes(data_key)
 
     def creator() -> Connection:
-        return connect(path, key)
+        return connect(path, data_key)
 
     engine = create_engine(
         "sqlite+pysqlite://",
@@ -187,7 +194,7 @@ def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 10
 
 
 @contextmanager
-def raw_connection(path: Path, data_key: bytes) -> Iterator[Connection]:
+def raw_connection(path: Path, data_key: bytes | bytearray) -> Iterator[Connection]:
     conn = connect(path, data_key)
     try:
         yield conn

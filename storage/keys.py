@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
+from _argon2_cffi_bindings import ffi as _argon2_ffi
+from _argon2_cffi_bindings import lib as _argon2_lib
+from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -96,16 +98,38 @@ class KdfParams:
     def meets_product_minimum(self) -> bool:
         return self.time_cost >= MIN_TIME_COST and self.memory_kib >= MIN_MEMORY_KIB
 
-    def derive(self, passphrase: str) -> bytes:
-        return hash_secret_raw(
-            passphrase.encode("utf-8"),
-            self.salt,
-            time_cost=self.time_cost,
-            memory_cost=self.memory_kib,
-            parallelism=self.parallelism,
-            hash_len=32,
-            type=Type.ID,
-        )
+    def derive(self, passphrase: str | bytearray) -> bytearray:
+        """The 32-byte key-encryption key, in a buffer the caller zeroes (``wipe``).
+
+        Argon2 reads the passphrase from and writes the key into Python-owned buffers
+        (``ffi.from_buffer``): argon2-cffi's ``hash_secret_raw`` would copy the passphrase
+        into a cffi buffer and return the key as ``bytes``, neither of which is wiped. A
+        ``str`` passphrase is encoded into a buffer that is zeroed here; the ``str``
+        itself cannot be wiped (Python strings are immutable).
+        """
+        secret = passphrase if isinstance(passphrase, bytearray) else bytearray(
+            passphrase, "utf-8")
+        kek = bytearray(32)
+        try:
+            rv = _argon2_lib.argon2_hash(
+                self.time_cost, self.memory_kib, self.parallelism,
+                _argon2_ffi.from_buffer(secret), len(secret),
+                _argon2_ffi.from_buffer(self.salt), len(self.salt),
+                _argon2_ffi.from_buffer(kek), len(kek),
+                _argon2_ffi.NULL, 0, Type.ID.value, ARGON2_VERSION,
+            )
+        finally:
+            if secret is not passphrase:
+                wipe(secret)
+        if rv != _argon2_lib.ARGON2_OK:
+            wipe(kek)
+            raise ValueError("argon2 failed")
+        return kek
+
+
+def wipe(buffer: bytearray) -> None:
+    """Overwrite a secret held in a ``bytearray`` with zeros (in place)."""
+    buffer[:] = bytes(len(buffer))
 
 
 def test_params() -> KdfParams:
@@ -147,8 +171,10 @@ def calibrate(target: float = TARGET_UNLOCK_SECONDS) -> KdfParams:
     return KdfParams(time_cost=t, memory_kib=m, parallelism=p, salt=secrets.token_bytes(16))
 
 
-def new_data_key() -> bytes:
-    return secrets.token_bytes(32)
+def new_data_key() -> bytearray:
+    """A fresh data key. ``secrets`` hands it over as ``bytes`` once; that object is
+    dropped at once (immutable, it cannot be zeroed)."""
+    return bytearray(secrets.token_bytes(32))
 
 
 def _aad(kind: str, db_id: str, username: str, generation: int = 0) -> bytes:
@@ -187,13 +213,15 @@ class Slot:
         )
 
 
-def seal_data_key(data_key: bytes, public_key: bytes, db_id: str, username: str, gen: int) -> bytes:
+def seal_data_key(
+    data_key: bytes | bytearray, public_key: bytes, db_id: str, username: str, gen: int
+) -> bytes:
     pub = X25519PublicKey.from_public_bytes(public_key)
     return _SUITE.encrypt(data_key, pub, info=_aad("datakey", db_id, username, gen))
 
 
 def make_slot(
-    username: str, passphrase: str, data_key: bytes, db_id: str, generation: int,
+    username: str, passphrase: str, data_key: bytes | bytearray, db_id: str, generation: int,
     kdf: KdfParams | None = None, private: X25519PrivateKey | None = None,
 ) -> Slot:
     """Create a new slot (a new key pair, unless ``private`` is given) for ``username``."""
@@ -209,29 +237,43 @@ def _encrypt_private(
     private: X25519PrivateKey, passphrase: str, params: KdfParams, db_id: str, username: str
 ) -> bytes:
     kek = params.derive(passphrase)
-    nonce = secrets.token_bytes(12)
-    ct = AESGCM(kek).encrypt(nonce, private.private_bytes_raw(), _aad("privkey", db_id, username))
+    try:
+        nonce = secrets.token_bytes(12)
+        # private_bytes_raw() is a bytes copy of the private key (cryptography offers no
+        # other way out); it exists only while a slot is made or rewrapped
+        ct = AESGCM(kek).encrypt(nonce, private.private_bytes_raw(),
+                                 _aad("privkey", db_id, username))
+    finally:
+        wipe(kek)
     return nonce + ct
 
 
 def open_private_key(slot: Slot, passphrase: str, db_id: str) -> X25519PrivateKey:
     """Derive the KEK and decrypt the slot's private key; wrong passphrase -> WrongPassphrase."""
     kek = slot.kdf.derive(passphrase)
+    ciphertext = slot.enc_private_key[12:]
+    raw = bytearray(max(0, len(ciphertext) - 16))  # decrypted in place: no bytes copy
     try:
-        raw = AESGCM(kek).decrypt(
-            slot.enc_private_key[:12], slot.enc_private_key[12:],
-            _aad("privkey", db_id, slot.username),
+        AESGCM(kek).decrypt_into(
+            slot.enc_private_key[:12], ciphertext, _aad("privkey", db_id, slot.username), raw,
         )
+        return X25519PrivateKey.from_private_bytes(raw)
     except InvalidTag:
         raise WrongPassphrase() from None
-    return X25519PrivateKey.from_private_bytes(raw)
+    finally:
+        wipe(kek)
+        wipe(raw)
 
 
 def unseal_data_key(
     sealed: bytes, private: X25519PrivateKey, db_id: str, username: str, generation: int
-) -> bytes:
+) -> bytearray:
+    """The data key in a buffer its holder zeroes. HPKE returns it as ``bytes`` (there is
+    no decrypt-into for HPKE); that object is dropped at once but cannot be zeroed."""
     try:
-        return _SUITE.decrypt(sealed, private, info=_aad("datakey", db_id, username, generation))
+        return bytearray(
+            _SUITE.decrypt(sealed, private, info=_aad("datakey", db_id, username, generation))
+        )
     except (InvalidTag, ValueError) as exc:
         raise KeyFileDamaged("data key slot does not open") from exc
 
@@ -326,7 +368,7 @@ class KeyFile:
         except KeyError:
             raise UnknownUser() from None
 
-    def reseal_all(self, data_key: bytes, generation: int) -> dict[str, bytes]:
+    def reseal_all(self, data_key: bytes | bytearray, generation: int) -> dict[str, bytes]:
         """Seal ``data_key`` for every slot (no passphrases needed: public keys only)."""
         return {
             name: seal_data_key(data_key, slot.public_key, self.db_id, name, generation)

@@ -111,7 +111,7 @@ class Vault:
     """An unlocked installation for one user. Close it (or use ``with``) when done."""
 
     def __init__(
-        self, path: Path, keyfile: keys.KeyFile, engine: Engine, data_key: bytes,
+        self, path: Path, keyfile: keys.KeyFile, engine: Engine, data_key: bytearray,
         user: UserInfo, audit_private: X25519PrivateKey, private: X25519PrivateKey,
         generation: int,
     ) -> None:
@@ -120,7 +120,9 @@ class Vault:
         self.db_id = keyfile.db_id
         self.demo = keyfile.demo
         self._engine: Engine | None = engine
-        self._data_key = bytearray(data_key)
+        # the one copy of the data key that this process keeps: the engine uses this very
+        # buffer (no copy of its own), a rekey replaces it in place, and close() zeroes it
+        self._data_key = data_key
         #: this user's own private key, kept for the session so that it can follow a rekey
         #: (unseal the new data key from its own slot) without asking for the passphrase
         self._private = bytearray(private.private_bytes_raw())
@@ -185,6 +187,7 @@ class Vault:
             kf.save(kpath)
         except BaseException:
             engine.dispose()
+            keys.wipe(data_key)
             for p in files.sidecar_paths(path):
                 with contextlib.suppress(OSError):
                     p.unlink()
@@ -256,6 +259,7 @@ class Vault:
                 break
             except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError) as exc:
                 engine.dispose()
+                keys.wipe(data_key)
                 if db.is_not_a_database(getattr(exc, "orig", None) or exc) and attempt < 2:
                     # a rekey committed between opening and this transaction: the key file
                     # already names the new key
@@ -268,6 +272,7 @@ class Vault:
                 raise
             except BaseException:
                 engine.dispose()
+                keys.wipe(data_key)
                 raise
         throttle.reset(username)
         vault = cls(path, kf, engine, data_key, info, audit_private, private, generation)
@@ -281,7 +286,7 @@ class Vault:
     @staticmethod
     def _candidate_keys(
         kf: keys.KeyFile, username: str, private: X25519PrivateKey,
-    ) -> list[tuple[int, bytes]]:
+    ) -> list[tuple[int, bytearray]]:
         """The data keys this user's slot unseals: the slot's own and, during or after an
         interrupted rekey, the pending one (one of them opens the database)."""
         slot = kf.slot(username)
@@ -297,22 +302,26 @@ class Vault:
     @classmethod
     def _open_engine(
         cls, path: Path, kf: keys.KeyFile, username: str, private: X25519PrivateKey,
-    ) -> tuple[Engine, bytes, int]:
+    ) -> tuple[Engine, bytearray, int]:
         """An engine with whichever of the user's candidate keys opens the database.
 
         The key file is not changed here: only the holder of the write lock may settle it
         (a rekey in another process may be between writing the key file and its commit).
         """
         candidates = cls._candidate_keys(kf, username, private)
-        for generation, data_key in candidates:
-            try:
-                db.connect(path, data_key).close()
-            except DatabaseDamaged:
-                continue
-            except sqlcipher3.dbapi2.DatabaseError as exc:
-                raise DatabaseDamaged(str(exc)) from None
-            return db.make_engine(path, data_key), data_key, generation
-        raise DatabaseDamaged("no key opens the database")
+        try:
+            for generation, data_key in candidates:
+                try:
+                    db.connect(path, data_key).close()
+                except DatabaseDamaged:
+                    continue
+                except sqlcipher3.dbapi2.DatabaseError as exc:
+                    raise DatabaseDamaged(str(exc)) from None
+                candidates.remove((generation, data_key))  # kept: the engine shares it
+                return db.make_engine(path, data_key), data_key, generation
+            raise DatabaseDamaged("no key opens the database")
+        finally:
+            _wipe_all(candidates)
 
     @property
     def engine(self) -> Engine:
@@ -343,8 +352,7 @@ class Vault:
 
     def _forget_keys(self) -> None:
         for secret in (self._data_key, self._private):
-            for i in range(len(secret)):
-                secret[i] = 0
+            keys.wipe(secret)
 
     def _end(self, reason: str) -> None:
         """The session ends on its own (revoked, key gone): no connection, no key."""
@@ -435,8 +443,7 @@ class Vault:
             self._follow_rekey_locked(deadline)
 
     def _follow_rekey_locked(self, deadline: float) -> None:
-        old = bytes(self._data_key)
-        private = X25519PrivateKey.from_private_bytes(bytes(self._private))
+        private = X25519PrivateKey.from_private_bytes(self._private)
         while True:
             kf = keys.KeyFile.load(self.keyfile_path)
             slot = kf.slots.get(self.user.username)
@@ -447,19 +454,25 @@ class Vault:
                 self._end("key_changed")  # an administrator gave this user a new key pair
                 raise KeyChanged()
             candidates = self._candidate_keys(kf, self.user.username, private)
-            for generation, key in candidates:
-                try:
-                    db.connect(self.path, key).close()
-                except DatabaseDamaged:
-                    continue
-                # every pooled connection has the old key: release them, open anew
-                engine, self._engine = self._engine, db.make_engine(self.path, key)
-                self._data_key[:] = key
-                self._generation = generation
-                if engine is not None:
-                    engine.dispose()
-                return
-            if all(key == old for _, key in candidates):
+            try:
+                for generation, key in candidates:
+                    try:
+                        db.connect(self.path, key).close()
+                    except DatabaseDamaged:
+                        continue
+                    # every pooled connection has the old key: release them, open anew
+                    # (in place: the buffer stays the one copy of the key)
+                    self._data_key[:] = key
+                    engine, self._engine = self._engine, db.make_engine(
+                        self.path, self._data_key)
+                    self._generation = generation
+                    if engine is not None:
+                        engine.dispose()
+                    return
+                unchanged = all(key == self._data_key for _, key in candidates)
+            finally:
+                _wipe_all(candidates)
+            if unchanged:
                 self._end("damaged")  # no new key anywhere: the file itself is damaged
                 raise DatabaseDamaged("the data key no longer opens the database")
             if time.monotonic() > deadline:
@@ -551,7 +564,7 @@ class Vault:
             s.add(u)
             s.flush()
             kf.slots[username] = keys.make_slot(
-                username, passphrase, bytes(self._data_key), kf.db_id, kf.generation, kdf
+                username, passphrase, self._data_key, kf.db_id, kf.generation, kdf
             )
             audit.append(s, "user_created", user_id=self.user.id, username=self.user.username,
                          record_type="user", record_id=u.id)
@@ -591,7 +604,7 @@ class Vault:
                 raise UnknownUser()
             kf = self._locked_keyfile()
             kf.slots[username] = keys.make_slot(
-                username, new, bytes(self._data_key), kf.db_id, kf.generation, kdf
+                username, new, self._data_key, kf.db_id, kf.generation, kdf
             )
             u.must_change_passphrase = True
             audit.append(s, "passphrase_reset", user_id=self.user.id,
@@ -680,9 +693,10 @@ class Vault:
             # the pooled connection now has the new key but the engine would open new ones
             # with the old key: start over with a new engine either way
             self.engine.dispose()
-        self._data_key[:] = new_key
+        self._data_key[:] = new_key  # in place: the buffer stays the one copy of the key
+        keys.wipe(new_key)
         self._generation = gen
-        self._engine = db.make_engine(self.path, new_key)
+        self._engine = db.make_engine(self.path, self._data_key)
         with self.session(write=True):
             self._locked_keyfile().save(self.keyfile_path)  # the old key's seals go
         with contextlib.suppress(Exception), self.engine.connect() as conn:
@@ -713,28 +727,34 @@ class Vault:
         """
         for _ in range(3):
             self.heartbeat()  # the guard: still active, and following any rekey first
-            key = bytes(self._data_key)
-            src = db.connect(self.path, key)
+            key = bytearray(self._data_key)  # the copy's key, even if a rekey comes between
             try:
-                dst = db.connect(dest, key, configure_wal=False)
+                src = db.connect(self.path, key)
                 try:
-                    src.backup(dst)
-                    raw_keys = self.keyfile_path.read_bytes()
-                    problems = [r[0] for r in dst.execute("PRAGMA cipher_integrity_check")]
-                    quick = [r[0] for r in dst.execute("PRAGMA quick_check")]
+                    dst = db.connect(dest, key, configure_wal=False)
+                    try:
+                        src.backup(dst)
+                        raw_keys = self.keyfile_path.read_bytes()
+                        problems = [r[0] for r in dst.execute("PRAGMA cipher_integrity_check")]
+                        quick = [r[0] for r in dst.execute("PRAGMA quick_check")]
+                    finally:
+                        dst.close()
                 finally:
-                    dst.close()
+                    src.close()
+                if problems or quick != ["ok"]:
+                    raise DatabaseDamaged("backup copy does not verify")
+                private = X25519PrivateKey.from_private_bytes(self._private)
+                saved = keys.KeyFile.from_bytes(raw_keys)
+                candidates = self._candidate_keys(saved, self.user.username, private)
+                unchanged = any(k == key for _, k in candidates)
+                _wipe_all(candidates)
+                if unchanged:
+                    return raw_keys
+                for p in [dest, *files.sidecar_paths(dest)]:  # a rekey came between: again
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()
             finally:
-                src.close()
-            if problems or quick != ["ok"]:
-                raise DatabaseDamaged("backup copy does not verify")
-            private = X25519PrivateKey.from_private_bytes(bytes(self._private))
-            saved = keys.KeyFile.from_bytes(raw_keys)
-            if any(k == key for _, k in self._candidate_keys(saved, self.user.username, private)):
-                return raw_keys
-            for p in [dest, *files.sidecar_paths(dest)]:  # a rekey came between: again
-                with contextlib.suppress(FileNotFoundError):
-                    p.unlink()
+                keys.wipe(key)
         raise DatabaseBusy("rekeyed during the copy")
 
     # ------------------------------------------------------------------ health
@@ -800,6 +820,11 @@ _DB_ERRORS = db.DATABASE_ERRORS
 #: a session turns damage into ``DatabaseDamaged`` (anything else, e.g. a revoked
 #: session, is not a finding about the database and goes to the caller)
 _READ_ERRORS: tuple[type[BaseException], ...] = (*db.DATABASE_ERRORS, DatabaseDamaged)
+
+
+def _wipe_all(candidates: list[tuple[int, bytearray]]) -> None:
+    for _, key in candidates:
+        keys.wipe(key)
 
 
 def record_failed_attempt(path: Path, username: str, outcome: str, clock: Any = time.time) -> None:
