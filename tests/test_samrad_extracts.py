@@ -2,8 +2,9 @@
 consent covers that agency or the recorded legal ground does (each ground's scope is
 data: which agencies, and whether only those present). Present and absent agencies, under
 consent, under each shipped ground, and a ground with partial consent; an approved samråd
-keeps the rules it was approved under, in the database too; the migration gives samråd
-approved before it the shipped rules."""
+keeps the rules it was approved under – read-only in the database and sealed into the
+access-log chain with the approval; samråd approved before migration 0012 keep the rules
+as first shipped, and their seals still match."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rc_tui.domain import samrad as rules
 from rc_tui.domain.vocab import AGENCIES
 from rc_tui.services.records import RecordService
 from rc_tui.services.samrad import Participant, PersonMinutes, SamradService
+from storage.models import Samrad
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
 from tests.test_access import (  # noqa: F401 - fixtures
@@ -149,10 +151,49 @@ def test_a_ground_without_a_scope_covers_no_agency() -> None:
         rules._scope({"agencies": "police"})
 
 
-def test_migration_gives_approved_samrad_the_shipped_rules(tmp_path: Path) -> None:
+def test_samrad_approved_before_the_rules_were_stored_keep_the_first_rules(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Migration 0012 leaves samråd approved before it without stored rules (their sealed
+    hash stays as it was): they are read under the scopes as first shipped – frozen, not
+    whatever the rule data says later."""
+    legacy = Samrad(approved_at=NOW, extract_rules=None)
+    first = rules.rules_from_json(rules.LEGACY_RULES)
+    assert SamradService._extract_rules(legacy) == first == rules.current_rules()
+    monkeypatch.setattr(rules, "data", lambda: dataclasses.replace(
+        rules.SamradData({}, ()), legal_grounds={}))
+    assert SamradService._extract_rules(legacy) == first
+    assert SamradService._extract_rules(Samrad(approved_at=None)) == {}  # today's rules
+
+
+def test_stored_rules_are_sealed_with_the_approval(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    """An insider holding the key drops the trigger, widens the stored rules and puts the
+    trigger back: the check finds the approved minutes changed."""
+    from storage import integrity
+
+    chef = as_user(CHEF, CHEF_PASS)
+    svc, sid = _minutes(chef, family, "crime")
+    svc.approve(sid, svc.get(sid).version)
+    with chef.session() as s:
+        assert integrity.verify_sealed(s) == []
+    with chef.session(write=True) as s:
+        trigger = s.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND "
+                                 "name = 'samrad_update_approved'")).scalar_one()
+        s.execute(text("DROP TRIGGER samrad_update_approved"))
+        s.execute(text("UPDATE samrad SET extract_rules = :r WHERE id = :i"), {
+            "r": '{"crime": {"agencies": "*", "present": false}}', "i": sid})
+        s.execute(text(trigger))
+    with chef.session() as s:
+        assert integrity.verify_sealed(s) == [
+            f"approved samråd minutes {sid} was changed after it was sealed"]
+
+
+def test_migration_from_0010_keeps_sealed_samrad_intact(tmp_path: Path) -> None:
+    """A samråd approved and sealed at 0010: after 0012 it has no stored rules and its
+    seal still matches."""
     from alembic import command
 
-    from storage import db, schema
+    from storage import audit, db, integrity, schema
 
     path = tmp_path / "old.db"
     v = Vault.create(path, ADMIN, "Admin", ADMIN_PASS)
@@ -163,7 +204,7 @@ def test_migration_gives_approved_samrad_the_shipped_rules(tmp_path: Path) -> No
     with engine.begin() as conn:
         cfg = schema.alembic_config()
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0009")
+        command.upgrade(cfg, "0010")
         conn.execute(text(
             "INSERT INTO users (id, username, display_name, role, status, "
             "must_change_passphrase, created_at, version) VALUES "
@@ -174,16 +215,14 @@ def test_migration_gives_approved_samrad_the_shipped_rules(tmp_path: Path) -> No
             "INSERT INTO samrad (id, case_id, requested_by, requested_at, meeting_on, place, "
             "chair_id, repeat, approved_at, created_at, updated_at, version) VALUES "
             "(1, 1, 'x', '2026-01-01', '2026-01-02', '', 1, 0, '2026-01-03', '2026-01-01', "
-            "'2026-01-01', 2), "
-            "(2, 1, 'x', '2026-01-01', '2026-01-02', '', 1, 0, NULL, '2026-01-01', "
-            "'2026-01-01', 1)"))
+            "'2026-01-01', 2)"))
+        audit.append_many(conn, [{"action": "sign", "record_type": "samrad", "record_id": 1,
+                                  "content_hash": integrity.content_hash(conn, "samrad", 1)}])
     with engine.begin() as conn:
         cfg = schema.alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-        rows = conn.execute(text("SELECT id, extract_rules FROM samrad ORDER BY id")).all()
-    with pytest.raises(DatabaseError, match="read-only"), engine.begin() as conn:
-        conn.execute(text("UPDATE samrad SET extract_rules = NULL WHERE id = 1"))
+        stored = conn.execute(text("SELECT extract_rules FROM samrad")).scalar()
+        problems = integrity.verify_sealed(conn)
     engine.dispose()
-    assert rows[1][1] is None  # not approved: the rules in force when it is
-    assert rules.rules_from_json(rows[0][1]) == rules.current_rules()
+    assert stored is None and problems == []
