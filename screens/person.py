@@ -77,12 +77,13 @@ NOTE_KEYS = [("k", "contact"), ("t", "phone"), ("s", "support_talk"), ("h", "hom
 def protection_banner(level: str) -> Static:
     """The protection level, unmistakable, wherever the person appears."""
     text = Text("")
-    if level != "none":
+    shown = level not in ("none", "")  # "": withheld (the family compartment)
+    if shown:
         text = Text(f" ⚠ {label(PROTECTION_LEVELS, level).upper()} – "
                     + _("protected personal data: never disclose address or identity") + " ",
                     style="bold reverse red")
     banner = Static(text, classes="protection", markup=False)
-    banner.display = level != "none"
+    banner.display = shown
     return banner
 
 

@@ -28,6 +28,7 @@ from rc_tui.services.samrad import (
     SamradService,
     SamradView,
     agency_label,
+    extract_line,
     present_agencies,
 )
 from screens.assessment import EntryList
@@ -371,7 +372,23 @@ class SamradScreen(RcScreen):
             + (f" ({p.role})" if p.role else "") + (f" {p.name}" if p.name else "")
             + (" – " + _("undertaking") if p.undertaking else "")
             for p in self.participants])
+        self._refresh_coverage()
+        for m in self.view.members:
+            if not m.full:
+                continue
+            self.query_one(f"#acts-{m.person_id}", EntryList).set_lines([
+                f"{a.order_no}. {a.what} – {agency_label(a.agency)}"
+                + (f", {a.due_on}" if a.due_on else "") for a in self.actions.get(
+                    m.person_id, [])])
+
+    def _refresh_coverage(self) -> None:
+        """Per person: the consent per agency present, and – under the legal ground as
+        chosen now – which agencies' extracts will hold the person, and why."""
+        assert self.view is not None
+        if self.view.approved:
+            return  # approved: the minutes screen shows the extracts as approved
         agencies = present_agencies(self.participants)
+        extract_rules = rules.current_rules()
         for m in self.view.members:
             if not m.full:
                 continue
@@ -381,14 +398,15 @@ class SamradScreen(RcScreen):
                 or _("no other agency present"))
             if not all(covered.values()):
                 text += " – " + _("not covered: record the consent, or a legal ground")
+            ground = self.query_one(f"#ground-{m.person_id}", KeyChoice).value or None
+            text += "\n" + extract_line({
+                agency: rules.extract_basis(m.consents, ground, agency, agencies,
+                                            extract_rules) for agency in AGENCIES})
             self.query_one(f"#cov-{m.person_id}", Plain).set_text(text)
-            self.query_one(f"#acts-{m.person_id}", EntryList).set_lines([
-                f"{a.order_no}. {a.what} – {agency_label(a.agency)}"
-                + (f", {a.due_on}" if a.due_on else "") for a in self.actions.get(
-                    m.person_id, [])])
 
     # -- editing
     def choice_made(self, choice: Any) -> None:
+        self._refresh_coverage()
         self._changed()
 
     @on(SafeInput.Changed)

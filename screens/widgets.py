@@ -28,8 +28,9 @@ def cell(text: str, max_chars: int = 80) -> Text:
 
 
 def protection_cell(level: str) -> Text:
-    """A table cell for a protection level: empty, or unmistakable in red."""
-    if level == "none":
+    """A table cell for a protection level: empty (none, or withheld from a user who may
+    not see the person), or unmistakable in red."""
+    if level in ("none", ""):
         return Text("")
     return Text("⚠ " + label(PROTECTION_LEVELS, level).upper(), style="bold reverse red")
 

@@ -72,7 +72,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                   "decided_by_id", "decided_at"),
     "samrad": ("id", "case_id", "requested_by", "requested_at", "meeting_on", "place",
                "chair_id", "previous_id", "repeat", "approved_at", "approved_by_id",
-               "created_at", "updated_at", "version"),
+               "created_at", "updated_at", "version", "extract_rules"),
     "samrad_participants": ("id", "samrad_id", "kind", "agency", "role", "name",
                             "undertaking"),
     "samrad_persons": ("id", "samrad_id", "person_id", "legal_ground", "ground_rationale",
@@ -87,6 +87,10 @@ MUTABLE: dict[str, tuple[str, ...]] = {
     # the plan item it became
     "samrad_actions": ("outcome", "outcome_note", "reviewed_in_id", "plan_item_id"),
 }
+#: Columns added after records of the table were first sealed: left out of the content
+#: while NULL, so a record sealed before the column existed keeps its hash (samråd approved
+#: before migration 0012 have no stored extract rules).
+ADDED_LATER: dict[str, tuple[str, ...]] = {"samrad": ("extract_rules",)}
 #: What an approving meeting records about the earlier actions it reviewed.
 REVIEWED = ("id", "outcome", "outcome_note", "reviewed_in_id")
 _CHILDREN = ("samrad_participants", "samrad_persons", "samrad_actions")
@@ -106,6 +110,16 @@ def _rows(ex: Executor, table: str, columns: Sequence[str], where: str,
             for row in ex.execute(text(sql), params or {}).all()]
 
 
+def _columns(ex: Executor, table: str) -> tuple[str, ...]:
+    """The covered columns of ``table``; a column added later only once it exists (the
+    migrations before it seal with the schema of their time)."""
+    later = ADDED_LATER.get(table, ())
+    if not later:
+        return COLUMNS[table]
+    present = {str(r[1]) for r in ex.execute(text(f"PRAGMA table_info({table})")).all()}
+    return tuple(c for c in COLUMNS[table] if c not in later or c in present)
+
+
 def _contents(ex: Executor, record_type: str, ids: Iterable[int] | None) -> dict[int, Any]:
     """The canonical content of each sealed record of ``record_type`` (all when ``ids`` is
     None), by id."""
@@ -117,7 +131,11 @@ def _contents(ex: Executor, record_type: str, ids: Iterable[int] | None) -> dict
         if not id_list:
             return {}
         where += f" AND id IN ({', '.join(str(int(i)) for i in id_list)})"
-    rows = _rows(ex, kind.table, COLUMNS[kind.table], where, params)
+    rows = _rows(ex, kind.table, _columns(ex, kind.table), where, params)
+    for r in rows:
+        for column in ADDED_LATER.get(kind.table, ()):
+            if r.get(column, 1) is None:
+                del r[column]
     if record_type != "samrad":
         return {int(r["id"]): r for r in rows}
     out: dict[int, Any] = {int(r["id"]): {"meeting": r} for r in rows}

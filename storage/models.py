@@ -627,6 +627,10 @@ class Samrad(Base):
     repeat: Mapped[bool] = mapped_column(default=False)
     approved_at: Mapped[datetime | None] = mapped_column(default=None)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: the extract rules (each legal ground's receiving agencies, as JSON) in force when
+    #: the minutes were approved: later edits of the rule data do not change what an
+    #: approved samråd's extracts contain
+    extract_rules: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)

@@ -187,12 +187,20 @@ def test_coordination_warnings_and_compartments(
     assert any("saknar handlingsplan" in w for w in full.warnings)
     limited = SamradService(per, clock=at(NOW)).coordination(family.case_id)
     # per sees his own track in full and only that the others exist; the warning that
-    # involves the victim's protection is given without any detail of it
+    # involves the victim's protection is not his to act on: not shown at all, not even
+    # as "something in another track" (that alone tells him she is protected)
     shown = "\n".join(limited.warnings + [line for m in limited.members for line in m.lines])
     assert "Tillfälligt boende för våldsutövare" in shown  # his own intervention
     assert "skyddat boende" not in shown and "Siri" not in shown
-    assert any("inte arbetar med" in w for w in limited.warnings)
+    assert limited.warnings == ["En familjemedlem saknar handlingsplan."]  # his own client
     assert [m.full for m in limited.members if m.person_id == family.victim] == [False]
+    # anna (the victim's and the child's caseworker) can act on it for the victim: told
+    # that coordination is needed for her client, not what the perpetrator was granted
+    anna = SamradService(as_user(ANNA, ANNA_PASS), clock=at(NOW)).coordination(
+        family.case_id)
+    assert any("Samordning behövs för Åsa Öberg" in w for w in anna.warnings), anna.warnings
+    told = "\n".join(anna.warnings)
+    assert "boende för våldsutövaren" not in told and "våldsutövar" not in told
 
 
 def test_minutes_extract_leaves_out_what_the_agency_is_not_covered_for(

@@ -3,7 +3,9 @@ coordination warnings – plain Python, with the rule data in ``data/samrad.toml
 
 from __future__ import annotations
 
+import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -26,9 +28,24 @@ REPEAT_MONTHS = 12
 
 
 @dataclass(frozen=True)
+class GroundScope:
+    """Which receiving agencies a legal ground covers: ``agencies`` (``None`` = any
+    agency) and whether only those present at the samråd (``present``)."""
+
+    agencies: frozenset[str] | None
+    present: bool
+
+    def covers(self, agency: str, present: set[str]) -> bool:
+        if self.agencies is not None and agency not in self.agencies:
+            return False
+        return agency in present or not self.present
+
+
+@dataclass(frozen=True)
 class LegalGround:
     code: str
     label: Texts
+    scope: GroundScope = GroundScope(frozenset(), True)
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,8 @@ class Rule:
     interventions_b: tuple[str, ...] = ()
     shelter_b: bool = False
     roles: tuple[str, ...] = ()
+    #: the roles whose caseworker can act on a conflict without seeing the other track
+    act_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,15 +79,75 @@ class SamradData:
 def data() -> SamradData:
     raw = resources.files("rc_tui.data").joinpath("samrad.toml").read_text(encoding="utf-8")
     d = tomllib.loads(raw)
-    grounds = {code: LegalGround(code, Texts(v["sv"], v["en"]))
+    grounds = {code: LegalGround(code, Texts(v["sv"], v["en"]), _scope(v))
                for code, v in d["legal_ground"].items()}
     rules = tuple(
         Rule(r["id"], r["kind"], Texts(r["sv"], r["en"]), r.get("role_a", ""),
              tuple(r.get("interventions_a", ())), r.get("role_b", ""),
              tuple(r.get("interventions_b", ())), bool(r.get("shelter_b", False)),
-             tuple(r.get("roles", ())))
+             tuple(r.get("roles", ())), tuple(r.get("act_roles", ())))
         for r in d["rule"])
     return SamradData(grounds, rules)
+
+
+def _scope(raw: Mapping[str, object]) -> GroundScope:
+    """A ground's scope from the rule data; a ground without one covers no agency (a
+    missing scope must never widen an extract)."""
+    agencies = raw.get("agencies", [])
+    if agencies == "*":
+        return GroundScope(None, bool(raw.get("present", True)))
+    if not isinstance(agencies, list) or not all(isinstance(a, str) for a in agencies):
+        raise ValueError(f"samrad.toml: bad agencies {agencies!r}")
+    return GroundScope(frozenset(agencies), bool(raw.get("present", True)))
+
+
+# ---------------------------------------------------------------------- extract rules
+
+#: The extract rules: legal ground code -> its scope.
+ExtractRules = dict[str, GroundScope]
+
+
+#: The scopes as first shipped (migration 0012), frozen: samråd approved before the scopes
+#: were stored with the approval are read under these, whatever the rule data says later.
+LEGACY_RULES = (
+    '{"child": {"agencies": ["social"], "present": false}, '
+    '"crime": {"agencies": ["police", "prosecutor"], "present": false}, '
+    '"danger": {"agencies": "*", "present": true}, '
+    '"duty": {"agencies": ["police", "prosecutor", "social"], "present": true}}'
+)
+
+
+def current_rules() -> ExtractRules:
+    return {code: g.scope for code, g in data().legal_grounds.items()}
+
+
+def rules_to_json(extract_rules: ExtractRules) -> str:
+    """The extract rules as stored with an approved samråd."""
+    return json.dumps({code: {"agencies": "*" if sc.agencies is None else sorted(sc.agencies),
+                              "present": sc.present}
+                       for code, sc in sorted(extract_rules.items())}, sort_keys=True)
+
+
+def rules_from_json(stored: str) -> ExtractRules:
+    raw = json.loads(stored)
+    if not isinstance(raw, dict):
+        raise ValueError("stored extract rules are not a table")
+    return {str(code): _scope(v) for code, v in raw.items()}
+
+
+def extract_basis(consents: dict[str, str], legal_ground: str | None, agency: str,
+                  present: set[str], extract_rules: ExtractRules) -> str:
+    """Why a person's part of the minutes may go to ``agency``: ``"consent"`` (their
+    consent to information exchange covers it), ``"ground"`` (the recorded legal ground
+    covers it), or ``""`` (neither: the person is left out of that agency's extract).
+    Consent is named first: it is the person's own choice. (The centre's own copy is
+    not an extract: it holds everything.)"""
+    if consents.get(agency) == "given":
+        return "consent"
+    scope = extract_rules.get(legal_ground or "")
+    if legal_ground and scope is not None and scope.covers(agency, present):
+        return "ground"
+    return ""
 
 
 # ---------------------------------------------------------------------- consent gate

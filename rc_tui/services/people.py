@@ -44,9 +44,16 @@ class PersonInput:
     protection_level: str = "none"
 
 
+#: The protection level as shown to a user who may not see the person (the family
+#: compartment, or the anonymous hit for a complete identity number): withheld.
+WITHHELD = ""
+
+
 @dataclass(frozen=True)
 class PersonSummary:
-    """One line about a person, for lists and search results."""
+    """One line about a person, for lists and search results. For a user who may only
+    know that the person exists (``Level.EXISTS``): the name (unless protected) and
+    nothing else – no identity-number fragment, birth date, risk or protection level."""
 
     id: int
     display_name: str
@@ -59,7 +66,7 @@ class PersonSummary:
 
     @property
     def protected(self) -> bool:
-        return self.protection_level != "none"
+        return self.protection_level not in ("none", WITHHELD)
 
 
 @dataclass(frozen=True)
@@ -169,16 +176,24 @@ def summary(p: Person) -> PersonSummary:
 
 def summary_for(access: AccessPolicy, s: Session, p: Person) -> PersonSummary:
     """``summary`` as this user may see it: protected identities are withheld from
-    everyone not assigned to the person (unless revealed with the explicit key)."""
+    everyone not assigned to the person (unless revealed with the explicit key), and a
+    user who may only know that the person exists (the family compartment) gets the name
+    and nothing more – not even the protection level."""
+    level = access.level(s, p.id)
+    sees_person = level >= Level.SHELTER
     if access.identity_visible(s, p):
+        if not sees_person:
+            return PersonSummary(p.id, display_name(p.given_name, p.family_name, p.alias),
+                                 "", "", WITHHELD)
         shown = summary(p)
-        if access.level(s, p.id) >= Level.FULL:
+        if level >= Level.FULL:
             current = current_level(s, p.id)
             if current is not None:
                 shown = replace(shown, risk=current.short())
         return shown
     title = _("Protected person") if p.protection_level != "none" else _("Person")
-    return PersonSummary(p.id, f"{title} #{p.id}", "", "", p.protection_level, True)
+    return PersonSummary(p.id, f"{title} #{p.id}", "", "",
+                         p.protection_level if sees_person else WITHHELD, True)
 
 
 def index_person(s: Session, p: Person) -> None:
@@ -239,7 +254,7 @@ class PeopleService(Service):
                     continue
                 if (self.access.level(s, p.id) >= Level.EXISTS
                         and self.access.identity_visible(s, p)):
-                    found.append(summary(p))
+                    found.append(summary_for(self.access, s, p))
                     self.log(s, "duplicate_hit", person_id=p.id, record_type="person",
                              record_id=p.id)
                 else:
@@ -272,14 +287,18 @@ class PeopleService(Service):
                      reason="compartment" if restricted else None)
             if hidden or restricted:
                 shown = summary_for(self.access, s, p)
+                # the family compartment: name and role only (not even the protection
+                # level); a manager who has not revealed a protected identity: no name
                 data = PersonInput(
                     given_name="" if hidden else (p.given_name or ""),
                     family_name="" if hidden else (p.family_name or ""),
                     alias="" if hidden else (p.alias or ""),
-                    gender=p.gender or "unknown", protection_level=p.protection_level)
+                    gender="unknown" if restricted else (p.gender or "unknown"),
+                    protection_level=WITHHELD if restricted else p.protection_level)
                 return PersonDetail(
                     id=p.id, version=p.version, data=data, display_name=shown.display_name,
-                    id_number="", masked_id="" if hidden else masked_id(p), birth_date=None,
+                    id_number="", masked_id="" if hidden or restricted else masked_id(p),
+                    birth_date=None,
                     cases=cases, created_at=None, restricted=restricted, identity_hidden=hidden)
             full = level >= Level.FULL
             current = current_level(s, p.id) if full else None

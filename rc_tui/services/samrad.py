@@ -26,7 +26,7 @@ from rc_tui.domain.casework import (
 )
 from rc_tui.domain.casework import label as cw_label
 from rc_tui.domain.vocab import AGENCIES, MEMBER_ROLES, label
-from rc_tui.i18n import _, _n
+from rc_tui.i18n import N_, _, _n
 from rc_tui.services.access import Level
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import DueItem, Service
@@ -100,6 +100,9 @@ class MemberView:
     coverage: dict[str, bool]
     minutes: PersonMinutes | None
     consents: dict[str, str] = field(default_factory=dict)  # agency -> state in force
+    #: per receiving agency: why the person's part may go into its extract ("consent",
+    #: "ground") or "" (left out) – under the samråd's extract rules
+    basis: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,17 @@ class CoordinationView:
     case_number: str
     members: list[CoordinationMember]
     warnings: list[str]
+
+
+BASIS_LABELS: dict[str, str] = {"consent": N_("consent"), "ground": N_("legal ground")}
+
+
+def extract_line(basis: dict[str, str]) -> str:
+    """Per receiving agency, whether its extract holds the person and on which basis."""
+    given = [f"{agency_label(a)} ({cw_label(BASIS_LABELS, b)})"
+             for a, b in basis.items() if b]
+    return _("In extracts for: {agencies}",
+             agencies=", ".join(given) if given else _("no agency"))
 
 
 def present_agencies(participants: list[Participant]) -> set[str]:
@@ -274,6 +288,7 @@ class SamradService(Service):
                             SamradParticipant.samrad_id == row.id)
                             .order_by(SamradParticipant.id))]
         agencies = present_agencies(participants)
+        extract_rules = self._extract_rules(row)
         recorded = {p.person_id: p for p in s.scalars(select(SamradPerson).where(
             SamradPerson.samrad_id == row.id))}
         actions: dict[int, list[ActionInput]] = {}
@@ -302,9 +317,13 @@ class SamradService(Service):
                     rec.ground_rationale if rec else "",
                     tuple(actions.get(member.person_id, [])))
             consents = _consents(s, member.person_id) if full else {}
+            basis = {agency: rules.extract_basis(consents, minutes.legal_ground, agency,
+                                                 agencies, extract_rules)
+                     for agency in AGENCIES} if minutes is not None else {}
             members.append(MemberView(
                 member.person_id, member.role, summary_for(self.access, s, person).display_name,
-                full, rules.coverage(consents, agencies) if full else {}, minutes, consents))
+                full, rules.coverage(consents, agencies) if full else {}, minutes, consents,
+                basis))
         outstanding: list[OpenAction] = []
         if row.previous_id is not None:
             prev = s.get(Samrad, row.previous_id)
@@ -325,6 +344,15 @@ class SamradService(Service):
                           names.get(row.chair_id, ""), row.chair_id, row.previous_id,
                           row.repeat, row.approved_at, participants, members, outstanding,
                           hidden)
+
+    @staticmethod
+    def _extract_rules(row: Samrad) -> rules.ExtractRules:
+        """The rules an approved samråd was approved under (those approved before the
+        rules were stored: the rules as first shipped); the rules in force for one still
+        being written."""
+        if row.approved_at is not None:
+            return rules.rules_from_json(row.extract_rules or rules.LEGACY_RULES)
+        return rules.current_rules()
 
     # ------------------------------------------------------------------ minutes
     # C901: the consent and legal-ground checks per person and agency, each adding one
@@ -466,6 +494,7 @@ class SamradService(Service):
                     count += 1
                 row.approved_at = now
                 row.approved_by_id = self.user.id
+                row.extract_rules = rules.rules_to_json(rules.current_rules())
                 s.flush()
                 self.log_sealed(s, "sign", "samrad", row.id)
                 return count
@@ -473,8 +502,10 @@ class SamradService(Service):
             raise ConflictError("samråd changed elsewhere") from exc
 
     def minutes_text(self, samrad_id: int, for_agency: str | None = None) -> str:
-        """The minutes as text. For a receiving agency: only the persons whose sharing
-        covers that agency (consent, or the legal ground chosen)."""
+        """The minutes as text. For a receiving agency: only the persons whose consent
+        covers that agency, or whose recorded legal ground covers it (under the rules the
+        samråd was approved under). The centre's copy says, per person, which agencies'
+        extracts hold them and why."""
         view = self.get(samrad_id)
         lines = [_("Minutes of samråd – case {case}", case=view.case_number),
                  f"{_('Date')}: {view.meeting_on.isoformat()}   {_('Place')}: "
@@ -508,11 +539,12 @@ class SamradService(Service):
         for m in view.members:
             if m.minutes is None:
                 continue
-            if for_agency and for_agency != rules.CENTRE and not (
-                    m.coverage.get(for_agency) or m.minutes.legal_ground):
+            if for_agency and for_agency != rules.CENTRE and not m.basis.get(for_agency):
                 left_out += 1
                 continue
             lines += ["", f"— {m.name} ({label(MEMBER_ROLES, m.role)}) —"]
+            if not for_agency or for_agency == rules.CENTRE:
+                lines.append(extract_line(m.basis))
             if m.minutes.legal_ground:
                 lines.append(_("Shared without consent under: {ground}",
                                ground=str(rules.data().legal_grounds[m.minutes.legal_ground]
@@ -580,14 +612,36 @@ class SamradService(Service):
                 out.append(CoordinationMember(pid, member.role, name, True, lines))
                 self.log(s, "view", person_id=pid, record_type="coordination",
                          record_id=case_id)
-            warnings: list[str] = []
-            for w in rules.warnings(facts):
-                text = w.text if set(w.persons) <= full_ids else _(
-                    "Something in a family member's track you do not work with needs "
-                    "coordinating: raise it with the samråd's chair.")
-                if text not in warnings:
-                    warnings.append(text)
+            warnings = coordination_warnings(facts, full_ids,
+                                             {m.person_id: m.name for m in out})
             return CoordinationView(case.case_number, out, warnings)
+
+
+def coordination_warnings(facts: list[rules.MemberFacts], full_ids: set[int],
+                          names: dict[int, str]) -> list[str]:
+    """The warnings as this user may see them. All involved members in the user's
+    compartment: the warning itself. Some outside it: nothing, unless the rule data lets a
+    track the user works with act on it – and then only that this client's
+    interventions need coordinating, never what was found or in which other track (a
+    generic "something in another track" would itself tell the perpetrator's side that
+    the victim is protected)."""
+    by_id = {r.id: r for r in rules.data().rules}
+    roles = {f.person_id: f.role for f in facts}
+    out: list[str] = []
+    for w in rules.warnings(facts):
+        if set(w.persons) <= full_ids:
+            text = w.text
+        else:
+            rule = by_id[w.rule]
+            actors = [pid for pid in w.persons
+                      if pid in full_ids and roles.get(pid) in rule.act_roles]
+            if not actors:
+                continue
+            text = _("Coordination needed for {name}: talk with the samråd's chair before "
+                     "interventions are decided or changed.", name=names.get(actors[0], "?"))
+        if text not in out:
+            out.append(text)
+    return out
 
 
 # ---------------------------------------------------------------------- due items

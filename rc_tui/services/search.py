@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from rc_tui.services.access import Level
 from rc_tui.services.base import Service
-from rc_tui.services.people import summary
+from rc_tui.services.people import WITHHELD, summary_for
 from storage import audit
 from storage.models import Case, JournalNote, Person
 
@@ -80,9 +81,11 @@ class SearchService(Service):
     def search(self, query: str, limit: int = 30) -> list[SearchHit]:
         """Hits this user may see, filtered *inside* the query: nothing is counted, listed
         or suggested that the user may not see. A protected identity only matches for
-        users assigned to the person (or who revealed it). A complete identity number of
-        someone the user may not see gives one anonymous hit that offers emergency
-        access – the user already knows the number, and the access is logged.
+        users assigned to the person (or who revealed it). A family member the user may
+        only know exists is found by name, never by number, and shows the name alone. A
+        complete identity number of someone the user may not see gives one anonymous hit
+        that says only that a record exists (not even its protection level) and offers
+        emergency access – the user already knows the number, and the access is logged.
 
         Long words are first looked up as whole words (fast even when very common); the
         prefix search runs when that does not fill the list."""
@@ -91,13 +94,15 @@ class SearchService(Service):
         if not words:
             return []
         passes = [False, True] if any(len(w) >= 5 for w in words) else [True]
+        by_number = any(c.isdigit() for w in words for c in w)
         hits: list[SearchHit] = []
         seen: set[tuple[str, int | None, int | None]] = set()
         with self.read() as s:
             for prefix in passes:
                 match = fts_query(query, prefix=prefix)
                 assert match is not None
-                for hit in self._persons(s, match, limit) + self._cases(s, match, limit):
+                persons = self._persons(s, match, limit, by_number)
+                for hit in persons + self._cases(s, match, limit):
                     key = (hit.kind, hit.person_id, hit.case_id)
                     if key not in seen:
                         seen.add(key)
@@ -118,7 +123,11 @@ class SearchService(Service):
             ])
         return hits
 
-    def _persons(self, s: Session, match: str, limit: int) -> list[SearchHit]:
+    def _persons(self, s: Session, match: str, limit: int, by_number: bool
+                 ) -> list[SearchHit]:
+        """Persons by name or number. With a number (or part of one) in the query, only
+        persons whose number the user may see: otherwise typing birth dates at a family
+        member the user may only know exists would reveal theirs."""
         sql = "SELECT rowid FROM person_fts WHERE person_fts MATCH :q "
         if not self.access.is_manager:
             # "+rowid": a filter on the matches, not a per-id lookup of the index
@@ -131,7 +140,9 @@ class SearchService(Service):
             p = people.get(pid)
             if p is None or not self.access.identity_visible(s, p):
                 continue  # protected and not assigned: never matched by name or number
-            row = summary(p)
+            if by_number and self.access.level(s, pid) < Level.SHELTER:
+                continue
+            row = summary_for(self.access, s, p)  # family compartment: the name only
             hits.append(SearchHit("person", pid, None, row.display_name,
                                   " ".join(x for x in (row.masked_id, row.birth) if x),
                                   row.protection_level))
@@ -194,7 +205,7 @@ class SearchService(Service):
             note, person = found[note_id]
             if not self.access.identity_visible(s, person):
                 continue
-            row = summary(person)
+            row = summary_for(self.access, s, person)
             excerpt = " ".join(note.body.split())[:80]
             hits.append(SearchHit("note", person.id, note.case_id, row.display_name,
                                   f"{note.created_at:%Y-%m-%d} {excerpt}",
@@ -214,8 +225,10 @@ class SearchService(Service):
         digits = re.sub(r"\D", "", query)
         if len(digits) not in (10, 12) or not _NUMBERISH.match(query.strip()):
             return []
-        rows = s.execute(text(
-            "SELECT p.id, p.protection_level FROM person_fts f JOIN persons p ON p.id = f.rowid "
-            "WHERE person_fts MATCH :q LIMIT 3"), {"q": f'numbers:"{digits}"'}).all()
-        return [SearchHit("restricted", pid, None, "", "", level)
-                for pid, level in rows if pid not in shown]
+        # only that a record exists (and the offer of emergency access): not its
+        # protection level, nor anything else of it
+        ids = s.scalars(text(
+            "SELECT rowid FROM person_fts WHERE person_fts MATCH :q LIMIT 3"),
+            {"q": f'numbers:"{digits}"'}).all()
+        return [SearchHit("restricted", pid, None, "", "", WITHHELD)
+                for pid in ids if pid not in shown]
