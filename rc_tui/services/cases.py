@@ -58,6 +58,23 @@ class IntakeResult:
     intake_id: int
     person_ids: list[int]
     warnings: list[str]
+    #: existing persons added to the case whose own track the user does not hold: the
+    #: link granted nothing (a manager's assignment or emergency access is needed)
+    no_access: list[int] = field(default_factory=list)
+    #: whether the user may open the new case (not when every member was an existing
+    #: person whose track the user does not hold)
+    case_visible: bool = True
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What putting one person into a case did for the user who did it."""
+
+    person_id: int
+    member_id: int
+    #: an existing person whose own track the user does not hold: added to the case, but
+    #: no access was granted
+    no_access: bool
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,13 @@ def member_warnings(data: PersonInput, role: str, *, contacted: bool, today: dat
     return ages.intake_warnings(age, role, gender=data.gender, contacted_on_own=contacted)
 
 
+def no_access_text() -> str:
+    """What a user who linked an existing person without holding their track is told."""
+    return _("The existing person was added to the case, but that gives you no access to "
+             "their own track. Ask a manager to assign you (T on the case), or take "
+             "emergency access (logged and reviewed).")
+
+
 def case_search_numbers(case_number: str) -> str:
     """What the case search index holds: the number without separators ("rc20260012").
 
@@ -148,20 +172,21 @@ class CaseService(Service):
             contact_role = data.members[0].role
             assign_roles = intake_assignment_roles(contact_role)
             person_ids: list[int] = []
+            no_access: list[int] = []
             for index, m in enumerate(data.members):
+                created = m.existing_person_id is None
                 if m.existing_person_id is not None:
                     person = s.get(Person, m.existing_person_id)
                     if person is None:
                         raise VaultError("not found")
-                    # linking needs visibility: nobody gains access by re-registering
-                    self.require_person(s, m.existing_person_id, Level.EXISTS)
                 elif m.person is not None:
                     person = people.create_in(s, m.person)
                 else:
                     raise ValidationError([_("Add at least one person.")])
-                member = self.add_member_in(s, case, person, m.role)
-                if m.role in assign_roles:
-                    self._assign(s, member, self.user.id)
+                linked = self.add_member_in(s, case, person, m.role, created=created,
+                                            own_case=True, track=m.role in assign_roles)
+                if linked.no_access:
+                    no_access.append(person.id)
                 person_ids.append(person.id)
                 warnings.extend(member_warnings(to_input(person), m.role,
                                                 contacted=index == 0, today=self.today()))
@@ -175,7 +200,8 @@ class CaseService(Service):
             s.flush()
             self.log(s, "create", person_id=person_ids[0], record_type="intake",
                      record_id=intake.id)
-            return IntakeResult(case.id, case.case_number, intake.id, person_ids, warnings)
+            return IntakeResult(case.id, case.case_number, intake.id, person_ids, warnings,
+                                no_access, self.access.case_visible(s, case.id))
 
     def new_case_in(self, s: Session) -> Case:
         year = self.today().year
@@ -192,24 +218,63 @@ class CaseService(Service):
         self.log(s, "create", record_type="case", record_id=case.id)
         return case
 
-    def add_member_in(self, s: Session, case: Case, person: Person, role: str) -> CaseMember:
+    def add_member_in(self, s: Session, case: Case, person: Person, role: str, *,
+                      created: bool, own_case: bool, track: bool) -> Linked:
+        """The one rule for every write that puts a person into a case (a new intake, "add
+        person" on a case, the duplicate offer, a shelter admission): the person may be
+        added to the case, but the user who does it gains nothing beyond what they had.
+
+        * ``created``: the person was created in this same write by this user. Otherwise
+          the person exists already and must be visible to the user at least at
+          ``Level.EXISTS`` (else ``NoAccess``); the link is logged as ``link`` and flagged
+          for the log review whatever else happens.
+        * ``track``: the user would work with this member's own track. They are assigned
+          to it only when that widens nothing: the person was created in this write, or is
+          an existing person whose own track the user already holds (an active assignment)
+          – and only in ``own_case``, a case created in this write or one where the user
+          already holds a track (so emergency access to one member, which ends with the
+          session, never turns into a lasting assignment). Managers see every case, so
+          their own assignments widen nothing.
+        * Access to an existing person's own track otherwise comes only from a manager's
+          assignment (``assign``) or emergency access with a stated reason
+          (``PeopleService.emergency_access``) – both flagged for the log review.
+        """
+        if not created:
+            self.require_person(s, person.id, Level.EXISTS)
+            if s.scalar(select(CaseMember.id).where(CaseMember.case_id == case.id,
+                                                    CaseMember.person_id == person.id)):
+                raise ValidationError([_("The person is already in the case.")])
+        holds = self.access.is_manager or (
+            own_case and (created or person.id in self.access.assigned_persons(s)))
         member = CaseMember(case_id=case.id, person_id=person.id, role=role,
                             added_at=self.clock(), added_by_id=self.user.id)
         s.add(member)
         s.flush()
-        self.log(s, "create", person_id=person.id, record_type="case_member",
-                 record_id=member.id)
-        return member
+        if created:
+            self.log(s, "create", person_id=person.id, record_type="case_member",
+                     record_id=member.id)
+        else:
+            self.log(s, "link", person_id=person.id, record_type="case_member",
+                     record_id=member.id, flagged=True,
+                     reason="existing person; access already held" if holds
+                     else "existing person; no access granted")
+        if track and holds:
+            self._assign(s, member, self.user.id, self.user.username)
+        return Linked(person.id, member.id, not created and not holds)
 
-    def _assign(self, s: Session, member: CaseMember, user_id: int) -> None:
+    def _assign(self, s: Session, member: CaseMember, user_id: int, username: str) -> None:
+        """Every assignment is an escalation of someone's access: flagged for the log
+        review, with the assignee in the reason (the entry's user is who assigned)."""
         s.add(Assignment(case_member_id=member.id, user_id=user_id,
                          assigned_by_id=self.user.id, assigned_at=self.clock()))
+        s.flush()
+        self.access.reset()
         self.log(s, "assign", person_id=member.person_id, record_type="case_member",
-                 record_id=member.id)
+                 record_id=member.id, reason=f"assigned {username}", flagged=True)
 
     # ------------------------------------------------------------------ members
     def add_member(self, case_id: int, role: str, data: PersonInput | None = None,
-                   existing_person_id: int | None = None) -> int:
+                   existing_person_id: int | None = None) -> Linked:
         self.require_case_content()
         if role not in MEMBER_ROLES:
             raise ValidationError([_("Choose a role for every person.")])
@@ -220,19 +285,18 @@ class CaseService(Service):
                 raise VaultError("not found")
             if not self.access.case_visible(s, case_id):
                 raise NoAccess(None, "case", case_id)
+            own_case = case_id in self.access.my_cases(s)
             if existing_person_id is not None:
                 person = s.get(Person, existing_person_id)
                 if person is None:
                     raise VaultError("not found")
-                self.require_person(s, existing_person_id, Level.EXISTS)
             elif data is not None:
                 person = people.create_in(s, data)
             else:
                 raise ValidationError([_("Add at least one person.")])
-            member = self.add_member_in(s, case, person, role)
-            if role != "perpetrator":
-                self._assign(s, member, self.user.id)
-            return person.id
+            return self.add_member_in(s, case, person, role,
+                                      created=existing_person_id is None,
+                                      own_case=own_case, track=role != "perpetrator")
 
     def add_relation(self, case_id: int, from_person: int, to_person: int, kind: str) -> None:
         self.require_case_content()
@@ -264,7 +328,7 @@ class CaseService(Service):
             user = s.scalar(select(User).where(User.username == username))
             if member is None or user is None or user.role == Role.ADMIN.value:
                 raise VaultError("not found")
-            self._assign(s, member, user.id)
+            self._assign(s, member, user.id, user.username)
 
     def caseworkers(self) -> list[tuple[str, str]]:
         """(username, name) of users who can be assigned to tracks."""

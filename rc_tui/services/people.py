@@ -252,7 +252,13 @@ class PeopleService(Service):
                     p.given_name or p.alias or "", p.family_name or "", p.birth_date)
                 if not (same_number or similar):
                     continue
-                if (self.access.level(s, p.id) >= Level.EXISTS
+                level = self.access.level(s, p.id)
+                # the identity number is part of the whole record: for anyone who may see
+                # less, a match on the number alone (e.g. one made up from the birth date)
+                # must not confirm whose number it is – counted as hidden, like a person
+                # the user may not see at all
+                offered = similar or level >= Level.FULL
+                if (offered and level >= Level.EXISTS
                         and self.access.identity_visible(s, p)):
                     found.append(summary_for(self.access, s, p))
                     self.log(s, "duplicate_hit", person_id=p.id, record_type="person",

@@ -458,7 +458,11 @@ class ShelterService(Service):
             role = "perpetrator" if data.facility == "perpetrator_housing" else "victim"
             warnings: list[str] = []
             if data.existing_person_id is not None:
-                # a person the centre knows: her stay joins her open case
+                # a person the centre knows: her stay joins her open case. A stay makes her
+                # a resident whom every shelter employee sees at Level.SHELTER, so only a
+                # user who already has her whole record (a manager, her assigned
+                # caseworker, emergency access) may admit her by her record – never one who
+                # only knows that she exists; and nobody is assigned to her by admitting her
                 self.require_person(s, data.existing_person_id, Level.FULL)
                 adult = s.get_one(Person, data.existing_person_id)
                 case = s.scalar(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
@@ -467,13 +471,15 @@ class ShelterService(Service):
                 new_case = case is None
                 if case is None:
                     case = cases.new_case_in(s)
-                    cases.add_member_in(s, case, adult, role)
+                    cases.add_member_in(s, case, adult, role, created=False, own_case=True,
+                                        track=False)
             else:
                 assert data.person is not None
                 case = cases.new_case_in(s)
                 new_case = True
                 adult = people.create_in(s, data.person)
-                cases.add_member_in(s, case, adult, role)
+                cases.add_member_in(s, case, adult, role, created=True, own_case=True,
+                                    track=False)
                 warnings += member_warnings(data.person, role, contacted=True,
                                             today=self.today())
             case_id, case_number = case.id, case.case_number
@@ -485,7 +491,7 @@ class ShelterService(Service):
                         created_by_id=self.user.id)
             s.add(stay)
             s.flush()
-            self.log(s, "create", person_id=adult.id, record_type="stay", record_id=stay.id)
+            self._log_stay(s, stay, existing=data.existing_person_id is not None)
             child_ids: list[int] = []
             members = set(s.scalars(select(CaseMember.person_id).where(
                 CaseMember.case_id == case_id)))
@@ -501,7 +507,8 @@ class ShelterService(Service):
                     child = child_input
                 else:
                     child = people.create_in(s, child_input)
-                    cases.add_member_in(s, case, child, "child")
+                    cases.add_member_in(s, case, child, "child", created=True, own_case=True,
+                                        track=False)
                     s.add(Relation(case_id=case_id, from_person_id=adult.id,
                                    to_person_id=child.id, kind="parent_of",
                                    created_at=self.clock()))
@@ -512,8 +519,7 @@ class ShelterService(Service):
                                   created_by_id=self.user.id)
                 s.add(child_stay)
                 s.flush()
-                self.log(s, "create", person_id=child.id, record_type="stay",
-                         record_id=child_stay.id)
+                self._log_stay(s, child_stay, existing=isinstance(child_input, Person))
                 child_ids.append(child.id)
                 warnings += member_warnings(to_input(child), "child", contacted=False,
                                             today=self.today())
@@ -529,6 +535,16 @@ class ShelterService(Service):
                 self.log(s, "create", person_id=adult.id, record_type="intake",
                          record_id=intake.id)
             return AdmissionResult(case_id, case_number, stay.id, adult.id, child_ids, warnings)
+
+    def _log_stay(self, s: Session, stay: Stay, *, existing: bool) -> None:
+        """A stay of a person the centre already knew widens who sees her (shelter staff
+        see residents): logged as a link of an existing person and flagged for review."""
+        if existing:
+            self.log(s, "link", person_id=stay.person_id, record_type="stay",
+                     record_id=stay.id, flagged=True, reason="existing person; admitted")
+        else:
+            self.log(s, "create", person_id=stay.person_id, record_type="stay",
+                     record_id=stay.id)
 
     @staticmethod
     def _current_stay(s: Session, person_id: int) -> Stay | None:
