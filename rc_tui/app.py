@@ -368,10 +368,10 @@ class RcApp(CompatApp[int]):
             return
         self._open(PersonScreen(person_id, tab=tab, detail=detail), replace_top)
 
-    def open_case(self, case_id: int, *, replace_top: bool = False) -> None:
+    def open_case(self, case_id: int, *, replace_top: bool = False, message: str = "") -> None:
         from screens.case import CaseScreen
 
-        self._open(CaseScreen(case_id), replace_top)
+        self._open(CaseScreen(case_id, message), replace_top)
 
     def _open(self, screen: Screen[Any], replace_top: bool) -> None:
         if replace_top and len(self.screen_stack) > 2:
@@ -383,21 +383,32 @@ class RcApp(CompatApp[int]):
         """After an intake: the acute screening first when there is immediate danger
         (a draft with the shipped acute instrument; leaving it opens the case)."""
         from rc_tui.services.assessments import AssessmentService
+        from rc_tui.services.cases import no_access_text
         from screens.assessment import AssessmentScreen
 
         for warning in result.warnings:
             self.notify(warning, markup=False, severity="warning", timeout=10)
+        message = no_access_text() if result.no_access else ""
+        if not result.case_visible:
+            # every member was an existing person whose track this user does not hold:
+            # the case is there, but not for them until a manager assigns them
+            self.notify(message, markup=False, severity="warning", timeout=30)
+            if len(self.screen_stack) > 2:
+                self.pop_screen()
+            return
         library = self.instrument_library() if immediate_danger else None
-        if library and ACUTE_INSTRUMENT in library.instruments and self.vault:
+        if (library and ACUTE_INSTRUMENT in library.instruments and self.vault
+                and result.person_ids[0] not in result.no_access):
             person_id = result.person_ids[0]
             assessment_id = AssessmentService(self.vault, screen="intake").start(
                 person_id, library.get(ACUTE_INSTRUMENT), case_id=result.case_id,
                 intake_id=result.intake_id)
             case_id = result.case_id
             self.switch_screen(AssessmentScreen(
-                assessment_id, after=lambda: self.open_case(case_id, replace_top=True)))
+                assessment_id, after=lambda: self.open_case(case_id, replace_top=True,
+                                                            message=message)))
         else:
-            self.open_case(result.case_id, replace_top=True)
+            self.open_case(result.case_id, replace_top=True, message=message)
 
     def instrument_library(self) -> Library:
         """The instruments: shipped ones and the organisation folder's (read anew each time,

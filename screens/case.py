@@ -17,7 +17,7 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.cases import CaseDetail, CaseService
+from rc_tui.services.cases import CaseDetail, CaseService, Linked, no_access_text
 from rc_tui.services.people import PersonInput
 from screens.base import RcModal, RcScreen
 from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
@@ -35,10 +35,11 @@ class CaseScreen(RcScreen):
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
-    def __init__(self, case_id: int) -> None:
+    def __init__(self, case_id: int, message: str = "") -> None:
         super().__init__()
         self.case_id = case_id
         self.detail: CaseDetail | None = None
+        self.message = message
 
     def compose(self) -> ComposeResult:
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
@@ -62,6 +63,7 @@ class CaseScreen(RcScreen):
             _("Role"), _("Name"), _("Identity no."), _("Born"), _("Protection"), _("Risk"),
             _("Assigned"))
         self.reload()
+        self.query_one("#message", Plain).set_text(self.message)
         self.set_focus(self.query_one("#members", DataTable))
 
     def reload(self) -> None:
@@ -98,7 +100,15 @@ class CaseScreen(RcScreen):
         self.shell.open_person(member.person.id)
 
     def action_add_member(self) -> None:
-        self.app.push_screen(AddMemberDialog(self.case_id), self._changed)
+        self.app.push_screen(AddMemberDialog(self.case_id), self._member_added)
+
+    def _member_added(self, result: bool | str | None) -> None:
+        """``NO_ACCESS``: an existing person was added whose own track this user does not
+        hold – say so where it stays visible, with what to do about it."""
+        if result:
+            self.reload()
+        self.query_one("#message", Plain).set_text(
+            no_access_text() if result == NO_ACCESS else "")
 
     def action_relation(self) -> None:
         assert self.detail is not None
@@ -138,6 +148,9 @@ class CaseScreen(RcScreen):
                  else _("Close case {case} (every track in it)", case=self.detail.case_number))
         self.app.push_screen(CloseDialog(title, lambda reason: svc.close_case(
             self.case_id, reason, reopen=reopen)), self._changed)
+
+
+NO_ACCESS = "no_access"
 
 
 class AddMemberDialog(RcModal):
@@ -192,10 +205,11 @@ class AddMemberDialog(RcModal):
         vault = self.shell.vault
         if choice is None or vault is None:
             return
-        if self.attempt(lambda: CaseService(vault, screen="case").add_member(
+        done: list[Linked] = []
+        if self.attempt(lambda: done.append(CaseService(vault, screen="case").add_member(
                 self.case_id, role, data if choice == "new" else None,
-                existing_person_id=choice if isinstance(choice, int) else None)):
-            self.dismiss(True)
+                existing_person_id=choice if isinstance(choice, int) else None))):
+            self.dismiss(NO_ACCESS if done and done[0].no_access else True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -74,8 +75,9 @@ class LogReviewScreen(RcScreen):
             table.add_columns(_("User"), _("Month"), _("Entries"), _("Person views"),
                               _("Emergency"), _("Flagged"))
         else:
+            # the flags before the record, so they are seen at 80 columns too
             table.add_columns("#", _("Time"), _("User"), _("Action"), _("Person no."),
-                              _("Record"), _("Flags"), _("Reviewed"))
+                              _("Flags"), _("Record"), _("Reviewed"))
 
     def submit_form(self) -> None:
         vault = self.shell.vault
@@ -100,27 +102,62 @@ class LogReviewScreen(RcScreen):
             return
         self.showing_summary = False
         self._columns()
+        self._show(self.entries)
+        self.query_one("#message", Plain).set_text(
+            _n("{n} entry. Ctrl+R marks the selected one reviewed; Enter on an escalation "
+               "shows the reads that followed it.",
+               "{n} entries. Ctrl+R marks the selected one reviewed; Enter on an escalation "
+               "shows the reads that followed it.", len(self.entries), n=len(self.entries)))
+
+    def _show(self, entries: list[LogEntry]) -> None:
         table = self.query_one("#log", DataTable)
-        for e in self.entries:
+        table.clear()
+        for e in entries:
             flags = []
             if e.emergency:
                 flags.append(_("EMERGENCY"))
+            elif e.escalation:
+                flags.append(_("ESCALATION"))
+            elif e.flagged:
+                flags.append(_("flagged"))
+            if e.follows is not None:
+                flags.append(_("after #{id}", id=e.follows))
             if e.protected:
                 flags.append(_("protected"))
             if e.after_hours:
                 flags.append(_("after hours"))
             if e.not_assigned:
                 flags.append(_("not assigned"))
-            style = "bold reverse red" if e.emergency else ("bold yellow" if flags else "")
+            style = ("bold reverse red" if e.emergency or e.escalation
+                     else ("bold yellow" if flags else ""))
             local = e.ts.replace(tzinfo=UTC).astimezone()
             table.add_row(cell(str(e.id)), cell(f"{local:%Y-%m-%d %H:%M}"), cell(e.username),
-                          cell(e.action), cell(str(e.person_id or "")), cell(e.record),
-                          Text(", ".join(flags), style=style),
+                          cell(e.action), cell(str(e.person_id or "")),
+                          Text(", ".join(flags), style=style), cell(e.record),
                           cell(_("yes") if e.reviewed else ""), key=str(e.id))
+
+    @on(DataTable.RowSelected, "#log")
+    def _escalation(self, event: DataTable.RowSelected) -> None:
+        """Enter on an escalation (or a read after one): the escalation and the reads of
+        the same person by the same user that followed it in the same session."""
+        vault = self.shell.vault
+        if vault is None or self.showing_summary or not self.entries:
+            return
+        entry = next((e for e in self.entries if str(e.id) == event.row_key.value), None)
+        if entry is None:
+            return
+        log_id = entry.id if entry.escalation else entry.follows
+        if log_id is None:
+            return
+        found = LogReviewService(vault, screen="logreview").escalation(log_id)
+        self.entries = [found.entry, *found.reads]
+        self._show(self.entries)
         self.query_one("#message", Plain).set_text(
-            _n("{n} entry. Ctrl+R marks the selected one reviewed.",
-               "{n} entries. Ctrl+R marks the selected one reviewed.", len(self.entries),
-               n=len(self.entries)))
+            _n("Escalation #{id}, then {n} read of the same person by the same user in the "
+               "same session. Enter in a filter field shows the list again.",
+               "Escalation #{id}, then {n} reads of the same person by the same user in the "
+               "same session. Enter in a filter field shows the list again.",
+               len(found.reads), id=found.entry.id, n=len(found.reads)))
 
     def action_mark(self) -> None:
         vault = self.shell.vault

@@ -113,6 +113,7 @@ class PersonScreen(RcScreen):
         Binding("b", "decide", "Decision", show=False),
         Binding("p", "plan_item", "Plan", show=False),
         Binding("z", "close_track", "Close/reopen track", show=False),
+        Binding("n", "emergency", "Emergency access"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -149,6 +150,9 @@ class PersonScreen(RcScreen):
                     yield Plain(_("You do not work with this person's own track: you see "
                                   "only that the person is in the family (compartment). "
                                   "Nothing of their record is shown."), classes="hint")
+                    yield Plain(_("If you need to work with it: ask a manager to assign "
+                                  "you (T on the case), or take emergency access (N, "
+                                  "logged and reviewed)."), classes="hint")
                 if d.identity_hidden and not d.restricted:
                     yield Plain(_("Protected identity: name and identity number are "
                                   "withheld. V reveals them (logged and reviewed)."),
@@ -240,6 +244,8 @@ class PersonScreen(RcScreen):
             return True
         if action == "reveal":
             return d.identity_hidden and not d.restricted
+        if action == "emergency":
+            return d.restricted
         if d.restricted or d.identity_hidden:
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab", "export", "new_assessment",
@@ -252,6 +258,9 @@ class PersonScreen(RcScreen):
 
     def action_export(self) -> None:
         self.app.push_screen(ExportDialog(self.person_id))
+
+    def action_emergency(self) -> None:
+        self.app.push_screen(EmergencyAccessScreen(self.person_id))
 
     def action_reveal(self) -> None:
         vault = self.shell.vault
