@@ -9,8 +9,9 @@ follow it in the same session.
 
 A *session* is what the access log can tell: it starts at the user's ``login`` entry
 (a new login, or unlocking again, which is a new login) and ends at that user's next
-``login``, ``logout``, ``lock``, ``lock_idle``, ``lock_expired`` or ``hangup`` entry – the
-lifetime of the session's emergency grants and revealed identities. Entries of the same
+``login``, ``logout``, ``lock``, ``lock_idle``, ``lock_expired``, ``lock_revoked``,
+``session_revoked`` or ``hangup`` entry – the lifetime of the session's emergency grants
+and revealed identities. Entries of the same
 user from two terminals open at once fall in whichever of the two began last.
 
 "Not assigned" is judged at the time of each entry (the assignments whose ``assign``
@@ -52,7 +53,8 @@ ESCALATIONS = ("assign", "link", "emergency", "reveal")
 READS = ("view", "search_hit", "duplicate_hit", "export")
 #: where a user's session starts and ends in the access log
 SESSION_START = "login"
-SESSION_BOUNDS = (SESSION_START, "logout", "lock", "lock_idle", "lock_expired", "hangup")
+SESSION_BOUNDS = (SESSION_START, "logout", "lock", "lock_idle", "lock_expired", "lock_revoked",
+                  "session_revoked", "hangup")
 
 
 def outside_working_hours(ts_utc: datetime) -> bool:
