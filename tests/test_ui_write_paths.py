@@ -96,4 +96,4 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
         await settle(pilot)
         assert table.row_count == 2  # the link and the view of his record after it
         shown = screen_text(app)
-        assert "och de 1 läsningar" in shown and "efter #" in shown
+        assert "sedan 1 läsning av samma person" in shown and "efter #" in shown
