@@ -40,10 +40,11 @@ from rc_tui.domain.vocab import AGENCIES
 from rc_tui.services.access import AccessPolicy, Level, SessionGrants
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
-from rc_tui.services.logreview import LogFilter
+from rc_tui.services.logreview import ESCALATIONS, LogFilter
 from rc_tui.services.people import PersonInput
 from storage.errors import NoAccess, PermissionDenied, VaultError
 from storage.models import (
+    AccessLog,
     Assessment,
     Case,
     Decision,
@@ -152,6 +153,7 @@ class Demo:
     drafts: list[tuple[str, str]]
     queries: list[str]
     duplicates: list[PersonInput]
+    escalations: list[int]
 
 
 #: Arguments by parameter name: a new method with a parameter not here fails the scan
@@ -169,6 +171,7 @@ ARGUMENTS: dict[str, Callable[[Demo], list[Any]]] = {
     "query": lambda d: d.queries,
     "data": lambda d: d.duplicates,
     "flt": lambda d: [LogFilter(limit=5000)],
+    "log_id": lambda d: d.escalations,
     "year": lambda d: [2025, 2026],
     "form": lambda d: sorted({f for f, _c in d.drafts}) or ["none"],
     "context": lambda d: sorted({c for _f, c in d.drafts}) or ["none"],
@@ -268,9 +271,10 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
              "timeframes", "type", "weight", "when"),
     "Level": ("id", "label"),
     "Localized": ("texts",),
-    "LogEntry": ("action", "after_hours", "emergency", "id", "not_assigned", "outcome",
-                 "person_id", "protected", "reason", "record", "reviewed", "screen", "ts",
-                 "username"),
+    "LogEntry": ("action", "after_hours", "emergency", "escalation", "flagged", "follows",
+                 "id", "not_assigned", "outcome", "person_id", "protected", "reason",
+                 "record", "reviewed", "screen", "ts", "username"),
+    "Escalation": ("entry", "reads"),
     "MemberRow": ("assigned", "member_id", "person", "role"),
     "MemberView": ("basis", "consents", "coverage", "full", "minutes", "name", "person_id",
                    "role"),
@@ -324,11 +328,11 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
 
 # -- data about the centre's work or the user's own access, and the instrument library
 for _cls in ("BoardView", "CaseDetail", "CaseRow", "ChainStatus", "CoordinationView",
-             "DueItem", "LogEntry", "MemberRow", "MonthSummary", "PlaceView", "SamradRow",
-             "SamradView", "TurnedAwayRow", "TurnedAwayStats", "BoardLine", "ShiftEntryView",
-             "Participant", "Review", "ActionInput", "PersonMinutes", "PlanItemInput",
-             "Instrument", "Section", "Item", "Option", "Scoring", "Threshold", "Dimension",
-             "Level", "Localized", "DraftView"):
+             "DueItem", "LogEntry", "Escalation", "MemberRow", "MonthSummary", "PlaceView",
+             "SamradRow", "SamradView", "TurnedAwayRow", "TurnedAwayStats", "BoardLine",
+             "ShiftEntryView", "Participant", "Review", "ActionInput", "PersonMinutes",
+             "PlanItemInput", "Instrument", "Section", "Item", "Option", "Scoring",
+             "Threshold", "Dimension", "Level", "Localized", "DraftView"):
     classify(_cls, FREE)
 # -- a person's own record: what shelter staff may see of residents, caseworkers of theirs
 classify("PersonSummary", FREE, masked_id=SHELTER, birth=SHELTER, protection_level=SHELTER,
@@ -538,7 +542,11 @@ def demo_family(tmp_path_factory: pytest.TempPathFactory) -> Demo:
             list(s.scalars(select(Assessment.id))), list(s.scalars(select(Investigation.id))),
             list(s.scalars(select(Decision.id))), list(s.scalars(select(Samrad.id))),
             [(d.form, d.context) for d in s.scalars(select(Draft))],
-            sorted(set(queries)), duplicates)
+            sorted(set(queries)), duplicates,
+            # escalations in the access log (assignments, links, …), for the log review
+            list(s.scalars(select(AccessLog.id).where(
+                AccessLog.flagged.is_(True), AccessLog.action.in_(ESCALATIONS))
+                .order_by(AccessLog.id).limit(12))))
 
 
 def run_scan(d: Demo, username: str, phrase: str,
@@ -602,6 +610,8 @@ def test_no_role_gets_what_it_may_not_see(demo_family: Demo, username: str,
                 "AssessmentService.history"} <= found.returned, found.returned
     if username in ("anna", "per"):  # the manager is assigned to no track
         assert "CaseService.my_open_cases" in found.returned
+    if username == "chef":  # the log review's escalations with the reads after them
+        assert "LogReviewService.escalation" in found.returned
 
 
 # ---------------------------------------------------------------------- the scan's own tests
