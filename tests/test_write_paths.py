@@ -343,3 +343,20 @@ def test_a_self_made_assignment_never_counts_as_assigned_in_the_review(
     views = [e for e in review.entries(LogFilter(username=PER, person_id=family.victim))
              if e.action == "view"]
     assert views and all(e.not_assigned and e.highlighted for e in views)
+
+
+def test_the_duplicate_offer_never_confirms_a_guessed_birth_date(
+        family: Family, as_user: Login) -> None:
+    """Someone who only knows that a family member exists (name and role) is offered
+    that member on the name alone: the right and a wrong birth date give the same
+    answer, so typing guesses confirms nothing."""
+    anna = as_user(ANNA, ANNA_PASS)
+    assert _level(anna, family.perpetrator) == Level.EXISTS
+    people = PeopleService(anna)
+    answers = []
+    # numbers made up around the right birth date and around a wrong one
+    for guess in (pnr("820101", "999"), pnr("750630", "999")):
+        offered = people.find_duplicates(PersonInput(
+            given_name="Bengt", family_name="Öberg", id_number=guess))
+        answers.append(([p.id for p in offered], people.hidden_duplicates))
+    assert answers[0] == answers[1] == ([family.perpetrator], 0)

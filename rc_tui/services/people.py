@@ -244,12 +244,28 @@ class PeopleService(Service):
             return []
         found: list[PersonSummary] = []
         self.hidden_duplicates = 0
+        typed_name = f"{data.given_name or data.alias} {data.family_name}"
         with self.read() as s:
-            for p in s.scalars(select(Person).where(or_(*conditions)).limit(200)):
+            # Family members this user only knows exist (name and role, no birth date):
+            # offered on the name alone, whatever birth date was typed – were the offer
+            # to depend on the birth date, typing guesses would confirm it.
+            known_by_name = {
+                pid for pid in self.access.peer_persons(s)
+                if self.access.level(s, pid) == Level.EXISTS}
+            candidates = list(s.scalars(select(Person).where(or_(*conditions)).limit(200)))
+            seen = {p.id for p in candidates}
+            candidates += [p for p in s.scalars(select(Person).where(
+                Person.id.in_(known_by_name - seen)))]
+            for p in candidates:
                 same_number = number is not None and p.id_number == number.canonical
-                similar = similarity.is_probable_duplicate(
-                    data.given_name or data.alias, data.family_name, birth,
-                    p.given_name or p.alias or "", p.family_name or "", p.birth_date)
+                if p.id in known_by_name:
+                    similar = similarity.name_similarity(
+                        typed_name, f"{p.given_name or p.alias or ''} {p.family_name or ''}"
+                    ) >= similarity.DEFAULT_THRESHOLD
+                else:
+                    similar = similarity.is_probable_duplicate(
+                        data.given_name or data.alias, data.family_name, birth,
+                        p.given_name or p.alias or "", p.family_name or "", p.birth_date)
                 if not (same_number or similar):
                     continue
                 level = self.access.level(s, p.id)
