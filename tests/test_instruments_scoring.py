@@ -486,7 +486,7 @@ def test_sign_all_fine(signable: Instrument) -> None:
 
 
 @pytest.mark.parametrize(("change", "fragment"), [
-    pytest.param({"content": Content({"threat": "yes"})}, "1 required items are not answered",
+    pytest.param({"content": Content({"threat": "yes"})}, "1 required item is not answered",
                  id="missing-answer"),
     pytest.param({"rationale": "   "}, "Write the rationale", id="missing-rationale"),
     pytest.param({"judgement": {"acute": "medium"}}, "Give the summary judgement: Severity.",
