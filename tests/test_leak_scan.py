@@ -127,15 +127,21 @@ def service_classes() -> list[type[Service]]:
     todo = list(Service.__subclasses__())
     while todo:
         cls = todo.pop()
-        if cls.__module__.startswith("rc_tui."):  # not the test doubles below
-            found.append(cls)
+        shipped = [c for c in cls.__subclasses__() if c.__module__.startswith("rc_tui.")]
+        # a part a service is composed of (a mixin, a shared base) is scanned as part of
+        # the service, under the service's name
+        if cls.__module__.startswith("rc_tui.") and not shipped and cls not in found:
+            found.append(cls)  # (not the test doubles below)
         todo.extend(cls.__subclasses__())
     return sorted(found, key=lambda c: c.__name__)
 
 
 def public_methods(cls: type[Service]) -> list[str]:
-    return sorted(name for name, value in vars(cls).items()
-                  if not name.startswith("_") and inspect.isfunction(value))
+    """The service's own public methods and those of the parts it is composed of."""
+    return sorted({name for part in cls.__mro__
+                   if issubclass(part, Service) and part is not Service
+                   for name, value in vars(part).items()
+                   if not name.startswith("_") and inspect.isfunction(value)})
 
 
 @dataclasses.dataclass

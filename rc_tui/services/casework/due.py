@@ -1,0 +1,123 @@
+"""Casework's due items (computed from the records, never stored).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rc_tui.domain import casework as rules
+from rc_tui.i18n import _
+from rc_tui.services.base import DueItem, Service
+from rc_tui.services.people import summary
+from storage.models import (
+    Assignment,
+    Case,
+    CaseMember,
+    ChildReport,
+    Decision,
+    FollowUp,
+    Investigation,
+    Person,
+    PlanItem,
+    Stay,
+)
+
+# ---------------------------------------------------------------------- due items
+
+def _my_persons(svc: Service, s: Session) -> dict[int, int]:
+    """Persons on an open track this user is assigned to -> case id."""
+    rows = s.execute(
+        select(CaseMember.person_id, CaseMember.case_id)
+        .join(Assignment, Assignment.case_member_id == CaseMember.id)
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(Assignment.user_id == svc.user.id, Assignment.ended_at.is_(None),
+               CaseMember.closed_at.is_(None), Case.status == "open")).all()
+    return {p: c for p, c in rows}
+
+
+def _name(s: Session, person_id: int) -> str:
+    person = s.get(Person, person_id)
+    return summary(person).display_name if person else "?"
+
+
+def casework_due(svc: Service, s: Session) -> list[DueItem]:
+    """Investigations that must start, emergency decisions awaiting an investigation,
+    follow-ups, overdue plan actions and child investigations open too long."""
+    mine = _my_persons(svc, s)
+    if not mine:
+        return []
+    today = svc.today()
+    ids = list(mine)
+    items: list[DueItem] = []
+    investigations: dict[int, list[Investigation]] = {}
+    for inv in s.scalars(select(Investigation).where(Investigation.person_id.in_(ids))):
+        investigations.setdefault(inv.person_id, []).append(inv)
+    decided = {p for p in s.scalars(select(Decision.person_id).where(
+        Decision.person_id.in_(ids)))}
+    stay_days = int(svc.vault.setting("investigation_after_stay_days")
+                    or rules.DEFAULT_STAY_DAYS)
+
+    def add(kind: str, person_id: int, title: str, due: date) -> None:
+        items.append(DueItem(kind, person_id, mine.get(person_id), title, due, due < today))
+
+    # a shelter stay without a decision: the investigation must start
+    for stay in s.scalars(select(Stay).where(Stay.person_id.in_(ids),
+                                             Stay.facility == "shelter")):
+        fact = rules.StayFact(stay.person_id, stay.admitted_at.date(),
+                              stay.person_id in decided, stay.person_id in investigations)
+        due = rules.investigation_due_after_stay(fact, stay_days)
+        if due is not None:
+            add("investigation_start", stay.person_id,
+                _("Start an investigation: {name} is at the shelter without a decision",
+                  name=_name(s, stay.person_id)), due)
+    # a child reported to the child unit: the investigation starts without delay
+    for report in s.scalars(select(ChildReport).where(
+            ChildReport.child_person_id.in_(ids), ChildReport.decision == "reported")):
+        due = rules.investigation_due_after_report(
+            report.report_date or report.created_at.date(),
+            report.child_person_id in investigations)
+        if due is not None:
+            add("investigation_start", report.child_person_id,
+                _("Start the investigation of {name} (reported child) without delay",
+                  name=_name(s, report.child_person_id)), due)
+    # an emergency decision: an investigation must follow
+    for dec in s.scalars(select(Decision).where(Decision.person_id.in_(ids),
+                                                Decision.emergency.is_(True))):
+        started = [datetime.combine(i.started_on, datetime.min.time())
+                   for i in investigations.get(dec.person_id, [])
+                   if i.concluded_at is None or i.concluded_at >= dec.decided_at]
+        due = rules.emergency_needs_investigation(dec.decided_at, True, started)
+        if due is not None:
+            add("emergency_investigation", dec.person_id,
+                _("Emergency decision for {name}: an investigation must follow",
+                  name=_name(s, dec.person_id)), due)
+    # follow-ups not yet recorded
+    decisions = {d.id: d.intervention for d in s.scalars(select(Decision).where(
+        Decision.person_id.in_(ids)))}
+    for fu in s.scalars(select(FollowUp).where(FollowUp.person_id.in_(ids),
+                                               FollowUp.done_at.is_(None))):
+        what = rules.intervention_label(decisions[fu.decision_id]) if fu.decision_id in \
+            decisions else rules.label(rules.FOLLOWUP_KINDS, fu.kind)
+        add("followup", fu.person_id, _("Follow up {what} for {name}", what=what,
+                                         name=_name(s, fu.person_id)), fu.due_on)
+    # plan actions with a due date, not done
+    for item in s.scalars(select(PlanItem).where(
+            PlanItem.person_id.in_(ids), PlanItem.due_on.is_not(None),
+            PlanItem.status.in_(("planned", "ongoing")))):
+        assert item.due_on is not None
+        add("plan", item.person_id, _("Plan: {text} ({name})", text=item.text.splitlines()[0]
+                                      [:60] if item.text else "", name=_name(s, item.person_id)),
+            item.due_on)
+    # a child's investigation open for more than four months
+    for person_id, invs in investigations.items():
+        for inv in invs:
+            if inv.template == "child" and inv.concluded_at is None and \
+                    rules.child_investigation_overdue(inv.started_on, today):
+                add("investigation_long", person_id,
+                    _("The investigation of {name} has been open more than four months",
+                      name=_name(s, person_id)),
+                    inv.started_on + timedelta(days=rules.CHILD_INVESTIGATION_DAYS))
+    return items

@@ -1,0 +1,204 @@
+"""Admission (anonymous ones and children included) and a planned arrival coming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from rc_tui.domain.shelter import (
+    ARRIVED_VIA,
+    FACILITIES,
+)
+from rc_tui.i18n import _
+from rc_tui.services.access import Level
+from rc_tui.services.accounts import ValidationError
+from rc_tui.services.cases import CaseService, member_warnings
+from rc_tui.services.people import PeopleService, PersonInput, to_input
+from rc_tui.services.shelter.base import ShelterBase, _text_ok
+from storage.errors import ConflictError
+from storage.models import (
+    Case,
+    CaseMember,
+    Intake,
+    Person,
+    Relation,
+    Stay,
+)
+
+#: how an arrival is recorded as the case's first contact (intake channel)
+_CHANNEL = {"self": "self", "police": "police", "unit": "social", "on_call": "social",
+            "other": "authority"}
+
+
+@dataclass(frozen=True)
+class AdmissionInput:
+    facility: str
+    person: PersonInput | None
+    arrived_via: str
+    admitted_at: datetime
+    place_id: int | None = None
+    expected_end: date | None = None
+    children: list[PersonInput] = field(default_factory=list)
+    planned: bool = False
+    note: str = ""
+    existing_person_id: int | None = None
+    existing_child_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AdmissionResult:
+    case_id: int
+    case_number: str
+    stay_id: int
+    person_id: int
+    child_ids: list[int]
+    warnings: list[str]
+
+
+class AdmissionMixin(ShelterBase):
+    # C901: a flat list of independent input checks, each adding one problem, then the
+    # one transaction that writes the admission
+    def admit(self, data: AdmissionInput) -> AdmissionResult:  # noqa: C901
+        """One transaction: the woman (anonymous if need be) and each child get their own
+        record, a case with an intake, a stay each and the woman's place. No decision is
+        needed; the due list then asks for the investigation, a child-report decision per
+        child and an action plan for everyone."""
+        problems: list[str] = []
+        if data.arrived_via not in ARRIVED_VIA:
+            problems.append(_("Choose how she came."))
+        if data.person is None and data.existing_person_id is None:
+            problems.append(_("Add at least one person."))
+        if data.person is not None and not (data.person.alias.strip()
+                                            or data.person.given_name.strip()
+                                            or data.person.family_name.strip()):
+            problems.append(_("Give a name or an alias (an alias alone is fine)."))
+        for given in data.children:
+            if not (given.alias.strip() or given.given_name.strip()
+                    or given.family_name.strip()):
+                problems.append(_("Give every child a name or an alias."))
+                break
+        if data.facility == "perpetrator_housing" and (data.children
+                                                       or data.existing_child_ids):
+            problems.append(_("The temporary housing takes adults only."))
+        if data.expected_end is not None and data.expected_end <= data.admitted_at.date():
+            problems.append(_("The stay ends before it starts."))
+        _text_ok(problems, data.note)
+        if problems:
+            raise ValidationError(problems)
+        people = PeopleService(self.vault, screen=self.screen, clock=self.clock)
+        cases = CaseService(self.vault, screen=self.screen, clock=self.clock)
+        with self.write() as s:
+            self._require_facility(s, data.facility)
+            start = data.admitted_at.date()
+            if data.place_id is not None:
+                self._check_place(s, data.facility, data.place_id, start, data.expected_end)
+            role = "perpetrator" if data.facility == "perpetrator_housing" else "victim"
+            warnings: list[str] = []
+            if data.existing_person_id is not None:
+                # a person the centre knows: her stay joins her open case. A stay makes her
+                # a resident whom every shelter employee sees at Level.SHELTER, so only a
+                # user who already has her whole record (a manager, her assigned
+                # caseworker, emergency access) may admit her by her record – never one who
+                # only knows that she exists; and nobody is assigned to her by admitting her
+                self.require_person(s, data.existing_person_id, Level.FULL)
+                adult = s.get_one(Person, data.existing_person_id)
+                case = s.scalar(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
+                                .where(CaseMember.person_id == adult.id, Case.status == "open")
+                                .order_by(Case.id).limit(1))
+                new_case = case is None
+                if case is None:
+                    case = cases.new_case_in(s)
+                    cases.add_member_in(s, case, adult, role, created=False, own_case=True,
+                                        track=False)
+            else:
+                assert data.person is not None
+                case = cases.new_case_in(s)
+                new_case = True
+                adult = people.create_in(s, data.person)
+                cases.add_member_in(s, case, adult, role, created=True, own_case=True,
+                                    track=False)
+                warnings += member_warnings(data.person, role, contacted=True,
+                                            today=self.today())
+            case_id, case_number = case.id, case.case_number
+            if self._current_stay(s, adult.id) is not None:
+                raise ValidationError([_("She is already staying here.")])
+            stay = Stay(person_id=adult.id, facility=data.facility, admitted_at=data.admitted_at,
+                        planned=data.planned, expected_end=data.expected_end,
+                        arrived_via=data.arrived_via, place_id=data.place_id, case_id=case_id,
+                        created_by_id=self.user.id)
+            s.add(stay)
+            s.flush()
+            self._log_stay(s, stay, existing=data.existing_person_id is not None)
+            child_ids: list[int] = []
+            members = set(s.scalars(select(CaseMember.person_id).where(
+                CaseMember.case_id == case_id)))
+            known: list[Person] = []
+            for child_id in data.existing_child_ids:
+                self.require_person(s, child_id, Level.FULL)
+                if child_id not in members:
+                    raise ValidationError([_("A known child comes from the same case.")])
+                known.append(s.get_one(Person, child_id))
+            incoming: list[Person | PersonInput] = [*known, *data.children]
+            for child_input in incoming:
+                if isinstance(child_input, Person):
+                    child = child_input
+                else:
+                    child = people.create_in(s, child_input)
+                    cases.add_member_in(s, case, child, "child", created=True, own_case=True,
+                                        track=False)
+                    s.add(Relation(case_id=case_id, from_person_id=adult.id,
+                                   to_person_id=child.id, kind="parent_of",
+                                   created_at=self.clock()))
+                child_stay = Stay(person_id=child.id, facility=data.facility,
+                                  admitted_at=data.admitted_at, planned=data.planned,
+                                  expected_end=data.expected_end, arrived_via=data.arrived_via,
+                                  accompanying_id=stay.id, case_id=case_id,
+                                  created_by_id=self.user.id)
+                s.add(child_stay)
+                s.flush()
+                self._log_stay(s, child_stay, existing=isinstance(child_input, Person))
+                child_ids.append(child.id)
+                warnings += member_warnings(to_input(child), "child", contacted=False,
+                                            today=self.today())
+            if new_case:
+                intake = Intake(
+                    case_id=case_id, contact_person_id=adult.id, occurred_at=data.admitted_at,
+                    channel=_CHANNEL[data.arrived_via],
+                    what_happened=data.note or _("Admitted to {facility}.", facility=_(
+                        FACILITIES[data.facility])),
+                    immediate_danger=False, created_by_id=self.user.id, created_at=self.clock())
+                s.add(intake)
+                s.flush()
+                self.log(s, "create", person_id=adult.id, record_type="intake",
+                         record_id=intake.id)
+            return AdmissionResult(case_id, case_number, stay.id, adult.id, child_ids, warnings)
+
+    def _log_stay(self, s: Session, stay: Stay, *, existing: bool) -> None:
+        """A stay of a person the centre already knew widens who sees her (shelter staff
+        see residents): logged as a link of an existing person and flagged for review."""
+        if existing:
+            self.log(s, "link", person_id=stay.person_id, record_type="stay",
+                     record_id=stay.id, flagged=True, reason="existing person; admitted")
+        else:
+            self.log(s, "create", person_id=stay.person_id, record_type="stay",
+                     record_id=stay.id)
+
+    def arrive(self, stay_id: int, version: int, when: datetime) -> None:
+        """A planned arrival has come: her stay (and her children's) starts now."""
+        try:
+            with self.write() as s:
+                stay = self._stay(s, stay_id, version)
+                if not stay.planned:
+                    raise ValidationError([_("She has already arrived.")])
+                for st in [stay, *self._children(s, stay)]:
+                    st.planned = False
+                    st.admitted_at = when
+                    self.log(s, "update", person_id=st.person_id, record_type="stay",
+                             record_id=st.id)
+        except StaleDataError as exc:
+            raise ConflictError("stay changed elsewhere") from exc

@@ -1,0 +1,113 @@
+"""What every part of the shelter service shares: who works with which facility
+(the refusal is access-logged), and the place and stay look-ups.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rc_tui.domain import shelter as rules
+from rc_tui.domain.shelter import FACILITIES
+from rc_tui.i18n import _
+from rc_tui.services.accounts import ValidationError
+from rc_tui.services.base import Service
+from rc_tui.services.people import MAX_TEXT, summary_for
+from storage.errors import ConflictError, NoAccess, VaultError
+from storage.models import (
+    Person,
+    Place,
+    PlaceOutOfUse,
+    Stay,
+)
+from storage.roles import Role
+
+#: who works with which facility
+_STAFF = {"shelter": {Role.SHELTER, Role.MANAGER},
+          "perpetrator_housing": {Role.CASEWORKER, Role.MANAGER}}
+
+
+def facilities_for(role: Role) -> list[str]:
+    """The facilities a role works with (the home screen offers their boards)."""
+    return [f for f, roles in _STAFF.items() if role in roles]
+
+
+def _text_ok(problems: list[str], *texts: str) -> None:
+    if any(len(t) > MAX_TEXT for t in texts):
+        problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+
+
+class ShelterBase(Service):
+    """The facility check and the place and stay look-ups the parts share."""
+
+    # ------------------------------------------------------------------ access
+    def _require_facility(self, s: Session, facility: str) -> None:
+        """Only the facility's own staff (and managers) see its board, register and log;
+        every refusal is access-logged."""
+        self.require_case_content()
+        if facility not in FACILITIES:
+            raise ValidationError([_("Unknown facility.")])
+        if self.user.role not in _STAFF[facility]:
+            raise NoAccess(None, facility, None)
+
+    def may_open(self, facility: str) -> bool:
+        return self.user.role in _STAFF.get(facility, set())
+
+    def _name(self, s: Session, person_id: int) -> str:
+        person = s.get(Person, person_id)
+        return summary_for(self.access, s, person).display_name if person else "?"
+
+    @staticmethod
+    def _places(s: Session, facility: str) -> list[Place]:
+        return list(s.scalars(select(Place).where(Place.facility == facility,
+                                                  Place.retired_at.is_(None))
+                              .order_by(Place.sort_order, Place.id)))
+
+    def _rule_places(self, s: Session, facility: str) -> list[rules.Place]:
+        periods: dict[int, list[rules.OutOfUse]] = {}
+        for period in s.scalars(select(PlaceOutOfUse).join(
+                Place, Place.id == PlaceOutOfUse.place_id).where(Place.facility == facility)):
+            periods.setdefault(period.place_id, []).append(
+                rules.OutOfUse(period.start_on, period.end_on, period.reason))
+        return [rules.Place(p.id, p.facility, p.label, tuple(periods.get(p.id, ())), p.room)
+                for p in self._places(s, facility)]
+
+    @staticmethod
+    def _bookings(s: Session, facility: str) -> list[rules.Booking]:
+        return [rules.Booking(st.id, st.place_id, st.admitted_at.date(), st.expected_end,
+                              st.departed_at.date() if st.departed_at else None,
+                              arrived=not st.planned)
+                for st in s.scalars(select(Stay).where(Stay.facility == facility,
+                                                       Stay.place_id.is_not(None)))
+                if st.place_id is not None]
+
+    @staticmethod
+    def _current_stay(s: Session, person_id: int) -> Stay | None:
+        return s.scalar(select(Stay).where(Stay.person_id == person_id,
+                                           Stay.departed_at.is_(None)).limit(1))
+
+    def _check_place(self, s: Session, facility: str, place_id: int, start: date,
+                     end: date | None, stay_id: int = 0) -> None:
+        places = {p.id: p for p in self._rule_places(s, facility)}
+        if place_id not in places:
+            raise ValidationError([_("Choose a place of this facility.")])
+        problems = rules.booking_problems(rules.Booking(stay_id, place_id, start, end),
+                                          places[place_id], self._bookings(s, facility))
+        if problems:
+            raise ValidationError(problems)
+
+    def _stay(self, s: Session, stay_id: int, version: int) -> Stay:
+        stay = s.get(Stay, stay_id)
+        if stay is None:
+            raise VaultError("not found")
+        self._require_facility(s, stay.facility)
+        if stay.version != version:
+            raise ConflictError("stay changed elsewhere")
+        return stay
+
+    @staticmethod
+    def _children(s: Session, stay: Stay) -> list[Stay]:
+        return list(s.scalars(select(Stay).where(Stay.accompanying_id == stay.id,
+                                                 Stay.departed_at.is_(None))))
