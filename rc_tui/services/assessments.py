@@ -29,11 +29,10 @@ from rc_tui.domain.instruments.model import Instrument
 from rc_tui.domain.instruments.scoring import ScoreResult, score
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import DueItem, Service
+from rc_tui.services.errors import ConflictError, NoAccess, ValidationError, VaultError
 from rc_tui.services.people import summary, summary_for
 from rc_tui.services.risk import CurrentLevel, current_level
-from storage.errors import ConflictError, NoAccess, VaultError
 from storage.models import Assessment, CaseMember, Intake, JournalNote, Person, User
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rc_tui.services.access import AccessPolicy, Level, grants_for, require
+from rc_tui.services.errors import NoAccess, PermissionDenied
 from storage import audit, integrity
-from storage.errors import NoAccess, PermissionDenied
 from storage.roles import Role
 from storage.vault import UserInfo, Vault
 

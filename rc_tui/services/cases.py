@@ -12,8 +12,8 @@ from rc_tui.domain import ages, identity
 from rc_tui.domain.vocab import CHANNELS, MEMBER_ROLES, RELATION_KINDS
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
+from rc_tui.services.errors import NoAccess, PermissionDenied, ValidationError, VaultError
 from rc_tui.services.people import (
     PeopleService,
     PersonInput,
@@ -21,7 +21,6 @@ from rc_tui.services.people import (
     summary_for,
     to_input,
 )
-from storage.errors import NoAccess, PermissionDenied, VaultError
 from storage.models import (
     Assignment,
     Case,

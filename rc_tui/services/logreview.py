@@ -32,8 +32,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from rc_tui.services.base import Service
+from rc_tui.services.errors import PermissionDenied, VaultError
 from storage import audit
-from storage.errors import PermissionDenied, VaultError
 from storage.models import (
     AccessLog,
     AccessLogReview,

@@ -13,10 +13,9 @@ from rc_tui.domain import identity, similarity
 from rc_tui.domain.vocab import GENDERS, PROTECTION_LEVELS
 from rc_tui.i18n import _
 from rc_tui.services.access import AccessPolicy, Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
+from rc_tui.services.errors import ConflictError, ValidationError, VaultError
 from rc_tui.services.risk import current_level
-from storage.errors import ConflictError, VaultError
 from storage.models import Person
 
 MAX_TEXT = 100_000  # characters in any one free-text field

@@ -19,9 +19,8 @@ from rc_tui.domain.vocab import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
-from storage.errors import ConflictError, PermissionDenied, VaultError
+from rc_tui.services.errors import ConflictError, PermissionDenied, ValidationError, VaultError
 from storage.models import ChildReport, Consent, JournalNote, User
 
 MAX_BODY = 100_000

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.base import Service
-from storage.errors import VaultError
+from rc_tui.services.errors import VaultError
 from storage.models import (
     Decision,
     Investigation,

@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.casework.base import CaseworkBase, _names
-from storage.errors import NoAccess, VaultError
+from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from storage.models import (
     Case,
     CaseMember,

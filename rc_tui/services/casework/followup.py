@@ -16,9 +16,8 @@ from rc_tui.domain.casework import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
-from storage.errors import ConflictError, VaultError
+from rc_tui.services.errors import ConflictError, ValidationError, VaultError
 from storage.models import (
     Decision,
     FollowUp,

@@ -13,9 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.domain.casework import catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
-from storage.errors import ConflictError
+from rc_tui.services.errors import ConflictError, ValidationError
 from storage.models import (
     Assessment,
     Consent,

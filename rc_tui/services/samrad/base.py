@@ -8,9 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rc_tui.i18n import _
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
-from storage.errors import ConflictError, NoAccess, PermissionDenied, VaultError
+from rc_tui.services.errors import (
+    ConflictError,
+    NoAccess,
+    PermissionDenied,
+    ValidationError,
+    VaultError,
+)
 from storage.models import (
     Case,
     Consent,

@@ -13,7 +13,7 @@ from rc_tui.domain import samrad as rules
 from rc_tui.domain.vocab import AGENCIES
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
+from rc_tui.services.errors import PermissionDenied, ValidationError
 from rc_tui.services.people import summary_for
 from rc_tui.services.samrad.base import SamradBase, _consents
 from rc_tui.services.samrad.views import (
@@ -27,7 +27,6 @@ from rc_tui.services.samrad.views import (
     SamradView,
     present_agencies,
 )
-from storage.errors import PermissionDenied
 from storage.models import (
     Case,
     CaseMember,

@@ -12,7 +12,7 @@ from rc_tui.domain.casework import label as cw_label
 from rc_tui.domain.vocab import AGENCIES, MEMBER_ROLES, label
 from rc_tui.i18n import _, _n
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
+from rc_tui.services.errors import ConflictError, ValidationError
 from rc_tui.services.people import summary_for
 from rc_tui.services.samrad.base import MAX_TEXT, _consents
 from rc_tui.services.samrad.meetings import MeetingsMixin
@@ -24,7 +24,6 @@ from rc_tui.services.samrad.views import (
     extract_line,
     present_agencies,
 )
-from storage.errors import ConflictError
 from storage.models import (
     Case,
     CaseMember,

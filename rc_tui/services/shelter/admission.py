@@ -16,11 +16,10 @@ from rc_tui.domain.shelter import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.cases import CaseService, member_warnings
+from rc_tui.services.errors import ConflictError, ValidationError
 from rc_tui.services.people import PeopleService, PersonInput, to_input
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.errors import ConflictError
 from storage.models import (
     Case,
     CaseMember,

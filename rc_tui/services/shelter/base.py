@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import shelter as rules
 from rc_tui.domain.shelter import FACILITIES
 from rc_tui.i18n import _
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import Service
+from rc_tui.services.errors import ConflictError, NoAccess, ValidationError, VaultError
 from rc_tui.services.people import MAX_TEXT, summary_for
-from storage.errors import ConflictError, NoAccess, VaultError
 from storage.models import (
     Person,
     Place,

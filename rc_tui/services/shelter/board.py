@@ -13,8 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain import shelter as rules
 from rc_tui.i18n import _
+from rc_tui.services.errors import ConflictError
 from rc_tui.services.shelter.base import ShelterBase
-from storage.errors import ConflictError
 from storage.models import Stay
 
 

@@ -11,9 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.domain import shelter as rules
 from rc_tui.domain.shelter import DESTINATIONS
 from rc_tui.i18n import _
-from rc_tui.services.accounts import ValidationError
+from rc_tui.services.errors import ConflictError, ValidationError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.errors import ConflictError
 from storage.models import Stay
 
 

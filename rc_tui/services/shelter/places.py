@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from rc_tui.domain import shelter as rules
 from rc_tui.i18n import _
-from rc_tui.services.accounts import ValidationError
+from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.errors import NoAccess, VaultError
 from storage.models import (
     Place,
     PlaceOutOfUse,

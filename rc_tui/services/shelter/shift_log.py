@@ -11,8 +11,8 @@ from sqlalchemy import select
 from rc_tui.domain import shelter as rules
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.accounts import ValidationError
 from rc_tui.services.base import local_time
+from rc_tui.services.errors import ValidationError
 from rc_tui.services.records import index_note
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
 from storage.models import (

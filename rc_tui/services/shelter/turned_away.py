@@ -19,9 +19,8 @@ from rc_tui.domain.shelter import (
     TurnedAwayStats,
 )
 from rc_tui.i18n import _
-from rc_tui.services.accounts import ValidationError
+from rc_tui.services.errors import ConflictError, ValidationError, VaultError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.errors import ConflictError, VaultError
 from storage.models import (
     TurnedAway,
     User,
