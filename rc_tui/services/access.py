@@ -18,6 +18,11 @@ Levels of access to one person (``Level``):
 Administrators see no case content at all. Protected identities (any protection level)
 have their name and identity number hidden in lists, headers and search results for
 everyone who is not assigned to them; revealing takes an explicit key and is logged.
+
+What a role may do apart from the need-to-know per person (manage users, open a board,
+assign, convene a samråd, …) is one table, ``CAPABILITIES``: the services ``require`` a
+``Capability`` and the screens ask the same question (``AccessPolicy.can``,
+``Service.capabilities``) to decide which keys to offer.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from rc_tui.services.errors import NoAccess, PermissionDenied
 from storage.models import Assignment, CaseMember, Person, Stay
 from storage.roles import Role
 from storage.vault import UserInfo, Vault
@@ -38,6 +44,71 @@ class Level(enum.IntEnum):
     EXISTS = 1
     SHELTER = 2
     FULL = 3
+
+
+class Capability(enum.Enum):
+    """Something a role may do, whoever it concerns (the person-level need-to-know is
+    ``Level``)."""
+
+    CASE_CONTENT = "case_content"  # persons, cases, search, intake (all but the administrator)
+    ALL_CASES = "all_cases"  # every case of the centre, each person's whole record
+    RESIDENTS = "residents"  # the shelter's residents and their children at Level.SHELTER
+    SHELTER_BOARD = "shelter_board"  # the shelter's board, register and shift log
+    HOUSING_BOARD = "housing_board"  # the same for the temporary housing
+    MANAGE_PLACES = "manage_places"  # set up a facility's places
+    SHIFT_HANDOVER = "shift_handover"  # works the shelter's shifts: the handover is due
+    ASSIGN = "assign"  # assign caseworkers to tracks
+    CONVENE_SAMRAD = "convene_samrad"  # convene and chair a samråd
+    LOG_REVIEW = "log_review"  # review the access log
+    USERS = "users"  # manage user accounts
+    SETTINGS = "settings"  # the installation's settings
+
+
+#: role -> what it may do: the one table every role check is answered from
+CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.CASEWORKER: frozenset({
+        Capability.CASE_CONTENT, Capability.HOUSING_BOARD}),
+    Role.SHELTER: frozenset({
+        Capability.CASE_CONTENT, Capability.RESIDENTS, Capability.SHELTER_BOARD,
+        Capability.SHIFT_HANDOVER}),
+    Role.MANAGER: frozenset({
+        Capability.CASE_CONTENT, Capability.ALL_CASES, Capability.SHELTER_BOARD,
+        Capability.HOUSING_BOARD, Capability.MANAGE_PLACES, Capability.ASSIGN,
+        Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW}),
+    Role.ADMIN: frozenset({
+        Capability.USERS, Capability.SETTINGS}),
+}
+
+#: refusals that are need-to-know refusals (``NoAccess``, access-logged by the service's
+#: transaction) with the record type they are logged under; every other refusal is a
+#: ``PermissionDenied`` with this reason
+_LOGGED_REFUSALS: dict[Capability, str] = {
+    Capability.SHELTER_BOARD: "shelter",
+    Capability.HOUSING_BOARD: "perpetrator_housing",
+    Capability.MANAGE_PLACES: "place",
+}
+_REASONS: dict[Capability, str] = {
+    Capability.CASE_CONTENT: "administrators see no case content",
+    Capability.LOG_REVIEW: "log review is for managers",
+    Capability.ASSIGN: "only managers assign caseworkers",
+    Capability.CONVENE_SAMRAD: "the centre's manager convenes a samråd",
+}
+
+
+def capabilities_of(role: Role) -> frozenset[Capability]:
+    return CAPABILITIES.get(role, frozenset())
+
+
+def roles_with(capability: Capability) -> list[Role]:
+    """The roles that have ``capability`` (in the order of ``Role``)."""
+    return [role for role in Role if capability in capabilities_of(role)]
+
+
+def refusal(capability: Capability) -> NoAccess | PermissionDenied:
+    """The error that refuses ``capability``."""
+    if capability in _LOGGED_REFUSALS:
+        return NoAccess(None, _LOGGED_REFUSALS[capability], None)
+    return PermissionDenied(_REASONS.get(capability, capability.value))
 
 
 @dataclass
@@ -80,19 +151,19 @@ class AccessPolicy:
         self._peers = None
         self._residents = None
 
-    # ------------------------------------------------------------------ roles
+    # ------------------------------------------------------------------ capabilities
     @property
-    def sees_case_content(self) -> bool:
-        return self.user.role is not Role.ADMIN
+    def capabilities(self) -> frozenset[Capability]:
+        return capabilities_of(self.user.role)
 
-    @property
-    def is_manager(self) -> bool:
-        return self.user.role is Role.MANAGER
+    def can(self, capability: Capability) -> bool:
+        return capability in self.capabilities
 
-    @property
-    def assigns_caseworkers(self) -> bool:
-        """Managers assign caseworkers to tracks."""
-        return self.is_manager
+    def require(self, capability: Capability) -> None:
+        """``NoAccess`` or ``PermissionDenied`` (see ``refusal``) unless the user's role
+        has ``capability``."""
+        if not self.can(capability):
+            raise refusal(capability)
 
     # ------------------------------------------------------------------ sets
     def assigned_persons(self, s: Session) -> set[int]:
@@ -117,7 +188,7 @@ class AccessPolicy:
     def shelter_residents(self, s: Session) -> set[int]:
         """Current and former shelter residents and their accompanying children (for
         shelter staff only)."""
-        if self.user.role is not Role.SHELTER:
+        if not self.can(Capability.RESIDENTS):
             return set()
         if self._residents is None:
             self._residents = set(s.scalars(select(Stay.person_id).where(
@@ -132,9 +203,9 @@ class AccessPolicy:
 
     # ------------------------------------------------------------------ decisions
     def level(self, s: Session, person_id: int) -> Level:
-        if not self.sees_case_content:
+        if not self.can(Capability.CASE_CONTENT):
             return Level.NONE
-        if self.is_manager or person_id in self.grants.emergency:
+        if self.can(Capability.ALL_CASES) or person_id in self.grants.emergency:
             return Level.FULL
         if person_id in self.assigned_persons(s):
             return Level.FULL
@@ -145,9 +216,9 @@ class AccessPolicy:
         return Level.NONE
 
     def case_visible(self, s: Session, case_id: int) -> bool:
-        if not self.sees_case_content:
+        if not self.can(Capability.CASE_CONTENT):
             return False
-        if self.is_manager:
+        if self.can(Capability.ALL_CASES):
             return True
         if case_id in self.my_cases(s):
             return True
@@ -164,7 +235,5 @@ class AccessPolicy:
 
 
 def require(level: Level, needed: Level = Level.FULL, person_id: int | None = None) -> None:
-    from storage.errors import NoAccess
-
     if level < needed:
         raise NoAccess(person_id, "person", person_id)

@@ -15,10 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rc_tui.services.access import AccessPolicy, Level, grants_for, require
-from rc_tui.services.errors import NoAccess, PermissionDenied
+from rc_tui.services.access import AccessPolicy, Capability, Level, grants_for, require
+from rc_tui.services.errors import NoAccess
 from storage import audit, integrity
-from storage.roles import Role
 from storage.vault import UserInfo, Vault
 
 Clock = Callable[[], datetime]
@@ -84,15 +83,20 @@ class Service:
 
     def require_person(self, s: Session, person_id: int, needed: Level = Level.FULL) -> Level:
         """The user's level for ``person_id``; ``NoAccess`` below ``needed``."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         level = self.access.level(s, person_id)
         require(level, needed, person_id)
         return level
 
-    def require_case_content(self) -> None:
-        """Administrators manage users and settings and never see case content."""
-        if self.user.role is Role.ADMIN:
-            raise PermissionDenied("administrators see no case content")
+    def require(self, capability: Capability) -> None:
+        """Refused (``NoAccess`` or ``PermissionDenied``) unless the user's role has
+        ``capability`` – e.g. administrators manage users and settings and never see case
+        content (``Capability.CASE_CONTENT``)."""
+        self.access.require(capability)
+
+    def capabilities(self) -> frozenset[Capability]:
+        """What this user's role may do (the screens offer the keys for it)."""
+        return self.access.capabilities
 
     def log(self, s: Session, action: str, **kw: Any) -> None:
         audit.append(s, action, user_id=self.user.id, username=self.user.username,

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import ages, identity
 from rc_tui.domain.vocab import CHANNELS, MEMBER_ROLES, RELATION_KINDS
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level, capabilities_of, roles_with
 from rc_tui.services.base import Service
-from rc_tui.services.errors import NoAccess, PermissionDenied, ValidationError, VaultError
+from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.people import (
     PeopleService,
     PersonInput,
@@ -150,7 +150,7 @@ class CaseService(Service):
     # ------------------------------------------------------------------ intake
     def register_intake(self, data: IntakeInput) -> IntakeResult:
         """One transaction: a new case, its members, the intake, and the assignments."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         problems: list[str] = []
         if data.channel not in CHANNELS:
             problems.append(_("Choose how the contact came."))
@@ -243,7 +243,7 @@ class CaseService(Service):
             if s.scalar(select(CaseMember.id).where(CaseMember.case_id == case.id,
                                                     CaseMember.person_id == person.id)):
                 raise ValidationError([_("The person is already in the case.")])
-        holds = self.access.is_manager or (
+        holds = self.access.can(Capability.ALL_CASES) or (
             own_case and (created or person.id in self.access.assigned_persons(s)))
         member = CaseMember(case_id=case.id, person_id=person.id, role=role,
                             added_at=self.clock(), added_by_id=self.user.id)
@@ -274,7 +274,7 @@ class CaseService(Service):
     # ------------------------------------------------------------------ members
     def add_member(self, case_id: int, role: str, data: PersonInput | None = None,
                    existing_person_id: int | None = None) -> Linked:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if role not in MEMBER_ROLES:
             raise ValidationError([_("Choose a role for every person.")])
         people = PeopleService(self.vault, screen=self.screen, clock=self.clock)
@@ -298,7 +298,7 @@ class CaseService(Service):
                                       own_case=own_case, track=role != "perpetrator")
 
     def add_relation(self, case_id: int, from_person: int, to_person: int, kind: str) -> None:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if kind not in RELATION_KINDS:
             raise ValidationError([_("Choose a relation.")])
         if from_person == to_person:
@@ -319,13 +319,13 @@ class CaseService(Service):
 
     def assign(self, member_id: int, username: str) -> None:
         """A manager assigns a caseworker to one member's track."""
-        self.require_case_content()
-        if not self.access.assigns_caseworkers:
-            raise PermissionDenied("only managers assign caseworkers")
+        self.require(Capability.CASE_CONTENT)
+        self.require(Capability.ASSIGN)
         with self.write() as s:
             member = s.get(CaseMember, member_id)
             user = s.scalar(select(User).where(User.username == username))
-            if member is None or user is None or user.role == Role.ADMIN.value:
+            if member is None or user is None or Capability.CASE_CONTENT not in capabilities_of(
+                    Role(user.role)):
                 raise VaultError("not found")
             self._assign(s, member, user.id, user.username)
 
@@ -333,13 +333,13 @@ class CaseService(Service):
         """(username, name) of users who can be assigned to tracks."""
         with self.read() as s:
             rows = s.execute(select(User.username, User.display_name).where(
-                User.role.in_([Role.CASEWORKER.value, Role.SHELTER.value, Role.MANAGER.value]),
+                User.role.in_([r.value for r in roles_with(Capability.CASE_CONTENT)]),
                 User.status == "active").order_by(User.username)).all()
             return [(r[0], r[1]) for r in rows]
 
     # ------------------------------------------------------------------ reading
     def detail(self, case_id: int) -> CaseDetail:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.read() as s:
             case = s.get(Case, case_id)
             if case is None:
@@ -375,7 +375,7 @@ class CaseService(Service):
 
     def my_open_cases(self, limit: int = 50) -> list[CaseRow]:
         """Open cases where the user is assigned to at least one track."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.read() as s:
             case_ids = list(s.scalars(
                 select(CaseMember.case_id).join(Assignment,
@@ -396,11 +396,11 @@ class CaseService(Service):
 
     def referrer_suggestions(self) -> list[str]:
         """Referrer names used before (for autocomplete), most recent first."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.read() as s:
             query = (select(Intake.referrer_name, func.max(Intake.id).label("last"))
                      .where(Intake.referrer_name.is_not(None)))
-            if not self.access.is_manager:  # only from intakes this user may read
+            if not self.access.can(Capability.ALL_CASES):  # only from intakes this user may read
                 query = query.where(Intake.contact_person_id.in_(
                     self.access.assigned_persons(s) | self.access.grants.emergency))
             rows = s.execute(query.group_by(Intake.referrer_name)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.i18n import N_, _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import DueItem, Service, local_time
 from storage.models import Draft
 
@@ -63,7 +63,7 @@ class DraftService(Service):
              ) -> None:
         """Keep the form's input (insert or replace). Never raises on a concurrent save of
         the same draft by the same user (two sessions): the last one wins."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         payload = json.dumps(state, ensure_ascii=False)
         if len(payload) > MAX_PAYLOAD or form not in FORMS or len(context) > 64:
             return
@@ -89,7 +89,7 @@ class DraftService(Service):
 
     def get(self, form: str, context: str) -> DraftView | None:
         """The draft to restore, if any (and if its person may still be seen)."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.write() as s:
             row = self._row(s, form, context)
             if row is None or not self._visible(s, row.person_id):
@@ -99,14 +99,14 @@ class DraftService(Service):
             return _view(row)
 
     def discard(self, form: str, context: str) -> None:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.write() as s:
             row = self._row(s, form, context)
             if row is not None:
                 s.delete(row)
 
     def mine(self) -> list[DraftView]:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.read() as s:
             return [_view(r) for r in s.scalars(select(Draft).where(
                 Draft.user_id == self.user.id).order_by(Draft.updated_at))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rc_tui.domain.vocab import NOTE_TYPES, label
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.people import PeopleService
 from rc_tui.services.records import RecordService
@@ -39,7 +39,7 @@ class ExportService(Service):
         """Write ``content`` to ``path`` (new file, owner-only) and log the export.
         ``person_id`` None: a record about several persons (samråd minutes), whose content
         was produced by a service that applied the access rules already."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if person_id is not None:
             with self.read() as s:
                 self.require_person(s, person_id, Level.FULL)

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.assessments import reassessment_due
 from rc_tui.services.base import DueItem, Service
 from rc_tui.services.casework import casework_due
@@ -90,7 +90,7 @@ ONE_PER_PERSON = frozenset({"investigation_start", "child_report"})
 class HomeService(Service):
     def due_items(self) -> list[DueItem]:
         """Everything due for this user, overdue first."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.read() as s:
             items = [item for rule in DUE_RULES for item in rule(self, s)]
         # one line per thing due, however many rules see it (e.g. a manager assigned to
@@ -101,7 +101,7 @@ class HomeService(Service):
 
     def recent_persons(self, limit: int = 10) -> list[PersonSummary]:
         """Persons this user opened recently (from the access log: nothing extra stored)."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.read() as s:
             ids = [r[0] for r in s.execute(text(
                 "SELECT person_id, max(id) AS last FROM access_log "

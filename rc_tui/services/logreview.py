@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from rc_tui.services.access import Capability, capabilities_of
 from rc_tui.services.base import Service
-from rc_tui.services.errors import PermissionDenied, VaultError
+from rc_tui.services.errors import VaultError
 from storage import audit
 from storage.models import (
     AccessLog,
@@ -130,12 +131,8 @@ class ChainStatus:
 
 
 class LogReviewService(Service):
-    def _require_manager(self) -> None:
-        if not self.access.is_manager:
-            raise PermissionDenied("log review is for managers")
-
     def entries(self, flt: LogFilter) -> list[LogEntry]:
-        self._require_manager()
+        self.require(Capability.LOG_REVIEW)
         with self.read() as s:
             q = select(AccessLog).order_by(AccessLog.id.desc())
             if flt.username:
@@ -163,7 +160,7 @@ class LogReviewService(Service):
     def escalation(self, log_id: int) -> Escalation:
         """An escalation entry and the reads of the same person by the same user that
         followed it in the same session (oldest first)."""
-        self._require_manager()
+        self.require(Capability.LOG_REVIEW)
         with self.read() as s:
             row = s.get(AccessLog, log_id)
             if row is None or not (row.flagged and row.action in ESCALATIONS):
@@ -208,7 +205,7 @@ class LogReviewService(Service):
 
     def mark_reviewed(self, log_ids: list[int]) -> int:
         """Mark entries reviewed (the marking is itself logged). Returns how many were new."""
-        self._require_manager()
+        self.require(Capability.LOG_REVIEW)
         with self.write() as s:
             done = set(s.scalars(select(AccessLogReview.log_id).where(
                 AccessLogReview.log_id.in_(log_ids))))
@@ -223,7 +220,7 @@ class LogReviewService(Service):
             return len(new)
 
     def monthly_summary(self) -> list[MonthSummary]:
-        self._require_manager()
+        self.require(Capability.LOG_REVIEW)
         with self.read() as s:
             month = func.strftime("%Y-%m", AccessLog.ts)
             rows = s.execute(
@@ -241,7 +238,7 @@ class LogReviewService(Service):
 
     def chain_status(self) -> ChainStatus:
         """Verify the whole hash chain (shown to managers at login)."""
-        self._require_manager()
+        self.require(Capability.LOG_REVIEW)
         with self.vault.session() as s:
             report = audit.verify_chain(s)
         return ChainStatus(report.ok, report.rows, report.head_hash,
@@ -284,7 +281,7 @@ def _assigned_since(s: Session, person_ids: set[int]) -> _Assigned:
         # an assignment without its entry (older data) counts from the beginning
         start = logged[index] if index < len(logged) else 0
         counts = (r.assigned_by_id != r.user_id or r.created_by_id == r.user_id
-                  or r.role == Role.MANAGER.value)
+                  or Capability.ALL_CASES in capabilities_of(Role(r.role)))
         if counts:
             out[(r.user_id, r.person_id)].append((start, r.ended_at))
     return out

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.domain import identity, similarity
 from rc_tui.domain.vocab import GENDERS, PROTECTION_LEVELS
 from rc_tui.i18n import _
-from rc_tui.services.access import AccessPolicy, Level
+from rc_tui.services.access import AccessPolicy, Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.errors import ConflictError, ValidationError, VaultError
 from rc_tui.services.risk import current_level
@@ -215,7 +215,7 @@ class PeopleService(Service):
 
     def create_in(self, s: Session, data: PersonInput) -> Person:
         """Create a person inside the caller's transaction (validated, indexed, logged)."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         number, problems = validate(data, self.today())
         if problems:
             raise ValidationError(problems)
@@ -231,7 +231,7 @@ class PeopleService(Service):
     def find_duplicates(self, data: PersonInput) -> list[PersonSummary]:
         """Existing persons with the same identity number, or a similar name and the same
         birth date – offered instead of registering the person twice."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         number, _problems = validate(data, self.today())
         birth = number.birth_date if number else None
         conditions = []
@@ -288,7 +288,7 @@ class PeopleService(Service):
 
     def get(self, person_id: int) -> PersonDetail:
         """The person as this user may see them (``NoAccess`` when not at all)."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.read() as s:
             p = s.get(Person, person_id)
             if p is None:
@@ -345,7 +345,7 @@ class PeopleService(Service):
     def emergency_access(self, person_id: int, reason: str) -> None:
         """Access for this session without need-to-know: reason required, logged, flagged
         for review."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if len(reason.strip()) < 10:
             raise ValidationError([_("State the reason (at least 10 characters).")])
         if len(reason) > 2000:
@@ -359,7 +359,7 @@ class PeopleService(Service):
 
     def update(self, person_id: int, version: int, data: PersonInput) -> int:
         """Save changes if nobody else changed the person since ``version``; new version."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         number, problems = validate(data, self.today())
         if problems:
             raise ValidationError(problems)
@@ -381,7 +381,7 @@ class PeopleService(Service):
             raise ConflictError(f"person {person_id}") from None
 
     def summaries(self, person_ids: list[int]) -> list[PersonSummary]:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if not person_ids:
             return []
         with self.read() as s:

@@ -18,7 +18,7 @@ from rc_tui.domain.vocab import (
     NOTE_TYPES,
 )
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.errors import ConflictError, PermissionDenied, ValidationError, VaultError
 from storage.models import ChildReport, Consent, JournalNote, User
@@ -75,7 +75,7 @@ class RecordService(Service):
         note: str = "",
     ) -> None:
         """Append a consent event (the history is kept; the latest one is in force)."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         problems: list[str] = []
         if kind not in CONSENT_KINDS or state not in CONSENT_STATES:
             problems.append(_("Choose what the consent is for and whether it is given."))
@@ -124,7 +124,7 @@ class RecordService(Service):
     ) -> None:
         """A report (required whether or not the parent agrees) or a reasoned decision that
         none is needed."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         problems: list[str] = []
         if decision not in CHILD_REPORT_DECISIONS:
             problems.append(_("Choose report or no report."))
@@ -164,7 +164,7 @@ class RecordService(Service):
     # ------------------------------------------------------------------ journal
     def add_note(self, person_id: int, note_type: str, body: str, *, sign: bool = False,
                  case_id: int | None = None, corrects_id: int | None = None) -> int:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if note_type not in NOTE_TYPES:
             raise ValidationError([_("Choose the type of note.")])
         if not body.strip():
@@ -193,7 +193,7 @@ class RecordService(Service):
 
     def edit_draft(self, note_id: int, version: int, body: str) -> int:
         """Change an unsigned note (its author only). Signed notes never change."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if not body.strip():
             raise ValidationError([_("The note is empty.")])
         try:
@@ -219,7 +219,7 @@ class RecordService(Service):
 
     def sign(self, note_id: int) -> None:
         """Sign a note: from now on it is read-only (the database refuses changes)."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         with self.write() as s:
             note = s.get(JournalNote, note_id)
             if note is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.people import WITHHELD, summary_for
 from storage import audit
@@ -89,7 +89,7 @@ class SearchService(Service):
 
         Long words are first looked up as whole words (fast even when very common); the
         prefix search runs when that does not fill the list."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         words = query_words(query)
         if not words:
             return []
@@ -129,7 +129,7 @@ class SearchService(Service):
         persons whose number the user may see: otherwise typing birth dates at a family
         member the user may only know exists would reveal theirs."""
         sql = "SELECT rowid FROM person_fts WHERE person_fts MATCH :q "
-        if not self.access.is_manager:
+        if not self.access.can(Capability.ALL_CASES):
             # "+rowid": a filter on the matches, not a per-id lookup of the index
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
         ids = list(s.scalars(text(sql + "LIMIT :n"), {
@@ -152,7 +152,7 @@ class SearchService(Service):
 
     def _cases(self, s: Session, match: str, limit: int) -> list[SearchHit]:
         sql = "SELECT rowid FROM case_fts WHERE case_fts MATCH :q "
-        if not self.access.is_manager:
+        if not self.access.can(Capability.ALL_CASES):
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
         ids = list(s.scalars(text(sql + "LIMIT :n"), {
             "q": match, "n": limit, "ids": json.dumps(sorted(self.access.my_cases(s)))}))
@@ -165,7 +165,7 @@ class SearchService(Service):
         if limit <= 0:
             return []
         rows: list[tuple[int, int]] = []  # (note id, person id)
-        if self.access.is_manager:
+        if self.access.can(Capability.ALL_CASES):
             for prefix in passes:
                 match = fts_query(query, prefix=prefix)
                 rows = [(r[0], 0) for r in s.execute(text(

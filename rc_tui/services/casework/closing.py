@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.casework.base import CaseworkBase, _names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from storage.models import (
@@ -85,7 +85,7 @@ class ClosingMixin(CaseworkBase):
             case = s.get(Case, case_id)
             if case is None:
                 raise VaultError("not found")
-            self.require_case_content()
+            self.require(Capability.CASE_CONTENT)
             members = list(s.scalars(select(CaseMember).where(CaseMember.case_id == case_id)))
             for member in members:
                 if not reopen and member.closed_at is not None:

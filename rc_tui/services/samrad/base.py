@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rc_tui.i18n import _
+from rc_tui.services.access import Capability
 from rc_tui.services.base import Service
 from rc_tui.services.errors import (
     ConflictError,
@@ -40,7 +41,7 @@ class SamradBase(Service):
     """The case and meeting look-ups the parts share."""
 
     def _case(self, s: Session, case_id: int) -> Case:
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         case = s.get(Case, case_id)
         if case is None:
             raise VaultError("not found")

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import samrad as rules
 from rc_tui.domain.vocab import AGENCIES
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
-from rc_tui.services.errors import PermissionDenied, ValidationError
+from rc_tui.services.access import Capability, Level
+from rc_tui.services.errors import ValidationError
 from rc_tui.services.people import summary_for
 from rc_tui.services.samrad.base import SamradBase, _consents
 from rc_tui.services.samrad.views import (
@@ -45,8 +45,7 @@ class MeetingsMixin(SamradBase):
         """Convene a samråd (the centre's manager chairs it). Any unit or agency may have
         asked for it: ``requested_by``. A follow-up links to the previous samråd of the
         case; a family back within twelve months is flagged as a repeat."""
-        if not self.access.is_manager:
-            raise PermissionDenied("the centre's manager convenes a samråd")
+        self.require(Capability.CONVENE_SAMRAD)
         if not requested_by.strip():
             raise ValidationError([_("Write who asked for the samråd.")])
         with self.write() as s:

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import shelter as rules
 from rc_tui.domain.shelter import FACILITIES
 from rc_tui.i18n import _
+from rc_tui.services.access import Capability, capabilities_of
 from rc_tui.services.base import Service
-from rc_tui.services.errors import ConflictError, NoAccess, ValidationError, VaultError
+from rc_tui.services.errors import ConflictError, ValidationError, VaultError
 from rc_tui.services.people import MAX_TEXT, summary_for
 from storage.models import (
     Person,
@@ -23,14 +24,15 @@ from storage.models import (
 )
 from storage.roles import Role
 
-#: who works with which facility
-_STAFF = {"shelter": {Role.SHELTER, Role.MANAGER},
-          "perpetrator_housing": {Role.CASEWORKER, Role.MANAGER}}
+#: what it takes to work with a facility (its board, register and shift log); who has it
+#: is ``access.CAPABILITIES``
+BOARD_CAPABILITY = {"shelter": Capability.SHELTER_BOARD,
+                    "perpetrator_housing": Capability.HOUSING_BOARD}
 
 
 def facilities_for(role: Role) -> list[str]:
     """The facilities a role works with (the home screen offers their boards)."""
-    return [f for f, roles in _STAFF.items() if role in roles]
+    return [f for f, cap in BOARD_CAPABILITY.items() if cap in capabilities_of(role)]
 
 
 def _text_ok(problems: list[str], *texts: str) -> None:
@@ -45,14 +47,14 @@ class ShelterBase(Service):
     def _require_facility(self, s: Session, facility: str) -> None:
         """Only the facility's own staff (and managers) see its board, register and log;
         every refusal is access-logged."""
-        self.require_case_content()
+        self.require(Capability.CASE_CONTENT)
         if facility not in FACILITIES:
             raise ValidationError([_("Unknown facility.")])
-        if self.user.role not in _STAFF[facility]:
-            raise NoAccess(None, facility, None)
+        self.require(BOARD_CAPABILITY[facility])
 
     def may_open(self, facility: str) -> bool:
-        return self.user.role in _STAFF.get(facility, set())
+        cap = BOARD_CAPABILITY.get(facility)
+        return cap is not None and self.access.can(cap)
 
     def _name(self, s: Session, person_id: int) -> str:
         person = s.get(Person, person_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import casework as casework_rules
 from rc_tui.domain import shelter as rules
 from rc_tui.i18n import _, _n
+from rc_tui.services.access import Capability
 from rc_tui.services.base import DueItem, Service
 from rc_tui.services.people import summary_for
 from storage.models import (
@@ -24,7 +25,6 @@ from storage.models import (
     Stay,
     TurnedAway,
 )
-from storage.roles import Role
 
 
 def shelter_due(svc: Service, s: Session) -> list[DueItem]:
@@ -33,7 +33,7 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
     plan for the woman and each child, the follow-up after a departure, the unread
     handover and every turned-away request not yet followed up. For managers and the
     person's caseworkers: the follow-up after leaving the temporary housing."""
-    role = svc.user.role
+    can = svc.access.can
     today = svc.today()
     items: list[DueItem] = []
 
@@ -45,7 +45,7 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
         person = s.get(Person, person_id)
         return summary_for(svc.access, s, person).display_name if person else "?"
 
-    if role in (Role.SHELTER, Role.MANAGER):
+    if can(Capability.SHELTER_BOARD):
         stay_days = int(svc.vault.setting("investigation_after_stay_days")
                         or casework_rules.DEFAULT_STAY_DAYS)
         current = list(s.scalars(select(Stay).where(
@@ -64,7 +64,7 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
                     and st.person_id not in investigated:
                 add("investigation_start", st.person_id, st.case_id,
                     _("Start an investigation: {name} is at the shelter without a decision",
-                      name=who) if role is Role.MANAGER else
+                      name=who) if can(Capability.ALL_CASES) else
                     _("Investigation due: {name} is here without a decision (Nexus starts "
                       "it)", name=who), admitted + timedelta(days=stay_days))
             if st.accompanying_id is not None and st.person_id not in reported:
@@ -89,7 +89,7 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
                 _("Follow up the request the shelter could not meet ({when}, {who})",
                   when=f"{row.requested_at:%Y-%m-%d}", who=row.contact or _("anonymous")),
                 row.followup_due)
-    if role is Role.SHELTER:
+    if can(Capability.SHIFT_HANDOVER):
         read = select(ShiftRead.entry_id).where(ShiftRead.user_id == svc.user.id)
         since = svc.clock() - timedelta(days=rules.HANDOVER_DAYS)
         unread = list(s.scalars(select(ShiftEntry.written_at).where(
@@ -102,12 +102,12 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
                    "Handover: {n} shift-log entries you have not read", len(unread),
                    n=len(unread)),
                 unread[0].date())
-    if role in (Role.CASEWORKER, Role.MANAGER):
+    if can(Capability.HOUSING_BOARD):
         mine = svc.access.assigned_persons(s)
         for st in s.scalars(select(Stay).where(
                 Stay.facility == "perpetrator_housing", Stay.departed_at.is_not(None),
                 Stay.followed_up_at.is_(None))):
-            if role is Role.MANAGER or st.person_id in mine:
+            if can(Capability.ALL_CASES) or st.person_id in mine:
                 assert st.departed_at is not None
                 add("departure_followup", st.person_id, st.case_id,
                     _("Follow up after the temporary housing: {name} left {day}",

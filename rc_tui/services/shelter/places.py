@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from rc_tui.domain import shelter as rules
 from rc_tui.i18n import _
-from rc_tui.services.errors import NoAccess, ValidationError, VaultError
+from rc_tui.services.access import Capability
+from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
 from storage.models import (
     Place,
     PlaceOutOfUse,
 )
-from storage.roles import Role
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,7 @@ class PlacesMixin(ShelterBase):
             raise ValidationError(problems)
         with self.write() as s:
             self._require_facility(s, facility)
-            if self.user.role is not Role.MANAGER:
-                raise NoAccess(None, "place", None)
+            self.require(Capability.MANAGE_PLACES)
             order = len(list(s.scalars(select(Place.id).where(Place.facility == facility))))
             place = Place(facility=facility, room=room.strip(), label=label.strip(),
                           sort_order=order, created_at=self.clock())

@@ -14,7 +14,7 @@ from rc_tui.domain.shelter import (
     FACILITIES,
 )
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.shelter.base import ShelterBase
 from storage.models import (
     Place,
@@ -60,7 +60,7 @@ class StaysMixin(ShelterBase):
         (shelter staff, her own caseworker, managers), the temporary housing only with the
         whole record. Nobody sees them through another family member's record."""
         with self.read() as s:
-            self.require_case_content()
+            self.require(Capability.CASE_CONTENT)
             level = self.access.level(s, person_id)
             if level < Level.SHELTER:
                 return []
