@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain.instruments.content import (
     Content,
@@ -30,7 +29,7 @@ from rc_tui.domain.instruments.scoring import ScoreResult, score
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.base import DueItem, Service
-from rc_tui.services.errors import ConflictError, NoAccess, ValidationError, VaultError
+from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.people import summary, summary_for
 from rc_tui.services.risk import CurrentLevel, current_level
 from storage.models import Assessment, CaseMember, Intake, JournalNote, Person, User
@@ -103,8 +102,7 @@ class AssessmentService(Service):
     # ------------------------------------------------------------------ reading
     def history(self, person_id: int) -> list[AssessmentRow]:
         """All assessments of a person, oldest first (drafts included)."""
-        with self.read() as s:
-            self.require_person(s, person_id, Level.FULL)
+        with self.audited("assessment_list", person_id=person_id) as s:
             rows = list(s.scalars(select(Assessment).where(Assessment.person_id == person_id)
                                   .order_by(Assessment.created_at, Assessment.id)))
             names = _user_names(s, {r.signed_by_id or r.created_by_id for r in rows})
@@ -120,7 +118,6 @@ class AssessmentService(Service):
                     names.get(r.signed_by_id or r.created_by_id or 0, ""),
                     r.supersedes_id, r.id in superseded, r.created_by_id == self.user.id,
                     inst.sets_current_level if inst else False))
-            self.log(s, "view", person_id=person_id, record_type="assessment_list")
             return out
 
     def get(self, assessment_id: int) -> AssessmentView:
@@ -229,74 +226,66 @@ class AssessmentService(Service):
                      record_id=row.id)
             return row.id
 
-    def _draft_for_update(self, s: Session, assessment_id: int, version: int) -> Assessment:
+    def _draft_for_update(self, s: Session, assessment_id: int) -> Assessment:
         row = self._row(s, assessment_id)
         if row.signed_at is not None:
             raise ValidationError([_("The assessment is signed and cannot be changed. "
                                      "Amend it to make a new one.")])
         if row.created_by_id != self.user.id:
             raise NoAccess(row.person_id, "assessment", row.id)
-        if row.version != version:
-            raise ConflictError("assessment changed elsewhere")
         return row
 
     def save_draft(self, assessment_id: int, version: int, content: Content,
                    judgement: dict[str, str] | None = None, rationale: str = "",
                    deviation_reason: str = "") -> int:
         """Autosave: the draft as typed so far. Returns the new version."""
-        try:
-            with self.write() as s:
-                row = self._draft_for_update(s, assessment_id, version)
-                inst = _instrument_of(row)
-                content = prune_hidden(inst, drop_invalid(inst, content))
-                problems = content_problems(inst, content)
-                if problems:
-                    raise ValidationError(problems)
-                row.answers = content.to_json()
-                if judgement is not None:
-                    row.judgement = json.dumps(judgement, sort_keys=True)
-                row.rationale = rationale
-                row.deviation_reason = deviation_reason
-                row.updated_at = self.clock()
-                s.flush()
-                self.log(s, "update", person_id=row.person_id, record_type="assessment",
-                         record_id=row.id)
-                return row.version
-        except StaleDataError as exc:
-            raise ConflictError("assessment changed elsewhere") from exc
+        with self.versioned("assessment changed elsewhere") as (s, same_version):
+            row = same_version(self._draft_for_update(s, assessment_id), version)
+            inst = _instrument_of(row)
+            content = prune_hidden(inst, drop_invalid(inst, content))
+            problems = content_problems(inst, content)
+            if problems:
+                raise ValidationError(problems)
+            row.answers = content.to_json()
+            if judgement is not None:
+                row.judgement = json.dumps(judgement, sort_keys=True)
+            row.rationale = rationale
+            row.deviation_reason = deviation_reason
+            row.updated_at = self.clock()
+            s.flush()
+            self.log(s, "update", person_id=row.person_id, record_type="assessment",
+                     record_id=row.id)
+            return row.version
 
     def sign(self, assessment_id: int, version: int, content: Content,
              judgement: dict[str, str], rationale: str, deviation_reason: str = "",
              training_confirmed: bool = False) -> ScoreResult:
         """Sign: complete, judged, reasoned. Afterwards the database refuses any change."""
-        try:
-            with self.write() as s:
-                row = self._draft_for_update(s, assessment_id, version)
-                inst = _instrument_of(row)
-                content = prune_hidden(inst, content)
-                problems, result = sign_problems(inst, content, judgement, rationale,
-                                                 deviation_reason, training_confirmed)
-                if problems:
-                    raise ValidationError(problems)
-                now = self.clock()
-                row.answers = content.to_json()
-                row.judgement = json.dumps(
-                    {d.id: judgement[d.id] for d in inst.judgement}, sort_keys=True)
-                row.level = judgement[inst.main.id]
-                row.suggested_level = result.suggested
-                row.score = result.total
-                row.rationale = rationale
-                row.deviation_reason = deviation_reason if result.suggested not in (
-                    None, row.level) else ""
-                row.training_confirmed = training_confirmed
-                row.updated_at = now
-                row.signed_at = now
-                row.signed_by_id = self.user.id
-                s.flush()
-                self.log_sealed(s, "sign", "assessment", row.id, person_id=row.person_id)
-                return result
-        except StaleDataError as exc:
-            raise ConflictError("assessment changed elsewhere") from exc
+        with self.versioned("assessment changed elsewhere") as (s, same_version):
+            row = same_version(self._draft_for_update(s, assessment_id), version)
+            inst = _instrument_of(row)
+            content = prune_hidden(inst, content)
+            problems, result = sign_problems(inst, content, judgement, rationale,
+                                             deviation_reason, training_confirmed)
+            if problems:
+                raise ValidationError(problems)
+            now = self.clock()
+            row.answers = content.to_json()
+            row.judgement = json.dumps(
+                {d.id: judgement[d.id] for d in inst.judgement}, sort_keys=True)
+            row.level = judgement[inst.main.id]
+            row.suggested_level = result.suggested
+            row.score = result.total
+            row.rationale = rationale
+            row.deviation_reason = deviation_reason if result.suggested not in (
+                None, row.level) else ""
+            row.training_confirmed = training_confirmed
+            row.updated_at = now
+            row.signed_at = now
+            row.signed_by_id = self.user.id
+            s.flush()
+            self.log_sealed(s, "sign", "assessment", row.id, person_id=row.person_id)
+            return result
 
     def discard(self, assessment_id: int) -> None:
         """Delete a draft (its author only). Signed assessments are never deleted."""

@@ -2,7 +2,9 @@
 
 Every service method that reads or writes personal data opens one short transaction,
 asks the ``AccessPolicy`` whether the user may do it, and writes the access-log entry in
-that same transaction. Screens get plain dataclasses back, never ORM objects.
+that same transaction (``Service.audited`` does all three for the common case; an update
+under optimistic locking runs in ``Service.versioned``). Screens get plain dataclasses
+back, never ORM objects.
 """
 
 from __future__ import annotations
@@ -11,16 +13,38 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.services.access import AccessPolicy, Capability, Level, grants_for, require
-from rc_tui.services.errors import NoAccess
+from rc_tui.services.errors import ConflictError, NoAccess
 from storage import audit, integrity
 from storage.vault import UserInfo, Vault
 
 Clock = Callable[[], datetime]
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+_V = TypeVar("_V", bound=_Versioned)
+
+
+class SameVersion:
+    """The optimistic-locking check of one update: ``same_version(row, version)`` returns
+    the row, or refuses with ``ConflictError`` when it changed since ``version`` was read."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, row: _V, version: int) -> _V:
+        if row.version != version:
+            raise ConflictError(self.what)
+        return row
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,35 @@ class Service:
                 self.log(s, "view", outcome="denied", person_id=exc.person_id,
                          record_type=exc.record_type, record_id=exc.record_id)
             raise
+
+    @contextmanager
+    def audited(self, record_type: str, *, person_id: int | None = None,
+                needed: Level = Level.FULL, check: Callable[[Session], object] | None = None,
+                action: str = "view", record_id: int | None = None) -> Iterator[Session]:
+        """One transaction for the common case: the access check first – ``check(s)``, or
+        ``needed`` for ``person_id`` – (a refusal is access-logged, see ``write``), then the
+        caller's work, then the access-log entry (``action`` on ``record_type``) once that
+        work is done."""
+        with self.write() as s:
+            if check is not None:
+                check(s)
+            elif person_id is not None:
+                self.require_person(s, person_id, needed)
+            yield s
+            self.log(s, action, person_id=person_id, record_type=record_type,
+                     record_id=record_id)
+
+    @contextmanager
+    def versioned(self, what: str) -> Iterator[tuple[Session, SameVersion]]:
+        """A write transaction for an update under optimistic locking: the caller checks
+        the row it changes with the ``SameVersion`` it is given, and a change by somebody
+        else that lands between that check and the write (``StaleDataError``) is the same
+        ``ConflictError(what)``."""
+        try:
+            with self.write() as s:
+                yield s, SameVersion(what)
+        except StaleDataError as exc:
+            raise ConflictError(what) from exc
 
     def require_person(self, s: Session, person_id: int, needed: Level = Level.FULL) -> Level:
         """The user's level for ``person_id``; ``NoAccess`` below ``needed``."""

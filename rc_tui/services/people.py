@@ -7,14 +7,13 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain import identity, similarity
 from rc_tui.domain.vocab import GENDERS, PROTECTION_LEVELS
 from rc_tui.i18n import _
 from rc_tui.services.access import AccessPolicy, Capability, Level
 from rc_tui.services.base import Service
-from rc_tui.services.errors import ConflictError, ValidationError, VaultError
+from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.risk import current_level
 from storage.models import Person
 
@@ -363,22 +362,18 @@ class PeopleService(Service):
         number, problems = validate(data, self.today())
         if problems:
             raise ValidationError(problems)
-        try:
-            with self.write() as s:
-                p = s.get(Person, person_id)
-                if p is None:
-                    raise VaultError("not found")
-                self.require_person(s, person_id, Level.SHELTER)
-                if p.version != version:
-                    raise ConflictError(f"person {person_id}")
-                apply_input(p, data, number)
-                p.updated_at = self.clock()
-                s.flush()
-                index_person(s, p)
-                self.log(s, "change", person_id=p.id, record_type="person", record_id=p.id)
-                return p.version
-        except StaleDataError:
-            raise ConflictError(f"person {person_id}") from None
+        with self.versioned(f"person {person_id}") as (s, same_version):
+            p = s.get(Person, person_id)
+            if p is None:
+                raise VaultError("not found")
+            self.require_person(s, person_id, Level.SHELTER)
+            same_version(p, version)
+            apply_input(p, data, number)
+            p.updated_at = self.clock()
+            s.flush()
+            index_person(s, p)
+            self.log(s, "change", person_id=p.id, record_type="person", record_id=p.id)
+            return p.version
 
     def summaries(self, person_ids: list[int]) -> list[PersonSummary]:
         self.require(Capability.CASE_CONTENT)

@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain.vocab import (
     AGENCIES,
@@ -20,7 +19,7 @@ from rc_tui.domain.vocab import (
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
-from rc_tui.services.errors import ConflictError, PermissionDenied, ValidationError, VaultError
+from rc_tui.services.errors import PermissionDenied, ValidationError, VaultError
 from storage.models import ChildReport, Consent, JournalNote, User
 
 MAX_BODY = 100_000
@@ -196,26 +195,22 @@ class RecordService(Service):
         self.require(Capability.CASE_CONTENT)
         if not body.strip():
             raise ValidationError([_("The note is empty.")])
-        try:
-            with self.write() as s:
-                note = s.get(JournalNote, note_id)
-                if note is None:
-                    raise VaultError("not found")
-                self.require_person(s, note.person_id, Level.SHELTER)
-                if note.signed_at is not None:
-                    raise PermissionDenied("signed notes are read-only")
-                if note.author_id != self.user.id:
-                    raise PermissionDenied("only the author edits a draft")
-                if note.version != version:
-                    raise ConflictError(f"note {note_id}")
-                note.body = body
-                s.flush()
-                index_note(s, note)
-                self.log(s, "change", person_id=note.person_id, record_type="journal_note",
-                         record_id=note.id)
-                return note.version
-        except StaleDataError:
-            raise ConflictError(f"note {note_id}") from None
+        with self.versioned(f"note {note_id}") as (s, same_version):
+            note = s.get(JournalNote, note_id)
+            if note is None:
+                raise VaultError("not found")
+            self.require_person(s, note.person_id, Level.SHELTER)
+            if note.signed_at is not None:
+                raise PermissionDenied("signed notes are read-only")
+            if note.author_id != self.user.id:
+                raise PermissionDenied("only the author edits a draft")
+            same_version(note, version)
+            note.body = body
+            s.flush()
+            index_note(s, note)
+            self.log(s, "change", person_id=note.person_id, record_type="journal_note",
+                     record_id=note.id)
+            return note.version
 
     def sign(self, note_id: int) -> None:
         """Sign a note: from now on it is read-only (the database refuses changes)."""
@@ -234,8 +229,7 @@ class RecordService(Service):
 
     def journal(self, person_id: int) -> list[Note]:
         """The person's journal, newest first."""
-        with self.read() as s:
-            self.require_person(s, person_id, Level.SHELTER)
+        with self.audited("journal", person_id=person_id, needed=Level.SHELTER) as s:
             notes = [
                 Note(n.id, n.version, n.note_type, n.body, by or "", n.created_at, n.signed_at,
                      n.corrects_id)
@@ -245,7 +239,6 @@ class RecordService(Service):
                     .where(JournalNote.person_id == person_id)
                     .order_by(JournalNote.created_at.desc(), JournalNote.id.desc())).all()
             ]
-            self.log(s, "view", person_id=person_id, record_type="journal")
             return notes
 
 

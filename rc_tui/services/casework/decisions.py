@@ -159,12 +159,10 @@ class DecisionsMixin(CaseworkBase):
             return self._provider_warnings(s, person_id)
 
     def decisions(self, person_id: int) -> list[DecisionView]:
-        with self.read() as s:
-            self.require_person(s, person_id, Level.FULL)
+        with self.audited("decision_list", person_id=person_id) as s:
             rows = list(s.scalars(select(Decision).where(Decision.person_id == person_id)
                                   .order_by(Decision.decided_at, Decision.id)))
             names = _names(s, {r.decided_by_id for r in rows})
-            self.log(s, "view", person_id=person_id, record_type="decision_list")
             return [self._dec_view(r, names) for r in rows]
 
     def decision(self, decision_id: int) -> DecisionView:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain import casework as rules
 from rc_tui.domain.casework import (
@@ -17,7 +16,7 @@ from rc_tui.domain.casework import (
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
-from rc_tui.services.errors import ConflictError, ValidationError, VaultError
+from rc_tui.services.errors import ValidationError, VaultError
 from storage.models import (
     Decision,
     FollowUp,
@@ -41,14 +40,12 @@ class FollowUpView:
 
 class FollowUpMixin(CaseworkBase):
     def followups(self, person_id: int) -> list[FollowUpView]:
-        with self.read() as s:
-            self.require_person(s, person_id, Level.FULL)
+        with self.audited("followup_list", person_id=person_id) as s:
             rows = list(s.scalars(select(FollowUp).where(FollowUp.person_id == person_id)
                                   .order_by(FollowUp.due_on, FollowUp.id)))
             decisions = {d.id: d for d in s.scalars(select(Decision).where(
                 Decision.person_id == person_id))}
             names = _names(s, {r.done_by_id for r in rows})
-            self.log(s, "view", person_id=person_id, record_type="followup_list")
             out = []
             for r in rows:
                 dec = decisions.get(r.decision_id or 0)
@@ -71,41 +68,37 @@ class FollowUpMixin(CaseworkBase):
         _check_text(problems, note)
         if problems:
             raise ValidationError(problems)
-        try:
-            with self.write() as s:
-                row = s.get(FollowUp, followup_id)
-                if row is None:
-                    raise VaultError("not found")
-                self.require_person(s, row.person_id, Level.FULL)
-                if row.done_at is not None:
-                    raise ValidationError([_("This follow-up is already recorded.")])
-                if row.version != version:
-                    raise ConflictError("follow-up changed elsewhere")
-                now = self.clock()
-                row.done_at, row.done_by_id, row.outcome, row.note = (now, self.user.id,
-                                                                      outcome, note)
-                s.flush()
-                self.log(s, "update", person_id=row.person_id, record_type="followup",
-                         record_id=row.id)
-                nxt: date | None = None
-                if outcome in ("continue", "change") and row.kind == "intervention":
-                    dec = s.get(Decision, row.decision_id) if row.decision_id else None
-                    days = catalog().interventions[dec.intervention].follow_up_days \
-                        if dec and dec.intervention in catalog().interventions else 90
-                    nxt = rules.followup_due(now.date(), days, dec.period_end if dec else None)
-                    if nxt <= now.date():
-                        nxt = None  # the period is over: nothing more to follow up
-                    else:
-                        follow = FollowUp(person_id=row.person_id, kind=row.kind,
-                                          decision_id=row.decision_id, due_on=nxt,
-                                          created_at=now)
-                        s.add(follow)
-                        s.flush()
-                        self.log(s, "create", person_id=row.person_id,
-                                 record_type="followup", record_id=follow.id)
-                return nxt
-        except StaleDataError as exc:
-            raise ConflictError("follow-up changed elsewhere") from exc
+        with self.versioned("follow-up changed elsewhere") as (s, same_version):
+            row = s.get(FollowUp, followup_id)
+            if row is None:
+                raise VaultError("not found")
+            self.require_person(s, row.person_id, Level.FULL)
+            if row.done_at is not None:
+                raise ValidationError([_("This follow-up is already recorded.")])
+            same_version(row, version)
+            now = self.clock()
+            row.done_at, row.done_by_id, row.outcome, row.note = (now, self.user.id,
+                                                                  outcome, note)
+            s.flush()
+            self.log(s, "update", person_id=row.person_id, record_type="followup",
+                     record_id=row.id)
+            nxt: date | None = None
+            if outcome in ("continue", "change") and row.kind == "intervention":
+                dec = s.get(Decision, row.decision_id) if row.decision_id else None
+                days = catalog().interventions[dec.intervention].follow_up_days \
+                    if dec and dec.intervention in catalog().interventions else 90
+                nxt = rules.followup_due(now.date(), days, dec.period_end if dec else None)
+                if nxt <= now.date():
+                    nxt = None  # the period is over: nothing more to follow up
+                else:
+                    follow = FollowUp(person_id=row.person_id, kind=row.kind,
+                                      decision_id=row.decision_id, due_on=nxt,
+                                      created_at=now)
+                    s.add(follow)
+                    s.flush()
+                    self.log(s, "create", person_id=row.person_id,
+                             record_type="followup", record_id=follow.id)
+            return nxt
 
     def schedule_child_followup(self, investigation_id: int, due_on: date) -> int:
         """A child's situation followed up after a concluded investigation – up to six

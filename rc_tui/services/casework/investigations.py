@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain.casework import catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
-from rc_tui.services.errors import ConflictError, ValidationError
+from rc_tui.services.errors import ValidationError
 from storage.models import (
     Assessment,
     Consent,
@@ -80,12 +79,10 @@ class InvestigationsMixin(CaseworkBase):
             return row.id
 
     def investigations(self, person_id: int) -> list[InvestigationView]:
-        with self.read() as s:
-            self.require_person(s, person_id, Level.FULL)
+        with self.audited("investigation_list", person_id=person_id) as s:
             rows = list(s.scalars(select(Investigation).where(
                 Investigation.person_id == person_id).order_by(Investigation.id)))
             names = _names(s, {r.investigator_id for r in rows})
-            self.log(s, "view", person_id=person_id, record_type="investigation_list")
             return [self._inv_view(r, names) for r in rows]
 
     def investigation(self, investigation_id: int) -> InvestigationView:
@@ -114,40 +111,36 @@ class InvestigationsMixin(CaseworkBase):
             problems.append(_("Write the conclusion before the investigation is concluded."))
         if problems:
             raise ValidationError(problems)
-        try:
-            with self.write() as s:
-                row = self._investigation(s, investigation_id)
-                if row.concluded_at is not None:
-                    raise ValidationError([_("The investigation is concluded and read-only.")])
-                if row.version != version:
-                    raise ConflictError("investigation changed elsewhere")
-                areas = {code for code, _t in catalog().templates[row.template].areas}
-                unknown = set(findings) - areas
-                if unknown:
-                    raise ValidationError([_("Unknown need area: {area}",
-                                             area=sorted(unknown)[0][:40])])
-                known = set(s.scalars(select(Assessment.id).where(
-                    Assessment.person_id == row.person_id, Assessment.signed_at.is_not(None))))
-                if set(assessment_ids) - known:
-                    raise ValidationError([_("Only the person's signed assessments can be "
-                                             "referred to.")])
-                now = self.clock()
-                row.findings = json.dumps({k: v for k, v in findings.items() if v.strip()},
-                                          ensure_ascii=False, sort_keys=True)
-                row.assessment_ids = json.dumps(sorted(set(assessment_ids)))
-                row.conclusion = conclusion
-                row.updated_at = now
-                if conclude:
-                    row.concluded_at = now
-                    row.concluded_by_id = self.user.id
-                    row.ended_on = now.date()
-                s.flush()
-                if conclude:
-                    self.log_sealed(s, "sign", "investigation", row.id,
-                                    person_id=row.person_id)
-                else:
-                    self.log(s, "update", person_id=row.person_id,
-                             record_type="investigation", record_id=row.id)
-                return row.version
-        except StaleDataError as exc:
-            raise ConflictError("investigation changed elsewhere") from exc
+        with self.versioned("investigation changed elsewhere") as (s, same_version):
+            row = self._investigation(s, investigation_id)
+            if row.concluded_at is not None:
+                raise ValidationError([_("The investigation is concluded and read-only.")])
+            same_version(row, version)
+            areas = {code for code, _t in catalog().templates[row.template].areas}
+            unknown = set(findings) - areas
+            if unknown:
+                raise ValidationError([_("Unknown need area: {area}",
+                                         area=sorted(unknown)[0][:40])])
+            known = set(s.scalars(select(Assessment.id).where(
+                Assessment.person_id == row.person_id, Assessment.signed_at.is_not(None))))
+            if set(assessment_ids) - known:
+                raise ValidationError([_("Only the person's signed assessments can be "
+                                         "referred to.")])
+            now = self.clock()
+            row.findings = json.dumps({k: v for k, v in findings.items() if v.strip()},
+                                      ensure_ascii=False, sort_keys=True)
+            row.assessment_ids = json.dumps(sorted(set(assessment_ids)))
+            row.conclusion = conclusion
+            row.updated_at = now
+            if conclude:
+                row.concluded_at = now
+                row.concluded_by_id = self.user.id
+                row.ended_on = now.date()
+            s.flush()
+            if conclude:
+                self.log_sealed(s, "sign", "investigation", row.id,
+                                person_id=row.person_id)
+            else:
+                self.log(s, "update", person_id=row.person_id,
+                         record_type="investigation", record_id=row.id)
+            return row.version

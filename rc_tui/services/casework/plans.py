@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain.casework import (
     PLAN_KINDS,
@@ -18,7 +17,7 @@ from rc_tui.domain.casework import (
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.casework.base import CaseworkBase, _check_text
-from rc_tui.services.errors import ConflictError, ValidationError, VaultError
+from rc_tui.services.errors import ValidationError, VaultError
 from storage.models import (
     Decision,
     PlanItem,
@@ -91,26 +90,22 @@ class PlansMixin(CaseworkBase):
 
     def update_plan_item(self, item_id: int, version: int, data: PlanItemInput) -> int:
         self._check_plan(data)
-        try:
-            with self.write() as s:
-                row = s.get(PlanItem, item_id)
-                if row is None:
-                    raise VaultError("not found")
-                level = self.require_person(s, row.person_id, Level.SHELTER)
-                if row.version != version:
-                    raise ConflictError("plan item changed elsewhere")
-                if level < Level.FULL and data.decision_id is None:
-                    data = replace(data, decision_id=row.decision_id)  # kept as it was
-                self._check_decision_link(s, row.person_id, data.decision_id, level)
-                for key, value in _plan_fields(data).items():
-                    setattr(row, key, value)
-                row.updated_at = self.clock()
-                s.flush()
-                self.log(s, "update", person_id=row.person_id, record_type="plan_item",
-                         record_id=row.id)
-                return row.version
-        except StaleDataError as exc:
-            raise ConflictError("plan item changed elsewhere") from exc
+        with self.versioned("plan item changed elsewhere") as (s, same_version):
+            row = s.get(PlanItem, item_id)
+            if row is None:
+                raise VaultError("not found")
+            level = self.require_person(s, row.person_id, Level.SHELTER)
+            same_version(row, version)
+            if level < Level.FULL and data.decision_id is None:
+                data = replace(data, decision_id=row.decision_id)  # kept as it was
+            self._check_decision_link(s, row.person_id, data.decision_id, level)
+            for key, value in _plan_fields(data).items():
+                setattr(row, key, value)
+            row.updated_at = self.clock()
+            s.flush()
+            self.log(s, "update", person_id=row.person_id, record_type="plan_item",
+                     record_id=row.id)
+            return row.version
 
     @staticmethod
     def _check_decision_link(s: Session, person_id: int, decision_id: int | None,
@@ -124,11 +119,10 @@ class PlansMixin(CaseworkBase):
             raise ValidationError([_("The decision is not this person's.")])
 
     def plan(self, person_id: int) -> list[PlanItemView]:
-        with self.read() as s:
-            level = self.require_person(s, person_id, Level.SHELTER)
+        with self.audited("plan", person_id=person_id, needed=Level.SHELTER) as s:
+            level = self.access.level(s, person_id)
             rows = list(s.scalars(select(PlanItem).where(PlanItem.person_id == person_id)
                                   .order_by(PlanItem.kind.desc(), PlanItem.id)))
-            self.log(s, "view", person_id=person_id, record_type="plan")
             return [PlanItemView(r.id, r.version, PlanItemInput(
                 r.kind, r.text, r.responsible_kind, r.responsible, r.start_on, r.due_on,
                 r.status, r.decision_id if level >= Level.FULL else None, r.implementation),

@@ -11,7 +11,6 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Capability
 from rc_tui.services.base import Service
 from rc_tui.services.errors import (
-    ConflictError,
     NoAccess,
     PermissionDenied,
     ValidationError,
@@ -56,14 +55,12 @@ class SamradBase(Service):
         self._case(s, row.case_id)
         return row
 
-    def _editable(self, s: Session, samrad_id: int, version: int) -> Samrad:
-        """The meeting, for its chair to write or approve: not approved, not changed since
-        ``version`` was read."""
+    def _editable(self, s: Session, samrad_id: int) -> Samrad:
+        """The meeting, for its chair to write or approve: not approved (the caller checks
+        that it has not changed since it was read)."""
         row = self._meeting(s, samrad_id)
         if row.chair_id != self.user.id:
             raise PermissionDenied("only the chair writes and approves the minutes")
         if row.approved_at is not None:
             raise ValidationError([_("The minutes are approved and read-only.")])
-        if row.version != version:
-            raise ConflictError("samråd changed elsewhere")
         return row

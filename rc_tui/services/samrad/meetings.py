@@ -70,12 +70,11 @@ class MeetingsMixin(SamradBase):
             return row.id
 
     def for_case(self, case_id: int) -> list[SamradRow]:
-        with self.read() as s:
-            self._case(s, case_id)
+        with self.audited("samrad_list", record_id=case_id,
+                          check=lambda s: self._case(s, case_id)) as s:
             rows = list(s.scalars(select(Samrad).where(Samrad.case_id == case_id)
                                   .order_by(Samrad.meeting_on.desc(), Samrad.id.desc())))
             names = dict(s.execute(select(User.id, User.display_name)).all())
-            self.log(s, "view", record_type="samrad_list", record_id=case_id)
             return [SamradRow(r.id, r.meeting_on, r.requested_by, names.get(r.chair_id, ""),
                               r.chair_id, r.approved_at is not None, r.repeat) for r in rows]
 

@@ -5,14 +5,13 @@ them (agreed actions become plan items) and the minutes as text.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain import samrad as rules
 from rc_tui.domain.casework import label as cw_label
 from rc_tui.domain.vocab import AGENCIES, MEMBER_ROLES, label
 from rc_tui.i18n import _, _n
 from rc_tui.services.access import Level
-from rc_tui.services.errors import ConflictError, ValidationError
+from rc_tui.services.errors import ValidationError
 from rc_tui.services.people import summary_for
 from rc_tui.services.samrad.base import MAX_TEXT, _consents
 from rc_tui.services.samrad.meetings import MeetingsMixin
@@ -75,115 +74,109 @@ class MinutesMixin(MeetingsMixin):
                                   "agency did not act."))
         if problems:
             raise ValidationError(list(dict.fromkeys(problems)))
-        try:
-            with self.write() as s:
-                row = self._editable(s, samrad_id, version)
-                members = set(s.scalars(select(CaseMember.person_id).where(
-                    CaseMember.case_id == row.case_id)))
-                agencies = present_agencies(participants)
-                flagged: list[int] = []
-                for person in persons:
-                    if person.person_id not in members:
-                        raise ValidationError([_("Only the family's members are discussed.")])
-                    self.require_person(s, person.person_id, Level.FULL)
-                    if person.empty:
-                        continue
-                    ok, missing = rules.may_record(
-                        _consents(s, person.person_id), agencies, person.legal_ground,
-                        person.ground_rationale)
-                    found = s.get(Person, person.person_id)
-                    name = summary_for(self.access, s, found).display_name if found else "?"
-                    if not ok:
-                        raise ValidationError([_(
-                            "{name}: the consent to information exchange does not cover "
-                            "{agencies}. Record the consent, or choose a legal ground and "
-                            "write why.", name=name,
-                            agencies=", ".join(agency_label(a) for a in missing))])
-                    if missing:
-                        flagged.append(person.person_id)
-                s.query(SamradParticipant).filter(
-                    SamradParticipant.samrad_id == row.id).delete()
-                s.query(SamradPerson).filter(SamradPerson.samrad_id == row.id).delete()
-                s.query(SamradAction).filter(SamradAction.samrad_id == row.id).delete()
-                for p in participants:
-                    s.add(SamradParticipant(samrad_id=row.id, kind=p.kind, agency=p.agency,
-                                            role=p.role, name=p.name,
-                                            undertaking=p.undertaking))
-                for person in persons:
-                    if person.empty and not person.legal_ground:
-                        continue
-                    s.add(SamradPerson(samrad_id=row.id, person_id=person.person_id,
-                                       legal_ground=person.legal_ground,
-                                       ground_rationale=person.ground_rationale,
-                                       info_shared=person.info_shared,
-                                       risk_view=person.risk_view))
-                    for a in person.actions:
-                        s.add(SamradAction(samrad_id=row.id, person_id=person.person_id,
-                                           what=a.what, agency=a.agency, order_no=a.order_no,
-                                           due_on=a.due_on))
-                if row.previous_id is not None:
-                    for action in s.scalars(select(SamradAction).where(
-                            SamradAction.samrad_id == row.previous_id)):
-                        given = reviews.get(action.id)
-                        if given is not None:
-                            action.outcome, action.outcome_note = given.outcome, given.note
-                            action.reviewed_in_id = row.id
-                if place is not None:
-                    row.place = place
-                row.updated_at = self.clock()
-                s.flush()
-                self.log(s, "update", record_type="samrad", record_id=row.id)
-                for person_id in flagged:  # shared without consent: for the log review
-                    self.log(s, "update", person_id=person_id, record_type="samrad_minutes",
-                             record_id=row.id, flagged=True,
-                             reason="recorded under a legal ground without consent")
-                return row.version
-        except StaleDataError as exc:
-            raise ConflictError("samråd changed elsewhere") from exc
+        with self.versioned("samråd changed elsewhere") as (s, same_version):
+            row = same_version(self._editable(s, samrad_id), version)
+            members = set(s.scalars(select(CaseMember.person_id).where(
+                CaseMember.case_id == row.case_id)))
+            agencies = present_agencies(participants)
+            flagged: list[int] = []
+            for person in persons:
+                if person.person_id not in members:
+                    raise ValidationError([_("Only the family's members are discussed.")])
+                self.require_person(s, person.person_id, Level.FULL)
+                if person.empty:
+                    continue
+                ok, missing = rules.may_record(
+                    _consents(s, person.person_id), agencies, person.legal_ground,
+                    person.ground_rationale)
+                found = s.get(Person, person.person_id)
+                name = summary_for(self.access, s, found).display_name if found else "?"
+                if not ok:
+                    raise ValidationError([_(
+                        "{name}: the consent to information exchange does not cover "
+                        "{agencies}. Record the consent, or choose a legal ground and "
+                        "write why.", name=name,
+                        agencies=", ".join(agency_label(a) for a in missing))])
+                if missing:
+                    flagged.append(person.person_id)
+            s.query(SamradParticipant).filter(
+                SamradParticipant.samrad_id == row.id).delete()
+            s.query(SamradPerson).filter(SamradPerson.samrad_id == row.id).delete()
+            s.query(SamradAction).filter(SamradAction.samrad_id == row.id).delete()
+            for p in participants:
+                s.add(SamradParticipant(samrad_id=row.id, kind=p.kind, agency=p.agency,
+                                        role=p.role, name=p.name,
+                                        undertaking=p.undertaking))
+            for person in persons:
+                if person.empty and not person.legal_ground:
+                    continue
+                s.add(SamradPerson(samrad_id=row.id, person_id=person.person_id,
+                                   legal_ground=person.legal_ground,
+                                   ground_rationale=person.ground_rationale,
+                                   info_shared=person.info_shared,
+                                   risk_view=person.risk_view))
+                for a in person.actions:
+                    s.add(SamradAction(samrad_id=row.id, person_id=person.person_id,
+                                       what=a.what, agency=a.agency, order_no=a.order_no,
+                                       due_on=a.due_on))
+            if row.previous_id is not None:
+                for action in s.scalars(select(SamradAction).where(
+                        SamradAction.samrad_id == row.previous_id)):
+                    given = reviews.get(action.id)
+                    if given is not None:
+                        action.outcome, action.outcome_note = given.outcome, given.note
+                        action.reviewed_in_id = row.id
+            if place is not None:
+                row.place = place
+            row.updated_at = self.clock()
+            s.flush()
+            self.log(s, "update", record_type="samrad", record_id=row.id)
+            for person_id in flagged:  # shared without consent: for the log review
+                self.log(s, "update", person_id=person_id, record_type="samrad_minutes",
+                         record_id=row.id, flagged=True,
+                         reason="recorded under a legal ground without consent")
+            return row.version
 
     def approve(self, samrad_id: int, version: int) -> int:
         """The chair approves (justerar) the minutes: read-only from now on; each agreed
         action becomes an item of the person's action plan. Returns the number of actions
         that went into plans."""
-        try:
-            with self.write() as s:
-                row = self._editable(s, samrad_id, version)
-                if s.scalar(select(SamradParticipant.id).where(
-                        SamradParticipant.samrad_id == row.id,
-                        SamradParticipant.kind == "participant").limit(1)) is None:
-                    raise ValidationError([_("Record who took part before approving.")])
-                if row.previous_id is not None and s.scalar(select(SamradAction.id).where(
-                        SamradAction.samrad_id == row.previous_id,
-                        SamradAction.reviewed_in_id.is_(None)).limit(1)) is not None:
-                    raise ValidationError([_("Review every open action from the previous "
-                                             "samråd first.")])
-                case = s.get(Case, row.case_id)
-                now = self.clock()
-                count = 0
-                for a in s.scalars(select(SamradAction).where(
-                        SamradAction.samrad_id == row.id).order_by(SamradAction.order_no)):
-                    item = PlanItem(
-                        person_id=a.person_id, case_id=row.case_id, kind="action",
-                        text=a.what, responsible_kind="agency" if a.agency != rules.CENTRE
-                        else "unit", responsible=agency_label(a.agency), due_on=a.due_on,
-                        status="planned",
-                        source_ref=f"samråd {case.case_number if case else ''} "
-                                   f"{row.meeting_on.isoformat()} #{a.order_no}",
-                        created_by_id=self.user.id, created_at=now, updated_at=now)
-                    s.add(item)
-                    s.flush()
-                    a.plan_item_id = item.id
-                    self.log(s, "create", person_id=a.person_id, record_type="plan_item",
-                             record_id=item.id)
-                    count += 1
-                row.approved_at = now
-                row.approved_by_id = self.user.id
-                row.extract_rules = rules.rules_to_json(rules.current_rules())
+        with self.versioned("samråd changed elsewhere") as (s, same_version):
+            row = same_version(self._editable(s, samrad_id), version)
+            if s.scalar(select(SamradParticipant.id).where(
+                    SamradParticipant.samrad_id == row.id,
+                    SamradParticipant.kind == "participant").limit(1)) is None:
+                raise ValidationError([_("Record who took part before approving.")])
+            if row.previous_id is not None and s.scalar(select(SamradAction.id).where(
+                    SamradAction.samrad_id == row.previous_id,
+                    SamradAction.reviewed_in_id.is_(None)).limit(1)) is not None:
+                raise ValidationError([_("Review every open action from the previous "
+                                         "samråd first.")])
+            case = s.get(Case, row.case_id)
+            now = self.clock()
+            count = 0
+            for a in s.scalars(select(SamradAction).where(
+                    SamradAction.samrad_id == row.id).order_by(SamradAction.order_no)):
+                item = PlanItem(
+                    person_id=a.person_id, case_id=row.case_id, kind="action",
+                    text=a.what, responsible_kind="agency" if a.agency != rules.CENTRE
+                    else "unit", responsible=agency_label(a.agency), due_on=a.due_on,
+                    status="planned",
+                    source_ref=f"samråd {case.case_number if case else ''} "
+                               f"{row.meeting_on.isoformat()} #{a.order_no}",
+                    created_by_id=self.user.id, created_at=now, updated_at=now)
+                s.add(item)
                 s.flush()
-                self.log_sealed(s, "sign", "samrad", row.id)
-                return count
-        except StaleDataError as exc:
-            raise ConflictError("samråd changed elsewhere") from exc
+                a.plan_item_id = item.id
+                self.log(s, "create", person_id=a.person_id, record_type="plan_item",
+                         record_id=item.id)
+                count += 1
+            row.approved_at = now
+            row.approved_by_id = self.user.id
+            row.extract_rules = rules.rules_to_json(rules.current_rules())
+            s.flush()
+            self.log_sealed(s, "sign", "samrad", row.id)
+            return count
 
     def minutes_text(self, samrad_id: int, for_agency: str | None = None) -> str:
         """The minutes as text. For a receiving agency: only the persons whose consent

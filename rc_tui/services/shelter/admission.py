@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain.shelter import (
     ARRIVED_VIA,
@@ -17,7 +16,7 @@ from rc_tui.domain.shelter import (
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.cases import CaseService, member_warnings
-from rc_tui.services.errors import ConflictError, ValidationError
+from rc_tui.services.errors import ValidationError
 from rc_tui.services.people import PeopleService, PersonInput, to_input
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
 from storage.models import (
@@ -189,15 +188,12 @@ class AdmissionMixin(ShelterBase):
 
     def arrive(self, stay_id: int, version: int, when: datetime) -> None:
         """A planned arrival has come: her stay (and her children's) starts now."""
-        try:
-            with self.write() as s:
-                stay = self._stay(s, stay_id, version)
-                if not stay.planned:
-                    raise ValidationError([_("She has already arrived.")])
-                for st in [stay, *self._children(s, stay)]:
-                    st.planned = False
-                    st.admitted_at = when
-                    self.log(s, "update", person_id=st.person_id, record_type="stay",
-                             record_id=st.id)
-        except StaleDataError as exc:
-            raise ConflictError("stay changed elsewhere") from exc
+        with self.versioned("stay changed elsewhere") as (s, same_version):
+            stay = same_version(self._stay(s, stay_id), version)
+            if not stay.planned:
+                raise ValidationError([_("She has already arrived.")])
+            for st in [stay, *self._children(s, stay)]:
+                st.planned = False
+                st.admitted_at = when
+                self.log(s, "update", person_id=st.person_id, record_type="stay",
+                         record_id=st.id)

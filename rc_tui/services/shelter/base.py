@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from rc_tui.domain.shelter import FACILITIES
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, capabilities_of
 from rc_tui.services.base import Service
-from rc_tui.services.errors import ConflictError, ValidationError, VaultError
+from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.people import MAX_TEXT, summary_for
 from storage.models import (
     Person,
@@ -51,6 +52,11 @@ class ShelterBase(Service):
         if facility not in FACILITIES:
             raise ValidationError([_("Unknown facility.")])
         self.require(BOARD_CAPABILITY[facility])
+
+    def _audited_facility(self, facility: str, record_type: str
+                          ) -> AbstractContextManager[Session]:
+        """``audited`` for what belongs to a facility (its board, register, log)."""
+        return self.audited(record_type, check=lambda s: self._require_facility(s, facility))
 
     def may_open(self, facility: str) -> bool:
         cap = BOARD_CAPABILITY.get(facility)
@@ -99,13 +105,11 @@ class ShelterBase(Service):
         if problems:
             raise ValidationError(problems)
 
-    def _stay(self, s: Session, stay_id: int, version: int) -> Stay:
+    def _stay(self, s: Session, stay_id: int) -> Stay:
         stay = s.get(Stay, stay_id)
         if stay is None:
             raise VaultError("not found")
         self._require_facility(s, stay.facility)
-        if stay.version != version:
-            raise ConflictError("stay changed elsewhere")
         return stay
 
     @staticmethod

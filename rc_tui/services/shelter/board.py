@@ -9,11 +9,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain import shelter as rules
 from rc_tui.i18n import _
-from rc_tui.services.errors import ConflictError
 from rc_tui.services.shelter.base import ShelterBase
 from storage.models import Stay
 
@@ -64,8 +62,7 @@ class BoardView:
 class BoardMixin(ShelterBase):
     def board(self, facility: str, day: date | None = None) -> BoardView:
         day = day or self.today()
-        with self.read() as s:
-            self._require_facility(s, facility)
+        with self._audited_facility(facility, f"{facility}_board") as s:
             places = self._rule_places(s, facility)
             bookings = self._bookings(s, facility)
             rows = rules.board(places, bookings, day)
@@ -100,7 +97,6 @@ class BoardMixin(ShelterBase):
                                        row.place.label, row.state, resident, child_name, note))
             arrivals, departures = rules.movements(bookings, day)
             names = {r.stay_id: r.name for r in residents}
-            self.log(s, "view", record_type=f"{facility}_board")
             return BoardView(
                 facility, day, lines, rules.free_places(rows, facility), residents,
                 [(b.start, names.get(b.id, "?"), labels.get(b.place_id, "")) for b in arrivals
@@ -130,14 +126,11 @@ class BoardMixin(ShelterBase):
 
     def move(self, stay_id: int, version: int, place_id: int) -> None:
         """Move a resident to another place from today."""
-        try:
-            with self.write() as s:
-                stay = self._stay(s, stay_id, version)
-                start = max(self.today(), stay.admitted_at.date())
-                self._check_place(s, stay.facility, place_id, start, stay.expected_end,
-                                  stay_id=stay.id)
-                stay.place_id = place_id
-                self.log(s, "update", person_id=stay.person_id, record_type="stay",
-                         record_id=stay.id)
-        except StaleDataError as exc:
-            raise ConflictError("stay changed elsewhere") from exc
+        with self.versioned("stay changed elsewhere") as (s, same_version):
+            stay = same_version(self._stay(s, stay_id), version)
+            start = max(self.today(), stay.admitted_at.date())
+            self._check_place(s, stay.facility, place_id, start, stay.expected_end,
+                              stay_id=stay.id)
+            stay.place_id = place_id
+            self.log(s, "update", person_id=stay.person_id, record_type="stay",
+                     record_id=stay.id)

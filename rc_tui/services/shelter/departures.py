@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain import shelter as rules
 from rc_tui.domain.shelter import DESTINATIONS
 from rc_tui.i18n import _
-from rc_tui.services.errors import ConflictError, ValidationError
+from rc_tui.services.errors import ValidationError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
 from storage.models import Stay
 
@@ -27,23 +26,20 @@ class DeparturesMixin(ShelterBase):
         _text_ok(problems, note)
         if problems:
             raise ValidationError(problems)
-        try:
-            with self.write() as s:
-                stay = self._stay(s, stay_id, version)
-                if stay.departed_at is not None:
-                    raise ValidationError([_("She has already left.")])
-                if when < stay.admitted_at:
-                    raise ValidationError([_("The departure is before the arrival.")])
-                for st in [stay, *self._children(s, stay)]:
-                    st.departed_at = when
-                    st.destination = destination
-                    st.departure_note = note.strip() or None
-                    st.departed_by_id = self.user.id
-                    self.log(s, "update", person_id=st.person_id, record_type="stay",
-                             record_id=st.id)
-                return rules.departure_followup_due(when.date())
-        except StaleDataError as exc:
-            raise ConflictError("stay changed elsewhere") from exc
+        with self.versioned("stay changed elsewhere") as (s, same_version):
+            stay = same_version(self._stay(s, stay_id), version)
+            if stay.departed_at is not None:
+                raise ValidationError([_("She has already left.")])
+            if when < stay.admitted_at:
+                raise ValidationError([_("The departure is before the arrival.")])
+            for st in [stay, *self._children(s, stay)]:
+                st.departed_at = when
+                st.destination = destination
+                st.departure_note = note.strip() or None
+                st.departed_by_id = self.user.id
+                self.log(s, "update", person_id=st.person_id, record_type="stay",
+                         record_id=st.id)
+            return rules.departure_followup_due(when.date())
 
     def record_departure_followup(self, stay_id: int, version: int, note: str) -> None:
         if not note.strip():
@@ -52,17 +48,14 @@ class DeparturesMixin(ShelterBase):
         _text_ok(problems, note)
         if problems:
             raise ValidationError(problems)
-        try:
-            with self.write() as s:
-                stay = self._stay(s, stay_id, version)
-                if stay.departed_at is None:
-                    raise ValidationError([_("She has not left.")])
-                stay.followed_up_at = self.clock()
-                stay.followup_note = note
-                self.log(s, "update", person_id=stay.person_id, record_type="stay",
-                         record_id=stay.id)
-        except StaleDataError as exc:
-            raise ConflictError("stay changed elsewhere") from exc
+        with self.versioned("stay changed elsewhere") as (s, same_version):
+            stay = same_version(self._stay(s, stay_id), version)
+            if stay.departed_at is None:
+                raise ValidationError([_("She has not left.")])
+            stay.followed_up_at = self.clock()
+            stay.followup_note = note
+            self.log(s, "update", person_id=stay.person_id, record_type="stay",
+                     record_id=stay.id)
 
     def departures_to_follow_up(self, facility: str
                                 ) -> list[tuple[int, int, str, datetime, str]]:

@@ -86,8 +86,7 @@ class ShiftLogMixin(ShelterBase):
 
     def _entries(self, facility: str, since: datetime, *, unread_only: bool
                  ) -> list[ShiftEntryView]:
-        with self.read() as s:
-            self._require_facility(s, facility)
+        with self._audited_facility(facility, "shift_log") as s:
             read = set(s.scalars(select(ShiftRead.entry_id).join(
                 ShiftEntry, ShiftEntry.id == ShiftRead.entry_id).where(
                 ShiftRead.user_id == self.user.id, ShiftEntry.written_at >= since)))
@@ -107,7 +106,6 @@ class ShiftLogMixin(ShelterBase):
                     e.id, when, rules.shift_of(when.hour), by or "", e.body,
                     self._name(s, e.person_id) if e.person_id is not None else "",
                     e.person_id, is_read))
-            self.log(s, "view", record_type="shift_log")
             return out
 
     def mark_read(self, entry_ids: list[int]) -> int:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.domain import shelter as rules
 from rc_tui.domain.shelter import (
@@ -19,7 +18,7 @@ from rc_tui.domain.shelter import (
     TurnedAwayStats,
 )
 from rc_tui.i18n import _
-from rc_tui.services.errors import ConflictError, ValidationError, VaultError
+from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
 from storage.models import (
     TurnedAway,
@@ -90,15 +89,13 @@ class TurnedAwayMixin(ShelterBase):
 
     def turned_away(self, facility: str, *, open_only: bool = False, limit: int = 500
                     ) -> list[TurnedAwayRow]:
-        with self.read() as s:
-            self._require_facility(s, facility)
+        with self._audited_facility(facility, "turned_away_register") as s:
             q = (select(TurnedAway, User.username)
                  .outerjoin(User, User.id == TurnedAway.recorded_by_id)
                  .where(TurnedAway.facility == facility))
             if open_only:
                 q = q.where(TurnedAway.followed_up_at.is_(None))
             rows = s.execute(q.order_by(TurnedAway.requested_at.desc()).limit(limit)).all()
-            self.log(s, "view", record_type="turned_away_register")
             return [TurnedAwayRow(
                 r.id, r.version, r.requested_at, r.contact, r.reach, r.children,
                 rules.reason_codes(r.reasons), r.reason_note, r.referred_to, r.referred_note,
@@ -116,40 +113,34 @@ class TurnedAwayMixin(ShelterBase):
         _text_ok(problems, note)
         if problems:
             raise ValidationError(problems)
-        try:
-            with self.write() as s:
-                row = s.get(TurnedAway, row_id)
-                if row is None:
-                    raise VaultError("not found")
-                self._require_facility(s, row.facility)
-                if row.version != version:
-                    raise ConflictError("request changed elsewhere")
-                if row.followed_up_at is not None:
-                    raise ValidationError([_("The follow-up is already recorded.")])
-                now = self.clock()
-                line = f"{now:%Y-%m-%d %H:%M} {_(TURNED_AWAY_OUTCOMES[outcome])}" + (
-                    f": {note.strip()}" if note.strip() else "")
-                row.followup_note = "\n".join(x for x in (row.followup_note, line) if x)
-                row.followup_outcome = outcome
-                next_due: date | None = None
-                if outcome == "not_reached" and row.attempts + 1 < 3:
-                    row.attempts += 1
-                    next_due = rules.turned_away_followup_due(now.date())
-                    row.followup_due = next_due
-                else:
-                    row.followed_up_at = now
-                self.log(s, "update", record_type="turned_away", record_id=row.id)
-                return next_due
-        except StaleDataError as exc:
-            raise ConflictError("request changed elsewhere") from exc
+        with self.versioned("request changed elsewhere") as (s, same_version):
+            row = s.get(TurnedAway, row_id)
+            if row is None:
+                raise VaultError("not found")
+            self._require_facility(s, row.facility)
+            same_version(row, version)
+            if row.followed_up_at is not None:
+                raise ValidationError([_("The follow-up is already recorded.")])
+            now = self.clock()
+            line = f"{now:%Y-%m-%d %H:%M} {_(TURNED_AWAY_OUTCOMES[outcome])}" + (
+                f": {note.strip()}" if note.strip() else "")
+            row.followup_note = "\n".join(x for x in (row.followup_note, line) if x)
+            row.followup_outcome = outcome
+            next_due: date | None = None
+            if outcome == "not_reached" and row.attempts + 1 < 3:
+                row.attempts += 1
+                next_due = rules.turned_away_followup_due(now.date())
+                row.followup_due = next_due
+            else:
+                row.followed_up_at = now
+            self.log(s, "update", record_type="turned_away", record_id=row.id)
+            return next_due
 
     def turned_away_stats(self, facility: str, year: int) -> TurnedAwayStats:
-        with self.read() as s:
-            self._require_facility(s, facility)
+        with self._audited_facility(facility, "turned_away_stats") as s:
             facts = [TurnedAwayFact(r.requested_at.date(), tuple(rules.reason_codes(r.reasons)),
                                     r.referred_to, r.followed_up_at is not None,
                                     r.followup_outcome)
                      for r in s.scalars(select(TurnedAway).where(
                          TurnedAway.facility == facility))]
-            self.log(s, "view", record_type="turned_away_stats")
             return rules.turned_away_stats(facts, year)
