@@ -11,11 +11,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.base import Service
 from rc_tui.services.errors import VaultError
-from storage.models import (
-    Decision,
-    Investigation,
-    User,
-)
+from storage.models import Decision, Investigation, User
 
 MAX_TEXT = 100_000
 

@@ -12,11 +12,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.casework.base import CaseworkBase, _names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
-from storage.models import (
-    Case,
-    CaseMember,
-    Closure,
-)
+from storage.models import Case, CaseMember, Closure
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rc_tui.domain import casework as rules
-from rc_tui.domain.casework import (
-    OUTCOMES,
-    catalog,
-)
+from rc_tui.domain.casework import OUTCOMES, catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
 from rc_tui.services.errors import ValidationError
-from storage.models import (
-    Decision,
-    FollowUp,
-    Investigation,
-    JournalNote,
-    User,
-)
+from storage.models import Decision, FollowUp, Investigation, JournalNote, User
 
 
 @dataclass(frozen=True)

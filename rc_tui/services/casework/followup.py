@@ -9,18 +9,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from rc_tui.domain import casework as rules
-from rc_tui.domain.casework import (
-    FOLLOWUP_OUTCOMES,
-    catalog,
-)
+from rc_tui.domain.casework import FOLLOWUP_OUTCOMES, catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
 from rc_tui.services.errors import ValidationError, VaultError
-from storage.models import (
-    Decision,
-    FollowUp,
-)
+from storage.models import Decision, FollowUp
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
 from rc_tui.services.errors import ValidationError
-from storage.models import (
-    Assessment,
-    Consent,
-    Investigation,
-)
+from storage.models import Assessment, Consent, Investigation
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,7 @@ from rc_tui.domain import casework as rules
 from rc_tui.domain.casework import LetterFacts
 from rc_tui.services.casework.base import CaseworkBase, _names
 from rc_tui.services.people import summary_for
-from storage.models import (
-    Case,
-    Person,
-)
+from storage.models import Case, Person
 
 
 class LettersMixin(CaseworkBase):

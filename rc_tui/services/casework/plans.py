@@ -9,19 +9,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rc_tui.domain.casework import (
-    PLAN_KINDS,
-    PLAN_STATUSES,
-    RESPONSIBLE_KINDS,
-)
+from rc_tui.domain.casework import PLAN_KINDS, PLAN_STATUSES, RESPONSIBLE_KINDS
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.casework.base import CaseworkBase, _check_text
 from rc_tui.services.errors import ValidationError, VaultError
-from storage.models import (
-    Decision,
-    PlanItem,
-)
+from storage.models import Decision, PlanItem
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,8 @@ from sqlalchemy.orm import Session
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability
 from rc_tui.services.base import Service
-from rc_tui.services.errors import (
-    NoAccess,
-    PermissionDenied,
-    ValidationError,
-    VaultError,
-)
-from storage.models import (
-    Case,
-    Consent,
-    Samrad,
-)
+from rc_tui.services.errors import NoAccess, PermissionDenied, ValidationError, VaultError
+from storage.models import Case, Consent, Samrad
 
 MAX_TEXT = 100_000
 

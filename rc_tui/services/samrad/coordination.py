@@ -9,23 +9,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from rc_tui.domain import samrad as rules
-from rc_tui.domain.casework import (
-    OUTCOMES,
-    PLAN_STATUSES,
-    intervention_label,
-)
+from rc_tui.domain.casework import OUTCOMES, PLAN_STATUSES, intervention_label
 from rc_tui.domain.casework import label as cw_label
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.people import summary_for
 from rc_tui.services.samrad.base import SamradBase
-from storage.models import (
-    CaseMember,
-    Decision,
-    Person,
-    PlanItem,
-    Stay,
-)
+from storage.models import CaseMember, Decision, Person, PlanItem, Stay
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,7 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import samrad as rules
 from rc_tui.i18n import _
 from rc_tui.services.base import DueItem, Service
-from storage.models import (
-    Case,
-    Samrad,
-)
+from storage.models import Case, Samrad
 
 
 def samrad_due(svc: Service, s: Session) -> list[DueItem]:

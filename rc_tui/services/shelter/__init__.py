@@ -30,13 +30,7 @@ from __future__ import annotations
 
 from rc_tui.services.shelter.admission import AdmissionInput, AdmissionMixin, AdmissionResult
 from rc_tui.services.shelter.base import facilities_for
-from rc_tui.services.shelter.board import (
-    BoardLine,
-    BoardMixin,
-    BoardView,
-    ChildLine,
-    ResidentLine,
-)
+from rc_tui.services.shelter.board import BoardLine, BoardMixin, BoardView, ChildLine, ResidentLine
 from rc_tui.services.shelter.departures import DeparturesMixin
 from rc_tui.services.shelter.due import shelter_due
 from rc_tui.services.shelter.places import PlacesMixin, PlaceView

@@ -9,24 +9,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rc_tui.domain.shelter import (
-    ARRIVED_VIA,
-    FACILITIES,
-)
+from rc_tui.domain.shelter import ARRIVED_VIA, FACILITIES
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.cases import CaseService, member_warnings
 from rc_tui.services.errors import ValidationError
 from rc_tui.services.people import PeopleService, PersonInput, to_input
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.models import (
-    Case,
-    CaseMember,
-    Intake,
-    Person,
-    Relation,
-    Stay,
-)
+from storage.models import Case, CaseMember, Intake, Person, Relation, Stay
 
 #: how an arrival is recorded as the case's first contact (intake channel)
 _CHANNEL = {"self": "self", "police": "police", "unit": "social", "on_call": "social",

@@ -17,12 +17,7 @@ from rc_tui.services.access import Capability, capabilities_of
 from rc_tui.services.base import Service
 from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.people import MAX_TEXT, summary_for
-from storage.models import (
-    Person,
-    Place,
-    PlaceOutOfUse,
-    Stay,
-)
+from storage.models import Person, Place, PlaceOutOfUse, Stay
 from storage.roles import Role
 
 #: what it takes to work with a facility (its board, register and shift log); who has it

@@ -13,10 +13,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Capability
 from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.models import (
-    Place,
-    PlaceOutOfUse,
-)
+from storage.models import Place, PlaceOutOfUse
 
 
 @dataclass(frozen=True)

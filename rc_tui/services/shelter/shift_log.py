@@ -15,13 +15,7 @@ from rc_tui.services.base import local_time
 from rc_tui.services.errors import ValidationError
 from rc_tui.services.records import index_note
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.models import (
-    JournalNote,
-    ShiftEntry,
-    ShiftRead,
-    Stay,
-    User,
-)
+from storage.models import JournalNote, ShiftEntry, ShiftRead, Stay, User
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from rc_tui.domain.shelter import (
-    ARRIVED_VIA,
-    DESTINATIONS,
-    FACILITIES,
-)
+from rc_tui.domain.shelter import ARRIVED_VIA, DESTINATIONS, FACILITIES
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.shelter.base import ShelterBase
-from storage.models import (
-    Place,
-    Stay,
-)
+from storage.models import Place, Stay
 
 
 @dataclass(frozen=True)

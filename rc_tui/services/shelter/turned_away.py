@@ -20,10 +20,7 @@ from rc_tui.domain.shelter import (
 from rc_tui.i18n import _
 from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.models import (
-    TurnedAway,
-    User,
-)
+from storage.models import TurnedAway, User
 
 
 @dataclass(frozen=True)
