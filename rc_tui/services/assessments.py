@@ -28,11 +28,11 @@ from rc_tui.domain.instruments.model import Instrument
 from rc_tui.domain.instruments.scoring import ScoreResult, score
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.base import DueItem, Service
+from rc_tui.services.base import DueItem, Service, user_names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.people import summary, summary_for
 from rc_tui.services.risk import CurrentLevel, current_level
-from storage.models import Assessment, CaseMember, Intake, JournalNote, Person, User
+from storage.models import Assessment, CaseMember, Intake, JournalNote, Person
 
 
 @dataclass(frozen=True)
@@ -91,13 +91,6 @@ def _instrument_of(row: Assessment) -> Instrument:
     return inst
 
 
-def _user_names(s: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
-
-
 class AssessmentService(Service):
     # ------------------------------------------------------------------ reading
     def history(self, person_id: int) -> list[AssessmentRow]:
@@ -105,7 +98,7 @@ class AssessmentService(Service):
         with self.audited("assessment_list", person_id=person_id) as s:
             rows = list(s.scalars(select(Assessment).where(Assessment.person_id == person_id)
                                   .order_by(Assessment.created_at, Assessment.id)))
-            names = _user_names(s, {r.signed_by_id or r.created_by_id for r in rows})
+            names = user_names(s, {r.signed_by_id or r.created_by_id for r in rows})
             superseded = {r.supersedes_id for r in rows if r.supersedes_id}
             out = []
             for r in rows:
@@ -160,7 +153,7 @@ class AssessmentService(Service):
         return row
 
     def _view(self, s: Session, row: Assessment) -> AssessmentView:
-        names = _user_names(s, {row.created_by_id, row.signed_by_id})
+        names = user_names(s, {row.created_by_id, row.signed_by_id})
         person = s.get(Person, row.person_id)
         return AssessmentView(
             row.id, row.person_id, row.version, _instrument_of(row),

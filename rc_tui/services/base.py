@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from rc_tui.services.access import AccessPolicy, Capability, Level, grants_for, require
 from rc_tui.services.errors import ConflictError, NoAccess
 from storage import audit, integrity
+from storage.models import User
 from storage.vault import UserInfo, Vault
 
 Clock = Callable[[], datetime]
@@ -57,6 +59,14 @@ class DueItem:
     title: str
     due: date
     overdue: bool
+
+
+def user_names(s: Session, ids: set[int | None]) -> dict[int, str]:
+    """The display names of the users ``ids`` (who recorded, decided, signed)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
 
 
 def utcnow() -> datetime:

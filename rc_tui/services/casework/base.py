@@ -4,14 +4,13 @@ investigation and decision look-ups (each checks ``Level.FULL``).
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.base import Service
 from rc_tui.services.errors import VaultError
-from storage.models import Decision, Investigation, User
+from storage.models import Decision, Investigation
 
 MAX_TEXT = 100_000
 
@@ -19,13 +18,6 @@ MAX_TEXT = 100_000
 def _check_text(problems: list[str], *texts: str) -> None:
     if any(len(t) > MAX_TEXT for t in texts):
         problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
-
-
-def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
 
 
 class CaseworkBase(Service):

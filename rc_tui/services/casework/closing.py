@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
-from rc_tui.services.casework.base import CaseworkBase, _names
+from rc_tui.services.base import user_names
+from rc_tui.services.casework.base import CaseworkBase
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from storage.models import Case, CaseMember, Closure
 
@@ -39,7 +40,7 @@ class ClosingMixin(CaseworkBase):
                     Closure.case_id == case.id,
                     (Closure.person_id == person_id) | Closure.person_id.is_(None))
                     .order_by(Closure.id)).all()
-                names = _names(s, {r.by_id for r in rows})
+                names = user_names(s, {r.by_id for r in rows})
                 out.append(TrackState(case.id, case.case_number, member.role,
                                       member.closed_at is not None, case.status == "closed",
                                       [(r.at, r.action, r.reason, names.get(r.by_id, ""))

@@ -13,7 +13,8 @@ from rc_tui.domain import casework as rules
 from rc_tui.domain.casework import OUTCOMES, catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
+from rc_tui.services.base import user_names
+from rc_tui.services.casework.base import CaseworkBase, _check_text
 from rc_tui.services.errors import ValidationError
 from storage.models import Decision, FollowUp, Investigation, JournalNote, User
 
@@ -153,7 +154,7 @@ class DecisionsMixin(CaseworkBase):
         with self.audited("decision_list", person_id=person_id) as s:
             rows = list(s.scalars(select(Decision).where(Decision.person_id == person_id)
                                   .order_by(Decision.decided_at, Decision.id)))
-            names = _names(s, {r.decided_by_id for r in rows})
+            names = user_names(s, {r.decided_by_id for r in rows})
             return [self._dec_view(r, names) for r in rows]
 
     def decision(self, decision_id: int) -> DecisionView:
@@ -161,7 +162,7 @@ class DecisionsMixin(CaseworkBase):
             row = self._decision(s, decision_id)
             self.log(s, "view", person_id=row.person_id, record_type="decision",
                      record_id=row.id)
-            return self._dec_view(row, _names(s, {row.decided_by_id}))
+            return self._dec_view(row, user_names(s, {row.decided_by_id}))
 
     @staticmethod
     def _dec_view(r: Decision, names: dict[int, str]) -> DecisionView:

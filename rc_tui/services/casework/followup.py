@@ -12,7 +12,8 @@ from rc_tui.domain import casework as rules
 from rc_tui.domain.casework import FOLLOWUP_OUTCOMES, catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
+from rc_tui.services.base import user_names
+from rc_tui.services.casework.base import CaseworkBase, _check_text
 from rc_tui.services.errors import ValidationError, VaultError
 from storage.models import Decision, FollowUp
 
@@ -39,7 +40,7 @@ class FollowUpMixin(CaseworkBase):
                                   .order_by(FollowUp.due_on, FollowUp.id)))
             decisions = {d.id: d for d in s.scalars(select(Decision).where(
                 Decision.person_id == person_id))}
-            names = _names(s, {r.done_by_id for r in rows})
+            names = user_names(s, {r.done_by_id for r in rows})
             out = []
             for r in rows:
                 dec = decisions.get(r.decision_id or 0)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from rc_tui.domain.casework import catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
-from rc_tui.services.casework.base import CaseworkBase, _check_text, _names
+from rc_tui.services.base import user_names
+from rc_tui.services.casework.base import CaseworkBase, _check_text
 from rc_tui.services.errors import ValidationError
 from storage.models import Assessment, Consent, Investigation
 
@@ -78,7 +79,7 @@ class InvestigationsMixin(CaseworkBase):
         with self.audited("investigation_list", person_id=person_id) as s:
             rows = list(s.scalars(select(Investigation).where(
                 Investigation.person_id == person_id).order_by(Investigation.id)))
-            names = _names(s, {r.investigator_id for r in rows})
+            names = user_names(s, {r.investigator_id for r in rows})
             return [self._inv_view(r, names) for r in rows]
 
     def investigation(self, investigation_id: int) -> InvestigationView:
@@ -86,7 +87,7 @@ class InvestigationsMixin(CaseworkBase):
             row = self._investigation(s, investigation_id)
             self.log(s, "view", person_id=row.person_id, record_type="investigation",
                      record_id=row.id)
-            return self._inv_view(row, _names(s, {row.investigator_id}))
+            return self._inv_view(row, user_names(s, {row.investigator_id}))
 
     @staticmethod
     def _inv_view(r: Investigation, names: dict[int, str]) -> InvestigationView:

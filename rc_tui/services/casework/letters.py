@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rc_tui.domain import casework as rules
 from rc_tui.domain.casework import LetterFacts
-from rc_tui.services.casework.base import CaseworkBase, _names
+from rc_tui.services.base import user_names
+from rc_tui.services.casework.base import CaseworkBase
 from rc_tui.services.people import summary_for
 from storage.models import Case, Person
 
@@ -17,7 +18,7 @@ class LettersMixin(CaseworkBase):
             row = self._decision(s, decision_id)
             person = s.get(Person, row.person_id)
             case = s.get(Case, row.case_id) if row.case_id else None
-            names = _names(s, {row.decided_by_id})
+            names = user_names(s, {row.decided_by_id})
             self.log(s, "view", person_id=row.person_id, record_type="decision_letter",
                      record_id=row.id)
             name = summary_for(self.access, s, person).display_name if person else ""
