@@ -5,9 +5,10 @@ for without echo; without one (stdin is a pipe or file) they are read one per li
 stdin, in the order each command documents.
 
 Exit codes: 0 ok, 1 check found problems (changed records, access log, schema) /
-operation refused, 2 usage, 3 authentication failed, 4 database, backup or key file
-missing, damaged or from a newer version (``check`` and ``restore`` then print a report:
-which check failed, what it means, what to do).
+operation refused (also: an administrator asked for what needs the data key), 2 usage,
+3 authentication failed (also: an account still waiting for a manager's login), 4 database,
+backup or key file missing, damaged or from a newer version (``check`` and ``restore``
+then print a report: which check failed, what it means, what to do).
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
     from storage.vault import Vault
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_AUTH, EXIT_DB = 0, 1, 2, 3, 4
-AUTH_CODES = {"unknown_user", "wrong_passphrase", "locked_out", "permission_denied"}
+#: exit 3; an administrator asking for what needs the data key (``no_data_key``) is a
+#: refused operation (exit 1)
+AUTH_CODES = {"unknown_user", "wrong_passphrase", "locked_out", "permission_denied",
+              "account_pending"}
 
 
 class InvalidInput(Exception):
@@ -115,10 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd(sub, "run", help="open the app (default)")
 
-    init = cmd(sub, "init", help="create a database and its first administrator "
-                          "(stdin: the administrator's passphrase)")
+    init = cmd(sub, "init", help="create a database, its first administrator (user "
+               "management, no data key) and its first manager (holds the data key) "
+               "(stdin: the administrator's passphrase, then the manager's)")
     init.add_argument("--admin", required=True, help="the administrator's username")
     init.add_argument("--name", help="the administrator's display name")
+    init.add_argument("--manager", required=True, help="the manager's username")
+    init.add_argument("--manager-name", help="the manager's display name")
 
     user = cmd(sub, "user", help="manage users")
     usub = user.add_subparsers(dest="user_command", required=True)
@@ -132,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
              "administrator, reset another user's (stdin: admin's, new)")
     pw.add_argument("--user", required=True)
     pw.add_argument("username", nargs="?", help="the user to reset (administrators only)")
-    rv = cmd(usub, "revoke", help="revoke a user and rekey (stdin: admin passphrase)")
+    rv = cmd(usub, "revoke", help="revoke a user; the next transaction of a data-key "
+             "holder rekeys (stdin: admin passphrase)")
     rv.add_argument("--user", required=True)
     rv.add_argument("username")
     ls = cmd(usub, "list", help="list users (stdin: admin passphrase)")
@@ -154,10 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "(needed where POSIX file locks are not available)")
 
     rs = cmd(sub, "restore", help="verify a backup (keys, integrity, access log) and replace "
-             "the database with it, keeping the previous files (stdin: administrator's "
+             "the database with it, keeping the previous files (stdin: a manager's "
              "passphrase)")
     rs.add_argument("--from", dest="source", required=True, metavar="FILE")
-    rs.add_argument("--user", required=True, help="an administrator in the backup")
+    rs.add_argument("--user", required=True, help="a manager in the backup")
     rs.add_argument("--verify-only", action="store_true",
                     help="only verify the backup; change nothing")
 
@@ -317,14 +325,18 @@ def _cmd_init(args: argparse.Namespace, source: PassphraseSource) -> int:
 
     phrase, repeat = source.read_new(_("New passphrase for {user}", user=args.admin))
     _warn_if_exposed(_db_path(args.db))
+    m_phrase, m_repeat = source.read_new(_("New passphrase for {user}", user=args.manager))
+    admin = accounts.NewAccount(args.admin, args.name or args.admin, phrase, repeat)
+    manager = accounts.NewAccount(args.manager, args.manager_name or args.manager, m_phrase,
+                                  m_repeat)
     try:
-        vault = accounts.create_installation(
-            _db_path(args.db), args.admin, args.name or args.admin, phrase, repeat
-        )
+        vault = accounts.create_installation(_db_path(args.db), admin, manager)
     except accounts.ValidationError as exc:
         return _validation(exc)
     vault.close()
-    print(_("Created {path} with administrator {user}.", path=_db_path(args.db), user=args.admin))
+    print(_("Created {path} with administrator {admin} (user management, no access to the "
+            "case data) and manager {manager} (holds the data key).", path=_db_path(args.db),
+            admin=args.admin, manager=args.manager))
     return EXIT_OK
 
 
@@ -345,8 +357,8 @@ def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
                                                    user=args.username))
                 accounts.add_user(vault, args.username, args.name or args.username,
                                   Role(args.role), phrase, repeat)
-                print(_("User {user} added. The passphrase must be changed at first login.",
-                        user=args.username))
+                print(_("User {user} added. The account opens once a manager has logged in; "
+                        "the passphrase must be changed at first login.", user=args.username))
             elif own_passwd:
                 phrase, repeat = source.read_new(_("New passphrase for {user}", user=args.user))
                 accounts.change_own_passphrase(vault, current, phrase, repeat)
@@ -355,18 +367,17 @@ def _cmd_user(args: argparse.Namespace, source: PassphraseSource) -> int:
                 phrase, repeat = source.read_new(_("New passphrase for {user}",
                                                    user=args.username))
                 accounts.reset_passphrase(vault, args.username, phrase, repeat)
-                print(_("New passphrase set for {user}; it must be changed at next login.",
+                print(_("New passphrase set for {user}. The account opens once a manager "
+                        "has logged in; the passphrase must be changed at next login.",
                         user=args.username))
             elif args.user_command == "revoke":
-                done = vault.revoke_user(args.username)
-                print(_("User {user} revoked and blocked; their open sessions end within "
-                        "seconds.", user=args.username))
-                if done:
-                    print(_("The database has a new key; old copies of the key slot no longer "
-                            "open it."))
-                else:
-                    print(_("Rekey pending: the database stayed busy. The next transaction of "
-                            "any session completes it (or run 'rc-tui rekey')."))
+                vault.revoke_user(args.username)
+                print(_("User {user} revoked: the key slot is deleted and the account opens "
+                        "nothing more.", user=args.username))
+                print(_("The next transaction of any user who holds the data key ends "
+                        "{user}'s open sessions and gives the database a new key; until then "
+                        "an old copy of the key slot still opens it (or run 'rc-tui rekey' as "
+                        "such a user now).", user=args.username))
         except accounts.ValidationError as exc:
             return _validation(exc)
     return EXIT_OK
@@ -425,7 +436,7 @@ def _check_report(problems: list[str], *, damaged: bool, backup: bool = False) -
                "and reading on may fail."))
         _err(_("What to do: stop using it, keep the file for examination, and restore the "
                "latest backup that passes its checks: rc-tui restore --from FILE --user "
-               "ADMINISTRATOR."))
+               "MANAGER."))
         return EXIT_DB
     _err(_("This means the database was changed outside rc-tui: the records and "
            "access-log rows named above cannot be trusted as they are."))

@@ -116,14 +116,21 @@ def ensure_demo(
         return False
     count = persons if persons is not None else DEFAULT_PERSONS
     admin = next(u for u in DEMO_USERS if u[2] is Role.ADMIN)
+    manager = next(u for u in DEMO_USERS if u[0] == DEMO_MANAGER)
     logins = [(u, p, r.value) for u, _n, r, p in DEMO_USERS]
     progress("Skapar demodatabas (krypteringsnycklar tar några sekunder)…")
-    vault = Vault.create(path, admin[0], admin[1], admin[3], demo=True, demo_logins=logins)
+    Vault.create(path, admin[0], admin[1], admin[3], manager[0], manager[1], manager[3],
+                 demo=True, demo_logins=logins).close(None)
+    vault: Vault | None = None
     try:
-        for username, name, role, phrase in DEMO_USERS:
-            if role is Role.ADMIN:
-                continue
-            accounts.add_user(vault, username, name, role, phrase, must_change=False)
+        # as in a real installation: the administrator adds the users (pending, no data
+        # key), and the manager's next login enrols them
+        with Vault.unlock(path, admin[0], admin[3]) as admin_vault:
+            for username, name, role, phrase in DEMO_USERS:
+                if username not in (admin[0], manager[0]):
+                    accounts.add_user(admin_vault, username, name, role, phrase,
+                                      must_change=False)
+        vault = Vault.unlock(path, manager[0], manager[3])
         if notes is None and count <= BULK_THRESHOLD:
             generate(vault, count)
         else:
@@ -131,7 +138,8 @@ def ensure_demo(
             progress(f"Skapar {count} fiktiva personer och {note_count} journalanteckningar…")
             generate_bulk(vault, count, note_count, progress=progress)
     except BaseException:
-        vault.close(None)
+        if vault is not None:
+            vault.close(None)
         for p in files.sidecar_paths(path):
             with contextlib.suppress(OSError):
                 p.unlink()

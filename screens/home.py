@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _, _n
+from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from rc_tui.services.base import DueItem
 from rc_tui.services.cases import CaseService
@@ -55,6 +56,17 @@ class HomeScreen(RcScreen):
                     yield Plain(_("U  Users: add, reset passphrase, revoke"))
                     yield Plain(_("I  Settings: idle lock, session length"))
             else:
+                enrolled = shell.vault.enrolled if shell.vault is not None else ()
+                if enrolled:
+                    # the slots an administrator added: this login gave them the data key
+                    with Vertical(classes="panel", id="enrolled"):
+                        yield Static(_("Activated at this login"), classes="panel-title",
+                                     markup=False)
+                        for user in enrolled:
+                            yield Plain(_("{name} ({user}), {role} – added by {admin}",
+                                          name=user.display_name, user=user.username,
+                                          role=accounts.role_label(user.role),
+                                          admin=user.created_by))
                 if shell.role is Role.MANAGER:
                     with Vertical(classes="panel", id="chain"):
                         yield Static(_("Access log"), classes="panel-title", markup=False)

@@ -127,11 +127,12 @@ class LoginScreen(RcScreen):
 
 
 class FirstRunScreen(RcScreen):
-    """No database yet: create it and its first administrator."""
+    """No database yet: create it with its first administrator and its first manager."""
 
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
 
-    FIELD_ORDER = ("username", "display-name", "passphrase", "repeat")
+    FIELD_ORDER = ("username", "display-name", "passphrase", "repeat", "m-username",
+                   "m-display-name", "m-passphrase", "m-repeat")
 
     def __init__(self, db_path: Path) -> None:
         super().__init__()
@@ -141,20 +142,28 @@ class FirstRunScreen(RcScreen):
         yield AppHeader("rc-tui", _("First start"))
         with VerticalScroll(id="login-wrap"), Vertical(id="firstrun-box", classes="form-box"):
             yield Static(_("Create the database"), classes="form-title", markup=False)
-            yield Plain(_("No database was found at {path}. Create it now; you become its first "
-                          "administrator. Administrators manage users and settings but see no "
-                          "case content.", path=str(self.db_path)), classes="hint")
-            yield Label(_("Username"), classes="field-label")
-            yield SafeInput(id="username", max_length=64, placeholder=_("e.g. admin"))
-            yield Label(_("Your name"), classes="field-label")
-            yield SafeInput(id="display-name", max_length=200)
-            yield Label(_("Passphrase (at least 12 characters)"), classes="field-label")
-            yield SafeInput(password=True, id="passphrase", max_length=1024)
-            yield Label(_("Repeat the passphrase"), classes="field-label")
-            yield SafeInput(password=True, id="repeat", max_length=1024)
+            yield Plain(_("No database was found at {path}. Create it now with two users: an "
+                          "administrator, who manages users and settings but holds no key to "
+                          "the case data, and a manager, who holds that key and activates the "
+                          "users the administrator adds.", path=str(self.db_path)),
+                        classes="hint")
+            yield from self._account_fields("", _("Administrator"), _("e.g. admin"))
+            yield from self._account_fields("m-", _("Manager"), _("e.g. chef"))
             yield Button(_("Create database"), id="create", variant="primary")
             yield Plain("", id="message", classes="message")
         yield Footer()
+
+    @staticmethod
+    def _account_fields(prefix: str, title: str, example: str) -> ComposeResult:
+        yield Static(title, classes="form-title", markup=False)
+        yield Label(_("Username"), classes="field-label")
+        yield SafeInput(id=f"{prefix}username", max_length=64, placeholder=example)
+        yield Label(_("Name"), classes="field-label")
+        yield SafeInput(id=f"{prefix}display-name", max_length=200)
+        yield Label(_("Passphrase (at least 12 characters)"), classes="field-label")
+        yield SafeInput(password=True, id=f"{prefix}passphrase", max_length=1024)
+        yield Label(_("Repeat the passphrase"), classes="field-label")
+        yield SafeInput(password=True, id=f"{prefix}repeat", max_length=1024)
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
@@ -162,31 +171,45 @@ class FirstRunScreen(RcScreen):
     @on(Button.Pressed, "#create")
     def submit_form(self) -> None:
         values = {i.id: i.value for i in self.query(Input) if i.id}
-        problems = accounts.new_account_problems(values["username"], values["display-name"],
-                                                 values["passphrase"], values["repeat"])
+
+        def account(prefix: str) -> accounts.NewAccount:
+            return accounts.NewAccount(values[f"{prefix}username"],
+                                       values[f"{prefix}display-name"],
+                                       values[f"{prefix}passphrase"], values[f"{prefix}repeat"])
+
+        admin, manager = account(""), account("m-")
+        problems = [*(f"{_('Administrator')}: {p}" for p in accounts.new_account_problems(*admin)),
+                    *(f"{_('Manager')}: {p}" for p in accounts.new_account_problems(*manager))]
+        if not problems and admin.username == manager.username:
+            problems.append(_("The administrator and the manager must be two different users."))
         if problems:
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return
         self.query_one("#message", Plain).set_text(_("Creating the encrypted database…"))
         self.query_one("#create", Button).disabled = True
-        for field in self.query(Input):  # no copy of the new passphrase stays in the form
+        for field in self.query(Input):  # no copy of the new passphrases stays in the form
             if field.password:
                 field.value = ""
-        self._run_create(values["username"], values["display-name"],
-                         Handed(values.pop("passphrase")))
+        self._run_create((admin.username, admin.display_name),
+                         (manager.username, manager.display_name),
+                         Handed(admin.passphrase, manager.passphrase))
         values.clear()
 
     @work(thread=True, exclusive=True, group="create")
-    def _run_create(self, username: str, display_name: str, secret: Handed) -> None:
-        (phrase,) = secret.take()
+    def _run_create(self, admin_names: tuple[str, str], manager_names: tuple[str, str],
+                    secret: Handed) -> None:
+        admin_phrase, manager_phrase = secret.take()
+        admin = accounts.NewAccount(*admin_names, admin_phrase)
+        manager = accounts.NewAccount(*manager_names, manager_phrase)
         try:
-            vault = accounts.create_installation(self.db_path, username, display_name, phrase)
+            vault = accounts.create_installation(self.db_path, admin, manager)
         except (VaultError, accounts.ValidationError, OSError) as exc:
             message = (accounts.error_text(exc) if isinstance(exc, VaultError)
                        else "\n".join(getattr(exc, "reasons", [])) or
                        _("The database could not be created ({kind}).", kind=type(exc).__name__))
             self.app.call_from_thread(self._failed, message)
             return
+        # the manager is logged in: the administrator logs in on their own afterwards
         self.app.call_from_thread(self.shell.on_login, vault, None)
 
     def _failed(self, message: str) -> None:

@@ -15,7 +15,7 @@ from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import RcModal, RcScreen
 from screens.widgets import AppHeader, Handed, Plain, SafeInput, cell
-from storage.errors import RekeyBusy, VaultError
+from storage.errors import VaultError
 
 
 class UsersScreen(RcScreen):
@@ -48,7 +48,8 @@ class UsersScreen(RcScreen):
         keep = self._selected()
         table.clear()
         for row in vault.list_users():
-            status = _("active") if row.status.value == "active" else _("revoked")
+            status = {"active": _("active"), "pending": _("pending")}.get(row.status.value,
+                                                                         _("revoked"))
             table.add_row(cell(row.username), cell(row.display_name),
                           cell(accounts.role_label(row.role)), cell(status),
                           cell(row.created_at), key=row.username)
@@ -82,8 +83,9 @@ class UsersScreen(RcScreen):
         if username == vault.user.username:
             self._message(_("You cannot revoke yourself."))
             return
-        question = _("Revoke {user}? The account is blocked at once and the database gets a new "
-                     "key.", user=username)
+        question = _("Revoke {user}? The account is blocked at once; the database gets a new "
+                     "key with the next transaction of a user who holds the data key.",
+                     user=username)
         self.app.push_screen(ConfirmDialog(question), lambda ok: self._revoke(username, ok))
 
     def _revoke(self, username: str, ok: bool | None) -> None:
@@ -91,14 +93,12 @@ class UsersScreen(RcScreen):
         if not ok or vault is None:
             return
         try:
-            done = vault.revoke_user(username)
+            vault.revoke_user(username)
         except VaultError as exc:
             self._message(accounts.error_text(exc))
             return
-        if done:
-            self._message(_("{user} revoked. The database has a new key.", user=username))
-        else:
-            self._message(accounts.error_text(RekeyBusy()))
+        self._message(_("{user} revoked. The next transaction of a user who holds the data key "
+                        "ends their sessions and gives the database a new key.", user=username))
         self.reload()
 
     def _after_change(self, message: str | None) -> None:
@@ -194,7 +194,8 @@ class AddUserDialog(RcModal):
             self.app.call_from_thread(self._fail, text)
             return
         self.app.call_from_thread(
-            self.dismiss, _("{user} added. The passphrase must be changed at first login.",
+            self.dismiss, _("{user} added (pending: the account opens once a manager has "
+                            "logged in). The passphrase must be changed at first login.",
                             user=username))
 
     def _fail(self, text: str) -> None:
@@ -251,5 +252,6 @@ class ResetPassphraseDialog(RcModal):
             self.app.call_from_thread(self.query_one("#message", Plain).set_text, text)
             return
         self.app.call_from_thread(
-            self.dismiss, _("New passphrase set for {user}; it must be changed at next login.",
+            self.dismiss, _("New passphrase set for {user} (pending until a manager has "
+                            "logged in); it must be changed at next login.",
                             user=self.username))

@@ -18,7 +18,7 @@ take one, both writing the same format:
   from the first page written; writers are not blocked), and the copy is checked at once.
 
 ``restore`` unpacks a backup next to the live database, opens it with the user's
-passphrase (an administrator of the backup), runs ``Vault.check`` (SQLCipher and SQLite
+passphrase (a manager of the backup), runs ``Vault.check`` (SQLCipher and SQLite
 integrity, the access-log chain), refuses a newer schema, records the restore in the
 restored access log, and only then swaps it in with renames, keeping the previous files as
 ``<db>.before-restore-<time>`` (with its ``-wal`` and ``.keys``, itself an installation).
@@ -55,6 +55,7 @@ from storage.errors import (
     DatabaseInUse,
     DatabaseMissing,
     NeedsKey,
+    NoDataKey,
     PermissionDenied,
     TargetExists,
     VaultError,
@@ -491,8 +492,12 @@ def _verified(staging: Path, username: str, passphrase: str, clock: Any, verify_
         finally:
             after_unlock()
         with vault:
-            if vault.user.role is not Role.ADMIN:
-                raise PermissionDenied("restore is for administrators")
+            # the checks read every record: only a data-key holder can run them, and
+            # replacing the database is a manager's decision
+            if vault.user.role is Role.ADMIN:
+                raise NoDataKey("restore needs a manager")
+            if vault.user.role is not Role.MANAGER:
+                raise PermissionDenied("restore is for managers")
             report = vault.check()
             if not report.ok:
                 raise CheckFailed(report.problems[0], report.problems, report.damaged)

@@ -170,3 +170,15 @@ class UnsafeFolder(VaultError):
         super().__init__(f"{folder}: {reason}")
         self.folder = folder
         self.reason = reason
+
+
+class NoDataKey(PermissionDenied):
+    """An administrator's slot holds no data key: this needs a data-key holder."""
+
+    code = "no_data_key"
+
+
+class AccountPending(VaultError):
+    """The slot waits for enrolment by a manager (added or reset by an administrator)."""
+
+    code = "account_pending"

@@ -7,6 +7,7 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
@@ -35,6 +36,41 @@ def keyfile_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".keys")
 
 
+def keyfile_lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".keys.lock")
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created 0600, never holds data): ``fcntl.flock``
+    on POSIX, ``msvcrt.locking`` on Windows. Each call opens its own descriptor, so threads
+    of one process exclude each other too."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        if POSIX:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            if POSIX:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            else:  # pragma: no cover - Windows
+                import msvcrt
+
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+    finally:
+        os.close(fd)
+
+
 def authlog_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".auth")
 
@@ -55,6 +91,7 @@ def sidecar_paths(db_path: Path) -> list[Path]:
         db_path.with_name(db_path.name + "-wal"),
         db_path.with_name(db_path.name + "-shm"),
         keyfile_path(db_path),
+        keyfile_lock_path(db_path),
         authlog_path(db_path),
         lockout_path(db_path),
         lockout_lock_path(db_path),

@@ -14,6 +14,23 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "investigation_after_stay_days": 7,
 }
 
+#: The allowed range of each setting: enforced when an administrator sets it and again
+#: when a session reads it from the signed directory (a value outside is not used).
+SETTING_RANGES: dict[str, tuple[int, int]] = {
+    "idle_timeout_seconds": (30, 3600),
+    "session_lifetime_seconds": (3600, 24 * 3600),
+    "investigation_after_stay_days": (1, 60),
+}
+
+
+def checked_setting(name: str, value: Any) -> Any:
+    """``value`` if it is a whole number in the setting's range, else the default."""
+    lo, hi = SETTING_RANGES[name]
+    if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
+        return value
+    return DEFAULT_SETTINGS[name]
+
+
 #: Each user's own preferences (stored as one JSON object per user in ``meta``) and their
 #: defaults. ``low_bandwidth``: no mouse tracking, 16 colours, ASCII borders, no animations.
 DEFAULT_USER_PREFERENCES: dict[str, Any] = {

@@ -14,9 +14,18 @@ Design (see README, "Security model"):
   unseals the new data key from its slot.
 * During a rekey the key file holds two candidates: the slots' sealed keys and the
   ``pending`` ones (the other generation). Whichever opens the database is the data key;
-  the holder of the database write lock settles the file (see ``Vault._locked_keyfile``).
-* The key file holds usernames, KDF parameters, public keys and ciphertexts – nothing
-  else. All ciphertexts are bound to the database id and username (AEAD associated data).
+  the holder of the database write lock settles the file (see ``Vault._keyfile``).
+* Key roles: the data key is sealed only to the slots of enrolled *data-key holders*
+  (caseworkers, shelter staff, managers). An administrator's slot holds no data key: it
+  holds an Ed25519 *signing key*, encrypted under the same passphrase-derived key. Its
+  public half is pinned in the encrypted database by a data-key holder.
+* The key file is also the signed user directory (version 2): per slot the display name,
+  role and an administrator's signed enrolment statement; signed revocations; the signed
+  settings. Data-key holders act on a statement only when its signature verifies against
+  a key pinned in the database (see ``storage.directory``).
+* The key file holds usernames, display names, roles, KDF parameters, public keys,
+  signatures and ciphertexts – no secret in the clear. All ciphertexts are bound to the
+  database id and username (AEAD associated data).
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from _argon2_cffi_bindings import lib as _argon2_lib
 from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -42,7 +52,10 @@ from storage import files
 from storage.errors import KeyFileDamaged, KeyFileMissing, UnknownUser, WrongPassphrase
 
 KEYFILE_FORMAT = "rc-tui-keys"
-KEYFILE_VERSION = 1
+KEYFILE_VERSION = 2
+#: Version 1 files (every slot sealed the data key, roles lived only in the database) are
+#: upgraded at the next login of a user whose slot holds the data key.
+LEGACY_VERSION = 1
 
 # Product minimums from the security requirements: never below 64 MiB and 3 passes.
 MIN_MEMORY_KIB = 64 * 1024
@@ -183,34 +196,84 @@ def _aad(kind: str, db_id: str, username: str, generation: int = 0) -> bytes:
 
 @dataclass
 class Slot:
-    """One user's key slot. Contains no secret in the clear."""
+    """One user's key slot and directory entry. Contains no secret in the clear."""
 
     username: str
     kdf: KdfParams
     public_key: bytes
     enc_private_key: bytes  # nonce(12) || AES-GCM ciphertext
-    sealed_data_key: bytes  # HPKE ciphertext of the data key
+    #: HPKE ciphertext of the data key; None for administrators and pending slots
+    sealed_data_key: bytes | None
     generation: int
+    role: str | None = None  # None only in a version-1 file
+    display_name: str = ""
+    #: "pending" until a manager's login enrols the slot, then "active". Informational
+    #: (the administrator's list): security decisions use signatures and the database.
+    status: str = "active"
+    #: administrators: the Ed25519 signing key, encrypted under the passphrase-derived key
+    enc_signing_key: bytes | None = None
+    signing_public: bytes | None = None
+    #: after the upgrade of a version-1 file: the signing key sealed to ``public_key``
+    #: (the administrator's next login re-encrypts it under the passphrase)
+    sealed_signing_key: bytes | None = None
+    #: the administrator's signed statement that enrols this slot (see storage.directory)
+    statement: dict[str, Any] | None = None
+    must_change: bool = False  # administrators (data-key holders keep it in the database)
+    prefs: dict[str, Any] = field(default_factory=dict)  # administrators' own preferences
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "kdf": self.kdf.to_json(),
             "public_key": b64e(self.public_key),
             "private_key": b64e(self.enc_private_key),
-            "data_key": b64e(self.sealed_data_key),
+            "data_key": b64e(self.sealed_data_key) if self.sealed_data_key else None,
             "generation": self.generation,
         }
+        if self.role is not None:
+            data.update(role=self.role, display_name=self.display_name, status=self.status)
+        if self.enc_signing_key is not None:
+            data["signing_key"] = b64e(self.enc_signing_key)
+        if self.signing_public is not None:
+            data["signing_public"] = b64e(self.signing_public)
+        if self.sealed_signing_key is not None:
+            data["sealed_signing_key"] = b64e(self.sealed_signing_key)
+        if self.statement is not None:
+            data["statement"] = self.statement
+        if self.must_change:
+            data["must_change"] = True
+        if self.prefs:
+            data["prefs"] = self.prefs
+        return data
 
     @classmethod
     def from_json(cls, username: str, data: dict[str, Any]) -> Slot:
+        def opt(name: str) -> bytes | None:
+            value = data.get(name)
+            return b64d(value) if value else None
+
+        statement = data.get("statement")
+        prefs = data.get("prefs", {})
         return cls(
             username=username,
             kdf=KdfParams.from_json(data["kdf"]),
             public_key=b64d(data["public_key"]),
             enc_private_key=b64d(data["private_key"]),
-            sealed_data_key=b64d(data["data_key"]),
+            sealed_data_key=opt("data_key"),
             generation=int(data["generation"]),
+            role=str(data["role"]) if data.get("role") is not None else None,
+            display_name=str(data.get("display_name", "")),
+            status=str(data.get("status", "active")),
+            enc_signing_key=opt("signing_key"),
+            signing_public=opt("signing_public"),
+            sealed_signing_key=opt("sealed_signing_key"),
+            statement=statement if isinstance(statement, dict) else None,
+            must_change=bool(data.get("must_change", False)),
+            prefs=prefs if isinstance(prefs, dict) else {},
         )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 def seal_data_key(
@@ -221,48 +284,119 @@ def seal_data_key(
 
 
 def make_slot(
-    username: str, passphrase: str, data_key: bytes | bytearray, db_id: str, generation: int,
-    kdf: KdfParams | None = None, private: X25519PrivateKey | None = None,
+    username: str, passphrase: str, data_key: bytes | bytearray | None, db_id: str,
+    generation: int, kdf: KdfParams | None = None, private: X25519PrivateKey | None = None, *,
+    role: str | None = None, display_name: str = "",
+    signing: Ed25519PrivateKey | None = None,
 ) -> Slot:
-    """Create a new slot (a new key pair, unless ``private`` is given) for ``username``."""
+    """Create a new slot (a new key pair, unless ``private`` is given) for ``username``.
+
+    ``data_key`` None makes a slot without the data key (an administrator's, or one that
+    waits for enrolment); ``signing`` is an administrator's signing key.
+    """
     params = kdf or calibrate()
     private = private or X25519PrivateKey.generate()
     public = private.public_key().public_bytes_raw()
-    enc_priv = _encrypt_private(private, passphrase, params, db_id, username)
-    sealed = seal_data_key(data_key, public, db_id, username, generation)
-    return Slot(username, params, public, enc_priv, sealed, generation)
-
-
-def _encrypt_private(
-    private: X25519PrivateKey, passphrase: str, params: KdfParams, db_id: str, username: str
-) -> bytes:
     kek = params.derive(passphrase)
     try:
-        nonce = secrets.token_bytes(12)
         # private_bytes_raw() is a bytes copy of the private key (cryptography offers no
         # other way out); it exists only while a slot is made or rewrapped
-        ct = AESGCM(kek).encrypt(nonce, private.private_bytes_raw(),
-                                 _aad("privkey", db_id, username))
+        enc_priv = _encrypt(kek, private.private_bytes_raw(), _aad("privkey", db_id, username))
+        sealed = (seal_data_key(data_key, public, db_id, username, generation)
+                  if data_key is not None else None)
+        slot = Slot(username, params, public, enc_priv, sealed, generation, role=role,
+                    display_name=display_name)
+        if signing is not None:
+            store_signing_key(slot, signing, kek, db_id)
     finally:
         wipe(kek)
-    return nonce + ct
+    return slot
+
+
+def _encrypt(kek: bytes | bytearray, raw: bytes, aad: bytes) -> bytes:
+    nonce = secrets.token_bytes(12)
+    return nonce + AESGCM(kek).encrypt(nonce, raw, aad)
+
+
+def _decrypt_into(kek: bytes | bytearray, blob: bytes, aad: bytes) -> bytearray:
+    """Decrypted in place into a buffer the caller zeroes (no ``bytes`` copy)."""
+    out = bytearray(max(0, len(blob) - 28))
+    try:
+        AESGCM(kek).decrypt_into(blob[:12], blob[12:], aad, out)
+    except InvalidTag:
+        wipe(out)
+        raise WrongPassphrase() from None
+    return out
+
+
+@dataclass
+class OpenedSlot:
+    """What a passphrase opens in a slot (one key derivation). ``kek`` is a buffer the
+    caller zeroes (``wipe``) once done with it."""
+
+    private: X25519PrivateKey
+    signing: Ed25519PrivateKey | None
+    kek: bytearray
+
+
+def open_slot(slot: Slot, passphrase: str, db_id: str) -> OpenedSlot:
+    """Derive the KEK and decrypt the slot's private key (and an administrator's signing
+    key); wrong passphrase -> WrongPassphrase."""
+    kek = slot.kdf.derive(passphrase)
+    try:
+        raw = _decrypt_into(kek, slot.enc_private_key, _aad("privkey", db_id, slot.username))
+        try:
+            private = X25519PrivateKey.from_private_bytes(raw)
+        finally:
+            wipe(raw)
+        signing = None
+        if slot.enc_signing_key is not None:
+            raw = _decrypt_into(kek, slot.enc_signing_key, _aad("signkey", db_id, slot.username))
+            try:
+                signing = Ed25519PrivateKey.from_private_bytes(raw)
+            finally:
+                wipe(raw)
+        elif slot.sealed_signing_key is not None:
+            try:  # HPKE returns bytes (no decrypt-into): dropped at once, not zeroable
+                signing = Ed25519PrivateKey.from_private_bytes(_SUITE.decrypt(
+                    slot.sealed_signing_key, private,
+                    info=_aad("signkey", db_id, slot.username)))
+            except (InvalidTag, ValueError) as exc:
+                raise KeyFileDamaged("signing key does not open") from exc
+    except BaseException:
+        wipe(kek)
+        raise
+    return OpenedSlot(private, signing, kek)
 
 
 def open_private_key(slot: Slot, passphrase: str, db_id: str) -> X25519PrivateKey:
     """Derive the KEK and decrypt the slot's private key; wrong passphrase -> WrongPassphrase."""
     kek = slot.kdf.derive(passphrase)
-    ciphertext = slot.enc_private_key[12:]
-    raw = bytearray(max(0, len(ciphertext) - 16))  # decrypted in place: no bytes copy
     try:
-        AESGCM(kek).decrypt_into(
-            slot.enc_private_key[:12], ciphertext, _aad("privkey", db_id, slot.username), raw,
-        )
-        return X25519PrivateKey.from_private_bytes(raw)
-    except InvalidTag:
-        raise WrongPassphrase() from None
+        raw = _decrypt_into(kek, slot.enc_private_key, _aad("privkey", db_id, slot.username))
     finally:
         wipe(kek)
+    try:
+        return X25519PrivateKey.from_private_bytes(raw)
+    finally:
         wipe(raw)
+
+
+def seal_signing_key(signing: Ed25519PrivateKey, public_key: bytes, db_id: str,
+                     username: str) -> bytes:
+    """The upgrade of a version-1 file: an administrator's new signing key, sealed to the
+    administrator's own public key (their next login re-encrypts it under the passphrase)."""
+    pub = X25519PublicKey.from_public_bytes(public_key)
+    return _SUITE.encrypt(signing.private_bytes_raw(), pub,
+                          info=_aad("signkey", db_id, username))
+
+
+def store_signing_key(slot: Slot, signing: Ed25519PrivateKey, kek: bytes | bytearray,
+                      db_id: str) -> None:
+    slot.enc_signing_key = _encrypt(kek, signing.private_bytes_raw(),
+                                    _aad("signkey", db_id, slot.username))
+    slot.signing_public = signing.public_key().public_bytes_raw()
+    slot.sealed_signing_key = None
 
 
 def unseal_data_key(
@@ -280,12 +414,19 @@ def unseal_data_key(
 
 def rewrap_slot(
     slot: Slot, private: X25519PrivateKey, new_passphrase: str, db_id: str,
-    kdf: KdfParams | None = None,
+    kdf: KdfParams | None = None, signing: Ed25519PrivateKey | None = None,
 ) -> Slot:
-    """Same key pair, new passphrase: only this slot's private key is re-encrypted."""
+    """Same key pair, new passphrase: only this slot's private keys are re-encrypted."""
     params = kdf or calibrate()
-    enc = _encrypt_private(private, new_passphrase, params, db_id, slot.username)
-    return Slot(slot.username, params, slot.public_key, enc, slot.sealed_data_key, slot.generation)
+    kek = params.derive(new_passphrase)
+    try:
+        enc = _encrypt(kek, private.private_bytes_raw(), _aad("privkey", db_id, slot.username))
+        new = Slot(**{**slot.__dict__, "kdf": params, "enc_private_key": enc})
+        if signing is not None:
+            store_signing_key(new, signing, kek, db_id)
+    finally:
+        wipe(kek)
+    return new
 
 
 @dataclass
@@ -301,11 +442,16 @@ class KeyFile:
     pending_sealed: dict[str, bytes] = field(default_factory=dict)
     demo: bool = False
     demo_logins: list[tuple[str, str, str]] = field(default_factory=list)
+    version: int = KEYFILE_VERSION
+    #: signed revocations by username (see storage.directory)
+    revocations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the settings an administrator signed (see storage.directory)
+    settings: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
         data: dict[str, Any] = {
             "format": KEYFILE_FORMAT,
-            "version": KEYFILE_VERSION,
+            "version": self.version,
             "db_id": self.db_id,
             "generation": self.generation,
             "audit_public_key": b64e(self.audit_public_key),
@@ -316,6 +462,10 @@ class KeyFile:
                 "generation": self.pending_generation,
                 "data_keys": {n: b64e(v) for n, v in sorted(self.pending_sealed.items())},
             }
+        if self.revocations:
+            data["revocations"] = dict(sorted(self.revocations.items()))
+        if self.settings is not None:
+            data["settings"] = self.settings
         if self.demo:
             data["demo"] = True
             data["demo_logins"] = [list(x) for x in self.demo_logins]
@@ -329,7 +479,15 @@ class KeyFile:
                 raise KeyFileDamaged("not an rc-tui key file")
             if int(data.get("version", 0)) > KEYFILE_VERSION:
                 raise KeyFileDamaged("key file from a newer rc-tui")
+            revocations = data.get("revocations", {})
+            settings = data.get("settings")
+            if not isinstance(revocations, dict) or not all(
+                    isinstance(v, dict) for v in revocations.values()):
+                raise KeyFileDamaged("revocations")
             kf = cls(
+                version=int(data.get("version", LEGACY_VERSION)),
+                revocations={str(k): v for k, v in revocations.items()},
+                settings=settings if isinstance(settings, dict) else None,
                 db_id=str(data["db_id"]),
                 generation=int(data["generation"]),
                 audit_public_key=b64d(data["audit_public_key"]),
@@ -368,9 +526,6 @@ class KeyFile:
         except KeyError:
             raise UnknownUser() from None
 
-    def reseal_all(self, data_key: bytes | bytearray, generation: int) -> dict[str, bytes]:
-        """Seal ``data_key`` for every slot (no passphrases needed: public keys only)."""
-        return {
-            name: seal_data_key(data_key, slot.public_key, self.db_id, name, generation)
-            for name, slot in self.slots.items()
-        }
+    def holders(self) -> dict[str, Slot]:
+        """The slots that hold the data key (enrolled data-key holders)."""
+        return {n: slot for n, slot in self.slots.items() if slot.sealed_data_key is not None}

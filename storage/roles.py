@@ -15,3 +15,6 @@ class Role(enum.StrEnum):
 class UserStatus(enum.StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"
+    #: only in the signed directory: added or reset by an administrator, waiting for a
+    #: manager's login to enrol it (never stored in the database)
+    PENDING = "pending"

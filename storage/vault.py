@@ -1,15 +1,20 @@
 """The vault: one encrypted SQLCipher database per installation, opened per user.
 
-``Vault.create`` makes a new installation with its first administrator; ``Vault.unlock``
-opens it for one user with their own passphrase. All user management that touches key
-slots lives here, because the key file and the database must change together (the
-database write lock serialises key-file updates between processes).
+``Vault.create`` makes a new installation with its first administrator and its first
+manager; ``Vault.unlock`` opens it for one user with their own passphrase. A data-key
+holder (caseworker, shelter staff, manager) gets a ``Vault`` on the database; an
+administrator gets an ``AdminVault`` (``storage.admin``) on the signed user directory
+only – their slot holds no data key. Data-key holders' sessions carry out what the
+administrators signed (``storage.directory``): a manager's login enrols pending users,
+any holder's transaction records a revocation and rekeys. Key-file updates are
+serialised by ``<db>.keys.lock`` (administrators never take the database lock).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 import threading
 import time
@@ -21,14 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Engine, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from storage import audit, db, files, integrity, keys, schema
+from storage import audit, db, directory, files, integrity, keys, schema
 from storage.authstate import SealedEvents, Throttle, safe_username
 from storage.errors import (
+    AccountPending,
     DatabaseBusy,
     DatabaseDamaged,
     DatabaseExists,
@@ -36,6 +43,7 @@ from storage.errors import (
     KeyChanged,
     KeyFileDamaged,
     LockedOut,
+    NoDataKey,
     PermissionDenied,
     RekeyBusy,
     SessionRevoked,
@@ -43,7 +51,7 @@ from storage.errors import (
     VaultError,
     WrongPassphrase,
 )
-from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES
+from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES, checked_setting
 from storage.models import Meta, Role, User, UserStatus
 
 CLOSE_CHECKPOINT_WAIT_MS = 100
@@ -60,6 +68,12 @@ _GUARD = text(
     "SELECT (SELECT status FROM users WHERE username = :u), "
     "(SELECT value FROM meta WHERE key = 'rekey_pending')"
 )
+
+
+#: meta keys of the signed directory: the administrators' pinned signing keys, and the
+#: last accepted statement time per username (older statements are never acted on again)
+PINNED = "admin_signing_keys"
+ACCEPTED = "directory_accepted"
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,16 @@ class UserRow:
     status: UserStatus
     created_at: str
     has_slot: bool
+
+
+@dataclass(frozen=True)
+class EnrolledUser:
+    """A user this login enrolled (shown on the manager's home screen)."""
+
+    username: str
+    display_name: str
+    role: Role
+    created_by: str
 
 
 @dataclass(frozen=True)
@@ -133,18 +157,29 @@ class Vault:
         self.ended: str | None = None
         #: worker threads share the vault: one of them follows a rekey, the others wait
         self._reopen_lock = threading.Lock()
+        #: users this login enrolled (a manager's login; shown on the home screen)
+        self.enrolled: tuple[EnrolledUser, ...] = ()
+        #: the signed directory as last read: (stat signature, key file, pinned keys)
+        self._directory: tuple[tuple[int, int, int], keys.KeyFile, dict[str, bytes]] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def create(
         cls, path: Path, admin_username: str, admin_display_name: str, admin_passphrase: str,
+        manager_username: str, manager_display_name: str, manager_passphrase: str,
         *, demo: bool = False, demo_logins: list[tuple[str, str, str]] | None = None,
     ) -> Vault:
-        """Create a new installation and its first administrator; returns it unlocked."""
+        """Create a new installation with its first administrator and its first manager.
+
+        The administrator's slot gets a signing key (pinned in the database here) and no
+        data key; the manager's slot holds the data key. Returns the manager's vault.
+        """
         path = Path(path)
         kpath = files.keyfile_path(path)
         if path.exists() or kpath.exists():
             raise DatabaseExists(str(path))
+        if admin_username == manager_username:
+            raise VaultError("the administrator and the manager must be two users")
         files.secure_umask()
         files.ensure_private_dir(path.parent)
         db_id = uuid.uuid4().hex
@@ -157,10 +192,18 @@ class Vault:
             demo=demo,
             demo_logins=list(demo_logins or []),
         )
-        admin_private = X25519PrivateKey.generate()
+        signing = Ed25519PrivateKey.generate()
         kf.slots[admin_username] = keys.make_slot(
-            admin_username, admin_passphrase, data_key, db_id, 1, private=admin_private
+            admin_username, admin_passphrase, None, db_id, 1, role=Role.ADMIN.value,
+            display_name=admin_display_name, signing=signing,
         )
+        manager_private = X25519PrivateKey.generate()
+        kf.slots[manager_username] = keys.make_slot(
+            manager_username, manager_passphrase, data_key, db_id, 1, private=manager_private,
+            role=Role.MANAGER.value, display_name=manager_display_name,
+        )
+        kf.settings = directory.sign(db_id, directory.settings_body(dict(DEFAULT_SETTINGS)),
+                                     admin_username, signing)
         engine = db.make_engine(path, data_key)
         try:
             schema.upgrade(engine)
@@ -169,6 +212,8 @@ class Vault:
                 _set_meta(s, "demo", demo)
                 _set_meta(s, "audit_private_key", keys.b64e(audit_private.private_bytes_raw()))
                 _set_meta(s, "rekey_pending", False)
+                _set_meta(s, PINNED, directory.pinned_to_meta(
+                    {admin_username: signing.public_key().public_bytes_raw()}))
                 for k, v in DEFAULT_SETTINGS.items():
                     _set_meta(s, f"setting.{k}", v)
                 admin = User(
@@ -178,12 +223,20 @@ class Vault:
                 )
                 s.add(admin)
                 s.flush()
-                audit.append(s, "vault_created", user_id=admin.id, username=admin.username)
-                audit.append(
-                    s, "user_created", user_id=admin.id, username=admin.username,
-                    record_type="user", record_id=admin.id,
+                manager = User(
+                    username=manager_username, display_name=manager_display_name,
+                    role=Role.MANAGER.value, status=UserStatus.ACTIVE.value,
+                    must_change_passphrase=False, created_at=audit.utcnow(),
+                    created_by_id=admin.id,
                 )
-                info = _user_info(admin)
+                s.add(manager)
+                s.flush()
+                audit.append(s, "vault_created", user_id=manager.id, username=manager.username)
+                for u in (admin, manager):
+                    audit.append(s, "user_created", user_id=manager.id,
+                                 username=manager.username, record_type="user",
+                                 record_id=u.id)
+                info = _user_info(manager)
             kf.save(kpath)
         except BaseException:
             engine.dispose()
@@ -194,7 +247,7 @@ class Vault:
             raise
         for p in files.sidecar_paths(path):
             files.restrict_file(p)
-        return cls(path, kf, engine, data_key, info, audit_private, admin_private, 1)
+        return cls(path, kf, engine, data_key, info, audit_private, manager_private, 1)
 
     # C901: the one login protocol, step by step (each refusal recorded before it is raised,
     # the retry when a rekey commits meanwhile); split only with the rekey it interlocks with
@@ -202,7 +255,11 @@ class Vault:
     def unlock(  # noqa: C901
         cls, path: Path, username: str, passphrase: str, *, clock: Any = time.time,
     ) -> Vault:
-        """Open the installation as ``username``. Every attempt is recorded."""
+        """Open the installation as ``username``. Every attempt is recorded.
+
+        An administrator gets an ``AdminVault`` (the signed directory, no database). A slot
+        that waits for enrolment opens nothing (``AccountPending``).
+        """
         path = Path(path)
         kf = keys.KeyFile.load(files.keyfile_path(path))
         if not path.exists():
@@ -222,12 +279,25 @@ class Vault:
                                "username": username, "ts": clock()})
                 raise
             try:
-                private = keys.open_private_key(slot, passphrase, kf.db_id)
+                opened = keys.open_slot(slot, passphrase, kf.db_id)
             except WrongPassphrase:
                 throttle.record_failure(username)
                 events.append({"action": "login_failed", "outcome": "wrong_passphrase",
                                "username": username, "ts": clock()})
                 raise
+        private = opened.private
+        legacy = kf.version < keys.KEYFILE_VERSION
+        if not legacy and (slot.is_admin or slot.sealed_data_key is None):
+            throttle.reset(username)
+            if slot.status == "pending" or (not slot.is_admin and slot.sealed_data_key is None):
+                keys.wipe(opened.kek)
+                events.append({"action": "login_refused", "outcome": "pending",
+                               "username": username, "ts": clock()})
+                raise AccountPending()
+            from storage.admin import AdminVault
+
+            return AdminVault.open(path, kf, username, passphrase, opened, clock)
+        keys.wipe(opened.kek)
         for attempt in range(3):
             engine, data_key, generation = cls._open_engine(path, kf, username, private)
             try:
@@ -248,11 +318,25 @@ class Vault:
                     else:
                         refused = False
                         audit.append(s, "login", user_id=user.id, username=user.username)
+                        with files.exclusive_lock(files.keyfile_lock_path(path)):
+                            # under the write lock: finish an interrupted rekey's key file,
+                            # upgrade a version-1 file, carry out what administrators signed
+                            settled = keys.KeyFile.load(files.keyfile_path(path))
+                            changed = _settle(settled, generation)
+                            if settled.version < keys.KEYFILE_VERSION:
+                                _upgrade_directory(s, settled, user)
+                                changed = True
+                            changed |= _record_directory(s, settled, user)
+                            enrolled: tuple[EnrolledUser, ...] = ()
+                            if user.role == Role.MANAGER.value:
+                                enrolled = _enrol_pending(s, settled, user, data_key, generation)
+                                changed |= bool(enrolled)
+                            if changed:
+                                settled.save(files.keyfile_path(path))
+                        s.flush()
+                        s.refresh(user)
+                        refused = user.status != UserStatus.ACTIVE.value
                         info = _user_info(user)
-                        # under the write lock: finish an interrupted rekey's key file
-                        settled = keys.KeyFile.load(files.keyfile_path(path))
-                        if _settle(settled, generation):
-                            settled.save(files.keyfile_path(path))
                     rekey_pending = bool(_get_meta(s, "rekey_pending", False))
                 if refused:
                     raise UnknownUser()
@@ -276,11 +360,19 @@ class Vault:
                 raise
         throttle.reset(username)
         vault = cls(path, kf, engine, data_key, info, audit_private, private, generation)
-        if not slot.kdf.meets_product_minimum() and not keys.test_kdf_enabled():
-            vault._replace_own_slot(private, passphrase)
+        vault.enrolled = enrolled
         if rekey_pending:
             with contextlib.suppress(RekeyBusy):
                 vault._rekey(only_if_pending=True)
+        if info.role is Role.ADMIN:  # a version-1 administrator's last login with the data key
+            vault.close(None)
+            from storage.admin import AdminVault
+
+            kf = keys.KeyFile.load(files.keyfile_path(path))
+            opened = keys.open_slot(kf.slot(username), passphrase, kf.db_id)
+            return AdminVault.open(path, kf, username, passphrase, opened, clock)
+        if not slot.kdf.meets_product_minimum() and not keys.test_kdf_enabled():
+            vault._replace_own_slot(private, passphrase)
         return vault
 
     @staticmethod
@@ -290,6 +382,8 @@ class Vault:
         """The data keys this user's slot unseals: the slot's own and, during or after an
         interrupted rekey, the pending one (one of them opens the database)."""
         slot = kf.slot(username)
+        if slot.sealed_data_key is None:
+            raise NoDataKey()  # an administrator's slot, or one not enrolled (any more)
         found = [(slot.generation, keys.unseal_data_key(
             slot.sealed_data_key, private, kf.db_id, username, slot.generation))]
         pending = kf.pending_sealed.get(username)
@@ -389,9 +483,10 @@ class Vault:
                 raise DatabaseDamaged(type(exc).__name__) from None
             raise
 
-    def _begin(self, write: bool, *, finish_rekey: bool = True) -> Session:
+    def _begin(self, write: bool, *, finish_rekey: bool = True,
+               check_directory: bool = True) -> Session:
         """Begin a transaction and pass the guard in it; returns the open session."""
-        tried_rekey = False
+        tried_rekey, tried_directory = False, not check_directory
         deadline = time.monotonic() + FOLLOW_REKEY_SECONDS
         while True:
             generation = self._generation
@@ -416,6 +511,14 @@ class Vault:
                 s.close()
                 self._end_revoked()
                 raise SessionRevoked()
+            if not tried_directory and self._directory_has_news(s):
+                # an administrator signed a revocation (perhaps of this user) or a new
+                # signing key: record it now, in its own write transaction
+                s.close()
+                tried_directory = True
+                with contextlib.suppress(sa_exc.OperationalError, RekeyBusy):
+                    self._record_directory_now()
+                continue
             if finish_rekey and pending is not None and json.loads(pending) and not tried_rekey:
                 # a revocation whose rekey did not complete (its process died): finish it
                 s.close()
@@ -424,6 +527,36 @@ class Vault:
                     self._rekey(only_if_pending=True)
                 continue
             return s
+
+    def _directory_has_news(self, s: Session) -> bool:
+        """Has the signed directory changed since this session last read it, with a signed
+        act that no data-key holder has recorded yet? One ``stat`` when nothing changed."""
+        try:
+            st = os.stat(self.keyfile_path)
+        except OSError:
+            return False
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._directory is not None and self._directory[0] == stamp:
+            return False
+        try:
+            kf = keys.KeyFile.load(self.keyfile_path)
+        except VaultError:
+            return False  # damaged or missing: the next login says so
+        pinned = directory.pinned_from_meta(_get_meta(s, PINNED, {}))
+        accepted = _get_meta(s, ACCEPTED, {})
+        if _unrecorded(kf, pinned, accepted):
+            return True
+        self._directory = (stamp, kf, pinned)
+        return False
+
+    def _record_directory_now(self) -> None:
+        s = self._begin(True, finish_rekey=False, check_directory=False)
+        transaction = s.get_transaction()
+        assert transaction is not None
+        with s, transaction, self._keyfile() as kf:
+            actor = s.get(User, self.user.id)
+            assert actor is not None
+            _record_directory(s, kf, actor)
 
     def _end_revoked(self) -> None:
         """Record that the revoked user's session ended, then forget every key."""
@@ -492,17 +625,19 @@ class Vault:
 
     # ------------------------------------------------------------------ settings
     def setting(self, name: str) -> Any:
+        """A setting: the administrators' signed one from the directory (range-checked),
+        else the database's (an installation from before the directory), else the default."""
         with self.session() as s:
-            return _get_meta(s, f"setting.{name}", DEFAULT_SETTINGS.get(name))
+            stored = _get_meta(s, f"setting.{name}", DEFAULT_SETTINGS.get(name))
+        if self._directory is not None:
+            signed = directory.settings_of(self._directory[1], self._directory[2])
+            if signed.signed_by is not None:
+                return signed.values[name]
+        return checked_setting(name, stored)
 
     def set_setting(self, name: str, value: Any) -> None:
-        self._require(Role.ADMIN)
-        if name not in DEFAULT_SETTINGS:
-            raise ValueError(name)
-        with self.session(write=True) as s:
-            _set_meta(s, f"setting.{name}", value)
-            audit.append(s, "setting_changed", user_id=self.user.id,
-                         username=self.user.username, record_type="setting", reason=name)
+        """Settings are signed by an administrator (``AdminVault.set_setting``)."""
+        raise PermissionDenied(Role.ADMIN.value)
 
     def set_language(self, language: str | None) -> None:
         with self.session(write=True) as s:
@@ -537,110 +672,58 @@ class Vault:
         if self.user.role != role:
             raise PermissionDenied(role.value)
 
+    # User management is the administrators' (``storage.admin.AdminVault``): a data-key
+    # holder's session carries out what they signed, but never signs anything itself.
     def list_users(self) -> list[UserRow]:
-        self._require(Role.ADMIN)
-        kf = keys.KeyFile.load(self.keyfile_path)
-        with self.session() as s:
-            rows = s.scalars(select(User).order_by(User.username)).all()
-            return [
-                UserRow(u.username, u.display_name, Role(u.role), UserStatus(u.status),
-                        u.created_at.strftime("%Y-%m-%d"), u.username in kf.slots)
-                for u in rows
-            ]
+        raise PermissionDenied(Role.ADMIN.value)
 
     def add_user(
         self, username: str, display_name: str, role: Role, passphrase: str,
         *, must_change: bool = True,
     ) -> None:
-        self._require(Role.ADMIN)
-        kdf = keys.calibrate()  # the slow part happens before the write lock is taken
-        with self.session(write=True) as s:
-            if s.scalar(select(User).where(User.username == username)) is not None:
-                raise VaultError("username taken")
-            kf = self._locked_keyfile()
-            u = User(username=username, display_name=display_name, role=role.value,
-                     status=UserStatus.ACTIVE.value, must_change_passphrase=must_change,
-                     created_at=audit.utcnow(), created_by_id=self.user.id)
-            s.add(u)
-            s.flush()
-            kf.slots[username] = keys.make_slot(
-                username, passphrase, self._data_key, kf.db_id, kf.generation, kdf
-            )
-            audit.append(s, "user_created", user_id=self.user.id, username=self.user.username,
-                         record_type="user", record_id=u.id)
-            kf.save(self.keyfile_path)
+        raise PermissionDenied(Role.ADMIN.value)
+
+    def reset_passphrase(self, username: str, new: str) -> None:
+        raise PermissionDenied(Role.ADMIN.value)
+
+    def revoke_user(self, username: str) -> None:
+        raise PermissionDenied(Role.ADMIN.value)
 
     def change_passphrase(self, old: str, new: str) -> None:
-        """Rewrap only this user's own slot (same key pair, new passphrase)."""
+        """Rewrap this user's own slot under the new passphrase.
+
+        The first (forced) change after an administrator set the passphrase also gives the
+        slot a new key pair with the data key sealed to it: the administrator knew the old
+        passphrase, so a copy of the old slot must open no later data key.
+        """
         kdf = keys.calibrate()
-        with self.session(write=True) as s:
-            kf = self._locked_keyfile()
+        forced = self.user.must_change_passphrase
+        with self.session(write=True) as s, self._keyfile() as kf:
             slot = kf.slot(self.user.username)
             private = keys.open_private_key(slot, old, kf.db_id)
-            kf.slots[self.user.username] = keys.rewrap_slot(slot, private, new, kf.db_id, kdf)
+            if forced:
+                private = X25519PrivateKey.generate()
+                fresh = keys.make_slot(self.user.username, new, self._data_key, kf.db_id,
+                                       self._generation, kdf, private, role=slot.role,
+                                       display_name=slot.display_name)
+                fresh.statement = slot.statement
+                kf.slots[self.user.username] = fresh
+            else:
+                kf.slots[self.user.username] = keys.rewrap_slot(slot, private, new, kf.db_id,
+                                                                kdf)
             u = s.get(User, self.user.id)
             assert u is not None
             u.must_change_passphrase = False
             audit.append(s, "passphrase_changed", user_id=self.user.id,
                          username=self.user.username, record_type="user", record_id=self.user.id)
-            kf.save(self.keyfile_path)
+        self._private[:] = private.private_bytes_raw()
         self.user = UserInfo(**{**self.user.__dict__, "must_change_passphrase": False})
 
     def _replace_own_slot(self, private: X25519PrivateKey, passphrase: str) -> None:
-        with self.session(write=True) as s:
-            kf = self._locked_keyfile()
+        with self.session(write=True) as s, self._keyfile() as kf:
             slot = kf.slot(self.user.username)
             kf.slots[self.user.username] = keys.rewrap_slot(slot, private, passphrase, kf.db_id)
             audit.append(s, "kdf_upgraded", user_id=self.user.id, username=self.user.username)
-            kf.save(self.keyfile_path)
-
-    def reset_passphrase(self, username: str, new: str) -> None:
-        """Administrator: give ``username`` a new key pair and passphrase (must change)."""
-        self._require(Role.ADMIN)
-        kdf = keys.calibrate()
-        with self.session(write=True) as s:
-            u = s.scalar(select(User).where(User.username == username))
-            if u is None or u.status != UserStatus.ACTIVE.value:
-                raise UnknownUser()
-            kf = self._locked_keyfile()
-            kf.slots[username] = keys.make_slot(
-                username, new, self._data_key, kf.db_id, kf.generation, kdf
-            )
-            u.must_change_passphrase = True
-            audit.append(s, "passphrase_reset", user_id=self.user.id,
-                         username=self.user.username, record_type="user", record_id=u.id)
-            kf.save(self.keyfile_path)
-
-    def revoke_user(self, username: str) -> bool:
-        """Block ``username`` at once, delete their slot and rekey the database.
-
-        The revocation commits first (the user's open sessions end at their next
-        transaction or heartbeat); the rekey follows at once in its own write transaction
-        while everyone else keeps working. Returns True when the rekey completed, False
-        when it could not take the write lock in time: it stays pending and the next
-        transaction of any session finishes it (or ``rc-tui rekey``).
-        """
-        self._require(Role.ADMIN)
-        if username == self.user.username:
-            raise PermissionDenied("cannot revoke yourself")
-        with self.session(write=True) as s:
-            u = s.scalar(select(User).where(User.username == username))
-            if u is None:
-                raise UnknownUser()
-            u.status = UserStatus.REVOKED.value
-            u.revoked_at = audit.utcnow()
-            u.revoked_by_id = self.user.id
-            _set_meta(s, "rekey_pending", True)
-            audit.append(s, "user_revoked", user_id=self.user.id, username=self.user.username,
-                         record_type="user", record_id=u.id)
-            kf = self._locked_keyfile()
-            kf.slots.pop(username, None)
-            kf.save(self.keyfile_path)
-        try:
-            self._rekey(only_if_pending=True)
-        except RekeyBusy:
-            return False
-        return True
 
     def rekey(self) -> None:
         """Replace the data key now (``rc-tui rekey``; raises ``RekeyBusy`` when the write
@@ -655,12 +738,12 @@ class Vault:
         snapshot, writers wait for the lock as for any write). Crash-safe: before the
         rewrite, the key file gets the new key sealed to every slot and keeps the old one
         as ``pending``; whichever the database ends up with, every remaining user opens it,
-        and the next write-lock holder settles the key file (``_locked_keyfile``). Other
+        and the next write-lock holder settles the key file (``_keyfile``). Other
         sessions find the new key at their next transaction (``_follow_rekey``).
         """
         new_key = keys.new_data_key()
         try:
-            s = self._begin(True, finish_rekey=False)
+            s = self._begin(True, finish_rekey=False, check_directory=False)
         except sa_exc.OperationalError as exc:
             if db.is_busy(exc):
                 raise RekeyBusy() from None
@@ -671,18 +754,19 @@ class Vault:
             with s, transaction:
                 if only_if_pending and not _get_meta(s, "rekey_pending", False):
                     return  # another session finished it while this one waited for the lock
-                kf = self._locked_keyfile()
-                old_gen = kf.generation
-                gen = old_gen + 1
-                kf.pending_generation = old_gen
-                kf.pending_sealed = {n: slot.sealed_data_key for n, slot in kf.slots.items()
-                                     if slot.generation == old_gen}
-                for name, slot in kf.slots.items():
-                    slot.sealed_data_key = keys.seal_data_key(
-                        new_key, slot.public_key, kf.db_id, name, gen)
-                    slot.generation = gen
-                kf.generation = gen
-                kf.save(self.keyfile_path)
+                with self._keyfile() as kf:
+                    old_gen = kf.generation
+                    gen = old_gen + 1
+                    holders = kf.holders()  # administrators and pending slots get nothing
+                    kf.pending_generation = old_gen
+                    kf.pending_sealed = {n: slot.sealed_data_key
+                                         for n, slot in holders.items()
+                                         if slot.generation == old_gen and slot.sealed_data_key}
+                    for name, slot in holders.items():
+                        slot.sealed_data_key = keys.seal_data_key(
+                            new_key, slot.public_key, kf.db_id, name, gen)
+                        slot.generation = gen
+                    kf.generation = gen
                 # SQLCipher commits the open transaction together with the rewritten pages,
                 # so everything that belongs to the rekey is written before it
                 _set_meta(s, "rekey_pending", False)
@@ -697,8 +781,8 @@ class Vault:
         keys.wipe(new_key)
         self._generation = gen
         self._engine = db.make_engine(self.path, self._data_key)
-        with self.session(write=True):
-            self._locked_keyfile().save(self.keyfile_path)  # the old key's seals go
+        with self.session(write=True), self._keyfile():
+            pass  # settling the key file drops the old key's seals
         with contextlib.suppress(Exception), self.engine.connect() as conn:
             # rewrite the main file from the WAL now, so that no page under the old key is
             # left on disk (a copy of the file alone must not open with the old key either)
@@ -706,13 +790,17 @@ class Vault:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
             conn.exec_driver_sql(f"PRAGMA busy_timeout = {db.BUSY_TIMEOUT_MS}")
 
-    def _locked_keyfile(self) -> keys.KeyFile:
-        """The key file, settled after an interrupted rekey. Call only inside a write
-        transaction: the database write lock serialises key-file updates between processes,
-        and the holder knows which generation opens the database (its own)."""
-        kf = keys.KeyFile.load(self.keyfile_path)
-        _settle(kf, self._generation)
-        return kf
+    @contextmanager
+    def _keyfile(self) -> Iterator[keys.KeyFile]:
+        """The key file under ``<db>.keys.lock``, settled after an interrupted rekey, saved
+        when the block ends without an error. Use only inside a write transaction: the
+        holder of the database write lock knows which generation opens the database (its
+        own); the file lock keeps administrators' updates from being lost."""
+        with files.exclusive_lock(files.keyfile_lock_path(self.path)):
+            kf = keys.KeyFile.load(self.keyfile_path)
+            _settle(kf, self._generation)
+            yield kf
+            kf.save(self.keyfile_path)
 
     # ------------------------------------------------------------------ backup
     def online_copy(self, dest: Path) -> bytes:
@@ -867,6 +955,177 @@ def _settle(kf: keys.KeyFile, working_generation: int) -> bool:
     return True
 
 
+def _accepted(s: Session) -> dict[str, int]:
+    value = _get_meta(s, ACCEPTED, {})
+    return {str(k): int(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _signer(slot_or_signed: dict[str, Any] | None) -> str:
+    return str((slot_or_signed or {}).get("by", ""))
+
+
+def _unrecorded(kf: keys.KeyFile, pinned: dict[str, bytes], accepted: Any) -> bool:
+    """A signed revocation or an administrator's own new signing key not yet recorded."""
+    seen = accepted if isinstance(accepted, dict) else {}
+    for name in kf.revocations:
+        body = directory.valid_revocation(kf, name, pinned)
+        if body is not None and int(body["issued_at"]) > int(seen.get(name, 0)):
+            return True
+    for name in pinned:
+        slot = kf.slots.get(name)
+        body = directory.valid_enrolment(kf, name, pinned)
+        if (slot is not None and body is not None and _signer(slot.statement) == name
+                and int(body["issued_at"]) > int(seen.get(name, 0))):
+            return True
+    return False
+
+
+def _active_admin(s: Session, username: str) -> User | None:
+    row = s.scalar(select(User).where(User.username == username))
+    if row is None or row.status != UserStatus.ACTIVE.value or row.role != Role.ADMIN.value:
+        return None
+    return row
+
+
+def _record_directory(s: Session, kf: keys.KeyFile, actor: User) -> bool:
+    """Carry out what administrators signed and any data-key holder may record: an
+    administrator's own new signing key (after their forced passphrase change) and
+    revocations (the user is blocked in the database, a rekey becomes pending). Returns
+    True when ``kf`` changed (the caller saves it)."""
+    pinned = directory.pinned_from_meta(_get_meta(s, PINNED, {}))
+    accepted = _accepted(s)
+    changed_kf = changed_db = False
+    for name in list(pinned):  # rotations first: later statements may be signed with them
+        slot = kf.slots.get(name)
+        body = directory.valid_enrolment(kf, name, pinned)
+        if (slot is None or body is None or _signer(slot.statement) != name
+                or int(body["issued_at"]) <= accepted.get(name, 0)):
+            continue
+        admin = _active_admin(s, name)
+        accepted[name] = int(body["issued_at"])
+        changed_db = True
+        if admin is None or slot.signing_public is None:
+            continue
+        pinned[name] = slot.signing_public
+        slot.status = "active"
+        changed_kf = True
+        audit.append(s, "admin_key_changed", user_id=admin.id, username=admin.username,
+                     record_type="user", record_id=admin.id)
+    for name in list(kf.revocations):
+        body = directory.valid_revocation(kf, name, pinned)
+        if body is None or int(body["issued_at"]) <= accepted.get(name, 0):
+            continue
+        accepted[name] = int(body["issued_at"])
+        changed_db = True
+        admin = _active_admin(s, _signer(kf.revocations[name]))
+        user = s.scalar(select(User).where(User.username == name))
+        if admin is None or user is None or user.status != UserStatus.ACTIVE.value:
+            continue
+        user.status = UserStatus.REVOKED.value
+        user.revoked_at = audit.utcnow()
+        user.revoked_by_id = admin.id
+        pinned.pop(name, None)
+        _set_meta(s, "rekey_pending", True)
+        audit.append(s, "user_revoked", user_id=admin.id, username=admin.username,
+                     record_type="user", record_id=user.id,
+                     reason=f"recorded by {actor.username}")
+        if kf.slots.pop(name, None) is not None:
+            changed_kf = True
+    if changed_db:
+        _set_meta(s, PINNED, directory.pinned_to_meta(pinned))
+        _set_meta(s, ACCEPTED, accepted)
+    return changed_kf
+
+
+def _enrol_pending(
+    s: Session, kf: keys.KeyFile, manager: User, data_key: bytes | bytearray, generation: int,
+) -> tuple[EnrolledUser, ...]:
+    """A manager's login: enrol every slot an administrator signed and nobody has enrolled
+    yet. A data-key holder's slot gets the data key sealed to its public key; an
+    administrator's signing key is pinned. Nothing happens for a statement whose signature
+    does not verify against a pinned key, that names other keys than the slot's, or that is
+    not newer than the last one accepted for that username (a revoked user stays revoked)."""
+    pinned = directory.pinned_from_meta(_get_meta(s, PINNED, {}))
+    accepted = _accepted(s)
+    done: list[EnrolledUser] = []
+    for name, slot in sorted(kf.slots.items()):
+        body = directory.valid_enrolment(kf, name, pinned)
+        signer_name = _signer(slot.statement)
+        if (body is None or signer_name == name
+                or int(body["issued_at"]) <= accepted.get(name, 0)):
+            continue
+        signer = _active_admin(s, signer_name)
+        if signer is None:
+            continue
+        user = s.scalar(select(User).where(User.username == name))
+        if user is None:
+            user = User(username=name, display_name=str(body["display_name"])[:200],
+                        role=str(body["role"]), status=UserStatus.ACTIVE.value,
+                        must_change_passphrase=bool(body["must_change"]),
+                        created_at=audit.utcnow(), created_by_id=signer.id)
+            s.add(user)
+            s.flush()
+            audit.append(s, "user_created", user_id=signer.id, username=signer.username,
+                         record_type="user", record_id=user.id)
+        elif user.status != UserStatus.ACTIVE.value or user.role != body["role"]:
+            continue  # never re-enrolled, never given another role this way
+        else:  # a passphrase reset: a new key pair
+            user.must_change_passphrase = bool(body["must_change"])
+        if slot.is_admin:
+            assert slot.signing_public is not None
+            pinned[name] = slot.signing_public
+        else:
+            slot.sealed_data_key = keys.seal_data_key(data_key, slot.public_key, kf.db_id,
+                                                      name, generation)
+            slot.generation = generation
+        slot.status = "active"
+        accepted[name] = int(body["issued_at"])
+        audit.append(s, "user_enrolled", user_id=manager.id, username=manager.username,
+                     record_type="user", record_id=user.id, reason=f"created by {signer_name}")
+        done.append(EnrolledUser(name, user.display_name, Role(user.role), signer_name))
+    if done:
+        _set_meta(s, PINNED, directory.pinned_to_meta(pinned))
+        _set_meta(s, ACCEPTED, accepted)
+    return tuple(done)
+
+
+def _upgrade_directory(s: Session, kf: keys.KeyFile, actor: User) -> None:
+    """A version-1 key file (every slot sealed the data key) becomes the signed directory.
+
+    Each administrator's slot loses the data key and gets a new signing key, sealed to the
+    administrator's own public key (their next login re-encrypts it under their passphrase)
+    and pinned here. A rekey becomes pending, so that a copy of an old administrator's slot
+    opens nothing once it ran. Slots without an active user are dropped.
+    """
+    rows = {u.username: u for u in s.scalars(select(User))}
+    pinned: dict[str, bytes] = {}
+    first: tuple[str, Ed25519PrivateKey] | None = None
+    for name, slot in sorted(kf.slots.items()):
+        row = rows.get(name)
+        if row is None or row.status != UserStatus.ACTIVE.value:
+            del kf.slots[name]
+            continue
+        slot.role, slot.display_name, slot.status = row.role, row.display_name, "active"
+        if row.role == Role.ADMIN.value:
+            signing = Ed25519PrivateKey.generate()
+            slot.sealed_signing_key = keys.seal_signing_key(signing, slot.public_key, kf.db_id,
+                                                            name)
+            slot.signing_public = pinned[name] = signing.public_key().public_bytes_raw()
+            slot.sealed_data_key = None
+            slot.must_change = row.must_change_passphrase
+            first = first or (name, signing)
+    kf.pending_sealed = {n: v for n, v in kf.pending_sealed.items()
+                         if n in kf.slots and not kf.slots[n].is_admin}
+    if first is not None:
+        values = {k: checked_setting(k, _get_meta(s, f"setting.{k}", v))
+                  for k, v in DEFAULT_SETTINGS.items()}
+        kf.settings = directory.sign(kf.db_id, directory.settings_body(values), *first)
+    kf.version = keys.KEYFILE_VERSION
+    _set_meta(s, PINNED, directory.pinned_to_meta(pinned))
+    _set_meta(s, "rekey_pending", True)
+    audit.append(s, "directory_upgraded", user_id=actor.id, username=actor.username)
+
+
 def _import_event(s: Session, ev: dict[str, Any]) -> None:
     ts = ev.get("ts")
     when = None
@@ -879,6 +1138,7 @@ def _import_event(s: Session, ev: dict[str, Any]) -> None:
         username=str(ev.get("username", ""))[:32] or None,
         outcome=str(ev.get("outcome", "failed"))[:16],
         screen=str(ev.get("screen", "login"))[:48], ts=when,
+        reason=str(ev["reason"])[:200] if isinstance(ev.get("reason"), str) else None,
     )
 
 

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,8 @@ from storage.vault import Vault
 
 ADMIN = "admin"
 ADMIN_PASS = "korrekt hästbatteri"
+MANAGER = "maja"
+MANAGER_PASS = "majas egen långa fras"
 ANNA = "anna"
 ANNA_PASS = "anna har en lång fras"
 HOSTILE_FILE = Path(__file__).with_name("hostile-text.json")
@@ -47,18 +50,39 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "rc.db"
 
 
+def create(path: Path, **kw: Any) -> Vault:
+    """A new installation with administrator ``admin`` and manager ``maja``; returns the
+    manager's open vault (the administrator holds no data key)."""
+    return Vault.create(path, ADMIN, "Admin Istratör", ADMIN_PASS, MANAGER, "Maja Chef",
+                        MANAGER_PASS, **kw)
+
+
+def enrol(
+    path: Path, username: str, display_name: str, role: Role, passphrase: str, *,
+    must_change: bool = False,
+) -> None:
+    """The way a user comes in: the administrator adds the slot (pending), the manager's
+    next login enrols it."""
+    with Vault.unlock(path, ADMIN, ADMIN_PASS) as admin:
+        admin.add_user(username, display_name, role, passphrase, must_change=must_change)
+    manager = Vault.unlock(path, MANAGER, MANAGER_PASS)
+    assert username in [u.username for u in manager.enrolled]
+    manager.close(None)
+
+
 @pytest.fixture
 def vault(db_path: Path) -> Iterator[Vault]:
-    """An installation with admin + caseworker anna; yields the admin's open vault."""
-    v = Vault.create(db_path, ADMIN, "Admin Istratör", ADMIN_PASS)
-    v.add_user(ANNA, "Anna Andersson", Role.CASEWORKER, ANNA_PASS, must_change=False)
+    """An installation with admin, manager maja and caseworker anna; yields the manager's
+    open vault (a data-key holder)."""
+    v = create(db_path)
+    enrol(db_path, ANNA, "Anna Andersson", Role.CASEWORKER, ANNA_PASS)
     yield v
     v.close(None)
 
 
 @pytest.fixture
 def installed(vault: Vault) -> Path:
-    """Path of a closed installation (admin + anna)."""
+    """Path of a closed installation (admin, maja, anna)."""
     path = vault.path
     vault.close(None)
     return path

@@ -19,10 +19,10 @@ from rc_tui.services.logreview import LogFilter, LogReviewService
 from rc_tui.services.people import PeopleService, PersonInput
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchService
-from storage.errors import NoAccess, PermissionDenied
+from storage.errors import NoAccess, NoDataKey, PermissionDenied
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 
 NOW = datetime(2026, 11, 26, 10, 0)
 PER, PER_PASS = "per", "pers långa lösenfras"
@@ -64,6 +64,7 @@ def family(installed: Path) -> Family:
                                    (SIRI, Role.SHELTER, SIRI_PASS),
                                    (BO, Role.CASEWORKER, BO_PASS)):
             v.add_user(name, name.title(), role, phrase, must_change=False)
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close(None)  # enrols them
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
         result = CaseService(v, clock=lambda: NOW).register_intake(IntakeInput(
             occurred_at=NOW, channel="police", what_happened="Hon berättade om hot.",
@@ -196,6 +197,8 @@ def test_admin_sees_no_case_content(family: Family, as_user: Callable[[str, str]
         PeopleService(v).get(family.victim)
     with pytest.raises(PermissionDenied):
         SearchService(v).search("Öberg")
+    with pytest.raises(NoDataKey), v.session():  # not a UI rule: the session has no key
+        pass
 
 
 def test_protected_identity_masked_for_managers_until_revealed(

@@ -11,18 +11,18 @@ from sqlalchemy import text
 
 from storage import audit
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS
+from tests.conftest import MANAGER, MANAGER_PASS
 
 
 def _with_entries(path: Path, n: int = 5) -> None:
-    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(path, MANAGER, MANAGER_PASS) as v:
         for i in range(n):
             v.log("view", record_type="test", record_id=i)
 
 
 def _raw(path: Path) -> sqlcipher3.dbapi2.Connection:
     """A raw connection with the data key, bypassing the app (what an insider could do)."""
-    v = Vault.unlock(path, ADMIN, ADMIN_PASS)
+    v = Vault.unlock(path, MANAGER, MANAGER_PASS)
     key = bytes(v._data_key)
     v.close(None)
     conn = sqlcipher3.dbapi2.connect(str(path), isolation_level=None)
@@ -31,7 +31,7 @@ def _raw(path: Path) -> sqlcipher3.dbapi2.Connection:
 
 
 def _problems(path: Path) -> tuple[str, ...]:
-    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(path, MANAGER, MANAGER_PASS) as v:
         return v.check().problems
 
 
@@ -42,7 +42,7 @@ def test_chain_verifies(installed: Path) -> None:
 
 def test_database_refuses_update_and_delete(installed: Path) -> None:
     _with_entries(installed)
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         for statement in (
             "UPDATE access_log SET action = 'nothing' WHERE id = 2",
             "DELETE FROM access_log WHERE id = 2",

@@ -31,7 +31,7 @@ from storage.errors import (
     TargetExists,
 )
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, create
 from tests.writers import Pool, first_intake, pool, rows, whole_intakes
 
 posix_only = pytest.mark.skipif(sys.platform == "win32",
@@ -136,18 +136,18 @@ def test_backup_while_writers_run_restores_one_consistent_moment(
         p.wait_for("ready", 4)
         before = fingerprint(installed)
         with pytest.raises(DatabaseInUse):
-            backup.restore(installed, by_files, ADMIN, ADMIN_PASS)
+            backup.restore(installed, by_files, MANAGER, MANAGER_PASS)
         assert fingerprint(installed) == before
-        backup.restore(installed, by_files, ADMIN, ADMIN_PASS, verify_only=True)  # may run
+        backup.restore(installed, by_files, MANAGER, MANAGER_PASS, verify_only=True)  # may run
         assert fingerprint(installed) == before
         os.kill(session, signal.SIGTERM)
         p.reap()
     for copy in (online, by_files):
         target = tmp_path / copy.stem / "rc.db"
-        result_ = backup.restore(target, copy, ADMIN, ADMIN_PASS)
+        result_ = backup.restore(target, copy, MANAGER, MANAGER_PASS)
         assert result_.previous is None
-        with Vault.unlock(installed, ADMIN, ADMIN_PASS) as src, \
-                Vault.unlock(target, ADMIN, ADMIN_PASS) as dst:
+        with Vault.unlock(installed, MANAGER, MANAGER_PASS) as src, \
+                Vault.unlock(target, MANAGER, MANAGER_PASS) as dst:
             assert dst.check().ok
             assert_snapshot_of(dst, src, p)
             assert whole_intakes(dst) < whole_intakes(src)
@@ -175,10 +175,11 @@ def test_cli_round_trip(installed: Path, tmp_path: Path, cli: Cli) -> None:
     assert MARKER.encode() not in online.read_bytes()
     # after the backup: one more intake, then anna is revoked (the database is rekeyed)
     register(installed, "Efteråt")
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
-        assert v.revoke_user(ANNA)
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as a:
+        a.revoke_user(ANNA)
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()  # records it and rekeys
 
-    def refused(source: Path, stdin: str, user: str = ADMIN) -> tuple[int, str]:
+    def refused(source: Path, stdin: str, user: str = MANAGER) -> tuple[int, str]:
         before = fingerprint(installed)
         code, _, err = cli("restore", "--db", installed, "--from", source, "--user", user,
                            stdin=stdin)
@@ -189,23 +190,25 @@ def test_cli_round_trip(installed: Path, tmp_path: Path, cli: Cli) -> None:
         return code, err
 
     assert refused(out, "fel lösenfras här\n")[0] == 3
-    assert refused(out, ANNA_PASS + "\n", user=ANNA)[0] == 3  # only administrators
+    assert refused(out, ANNA_PASS + "\n", user=ANNA)[0] == 3  # only managers
+    code, err = refused(out, ADMIN_PASS + "\n", user=ADMIN)  # no data key: cannot check it
+    assert code == 1 and "inte databasen" in err
     damaged = folder / "damaged.rcb"
     data = bytearray(raw)
     data[len(data) // 2] ^= 0x01
     damaged.write_bytes(bytes(data))
-    code, err = refused(damaged, ADMIN_PASS + "\n")
+    code, err = refused(damaged, MANAGER_PASS + "\n")
     assert code == 4 and "Inget har ändrats" in err
     damaged.write_bytes(raw[: len(raw) - 100])
-    assert refused(damaged, ADMIN_PASS + "\n")[0] == 4
+    assert refused(damaged, MANAGER_PASS + "\n")[0] == 4
     before = fingerprint(installed)
-    code, stdout, _ = cli("restore", "--db", installed, "--from", online, "--user", ADMIN,
-                          "--verify-only", stdin=ADMIN_PASS + "\n")
+    code, stdout, _ = cli("restore", "--db", installed, "--from", online, "--user", MANAGER,
+                          "--verify-only", stdin=MANAGER_PASS + "\n")
     assert code == 0 and "Inget har ändrats" in stdout
     assert fingerprint(installed) == before
 
-    code, stdout, err = cli("restore", "--db", installed, "--from", out, "--user", ADMIN,
-                            stdin=ADMIN_PASS + "\n")
+    code, stdout, err = cli("restore", "--db", installed, "--from", out, "--user", MANAGER,
+                            stdin=MANAGER_PASS + "\n")
     assert code == 0, err
     (previous,) = [p for p in installed.parent.iterdir()
                    if p.name.startswith(installed.name + ".before-restore-")
@@ -213,24 +216,24 @@ def test_cli_round_trip(installed: Path, tmp_path: Path, cli: Cli) -> None:
     assert str(previous) in stdout
     assert "anna" in stdout and "user revoke" in stdout  # her slot is back: revoke again
     assert family_names(installed) == {MARKER}  # as at the backup
-    assert cli("check", "--db", installed, "--user", ADMIN, stdin=ADMIN_PASS + "\n")[0] == 0
+    assert cli("check", "--db", installed, "--user", MANAGER, stdin=MANAGER_PASS + "\n")[0] == 0
     log_sql = "SELECT action, outcome, username, screen FROM access_log"
-    with Vault.unlock(previous, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(previous, MANAGER, MANAGER_PASS) as v:
         assert "Efteråt" in {r[0] for r in rows(v, "SELECT family_name FROM persons")}
         if keyless:  # recorded at the next login after it, before the restore
             assert ("backup", "ok", None, "cli") in rows(v, log_sql)
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         log = rows(v, log_sql)
-    assert ("restore", "ok", ADMIN, "cli") in log
-    assert ("restore", "wrong_passphrase", ADMIN, "cli") in log  # refusals reach the log
+    assert ("restore", "ok", MANAGER, "cli") in log
+    assert ("restore", "wrong_passphrase", MANAGER, "cli") in log  # refusals reach the log
     assert ("restore", "denied", ANNA, "cli") in log
-    assert ("backup_verified", "ok", ADMIN, "cli") in log
+    assert ("backup_verified", "ok", MANAGER, "cli") in log
 
 
 # ---------------------------------------------------------------------- refusals
 def test_restore_checks_before_it_replaces(vault: Vault, tmp_path: Path) -> None:
     live = vault.path
-    other = Vault.create(tmp_path / "other" / "rc.db", ADMIN, "Other", ADMIN_PASS)
+    other = create(tmp_path / "other" / "rc.db")
     backup.backup_with_vault(other, tmp_path / "other.rcb")
     other.close()
     with pytest.raises(TargetExists):
@@ -246,13 +249,13 @@ def test_restore_checks_before_it_replaces(vault: Vault, tmp_path: Path) -> None
     vault.close(None)
     before = fingerprint(live)
     with pytest.raises(BackupMismatch):  # a backup of another installation
-        backup.restore(live, tmp_path / "other.rcb", ADMIN, ADMIN_PASS)
+        backup.restore(live, tmp_path / "other.rcb", MANAGER, MANAGER_PASS)
     assert fingerprint(live) == before
     (tmp_path / "junk.rcb").write_bytes(b"RC-TUI-BACKUP\n{}" + b" " * 5000)
     for name, error in (("tampered", CheckFailed), ("newer", NewerSchema),
                         ("junk", BackupDamaged), ("missing", BackupDamaged)):
         target = tmp_path / name / "rc.db"
         with pytest.raises(error):
-            backup.restore(target, tmp_path / f"{name}.rcb", ADMIN, ADMIN_PASS)
+            backup.restore(target, tmp_path / f"{name}.rcb", MANAGER, MANAGER_PASS)
         left = list(target.parent.iterdir()) if target.parent.exists() else []
         assert left == [], "nothing is left behind"

@@ -20,7 +20,7 @@ from storage.errors import NoAccess, PermissionDenied
 from storage.models import AccessLog
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 
 CHEF, CHEF_PASS = "chef", "chefens långa fras"
 SIRI, SIRI_PASS = "siri", "nattens långa fras"
@@ -57,6 +57,7 @@ def logins(installed: Path) -> Iterator[dict[str, Vault]]:
     with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
         v.add_user(CHEF, "Chef", Role.MANAGER, CHEF_PASS, must_change=False)
         v.add_user(SIRI, "Siri", Role.SHELTER, SIRI_PASS, must_change=False)
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close(None)  # enrols them
     opened = {name: Vault.unlock(installed, name, phrase, clock=lambda: 9e9)
               for name, phrase in ((ANNA, ANNA_PASS), (CHEF, CHEF_PASS), (SIRI, SIRI_PASS),
                                    (ADMIN, ADMIN_PASS))}

@@ -12,6 +12,8 @@ import pytest
 ENV = {**os.environ, "RC_TUI_INSECURE_TEST_KDF": "1", "PYTHONIOENCODING": "utf-8"}
 ADMIN_PASS = "styrelsens långa fras"
 ANNA_PASS = "kanotens långa fras"
+CHEF_PASS = "fyrbåkens långa fras"
+FIRST = f"{ADMIN_PASS}\n{CHEF_PASS}\n"  # init: the administrator's, then the manager's
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -29,9 +31,64 @@ def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "cli" / "rc.db"
-    result = run("init", "--db", str(path), "--admin", "admin", stdin=ADMIN_PASS + "\n")
+    result = run("init", "--db", str(path), "--admin", "admin", "--manager", "chef",
+                 stdin=FIRST)
     assert result.returncode == 0, result.stderr
     return path
+
+
+def _data_key_of(path: Path, username: str, passphrase: str) -> bytes:
+    from storage import keys
+
+    kf = keys.KeyFile.load(path.with_name(path.name + ".keys"))
+    slot = kf.slots[username]
+    private = keys.open_private_key(slot, passphrase, kf.db_id)
+    assert slot.sealed_data_key is not None
+    return keys.unseal_data_key(slot.sealed_data_key, private, kf.db_id, username,
+                                slot.generation)
+
+
+def test_init_with_crlf_lines_creates_an_administrator_without_and_a_manager_with_the_key(
+    tmp_path: Path,
+) -> None:
+    """A stdin file made on Windows: the \r is no part of either passphrase."""
+    from storage import keys
+
+    os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
+    path = tmp_path / "crlf" / "rc.db"
+    r = run("init", "--db", str(path), "--admin", "admin", "--name", "Ada Admin",
+            "--manager", "chef", "--manager-name", "Cecilia Chef",
+            stdin=f"{ADMIN_PASS}\r\n{CHEF_PASS}\r\n")
+    assert r.returncode == 0, r.stderr
+    assert "admin" in r.stdout and "chef" in r.stdout
+    kf = keys.KeyFile.load(path.with_name(path.name + ".keys"))
+    assert kf.slots["admin"].sealed_data_key is None  # the administrator holds no data key
+    assert kf.slots["admin"].display_name == "Ada Admin"
+    assert kf.slots["chef"].display_name == "Cecilia Chef"
+    assert len(_data_key_of(path, "chef", CHEF_PASS)) == 32
+    keys.open_slot(kf.slots["admin"], ADMIN_PASS, kf.db_id)  # without the \r
+    r = run("check", "--db", str(path), "--user", "chef", stdin=CHEF_PASS + "\r\n")
+    assert r.returncode == 0, r.stderr
+    r = run("check", "--db", str(path), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 1  # refused: an administrator's passphrase opens no database
+    assert "inte databasen" in r.stderr
+    assert_clean(r)
+
+
+def test_init_needs_both_users(tmp_path: Path) -> None:
+    path = tmp_path / "one" / "rc.db"
+    r = run("init", "--db", str(path), "--admin", "admin", stdin=FIRST)
+    assert r.returncode == 2  # --manager is required
+    r = run("init", "--db", str(path), "--admin", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 2
+    r = run("init", "--db", str(path), "--admin", "chef", "--manager", "chef", stdin=FIRST)
+    assert r.returncode == 1
+    assert "två olika" in r.stderr
+    r = run("init", "--db", str(path), "--admin", "admin", "--manager", "chef",
+            stdin=ADMIN_PASS + "\n")  # the manager's passphrase is missing
+    assert r.returncode == 2
+    assert not path.exists()
+    assert_clean(r)
 
 
 def test_init_user_add_list_check(db: Path) -> None:
@@ -40,10 +97,40 @@ def test_init_user_add_list_check(db: Path) -> None:
     assert r.returncode == 0, r.stderr
     r = run("user", "list", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
     assert r.returncode == 0
+    assert "anna\tcaseworker\tpending" in r.stdout
+    r = run("check", "--db", str(db), "--user", "anna", stdin=ANNA_PASS + "\n")
+    assert r.returncode == 3  # pending: no data key until a manager's login
+    assert "väntar" in r.stderr
+    assert_clean(r)
+    r = run("check", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
+    assert r.returncode == 0, r.stderr  # the manager's login enrolled anna
+    r = run("user", "list", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
     assert "anna\tcaseworker\tactive" in r.stdout
     r = run("check", "--db", str(db), "--user", "anna", stdin=ANNA_PASS + "\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("OK")
+
+
+def test_an_administrator_gets_a_clear_refusal_for_what_needs_the_data_key(
+    db: Path, tmp_path: Path,
+) -> None:
+    for args in (["check"], ["rekey"], ["backup", "--out", str(tmp_path / "b.rcbackup")]):
+        r = run(*args, "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+        assert r.returncode == 1, args
+        assert "inte databasen" in r.stderr
+        assert_clean(r)
+    assert not (tmp_path / "b.rcbackup").exists()
+    r = run("backup", "--db", str(db), "--user", "chef", "--out", str(tmp_path / "c.rcbackup"),
+            stdin=CHEF_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+    r = run("restore", "--db", str(db), "--user", "admin", "--from",
+            str(tmp_path / "c.rcbackup"), "--verify-only", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 1
+    assert "inte databasen" in r.stderr
+    r = run("restore", "--db", str(db), "--user", "chef", "--from",
+            str(tmp_path / "c.rcbackup"), "--verify-only", stdin=CHEF_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+    assert_clean(r)
 
 
 def test_passphrases_never_from_argv(db: Path) -> None:
@@ -84,7 +171,7 @@ def test_damaged_database(db: Path) -> None:
     data = bytearray(db.read_bytes())
     data[0:64] = bytes(64)
     db.write_bytes(bytes(data))
-    r = run("check", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    r = run("check", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
     assert r.returncode == 4
     assert "skadad" in r.stderr
     assert_clean(r)
@@ -92,10 +179,13 @@ def test_damaged_database(db: Path) -> None:
 
 def test_weak_passphrase_refused_with_reason(tmp_path: Path) -> None:
     path = tmp_path / "weak" / "rc.db"
-    r = run("init", "--db", str(path), "--admin", "admin", stdin="password1234\n")
+    r = run("init", "--db", str(path), "--admin", "admin", "--manager", "chef",
+            stdin=f"password1234\n{CHEF_PASS}\n")
     assert r.returncode == 1
     assert "vanliga lösenord" in r.stderr
-    r = run("init", "--db", str(path), "--admin", "admin", stdin="kort\n")
+    r = run("init", "--db", str(path), "--admin", "admin", "--manager", "chef",
+            stdin=f"{ADMIN_PASS}\nkort\n")  # the manager's is checked as well
+    assert r.returncode == 1
     assert "minst 12 tecken" in r.stderr
     assert not path.exists()
 
@@ -103,6 +193,9 @@ def test_weak_passphrase_refused_with_reason(tmp_path: Path) -> None:
 def test_passwd_revoke_and_rekey(db: Path) -> None:
     assert run("user", "add", "--db", str(db), "--user", "admin", "anna", "--role",
                "caseworker", stdin=f"{ADMIN_PASS}\n{ANNA_PASS}\n").returncode == 0
+    assert run("check", "--db", str(db), "--user", "chef",
+               stdin=CHEF_PASS + "\n").returncode == 0  # enrols anna
+    old_key = _data_key_of(db, "anna", ANNA_PASS)
     new = "paddelns nya långa fras"
     r = run("user", "passwd", "--db", str(db), "--user", "anna",
             stdin=f"{ANNA_PASS}\n{new}\n")
@@ -111,9 +204,14 @@ def test_passwd_revoke_and_rekey(db: Path) -> None:
     r = run("user", "revoke", "--db", str(db), "--user", "admin", "anna",
             stdin=ADMIN_PASS + "\n")
     assert r.returncode == 0, r.stderr
-    assert "ny nyckel" in r.stdout
+    assert "nästa transaktion" in r.stdout.lower()  # the rekey is a data-key holder's
     assert run("check", "--db", str(db), "--user", "anna", stdin=new + "\n").returncode == 3
     r = run("rekey", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 1  # the administrator has no data key to rekey with
+    r = run("check", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
+    assert r.returncode == 0, r.stderr  # recorded the revocation and rekeyed
+    assert _data_key_of(db, "chef", CHEF_PASS) != old_key
+    r = run("rekey", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
     assert r.returncode == 0, r.stderr
 
 
@@ -125,13 +223,18 @@ def test_settings(db: Path) -> None:
     r = run("settings", "--db", str(db), "--user", "admin", "--idle-timeout", "5",
             stdin=ADMIN_PASS + "\n")
     assert r.returncode == 1
+    r = run("settings", "--db", str(db), "--user", "chef", "--idle-timeout", "900",
+            stdin=CHEF_PASS + "\n")
+    assert r.returncode == 3  # settings are signed by an administrator
+    r = run("settings", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
+    assert "idle_timeout_seconds\t600" in r.stdout  # the manager's session reads the signed one
 
 
 def test_check_detects_tampering(db: Path) -> None:
     from storage.vault import Vault
 
     os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
-    with Vault.unlock(db, "admin", ADMIN_PASS) as v:
+    with Vault.unlock(db, "chef", CHEF_PASS) as v:
         key = bytes(v._data_key)
     import sqlcipher3
 
@@ -140,7 +243,7 @@ def test_check_detects_tampering(db: Path) -> None:
     conn.execute("DROP TRIGGER access_log_no_update")
     conn.execute("UPDATE access_log SET username = 'someone' WHERE id = 1")
     conn.close()
-    r = run("check", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    r = run("check", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
     assert r.returncode == 1
     assert "Kontrollen misslyckades" in r.stderr and "row 1" in r.stderr
     assert_clean(r)
@@ -151,9 +254,9 @@ def test_newer_schema_cli(db: Path) -> None:
 
     from storage.vault import Vault
 
-    with Vault.unlock(db, "admin", ADMIN_PASS) as v, v.session(write=True) as s:
+    with Vault.unlock(db, "chef", CHEF_PASS) as v, v.session(write=True) as s:
         s.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
-    r = run("check", "--db", str(db), "--user", "admin", stdin=ADMIN_PASS + "\n")
+    r = run("check", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
     assert r.returncode == 4
     assert "nyare version" in r.stderr
     assert_clean(r)

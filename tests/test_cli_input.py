@@ -12,7 +12,7 @@ import pytest
 from storage import files
 from storage.authstate import Throttle
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 
 NEW_PASS = "en helt ny lång fras"
 BAD = b"\xff\xfe inte utf-8 \xc3\x28"
@@ -53,9 +53,9 @@ COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "user revoke": (["user", "revoke", "--user", ADMIN, ANNA], [ADMIN_PASS]),
     "user list": (["user", "list", "--user", ADMIN], [ADMIN_PASS]),
     "check": (["check", "--user", ANNA], [ANNA_PASS]),
-    "rekey": (["rekey", "--user", ADMIN], [ADMIN_PASS]),
+    "rekey": (["rekey", "--user", MANAGER], [MANAGER_PASS]),
     "backup --user": (["backup", "--user", ANNA, "--out", "{tmp}/b.rcb"], [ANNA_PASS]),
-    "restore": (["restore", "--user", ADMIN, "--from", "{backup}"], [ADMIN_PASS]),
+    "restore": (["restore", "--user", MANAGER, "--from", "{backup}"], [MANAGER_PASS]),
     "settings": (["settings", "--user", ADMIN, "--idle-timeout", "300"], [ADMIN_PASS]),
 }
 
@@ -70,8 +70,8 @@ def named_user(argv: list[str]) -> str:
 def prepared(installed: Path, tmp_path: Path, cli: Cli, argv: list[str]) -> list[str]:
     if "{backup}" in argv:
         backup = tmp_path / "before.rcb"
-        code, _, err = cli("backup", "--db", installed, "--out", backup, "--user", ADMIN,
-                           stdin=lines(ADMIN_PASS))
+        code, _, err = cli("backup", "--db", installed, "--out", backup, "--user", MANAGER,
+                           stdin=lines(MANAGER_PASS))
         assert code == 0, err
     return ["--db", str(installed),
             *(a.format(tmp=tmp_path, backup=tmp_path / "before.rcb") for a in argv)]
@@ -87,6 +87,7 @@ def test_crlf_lines_are_read_without_the_carriage_return(
     assert code == 0, err
     assert Throttle(installed).failures(named_user(argv)) == 0
     if command in NEW_PASSPHRASE_OF:  # the new passphrase was stored without the \r
+        Vault.unlock(installed, MANAGER, MANAGER_PASS).close()  # enrols a pending slot
         Vault.unlock(installed, NEW_PASSPHRASE_OF[command], NEW_PASS).close()
 
 
@@ -105,7 +106,7 @@ def test_invalid_utf8_is_a_usage_error_and_a_failed_attempt(
     assert Throttle(installed).failures(user) == 1
     # the attempt reaches the access log with the next login
     Throttle(installed).reset(user)
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         from sqlalchemy import select
 
         from storage.models import AccessLog
@@ -129,12 +130,16 @@ def test_an_invalid_new_passphrase_changes_nothing(
 
 def test_init_with_crlf_and_with_invalid_utf8(tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "new" / "rc.db"
-    code, _, err = cli("init", "--db", path, "--admin", ADMIN, stdin=lines(BAD))
-    assert code == 2 and "UTF-8" in err
-    assert not path.exists() and not files.keyfile_path(path).exists()
-    code, _, err = cli("init", "--db", path, "--admin", ADMIN, stdin=lines(ADMIN_PASS, end=b"\r\n"))
+    first = ["init", "--db", path, "--admin", ADMIN, "--manager", "chef"]
+    chef_pass = "fyrbåkens långa fras"
+    for stdin in (lines(BAD, chef_pass), lines(ADMIN_PASS, BAD)):
+        code, _, err = cli(*first, stdin=stdin)
+        assert code == 2 and "UTF-8" in err
+        assert not path.exists() and not files.keyfile_path(path).exists()
+    code, _, err = cli(*first, stdin=lines(ADMIN_PASS, chef_pass, end=b"\r\n"))
     assert code == 0, err
     Vault.unlock(path, ADMIN, ADMIN_PASS).close()
+    Vault.unlock(path, "chef", chef_pass).close()
 
 
 def test_unknown_user_with_invalid_utf8_is_recorded_as_such(installed: Path, cli: Cli) -> None:

@@ -23,7 +23,7 @@ import pytest
 
 from storage import db
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 from tests.writers import Pool, first_intake, pool, rows, whole_intakes
 
 posix_only = pytest.mark.skipif(sys.platform == "win32",
@@ -70,7 +70,7 @@ def test_eight_writers_lose_nothing_and_conflicts_are_refused(installed: Path) -
     kinds = Counter(x[0] for x in p.lines)
     assert kinds["locked"] == 0 and kinds["error"] == 0, p.lines
     assert kinds["done"] == 8
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         assert v.check().ok
         cases = whole_intakes(v)
         # no lost writes: exactly what the writers were told was committed
@@ -105,17 +105,17 @@ def test_sigkill_during_writes_never_leaves_half_an_intake(
             time.sleep(rng.uniform(0.0, 0.25))
             os.kill(pid, signal.SIGKILL)
             p.reap()
-            with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+            with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
                 report = v.check()
                 assert report.ok, (round_, report.problems)
                 cases = whole_intakes(v)
             assert set(ids(p, "case")) <= cases  # what was reported committed stayed so
     assert len(ids(p, "case")) >= KILLS * 3 // 4
     assert not p.by_kind("done") and not p.by_kind("error")
-    # the command itself, as an administrator would run it after a crash
+    # the command itself, as a manager would run it after a crash
     import rc_tui.hygiene
     from rc_tui.cli import main
 
     monkeypatch.setattr(rc_tui.hygiene, "harden_process", dict)
-    assert main(["check", "--db", str(installed), "--user", ADMIN],
-                stdin=io.StringIO(ADMIN_PASS + "\n")) == 0
+    assert main(["check", "--db", str(installed), "--user", MANAGER],
+                stdin=io.StringIO(MANAGER_PASS + "\n")) == 0

@@ -17,7 +17,8 @@ from rc_tui.services.home import HomeService
 from rc_tui.services.people import PeopleService, index_person
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchService
-from storage import files
+from storage import files, keys
+from storage.errors import NoDataKey
 from storage.models import AccessLog, Assignment, CaseMember, Person, User
 from storage.vault import Vault
 
@@ -189,6 +190,26 @@ def test_bulk_demo_is_searchable(tmp_path: Path) -> None:
     second = make_demo(tmp_path / "b", persons=300, notes=1000)
     with Vault.unlock(second, "anna", ANNA_PASS) as v:
         assert _digest(v) == first
+
+
+def test_demo_admin_holds_no_data_key_and_every_user_is_enrolled(demo_db: Path) -> None:
+    """As in a real installation: the administrator added the users, the manager's login
+    enrolled them; the administrator's slot seals no data key."""
+    kf = keys.KeyFile.load(files.keyfile_path(demo_db))
+    assert kf.slots["admin"].sealed_data_key is None
+    holders = {n for n, slot in kf.slots.items() if slot.sealed_data_key is not None}
+    assert holders == {u[0] for u in demo.DEMO_USERS} - {"admin"}
+    assert all(slot.status == "active" for slot in kf.slots.values())
+    admin_pass = next(u[3] for u in demo.DEMO_USERS if u[0] == "admin")
+    with Vault.unlock(demo_db, "admin", admin_pass) as admin:
+        with pytest.raises(NoDataKey), admin.session():
+            pass
+    with Vault.unlock(demo_db, demo.DEMO_MANAGER, next(
+            u[3] for u in demo.DEMO_USERS if u[0] == demo.DEMO_MANAGER)) as chef:
+        with chef.session() as s:
+            enrolled = s.execute(select(AccessLog.reason).where(
+                AccessLog.action == "user_enrolled")).scalars().all()
+    assert len(enrolled) == len(demo.DEMO_USERS) - 2  # all but the first two
 
 
 def test_demo_data_only_in_a_demo_database(vault: Vault) -> None:

@@ -29,7 +29,7 @@ from rc_tui.services.samrad import ActionInput, Participant, PersonMinutes, Samr
 from storage import audit, backup, db, files, integrity, schema
 from storage.models import AccessLog
 from storage.vault import CheckReport, Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 from tests.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -88,7 +88,7 @@ def sealed(family: Family, as_user: Callable[[str, str], Vault]) -> Sealed:
 
 
 def _key(path: Path) -> bytes:
-    v = Vault.unlock(path, ADMIN, ADMIN_PASS)
+    v = Vault.unlock(path, MANAGER, MANAGER_PASS)
     key = bytes(v._data_key)
     v.close(None)
     return key
@@ -112,7 +112,7 @@ def insider(path: Path, *, keep_triggers: bool = False) -> Iterator[Any]:
         conn.close()
 
 
-def check(path: Path, user: str = ADMIN, phrase: str = ADMIN_PASS) -> CheckReport:
+def check(path: Path, user: str = MANAGER, phrase: str = MANAGER_PASS) -> CheckReport:
     with Vault.unlock(path, user, phrase) as v:
         return v.check()
 
@@ -129,7 +129,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 
     monkeypatch.setattr(rc_tui.hygiene, "harden_process", dict)
 
-    def run(*args: object, stdin: str = ADMIN_PASS + "\n") -> tuple[int, str, str]:
+    def run(*args: object, stdin: str = MANAGER_PASS + "\n") -> tuple[int, str, str]:
         capsys.readouterr()
         code = main([str(a) for a in args], stdin=io.StringIO(stdin))
         out, err = capsys.readouterr()
@@ -141,7 +141,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 
 # ---------------------------------------------------------------------- sealing
 def test_sealing_acts_record_the_content_hash(sealed: Sealed) -> None:
-    with Vault.unlock(sealed.path, ADMIN, ADMIN_PASS) as v, v.session() as s:
+    with Vault.unlock(sealed.path, MANAGER, MANAGER_PASS) as v, v.session() as s:
         rows = {(r[0], r[1]): r[2] for r in s.execute(text(
             "SELECT record_type, record_id, content_hash FROM access_log "
             "WHERE content_hash IS NOT NULL"))}
@@ -201,7 +201,7 @@ def test_replaced_note_is_reported_by_type_and_id(sealed: Sealed, cli: Cli) -> N
     assert f"signed journal note {sealed.note} was changed after it was sealed" in \
         report.problems
     no_content(report)
-    code, _, err = cli("check", "--db", sealed.path, "--user", ADMIN)
+    code, _, err = cli("check", "--db", sealed.path, "--user", MANAGER)
     assert code == 1 and f"journal note {sealed.note}" in err and "Omskrivet" not in err
 
 
@@ -213,7 +213,7 @@ def test_changed_assessment_level_is_reported(sealed: Sealed, cli: Cli) -> None:
     assert report.problems == (
         f"signed assessment {sealed.assessment} was changed after it was sealed",)
     assert not report.damaged
-    code, _, err = cli("check", "--db", sealed.path, "--user", ADMIN)
+    code, _, err = cli("check", "--db", sealed.path, "--user", MANAGER)
     assert code == 1 and f"assessment {sealed.assessment}" in err
 
 
@@ -268,7 +268,7 @@ def test_dropped_changed_and_added_triggers_are_named(sealed: Sealed, cli: Cli) 
         "schema: trigger access_log_no_delete differs from what the migrations create",
         "schema: trigger sneaky is not part of rc-tui's schema",
     }
-    code, _, err = cli("check", "--db", sealed.path, "--user", ADMIN)
+    code, _, err = cli("check", "--db", sealed.path, "--user", MANAGER)
     assert code == 1 and "journal_signed_no_update" in err
 
 
@@ -300,7 +300,7 @@ def test_edited_log_row_is_reported(sealed: Sealed, cli: Cli) -> None:
     with insider(sealed.path) as conn:
         conn.execute("UPDATE access_log SET username = 'någon' WHERE id = 5")
     assert check(sealed.path).problems == ("access log row 5 was altered",)
-    assert cli("check", "--db", sealed.path, "--user", ADMIN)[0] == 1
+    assert cli("check", "--db", sealed.path, "--user", MANAGER)[0] == 1
 
 
 def test_deleted_log_row_is_reported(sealed: Sealed) -> None:
@@ -349,7 +349,7 @@ def test_cut_off_tail_is_named_and_logins_still_work(sealed: Sealed, cli: Cli,
     assert len(gap) == 1 and gap[0].id == top + 1 and gap[0].highlighted
     report = check(sealed.path)
     assert report.problems == (gap_message,)
-    code, _, err = cli("check", "--db", sealed.path, "--user", ADMIN)
+    code, _, err = cli("check", "--db", sealed.path, "--user", MANAGER)
     assert code == 1 and f"rows {last - 3}-{top} are missing" in err
 
 
@@ -368,7 +368,7 @@ def test_tail_cut_with_head_and_counter_rewound_is_the_documented_limit(
         sealed: Sealed) -> None:
     """Rewinding the head and the id counter with the rows leaves nothing inside the
     database to compare with: only a head hash witnessed outside it shows the cut (README)."""
-    with Vault.unlock(sealed.path, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(sealed.path, MANAGER, MANAGER_PASS) as v:
         witnessed = v.check().log_head
     with insider(sealed.path) as conn:
         conn.execute("DELETE FROM access_log WHERE id >= (SELECT id FROM access_log "
@@ -376,7 +376,7 @@ def test_tail_cut_with_head_and_counter_rewound_is_the_documented_limit(
         row = conn.execute("SELECT id, hash FROM access_log ORDER BY id DESC LIMIT 1").fetchone()
         conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", row)
         conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'access_log'", (row[0],))
-    with Vault.unlock(sealed.path, ADMIN, ADMIN_PASS) as v, v.session() as s:
+    with Vault.unlock(sealed.path, MANAGER, MANAGER_PASS) as v, v.session() as s:
         assert s.scalar(text("SELECT count(*) FROM access_log WHERE hash = :h"),
                         {"h": witnessed}) == 0
 
@@ -403,13 +403,13 @@ def test_flipped_bit_and_truncated_file_are_a_report(sealed: Sealed, tmp_path: P
             ("truncated-odd", lambda b: b[: size - 1000])):
         target = _copy(sealed.path, tmp_path / name)
         target.write_bytes(damage(target.read_bytes()))
-        code, _, err = cli("check", "--db", target, "--user", ADMIN)
+        code, _, err = cli("check", "--db", target, "--user", MANAGER)
         assert code == 4, (name, err)
         assert "Kontrollen misslyckades" in err and "säkerhetskopia" in err, (name, err)
 
 
 def _backup(path: Path, out: Path) -> bytes:
-    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(path, MANAGER, MANAGER_PASS) as v:
         backup.backup_with_vault(v, out)
     return out.read_bytes()
 
@@ -450,13 +450,13 @@ def test_damaged_and_crafted_backups_are_refused_with_a_report(
                        ("crafted first page", _reseal(raw, flip_header))):
         bad.write_bytes(data)
         for extra in ((), ("--verify-only",)):
-            code, _, err = cli("restore", "--db", target, "--from", bad, "--user", ADMIN,
+            code, _, err = cli("restore", "--db", target, "--from", bad, "--user", MANAGER,
                                *extra)
             assert code == 4, (name, err)
             assert "Kontrollen misslyckades" in err and "Inget har ändrats" in err, (name, err)
             assert not target.exists()
     bad.write_bytes(raw)
-    code, _, err = cli("restore", "--db", target, "--from", bad, "--user", ADMIN)
+    code, _, err = cli("restore", "--db", target, "--from", bad, "--user", MANAGER)
     assert code == 0, err
 
 
@@ -467,7 +467,7 @@ def test_restore_refuses_a_backup_whose_records_were_changed(
     out = tmp_path / "changed.rcb"
     _backup(sealed.path, out)
     code, _, err = cli("restore", "--db", tmp_path / "new" / "rc.db", "--from", out,
-                       "--user", ADMIN, "--verify-only")
+                       "--user", MANAGER, "--verify-only")
     assert code == 4 and f"assessment {sealed.assessment}" in err
 
 
@@ -515,7 +515,7 @@ def _as_revision_0009(path: Path) -> None:
 
 def test_upgrade_from_0009_seals_existing_records(sealed: Sealed) -> None:
     _as_revision_0009(sealed.path)
-    with Vault.unlock(sealed.path, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(sealed.path, MANAGER, MANAGER_PASS) as v:
         with v.session() as s:
             baseline = {(r[0], r[1]) for r in s.execute(text(
                 "SELECT record_type, record_id FROM access_log "

@@ -27,13 +27,13 @@ def _context() -> Any:
 
 def _attempt(path: str, barrier: Any, results: Any, no_delay: bool) -> None:
     """One process: wait for the others, then try a wrong passphrase."""
-    real_open = keys.open_private_key
+    real_open = keys.open_slot  # the key derivation of a login
 
     def slow_open(*args: Any, **kw: Any) -> Any:
         time.sleep(SLOW_KDF_SECONDS)
         return real_open(*args, **kw)
 
-    keys.open_private_key = slow_open  # type: ignore[assignment]
+    keys.open_slot = slow_open  # type: ignore[assignment]
     if no_delay:  # every attempt must then be checked, and every failure counted
         authstate.delay_for = lambda failures: 0.0
     barrier.wait(timeout=60)

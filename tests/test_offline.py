@@ -28,12 +28,11 @@ SCRIPT = textwrap.dedent('''
     from rc_tui.services.home import HomeService
     from rc_tui.services.people import PersonInput
     from rc_tui.services.shelter import AdmissionInput, ShelterService
-    from storage.roles import Role
     from storage.vault import Vault
     from tests.helpers import login
     path = Path(sys.argv[1]) / "rc.db"
-    with Vault.create(path, "admin", "Admin", "en lång fras utan nät") as v:
-        v.add_user("chef", "Chef", Role.MANAGER, "chefens fras utan nät", must_change=False)
+    Vault.create(path, "admin", "Admin", "en lång fras utan nät", "chef", "Chef",
+                 "chefens fras utan nät").close()
     with Vault.unlock(path, "chef", "chefens fras utan nät") as v:
         CaseService(v).register_intake(IntakeInput(
             datetime.now(), "self", "Ringde.", False,

@@ -15,6 +15,9 @@ from storage.errors import UnsafeFolder
 from storage.vault import Vault
 from tests.conftest import ADMIN_PASS, ANNA, ANNA_PASS
 
+CHEF_PASS = "fyrbåkens långa fras"
+FIRST = f"{ADMIN_PASS}\n{CHEF_PASS}\n"  # init: the administrator's, then the manager's
+
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
 
@@ -71,7 +74,7 @@ def test_init_and_demo_keep_an_existing_folders_mode(
 ) -> None:
     folder = folder_with_mode(tmp_path, "existing", wanted)
     code, _, err = cli("init", "--db", folder / "rc.db", "--admin", "admin",
-                       stdin=ADMIN_PASS + "\n")
+                       "--manager", "chef", stdin=FIRST)
     assert code == 0, err
     assert mode(folder) == wanted
     assert mode(folder / "rc.db") == 0o600 and mode(folder / "rc.db.keys") == 0o600
@@ -87,14 +90,15 @@ def test_init_and_demo_keep_an_existing_folders_mode(
 @pytest.mark.parametrize("wanted", [0o755, 0o700])
 def test_restore_keeps_an_existing_folders_mode(tmp_path: Path, cli: Cli, wanted: int) -> None:
     source = tmp_path / "source" / "rc.db"
-    assert cli("init", "--db", source, "--admin", "admin", stdin=ADMIN_PASS + "\n")[0] == 0
+    assert cli("init", "--db", source, "--admin", "admin", "--manager", "chef",
+               stdin=FIRST)[0] == 0
     backup = tmp_path / "backups" / "rc.rcb"
-    code, _, err = cli("backup", "--db", source, "--out", backup, "--user", "admin",
-                       stdin=ADMIN_PASS + "\n")
+    code, _, err = cli("backup", "--db", source, "--out", backup, "--user", "chef",
+                       stdin=CHEF_PASS + "\n")
     assert code == 0, err
     folder = folder_with_mode(tmp_path, "target", wanted)
-    code, _, err = cli("restore", "--db", folder / "rc.db", "--from", backup, "--user", "admin",
-                       stdin=ADMIN_PASS + "\n")
+    code, _, err = cli("restore", "--db", folder / "rc.db", "--from", backup, "--user", "chef",
+                       stdin=CHEF_PASS + "\n")
     assert code == 0, err
     assert (folder / "rc.db").exists()
     assert mode(folder) == wanted
@@ -108,7 +112,7 @@ def test_a_folder_others_can_write_is_refused_and_left_alone(
     sticky bit), nothing is written into it."""
     folder = folder_with_mode(tmp_path, "shared", wanted)
     code, _, err = cli("init", "--db", folder / "rc.db", "--admin", "admin",
-                       stdin=ADMIN_PASS + "\n")
+                       "--manager", "chef", stdin=FIRST)
     assert code == 1
     assert str(folder) in err and "mkdir -m 0700" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
@@ -117,20 +121,21 @@ def test_a_folder_others_can_write_is_refused_and_left_alone(
     code, _, err = cli("demo", "--db", folder / "demo.db", "--persons", "2", "--no-open")
     assert code == 1 and mode(folder) == wanted and list(folder.iterdir()) == []
     with pytest.raises(UnsafeFolder) as caught:
-        Vault.create(folder / "rc.db", "admin", "Admin", ADMIN_PASS)
+        Vault.create(folder / "rc.db", "admin", "Admin", ADMIN_PASS, "chef", "Chef", CHEF_PASS)
     assert caught.value.reason == "writable"
     assert mode(folder) == wanted
 
 
 def test_restore_into_a_folder_others_can_write_is_refused(tmp_path: Path, cli: Cli) -> None:
     source = tmp_path / "source" / "rc.db"
-    assert cli("init", "--db", source, "--admin", "admin", stdin=ADMIN_PASS + "\n")[0] == 0
+    assert cli("init", "--db", source, "--admin", "admin", "--manager", "chef",
+               stdin=FIRST)[0] == 0
     backup = tmp_path / "backups" / "rc.rcb"
-    assert cli("backup", "--db", source, "--out", backup, "--user", "admin",
-               stdin=ADMIN_PASS + "\n")[0] == 0
+    assert cli("backup", "--db", source, "--out", backup, "--user", "chef",
+               stdin=CHEF_PASS + "\n")[0] == 0
     folder = folder_with_mode(tmp_path, "shared", 0o1777)
-    code, _, err = cli("restore", "--db", folder / "rc.db", "--from", backup, "--user", "admin",
-                       stdin=ADMIN_PASS + "\n")
+    code, _, err = cli("restore", "--db", folder / "rc.db", "--from", backup, "--user", "chef",
+                       stdin=CHEF_PASS + "\n")
     assert code == 1, err
     assert mode(folder) == 0o1777 and list(folder.iterdir()) == []
 

@@ -1,5 +1,7 @@
 """No plaintext on disk: marker strings written through the app never appear in any file
-of the data folder (database, -wal, -shm, key file, auth files) or in temp folders."""
+of the data folder (database, -wal, -shm, auth files) or in temp folders. The one
+exception is by design: the key file is the administrators' signed user directory, so it
+holds the usernames, display names and roles (and no case content)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import pytest
 from textual.widgets import Input
 
 from rc_tui.app import RcApp
+from storage import files, keys
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, MANAGER, MANAGER_PASS
 from tests.helpers import login, settle, type_text
 
 
@@ -56,19 +59,28 @@ async def test_markers_never_reach_disk_in_plaintext(
         app.screen.set_focus(app.screen.query_one("#repeat", Input))
         await pilot.press("enter")
         await settle(pilot)
+        assert _hits(temp, [name_marker, user_marker]) == []
+    # the administrator's session has no database: the user is a signed, pending slot in
+    # the key file (the signed directory: the display name's one copy outside the
+    # encrypted database, by design - JSON-escaped, so no raw hit for "ö")
+    assert _hits(data_dir, [name_marker]) == []
+    assert keys.KeyFile.load(files.keyfile_path(installed)).slots[user_marker].display_name \
+        == name_marker
+    assert _hits(temp, [name_marker, user_marker]) == []
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+        names = [u.display_name for u in v.list_users()]
+    assert name_marker in names
+    # a manager's login enrols the user into the database, still encrypted there
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
+        assert user_marker in [u.username for u in v.enrolled]
         assert os.path.exists(str(installed) + "-wal")  # the WAL is live while open
         assert _hits(data_dir, [name_marker]) == []
         assert _hits(temp, [name_marker, user_marker]) == []
     assert _hits(data_dir, [name_marker]) == []
-    assert _hits(temp, [name_marker, user_marker]) == []
-    # the usernames are in the key file by design (the only names it holds) - but the
-    # display name, roles and everything else are only inside the encrypted database
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
-        names = [u.display_name for u in v.list_users()]
-    assert name_marker in names
 
 
 def test_nothing_but_own_files_in_the_data_folder(vault: Vault) -> None:
     vault.log("view")
-    allowed = {"rc.db", "rc.db-wal", "rc.db-shm", "rc.db.keys", "rc.db.auth", "rc.db.lockout"}
+    allowed = {"rc.db", "rc.db-wal", "rc.db-shm", "rc.db.keys", "rc.db.keys.lock", "rc.db.auth",
+               "rc.db.lockout", "rc.db.lockout.lock"}  # the two .lock files are empty
     assert {p.name for p in vault.path.parent.iterdir()} <= allowed

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 from tests.pty_terminal import PtyTerminal
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pty and signals")
@@ -36,8 +36,8 @@ def test_sighup_locks_and_closes_the_vault(installed: Path) -> None:
         app.close()
     wal = Path(str(installed) + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # closed cleanly, checkpointed
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v, v.session() as s:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v, v.session() as s:
         rows = s.execute(text("SELECT action, username FROM access_log ORDER BY id")).all()
     assert ("hangup", ANNA) in [tuple(r) for r in rows]
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         assert v.check().ok

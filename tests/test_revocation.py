@@ -1,9 +1,10 @@
 """Revocation ends sessions within seconds, and the rekey does not wait for anyone.
 
 Insider view: a caseworker with an open session, a copy of the key file from before the
-revocation, her passphrase and Python. After ``rc-tui user revoke`` her open session can
-neither read nor write, and neither the old slot nor the old data key opens the live
-database – while a third user's session, open throughout, keeps working.
+revocation, her passphrase and Python. After ``rc-tui user revoke`` (an administrator's
+signed statement) her open session can neither read nor write, and once the next
+transaction of another data-key holder ran, neither the old slot nor the old data key opens
+the live database – while a third user's session, open throughout, keeps working.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from storage.errors import (
 )
 from storage.models import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, enrol
 from tests.pty_terminal import PtyTerminal
 
 BO, BO_PASS = "bo", "bos egen långa fras"
@@ -37,12 +38,11 @@ PAGE = 4096
 
 
 def _third_user(path: Path) -> None:
-    with Vault.unlock(path, ADMIN, ADMIN_PASS) as admin:
-        admin.add_user(BO, "Bo Berg", Role.MANAGER, BO_PASS, must_change=False)
+    enrol(path, BO, "Bo Berg", Role.MANAGER, BO_PASS)
 
 
 def _actions(path: Path) -> list[tuple[str, str | None]]:
-    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v, v.session() as s:
+    with Vault.unlock(path, MANAGER, MANAGER_PASS) as v, v.session() as s:
         rows = s.execute(text("SELECT action, username FROM access_log ORDER BY id")).all()
     return [(r[0], r[1]) for r in rows]
 
@@ -64,16 +64,17 @@ def test_a_revoked_session_ends_at_its_next_transaction(
     _third_user(installed)
     anna = Vault.unlock(installed, ANNA, ANNA_PASS)
     bo = Vault.unlock(installed, BO, BO_PASS)
-    admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)
+    maja = Vault.unlock(installed, MANAGER, MANAGER_PASS)
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as admin:
+        admin.revoke_user(ANNA)  # signed in the key file; nothing rekeyed yet
 
     def busy(self: Vault, **kw: object) -> None:
         raise RekeyBusy()
 
     monkeypatch.setattr(Vault, "_rekey", busy)
-    assert admin.revoke_user(ANNA) is False  # blocked; the rekey is pending
-    monkeypatch.undo()
-    with pytest.raises(SessionRevoked), anna.session() as s:
+    with pytest.raises(SessionRevoked), anna.session() as s:  # she records it herself
         s.execute(text("SELECT count(*) FROM persons"))
+    monkeypatch.undo()
     assert anna.ended == "revoked" and not anna.is_open
     assert bytes(anna._data_key) == bytes(32) and bytes(anna._private) == bytes(32)
     with pytest.raises(VaultError):
@@ -81,11 +82,11 @@ def test_a_revoked_session_ends_at_its_next_transaction(
     # the third session's next transaction finishes the pending rekey, and keeps working
     bo.heartbeat()
     assert keys.KeyFile.load(files.keyfile_path(installed)).generation == 2
-    admin.heartbeat()  # saw the pending flag too: follows the new key, does not rekey again
-    assert admin._generation == 2
+    maja.heartbeat()  # saw the pending flag too: follows the new key, does not rekey again
+    assert maja._generation == 2
     assert keys.KeyFile.load(files.keyfile_path(installed)).generation == 2
     bo.log("view")
-    admin.close()
+    maja.close()
     bo.close()
     assert (("session_revoked", ANNA)) in _actions(installed)
     assert ("rekey", BO) in _actions(installed)
@@ -101,17 +102,20 @@ def test_revocation_rekeys_at_once_and_only_the_others_follow(
     old_key = bytes(anna._data_key)  # what her process (or a memory dump) holds
     bo = Vault.unlock(installed, BO, BO_PASS)  # the third session, open throughout
     bo.log("view")
-    admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)  # stays open: its close would
-    with db.raw_connection(installed, bytes(admin._data_key)) as conn:  # checkpoint too
+    maja = Vault.unlock(installed, MANAGER, MANAGER_PASS)  # stays open: its close would
+    with db.raw_connection(installed, bytes(maja._data_key)) as conn:  # checkpoint too
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the main file holds it all
     before = installed.read_bytes()
-    assert admin.revoke_user(ANNA) is True  # with two sessions open
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as admin:
+        admin.revoke_user(ANNA)
+    bo.log("view")  # bo's next transaction records it and rekeys, with two sessions open
+    assert keys.KeyFile.load(files.keyfile_path(installed)).generation == 2
     with pytest.raises(SessionRevoked):
         anna.heartbeat()
     assert anna.ended == "revoked"
-    bo.log("view")  # the third session follows the new key and keeps working
+    bo.log("view")  # the third session keeps working
     with bo.session() as s:
-        assert s.execute(text("SELECT count(*) FROM users")).scalar() == 3
+        assert s.execute(text("SELECT count(*) FROM users")).scalar() == 4
     _old_key_opens_nothing(installed, old_key, tmp_path)
     after = installed.read_bytes()
     pages = min(len(before), len(after)) // PAGE
@@ -126,7 +130,7 @@ def test_revocation_rekeys_at_once_and_only_the_others_follow(
                                 old.slots[ANNA].generation) == old_key
     with pytest.raises(UnknownUser):
         Vault.unlock(installed, ANNA, ANNA_PASS)
-    admin.close()
+    maja.close()
     bo.close()
     with Vault.unlock(installed, BO, BO_PASS) as v:
         assert v.check().ok
@@ -137,7 +141,7 @@ def test_a_rekey_interrupted_before_its_commit_leaves_everyone_working(
 ) -> None:
     """The key file already names the new key, but the database kept the old one."""
     anna = Vault.unlock(installed, ANNA, ANNA_PASS)
-    admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)
+    maja = Vault.unlock(installed, MANAGER, MANAGER_PASS)
     real_append = audit.append
 
     def crash(session: object, action: str, **kw: object) -> object:
@@ -147,7 +151,7 @@ def test_a_rekey_interrupted_before_its_commit_leaves_everyone_working(
 
     monkeypatch.setattr(audit, "append", crash)
     with pytest.raises(RuntimeError):
-        admin.rekey()
+        maja.rekey()
     monkeypatch.undo()
     half = keys.KeyFile.load(files.keyfile_path(installed))
     assert half.generation == 2 and half.pending_generation == 1
@@ -156,10 +160,10 @@ def test_a_rekey_interrupted_before_its_commit_leaves_everyone_working(
         assert again._generation == 1
     settled = keys.KeyFile.load(files.keyfile_path(installed))
     assert settled.generation == 1 and settled.pending_generation is None
-    admin.close()
+    maja.close()
     anna.rekey()
     anna.close()
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         assert v._generation == 2 and v.check().ok  # the aborted generation is reused
 
 
@@ -170,8 +174,9 @@ def test_a_session_whose_slot_was_reset_asks_for_the_passphrase_after_a_rekey(
     anna = Vault.unlock(installed, ANNA, ANNA_PASS)
     with Vault.unlock(installed, ADMIN, ADMIN_PASS) as admin:
         admin.reset_passphrase(ANNA, "en tillfällig lång fras")
-        anna.log("view")  # until the next rekey her key still works
-        admin.rekey()
+    anna.log("view")  # until the next rekey her key still works
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as maja:
+        maja.rekey()
     with pytest.raises(KeyChanged):
         anna.heartbeat()
     assert anna.ended == "key_changed" and bytes(anna._private) == bytes(32)
@@ -206,12 +211,12 @@ def test_revoke_locks_the_open_session_in_another_process_within_seconds(
             env={**os.environ, "RC_TUI_INSECURE_TEST_KDF": "1", "LANG": "C.UTF-8"},
         )
         assert revoke.returncode == 0, revoke.stderr
-        assert "ny nyckel" in revoke.stdout  # the rekey did not wait for her session
+        assert "nästa transaktion" in revoke.stdout.lower()  # a data-key holder rekeys
         revoked_at = time.monotonic()
         app.wait_for("Kontot har spärrats av en administratör", timeout=15, start=mark)
-        assert time.monotonic() - revoked_at < 10
+        assert time.monotonic() - revoked_at < 10  # her own session saw the signed revocation
+        bo.log("view")  # the third session's next transaction rekeys; it keeps working
         _old_key_opens_nothing(installed, old_key, tmp_path)
-        bo.log("view")  # the third session keeps working throughout
         with bo.session() as s:
             assert s.execute(text("SELECT status FROM users WHERE username = :u"),
                              {"u": ANNA}).scalar() == "revoked"
@@ -222,5 +227,5 @@ def test_revoke_locks_the_open_session_in_another_process_within_seconds(
         app.close()
     bo.close()
     actions = _actions(installed)
-    assert ("user_revoked", ADMIN) in actions and ("rekey", ADMIN) in actions
+    assert ("user_revoked", ADMIN) in actions and ("rekey", BO) in actions
     assert ("lock_revoked", ANNA) not in actions  # her session could not write any more

@@ -22,7 +22,7 @@ from rc_tui.services.records import RecordService
 from rc_tui.services.samrad import Participant, PersonMinutes, SamradService
 from storage.models import Samrad
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ANNA, ANNA_PASS, create
 from tests.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -196,7 +196,7 @@ def test_migration_from_0010_keeps_sealed_samrad_intact(tmp_path: Path) -> None:
     from storage import audit, db, integrity, schema
 
     path = tmp_path / "old.db"
-    v = Vault.create(path, ADMIN, "Admin", ADMIN_PASS)
+    v = create(path)
     key = bytes(v._data_key)
     v.close(None)
     path.unlink()

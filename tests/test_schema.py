@@ -49,7 +49,8 @@ def test_upgrade_from_first_revision_keeps_data(tmp_path: object) -> None:
     from storage.vault import Vault
 
     path = Path(str(tmp_path)) / "old.db"
-    v = Vault.create(path, "admin", "Admin", "en lång fras här")
+    v = Vault.create(path, "admin", "Admin", "en lång fras här", "chef", "Chef",
+                     "chefens långa fras här")
     key = bytes(v._data_key)
     v.close(None)
     # rebuild it as a 0001 database: drop everything and run only the first migration
@@ -68,7 +69,7 @@ def test_upgrade_from_first_revision_keeps_data(tmp_path: object) -> None:
     from storage.errors import KeyFileDamaged
 
     with pytest.raises(KeyFileDamaged):
-        Vault.unlock(path, "admin", "en lång fras här")
+        Vault.unlock(path, "chef", "chefens långa fras här")  # a data-key holder migrates
     engine = db.make_engine(path, key)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == schema.HEAD

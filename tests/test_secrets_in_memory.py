@@ -20,7 +20,7 @@ from screens.login import LoginScreen
 from screens.passphrase import ChangePassphraseScreen
 from storage.models import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, MANAGER, MANAGER_PASS
 from tests.helpers import screen_text, settle, type_text
 
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -73,7 +73,7 @@ def passphrase_copies() -> int:
 
 def test_the_data_key_has_one_home_which_close_zeroes(installed: Path) -> None:
     with no_collection():
-        vault = Vault.unlock(installed, ADMIN, ADMIN_PASS)
+        vault = Vault.unlock(installed, MANAGER, MANAGER_PASS)
         vault.log("view")  # a pooled connection is open and keyed
         digest = hashlib.sha256(vault._data_key).digest()
         assert key_copies(digest) == 1  # the vault's buffer; the engine shares it
@@ -84,7 +84,7 @@ def test_the_data_key_has_one_home_which_close_zeroes(installed: Path) -> None:
 
 def test_rekey_keeps_one_home_for_the_new_key(installed: Path) -> None:
     with no_collection():
-        vault = Vault.unlock(installed, ADMIN, ADMIN_PASS)
+        vault = Vault.unlock(installed, MANAGER, MANAGER_PASS)
         buffer = vault._data_key
         vault.rekey()
         assert vault._data_key is buffer
@@ -98,6 +98,7 @@ def test_rekey_keeps_one_home_for_the_new_key(installed: Path) -> None:
 async def test_no_passphrase_left_in_fields_or_objects_after_lock(installed: Path) -> None:
     with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
         v.add_user("bo", "Bo B", Role.CASEWORKER, MASKED[::-1], must_change=False)
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()  # enrols bo
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

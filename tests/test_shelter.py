@@ -28,7 +28,7 @@ from rc_tui.services.shelter import (
 from storage.errors import ConflictError, NoAccess, PermissionDenied
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, create, enrol
 from tests.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
@@ -223,8 +223,7 @@ def test_turned_away_request_gets_a_followup_and_is_counted(family: Family,
 
 def test_shift_log_handover_mark_read_and_journal(family: Family, as_user: Login) -> None:
     ids = places(as_user)
-    with Vault.unlock(family.path, ADMIN, ADMIN_PASS) as v:
-        v.add_user("natt", "Natt", Role.SHELTER, "nattpersonalens fras", must_change=False)
+    enrol(family.path, "natt", "Natt", Role.SHELTER, "nattpersonalens fras")
     siri = as_user(SIRI, SIRI_PASS)
     natt = as_user("natt", "nattpersonalens fras")
     _stay, woman, _children = admit_anonymous(siri, ids["1A"])
@@ -337,7 +336,7 @@ def test_migration_keeps_stays_and_spares_the_due_list_old_departures(tmp_path: 
     from storage import db, schema
 
     path = tmp_path / "old.db"
-    v = Vault.create(path, ADMIN, "Admin", ADMIN_PASS)
+    v = create(path)
     key = bytes(v._data_key)
     v.close(None)
     path.unlink()

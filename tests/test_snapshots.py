@@ -27,11 +27,12 @@ def _steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
 def _demo_like(tmp_path: Path) -> Path:
     path = tmp_path / "snap" / "rc.db"
     logins = [("anna", "demo-blå-kanot", "caseworker"), ("admin", "demo-vit-nyckel", "admin")]
-    v = Vault.create(path, "admin", "Demo-Administratör", "demo-vit-nyckel", demo=True,
-                     demo_logins=logins)
-    v.add_user("anna", "Anna Demo-Handläggare", Role.CASEWORKER, "demo-blå-kanot",
-               must_change=False)
-    v.close(None)
+    Vault.create(path, "admin", "Demo-Administratör", "demo-vit-nyckel", "chef", "Chef",
+                 "chefens snapshot-fras", demo=True, demo_logins=logins).close(None)
+    with Vault.unlock(path, "admin", "demo-vit-nyckel") as admin:
+        admin.add_user("anna", "Anna Demo-Handläggare", Role.CASEWORKER, "demo-blå-kanot",
+                       must_change=False)
+    Vault.unlock(path, "chef", "chefens snapshot-fras").close(None)  # enrols anna
     return path
 
 
@@ -165,10 +166,9 @@ def test_shelter_board(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> N
     monkeypatch.setattr(ShelterService, "today", lambda self: day)
     path = _demo_like(tmp_path)
     with Vault.unlock(path, "admin", "demo-vit-nyckel") as v:
-        v.add_user("chef", "Chef", Role.MANAGER, "chefens snapshot-fras", must_change=False)
         v.add_user("siri", "Siri Demo-Natt", Role.SHELTER, "siris snapshot-fras",
                    must_change=False)
-    with Vault.unlock(path, "chef", "chefens snapshot-fras") as v:
+    with Vault.unlock(path, "chef", "chefens snapshot-fras") as v:  # enrols siri
         chef = ShelterService(v)
         ids = [chef.add_place("shelter", room, bed) for room, bed in (
             ("Rum 1", "1A"), ("Rum 1", "1B"), ("Rum 2", "2A"), ("Rum 3", "3A"))]

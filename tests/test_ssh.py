@@ -33,7 +33,7 @@ from sqlalchemy import text
 
 from rc_tui.services.shelter import ShelterService
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS
+from tests.conftest import MANAGER, MANAGER_PASS
 from tests.test_access import SIRI, SIRI_PASS, Family, family  # noqa: F401 - fixture
 from tests.test_ui_shelter import _places_and_handover
 
@@ -315,7 +315,7 @@ def test_night_staff_over_ssh_a_shift_log_entry_and_a_dropped_link(
     assert "only 'low-bandwidth'" in cat_err, cat_err
     wal = Path(str(family.path) + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # both closed cleanly, checkpointed
-    with Vault.unlock(family.path, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(family.path, MANAGER, MANAGER_PASS) as v:
         with v.session() as s:
             rows = s.execute(text("SELECT action, username FROM access_log ORDER BY id")).all()
         assert v.check().ok

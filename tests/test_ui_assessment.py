@@ -31,7 +31,7 @@ from screens.search import SearchScreen
 from screens.widgets import KeyChoice, SafeInput, SafeTextArea
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ANNA, ANNA_PASS, hostile_cases
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, hostile_cases
 from tests.helpers import login, screen_text, settle
 
 WHEN = datetime(2026, 11, 20, 9, 0)
@@ -83,6 +83,7 @@ def _setup(path: Path) -> tuple[int, int]:
     with Vault.unlock(path, "admin", "korrekt hästbatteri") as v:
         v.add_user(PER, "Per Persson", Role.CASEWORKER, PER_PASS, must_change=False)
         v.add_user("chef", "Chef", Role.MANAGER, "chefens långa fras", must_change=False)
+    Vault.unlock(path, MANAGER, MANAGER_PASS).close(None)  # enrols them
     with Vault.unlock(path, ANNA, ANNA_PASS) as v:
         result = CaseService(v, clock=lambda: WHEN).register_intake(IntakeInput(
             occurred_at=WHEN, channel="police", what_happened="Hot i hemmet.",

@@ -37,12 +37,13 @@ async def test_first_run_fields(db_path: Path) -> None:
         for why, text in CASES:
             # every field at once: one frame draws them all (a frame per field drew the
             # same thing four times over)
-            for field in ("username", "display-name", "passphrase", "repeat"):
+            for field in FirstRunScreen.FIELD_ORDER:
                 await _fill(app, field, text)
             await pilot.pause()
             _no_terminal_controls(screen_text(app))
             await _fill(app, "passphrase", "en giltig lång fras")
             await _fill(app, "repeat", "något annat helt")  # never creates the database
+            await _fill(app, "m-repeat", text)  # Enter in the last field submits
             await pilot.press("enter")
             await pilot.pause()  # refused at once (no worker runs for a mismatch)
             shown = screen_text(app)
@@ -56,14 +57,17 @@ async def test_display_name_markup_is_shown_literally(db_path: Path) -> None:
     app = RcApp(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await _fill(app, "username", "admin")
-        await _fill(app, "display-name", "[bold red]Anna[/bold red] [link=x]y[/link]")
-        await _fill(app, "passphrase", "en giltig lång fras")
-        await _fill(app, "repeat", "en giltig lång fras")
+        markup = "[bold red]Anna[/bold red] [link=x]y[/link]"
+        for prefix, username, phrase in (("", "admin", "en giltig lång fras"),
+                                         ("m-", "chef", "en annan giltig lång fras")):
+            await _fill(app, f"{prefix}username", username)
+            await _fill(app, f"{prefix}display-name", markup)
+            await _fill(app, f"{prefix}passphrase", phrase)
+            await _fill(app, f"{prefix}repeat", phrase)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
-        assert "[bold red]Anna[/bold red] [link=x]y[/link] (admin)" in screen_text(app)
+        assert isinstance(app.screen, HomeScreen)  # the manager's
+        assert f"{markup} (chef)" in screen_text(app)
 
 
 async def test_login_fields(installed: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from textual.widgets import Input
 
@@ -15,8 +16,10 @@ from screens.home import HomeScreen
 from screens.login import FirstRunScreen, LoginScreen
 from screens.passphrase import ChangePassphraseScreen
 from screens.users import AddUserDialog, UsersScreen
+from storage import files, keys
+from storage.errors import NoDataKey
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 from tests.helpers import login, screen_text, settle, type_text
 
 
@@ -29,40 +32,48 @@ class FakeClock:
 
 
 def actions(path: Path) -> list[str]:
-    with Vault.unlock(path, ADMIN, ADMIN_PASS) as v, v.session() as s:
+    with Vault.unlock(path, MANAGER, MANAGER_PASS) as v, v.session() as s:
         return [r[0] for r in s.execute(text("SELECT action FROM access_log ORDER BY id"))]
 
 
-async def test_first_run_creates_database_and_admin(db_path: Path) -> None:
+async def test_first_run_creates_database_admin_and_manager(db_path: Path) -> None:
     app = RcApp(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, FirstRunScreen)
         assert "Skapa databasen" in screen_text(app)
-        await type_text(pilot, "admin")
-        await pilot.press("enter")
-        await type_text(pilot, "Alva Admin")
-        await pilot.press("enter")
-        await type_text(pilot, "kort")
-        await pilot.press("enter")
-        await type_text(pilot, "kort")
-        await pilot.press("enter")
+        for value in ("admin", "Alva Admin", "kort", "kort",  # the administrator
+                      "admin", "Cecilia Chef", "fyrbåkens långa fras", "fyrbåkens långa fras"):
+            await type_text(pilot, value)
+            await pilot.press("enter")  # the next field; the last one submits
         await settle(pilot)
-        assert "minst 12 tecken" in screen_text(app)
+        shown = screen_text(app)
+        assert "Administratör:" in shown and "minst 12 tecken" in shown
+        assert "Chef:" not in shown  # the manager's part was fine
         assert not db_path.exists()
         for field in ("passphrase", "repeat"):
-            app.screen.query_one(f"#{field}", Input).value = ""
-        app.screen.set_focus(app.screen.query_one("#passphrase", Input))
-        await type_text(pilot, "en bra och lång fras")
-        await pilot.press("enter")
-        await type_text(pilot, "en bra och lång fras")
+            app.screen.query_one(f"#{field}", Input).value = "en bra och lång fras"
+        app.screen.set_focus(app.screen.query_one("#m-repeat", Input))
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
-        assert "Alva Admin (admin)" in screen_text(app)
-        assert "administratör" in screen_text(app)
+        assert "två olika användare" in screen_text(app)  # the same username twice
+        assert not db_path.exists()
+        app.screen.query_one("#m-username", Input).value = "chef"
+        app.screen.set_focus(app.screen.query_one("#m-repeat", Input))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)  # the manager is logged in
+        assert "Cecilia Chef (chef)" in screen_text(app)
+        assert "Åtkomstlogg" in screen_text(app)
     assert db_path.exists()
-    Vault.unlock(db_path, "admin", "en bra och lång fras").close()
+    kf = keys.KeyFile.load(files.keyfile_path(db_path))
+    assert kf.slots["admin"].sealed_data_key is None  # the administrator holds no data key
+    assert kf.slots["chef"].sealed_data_key is not None
+    with Vault.unlock(db_path, "admin", "en bra och lång fras") as admin:
+        assert admin.user.display_name == "Alva Admin"
+        with pytest.raises(NoDataKey), admin.session():
+            pass
+    Vault.unlock(db_path, "chef", "fyrbåkens långa fras").close()
 
 
 async def test_login_wrong_passphrase_then_lockout_message(installed: Path) -> None:
@@ -279,6 +290,14 @@ async def test_forced_passphrase_change_after_admin_reset(installed: Path) -> No
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await login(pilot, ANNA, "tillfällig fras 2026")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)  # pending: no data key yet
+        assert "Kontot väntar på att aktiveras" in screen_text(app)
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()  # a manager's login enrols her
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, "tillfällig fras 2026")
         assert isinstance(app.screen, ChangePassphraseScreen)
         await type_text(pilot, "tillfällig fras 2026")
         await pilot.press("enter")
@@ -311,7 +330,7 @@ async def test_clear_messages_for_broken_installations(installed: Path, tmp_path
     """Damaged database, damaged or missing key file, newer schema: words, not tracebacks."""
     from storage import files
 
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v, v.session(write=True) as s:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v, v.session(write=True) as s:
         s.execute(text("UPDATE alembic_version SET version_num = 'zz99'"))
     expectations = [("nyare version av rc-tui", None)]
     kpath = files.keyfile_path(installed)

@@ -16,7 +16,7 @@ from screens.person import PersonScreen
 from screens.shelter import BoardScreen, ShiftLogScreen, TurnedAwayScreen
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ANNA, ANNA_PASS, enrol
 from tests.helpers import login, screen_text, settle, type_text
 from tests.test_access import (  # noqa: F401 - fixtures
     CHEF,
@@ -34,8 +34,7 @@ SIZE = (80, 24)
 
 
 def _places_and_handover(family: Family) -> dict[str, int]:
-    with Vault.unlock(family.path, ADMIN, ADMIN_PASS) as v:
-        v.add_user("dagny", "Dagny", Role.SHELTER, "dagpersonalens fras", must_change=False)
+    enrol(family.path, "dagny", "Dagny", Role.SHELTER, "dagpersonalens fras")
     with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
         svc = ShelterService(v)
         ids = {label: svc.add_place("shelter", room, label)

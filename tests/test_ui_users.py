@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input, Select
 
 from rc_tui.app import RcApp
 from screens.home import HomeScreen
 from screens.settings import SettingsScreen
 from screens.users import AddUserDialog, ConfirmDialog, ResetPassphraseDialog, UsersScreen
-from storage.errors import UnknownUser
+from storage.errors import AccountPending, UnknownUser
+from storage.models import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 from tests.helpers import login, screen_text, settle, type_text
 
 
@@ -46,7 +48,12 @@ async def test_add_user_by_keyboard(installed: Path) -> None:
         shown = screen_text(app)
         assert "Berit Nattpersonal" in shown and "boendepersonal" in shown
         assert "måste bytas vid första inloggningen" in shown
-    with Vault.unlock(installed, "berit", "tillfällig fras ett") as v:
+        assert "väntar" in shown  # pending until a manager's login
+    with pytest.raises(AccountPending):
+        Vault.unlock(installed, "berit", "tillfällig fras ett")
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as m:
+        assert [u.username for u in m.enrolled] == ["berit"]
+    with Vault.unlock(installed, "berit", "tillfällig fras ett", clock=lambda: 9e9) as v:
         assert v.user.must_change_passphrase
         assert v.user.role.value == "shelter"
 
@@ -82,8 +89,8 @@ async def test_reset_and_revoke_by_keyboard(installed: Path) -> None:
         await pilot.press("u")
         await pilot.pause()
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 2
-        await pilot.press("down")  # admin, anna (sorted)
+        assert table.row_count == 3
+        await pilot.press("down")  # admin, anna, maja (sorted)
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, ResetPassphraseDialog)
@@ -99,7 +106,8 @@ async def test_reset_and_revoke_by_keyboard(installed: Path) -> None:
         assert "Spärra anna?" in screen_text(app)
         await pilot.press("y")
         await settle(pilot)
-        assert "anna är spärrad. Databasen har fått en ny nyckel." in screen_text(app)
+        assert "anna är spärrad. Nästa transaktion av en användare som har datanyckeln" in \
+            screen_text(app)
         assert "spärrad" in screen_text(app)
     for phrase in (ANNA_PASS, "ny tillfällig fras"):
         try:
@@ -155,3 +163,19 @@ async def test_caseworker_has_no_admin_keys(installed: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert "Användare" not in screen_text(app)
+
+
+async def test_the_managers_login_activates_pending_users_and_says_so(installed: Path) -> None:
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as admin:
+        admin.add_user("berit", "Berit [b]Natt[/b]", Role.SHELTER, "tillfällig fras ett")
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, MANAGER, MANAGER_PASS)
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        shown = screen_text(app)
+        assert "Aktiverade vid denna inloggning" in shown
+        assert "Berit [b]Natt[/b] (berit), boendepersonal – tillagd av admin" in shown
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as again:
+        assert again.enrolled == ()  # once only

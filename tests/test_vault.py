@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from storage import files, keys
 from storage.errors import (
+    AccountPending,
     DatabaseDamaged,
     DatabaseExists,
     DatabaseMissing,
@@ -27,7 +28,7 @@ from storage.errors import (
 )
 from storage.models import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
+from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, enrol
 
 _t = [time.time()]
 
@@ -47,7 +48,8 @@ def test_create_and_open(installed: Path) -> None:
 
 def test_create_refuses_existing(installed: Path) -> None:
     with pytest.raises(DatabaseExists):
-        Vault.create(installed, "other", "Other", "en annan lång fras")
+        Vault.create(installed, "other", "Other", "en annan lång fras", "o2", "O2",
+                     "en tredje lång fras")
 
 
 def test_connection_settings_are_enforced(vault: Vault) -> None:
@@ -105,7 +107,7 @@ def test_failed_logins_slow_down_and_survive_restart(installed: Path) -> None:
 
     assert Throttle(installed, clock).failures(ANNA) == 2
     # other users are not slowed down by anna's failures
-    Vault.unlock(installed, ADMIN, ADMIN_PASS, clock=clock).close()
+    Vault.unlock(installed, MANAGER, MANAGER_PASS, clock=clock).close()
     now[0] += 2.0
     Vault.unlock(installed, ANNA, ANNA_PASS, clock=clock).close()
     assert Throttle(installed, clock).failures(ANNA) == 0
@@ -120,13 +122,18 @@ def test_every_attempt_reaches_the_access_log(installed: Path) -> None:
         Vault.unlock(installed, "korrekt hästbatteri?", "typed into the wrong field")
     raw_auth = files.authlog_path(installed).read_bytes()
     assert b"mallory" not in raw_auth and b"anna" not in raw_auth  # sealed, not plain
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v, v.session() as s:
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(installed, ADMIN, "fel fras för admin")
+    Vault.unlock(installed, ADMIN, ADMIN_PASS, clock=later).close()  # sealed events too
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v, v.session() as s:
         rows = s.execute(text("SELECT action, outcome, username FROM access_log ORDER BY id"))
         entries = [tuple(r) for r in rows]
     assert ("login_failed", "wrong_passphrase", ANNA) in entries
+    assert ("login_failed", "wrong_passphrase", ADMIN) in entries
+    assert ("login", "ok", ADMIN) in entries and ("logout", "ok", ADMIN) in entries
     assert ("login_failed", "unknown_user", "mallory") in entries
     assert ("login_failed", "unknown_user", "(invalid)") in entries  # never the typed text
-    assert entries[-1] == ("login", "ok", ADMIN)
+    assert entries[-1] == ("login", "ok", MANAGER)
     assert not files.authlog_path(installed).exists()  # drained into the database
 
 
@@ -143,6 +150,7 @@ def test_change_passphrase_rewraps_only_own_slot(installed: Path) -> None:
         Vault.unlock(installed, ANNA, ANNA_PASS)
     Vault.unlock(installed, ANNA, "en helt ny lösenfras", clock=later).close()
     Vault.unlock(installed, ADMIN, ADMIN_PASS).close()
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()
 
 
 def test_change_passphrase_requires_the_current_one(installed: Path) -> None:
@@ -154,14 +162,16 @@ def test_revoke_rekeys_so_an_old_slot_copy_fails(installed: Path, tmp_path: Path
     kpath = files.keyfile_path(installed)
     saved = tmp_path / "saved.keys"
     shutil.copy(kpath, saved)  # anna keeps a copy of the key file before revocation
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
-        assert v.revoke_user(ANNA) is True
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as a:
+        a.revoke_user(ANNA)
+    assert ANNA not in json.loads(kpath.read_text())["slots"]
+    with pytest.raises(UnknownUser):
+        Vault.unlock(installed, ANNA, ANNA_PASS)  # blocked at once
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:  # a data-key holder rekeys
         assert v.check().ok
     current = json.loads(kpath.read_text())
     assert ANNA not in current["slots"]
     assert current["generation"] == 2
-    with pytest.raises(UnknownUser):
-        Vault.unlock(installed, ANNA, ANNA_PASS)
     # the saved slot unseals the *old* data key, which no longer opens the file
     shutil.copy(kpath, tmp_path / "current.keys")
     shutil.copy(saved, kpath)
@@ -178,6 +188,7 @@ def test_revoke_rekeys_so_an_old_slot_copy_fails(installed: Path, tmp_path: Path
     conn.close()
     shutil.copy(tmp_path / "current.keys", kpath)
     Vault.unlock(installed, ADMIN, ADMIN_PASS).close()  # everyone else still gets in
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()
 
 
 def test_revoke_while_others_are_open_rekeys_at_once(installed: Path) -> None:
@@ -185,31 +196,32 @@ def test_revoke_while_others_are_open_rekeys_at_once(installed: Path) -> None:
     other = Vault.unlock(installed, ANNA, ANNA_PASS)  # a live session elsewhere
     with other.session() as s:
         s.execute(text("SELECT 1"))
+    enrol(installed, "bo", "Bo", Role.CASEWORKER, "bos egen långa fras")
     admin = Vault.unlock(installed, ADMIN, ADMIN_PASS)
-    admin.add_user("bo", "Bo", Role.CASEWORKER, "bos egen långa fras", must_change=False)
-    assert admin.revoke_user("bo") is True
+    admin.revoke_user("bo")
     with pytest.raises(UnknownUser):
         Vault.unlock(installed, "bo", "bos egen långa fras")  # blocked immediately
-    assert json.loads(files.keyfile_path(installed).read_text())["generation"] == 2
-    with other.session() as s:  # anna's session follows the new key
+    with other.session() as s:  # anna's next transaction records it and rekeys at once
         s.execute(text("SELECT 1"))
+    assert json.loads(files.keyfile_path(installed).read_text())["generation"] == 2
     assert other._generation == 2
     admin.close()
     other.close()
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
         assert v.check().ok
-    Vault.unlock(installed, ADMIN, ADMIN_PASS).close()
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()
 
 
 def test_interrupted_rekey_is_finished_at_next_login(installed: Path) -> None:
     """Crash after the database got the new key but before the key file was promoted."""
     kpath = files.keyfile_path(installed)
     kf = keys.KeyFile.load(kpath)
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         old_key = bytes(v._data_key)
     new_key = keys.new_data_key()
     kf.pending_generation = 2
-    kf.pending_sealed = kf.reseal_all(new_key, 2)
+    kf.pending_sealed = {name: keys.seal_data_key(new_key, slot.public_key, kf.db_id, name, 2)
+                         for name, slot in kf.holders().items()}
     kf.save(kpath)
     conn = sqlcipher3.dbapi2.connect(str(installed))
     conn.execute(f"PRAGMA key = \"x'{old_key.hex()}'\"")
@@ -219,17 +231,25 @@ def test_interrupted_rekey_is_finished_at_next_login(installed: Path) -> None:
         assert v.check().ok
     promoted = json.loads(kpath.read_text())
     assert promoted["generation"] == 2 and "pending" not in promoted
-    Vault.unlock(installed, ADMIN, ADMIN_PASS).close()
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()
 
 
-def test_only_admins_manage_users(installed: Path) -> None:
-    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+@pytest.mark.parametrize(("user", "phrase"), [(ANNA, ANNA_PASS), (MANAGER, MANAGER_PASS)])
+def test_only_admins_manage_users(installed: Path, user: str, phrase: str) -> None:
+    before = files.keyfile_path(installed).read_bytes()
+    with Vault.unlock(installed, user, phrase) as v:
         with pytest.raises(PermissionDenied):
             v.add_user("eve", "Eve", Role.ADMIN, "eves långa lösenfras")
         with pytest.raises(PermissionDenied):
             v.revoke_user(ADMIN)
         with pytest.raises(PermissionDenied):
+            v.reset_passphrase(ANNA, "tillfällig fras 2026")
+        with pytest.raises(PermissionDenied):
             v.list_users()
+        with pytest.raises(PermissionDenied):
+            v.set_setting("idle_timeout_seconds", 60)
+    assert json.loads(files.keyfile_path(installed).read_bytes())["slots"] == \
+        json.loads(before)["slots"]
 
 
 def test_admin_reset_gives_new_slot_and_forces_change(installed: Path) -> None:
@@ -237,12 +257,15 @@ def test_admin_reset_gives_new_slot_and_forces_change(installed: Path) -> None:
         v.reset_passphrase(ANNA, "tillfällig fras 2026")
     with pytest.raises(WrongPassphrase):
         Vault.unlock(installed, ANNA, ANNA_PASS)
+    with pytest.raises(AccountPending):  # the new slot has no data key until a manager's login
+        Vault.unlock(installed, ANNA, "tillfällig fras 2026", clock=later)
+    Vault.unlock(installed, MANAGER, MANAGER_PASS).close()
     with Vault.unlock(installed, ANNA, "tillfällig fras 2026", clock=later) as v:
         assert v.user.must_change_passphrase
 
 
 def test_newer_schema_is_refused_and_left_untouched(installed: Path) -> None:
-    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v, v.session(write=True) as s:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v, v.session(write=True) as s:
         s.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
     digest = hashlib.sha256(installed.read_bytes()).hexdigest()
     with pytest.raises(NewerSchema):
@@ -279,19 +302,25 @@ def test_truncated_database_is_reported_as_damaged(installed: Path) -> None:
         Vault.unlock(installed, ANNA, ANNA_PASS)
 
 
-def test_keyfile_reveals_only_usernames_and_kdf_parameters(vault: Vault) -> None:
+def test_keyfile_reveals_only_the_user_directory_and_kdf_parameters(vault: Vault) -> None:
+    """The key file is the signed user directory (usernames, display names, roles,
+    settings) with sealed keys: never a key in the clear, never case content."""
     raw = files.keyfile_path(vault.path).read_text()
     data = json.loads(raw)
-    assert set(data) == {"format", "version", "db_id", "generation", "audit_public_key", "slots"}
-    for slot in data["slots"].values():
-        assert set(slot) == {"kdf", "public_key", "private_key", "data_key", "generation"}
+    assert set(data) <= {"format", "version", "db_id", "generation", "audit_public_key",
+                         "slots", "settings", "revocations"}
+    for name, slot in data["slots"].items():
+        assert set(slot) <= {"kdf", "public_key", "private_key", "data_key", "generation",
+                             "display_name", "role", "status", "statement", "signing_key",
+                             "signing_public", "sealed_signing_key", "must_change", "prefs"}
         assert set(slot["kdf"]) == {"alg", "t", "m", "p", "salt"}
+        # the administrator's slot seals no data key at all
+        assert (slot["data_key"] is None) == (name == ADMIN)
     key = bytes(vault._data_key)
     assert key.hex() not in raw
     import base64
 
     assert base64.b64encode(key).decode() not in raw
-    assert "Anna Andersson" not in raw and "caseworker" not in raw
 
 
 def test_product_kdf_never_below_minimum(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rc_tui import passphrase as pp
 from rc_tui.i18n import N_, _, _n
@@ -85,6 +85,14 @@ ERROR_MESSAGES: dict[str, str] = {
         "not keep the database there (and does not change the folder's permissions). Choose "
         "a folder only you can write to, for example one made with: mkdir -m 0700 FOLDER"
     ),
+    "no_data_key": N_(
+        "An administrator's passphrase opens user management only, not the database: this "
+        "needs a manager or another user who works with the cases."
+    ),
+    "account_pending": N_(
+        "This account is waiting to be activated: it opens once a manager has logged in "
+        "after it was added or its passphrase was reset. Ask a manager to log in."
+    ),
     "vault_error": N_("The operation could not be completed."),
 }
 
@@ -153,6 +161,15 @@ def new_account_problems(
     return [p for p in found if p]
 
 
+class NewAccount(NamedTuple):
+    """A first user typed in at ``init`` or on the first-run screen."""
+
+    username: str
+    display_name: str
+    passphrase: str
+    repeat: str | None = None
+
+
 class ValidationError(Exception):
     """Input refused by the rules; ``reasons`` are translated, ready to show."""
 
@@ -168,12 +185,18 @@ def _raise_if(reasons: list[str | None]) -> None:
 
 
 def create_installation(
-    path: Path, username: str, display_name: str, passphrase: str, repeat: str | None = None,
+    path: Path, admin: NewAccount, manager: NewAccount,
 ) -> Vault:
+    """Create the database with its first administrator (user management, no data key) and
+    its first manager (who holds the data key from the start). Returns the manager's vault."""
     from storage.vault import Vault
 
-    _raise_if(list(new_account_problems(username, display_name, passphrase, repeat)))
-    return Vault.create(path, username, display_name.strip(), passphrase)
+    reasons = [*new_account_problems(*admin), *new_account_problems(*manager)]
+    if admin.username == manager.username:
+        reasons.append(_("The administrator and the manager must be two different users."))
+    _raise_if(list(reasons))
+    return Vault.create(path, admin.username, admin.display_name.strip(), admin.passphrase,
+                        manager.username, manager.display_name.strip(), manager.passphrase)
 
 
 def add_user(
