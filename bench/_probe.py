@@ -22,8 +22,8 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
-from rc_tui.app import RcApp
 from rc_tui.services import accounts
+from screens.app import RcApp
 from screens.login import LoginScreen
 
 # storage.vault / rc_tui.demo (SQLAlchemy, Argon2, ...) are imported only by the modes

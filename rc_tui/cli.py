@@ -275,7 +275,7 @@ def _validation(exc: Exception) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, source: PassphraseSource) -> int:
-    from rc_tui.app import run_app
+    from screens.app import run_app
 
     return run_app(_db_path(args.db), lang=args.lang, low_bandwidth=bool(args.low_bandwidth),
                    instruments_dir=_instruments_dir(args))
@@ -288,10 +288,10 @@ def _instruments_dir(args: argparse.Namespace) -> Path | None:
 
 def _cmd_instruments(args: argparse.Namespace, source: PassphraseSource) -> int:
     """No passphrase and no database: definition files hold no personal data."""
-    from rc_tui.app import default_instruments_dir
     from rc_tui.domain.instruments.library import load_library
     from rc_tui.domain.instruments.loader import DefinitionError, load_file
     from rc_tui.text import visible
+    from storage.files import default_instruments_dir
 
     if args.instruments_command == "check":
         failed = 0
@@ -534,7 +534,7 @@ def _cmd_demo(args: argparse.Namespace, source: PassphraseSource) -> int:
         print(_("Demo database created at {path}.", path=path))
     if args.no_open:
         return EXIT_OK
-    from rc_tui.app import run_app
+    from screens.app import run_app
 
     return run_app(path, lang=args.lang, low_bandwidth=bool(args.low_bandwidth),
                    instruments_dir=_instruments_dir(args))

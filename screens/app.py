@@ -26,7 +26,7 @@ from screens.base import translate_bindings
 from screens.compat import CompatApp, app_driver, console_color_system, node_bindings
 from storage import install
 from storage.errors import KeyChanged, SessionRevoked, VaultError
-from storage.files import default_config_dir
+from storage.files import default_instruments_dir
 
 if TYPE_CHECKING:
     from rc_tui.domain.instruments.library import Library
@@ -45,11 +45,6 @@ HEARTBEAT_SECONDS = 2.0
 
 #: The shipped instrument used for the acute screening at intake.
 ACUTE_INSTRUMENT = "rc-acute"
-
-
-def default_instruments_dir() -> Path:
-    """The organisation's instrument folder (licensed definitions, threshold overrides)."""
-    return default_config_dir() / "instruments"
 
 
 def clear_passphrase_fields(screens: Iterable[Screen[Any]]) -> None:
@@ -182,11 +177,11 @@ class RcApp(CompatApp[int]):
 
     # ------------------------------------------------------------------ low bandwidth
     def set_low_bandwidth(self, on: bool) -> None:
-        """Low-bandwidth mode on or off, at once (see ``rc_tui.terminal``)."""
+        """Low-bandwidth mode on or off, at once (see ``screens.terminal``)."""
         from rich.color import ColorSystem
         from textual.widgets import Input, TextArea
 
-        from rc_tui import terminal
+        from screens import terminal
 
         self.low_bandwidth = on
         colors, animations, theme = self._normal_terminal
@@ -464,7 +459,7 @@ class RcApp(CompatApp[int]):
     def on_unmount(self) -> None:
         self.close_vault("logout")
         if self.low_bandwidth:  # the scrollbar renderer is Textual's class attribute
-            from rc_tui import terminal
+            from screens import terminal
 
             terminal.set_scrollbars(ascii_only=False)
 

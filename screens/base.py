@@ -18,7 +18,7 @@ from rc_tui.i18n import _
 from screens.compat import node_bindings
 
 if TYPE_CHECKING:
-    from rc_tui.app import RcApp
+    from screens.app import RcApp
 
 
 def translate_bindings(node: DOMNode) -> None:

@@ -28,6 +28,11 @@ def default_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def default_instruments_dir() -> Path:
+    """The organisation's instrument folder (licensed definitions, threshold overrides)."""
+    return default_config_dir() / "instruments"
+
+
 def default_db_path() -> Path:
     return default_data_dir() / DB_FILENAME
 

@@ -3,8 +3,8 @@ nothing is silently lost, and the user chooses."""
 
 from __future__ import annotations
 
-from rc_tui.app import RcApp
 from rc_tui.services.people import PeopleService
+from screens.app import RcApp
 from screens.conflict import ConflictScreen
 from screens.person import PersonEditScreen
 from screens.widgets import SafeInput

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from rc_tui.app import RcApp
 from rc_tui.services.drafts import DraftService
 from rc_tui.services.home import HomeService
+from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.intake import IntakeScreen
 from screens.widgets import KeyChoice, SafeInput, SafeTextArea

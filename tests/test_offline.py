@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent('''
         sys.exit("the namespace has a network")
     except OSError:
         pass
-    from rc_tui.app import RcApp
+    from screens.app import RcApp
     from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
     from rc_tui.services.home import HomeService
     from rc_tui.services.people import PersonInput

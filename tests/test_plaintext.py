@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from rc_tui.app import RcApp
+from screens.app import RcApp
 from storage import files, keys
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, MANAGER, MANAGER_PASS

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from rc_tui.app import RcApp
+from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.login import LoginScreen
 from screens.passphrase import ChangePassphraseScreen

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, TextArea
 
-from rc_tui.app import RcApp
+from screens.app import RcApp
 from storage.roles import Role
 from storage.vault import Vault
 from tests.helpers import login, settle

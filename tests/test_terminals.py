@@ -21,8 +21,8 @@ from textual.dom import DOMNode
 from textual.scrollbar import ScrollBar, ScrollBarRender
 
 from rc_tui import i18n
-from rc_tui.app import RcApp
-from rc_tui.terminal import LOW_BANDWIDTH_CLASS
+from screens.app import RcApp
+from screens.terminal import LOW_BANDWIDTH_CLASS
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
 from tests.helpers import login, screen_text, settle

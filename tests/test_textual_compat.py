@@ -31,8 +31,8 @@ from textual.widget import Widget
 from textual.widgets import Static, TextArea
 from textual.widgets.text_area import Edit
 
-from rc_tui.app import RcApp
 from screens import compat
+from screens.app import RcApp
 from screens.login import LoginScreen
 from storage.errors import KeyChanged
 from tests.conftest import ANNA, ANNA_PASS
@@ -190,7 +190,7 @@ def _textual_private_names(cls: type) -> set[str]:
 def test_no_private_textual_use_outside_compat() -> None:
     """No import from Textual's private modules, no override or use of a private name of a
     Textual base class, no ``x._name`` that rc-tui itself does not define – except here."""
-    modules = ["rc_tui.app", "rc_tui.terminal"] + [
+    modules = ["screens.app", "screens.terminal"] + [
         f"screens.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "screens")])
         if m.name != "compat"]
     ours: set[str] = set()

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import text as sql
 from textual.pilot import Pilot
 
-from rc_tui.app import RcApp
 from rc_tui.domain.instruments.library import load_library
 from rc_tui.services.assessments import AssessmentService
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
 from rc_tui.services.people import PersonInput
+from screens.app import RcApp
 from screens.assessment import (
     AssessmentReadScreen,
     AssessmentScreen,

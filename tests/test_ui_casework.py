@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import text as sql
 
-from rc_tui.app import RcApp
 from rc_tui.services.casework import CaseworkService
+from screens.app import RcApp
 from screens.assessment import AssessmentReadScreen, AssessmentScreen, SignDialog
 from screens.case import CaseScreen
 from screens.casework import (

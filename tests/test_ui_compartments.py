@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from rc_tui.app import RcApp
+from screens.app import RcApp
 from screens.case import CaseScreen
 from screens.home import HomeScreen
 from screens.person import EmergencyAccessScreen, PersonScreen

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from rc_tui.app import RcApp
 from rc_tui.text import visible
+from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.login import FirstRunScreen, LoginScreen
 from tests.conftest import hostile_cases

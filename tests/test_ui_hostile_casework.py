@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import TextArea
 
-from rc_tui.app import RcApp
 from rc_tui.services.people import PeopleService
 from rc_tui.services.records import RecordService
+from screens.app import RcApp
 from screens.case import CaseScreen
 from screens.intake import IntakeScreen
 from screens.person import NoteScreen, PersonEditScreen, PersonScreen

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 from textual.widgets import DataTable, TextArea
 
-from rc_tui.app import RcApp
 from rc_tui.services.people import MAX_TEXT, PersonInput
 from rc_tui.services.shelter import AdmissionInput, ShelterService, TurnedAwayInput
+from screens.app import RcApp
 from screens.person import PersonScreen
 from screens.shelter import AdmissionScreen, BoardScreen, ShiftLogScreen, TurnedAwayScreen
 from screens.widgets import SafeInput

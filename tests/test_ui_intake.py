@@ -7,10 +7,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from rc_tui.app import RcApp
 from rc_tui.domain.identity import luhn_check_digit
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchService
+from screens.app import RcApp
 from screens.assessment import AssessmentReadScreen, AssessmentScreen, SignDialog
 from screens.case import CaseScreen
 from screens.home import HomeScreen

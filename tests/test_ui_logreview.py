@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from rc_tui.app import RcApp
+from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.logreview import LogReviewScreen
 from screens.person import EmergencyAccessScreen, PersonScreen

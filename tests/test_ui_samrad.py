@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from sqlalchemy import text as sql
 from textual.widgets import DataTable
 
-from rc_tui.app import RcApp
 from rc_tui.services.casework import CaseworkService, DecisionInput
 from rc_tui.services.records import RecordService
+from screens.app import RcApp
 from screens.case import CaseScreen
 from screens.home import HomeScreen
 from screens.samrad import (

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from textual.widgets import Input
 
 from rc_tui import i18n
-from rc_tui.app import RcApp
+from screens.app import RcApp
 from screens.hide import HideScreen
 from screens.home import HomeScreen
 from screens.login import FirstRunScreen, LoginScreen

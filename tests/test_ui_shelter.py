@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rc_tui.app import RcApp
 from rc_tui.services.home import HomeService
 from rc_tui.services.people import PersonInput
 from rc_tui.services.records import RecordService
 from rc_tui.services.shelter import AdmissionInput, ShelterService
+from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.person import PersonScreen
 from screens.shelter import BoardScreen, ShiftLogScreen, TurnedAwayScreen

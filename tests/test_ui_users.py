@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from rc_tui.app import RcApp
+from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.settings import SettingsScreen
 from screens.users import AddUserDialog, ConfirmDialog, ResetPassphraseDialog, UsersScreen

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from rc_tui.app import RcApp
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
 from rc_tui.services.people import PersonInput
+from screens.app import RcApp
 from screens.case import AddMemberDialog, CaseScreen
 from screens.home import HomeScreen
 from screens.intake import DuplicateDialog
