@@ -66,11 +66,11 @@ class RcApp(CompatApp[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [
-        Binding("ctrl+l", "lock", "Lock", priority=True),
-        Binding("ctrl+g", "quick_hide", "Hide", priority=True),
-        Binding("ctrl+f", "search", "Search", priority=True),
-        Binding("f12", "quick_hide", "Hide", show=False, priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+l", "lock", "Lock", priority=True, id="app.lock"),
+        Binding("ctrl+g", "quick_hide", "Hide", priority=True, id="app.quick-hide"),
+        Binding("ctrl+f", "search", "Search", priority=True, id="app.search"),
+        Binding("f12", "quick_hide", "Hide", show=False, priority=True, id="app.quick-hide-f12"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
     ]
 
     def __init__(
@@ -436,13 +436,14 @@ class RcApp(CompatApp[int]):
                                             id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The command palette lists every rc-tui action of this screen and the app."""
-        ours = {_(msgid) for msgid in i18n.catalog("sv")}
+        """The command palette lists every rc-tui command of this screen and the app: the
+        bindings with an id (ours all have one, Textual's own have none), each action once
+        (a second key for the same action, such as F12 for Ctrl+G, is not a second command)."""
         seen: set[str] = set()
         for node in (screen, self):
             for items in node_bindings(node).key_to_bindings.values():
                 for binding in items:
-                    if binding.description not in ours or binding.action in seen:
+                    if not binding.id or not binding.description or binding.action in seen:
                         continue
                     if isinstance(node, Screen) and node.check_action(binding.action, ()) is False:
                         continue

@@ -171,7 +171,7 @@ class EntryList(Widget, can_focus=True):
 class InstrumentChooser(RcModal):
     """Pick an instrument (the person's own targets first); shows files that failed."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="instrument-chooser.cancel")]
 
     def __init__(self, library: Library, targets: set[str]) -> None:
         super().__init__()
@@ -227,7 +227,10 @@ class InstrumentChooser(RcModal):
 class TextDialog(RcModal):
     """Write one text (evidence for an item). Ctrl+S keeps it, Escape drops the change."""
 
-    BINDINGS = [Binding("ctrl+s", "keep", "Keep"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "keep", "Keep", id="text-dialog.keep"),
+        Binding("escape", "cancel", "Cancel", id="text-dialog.cancel"),
+    ]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
@@ -252,7 +255,10 @@ class TextDialog(RcModal):
 class EntryDialog(RcModal):
     """A case-specific factor, a risk scenario or an incident."""
 
-    BINDINGS = [Binding("ctrl+s", "keep", "Keep"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "keep", "Keep", id="entry-dialog.keep"),
+        Binding("escape", "cancel", "Cancel", id="entry-dialog.cancel"),
+    ]
 
     def __init__(self, kind: str, entry: Any | None = None) -> None:
         super().__init__()
@@ -341,7 +347,7 @@ class EntryDialog(RcModal):
 
 
 class SectionsDialog(RcModal):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="sections-dialog.cancel")]
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -371,7 +377,10 @@ class SignDialog(RcModal):
     """The summary judgement: a level per dimension, the rationale, the reason when the
     level differs from the score's suggestion, the training confirmation; then sign."""
 
-    BINDINGS = [Binding("ctrl+s", "sign", "Sign"), Binding("escape", "cancel", "Back to form")]
+    BINDINGS = [
+        Binding("ctrl+s", "sign", "Sign", id="sign-dialog.sign"),
+        Binding("escape", "cancel", "Back to form", id="sign-dialog.cancel"),
+    ]
 
     def __init__(self, inst: Instrument, result: ScoreResult, judgement: dict[str, str],
                  rationale: str, deviation_reason: str, training: bool = False) -> None:
@@ -461,16 +470,20 @@ class AssessmentScreen(RcScreen):
     """Fill in a draft assessment by keyboard (the draft saves itself)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "summary", "Judge & sign"),
-        Binding("e", "evidence", "Evidence"),
-        Binding("g", "guidance", "Guidance"),
-        Binding("ctrl+n", "evidence", "Evidence", show=False, priority=True),
-        Binding("ctrl+k", "guidance", "Guidance", show=False, priority=True),
-        Binding("ctrl+o", "sections", "Sections"),
-        Binding("pagedown", "section(1)", "Next section", show=False, priority=True),
-        Binding("pageup", "section(-1)", "Previous section", show=False, priority=True),
-        Binding("ctrl+d", "discard", "Discard draft", show=False),
-        Binding("escape", "leave", "Back (saved)"),
+        Binding("ctrl+s", "summary", "Judge & sign", id="assessment.summary"),
+        Binding("e", "evidence", "Evidence", id="assessment.evidence"),
+        Binding("g", "guidance", "Guidance", id="assessment.guidance"),
+        Binding("ctrl+n", "evidence", "Evidence", show=False, priority=True,
+                id="assessment.evidence-ctrl-n"),
+        Binding("ctrl+k", "guidance", "Guidance", show=False, priority=True,
+                id="assessment.guidance-ctrl-k"),
+        Binding("ctrl+o", "sections", "Sections", id="assessment.sections"),
+        Binding("pagedown", "section(1)", "Next section", show=False, priority=True,
+                id="assessment.next-section"),
+        Binding("pageup", "section(-1)", "Previous section", show=False, priority=True,
+                id="assessment.previous-section"),
+        Binding("ctrl+d", "discard", "Discard draft", show=False, id="assessment.discard"),
+        Binding("escape", "leave", "Back (saved)", id="assessment.leave"),
     ]
 
     def __init__(self, assessment_id: int, *,
@@ -988,8 +1001,8 @@ def render_assessment(view: AssessmentView) -> str:
 class AssessmentReadScreen(RcScreen):
     """A signed assessment, read-only, with what changed since the previous one."""
 
-    BINDINGS = [Binding("a", "amend", "Amend (new version)"),
-                Binding("escape", "leave", "Back")]
+    BINDINGS = [Binding("a", "amend", "Amend (new version)", id="assessment-read.amend"),
+                Binding("escape", "leave", "Back", id="assessment-read.leave")]
 
     def __init__(self, assessment_id: int, *,
                  after: Callable[[], None] | None = None) -> None:

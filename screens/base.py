@@ -251,7 +251,9 @@ class FormMixin:
                 svc.discard(self.DRAFT, context)
 
 
-_FORM_BINDINGS: list[BindingType] = [Binding("enter", "field_enter", "", show=False, priority=True)]
+_FORM_BINDINGS: list[BindingType] = [
+    Binding("enter", "field_enter", "", show=False, priority=True, id="form.field-enter"),
+]
 
 
 class QuietFocusMixin:
@@ -313,7 +315,10 @@ class FormDialog(RcModal):
     """A dialog form: Ctrl+S saves (as does Enter on the last field), Esc cancels.
     Subclasses implement ``action_save`` and dismiss with True when something changed."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form-dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="form-dialog.cancel"),
+    ]
 
     def submit_form(self) -> None:
         self.action_save()

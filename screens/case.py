@@ -26,13 +26,13 @@ from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell, protec
 
 class CaseScreen(RcScreen):
     BINDINGS = [
-        Binding("a", "add_member", "Add person"),
-        Binding("r", "relation", "Relation"),
-        Binding("t", "assign", "Assign"),
-        Binding("z", "close_case", "Close/reopen case"),
-        Binding("m", "samrad", "Samråd"),
-        Binding("k", "coordination", "Coordination"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "add_member", "Add person", id="case.add-member"),
+        Binding("r", "relation", "Relation", id="case.relation"),
+        Binding("t", "assign", "Assign", id="case.assign"),
+        Binding("z", "close_case", "Close/reopen case", id="case.close-case"),
+        Binding("m", "samrad", "Samråd", id="case.samrad"),
+        Binding("k", "coordination", "Coordination", id="case.coordination"),
+        Binding("escape", "app.pop_screen", "Back", id="case.back"),
     ]
 
     def __init__(self, case_id: int, message: str = "") -> None:
@@ -154,7 +154,7 @@ NO_ACCESS = "no_access"
 
 
 class AddMemberDialog(RcModal):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-member-dialog.cancel")]
     FIELD_ORDER = ("role", "given", "family", "alias", "idno", "gender")
 
     def __init__(self, case_id: int) -> None:
@@ -216,7 +216,10 @@ class AddMemberDialog(RcModal):
 
 
 class RelationDialog(RcModal):
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="relation-dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="relation-dialog.cancel"),
+    ]
     FIELD_ORDER = ("from", "kind", "to")
 
     def __init__(self, detail: CaseDetail) -> None:
@@ -260,7 +263,7 @@ class RelationDialog(RcModal):
 
 
 class AssignDialog(RcModal):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="assign-dialog.cancel")]
 
     def __init__(self, member_id: int) -> None:
         super().__init__()

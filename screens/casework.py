@@ -66,7 +66,7 @@ def _svc(screen: RcScreen | RcModal) -> CaseworkService:
 class TemplateDialog(RcModal):
     """Adult or child investigation."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="template-dialog.cancel")]
 
     def __init__(self, suggested: str) -> None:
         super().__init__()
@@ -98,9 +98,9 @@ class TemplateDialog(RcModal):
 class InvestigationScreen(RcScreen):
     """The findings per need area, the assessments it rests on, the conclusion."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"),
-                Binding("ctrl+t", "conclude", "Conclude (sign)"),
-                Binding("escape", "leave", "Back (saved)")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="investigation.save"),
+                Binding("ctrl+t", "conclude", "Conclude (sign)", id="investigation.conclude"),
+                Binding("escape", "leave", "Back (saved)", id="investigation.leave")]
 
     def __init__(self, investigation_id: int) -> None:
         super().__init__()
@@ -225,8 +225,8 @@ class DecisionScreen(RcScreen):
 
     DRAFT = "decision"
 
-    BINDINGS = [Binding("ctrl+s", "save", "Record decision"),
-                Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Record decision", id="decision.save"),
+                Binding("escape", "cancel", "Cancel", id="decision.cancel")]
 
     def __init__(self, person_id: int, case_id: int | None) -> None:
         super().__init__()
@@ -324,7 +324,10 @@ class DecisionScreen(RcScreen):
 class DecisionLetterScreen(RcScreen):
     """The decision as the person gets it. Writing it to a file is explicit and logged."""
 
-    BINDINGS = [Binding("w", "write", "Write to file"), Binding("escape", "back", "Back")]
+    BINDINGS = [
+        Binding("w", "write", "Write to file", id="decision-letter.write"),
+        Binding("escape", "back", "Back", id="decision-letter.back"),
+    ]
 
     def __init__(self, decision_id: int, person_id: int) -> None:
         super().__init__()
@@ -363,7 +366,10 @@ class PlanItemDialog(RcModal):
     def draft_context(self) -> tuple[str, int | None]:
         return f"{self.person_id}:{self.item.id if self.item else 'new'}", self.person_id
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="plan-item-dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="plan-item-dialog.cancel"),
+    ]
 
     def __init__(self, person_id: int, case_id: int | None, item: PlanItemView | None,
                  decisions: list[tuple[int, str]]) -> None:

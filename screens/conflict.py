@@ -22,9 +22,9 @@ class ConflictScreen(RcModal):
     """Dismisses with "mine", "theirs" or None (back to the form)."""
 
     BINDINGS = [
-        Binding("1", "choose('mine')", "Save mine"),
-        Binding("2", "choose('theirs')", "Keep theirs"),
-        Binding("escape", "choose('')", "Back to the form"),
+        Binding("1", "choose('mine')", "Save mine", id="conflict.choose-mine"),
+        Binding("2", "choose('theirs')", "Keep theirs", id="conflict.choose-theirs"),
+        Binding("escape", "choose('')", "Back to the form", id="conflict.back"),
     ]
 
     def __init__(self, what: str, rows: list[tuple[str, str, str]]) -> None:

@@ -22,7 +22,10 @@ from storage.errors import VaultError
 class PlaintextExportDialog(RcModal):
     """Ask for a new file and write ``content()`` to it (owner-only, logged)."""
 
-    BINDINGS = [Binding("ctrl+s", "write", "Write file"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "write", "Write file", id="plaintext-export-dialog.write"),
+        Binding("escape", "cancel", "Cancel", id="plaintext-export-dialog.cancel"),
+    ]
     FIELD_ORDER = ("path",)
 
     def __init__(self, person_id: int | None, title: str, default_name: str,

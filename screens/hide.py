@@ -13,7 +13,7 @@ class HideScreen(RcScreen):
     """Blank and neutral. Ctrl+G, F12 or Enter returns to the screen below, unchanged."""
 
     BINDINGS = [
-        Binding("enter", "app.quick_hide", "Back", show=False),
+        Binding("enter", "app.quick_hide", "Back", show=False, id="hide.quick-hide"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -28,16 +28,17 @@ from screens.widgets import AppHeader, Plain, cell, protection_cell
 
 class HomeScreen(RcScreen):
     BINDINGS = [
-        Binding("n", "intake", "New intake"),
-        Binding("s", "board('shelter')", "Shelter"),
-        Binding("t", "board('perpetrator_housing')", "Temporary housing"),
-        Binding("slash", "search", "Search", show=False),
-        Binding("g", "log_review", "Log review"),
-        Binding("u", "users", "Users"),
-        Binding("i", "settings", "Settings"),
-        Binding("p", "passphrase", "Passphrase"),
-        Binding("l", "language", "Svenska/English"),
-        Binding("b", "low_bandwidth", "Low bandwidth on/off", show=False),
+        Binding("n", "intake", "New intake", id="home.intake"),
+        Binding("s", "board('shelter')", "Shelter", id="home.board-shelter"),
+        Binding("t", "board('perpetrator_housing')", "Temporary housing",
+                id="home.board-perpetrator-housing"),
+        Binding("slash", "search", "Search", show=False, id="home.search"),
+        Binding("g", "log_review", "Log review", id="home.log-review"),
+        Binding("u", "users", "Users", id="home.users"),
+        Binding("i", "settings", "Settings", id="home.settings"),
+        Binding("p", "passphrase", "Passphrase", id="home.passphrase"),
+        Binding("l", "language", "Svenska/English", id="home.language"),
+        Binding("b", "low_bandwidth", "Low bandwidth on/off", show=False, id="home.low-bandwidth"),
     ]
 
     def __init__(self) -> None:

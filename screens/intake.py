@@ -57,9 +57,9 @@ class IntakeScreen(RcScreen):
     DRAFT = "intake"
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save intake"),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("delete", "remove_member", "Remove person", show=False),
+        Binding("ctrl+s", "save", "Save intake", id="intake.save"),
+        Binding("escape", "cancel", "Cancel", id="intake.cancel"),
+        Binding("delete", "remove_member", "Remove person", show=False, id="intake.remove-member"),
     ]
 
     def __init__(self) -> None:
@@ -297,8 +297,8 @@ class DuplicateDialog(RcModal):
     """Someone like this exists already: open the existing person instead?"""
 
     BINDINGS = [
-        Binding("n", "new", "Register as new"),
-        Binding("escape", "back", "Back"),
+        Binding("n", "new", "Register as new", id="duplicate-dialog.new"),
+        Binding("escape", "back", "Back", id="duplicate-dialog.back"),
     ]
 
     def __init__(self, candidates: list[PersonSummary]) -> None:

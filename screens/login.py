@@ -20,7 +20,7 @@ from storage.errors import VaultError
 class LoginScreen(RcScreen):
     """Username + passphrase. With ``locked_user`` it is the lock screen of that session."""
 
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="login.quit")]
     FIELD_ORDER = ("username", "passphrase")
 
     def __init__(
@@ -129,7 +129,7 @@ class LoginScreen(RcScreen):
 class FirstRunScreen(RcScreen):
     """No database yet: create it with its first administrator and its first manager."""
 
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="first-run.quit")]
 
     FIELD_ORDER = ("username", "display-name", "passphrase", "repeat", "m-username",
                    "m-display-name", "m-passphrase", "m-repeat")

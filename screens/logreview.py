@@ -28,9 +28,9 @@ def _day(text_value: str) -> datetime | None:
 
 class LogReviewScreen(RcScreen):
     BINDINGS = [
-        Binding("ctrl+r", "mark", "Mark reviewed"),
-        Binding("ctrl+s", "summary", "Summary per month"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+r", "mark", "Mark reviewed", id="log-review.mark"),
+        Binding("ctrl+s", "summary", "Summary per month", id="log-review.summary"),
+        Binding("escape", "app.pop_screen", "Back", id="log-review.back"),
     ]
     FIELD_ORDER = ("f-user", "f-person", "f-from", "f-to", "f-action", "f-flagged")
 

@@ -16,7 +16,7 @@ from storage.errors import VaultError
 
 
 class ChangePassphraseScreen(RcScreen):
-    BINDINGS = [Binding("escape", "cancel", "Back")]
+    BINDINGS = [Binding("escape", "cancel", "Back", id="change-passphrase.cancel")]
     FIELD_ORDER = ("old", "new", "repeat")
 
     def __init__(self, *, forced: bool = False) -> None:

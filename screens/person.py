@@ -93,28 +93,29 @@ def _yn(value: bool) -> str:
 
 class PersonScreen(RcScreen):
     BINDINGS = [
-        Binding("e", "edit", "Edit"),
-        Binding("c", "consent", "Consent"),
-        Binding("o", "child_report", "Child report"),
-        Binding("j", "new_note", "Journal note"),
-        Binding("s", "sign", "Sign note"),
-        Binding("r", "correct", "Correct note"),
-        Binding("v", "reveal", "Reveal identity"),
-        Binding("x", "export", "Export journal"),
-        Binding("a", "new_assessment", "New assessment"),
-        Binding("1", "tab('overview')", "Overview", show=False),
-        Binding("2", "tab('journal')", "Journal", show=False),
-        Binding("3", "tab('assessments')", "Assessments", show=False),
-        Binding("4", "tab('investigation')", "Investigation", show=False),
-        Binding("5", "tab('plans')", "Plans", show=False),
-        Binding("6", "tab('decisions')", "Decisions", show=False),
-        Binding("7", "tab('samrad')", "Samråd", show=False),
-        Binding("u", "investigate", "Investigate", show=False),
-        Binding("b", "decide", "Decision", show=False),
-        Binding("p", "plan_item", "Plan", show=False),
-        Binding("z", "close_track", "Close/reopen track", show=False),
-        Binding("n", "emergency", "Emergency access"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("e", "edit", "Edit", id="person.edit"),
+        Binding("c", "consent", "Consent", id="person.consent"),
+        Binding("o", "child_report", "Child report", id="person.child-report"),
+        Binding("j", "new_note", "Journal note", id="person.new-note"),
+        Binding("s", "sign", "Sign note", id="person.sign"),
+        Binding("r", "correct", "Correct note", id="person.correct"),
+        Binding("v", "reveal", "Reveal identity", id="person.reveal"),
+        Binding("x", "export", "Export journal", id="person.export"),
+        Binding("a", "new_assessment", "New assessment", id="person.new-assessment"),
+        Binding("1", "tab('overview')", "Overview", show=False, id="person.tab-overview"),
+        Binding("2", "tab('journal')", "Journal", show=False, id="person.tab-journal"),
+        Binding("3", "tab('assessments')", "Assessments", show=False, id="person.tab-assessments"),
+        Binding("4", "tab('investigation')", "Investigation", show=False,
+                id="person.tab-investigation"),
+        Binding("5", "tab('plans')", "Plans", show=False, id="person.tab-plans"),
+        Binding("6", "tab('decisions')", "Decisions", show=False, id="person.tab-decisions"),
+        Binding("7", "tab('samrad')", "Samråd", show=False, id="person.tab-samrad"),
+        Binding("u", "investigate", "Investigate", show=False, id="person.investigate"),
+        Binding("b", "decide", "Decision", show=False, id="person.decide"),
+        Binding("p", "plan_item", "Plan", show=False, id="person.plan-item"),
+        Binding("z", "close_track", "Close/reopen track", show=False, id="person.close-track"),
+        Binding("n", "emergency", "Emergency access", id="person.emergency"),
+        Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
 
     def __init__(self, person_id: int, tab: str | None = None,
@@ -688,7 +689,10 @@ class PersonEditScreen(RcScreen):
     def draft_context(self) -> tuple[str, int | None]:
         return str(self.detail.id), self.detail.id
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="person-edit.save"),
+        Binding("escape", "cancel", "Cancel", id="person-edit.cancel"),
+    ]
     FIELD_ORDER = ("given", "family", "alias", "idno", "year", "gender", "language",
                    "interpreter", "access", "call", "text", "letter", "times", "address",
                    "protection")
@@ -837,7 +841,10 @@ class PersonEditScreen(RcScreen):
 class ConsentDialog(RcModal):
     DRAFT = "consent"
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="consent-dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="consent-dialog.cancel"),
+    ]
 
     def __init__(self, person_id: int) -> None:
         super().__init__()
@@ -916,7 +923,10 @@ class ChildReportDialog(RcModal):
     def draft_context(self) -> tuple[str, int | None]:
         return f"{self.child_id}:{self.case_id}", self.child_id
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="child-report-dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="child-report-dialog.cancel"),
+    ]
 
     def __init__(self, child_id: int, case_id: int, case_number: str) -> None:
         super().__init__()
@@ -987,9 +997,9 @@ class NoteScreen(RcScreen):
                  f"corrects{self.corrects.id}" if self.corrects else "new")
         return f"{self.person_id}:{which}", self.person_id
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save draft"),
-                Binding("ctrl+t", "sign", "Save and sign"),
-                Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save draft", id="note.save"),
+                Binding("ctrl+t", "sign", "Save and sign", id="note.sign"),
+                Binding("escape", "cancel", "Cancel", id="note.cancel")]
 
     def __init__(self, person_id: int, *, draft: Note | None = None,
                  corrects: Note | None = None) -> None:
@@ -1081,7 +1091,7 @@ class NoteScreen(RcScreen):
 class EmergencyAccessScreen(RcScreen):
     """No access (need-to-know). Emergency access: a reason, logged and flagged."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="emergency-access.back")]
     FIELD_ORDER = ("reason",)
 
     def __init__(self, person_id: int) -> None:

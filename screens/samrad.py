@@ -52,8 +52,11 @@ def _svc(screen: RcScreen | RcModal) -> SamradService:
 
 
 class SamradListScreen(RcScreen):
-    BINDINGS = [Binding("n", "new", "New samråd"), Binding("k", "coordination", "Coordination"),
-                Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("n", "new", "New samråd", id="samrad-list.new"),
+        Binding("k", "coordination", "Coordination", id="samrad-list.coordination"),
+        Binding("escape", "app.pop_screen", "Back", id="samrad-list.back"),
+    ]
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -123,7 +126,10 @@ class RequestDialog(RcModal):
     def draft_context(self) -> tuple[str, int | None]:
         return str(self.case_id), None
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="request-dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="request-dialog.cancel"),
+    ]
     FIELD_ORDER = ("requested", "when", "place")
 
     def __init__(self, case_id: int) -> None:
@@ -165,7 +171,10 @@ class RequestDialog(RcModal):
 
 
 class ParticipantDialog(RcModal):
-    BINDINGS = [Binding("ctrl+s", "keep", "Keep"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "keep", "Keep", id="participant-dialog.keep"),
+        Binding("escape", "cancel", "Cancel", id="participant-dialog.cancel"),
+    ]
 
     def field_order(self) -> tuple[str, ...]:
         return ("kind", "agency", "role", "name", "undertaking")
@@ -214,7 +223,10 @@ class ParticipantDialog(RcModal):
 
 
 class ActionDialog(RcModal):
-    BINDINGS = [Binding("ctrl+s", "keep", "Keep"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "keep", "Keep", id="action-dialog.keep"),
+        Binding("escape", "cancel", "Cancel", id="action-dialog.cancel"),
+    ]
 
     def __init__(self, order_no: int) -> None:
         super().__init__()
@@ -265,9 +277,12 @@ class SamradScreen(RcScreen):
     """The meeting: the chair types the minutes live, person by person. Everything is saved
     a moment after it is typed (and before the session locks)."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("ctrl+t", "approve", "Approve"),
-                Binding("ctrl+o", "minutes", "Minutes"),
-                Binding("escape", "leave", "Back (saved)")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="samrad.save"),
+        Binding("ctrl+t", "approve", "Approve", id="samrad.approve"),
+        Binding("ctrl+o", "minutes", "Minutes", id="samrad.minutes"),
+        Binding("escape", "leave", "Back (saved)", id="samrad.leave"),
+    ]
 
     def __init__(self, samrad_id: int) -> None:
         super().__init__()
@@ -530,7 +545,10 @@ class MinutesScreen(RcScreen):
     """The minutes as text; 0–7 choose the receiving agency's extract (only the persons
     whose sharing covers it), W writes the shown text to a file (explicit, logged)."""
 
-    BINDINGS = [Binding("w", "write", "Write to file"), Binding("escape", "back", "Back")]
+    BINDINGS = [
+        Binding("w", "write", "Write to file", id="minutes.write"),
+        Binding("escape", "back", "Back", id="minutes.back"),
+    ]
 
     def __init__(self, samrad_id: int) -> None:
         super().__init__()
@@ -573,7 +591,7 @@ class MinutesScreen(RcScreen):
 class CoordinationScreen(RcScreen):
     """All interventions, plans and open actions of the family, with the warnings."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="coordination.back")]
 
     def __init__(self, case_id: int) -> None:
         super().__init__()

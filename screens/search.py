@@ -22,8 +22,8 @@ KIND_LABELS = {"person": N_("Person"), "case": N_("Case"), "note": N_("Journal")
 
 class SearchScreen(RcScreen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("down", "to_results", "Results", show=False),
+        Binding("escape", "app.pop_screen", "Back", id="search.back"),
+        Binding("down", "to_results", "Results", show=False, id="search.to-results"),
     ]
 
     def __init__(self) -> None:

@@ -15,7 +15,7 @@ from screens.widgets import AppHeader, Plain, SafeInput
 
 
 class SettingsScreen(RcScreen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="settings.back")]
     FIELD_ORDER = ("idle", "lifetime")
 
     def compose(self) -> ComposeResult:

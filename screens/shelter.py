@@ -80,15 +80,15 @@ def _vocab(vocabulary: dict[str, str], keys: str) -> list[tuple[str, str, str]]:
 
 class BoardScreen(RcScreen):
     BINDINGS = [
-        Binding("n", "admit", "Admit"),
-        Binding("u", "depart", "Departure"),
-        Binding("k", "arrived", "Arrived"),
-        Binding("f", "followup", "Follow-up", show=False),
-        Binding("o", "out_of_use", "Out of use", show=False),
-        Binding("l", "shift_log", "Shift log"),
-        Binding("v", "turned_away", "Turned away"),
-        Binding("a", "add_place", "Add place", show=False),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("n", "admit", "Admit", id="board.admit"),
+        Binding("u", "depart", "Departure", id="board.depart"),
+        Binding("k", "arrived", "Arrived", id="board.arrived"),
+        Binding("f", "followup", "Follow-up", show=False, id="board.followup"),
+        Binding("o", "out_of_use", "Out of use", show=False, id="board.out-of-use"),
+        Binding("l", "shift_log", "Shift log", id="board.shift-log"),
+        Binding("v", "turned_away", "Turned away", id="board.turned-away"),
+        Binding("a", "add_place", "Add place", show=False, id="board.add-place"),
+        Binding("escape", "app.pop_screen", "Back", id="board.back"),
     ]
 
     def __init__(self, facility: str) -> None:
@@ -351,7 +351,10 @@ class AdmissionScreen(RcScreen):
     def draft_context(self) -> tuple[str, int | None]:
         return self.facility, None
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="admission.save"),
+        Binding("escape", "cancel", "Cancel", id="admission.cancel"),
+    ]
     FIELD_ORDER = ("alias", "given", "family", "year", "via", "place", "when", "days",
                    "children", "note")
 
@@ -517,9 +520,9 @@ class DepartureDialog(FormDialog):
 
 class TurnedAwayScreen(RcScreen):
     BINDINGS = [
-        Binding("n", "register", "New request"),
-        Binding("f", "followup", "Follow-up"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("n", "register", "New request", id="turned-away.register"),
+        Binding("f", "followup", "Follow-up", id="turned-away.followup"),
+        Binding("escape", "app.pop_screen", "Back", id="turned-away.back"),
     ]
 
     def __init__(self, facility: str) -> None:
@@ -719,9 +722,9 @@ class ShiftLogScreen(RcScreen):
     M marks the handover read."""
 
     BINDINGS = [
-        Binding("n", "write", "New entry"),
-        Binding("m", "mark_read", "Handover read"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("n", "write", "New entry", id="shift-log.write"),
+        Binding("m", "mark_read", "Handover read", id="shift-log.mark-read"),
+        Binding("escape", "app.pop_screen", "Back", id="shift-log.back"),
     ]
 
     def __init__(self, facility: str) -> None:

@@ -20,10 +20,10 @@ from storage.errors import VaultError
 
 class UsersScreen(RcScreen):
     BINDINGS = [
-        Binding("a", "add", "Add user"),
-        Binding("r", "reset", "Reset passphrase"),
-        Binding("d", "revoke", "Revoke"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "add", "Add user", id="users.add"),
+        Binding("r", "reset", "Reset passphrase", id="users.reset"),
+        Binding("d", "revoke", "Revoke", id="users.revoke"),
+        Binding("escape", "app.pop_screen", "Back", id="users.back"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -108,8 +108,11 @@ class UsersScreen(RcScreen):
 
 
 class ConfirmDialog(RcModal):
-    BINDINGS = [Binding("escape", "no", "No"), Binding("y", "yes", "Yes"),
-                Binding("j", "yes", "Yes", show=False)]
+    BINDINGS = [
+        Binding("escape", "no", "No", id="confirm-dialog.no"),
+        Binding("y", "yes", "Yes", id="confirm-dialog.yes"),
+        Binding("j", "yes", "Yes", show=False, id="confirm-dialog.yes-j"),
+    ]
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -136,7 +139,7 @@ class ConfirmDialog(RcModal):
 
 
 class AddUserDialog(RcModal):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-user-dialog.cancel")]
     FIELD_ORDER = ("username", "display-name", "role", "passphrase", "repeat")
 
     def compose(self) -> ComposeResult:
@@ -203,7 +206,7 @@ class AddUserDialog(RcModal):
 
 
 class ResetPassphraseDialog(RcModal):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reset-passphrase-dialog.cancel")]
     FIELD_ORDER = ("passphrase", "repeat")
 
     def __init__(self, username: str) -> None:
