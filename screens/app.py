@@ -297,7 +297,7 @@ class RcApp(CompatApp[int]):
         """
         from textual.widgets import TextArea
 
-        from screens.widgets import KeyChoice
+        from screens.components import KeyChoice
 
         active = self.screen.active_bindings.get(event.key)
         if active is not None and active.binding.priority:

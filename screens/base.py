@@ -146,7 +146,7 @@ class FormMixin:
 
     def draft_state(self) -> dict[str, Any]:
         """Every field's value by widget id; passphrase fields never."""
-        from screens.widgets import KeyChoice, KeyToggles
+        from screens.components import KeyChoice, KeyToggles
 
         state: dict[str, Any] = {}
         for widget in cast(Any, self).query("*"):
@@ -168,7 +168,7 @@ class FormMixin:
         return state
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        from screens.widgets import KeyChoice, KeyToggles
+        from screens.components import KeyChoice, KeyToggles
 
         if "_extra" in state:
             self.restore_extra(state["_extra"])

@@ -20,8 +20,8 @@ from rc_tui.i18n import _
 from rc_tui.services.cases import CaseDetail, CaseService, Linked, no_access_text
 from rc_tui.services.people import PersonInput
 from screens.base import RcModal, RcScreen
+from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
 from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
-from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
 
 
 class CaseScreen(RcScreen):

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from rc_tui.i18n import _
 from screens.base import RcModal
-from screens.widgets import Plain, cell
+from screens.components import Plain, cell
 
 
 class ConflictScreen(RcModal):

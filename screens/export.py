@@ -15,7 +15,7 @@ from rc_tui.i18n import _
 from rc_tui.services.accounts import error_text
 from rc_tui.services.export import ExportService
 from screens.base import RcModal
-from screens.widgets import Plain, SafeInput
+from screens.components import Plain, SafeInput
 from storage.errors import VaultError
 
 

@@ -23,7 +23,7 @@ from rc_tui.services.home import HomeService
 from rc_tui.services.logreview import LogReviewService
 from rc_tui.services.shelter import facilities_for
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain, cell, protection_cell
+from screens.components import AppHeader, Plain, cell, protection_cell
 
 
 class HomeScreen(RcScreen):

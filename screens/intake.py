@@ -28,7 +28,7 @@ from rc_tui.services.cases import (
 )
 from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, display_name
 from screens.base import RcModal, RcScreen
-from screens.widgets import (
+from screens.components import (
     AppHeader,
     KeyChoice,
     Plain,

@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Handed, Plain, SafeInput
+from screens.components import AppHeader, Handed, Plain, SafeInput
 from storage.errors import VaultError
 
 

@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Footer, Label, Static
 from rc_tui.i18n import _, _n
 from rc_tui.services.logreview import LogEntry, LogFilter, LogReviewService
 from screens.base import RcScreen
+from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell
 from screens.intake import yes_no
-from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, cell
 from storage.errors import PermissionDenied
 
 

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from rc_tui.i18n import N_, _
 from rc_tui.services.search import SearchHit, SearchService
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain, SafeInput, cell, protection_cell
+from screens.components import AppHeader, Plain, SafeInput, cell, protection_cell
 
 KIND_LABELS = {"person": N_("Person"), "case": N_("Case"), "note": N_("Journal"),
                "restricted": N_("No access")}

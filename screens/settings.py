@@ -11,7 +11,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from rc_tui.i18n import _
 from rc_tui.services import settings
 from screens.base import RcScreen
-from screens.widgets import AppHeader, Plain, SafeInput
+from screens.components import AppHeader, Plain, SafeInput
 
 
 class SettingsScreen(RcScreen):

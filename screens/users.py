@@ -14,7 +14,7 @@ from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import RcModal, RcScreen
-from screens.widgets import AppHeader, Handed, Plain, SafeInput, cell
+from screens.components import AppHeader, Handed, Plain, SafeInput, cell
 from storage.errors import VaultError
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from rc_tui.services.people import PeopleService
 from screens.app import RcApp
+from screens.components import SafeInput
 from screens.conflict import ConflictScreen
 from screens.person import PersonEditScreen
-from screens.widgets import SafeInput
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import login, screen_text, settle

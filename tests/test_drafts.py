@@ -16,9 +16,9 @@ from sqlalchemy import text
 from rc_tui.services.drafts import DraftService
 from rc_tui.services.home import HomeService
 from screens.app import RcApp
+from screens.components import KeyChoice, SafeInput, SafeTextArea
 from screens.home import HomeScreen
 from screens.intake import IntakeScreen
-from screens.widgets import KeyChoice, SafeInput, SafeTextArea
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import login, screen_text, settle, type_text

@@ -21,14 +21,13 @@ from screens.assessment import (
     AssessmentReadScreen,
     AssessmentScreen,
     EntryDialog,
-    EntryList,
     InstrumentChooser,
     SignDialog,
     TextDialog,
 )
+from screens.components import EntryList, KeyChoice, SafeInput, SafeTextArea
 from screens.person import PersonScreen
 from screens.search import SearchScreen
-from screens.widgets import KeyChoice, SafeInput, SafeTextArea
 from storage.roles import Role
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, hostile_cases

@@ -12,10 +12,10 @@ from rc_tui.services.people import PeopleService
 from rc_tui.services.records import RecordService
 from screens.app import RcApp
 from screens.case import CaseScreen
+from screens.components import SafeInput
 from screens.intake import IntakeScreen
 from screens.person import NoteScreen, PersonEditScreen, PersonScreen
 from screens.search import SearchScreen
-from screens.widgets import SafeInput
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, hostile_cases
 from tests.helpers import login, screen_text, settle

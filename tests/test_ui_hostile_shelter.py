@@ -12,9 +12,9 @@ from textual.widgets import DataTable, TextArea
 from rc_tui.services.people import MAX_TEXT, PersonInput
 from rc_tui.services.shelter import AdmissionInput, ShelterService, TurnedAwayInput
 from screens.app import RcApp
+from screens.components import SafeInput
 from screens.person import PersonScreen
 from screens.shelter import AdmissionScreen, BoardScreen, ShiftLogScreen, TurnedAwayScreen
-from screens.widgets import SafeInput
 from storage.vault import Vault
 from tests.conftest import hostile_cases
 from tests.helpers import login, screen_text, settle

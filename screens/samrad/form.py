@@ -1,18 +1,16 @@
-"""Samråd screens: the meetings of a case, the meeting itself (minutes typed live, person
-by person, saved as they are typed), the minutes for participants, the coordination view."""
+"""The samråd form: participants, discussion, agreed actions, approval (autosaved)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import Footer, Label, Static
 
 from rc_tui.domain import samrad as rules
 from rc_tui.domain.casework import label as cw_label
@@ -24,253 +22,25 @@ from rc_tui.services.samrad import (
     Participant,
     PersonMinutes,
     Review,
-    SamradRow,
-    SamradService,
     SamradView,
     agency_label,
     extract_line,
     present_agencies,
 )
-from screens.assessment import EntryList
-from screens.base import RcModal, RcScreen
-from screens.export import PlaintextExportDialog
-from screens.widgets import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea, cell
+from screens.base import RcScreen
+from screens.components import (
+    AppHeader,
+    EntryList,
+    KeyChoice,
+    Plain,
+    SafeInput,
+    SafeTextArea,
+)
+from screens.samrad.action_dialog import ActionDialog
+from screens.samrad.common import AUTOSAVE_SECONDS, _svc
+from screens.samrad.minutes import MinutesScreen
+from screens.samrad.participant_dialog import ParticipantDialog
 from storage.errors import ConflictError, VaultError
-
-AGENCY_CODES = [rules.CENTRE, *AGENCIES]
-AUTOSAVE_SECONDS = 2.0
-
-
-def agency_options() -> list[tuple[str, str, str]]:
-    return [(str(i), code, agency_label(code)) for i, code in enumerate(AGENCY_CODES)]
-
-
-def _svc(screen: RcScreen | RcModal) -> SamradService:
-    vault = screen.shell.vault
-    assert vault is not None
-    return SamradService(vault, screen="samrad")
-
-
-class SamradListScreen(RcScreen):
-    BINDINGS = [
-        Binding("n", "new", "New samråd", id="samrad-list.new"),
-        Binding("k", "coordination", "Coordination", id="samrad-list.coordination"),
-        Binding("escape", "app.pop_screen", "Back", id="samrad-list.back"),
-    ]
-
-    def __init__(self, case_id: int) -> None:
-        super().__init__()
-        self.case_id = case_id
-        self.rows: list[SamradRow] = []
-
-    def compose(self) -> ComposeResult:
-        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
-        with Vertical(id="samrad-list"):
-            yield Static(_("Samråd"), classes="form-title", markup=False)
-            yield DataTable(id="meetings", cursor_type="row", zebra_stripes=True)
-            yield Plain(_("n = new samråd (the manager convenes it), Enter = open, "
-                          "k = coordination view"), classes="hint")
-        yield Footer()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new":
-            return self.shell.vault is not None and self.shell.vault.user.role.value == \
-                "manager"
-        return True
-
-    def on_mount(self) -> None:
-        self.query_one("#meetings", DataTable).add_columns(
-            _("Date"), _("Requested by"), _("Chair"), _("Minutes"))
-        self.reload()
-        self.query_one("#meetings", DataTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        self.rows = _svc(self).for_case(self.case_id)
-        table = self.query_one("#meetings", DataTable)
-        table.clear()
-        for r in self.rows:
-            state = _("approved") if r.approved else _("not approved")
-            if r.repeat:
-                state += " · " + _("repeat")
-            table.add_row(cell(r.meeting_on.isoformat()), cell(r.requested_by, 30),
-                          cell(r.chair, 24), cell(state), key=str(r.id))
-
-    def action_new(self) -> None:
-        self.app.push_screen(RequestDialog(self.case_id), self._created)
-
-    def _created(self, samrad_id: int | None) -> None:
-        if samrad_id:
-            self.app.push_screen(SamradScreen(samrad_id))
-
-    def action_coordination(self) -> None:
-        self.app.push_screen(CoordinationScreen(self.case_id))
-
-    @on(DataTable.RowSelected, "#meetings")
-    def _open(self, event: DataTable.RowSelected) -> None:
-        samrad_id = int(str(event.row_key.value))
-        row = next(r for r in self.rows if r.id == samrad_id)
-        vault = self.shell.vault
-        chair = vault is not None and row.chair_id == vault.user.id
-        if row.approved or not chair:
-            self.app.push_screen(MinutesScreen(samrad_id))
-        else:
-            self.app.push_screen(SamradScreen(samrad_id))
-
-
-class RequestDialog(RcModal):
-    DRAFT = "samrad_request"
-
-    def draft_context(self) -> tuple[str, int | None]:
-        return str(self.case_id), None
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="request-dialog.save"),
-        Binding("escape", "cancel", "Cancel", id="request-dialog.cancel"),
-    ]
-    FIELD_ORDER = ("requested", "when", "place")
-
-    def __init__(self, case_id: int) -> None:
-        super().__init__()
-        self.case_id = case_id
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Static(_("New samråd"), classes="form-title", markup=False)
-            yield Label(_("Requested by (unit or agency)"), classes="field-label")
-            yield SafeInput("", id="requested", max_length=200)
-            yield Label(_("Date (YYYY-MM-DD)"), classes="field-label")
-            yield SafeInput(date.today().isoformat(), id="when", max_length=10)
-            yield Label(_("Place"), classes="field-label")
-            yield SafeInput("", id="place", max_length=200)
-            yield Plain("", id="message", classes="message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one("#requested"))
-
-    def submit_form(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
-        try:
-            when = date.fromisoformat(self.query_one("#when", SafeInput).value.strip())
-        except ValueError:
-            self.query_one("#message", Plain).set_text(_("A date as YYYY-MM-DD, please."))
-            return
-        created: list[int] = []
-        if self.attempt(lambda: created.append(_svc(self).request(
-                self.case_id, self.query_one("#requested", SafeInput).value, when,
-                self.query_one("#place", SafeInput).value))):
-            self.dismiss(created[0])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ParticipantDialog(RcModal):
-    BINDINGS = [
-        Binding("ctrl+s", "keep", "Keep", id="participant-dialog.keep"),
-        Binding("escape", "cancel", "Cancel", id="participant-dialog.cancel"),
-    ]
-
-    def field_order(self) -> tuple[str, ...]:
-        return ("kind", "agency", "role", "name", "undertaking")
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Static(_("Participant"), classes="form-title", markup=False)
-            yield KeyChoice([("d", "participant", _("participant")),
-                             ("o", "observer", _("observer")),
-                             ("f", "apology", _("apologies"))], "participant", id="kind")
-            yield Label(_("Agency"), classes="field-label")
-            yield KeyChoice(agency_options(), id="agency", vertical=True)
-            yield Label(_("Role"), classes="field-label")
-            yield SafeInput("", id="role", max_length=200)
-            yield Label(_("Name (optional)"), classes="field-label")
-            yield SafeInput("", id="name", max_length=200)
-            yield Label(_("Confidentiality undertaking recorded (observers)?"),
-                        classes="field-label")
-            yield KeyChoice([("j", "yes", _("yes")), ("n", "no", _("no"))], "no",
-                            id="undertaking", aliases={"y": "yes"})
-            yield Plain("", id="message", classes="message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one("#kind"))
-
-    def submit_form(self) -> None:
-        self.action_keep()
-
-    def action_keep(self) -> None:
-        agency = self.query_one("#agency", KeyChoice).value
-        kind = self.query_one("#kind", KeyChoice).value or "participant"
-        undertaking = self.query_one("#undertaking", KeyChoice).value == "yes"
-        if agency is None:
-            self.query_one("#message", Plain).set_text(_("Choose the agency."))
-            return
-        if kind == "observer" and not undertaking:
-            self.query_one("#message", Plain).set_text(
-                _("An observer takes part only with a recorded confidentiality undertaking."))
-            return
-        self.dismiss(Participant(kind, agency, self.query_one("#role", SafeInput).value,
-                                 self.query_one("#name", SafeInput).value, undertaking))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ActionDialog(RcModal):
-    BINDINGS = [
-        Binding("ctrl+s", "keep", "Keep", id="action-dialog.keep"),
-        Binding("escape", "cancel", "Cancel", id="action-dialog.cancel"),
-    ]
-
-    def __init__(self, order_no: int) -> None:
-        super().__init__()
-        self.order_no = order_no
-
-    def field_order(self) -> tuple[str, ...]:
-        return ("what", "agency", "due")
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Static(_("Agreed action #{n}", n=self.order_no), classes="form-title",
-                         markup=False)
-            yield Label(_("What is to be done"), classes="field-label")
-            yield SafeInput("", id="what", max_length=2000)
-            yield Label(_("Responsible agency"), classes="field-label")
-            yield KeyChoice(agency_options(), id="agency", vertical=True)
-            yield Label(_("By (YYYY-MM-DD, optional)"), classes="field-label")
-            yield SafeInput("", id="due", max_length=10)
-            yield Plain("", id="message", classes="message")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one("#what"))
-
-    def submit_form(self) -> None:
-        self.action_keep()
-
-    def action_keep(self) -> None:
-        what = self.query_one("#what", SafeInput).value
-        agency = self.query_one("#agency", KeyChoice).value
-        due_text = self.query_one("#due", SafeInput).value.strip()
-        try:
-            due = date.fromisoformat(due_text) if due_text else None
-        except ValueError:
-            self.query_one("#message", Plain).set_text(_("A date as YYYY-MM-DD, please."))
-            return
-        if not what.strip() or agency is None:
-            self.query_one("#message", Plain).set_text(
-                _("An action needs what is to be done and the agency responsible."))
-            return
-        self.dismiss(ActionInput(what, agency, self.order_no, due))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class SamradScreen(RcScreen):
@@ -539,78 +309,3 @@ class SamradScreen(RcScreen):
         self.flush_draft()
         if not self.dirty:
             self.app.pop_screen()
-
-
-class MinutesScreen(RcScreen):
-    """The minutes as text; 0–7 choose the receiving agency's extract (only the persons
-    whose sharing covers it), W writes the shown text to a file (explicit, logged)."""
-
-    BINDINGS = [
-        Binding("w", "write", "Write to file", id="minutes.write"),
-        Binding("escape", "back", "Back", id="minutes.back"),
-    ]
-
-    def __init__(self, samrad_id: int) -> None:
-        super().__init__()
-        self.samrad_id = samrad_id
-        self.agency: str | None = None
-        self.text = ""
-
-    def compose(self) -> ComposeResult:
-        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
-        yield Plain(_("Extract for: 0 = all (the centre), 1–7 = one agency"), classes="hint")
-        with VerticalScroll(id="letter"):
-            yield Plain("", id="minutes-text")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self._show()
-
-    def _show(self) -> None:
-        self.text = _svc(self).minutes_text(self.samrad_id, self.agency)
-        self.query_one("#minutes-text", Plain).set_text(self.text)
-
-    def on_key(self, event: Any) -> None:
-        char = getattr(event, "character", None) or ""
-        if char.isdigit() and int(char) < len(AGENCY_CODES):
-            code = AGENCY_CODES[int(char)]
-            self.agency = None if code == rules.CENTRE else code
-            self._show()
-            event.stop()
-
-    def action_write(self) -> None:
-        text = self.text
-        self.app.push_screen(PlaintextExportDialog(
-            None, _("Write the minutes to a file"), f"rc-tui-samrad-{self.samrad_id}.txt",
-            lambda _svc: text, record_type="samrad_minutes", record_id=self.samrad_id))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-
-class CoordinationScreen(RcScreen):
-    """All interventions, plans and open actions of the family, with the warnings."""
-
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="coordination.back")]
-
-    def __init__(self, case_id: int) -> None:
-        super().__init__()
-        self.case_id = case_id
-
-    def compose(self) -> ComposeResult:
-        view = _svc(self).coordination(self.case_id)
-        lines = [_("Coordination – case {case}", case=view.case_number), ""]
-        if view.warnings:
-            lines += [_("Warnings") + ":"] + [f"⚠ {w}" for w in view.warnings] + [""]
-        for m in view.members:
-            lines.append(f"— {m.name} ({label(MEMBER_ROLES, m.role)}) —")
-            if not m.full:
-                lines.append(_("Exists in the family; you do not work with this track, so "
-                               "nothing of it is shown."))
-            else:
-                lines += m.lines or [_("No interventions, plans or actions yet.")]
-            lines.append("")
-        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
-        with VerticalScroll(id="letter"):
-            yield Plain("\n".join(lines), id="coordination-text")
-        yield Footer()

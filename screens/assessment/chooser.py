@@ -1,0 +1,72 @@
+"""Choosing the instrument for a new assessment."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from rc_tui.domain.instruments.library import Library
+from rc_tui.i18n import _
+from screens.assessment.options import _tl
+from screens.base import RcModal
+from screens.components import Plain, cell
+
+
+class InstrumentChooser(RcModal):
+    """Pick an instrument (the person's own targets first); shows files that failed."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="instrument-chooser.cancel")]
+
+    def __init__(self, library: Library, targets: set[str]) -> None:
+        super().__init__()
+        self.library = library
+        self.targets = targets
+        self.order = library.for_target(targets)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Static(_("New risk assessment: choose the instrument"), classes="form-title",
+                         markup=False)
+            yield DataTable(id="instruments", cursor_type="row")
+            yield Plain("", id="inst-info", classes="hint")
+            if self.library.problems:
+                yield Plain(_("Instrument files that could not be loaded:") + "\n" + "\n".join(
+                    str(replace(p, file=Path(p.file).name)) for p in self.library.problems[:8]),
+                    id="inst-problems", classes="message")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#instruments", DataTable)
+        table.add_columns(_("Instrument"), _("For"), _("Version"), _("Source"))
+        for inst in self.order:
+            table.add_row(cell(str(inst.title), 32), cell(_tl(inst.target)),
+                          cell(inst.version, 10),
+                          cell(_("organisation") if inst.origin == "organisation"
+                               else _("rc-tui")), key=inst.id)
+        table.focus()
+        self._info(0)
+
+    @on(DataTable.RowHighlighted)
+    def _highlight(self, event: DataTable.RowHighlighted) -> None:
+        self._info(event.cursor_row)
+
+    def _info(self, row: int) -> None:
+        if not self.order:
+            return
+        inst = self.order[min(row, len(self.order) - 1)]
+        parts = [str(inst.description) if inst.description else "", inst.licence]
+        if inst.training_required:
+            parts.append(_("Requires training: you confirm it when signing."))
+        self.query_one("#inst-info", Plain).set_text("\n".join(p for p in parts if p))
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(str(event.row_key.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

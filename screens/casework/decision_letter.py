@@ -1,0 +1,41 @@
+"""The decision letter, shown and written to a file."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer
+
+from screens.base import RcScreen
+from screens.casework.common import _svc
+from screens.casework.letter_export_dialog import LetterExportDialog
+from screens.components import AppHeader, Plain
+
+
+class DecisionLetterScreen(RcScreen):
+    """The decision as the person gets it. Writing it to a file is explicit and logged."""
+
+    BINDINGS = [
+        Binding("w", "write", "Write to file", id="decision-letter.write"),
+        Binding("escape", "back", "Back", id="decision-letter.back"),
+    ]
+
+    def __init__(self, decision_id: int, person_id: int) -> None:
+        super().__init__()
+        self.decision_id = decision_id
+        self.person_id = person_id
+        self.letter = ""
+
+    def compose(self) -> ComposeResult:
+        self.letter = _svc(self).decision_letter(self.decision_id)
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with VerticalScroll(id="letter"):
+            yield Plain(self.letter, id="letter-text")
+        yield Footer()
+
+    def action_write(self) -> None:
+        self.app.push_screen(LetterExportDialog(self.person_id, self.decision_id, self.letter))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,26 @@
+"""What the samråd screens share: the service, the agencies offered."""
+
+from __future__ import annotations
+
+from rc_tui.domain import samrad as rules
+from rc_tui.domain.vocab import AGENCIES
+from rc_tui.services.samrad import (
+    SamradService,
+    agency_label,
+)
+from screens.base import RcModal, RcScreen
+
+AGENCY_CODES = [rules.CENTRE, *AGENCIES]
+
+
+AUTOSAVE_SECONDS = 2.0
+
+
+def agency_options() -> list[tuple[str, str, str]]:
+    return [(str(i), code, agency_label(code)) for i, code in enumerate(AGENCY_CODES)]
+
+
+def _svc(screen: RcScreen | RcModal) -> SamradService:
+    vault = screen.shell.vault
+    assert vault is not None
+    return SamradService(vault, screen="samrad")

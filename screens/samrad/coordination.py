@@ -1,0 +1,42 @@
+"""The coordination view: every agency's actions for the case, in one place."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer
+
+from rc_tui.domain.vocab import MEMBER_ROLES, label
+from rc_tui.i18n import _
+from screens.base import RcScreen
+from screens.components import AppHeader, Plain
+from screens.samrad.common import _svc
+
+
+class CoordinationScreen(RcScreen):
+    """All interventions, plans and open actions of the family, with the warnings."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="coordination.back")]
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+
+    def compose(self) -> ComposeResult:
+        view = _svc(self).coordination(self.case_id)
+        lines = [_("Coordination – case {case}", case=view.case_number), ""]
+        if view.warnings:
+            lines += [_("Warnings") + ":"] + [f"⚠ {w}" for w in view.warnings] + [""]
+        for m in view.members:
+            lines.append(f"— {m.name} ({label(MEMBER_ROLES, m.role)}) —")
+            if not m.full:
+                lines.append(_("Exists in the family; you do not work with this track, so "
+                               "nothing of it is shown."))
+            else:
+                lines += m.lines or [_("No interventions, plans or actions yet.")]
+            lines.append("")
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with VerticalScroll(id="letter"):
+            yield Plain("\n".join(lines), id="coordination-text")
+        yield Footer()

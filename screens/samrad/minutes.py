@@ -1,0 +1,64 @@
+"""The approved minutes, and writing them to a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer
+
+from rc_tui.domain import samrad as rules
+from rc_tui.i18n import _
+from screens.base import RcScreen
+from screens.components import AppHeader, Plain
+from screens.export import PlaintextExportDialog
+from screens.samrad.common import AGENCY_CODES, _svc
+
+
+class MinutesScreen(RcScreen):
+    """The minutes as text; 0–7 choose the receiving agency's extract (only the persons
+    whose sharing covers it), W writes the shown text to a file (explicit, logged)."""
+
+    BINDINGS = [
+        Binding("w", "write", "Write to file", id="minutes.write"),
+        Binding("escape", "back", "Back", id="minutes.back"),
+    ]
+
+    def __init__(self, samrad_id: int) -> None:
+        super().__init__()
+        self.samrad_id = samrad_id
+        self.agency: str | None = None
+        self.text = ""
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        yield Plain(_("Extract for: 0 = all (the centre), 1–7 = one agency"), classes="hint")
+        with VerticalScroll(id="letter"):
+            yield Plain("", id="minutes-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.text = _svc(self).minutes_text(self.samrad_id, self.agency)
+        self.query_one("#minutes-text", Plain).set_text(self.text)
+
+    def on_key(self, event: Any) -> None:
+        char = getattr(event, "character", None) or ""
+        if char.isdigit() and int(char) < len(AGENCY_CODES):
+            code = AGENCY_CODES[int(char)]
+            self.agency = None if code == rules.CENTRE else code
+            self._show()
+            event.stop()
+
+    def action_write(self) -> None:
+        text = self.text
+        self.app.push_screen(PlaintextExportDialog(
+            None, _("Write the minutes to a file"), f"rc-tui-samrad-{self.samrad_id}.txt",
+            lambda _svc: text, record_type="samrad_minutes", record_id=self.samrad_id))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
