@@ -1,0 +1,73 @@
+"""The Assessments tab: the person's risk assessments and the risk level over time."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from rc_tui.i18n import _
+from rc_tui.services.assessments import AssessmentRow, AssessmentService
+from rc_tui.services.people import PersonDetail
+from screens.assessment import LEVEL_ROWS, AssessmentReadScreen, AssessmentScreen, trend_chart
+from screens.components import Plain, cell
+from screens.person.panes.base import PersonPane
+
+
+class AssessmentsPane(PersonPane, Vertical):
+    def __init__(self, person_id: int, detail: PersonDetail) -> None:
+        super().__init__(person_id, detail)
+        self.assessments: list[AssessmentRow] = []
+
+    def compose(self) -> ComposeResult:
+        if self.detail.full_access:
+            yield Plain("", id="trend", classes="trend")
+            yield DataTable(id="assessments-table", cursor_type="row", zebra_stripes=True)
+            yield Plain(_("a = new assessment, Enter = open (a draft of yours "
+                          "opens for editing)"), classes="hint")
+        else:
+            yield Plain(_("Risk assessments are part of the person's own track; "
+                          "they are not shown here."), classes="empty")
+
+    def add_columns(self) -> None:
+        if self.detail.full_access:
+            self.query_one("#assessments-table", DataTable).add_columns(
+                _("Date"), _("Instrument"), _("Level"), _("Status"), _("By"))
+
+    def load(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        rows = AssessmentService(vault, screen="person").history(self.person_id)
+        self.assessments = rows
+        table = self.query_one("#assessments-table", DataTable)
+        table.clear()
+        for r in reversed(rows):
+            when = r.signed_at or r.created_at
+            status = _("signed") if r.status == "signed" else _("draft")
+            if r.superseded:
+                status += " (" + _("replaced") + ")"
+            table.add_row(cell(f"{when:%Y-%m-%d}"), cell(r.title, 40), cell(r.level_label),
+                          cell(status), cell(r.assessor, 24), key=str(r.id))
+        signed = sorted((r for r in rows if r.status == "signed" and r.signed_at
+                         and r.in_trend and not r.superseded and r.level in LEVEL_ROWS),
+                        key=lambda r: (r.signed_at, r.id))
+        points = [(r.signed_at.date(), r.level) for r in signed if r.signed_at]
+        trend = trend_chart([(d, lv) for d, lv in points if lv is not None])
+        self.query_one("#trend", Plain).set_text(
+            (_("Risk level over time") + "\n" + trend) if trend
+            else _("No risk assessments yet."))
+
+    @on(DataTable.RowSelected, "#assessments-table")
+    def _open_assessment(self, event: DataTable.RowSelected) -> None:
+        assessment_id = int(str(event.row_key.value))
+        row = next((r for r in self.assessments if r.id == assessment_id), None)
+        if row is None:
+            return
+        vault = self.shell.vault
+        assert vault is not None
+        after = self.person_screen.back_from_assessment
+        if row.status == "draft" and row.mine:
+            self.app.push_screen(AssessmentScreen(assessment_id, after=after))
+        else:
+            self.app.push_screen(AssessmentReadScreen(assessment_id, after=after))

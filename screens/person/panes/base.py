@@ -1,0 +1,63 @@
+"""What every tab of the person view shares: the person, and the screen that holds it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.widget import Widget
+
+from rc_tui.services.people import PersonDetail
+
+if TYPE_CHECKING:
+    from screens.app import RcApp
+    from screens.person.screen import PersonScreen
+
+
+class PersonPane(Widget):
+    """A tab's content. It is filled when the tab is first shown (``load``), so opening a
+    person reads – and writes to the access log – only what is looked at; the person
+    screen keeps the key bindings and calls back into the pane."""
+
+    def __init__(self, person_id: int, detail: PersonDetail) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.detail = detail
+        self.loaded = False
+        self._ready = False
+        self._wanted = False
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.add_columns()
+        if self._wanted:
+            self.ensure_loaded()
+
+    def ensure_loaded(self) -> None:
+        """Fill the pane once; asked before it is mounted (a lazy pane), it fills itself
+        as it mounts."""
+        if self.loaded:
+            return
+        if not self._ready:
+            self._wanted = True
+            return
+        self.loaded = True
+        self.load()
+
+    def refresh_data(self) -> None:
+        """Read again (after a change), or for the first time."""
+        self.loaded = False
+        self.ensure_loaded()
+
+    def add_columns(self) -> None:
+        """The columns of the pane's tables (only where the user may see them)."""
+
+    def load(self) -> None:
+        """Read the pane's data through the services and show it."""
+
+    @property
+    def shell(self) -> RcApp:
+        return cast("RcApp", self.app)
+
+    @property
+    def person_screen(self) -> PersonScreen:
+        return cast("PersonScreen", self.screen)

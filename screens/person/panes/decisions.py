@@ -1,0 +1,84 @@
+"""The Decisions tab: the person's decisions and the follow-ups they call for."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from rc_tui.domain.casework import FOLLOWUP_OUTCOMES, OUTCOMES, intervention_label
+from rc_tui.domain.casework import label as cw_label
+from rc_tui.i18n import _
+from rc_tui.services.casework import CaseworkService, DecisionView, FollowUpView
+from rc_tui.services.people import PersonDetail
+from screens.casework import DecisionLetterScreen, FollowUpDialog
+from screens.components import Plain, cell
+from screens.person.panes.base import PersonPane
+
+
+class DecisionsPane(PersonPane, Vertical):
+    def __init__(self, person_id: int, detail: PersonDetail) -> None:
+        super().__init__(person_id, detail)
+        self.decisions: list[DecisionView] = []
+        self.followups: list[FollowUpView] = []
+
+    def compose(self) -> ComposeResult:
+        if self.detail.full_access:
+            yield DataTable(id="dec-table", cursor_type="row", zebra_stripes=True)
+            yield Static(_("Follow-up"), classes="panel-title", markup=False)
+            yield DataTable(id="fu-table", cursor_type="row", zebra_stripes=True)
+            yield Plain(_("b = new decision, Enter = the decision letter / record "
+                          "the follow-up, z = close or reopen the track"),
+                        classes="hint")
+        else:
+            yield Plain(_("Decisions are part of the person's own track."),
+                        classes="empty")
+
+    def add_columns(self) -> None:
+        if self.detail.full_access:
+            self.query_one("#dec-table", DataTable).add_columns(
+                _("Date"), _("Intervention"), _("Decision"), _("Period"), _("By"))
+            self.query_one("#fu-table", DataTable).add_columns(
+                _("Due"), _("What"), _("Outcome"))
+
+    def load(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        svc = CaseworkService(vault, screen="person")
+        self.decisions = svc.decisions(self.person_id)
+        table = self.query_one("#dec-table", DataTable)
+        table.clear()
+        for dec in reversed(self.decisions):
+            period = f"{dec.period_start or ''}–{dec.period_end or ''}" if (
+                dec.period_start or dec.period_end) else ""
+            what = intervention_label(dec.intervention) + (
+                " (" + _("emergency") + ")" if dec.emergency else "")
+            table.add_row(cell(f"{dec.decided_at:%Y-%m-%d}"), cell(what, 36),
+                          cell(cw_label(OUTCOMES, dec.outcome)), cell(period),
+                          cell(dec.decided_by, 20), key=str(dec.id))
+        today = date.today()
+        self.followups = svc.followups(self.person_id)
+        table = self.query_one("#fu-table", DataTable)
+        table.clear()
+        for fu in self.followups:
+            overdue = fu.done_at is None and fu.due_on < today
+            outcome = cw_label(FOLLOWUP_OUTCOMES, fu.outcome) if fu.outcome else (
+                _("overdue") if overdue else _("due"))
+            table.add_row(Text(fu.due_on.isoformat(), style="bold red" if overdue else ""),
+                          cell(fu.what, 40), cell(outcome), key=str(fu.id))
+
+    @on(DataTable.RowSelected, "#dec-table")
+    def _open_decision(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(DecisionLetterScreen(int(str(event.row_key.value)),
+                                                  self.person_id))
+
+    @on(DataTable.RowSelected, "#fu-table")
+    def _open_followup(self, event: DataTable.RowSelected) -> None:
+        fu_id = int(str(event.row_key.value))
+        fu = next((f for f in self.followups if f.id == fu_id), None)
+        if fu is not None and fu.done_at is None:
+            self.app.push_screen(FollowUpDialog(fu), self.person_screen.casework_changed)

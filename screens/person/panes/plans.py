@@ -1,0 +1,71 @@
+"""The Plans tab: the person's action plan (goals and actions) and its warnings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from rc_tui.domain.casework import PLAN_KINDS, PLAN_STATUSES
+from rc_tui.domain.casework import label as cw_label
+from rc_tui.i18n import _
+from rc_tui.services.casework import CaseworkService, PlanItemView
+from rc_tui.services.people import PersonDetail
+from screens.components import Plain, cell
+from screens.person.panes.base import PersonPane
+
+
+class PlansPane(PersonPane, Vertical):
+    plan_items: list[PlanItemView]
+
+    def __init__(self, person_id: int, detail: PersonDetail, *, shelter_level: bool) -> None:
+        super().__init__(person_id, detail)
+        self.shelter_level = shelter_level
+        self.plan_items = []
+
+    def compose(self) -> ComposeResult:
+        if self.detail.full_access or self.shelter_level:
+            yield Plain("", id="plan-warnings", classes="message")
+            yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+            yield Plain(_("p = new goal or action, Enter = change"), classes="hint")
+        else:
+            yield Plain(_("The action plan is part of the person's own track."),
+                        classes="empty")
+
+    def add_columns(self) -> None:
+        if self.detail.full_access or self.shelter_level:
+            self.query_one("#plan-table", DataTable).add_columns(
+                _("Kind"), _("Goal or action"), _("Responsible"), _("Due"), _("Status"))
+
+    def load(self) -> None:
+        vault = self.shell.vault
+        assert vault is not None
+        svc = CaseworkService(vault, screen="person")
+        today = date.today()
+        self.plan_items = svc.plan(self.person_id)
+        table = self.query_one("#plan-table", DataTable)
+        table.clear()
+        for item in self.plan_items:
+            p = item.data
+            overdue = p.due_on is not None and p.due_on < today and p.status in (
+                "planned", "ongoing")
+            table.add_row(cell(cw_label(PLAN_KINDS, p.kind)), cell(p.text, 40),
+                          cell(p.responsible, 20),
+                          Text((p.due_on.isoformat() if p.due_on else "–")
+                               + (" !" if overdue else ""),
+                               style="bold red" if overdue else ""),
+                          cell(cw_label(PLAN_STATUSES, p.status)), key=str(item.id))
+        if self.detail.full_access:  # casework's warnings: with the full record only
+            self.query_one("#plan-warnings", Plain).set_text(
+                "\n".join(svc.warnings(self.person_id)))
+
+    @on(DataTable.RowSelected, "#plan-table")
+    def _open_plan_item(self, event: DataTable.RowSelected) -> None:
+        item_id = int(str(event.row_key.value))
+        item = next((i for i in self.plan_items if i.id == item_id), None)
+        if item is not None:
+            self.person_screen.action_plan_item(item)
