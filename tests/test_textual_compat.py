@@ -9,7 +9,6 @@ import asyncio
 import functools
 import importlib
 import inspect
-import pkgutil
 import re
 import sys
 import tomllib
@@ -190,13 +189,12 @@ def _textual_private_names(cls: type) -> set[str]:
 def test_no_private_textual_use_outside_compat() -> None:
     """No import from Textual's private modules, no override or use of a private name of a
     Textual base class, no ``x._name`` that rc-tui itself does not define – except here."""
-    modules = ["screens.app", "screens.terminal"] + [
-        f"screens.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "screens")])
-        if m.name != "compat"]
+    paths = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+             for p in sorted((ROOT / "screens").rglob("*.py")) if p.name != "compat.py"}
+    assert "screens.app" in paths and "screens.person.panes.journal" in paths
     ours: set[str] = set()
     trees: dict[str, ast.Module] = {}
-    for name in modules:
-        path = ROOT / (name.replace(".", "/") + ".py")
+    for name, path in paths.items():
         trees[name] = tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
