@@ -9,7 +9,7 @@ import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
@@ -33,10 +33,16 @@ if TYPE_CHECKING:
     from storage.vault import Vault
 
 
-def _css_path() -> Path:
+#: The style sheets, base first and low-bandwidth last (it overrides the borders of all).
+STYLES = ("base", "session", "case", "person", "assessment", "casework", "shelter",
+          "low_bandwidth")
+
+
+def _css_paths() -> list[str | PurePath]:
     import screens
 
-    return Path(screens.__file__).resolve().parent / "app.tcss"
+    folder = Path(screens.__file__).resolve().parent / "styles"
+    return [folder / f"{name}.tcss" for name in STYLES]
 
 
 #: Seconds between the session's heartbeats: a cheap read transaction whose guard ends a
@@ -61,7 +67,7 @@ def clear_passphrase_fields(screens: Iterable[Screen[Any]]) -> None:
 class RcApp(CompatApp[int]):
     """One process = one terminal session. At most one user is unlocked at a time."""
 
-    CSS_PATH = str(_css_path())
+    CSS_PATH = _css_paths()
     TITLE = "rc-tui"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"

@@ -11,8 +11,8 @@ What it changes, and where Textual lets us (Textual 8):
   decides whether a colour goes out as ``38;2;r;g;b`` (truecolor), ``38;5;n`` (256) or
   ``31`` (16). ``TEXTUAL_COLOR_SYSTEM`` is read once at import, so the console's colour
   system is set here instead (Rich has no setter for it: see ``screens.compat``).
-- **ASCII borders.** The class ``-low-bandwidth`` on the app switches every border in
-  ``screens/app.tcss`` to ``ascii``; scrollbars lose their partial-cell glyphs
+- **ASCII borders.** The class ``-low-bandwidth`` on the app switches every border
+  (``screens/styles/low_bandwidth.tcss``) to ``ascii``; scrollbars lose their partial-cell glyphs
   (``ScrollBar.renderer``, the documented way to change how scrollbars are drawn).
 - **No animations, no blinking cursor** (a blink redraws the field twice a second).
 """
