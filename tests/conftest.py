@@ -38,6 +38,27 @@ def hostile_cases() -> list[tuple[str, str]]:
     return [(c["why"], c["text"]) for c in data["cases"]]
 
 
+#: one case of each kind of trouble, for the UI tests (drawing a screen per case is what
+#: costs there); the whole corpus goes through the text, storage and service tests.
+#: Markup (first: the tests that save every third case save it), terminal escapes,
+#: bare control characters, bidi, width (combining, zero-width, emoji, CJK), search syntax,
+#: blank, long and multi-line text, and the lone surrogate.
+UI_HOSTILE = (
+    "Rich markup", "ANSI colour escape", "OSC 8 hyperlink", "NUL byte", "C1 control CSI",
+    "tabs and newlines", "carriage return overwrite", "right-to-left override",
+    "combining marks (zalgo)", "zero-width joiner and space", "emoji with skin tone and ZWJ",
+    "wide CJK", "FTS5 query syntax", "only whitespace", "empty", "very long word",
+    "100 kB text", "many lines",
+    "lone surrogate escaped (must be rejected or replaced, never crash)",
+)
+
+
+def hostile_ui_cases() -> list[tuple[str, str]]:
+    """The representative subset of the hostile corpus that the UI tests draw."""
+    cases = dict(hostile_cases())
+    return [(why, cases[why]) for why in UI_HOSTILE]
+
+
 @pytest.fixture(autouse=True)
 def _swedish() -> Iterator[None]:
     i18n.set_language("sv")

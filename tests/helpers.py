@@ -1,11 +1,19 @@
-"""Helpers for driving the TUI in tests."""
+"""Helpers for driving the TUI in tests.
+
+Free text reaches a field the way a paste does (one ``Paste`` event, the path a terminal's
+bracketed paste takes): typed key by key it costs one Textual round trip (about 60 ms) per
+character and proves nothing more. The tests *about* typing – bursts, type-ahead, keystroke
+counts, the passphrase as it is typed – press keys (``type_keys``, ``login(typed=True)``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 
 def screen_text(app: Any) -> str:
@@ -21,21 +29,90 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
 
 
+class Text(str):
+    """Free text among keys for ``keys``: pasted into the focused field, not pressed."""
+
+
+async def paste(pilot: Pilot[Any], text: str) -> None:
+    """Paste ``text`` into the focused widget (as a terminal's bracketed paste does) and
+    wait until it has been handled. An ``Input`` keeps the first line of a paste."""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def keys(pilot: Pilot[Any], *items: str) -> None:
+    """Press keys in order; ``Text`` items among them are pasted (``keys(pilot, "s",
+    Text("Ringde själv."), "tab")`` is ``press("s", *"Ringde själv.", "tab")`` without
+    the key-by-key typing)."""
+    batch: list[str] = []
+    for item in items:
+        if isinstance(item, Text):
+            await pilot.press(*batch)
+            batch = []
+            await paste(pilot, item)
+        else:
+            batch.append(item)
+    await pilot.press(*batch)
+
+
 async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Free text into the focused field (pasted: see the module's docstring)."""
+    await paste(pilot, text)
+
+
+async def type_keys(pilot: Pilot[Any], text: str) -> None:
+    """Type ``text`` key by key, for the tests about typing itself."""
     await pilot.press(*list(text))
 
 
-async def login(pilot: Pilot[Any], username: str, passphrase: str) -> None:
-    await type_text(pilot, username)
-    await pilot.press("enter")
-    await type_text(pilot, passphrase)
+async def wait_until(pilot: Pilot[Any], condition: Any, *, timeout: float = 30.0) -> None:
+    """Let the app work until ``condition()`` holds (workers, timers, redraws), instead of a
+    fixed sleep that is too long on a quiet machine and too short on a loaded one."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition!r}")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+
+
+async def login(pilot: Pilot[Any], username: str, passphrase: str, *,
+                typed: bool = False) -> None:
+    """Log in on the login screen: the username and passphrase pasted into their fields
+    (``typed=True``: typed key by key, for the tests about logging in). On a locked
+    session's screen the username is filled in and the passphrase has the focus: the same
+    user then enters only the passphrase."""
+    enter = type_keys if typed else paste
+    await wait_until(pilot, lambda: bool(pilot.app.screen.query("#passphrase")))
+    await pilot.pause()  # the login screen has put the focus where a user starts typing
+    if pilot.app.focused is pilot.app.screen.query_one("#username", Input):
+        await enter(pilot, username)
+        await pilot.press("enter")
+    await enter(pilot, passphrase)
     await pilot.press("enter")
     await settle(pilot)
     # on a loaded machine the unlock may still be running (its button stays disabled
     # until it has succeeded or failed): wait for it, so a test never races its login
-    for _ in range(300):
+    def done() -> bool:
         busy = pilot.app.screen.query("#login")
-        if not busy or not busy.first().disabled:
-            break
-        await asyncio.sleep(0.1)
+        return not busy or not busy.first().disabled
+
+    if not done():
+        await wait_until(pilot, done)
         await settle(pilot)
+
+
+async def search(pilot: Pilot[Any], query: str) -> None:
+    """Enter ``query`` on the search screen and wait until its search has run (the screen
+    searches a moment after the last change: waited for, not slept through)."""
+    before = pilot.app.screen.hits
+    await paste(pilot, query)
+    await search_ran(pilot, before)
+
+
+async def search_ran(pilot: Pilot[Any], before: object) -> None:
+    """Wait until the search screen has searched again (its hits were ``before``)."""
+    screen = pilot.app.screen
+    await wait_until(pilot, lambda: screen.hits is not before)
+    await settle(pilot)

@@ -73,7 +73,7 @@ async def test_an_intake_survives_a_lock_and_comes_back(installed: Path) -> None
         await pilot.press("n", "v")
         await type_text(pilot, "Rosa")
         await pilot.press("enter", "enter", "enter", "enter", "k")  # Rosa added
-        await type_text(pilot, "u")  # the next person: a perpetrator, half typed
+        await pilot.press("u")  # the next person: a perpetrator, half typed
         await type_text(pilot, "Ove")
         await pilot.press("ctrl+l")  # locked before saving: the draft is kept
         await settle(pilot)

@@ -11,7 +11,7 @@ from textual.widgets import Input, TextArea
 from screens.app import RcApp
 from storage.roles import Role
 from storage.vault import Vault
-from tests.helpers import login, settle
+from tests.helpers import Text, keys, login, settle
 
 SIZE = (80, 24)
 
@@ -110,7 +110,8 @@ def test_intake_screen(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> N
         await login(pilot, "anna", "demo-blå-kanot")
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press("p", *"Polisen", "enter", *"Hotad i trapphuset.", "tab", "n", "v")
+        await keys(pilot, "p", Text("Polisen"), "enter", Text("Hotad i trapphuset."), "tab",
+                   "n", "v")
         await settle(pilot)
 
     assert snap_compare(RcApp(_demo_like(tmp_path)), terminal_size=SIZE, run_before=run_before)

@@ -30,8 +30,8 @@ from screens.person import PersonScreen
 from screens.search import SearchScreen
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, hostile_cases
-from tests.helpers import login, screen_text, settle
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, hostile_ui_cases
+from tests.helpers import Text, keys, login, screen_text, search, settle
 
 WHEN = datetime(2026, 11, 20, 9, 0)
 PER, PER_PASS = "per", "pers långa lösenfras"
@@ -109,9 +109,7 @@ async def _open_person(pilot: Pilot[Any], name: str) -> None:
     await pilot.press("ctrl+f")
     await settle(pilot)
     assert isinstance(pilot.app.screen, SearchScreen)
-    await pilot.press(*name)
-    await pilot.pause(0.3)
-    await settle(pilot)
+    await search(pilot, name)
     await pilot.press("down", "enter")
     await settle(pilot)
     assert isinstance(pilot.app.screen, PersonScreen)
@@ -130,11 +128,12 @@ async def _new_assessment(pilot: Pilot[Any], instrument_id: str, targets: set[st
 
 async def _fill_entry(pilot: Pilot[Any], dialog: EntryDialog) -> None:
     if dialog.kind == "factor":
-        await pilot.press(*"Ny partner", "enter", "2", *"Berättat av grannen", "ctrl+s")
+        await keys(pilot, Text("Ny partner"), "enter", "2", Text("Berättat av grannen"), "ctrl+s")
     elif dialog.kind == "scenario":
-        await pilot.press(*"Eskalering vid umgänge", "tab", "m", *"Kontaktförbud", "ctrl+s")
+        await keys(pilot, Text("Eskalering vid umgänge"), "tab", "m", Text("Kontaktförbud"),
+                   "ctrl+s")
     else:
-        await pilot.press(*"2026-11-01", "enter", "4", *"Slag mot huvudet", "enter")
+        await keys(pilot, Text("2026-11-01"), "enter", "4", Text("Slag mot huvudet"), "enter")
 
 
 def _first_key(screen: Any, choice: KeyChoice) -> str:
@@ -165,7 +164,7 @@ async def answer_everything(pilot: Pilot[Any]) -> None:
             assert isinstance(screen, AssessmentScreen)
             item = next(it for wid, it, _k in screen.fields if wid == focused.id)
             value = {"date": "2026-10-01", "number": "3"}.get(item.type, "Barnets ord")
-            await pilot.press(*value, "enter")
+            await keys(pilot, Text(value), "enter")
         elif isinstance(focused, EntryList) and not focused.lines:
             await pilot.press("a")
         else:
@@ -184,7 +183,7 @@ async def judge_and_sign(pilot: Pilot[Any], rationale: str) -> None:
         key = next((k for k, v, _l in choice.options if v == wanted), choice.options[0][0])
         await pilot.press(key)
     assert isinstance(pilot.app.focused, SafeTextArea)
-    await pilot.press(*rationale)
+    await keys(pilot, Text(rationale))
     if dialog.inst.training_required:
         await pilot.press("tab")
         if dialog.query_one("#deviation").display:
@@ -311,7 +310,7 @@ async def test_draft_survives_a_lock(installed: Path) -> None:
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, TextDialog)
-        await pilot.press(*"Sms om vapen", "ctrl+s")
+        await keys(pilot, Text("Sms om vapen"), "ctrl+s")
         await settle(pilot)
         await pilot.press("ctrl+l")  # locked before the autosave timer fired
         await settle(pilot)
@@ -358,7 +357,7 @@ async def test_guidance_sections_and_discard(installed: Path) -> None:
 
 async def test_hostile_evidence_and_rationale_are_shown_as_text(installed: Path) -> None:
     _setup(installed)
-    cases = [text for _why, text in hostile_cases() if text.strip()]
+    cases = [text for _why, text in hostile_ui_cases() if text.strip()]
     app = RcApp(installed)
     async with app.run_test(size=(100, 30)) as pilot:
         await _login_and_open(pilot, ANNA, ANNA_PASS, "Vera")

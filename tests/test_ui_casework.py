@@ -27,7 +27,7 @@ from screens.home import HomeScreen
 from screens.person import ConsentDialog, PersonScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, screen_text, settle
+from tests.helpers import Text, keys, login, screen_text, settle
 
 
 async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) -> None:
@@ -39,8 +39,8 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         # intake: a woman who came on her own
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press("s", *"Misshandel.", "tab", "n", "v", *"Maja",
-                          "enter", *"Testsson", "ctrl+s")
+        await keys(pilot, "s", Text("Misshandel."), "tab", "n", "v", Text("Maja"),
+                   "enter", Text("Testsson"), "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         await pilot.press("enter")  # the case's only member
@@ -50,7 +50,7 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ConsentDialog)
-        await pilot.press("u", "l", "s", *"Ok", "enter")
+        await keys(pilot, "u", "l", "s", Text("Ok"), "enter")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
         # a risk assessment: the acute screening, all "no", low
@@ -62,7 +62,7 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await pilot.press(*"nnnnnnn")
         await settle(pilot)
         assert isinstance(app.screen, SignDialog)
-        await pilot.press("l", *"Inga.", "ctrl+s")
+        await keys(pilot, "l", Text("Inga."), "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, AssessmentReadScreen)
         await pilot.press("escape")
@@ -74,9 +74,9 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await pilot.press("v")
         await settle(pilot)
         assert isinstance(app.screen, InvestigationScreen)
-        await pilot.press(*"Behöver skydd.", "tab", *"Förbud.", *(["tab"] * 6))
+        await keys(pilot, Text("Behöver skydd."), "tab", Text("Förbud."), *(["tab"] * 6))
         await pilot.press("j")  # the acute screening is one the investigation rests on
-        await pilot.press(*"Stödsamtal.")
+        await keys(pilot, Text("Stödsamtal."))
         await pilot.press("ctrl+t")  # conclude (signed)
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen), screen_text(app)
@@ -89,10 +89,10 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         assert isinstance(app.screen, DecisionScreen)
         await pilot.press("3")  # support talks (third intervention in the list)
         await pilot.press("b")  # granted
-        await pilot.press(*"Behov av stöd.", "tab")
+        await keys(pilot, Text("Behov av stöd."), "tab")
         await pilot.press("enter")  # legal basis: the intervention's default is chosen
         await pilot.press("n")  # not an emergency decision
-        await pilot.press("enter", "enter", *"Nexus stödsamtal", "enter")
+        await keys(pilot, "enter", "enter", Text("Nexus stödsamtal"), "enter")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, DecisionLetterScreen), screen_text(app)
@@ -118,8 +118,8 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await settle(pilot)
         assert isinstance(app.screen, PlanItemDialog)
         due = (date.today() + timedelta(days=30)).isoformat()
-        await pilot.press("a", *"Samtal", "enter", "e", *"Nexus", "enter", "enter", *due,
-                          "enter", "g", "1", *"Tisdagar.", "ctrl+s")
+        await keys(pilot, "a", Text("Samtal"), "enter", "e", Text("Nexus"), "enter", "enter",
+                   Text(due), "enter", "g", "1", Text("Tisdagar."), "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen), screen_text(app)
         await pilot.press("5")
@@ -133,14 +133,14 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, FollowUpDialog)
-        await pilot.press("1", *"Klart.", "ctrl+s")
+        await keys(pilot, "1", Text("Klart."), "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
         # closing the track, with the reason
         await pilot.press("z")
         await settle(pilot)
         assert isinstance(app.screen, CloseDialog)
-        await pilot.press(*"Klart.", "ctrl+s")
+        await keys(pilot, Text("Klart."), "ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, CloseDialog)
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v:

@@ -11,7 +11,7 @@ from screens.case import CaseScreen
 from screens.home import HomeScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from screens.search import SearchScreen
-from tests.helpers import login, screen_text, settle
+from tests.helpers import login, screen_text, search, settle
 from tests.test_access import (  # noqa: F401 - fixtures
     PER,
     PER_PASS,
@@ -81,9 +81,7 @@ async def test_perpetrator_caseworker_never_sees_the_victim(family: Family) -> N
             await pilot.press("ctrl+f")
             await pilot.pause()
             assert isinstance(app.screen, SearchScreen)
-            await pilot.press(*list(query))
-            await pilot.pause(0.3)
-            await settle(pilot)
+            await search(pilot, query)
             _never_secret(app, f"search {query!r}", typed=query)
             results = app.screen.query_one("#results", DataTable)
             for row in range(results.row_count):
@@ -104,7 +102,5 @@ async def test_perpetrator_caseworker_never_sees_the_victim(family: Family) -> N
         # his own client's journal is there
         await pilot.press("ctrl+f")
         await pilot.pause()
-        await pilot.press(*list("ilska"))
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await search(pilot, "ilska")
         assert "Bengt Öberg" in screen_text(app)

@@ -1,5 +1,6 @@
 """Hostile text in every field of the first-run and login screens: handled, shown
-literally, never interpreted, never a crash."""
+literally, never interpreted, never a crash (one case of each kind: the whole corpus goes
+through tests/test_i18n_and_text.py and the service tests)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from rc_tui.text import visible
 from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.login import FirstRunScreen, LoginScreen
-from tests.conftest import hostile_cases
+from tests.conftest import hostile_ui_cases
 from tests.helpers import screen_text, settle
 
-CASES = hostile_cases()
+CASES = hostile_ui_cases()
 
 
 def _no_terminal_controls(shown: str) -> None:

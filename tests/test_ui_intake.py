@@ -19,7 +19,7 @@ from screens.person import PersonScreen
 from screens.search import SearchScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, screen_text, settle
+from tests.helpers import Text, keys, login, screen_text, search, settle
 
 
 def pnr(yymmdd: str, serial: str = "123", century: str = "19") -> str:
@@ -34,7 +34,7 @@ class Keyboard:
         self.count = 0
 
     async def text(self, value: str) -> None:
-        await self.pilot.press(*list(value))
+        await keys(self.pilot, Text(value))
 
     async def keys(self, *keys: str) -> None:
         self.count += len(keys)
@@ -150,9 +150,7 @@ async def test_family_intake_consent_reports_journal_and_search(installed: Path)
             await kb.keys("ctrl+f")
             await pilot.pause()
             assert isinstance(app.screen, SearchScreen)
-            await kb.text(query)
-            await pilot.pause(0.3)
-            await settle(pilot)
+            await search(pilot, query)
             assert expected in screen_text(app), query
             await kb.keys("escape")
             await pilot.pause()
@@ -201,8 +199,8 @@ async def test_duplicate_offers_the_existing_person(installed: Path) -> None:
         for attempt in range(2):
             await pilot.press("n")
             await pilot.pause()
-            await pilot.press("s", "tab", "n", "v", *"Klara", "enter", *"Berg", "enter",
-                              "enter", *number, "enter", "k")
+            await keys(pilot, "s", "tab", "n", "v", Text("Klara"), "enter", Text("Berg"), "enter",
+                       "enter", Text(number), "enter", "k")
             await settle(pilot)
             if attempt == 1:
                 assert isinstance(app.screen, DuplicateDialog)
@@ -229,8 +227,8 @@ async def test_invalid_identity_number_and_age_warning_in_the_form(installed: Pa
         bad = pnr("850312")[:-1] + "0"
         if bad == pnr("850312"):
             bad = bad[:-1] + "1"
-        await pilot.press("s", "tab", "n", "v", *"Ida", "enter", "enter", "enter", *bad,
-                          "enter", "k")
+        await keys(pilot, "s", "tab", "n", "v", Text("Ida"), "enter", "enter", "enter", Text(bad),
+                   "enter", "k")
         await settle(pilot)
         assert "Kontrollsiffran" in screen_text(app)
         assert app.screen.members == []

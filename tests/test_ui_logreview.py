@@ -11,7 +11,7 @@ from screens.home import HomeScreen
 from screens.logreview import LogReviewScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from screens.search import SearchScreen
-from tests.helpers import login, screen_text, settle
+from tests.helpers import Text, keys, login, screen_text, search, settle, wait_until
 from tests.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
@@ -30,20 +30,18 @@ async def test_emergency_access_then_review(family: Family) -> None:
         await login(pilot, BO, BO_PASS)
         await pilot.press("ctrl+f")
         await pilot.pause()
-        await pilot.press(*list(PERP_NO))
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await search(pilot, PERP_NO)
         assert isinstance(app.screen, SearchScreen)
         shown = screen_text(app)
         assert "Ingen behörighet" in shown and "Bengt" not in shown
         await pilot.press("enter")  # open the first hit
         await settle(pilot)
         assert isinstance(app.screen, EmergencyAccessScreen)
-        await pilot.press(*list("kort"), "enter")
+        await keys(pilot, Text("kort"), "enter")
         await settle(pilot)
         assert "minst 10 tecken" in screen_text(app)
         app.screen.query_one("#reason").value = ""
-        await pilot.press(*list("Jour: polisen ringer om hot i natt"), "enter")
+        await keys(pilot, Text("Jour: polisen ringer om hot i natt"), "enter")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
         assert "Bengt Öberg" in screen_text(app)
@@ -54,14 +52,12 @@ async def test_emergency_access_then_review(family: Family) -> None:
         await pilot.pause()
         await login(pilot, CHEF, CHEF_PASS)
         assert isinstance(app.screen, HomeScreen)
-        await settle(pilot)
-        await pilot.pause(0.2)
-        assert "Intakt" in screen_text(app)
+        await wait_until(pilot, lambda: "Intakt" in screen_text(app))
         await pilot.press("g")
         await settle(pilot)
         assert isinstance(app.screen, LogReviewScreen)
-        await pilot.press(*list(BO), "enter", "enter", "enter", "enter", *list("emergency"),
-                          "enter", "n")
+        await keys(pilot, Text(BO), "enter", "enter", "enter", "enter", Text("emergency"),
+                   "enter", "n")
         await settle(pilot)
         table = app.screen.query_one("#log", DataTable)
         assert table.row_count == 1

@@ -24,7 +24,7 @@ from screens.samrad import (
 )
 from storage.models import Stay
 from storage.vault import Vault
-from tests.helpers import login, screen_text, settle
+from tests.helpers import Text, keys, login, screen_text, settle
 from tests.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -66,7 +66,7 @@ async def test_a_samrad_held_and_approved_by_keyboard(family: Family) -> None:
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, RequestDialog)
-        await pilot.press(*"Polisen", "enter", "enter", *"Nexus", "enter")
+        await keys(pilot, Text("Polisen"), "enter", "enter", Text("Nexus"), "enter")
         await settle(pilot)
         assert isinstance(app.screen, SamradScreen)
         # participants: the centre (chair) and the police
@@ -74,19 +74,19 @@ async def test_a_samrad_held_and_approved_by_keyboard(family: Family) -> None:
             await pilot.press("a")
             await settle(pilot)
             assert isinstance(app.screen, ParticipantDialog)
-            await pilot.press("d", agency_key, *role, "enter", "enter", "n")
+            await keys(pilot, "d", agency_key, Text(role), "enter", "enter", "n")
             await settle(pilot)
             assert isinstance(app.screen, SamradScreen)
         # the victim: no consent to exchange with the police, so a legal ground + why
         text = screen_text(app)
         assert "polis ✗" in text or "polisen ✗" in text
         await pilot.press("tab")  # to the victim's legal ground
-        await pilot.press("1", *"Fara for livet", "enter", *"Hot i helgen", "tab",
-                          *"Hog risk", "tab")
+        await keys(pilot, "1", Text("Fara for livet"), "enter", Text("Hot i helgen"), "tab",
+                   Text("Hog risk"), "tab")
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, ActionDialog)
-        await pilot.press(*"Kontaktforbud", "enter", "1", *due, "enter")
+        await keys(pilot, Text("Kontaktforbud"), "enter", "1", Text(due), "enter")
         await settle(pilot)
         assert isinstance(app.screen, SamradScreen)
         await pilot.press("ctrl+t")  # approve (justera)

@@ -1,5 +1,6 @@
-"""The app shell through Pilot, the way a user types: first run, login, lockout, idle lock,
-lock key, session lifetime, quick-hide mid-form, hang-up, languages."""
+"""The app shell through Pilot: first run, login, lockout, idle lock, lock key, session
+lifetime, quick-hide mid-form, hang-up, languages. First run and the logins that fail are
+typed key by key, the way a user types; elsewhere text is pasted (tests/helpers.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from storage import files, keys
 from storage.errors import NoDataKey
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
-from tests.helpers import login, screen_text, settle, type_text
+from tests.helpers import login, screen_text, settle, type_keys, type_text, wait_until
 
 
 class FakeClock:
@@ -44,7 +45,7 @@ async def test_first_run_creates_database_admin_and_manager(db_path: Path) -> No
         assert "Skapa databasen" in screen_text(app)
         for value in ("admin", "Alva Admin", "kort", "kort",  # the administrator
                       "admin", "Cecilia Chef", "fyrbåkens långa fras", "fyrbåkens långa fras"):
-            await type_text(pilot, value)
+            await type_keys(pilot, value)
             await pilot.press("enter")  # the next field; the last one submits
         await settle(pilot)
         shown = screen_text(app)
@@ -83,11 +84,11 @@ async def test_login_wrong_passphrase_then_lockout_message(installed: Path) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
-        await login(pilot, ANNA, "fel fras som är lång")
+        await login(pilot, ANNA, "fel fras som är lång", typed=True)
         assert "Fel lösenfras." in screen_text(app)
         assert app.screen.query_one("#passphrase", Input).value == ""
         assert app.screen.focused is app.screen.query_one("#passphrase", Input)
-        await type_text(pilot, ANNA_PASS)
+        await type_keys(pilot, ANNA_PASS)
         await pilot.press("enter")
         await settle(pilot)
         assert "Vänta" in screen_text(app)  # the exponential delay is in force
@@ -113,7 +114,7 @@ async def test_login_unknown_user_and_empty_fields(installed: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert "Ange ditt användarnamn." in screen_text(app)
-        await login(pilot, "okand", "vad som helst här")
+        await login(pilot, "okand", "vad som helst här", typed=True)
         assert "Okänd eller spärrad användare." in screen_text(app)
 
 
@@ -322,8 +323,7 @@ async def test_command_palette_lists_actions(installed: Path) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await type_text(pilot, "Anvä")
-        await pilot.pause(0.5)
-        assert "Användare" in screen_text(app)
+        await wait_until(pilot, lambda: "Användare" in screen_text(app))
 
 
 async def test_clear_messages_for_broken_installations(installed: Path, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from screens.logreview import LogReviewScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, screen_text, settle, type_text
+from tests.helpers import Text, keys, login, screen_text, settle, type_text
 from tests.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -85,8 +85,8 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
         await pilot.press("g")
         await settle(pilot)
         assert isinstance(app.screen, LogReviewScreen)
-        await pilot.press(*list(ANNA), "enter", *list(str(family.perpetrator)), "enter",
-                          "enter", "enter", *list("link"), "enter", "n")
+        await keys(pilot, Text(ANNA), "enter", Text(str(family.perpetrator)), "enter",
+                   "enter", "enter", Text("link"), "enter", "n")
         await settle(pilot)
         table = app.screen.query_one("#log", DataTable)
         assert table.row_count == 1
