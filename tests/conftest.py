@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ if hasattr(time, "tzset"):
     time.tzset()
 
 from rc_tui import i18n
+from storage import files
 from storage.models import Role
 from storage.vault import Vault
 
@@ -101,12 +103,56 @@ def vault(db_path: Path) -> Iterator[Vault]:
     v.close(None)
 
 
+def copy_installation(source: Path, target: Path) -> None:
+    """Copy the installation at ``source`` – the database and every file that belongs to it
+    (key file, sealed login events, lockout state) – to ``target``, as its own files.
+    A target file the source does not have is removed, so the copy is exact."""
+    files.ensure_private_dir(target.parent)
+    for src, dst in zip(files.sidecar_paths(source), files.sidecar_paths(target), strict=True):
+        if src.exists():
+            shutil.copy2(src, dst)  # with its owner-only mode
+        else:
+            dst.unlink(missing_ok=True)
+
+
+class Templates:
+    """Installations built once per test process (each xdist worker is one) and copied for
+    each test: creating one runs every migration and several key derivations, copying it
+    is a few file copies – and each test still gets files of its own."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.built: dict[str, tuple[Path, Any]] = {}
+
+    def copy(self, name: str, target: Path, build: Callable[[Path], Any]) -> Any:
+        """Copy template ``name`` to ``target`` (building it first, once, with
+        ``build(path)`` in a folder of its own); returns what ``build`` returned."""
+        if name not in self.built:
+            path = self.root / name / "data" / "rc.db"
+            self.built[name] = (path, build(path))
+        source, value = self.built[name]
+        copy_installation(source, target)
+        return value
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"))
+
+
+def build_installed(db_path: Path) -> None:
+    """What ``installed`` copies: the installation of the ``vault`` fixture, closed."""
+    v = create(db_path)
+    enrol(db_path, ANNA, "Anna Andersson", Role.CASEWORKER, ANNA_PASS)
+    v.close(None)
+
+
 @pytest.fixture
-def installed(vault: Vault) -> Path:
-    """Path of a closed installation (admin, maja, anna)."""
-    path = vault.path
-    vault.close(None)
-    return path
+def installed(db_path: Path, templates: Templates) -> Path:
+    """Path of a closed installation (admin, maja, anna), a copy of this worker's
+    template."""
+    templates.copy("installed", db_path, build_installed)
+    return db_path
 
 
 @pytest.fixture(autouse=True, scope="session")

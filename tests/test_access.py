@@ -4,7 +4,7 @@ identities, emergency access and reveal, and the log review."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +22,16 @@ from rc_tui.services.search import SearchService
 from storage.errors import NoAccess, NoDataKey, PermissionDenied
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
+from tests.conftest import (
+    ADMIN,
+    ADMIN_PASS,
+    ANNA,
+    ANNA_PASS,
+    MANAGER,
+    MANAGER_PASS,
+    Templates,
+    build_installed,
+)
 
 NOW = datetime(2026, 11, 26, 10, 0)
 PER, PER_PASS = "per", "pers långa lösenfras"
@@ -54,8 +63,7 @@ class Family:
     outsider: int
 
 
-@pytest.fixture
-def family(installed: Path) -> Family:
+def build_family(installed: Path) -> Family:
     """anna works with the victim and child; per (perpetrator service) with the
     perpetrator; bo with an unrelated case; chef is the manager; siri shelter staff."""
     with Vault.unlock(installed, ADMIN, ADMIN_PASS) as v:
@@ -96,6 +104,16 @@ def family(installed: Path) -> Family:
                                                        id_number=OTHER_NO))]))
     return Family(installed, result.case_id, victim, perp, child, other.case_id,
                   other.person_ids[0])
+
+
+@pytest.fixture
+def family(installed: Path, templates: Templates) -> Family:
+    """The family of ``build_family``: built once per worker, copied for each test."""
+    def build(path: Path) -> Family:
+        templates.copy("installed", path, build_installed)
+        return build_family(path)
+
+    return replace(templates.copy("family", installed, build), path=installed)
 
 
 @pytest.fixture
