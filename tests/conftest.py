@@ -42,16 +42,17 @@ def hostile_cases() -> list[tuple[str, str]]:
 
 #: one case of each kind of trouble, for the UI tests (drawing a screen per case is what
 #: costs there); the whole corpus goes through the text, storage and service tests.
-#: Markup (first: the tests that save every third case save it), terminal escapes,
-#: bare control characters, bidi, width (combining, zero-width, emoji, CJK), search syntax,
-#: blank, long and multi-line text, and the lone surrogate.
+#: Markup, terminal escapes, bare control characters, bidi, width (combining, zero-width,
+#: emoji, CJK), search syntax, long and multi-line text, the lone surrogate, blank text.
+#: The order matters: markup first, and test_ui_hostile_casework.py saves every
+#: third non-blank case (markup, NUL, tabs and newlines, emoji, FTS5 syntax, 100 kB).
 UI_HOSTILE = (
     "Rich markup", "ANSI colour escape", "OSC 8 hyperlink", "NUL byte", "C1 control CSI",
-    "tabs and newlines", "carriage return overwrite", "right-to-left override",
-    "combining marks (zalgo)", "zero-width joiner and space", "emoji with skin tone and ZWJ",
-    "wide CJK", "FTS5 query syntax", "only whitespace", "empty", "very long word",
-    "100 kB text", "many lines",
+    "carriage return overwrite", "tabs and newlines", "right-to-left override",
+    "combining marks (zalgo)", "emoji with skin tone and ZWJ", "zero-width joiner and space",
+    "wide CJK", "FTS5 query syntax", "very long word", "many lines", "100 kB text",
     "lone surrogate escaped (must be rejected or replaced, never crash)",
+    "only whitespace", "empty",
 )
 
 

@@ -103,11 +103,12 @@ async def login(pilot: Pilot[Any], username: str, passphrase: str, *,
         await settle(pilot)
 
 
-async def search(pilot: Pilot[Any], query: str) -> None:
+async def search(pilot: Pilot[Any], query: str, *, typed: bool = False) -> None:
     """Enter ``query`` on the search screen and wait until its search has run (the screen
-    searches a moment after the last change: waited for, not slept through)."""
+    searches a moment after the last change: waited for, not slept through). ``typed``:
+    key by key, each key restarting that moment."""
     before = pilot.app.screen.hits
-    await paste(pilot, query)
+    await (type_keys if typed else paste)(pilot, query)
     await search_ran(pilot, before)
 
 

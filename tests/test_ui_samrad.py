@@ -24,7 +24,7 @@ from screens.samrad import (
 )
 from storage.models import Stay
 from storage.vault import Vault
-from tests.helpers import Text, keys, login, screen_text, settle
+from tests.helpers import Text, keys, login, screen_text, settle, wait_until
 from tests.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -83,6 +83,8 @@ async def test_a_samrad_held_and_approved_by_keyboard(family: Family) -> None:
         await pilot.press("tab")  # to the victim's legal ground
         await keys(pilot, "1", Text("Fara for livet"), "enter", Text("Hot i helgen"), "tab",
                    Text("Hog risk"), "tab")
+        # the minutes save themselves a moment after the last change
+        await wait_until(pilot, lambda: "Sparat." in screen_text(app))
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, ActionDialog)
