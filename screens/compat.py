@@ -1,11 +1,11 @@
 """Every use of Textual's private API, in one place.
 
 Textual is pinned exactly in ``pyproject.toml``; each name here was checked against
-:data:`TEXTUAL_CHECKED` and has a test in ``tests/test_textual_compat.py`` that fails when
+:data:`TEXTUAL_CHECKED` and has a test in ``tests/ui/test_textual_compat.py`` that fails when
 Textual changes the private thing it relies on. Before raising the pin, run those tests and
 read each function below: the docstring says why the private use is needed and which
 behaviour it relies on. Nothing else in rc-tui may touch ``_``-names of Textual or Rich
-objects (``tests/test_textual_compat.py`` checks this too).
+objects (``tests/ui/test_textual_compat.py`` checks this too).
 """
 
 from __future__ import annotations

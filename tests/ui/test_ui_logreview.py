@@ -12,7 +12,7 @@ from screens.logreview import LogReviewScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from screens.search import SearchScreen
 from tests.helpers import Text, keys, login, screen_text, search, settle, wait_until
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
     CHEF,
@@ -75,7 +75,7 @@ async def test_emergency_access_then_review(family: Family) -> None:
 
 async def test_export_is_explicit_warned_and_logged(
         family: Family, tmp_path: Path) -> None:
-    from tests.test_access import ANNA, ANNA_PASS
+    from tests.service.test_access import ANNA, ANNA_PASS
 
     target = tmp_path / "journal.txt"
     app = RcApp(family.path)

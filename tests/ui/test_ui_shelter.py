@@ -18,7 +18,7 @@ from storage.roles import Role
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, enrol
 from tests.helpers import login, screen_text, settle, type_text
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     PER,

@@ -18,7 +18,7 @@ from rc_tui.services.search import SearchService
 from storage.models import Stay
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
     CHEF,
@@ -33,7 +33,7 @@ from tests.test_access import (  # noqa: F401 - fixtures
     as_user,
     family,
 )
-from tests.test_samrad import MEETING, at
+from tests.service.test_samrad import MEETING, at
 
 #: what anna (the victim's caseworker) must never learn of the perpetrator from a list
 PERP_SECRETS = ("820101", "1982-01-01", PERP_NO, PERP_NO.replace("-", ""))

@@ -64,7 +64,7 @@ def test_a_working_session_in_a_namespace_without_network(tmp_path: Path) -> Non
     if probe.returncode != 0:
         pytest.skip("this machine does not allow a network namespace: "
                     + probe.stderr.decode(errors="replace").strip())
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(["unshare", "-rn", sys.executable, "-c", SCRIPT, str(tmp_path)],
                           capture_output=True, text=True, cwd=root, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -18,11 +18,11 @@ from screens.shelter import AdmissionScreen, BoardScreen, ShiftLogScreen, Turned
 from storage.vault import Vault
 from tests.conftest import hostile_cases, hostile_ui_cases
 from tests.helpers import login, screen_text, settle
-from tests.test_access import CHEF, CHEF_PASS, SIRI, SIRI_PASS, Family, family  # noqa: F401
+from tests.service.test_access import CHEF, CHEF_PASS, SIRI, SIRI_PASS, Family, family  # noqa: F401
 
 NOW = datetime.now().replace(second=0, microsecond=0)
 #: the 100 kB case is cut to the longest text a field takes (100,000 characters; a longer
-#: one is refused, which tests/test_shelter.py checks)
+#: one is refused, which tests/service/test_shelter.py checks)
 CASES = [(why, text[:MAX_TEXT]) for why, text in hostile_cases() if text.strip()]
 SHORT = [(why, text) for why, text in CASES if len(text) <= 200]
 #: one case of each kind for the forms (the whole corpus is stored and shown above)

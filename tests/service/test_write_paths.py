@@ -23,7 +23,7 @@ from storage.errors import NoAccess
 from storage.models import Assignment
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
     CHEF,

@@ -23,7 +23,7 @@ from rc_tui.services.samrad import Participant, PersonMinutes, SamradService
 from storage.models import Samrad
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, create
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     NOW,
@@ -31,7 +31,7 @@ from tests.test_access import (  # noqa: F401 - fixtures
     as_user,
     family,
 )
-from tests.test_samrad import MEETING, at
+from tests.service.test_samrad import MEETING, at
 
 SHARED = "Hon har hotats med kniv i helgen."
 #: at the table: the centre, the police and a voluntary organisation; everyone else absent

@@ -34,8 +34,8 @@ from sqlalchemy import text
 from rc_tui.services.shelter import ShelterService
 from storage.vault import Vault
 from tests.conftest import MANAGER, MANAGER_PASS
-from tests.test_access import SIRI, SIRI_PASS, Family, family  # noqa: F401 - fixture
-from tests.test_ui_shelter import _places_and_handover
+from tests.service.test_access import SIRI, SIRI_PASS, Family, family  # noqa: F401 - fixture
+from tests.ui.test_ui_shelter import _places_and_handover
 
 
 def _sshd() -> str | None:
@@ -59,8 +59,8 @@ pytestmark = [
 # sshd running as root chroots its pre-authentication child into this empty folder, which
 # the system's ssh service normally creates (systemd RuntimeDirectory=sshd)
 PRIVSEP_DIR = Path("/run/sshd")
-README = Path(__file__).resolve().parent.parent / "README.md"
-DAGNY_PASS = "dagpersonalens fras"  # as tests.test_ui_shelter._places_and_handover
+README = Path(__file__).resolve().parents[2] / "README.md"
+DAGNY_PASS = "dagpersonalens fras"  # as tests.ui.test_ui_shelter._places_and_handover
 ENTRY = "Natten lugn – Rosen sover, larmet testat."
 
 

@@ -22,14 +22,14 @@ from screens.intake import IntakeScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import login, screen_text, settle, type_text
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     PER,
     PER_PASS,
     Family,
     as_user,
     family,
 )
-from tests.test_pty import PtyApp
+from tests.system.test_pty import PtyApp
 
 Login = Callable[[str, str], Vault]
 

@@ -11,7 +11,7 @@ from screens.person import PersonEditScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import login, screen_text, settle
-from tests.test_access import CHEF, CHEF_PASS, Family, family  # noqa: F401 - fixtures
+from tests.service.test_access import CHEF, CHEF_PASS, Family, family  # noqa: F401 - fixtures
 
 
 def _edit_language(family: Family, language: str) -> None:

@@ -25,7 +25,7 @@ from screens.samrad import (
 from storage.models import Stay
 from storage.vault import Vault
 from tests.helpers import Text, keys, login, screen_text, settle, wait_until
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     NOW,

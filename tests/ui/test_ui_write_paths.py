@@ -17,7 +17,7 @@ from screens.person import EmergencyAccessScreen, PersonScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import Text, keys, login, screen_text, settle, type_text
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     NOW,

@@ -30,7 +30,7 @@ from storage import audit, backup, db, files, integrity, schema
 from storage.models import AccessLog
 from storage.vault import CheckReport, Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     NOW,

@@ -27,7 +27,7 @@ from rc_tui.services.samrad import (
 from storage.errors import PermissionDenied
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     NOW,

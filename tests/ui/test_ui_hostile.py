@@ -1,6 +1,6 @@
 """Hostile text in every field of the first-run and login screens: handled, shown
 literally, never interpreted, never a crash (one case of each kind: the whole corpus goes
-through tests/test_i18n_and_text.py and the service tests)."""
+through tests/unit/test_i18n_and_text.py and the service tests)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from storage.errors import KeyChanged
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import login, screen_text, settle
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_textual_is_pinned_to_the_checked_version() -> None:

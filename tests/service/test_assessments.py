@@ -25,7 +25,7 @@ from storage.errors import ConflictError, NoAccess, PermissionDenied
 from storage.models import Assessment
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     NOW,

@@ -12,7 +12,7 @@ from screens.home import HomeScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from screens.search import SearchScreen
 from tests.helpers import login, screen_text, search, settle
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     PER,
     PER_PASS,
     PERP_NOTE,

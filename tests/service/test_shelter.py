@@ -29,7 +29,7 @@ from storage.errors import ConflictError, NoAccess, PermissionDenied
 from storage.roles import Role
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, create, enrol
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
     CHEF,

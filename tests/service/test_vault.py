@@ -192,7 +192,8 @@ def test_revoke_rekeys_so_an_old_slot_copy_fails(installed: Path, tmp_path: Path
 
 
 def test_revoke_while_others_are_open_rekeys_at_once(installed: Path) -> None:
-    """The rekey no longer waits for other sessions: they follow it (tests/test_revocation.py)."""
+    """The rekey no longer waits for other sessions: they follow it
+    (tests/system/test_revocation.py)."""
     other = Vault.unlock(installed, ANNA, ANNA_PASS)  # a live session elsewhere
     with other.session() as s:
         s.execute(text("SELECT 1"))

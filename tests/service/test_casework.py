@@ -27,7 +27,7 @@ from storage.errors import ConflictError, NoAccess, PermissionDenied, VaultError
 from storage.models import Stay
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, hostile_cases
-from tests.test_access import (  # noqa: F401 - fixtures
+from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
     NOW,
@@ -39,7 +39,7 @@ from tests.test_access import (  # noqa: F401 - fixtures
     as_user,
     family,
 )
-from tests.test_assessments import ACUTE, acute_answers
+from tests.service.test_assessments import ACUTE, acute_answers
 
 TODAY = NOW.date()  # 2026-11-26
 Login = Callable[[str, str], Vault]
