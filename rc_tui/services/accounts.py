@@ -14,7 +14,7 @@ from storage.errors import VaultError
 from storage.roles import Role
 
 if TYPE_CHECKING:
-    from storage.vault import Vault
+    from storage.vault import UserRow, Vault
 
 __all__ = ["Role", "ValidationError"]
 
@@ -233,3 +233,34 @@ def login(
     from storage.vault import Vault
 
     return Vault.unlock(path, username.strip(), passphrase, clock=clock)
+
+
+class AccountService:
+    """User administration and the user's own passphrase, for the signed-in session.
+
+    The screens use this instead of the vault. What a role may do is decided below it (an
+    administrator's session is an ``AdminVault`` on the signed directory; everyone else's
+    vault refuses user management), so this adds the validation the UI and the CLI share.
+    The slow calls (Argon2, a rekey) are for thread workers, never the UI thread.
+    """
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def list_users(self) -> list[UserRow]:
+        return self._vault.list_users()
+
+    def add_user(self, username: str, display_name: str, role: Role, passphrase: str,
+                 repeat: str | None = None) -> None:
+        add_user(self._vault, username, display_name, role, passphrase, repeat)
+
+    def reset_passphrase(self, username: str, new: str, repeat: str | None = None) -> None:
+        reset_passphrase(self._vault, username, new, repeat)
+
+    def revoke_user(self, username: str) -> None:
+        """Block ``username`` at once; the database gets a new key with the next transaction
+        of a data-key holder (which ends the revoked user's sessions)."""
+        self._vault.revoke_user(username)
+
+    def change_own_passphrase(self, old: str, new: str, repeat: str | None = None) -> None:
+        change_own_passphrase(self._vault, old, new, repeat)

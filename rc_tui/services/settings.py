@@ -50,3 +50,23 @@ def current(vault: Vault) -> dict[str, Any]:
         "session_lifetime_seconds": int(vault.setting("session_lifetime_seconds")),
         "investigation_after_stay_days": int(vault.setting("investigation_after_stay_days")),
     }
+
+
+class SettingsService:
+    """The installation's settings for the signed-in session (an administrator's session
+    signs changes; every other session's vault refuses them)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def current(self) -> dict[str, Any]:
+        return current(self._vault)
+
+    def set_idle_timeout(self, seconds: int) -> None:
+        set_idle_timeout(self._vault, seconds)
+
+    def set_session_lifetime(self, seconds: int) -> None:
+        set_session_lifetime(self._vault, seconds)
+
+    def set_investigation_after_stay_days(self, days: int) -> None:
+        set_investigation_after_stay_days(self._vault, days)

@@ -1,0 +1,184 @@
+"""One signed-in user's session: what the terminal UI holds instead of the vault.
+
+The UI never touches ``storage.vault.Vault`` itself. After a login it gets a
+``UserSession`` and asks it for everything: who is signed in, what their role may do
+(``can`` / ``capabilities``, answered by the one capability table in
+``rc_tui.services.access``), the services – each made for the screen that calls it, so
+the access log says where a record was seen – the user's own preferences, and the end of
+the session (``close``). Session grants (emergency access, revealed identities) live here
+and end with the session.
+
+A ``UserSession`` may be used from thread workers: the vault hands one pooled connection
+to one thread at a time, and every service call is its own transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from rc_tui.services.access import Capability, capabilities_of, forget_grants
+from rc_tui.services.base import Clock, utcnow
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rc_tui.services.accounts import AccountService
+    from rc_tui.services.assessments import AssessmentService
+    from rc_tui.services.cases import CaseService
+    from rc_tui.services.casework import CaseworkService
+    from rc_tui.services.drafts import DraftService
+    from rc_tui.services.export import ExportService
+    from rc_tui.services.home import HomeService
+    from rc_tui.services.logreview import LogReviewService
+    from rc_tui.services.people import PeopleService
+    from rc_tui.services.records import RecordService
+    from rc_tui.services.samrad import SamradService
+    from rc_tui.services.search import SearchService
+    from rc_tui.services.settings import SettingsService
+    from rc_tui.services.shelter import ShelterService
+    from storage.roles import Role
+    from storage.vault import EnrolledUser, UserInfo, Vault
+
+
+class UserSession:
+    """The signed-in user, their capabilities and the services, for one unlocked vault."""
+
+    def __init__(self, vault: Vault, *, clock: Clock = utcnow) -> None:
+        self._vault = vault
+        self.clock = clock
+        #: serialises close(): the shell may end a session from the UI thread while a
+        #: worker still holds it
+        self._close_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ who
+    @property
+    def user(self) -> UserInfo:
+        return self._vault.user
+
+    @property
+    def role(self) -> Role:
+        return self._vault.user.role
+
+    @property
+    def username(self) -> str:
+        return self._vault.user.username
+
+    @property
+    def demo(self) -> bool:
+        return bool(self._vault.demo)
+
+    @property
+    def path(self) -> Path:
+        return self._vault.path
+
+    @property
+    def enrolled(self) -> tuple[EnrolledUser, ...]:
+        """Users whom this (manager's) login enrolled: shown once on the home screen."""
+        return tuple(getattr(self._vault, "enrolled", ()))
+
+    @property
+    def must_change_passphrase(self) -> bool:
+        return bool(self._vault.user.must_change_passphrase)
+
+    # ------------------------------------------------------------------ what they may do
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return capabilities_of(self._vault.user.role)
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the user's role may do ``capability`` (the screens decide with this which
+        keys to offer; the services refuse on their own whatever a screen offers)."""
+        return capability in self.capabilities
+
+    # ------------------------------------------------------------------ life
+    @property
+    def is_open(self) -> bool:
+        return self._vault.is_open
+
+    @property
+    def ended(self) -> str | None:
+        """Why the session ended on its own ("revoked", "key_changed"); None while open."""
+        return self._vault.ended
+
+    def heartbeat(self) -> None:
+        """A cheap transaction: ends a revoked session at once and follows a rekey."""
+        self._vault.heartbeat()
+
+    def close(self, action: str | None = "logout") -> None:
+        """Log ``action`` (when the database can take it), release connections, forget the
+        key and this session's grants. Safe to call twice and from any thread."""
+        with self._close_lock:
+            forget_grants(self._vault)
+            self._vault.close(action)
+
+    # ------------------------------------------------------------------ own preferences
+    def setting(self, name: str) -> Any:
+        return self._vault.setting(name)
+
+    def preference(self, name: str) -> Any:
+        return self._vault.preference(name)
+
+    def set_preference(self, name: str, value: Any) -> None:
+        self._vault.set_preference(name, value)
+
+    def set_language(self, language: str | None) -> None:
+        self._vault.set_language(language)
+
+    # ------------------------------------------------------------------ services
+    # One factory per service. ``screen`` names the screen in the access log.
+    def people(self, screen: str) -> PeopleService:
+        from rc_tui.services.people import PeopleService
+        return PeopleService(self._vault, screen=screen, clock=self.clock)
+
+    def cases(self, screen: str) -> CaseService:
+        from rc_tui.services.cases import CaseService
+        return CaseService(self._vault, screen=screen, clock=self.clock)
+
+    def casework(self, screen: str) -> CaseworkService:
+        from rc_tui.services.casework import CaseworkService
+        return CaseworkService(self._vault, screen=screen, clock=self.clock)
+
+    def assessments(self, screen: str) -> AssessmentService:
+        from rc_tui.services.assessments import AssessmentService
+        return AssessmentService(self._vault, screen=screen, clock=self.clock)
+
+    def records(self, screen: str) -> RecordService:
+        from rc_tui.services.records import RecordService
+        return RecordService(self._vault, screen=screen, clock=self.clock)
+
+    def samrad(self, screen: str) -> SamradService:
+        from rc_tui.services.samrad import SamradService
+        return SamradService(self._vault, screen=screen, clock=self.clock)
+
+    def shelter(self, screen: str) -> ShelterService:
+        from rc_tui.services.shelter import ShelterService
+        return ShelterService(self._vault, screen=screen, clock=self.clock)
+
+    def search(self, screen: str = "search") -> SearchService:
+        from rc_tui.services.search import SearchService
+        return SearchService(self._vault, screen=screen, clock=self.clock)
+
+    def home(self, screen: str = "home") -> HomeService:
+        from rc_tui.services.home import HomeService
+        return HomeService(self._vault, screen=screen, clock=self.clock)
+
+    def log_review(self, screen: str = "log_review") -> LogReviewService:
+        from rc_tui.services.logreview import LogReviewService
+        return LogReviewService(self._vault, screen=screen, clock=self.clock)
+
+    def drafts(self, screen: str = "drafts") -> DraftService:
+        from rc_tui.services.drafts import DraftService
+        return DraftService(self._vault, screen=screen, clock=self.clock)
+
+    def export(self, screen: str = "export") -> ExportService:
+        from rc_tui.services.export import ExportService
+        return ExportService(self._vault, screen=screen, clock=self.clock)
+
+    def accounts(self) -> AccountService:
+        from rc_tui.services.accounts import AccountService
+        return AccountService(self._vault)
+
+    def settings(self) -> SettingsService:
+        from rc_tui.services.settings import SettingsService
+        return SettingsService(self._vault)
