@@ -21,7 +21,7 @@ from textual.screen import Screen
 from rc_tui import i18n
 from rc_tui.i18n import _
 from rc_tui.services import accounts
-from rc_tui.services.accounts import Role
+from rc_tui.services.access import Capability
 from screens.base import translate_bindings
 from screens.compat import CompatApp, app_driver, console_color_system, node_bindings
 from storage import install
@@ -30,7 +30,7 @@ from storage.files import default_instruments_dir
 
 if TYPE_CHECKING:
     from rc_tui.domain.instruments.library import Library
-    from storage.vault import Vault
+    from rc_tui.services.session import UserSession
 
 
 #: The style sheets, base first and low-bandwidth last (it overrides the borders of all).
@@ -94,7 +94,7 @@ class RcApp(CompatApp[int]):
             default_instruments_dir()
         self.clock = clock
         self.wall_clock = wall_clock  # login throttle (persisted, so wall time)
-        self.vault: Vault | None = None
+        self.session: UserSession | None = None
         self.is_demo = False
         self.demo_logins: list[tuple[str, str, str]] = []
         self.idle_timeout = float(install.DEFAULT_SETTINGS["idle_timeout_seconds"])
@@ -139,24 +139,24 @@ class RcApp(CompatApp[int]):
         self.exit(0)
 
     # ------------------------------------------------------------------ session
-    @property
-    def role(self) -> Role | None:
-        return self.vault.user.role if self.vault else None
+    def can(self, capability: Capability) -> bool:
+        """Whether the signed-in user's role may do ``capability`` (nobody signed in: no)."""
+        return self.session is not None and self.session.can(capability)
 
     def user_line(self) -> str:
-        if self.vault is None:
+        if self.session is None:
             return ""
-        user = self.vault.user
+        user = self.session.user
         return f"{user.display_name} ({user.username}) · {accounts.role_label(user.role)}"
 
-    def on_login(self, vault: Vault, previous_user: str | None) -> None:
-        """Called by the login screens once a vault is unlocked."""
-        self.vault = vault
-        self.is_demo = vault.demo
-        if not self.cli_lang and vault.user.language in i18n.LANGUAGES:
-            i18n.set_language(vault.user.language or i18n.DEFAULT_LANGUAGE)
+    def on_login(self, session: UserSession, previous_user: str | None) -> None:
+        """Called by the login screens once a user is signed in."""
+        self.session = session
+        self.is_demo = session.demo
+        if not self.cli_lang and session.user.language in i18n.LANGUAGES:
+            i18n.set_language(session.user.language or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
-        wanted = self.cli_low_bandwidth or bool(vault.preference("low_bandwidth"))
+        wanted = self.cli_low_bandwidth or bool(session.preference("low_bandwidth"))
         if wanted != self.low_bandwidth:
             self.set_low_bandwidth(wanted)  # the user's own setting, from this login on
         self.reload_settings()
@@ -172,14 +172,14 @@ class RcApp(CompatApp[int]):
         from screens.passphrase import ChangePassphraseScreen
 
         await self._reset_to(HomeScreen())
-        if self.vault is not None and self.vault.user.must_change_passphrase:
+        if self.session is not None and self.session.must_change_passphrase:
             self.push_screen(ChangePassphraseScreen(forced=True))
 
     def reload_settings(self) -> None:
-        if self.vault is None:
+        if self.session is None:
             return
-        self.idle_timeout = float(self.vault.setting("idle_timeout_seconds"))
-        self.session_lifetime = float(self.vault.setting("session_lifetime_seconds"))
+        self.idle_timeout = float(self.session.setting("idle_timeout_seconds"))
+        self.session_lifetime = float(self.session.setting("session_lifetime_seconds"))
 
     # ------------------------------------------------------------------ low bandwidth
     def set_low_bandwidth(self, on: bool) -> None:
@@ -216,16 +216,16 @@ class RcApp(CompatApp[int]):
         """The signed-in user's setting: switched at once and kept for the next login."""
         on = not self.low_bandwidth
         self.set_low_bandwidth(on)
-        if self.vault is not None:
-            self.vault.set_preference("low_bandwidth", on)
+        if self.session is not None:
+            self.session.set_preference("low_bandwidth", on)
         self.notify(_("Low bandwidth on: no mouse, 16 colours, ASCII borders, no animations.")
                     if on else _("Low bandwidth off."), timeout=4)
 
     def toggle_language(self) -> None:
         new = "en" if i18n.language() == "sv" else "sv"
         i18n.set_language(new)
-        if self.vault is not None:
-            self.vault.set_language(new)
+        if self.session is not None:
+            self.session.set_language(new)
         translate_bindings(self)
         self.call_later(self._show_home)
 
@@ -239,26 +239,24 @@ class RcApp(CompatApp[int]):
             await self.push_screen(screen)
 
     def close_vault(self, action: str) -> None:
-        if self.vault is not None:
+        if self.session is not None:
             for screen in list(self.screen_stack):  # drafts first: nothing typed is lost
                 flush = getattr(screen, "flush_draft", None)
                 if flush is not None:
                     with contextlib.suppress(Exception):
                         flush()
             clear_passphrase_fields(self.screen_stack)
-            from rc_tui.services.access import forget_grants
-
-            vault, self.vault = self.vault, None
-            forget_grants(vault)  # emergency grants and reveals end with the session
-            vault.close(action)
+            # the session's grants (emergency access, reveals) end with it
+            session, self.session = self.session, None
+            session.close(action)
 
     def lock(self, reason: str = "lock") -> None:
         """Lock now: close the vault (key forgotten), clear all screens, ask again."""
         from screens.login import LoginScreen
 
-        if self.vault is None:
+        if self.session is None:
             return
-        username = self.vault.user.username
+        username = self.session.user.username
         action = {"idle": "lock_idle", "expired": "lock_expired", "logout": "logout",
                   "revoked": "lock_revoked"}.get(reason, "lock")
         self.close_vault(action)
@@ -270,17 +268,17 @@ class RcApp(CompatApp[int]):
     def check_session(self) -> None:
         """Runs every second: revocation and rekeys (the heartbeat), idle lock and absolute
         session lifetime."""
-        if self.vault is None:
+        if self.session is None:
             return
         now = self.clock()
-        if self.vault.is_open and now - self.last_heartbeat >= HEARTBEAT_SECONDS:
+        if self.session.is_open and now - self.last_heartbeat >= HEARTBEAT_SECONDS:
             self.last_heartbeat = now
             with contextlib.suppress(VaultError):  # ended sessions are handled just below
-                self.vault.heartbeat()
-        if not self.vault.is_open:
+                self.session.heartbeat()
+        if not self.session.is_open:
             # the vault ended itself (revoked, or its key is gone) – perhaps inside an action
             # whose screen showed the error: lock now, whoever noticed first
-            self.lock("revoked" if self.vault.ended == "revoked" else "key_changed")
+            self.lock("revoked" if self.session.ended == "revoked" else "key_changed")
         elif now - self.login_time >= self.session_lifetime:
             self.lock("expired")
         elif now - self.last_activity >= self.idle_timeout:
@@ -321,10 +319,10 @@ class RcApp(CompatApp[int]):
         return False
 
     def intercept_exception(self, error: Exception) -> bool:
-        if isinstance(error, SessionRevoked) and self.vault is not None:
+        if isinstance(error, SessionRevoked) and self.session is not None:
             self.lock("revoked")
             return True
-        if isinstance(error, KeyChanged) and self.vault is not None:
+        if isinstance(error, KeyChanged) and self.session is not None:
             self.lock("key_changed")
             return True
         return False
@@ -343,27 +341,26 @@ class RcApp(CompatApp[int]):
     # ------------------------------------------------------------------ navigation
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "search":
-            return self.vault is not None and self.vault.user.role is not Role.ADMIN
+            return self.can(Capability.CASE_CONTENT)
         return True
 
     def action_search(self) -> None:
         from screens.search import SearchScreen
 
-        if self.vault is None or isinstance(self.screen, SearchScreen):
+        if self.session is None or isinstance(self.screen, SearchScreen):
             return
         self.push_screen(SearchScreen())
 
     def open_person(self, person_id: int, *, tab: str | None = None,
                     replace_top: bool = False) -> None:
         """Open a person as this user may see them; no access -> the emergency screen."""
-        from rc_tui.services.people import PeopleService
         from screens.person import EmergencyAccessScreen, PersonScreen
         from storage.errors import NoAccess
 
-        if self.vault is None:
+        if self.session is None:
             return
         try:
-            detail = PeopleService(self.vault, screen="person").get(person_id)
+            detail = self.session.people("person").get(person_id)
         except NoAccess:
             self._open(EmergencyAccessScreen(person_id), replace_top)
             return
@@ -383,7 +380,6 @@ class RcApp(CompatApp[int]):
     def after_intake(self, result: Any, immediate_danger: bool) -> None:
         """After an intake: the acute screening first when there is immediate danger
         (a draft with the shipped acute instrument; leaving it opens the case)."""
-        from rc_tui.services.assessments import AssessmentService
         from rc_tui.services.cases import no_access_text
         from screens.assessment import AssessmentScreen
 
@@ -398,10 +394,10 @@ class RcApp(CompatApp[int]):
                 self.pop_screen()
             return
         library = self.instrument_library() if immediate_danger else None
-        if (library and ACUTE_INSTRUMENT in library.instruments and self.vault
+        if (library and ACUTE_INSTRUMENT in library.instruments and self.session
                 and result.person_ids[0] not in result.no_access):
             person_id = result.person_ids[0]
-            assessment_id = AssessmentService(self.vault, screen="intake").start(
+            assessment_id = self.session.assessments("intake").start(
                 person_id, library.get(ACUTE_INSTRUMENT), case_id=result.case_id,
                 intake_id=result.intake_id)
             case_id = result.case_id

@@ -191,12 +191,11 @@ class FormMixin:
                 widget.choose(value)
 
     def _drafts(self) -> Any:
-        vault = getattr(cast(Any, self).app, "vault", None)
-        if vault is None:
+        session = getattr(cast(Any, self).app, "session", None)
+        if session is None:
             return None
-        from rc_tui.services.drafts import DraftService
 
-        return DraftService(vault, screen="draft")
+        return session.drafts("draft")
 
     def _draft_json(self) -> str:
         return json.dumps(self.draft_state(), sort_keys=True, ensure_ascii=False)
@@ -227,7 +226,7 @@ class FormMixin:
 
     def flush_draft(self) -> None:
         """Save the form's input as a draft if it changed (also called before a lock or a
-        hang-up closes the vault)."""
+        hang-up closes the session)."""
         if not self.DRAFT or self._draft_baseline is None:
             return
         current = self._draft_json()

@@ -17,7 +17,8 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.cases import CaseDetail, CaseService, Linked, no_access_text
+from rc_tui.services.access import Capability
+from rc_tui.services.cases import CaseDetail, Linked, no_access_text
 from rc_tui.services.people import PersonInput
 from screens.base import RcModal, RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
@@ -55,7 +56,7 @@ class CaseScreen(RcScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "assign":
-            return self.shell.vault is not None and self.shell.vault.user.role.value == "manager"
+            return self.shell.can(Capability.ASSIGN)
         return True
 
     def on_mount(self) -> None:
@@ -67,9 +68,9 @@ class CaseScreen(RcScreen):
         self.set_focus(self.query_one("#members", DataTable))
 
     def reload(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        d = self.detail = CaseService(vault, screen="case").detail(self.case_id)
+        session = self.shell.session
+        assert session is not None
+        d = self.detail = session.cases("case").detail(self.case_id)
         self.query_one("#case-title", Plain).set_text(
             f"{_('Case')} {d.case_number} – {_('opened')} {d.opened_at:%Y-%m-%d} – "
             f"{label(CASE_STATUSES, d.status)}")
@@ -137,13 +138,12 @@ class CaseScreen(RcScreen):
         self.app.push_screen(CoordinationScreen(self.case_id))
 
     def action_close_case(self) -> None:
-        from rc_tui.services.casework import CaseworkService
         from screens.casework import CloseDialog
 
-        vault = self.shell.vault
-        assert vault is not None and self.detail is not None
+        session = self.shell.session
+        assert session is not None and self.detail is not None
         reopen = self.detail.status == "closed"
-        svc = CaseworkService(vault, screen="case")
+        svc = session.casework("case")
         title = (_("Reopen case {case}", case=self.detail.case_number) if reopen
                  else _("Close case {case} (every track in it)", case=self.detail.case_number))
         self.app.push_screen(CloseDialog(title, lambda reason: svc.close_case(
@@ -178,8 +178,8 @@ class AddMemberDialog(RcModal):
         self.set_focus(self.query_one("#role", KeyChoice))
 
     def submit_form(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         role = self.query_one("#role", KeyChoice).value
         ident = self.query_one("#idno", SafeInput).value.strip()
         year = int(ident) if ident.isdigit() and len(ident) == 4 else None
@@ -192,9 +192,8 @@ class AddMemberDialog(RcModal):
         if role is None:
             self.query_one("#message", Plain).set_text(_("Choose a role for every person."))
             return
-        from rc_tui.services.people import PeopleService
 
-        duplicates = PeopleService(vault, screen="case").find_duplicates(data)
+        duplicates = session.people("case").find_duplicates(data)
         if duplicates:
             self.app.push_screen(DuplicateDialog(duplicates),
                                  lambda r: self._store(role, data, r))
@@ -202,11 +201,11 @@ class AddMemberDialog(RcModal):
             self._store(role, data, "new")
 
     def _store(self, role: str, data: PersonInput, choice: int | str | None) -> None:
-        vault = self.shell.vault
-        if choice is None or vault is None:
+        session = self.shell.session
+        if choice is None or session is None:
             return
         done: list[Linked] = []
-        if self.attempt(lambda: done.append(CaseService(vault, screen="case").add_member(
+        if self.attempt(lambda: done.append(session.cases("case").add_member(
                 self.case_id, role, data if choice == "new" else None,
                 existing_person_id=choice if isinstance(choice, int) else None))):
             self.dismiss(NO_ACCESS if done and done[0].no_access else True)
@@ -246,15 +245,15 @@ class RelationDialog(RcModal):
         self.action_save()
 
     def action_save(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         a = self.query_one("#from", KeyChoice).value
         b = self.query_one("#to", KeyChoice).value
         kind = self.query_one("#kind", KeyChoice).value
         if not (a and b and kind):
             self.query_one("#message", Plain).set_text(_("Choose a relation."))
             return
-        if self.attempt(lambda: CaseService(vault, screen="case").add_relation(
+        if self.attempt(lambda: session.cases("case").add_relation(
                 self.detail.id, int(a), int(b), kind)):
             self.dismiss(True)
 
@@ -278,19 +277,19 @@ class AssignDialog(RcModal):
         yield Footer()
 
     def on_mount(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         table = self.query_one(DataTable)
         table.add_columns(_("Username"), _("Name"))
-        for username, name in CaseService(vault).caseworkers():
+        for username, name in session.cases("case").caseworkers():
             table.add_row(cell(username), cell(name), key=username)
         table.focus()
 
     @on(DataTable.RowSelected)
     def _chosen(self, event: DataTable.RowSelected) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        if self.attempt(lambda: CaseService(vault, screen="case").assign(
+        session = self.shell.session
+        assert session is not None
+        if self.attempt(lambda: session.cases("case").assign(
                 self.member_id, str(event.row_key.value))):
             self.dismiss(True)
 

@@ -57,9 +57,9 @@ class PlaintextExportDialog(RcModal):
         self.action_write()
 
     def action_write(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        service = ExportService(vault, screen="export")
+        session = self.shell.session
+        assert session is not None
+        service = session.export("export")
         try:
             written = service.write_plaintext(
                 Path(self.query_one("#path", SafeInput).value.strip()), self.person_id,

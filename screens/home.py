@@ -16,12 +16,9 @@ from textual.widgets import DataTable, Footer, Static
 from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _, _n
 from rc_tui.services import accounts
-from rc_tui.services.accounts import Role
+from rc_tui.services.access import Capability
 from rc_tui.services.base import DueItem
-from rc_tui.services.cases import CaseService
-from rc_tui.services.home import HomeService
-from rc_tui.services.logreview import LogReviewService
-from rc_tui.services.shelter import facilities_for
+from rc_tui.services.shelter import BOARD_CAPABILITY
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, cell, protection_cell
 
@@ -41,6 +38,14 @@ class HomeScreen(RcScreen):
         Binding("b", "low_bandwidth", "Low bandwidth on/off", show=False, id="home.low-bandwidth"),
     ]
 
+    #: the capability each key needs (the services refuse on their own; this decides which
+    #: keys the screen offers)
+    ACTION_CAPABILITY = {
+        "users": Capability.USERS, "settings": Capability.SETTINGS,
+        "log_review": Capability.LOG_REVIEW, "intake": Capability.CASE_CONTENT,
+        "search": Capability.CASE_CONTENT,
+    }
+
     def __init__(self) -> None:
         super().__init__()
         self.due: list[DueItem] = []
@@ -49,15 +54,17 @@ class HomeScreen(RcScreen):
         shell = self.shell
         yield AppHeader("rc-tui", shell.user_line(), demo=shell.is_demo)
         with VerticalScroll(id="home"):
-            if shell.role is Role.ADMIN:
+            if not shell.can(Capability.CASE_CONTENT):  # an administrator
                 with Vertical(classes="panel"):
                     yield Static(_("Administration"), classes="panel-title", markup=False)
                     yield Plain(_("Administrators manage users and settings and see no case "
                                   "content."), classes="hint")
-                    yield Plain(_("U  Users: add, reset passphrase, revoke"))
-                    yield Plain(_("I  Settings: idle lock, session length"))
+                    if shell.can(Capability.USERS):
+                        yield Plain(_("U  Users: add, reset passphrase, revoke"))
+                    if shell.can(Capability.SETTINGS):
+                        yield Plain(_("I  Settings: idle lock, session length"))
             else:
-                enrolled = shell.vault.enrolled if shell.vault is not None else ()
+                enrolled = shell.session.enrolled if shell.session is not None else ()
                 if enrolled:
                     # the slots an administrator added: this login gave them the data key
                     with Vertical(classes="panel", id="enrolled"):
@@ -68,7 +75,7 @@ class HomeScreen(RcScreen):
                                           name=user.display_name, user=user.username,
                                           role=accounts.role_label(user.role),
                                           admin=user.created_by))
-                if shell.role is Role.MANAGER:
+                if shell.can(Capability.LOG_REVIEW):
                     with Vertical(classes="panel", id="chain"):
                         yield Static(_("Access log"), classes="panel-title", markup=False)
                         yield Plain(_("Checking the access log…"), id="chain-status")
@@ -86,13 +93,12 @@ class HomeScreen(RcScreen):
                     yield DataTable(id="persons", cursor_type="row", show_header=False)
             with Vertical(classes="panel"):
                 yield Static(_("Keys"), classes="panel-title", markup=False)
-                if shell.role is not Role.ADMIN:
+                if shell.can(Capability.CASE_CONTENT):
                     yield Plain(_("N new intake. Ctrl+F searches from anywhere."))
-                if shell.role is not None and "shelter" in facilities_for(shell.role):
+                if shell.can(BOARD_CAPABILITY["shelter"]):
                     yield Plain(_("S the shelter: places board, admission, shift log, "
                                   "turned-away register."))
-                if shell.role is not None and "perpetrator_housing" in facilities_for(
-                        shell.role):
+                if shell.can(BOARD_CAPABILITY["perpetrator_housing"]):
                     yield Plain(_("T the temporary housing (perpetrator service)."))
                 yield Plain(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen "
                               "instantly; the same key brings it back. Ctrl+P lists every "
@@ -100,7 +106,7 @@ class HomeScreen(RcScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.shell.role is not Role.ADMIN:
+        if self.shell.can(Capability.CASE_CONTENT):
             self.query_one("#due", DataTable).add_columns("!", _("Due"), _("What"))
             self.query_one("#cases", DataTable).add_columns(_("Case"), _("Opened"),
                                                             _("Members"))
@@ -109,15 +115,15 @@ class HomeScreen(RcScreen):
             self.reload()
             if self.due:  # arrow keys and Enter work on the due list at once
                 self.query_one("#due", DataTable).focus()
-        if self.shell.role is Role.MANAGER:
+        if self.shell.can(Capability.LOG_REVIEW):
             self._check_chain()
 
     @work(thread=True, exclusive=True, group="chain")
     def _check_chain(self) -> None:
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
-        status = LogReviewService(vault, screen="home").chain_status()
+        status = session.log_review("home").chain_status()
         if status.ok:
             text = _n("Intact: {rows} entry, head {head}. G opens the log review.",
                       "Intact: {rows} entries, head {head}. G opens the log review.",
@@ -138,13 +144,13 @@ class HomeScreen(RcScreen):
         self.app.push_screen(LogReviewScreen())
 
     def on_screen_resume(self) -> None:
-        if self.shell.role is not Role.ADMIN and self.shell.vault is not None:
+        if self.shell.can(Capability.CASE_CONTENT):
             self.reload()
 
     def reload(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        home = HomeService(vault, screen="home")
+        session = self.shell.session
+        assert session is not None
+        home = session.home("home")
         self.due = home.due_items()
         due = self.query_one("#due", DataTable)
         due.clear()
@@ -155,7 +161,7 @@ class HomeScreen(RcScreen):
         self.query_one("#due-empty").display = not self.due
         cases = self.query_one("#cases", DataTable)
         cases.clear()
-        rows = CaseService(vault, screen="home").my_open_cases()
+        rows = session.cases("home").my_open_cases()
         for row in rows:
             members = ", ".join(f"{name} ({label(MEMBER_ROLES, role)})"
                                 for role, name in row.members)
@@ -170,16 +176,11 @@ class HomeScreen(RcScreen):
                             protection_cell(p.protection_level), key=str(p.id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"users", "settings"}:
-            return self.shell.role is Role.ADMIN
-        if action == "log_review":
-            return self.shell.role is Role.MANAGER
-        if action in {"intake", "search"}:
-            return self.shell.role is not Role.ADMIN
+        needed = self.ACTION_CAPABILITY.get(action)
         if action == "board":
-            role = self.shell.role
-            return role is not None and parameters[0] in facilities_for(role)
-        return True
+            needed = BOARD_CAPABILITY.get(str(parameters[0]))
+            return needed is not None and self.shell.can(needed)
+        return needed is None or self.shell.can(needed)
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -205,8 +206,7 @@ class HomeScreen(RcScreen):
         """The shelter's due items open where they are done."""
         from screens.shelter import BoardScreen, ShiftLogScreen, TurnedAwayScreen
 
-        role = self.shell.role
-        if role is None or "shelter" not in facilities_for(role):
+        if not self.shell.can(BOARD_CAPABILITY["shelter"]):
             return None
         return {"handover": ShiftLogScreen, "turned_away": TurnedAwayScreen,
                 "departure_followup": BoardScreen}.get(kind, lambda _f: None)("shelter")
@@ -214,13 +214,12 @@ class HomeScreen(RcScreen):
     def _open_draft(self) -> None:
         """A draft of a form that is not about one person: open that form (it restores the
         draft itself). Drafts about a person open the person, where the form is."""
-        from rc_tui.services.drafts import DraftService
         from screens.intake import IntakeScreen
         from screens.shelter import BoardScreen
 
-        vault = self.shell.vault
-        assert vault is not None
-        for draft in DraftService(vault, screen="home").mine():
+        session = self.shell.session
+        assert session is not None
+        for draft in session.drafts("home").mine():
             if draft.person_id is not None:
                 continue
             if draft.form == "intake":

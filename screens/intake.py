@@ -21,12 +21,11 @@ from rc_tui.domain.vocab import CHANNELS, GENDERS, MEMBER_ROLES, label
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.cases import (
-    CaseService,
     IntakeInput,
     MemberInput,
     member_warnings,
 )
-from rc_tui.services.people import PeopleService, PersonInput, PersonSummary, display_name
+from rc_tui.services.people import PersonInput, PersonSummary, display_name
 from screens.base import RcModal, RcScreen
 from screens.components import (
     AppHeader,
@@ -71,9 +70,9 @@ class IntakeScreen(RcScreen):
                 "m-role", "m-given", "m-family", "m-alias", "m-id", "m-gender")
 
     def compose(self) -> ComposeResult:
-        vault = self.shell.vault
-        assert vault is not None
-        suggestions = CaseService(vault, screen="intake").referrer_suggestions()
+        session = self.shell.session
+        assert session is not None
+        suggestions = session.cases("intake").referrer_suggestions()
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(id="intake"):
             yield Static(_("New intake"), classes="form-title", markup=False)
@@ -170,9 +169,9 @@ class IntakeScreen(RcScreen):
             self._message(_("Enter a name or an alias."))
             self.set_focus(self.query_one("#m-given", SafeInput))
             return False
-        vault = self.shell.vault
-        assert vault is not None
-        duplicates = PeopleService(vault, screen="intake").find_duplicates(data)
+        session = self.shell.session
+        assert session is not None
+        duplicates = session.people("intake").find_duplicates(data)
         if duplicates:
             def chosen(result: int | str | None) -> None:
                 if result is None:
@@ -240,8 +239,8 @@ class IntakeScreen(RcScreen):
         pending = self._member_input()
         if pending is not None and not self.add_member(then_save=True):
             return  # a problem to fix, or the duplicate dialog is open
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         channel = self.query_one("#channel", KeyChoice).value
         danger = self.query_one("#danger", KeyChoice).value
         problems = []
@@ -270,7 +269,7 @@ class IntakeScreen(RcScreen):
             members=[m for m, _name in self.members],
         )
         try:
-            result = CaseService(vault, screen="intake").register_intake(data)
+            result = session.cases("intake").register_intake(data)
         except ValidationError as exc:
             self._message("\n".join(exc.reasons))
             return

@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services import accounts
+from rc_tui.services.session import UserSession
 from screens.base import RcScreen
 from screens.components import AppHeader, Handed, Plain, SafeInput
 from storage.errors import VaultError
@@ -106,7 +107,8 @@ class LoginScreen(RcScreen):
     def _unlock(self, username: str, secret: Handed) -> None:
         (phrase,) = secret.take()
         try:
-            vault = accounts.login(self.db_path, username, phrase, self.shell.wall_clock)
+            session = UserSession(
+                accounts.login(self.db_path, username, phrase, self.shell.wall_clock))
         except VaultError as exc:
             self.app.call_from_thread(self._failed, accounts.error_text(exc))
             return
@@ -115,7 +117,7 @@ class LoginScreen(RcScreen):
                 self._failed, _("Internal error ({kind}).", kind=type(exc).__name__)
             )
             return
-        self.app.call_from_thread(self.shell.on_login, vault, self.locked_user)
+        self.app.call_from_thread(self.shell.on_login, session, self.locked_user)
 
     def _failed(self, message: str) -> None:
         self._show(message)
@@ -202,7 +204,7 @@ class FirstRunScreen(RcScreen):
         admin = accounts.NewAccount(*admin_names, admin_phrase)
         manager = accounts.NewAccount(*manager_names, manager_phrase)
         try:
-            vault = accounts.create_installation(self.db_path, admin, manager)
+            session = UserSession(accounts.create_installation(self.db_path, admin, manager))
         except (VaultError, accounts.ValidationError, OSError) as exc:
             message = (accounts.error_text(exc) if isinstance(exc, VaultError)
                        else "\n".join(getattr(exc, "reasons", [])) or
@@ -210,7 +212,7 @@ class FirstRunScreen(RcScreen):
             self.app.call_from_thread(self._failed, message)
             return
         # the manager is logged in: the administrator logs in on their own afterwards
-        self.app.call_from_thread(self.shell.on_login, vault, None)
+        self.app.call_from_thread(self.shell.on_login, session, None)
 
     def _failed(self, message: str) -> None:
         self.query_one("#message", Plain).set_text(message)

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Static
 
 from rc_tui.i18n import _, _n
-from rc_tui.services.logreview import LogEntry, LogFilter, LogReviewService
+from rc_tui.services.logreview import LogEntry, LogFilter
 from screens.base import RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell
 from screens.intake import yes_no
@@ -80,8 +80,8 @@ class LogReviewScreen(RcScreen):
                               _("Flags"), _("Record"), _("Reviewed"))
 
     def submit_form(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         try:
             start = _day(self.query_one("#f-from", SafeInput).value)
             end = _day(self.query_one("#f-to", SafeInput).value)
@@ -96,7 +96,7 @@ class LogReviewScreen(RcScreen):
             action=self.query_one("#f-action", SafeInput).value.strip() or None,
             only_highlighted=self.query_one("#f-flagged", KeyChoice).value == "yes")
         try:
-            self.entries = LogReviewService(vault, screen="logreview").entries(flt)
+            self.entries = session.log_review("logreview").entries(flt)
         except PermissionDenied:
             self.query_one("#message", Plain).set_text(_("Log review is for managers."))
             return
@@ -140,8 +140,8 @@ class LogReviewScreen(RcScreen):
     def _escalation(self, event: DataTable.RowSelected) -> None:
         """Enter on an escalation (or a read after one): the escalation and the reads of
         the same person by the same user that followed it in the same session."""
-        vault = self.shell.vault
-        if vault is None or self.showing_summary or not self.entries:
+        session = self.shell.session
+        if session is None or self.showing_summary or not self.entries:
             return
         entry = next((e for e in self.entries if str(e.id) == event.row_key.value), None)
         if entry is None:
@@ -149,7 +149,7 @@ class LogReviewScreen(RcScreen):
         log_id = entry.id if entry.escalation else entry.follows
         if log_id is None:
             return
-        found = LogReviewService(vault, screen="logreview").escalation(log_id)
+        found = session.log_review("logreview").escalation(log_id)
         self.entries = [found.entry, *found.reads]
         self._show(self.entries)
         self.query_one("#message", Plain).set_text(
@@ -160,20 +160,20 @@ class LogReviewScreen(RcScreen):
                len(found.reads), id=found.entry.id, n=len(found.reads)))
 
     def action_mark(self) -> None:
-        vault = self.shell.vault
+        session = self.shell.session
         table = self.query_one("#log", DataTable)
-        if vault is None or self.showing_summary or not self.entries:
+        if session is None or self.showing_summary or not self.entries:
             return
         entry = self.entries[table.cursor_row]
-        LogReviewService(vault, screen="logreview").mark_reviewed([entry.id])
+        session.log_review("logreview").mark_reviewed([entry.id])
         row = table.cursor_row
         self.submit_form()
         table.move_cursor(row=min(row + 1, table.row_count - 1))
 
     def action_summary(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        rows = LogReviewService(vault, screen="logreview").monthly_summary()
+        session = self.shell.session
+        assert session is not None
+        rows = session.log_review("logreview").monthly_summary()
         self.showing_summary = True
         self._columns()
         table = self.query_one("#log", DataTable)

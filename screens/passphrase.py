@@ -51,11 +51,11 @@ class ChangePassphraseScreen(RcScreen):
 
     @on(Button.Pressed, "#save")
     def submit_form(self) -> None:
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
         old, new, repeat = (self.query_one(f"#{i}", Input).value for i in ("old", "new", "repeat"))
-        problems = accounts.new_passphrase_problems(new, repeat, vault.user.username)
+        problems = accounts.new_passphrase_problems(new, repeat, session.user.username)
         if problems:
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return
@@ -65,11 +65,11 @@ class ChangePassphraseScreen(RcScreen):
     @work(thread=True, exclusive=True, group="passphrase")
     def _run(self, secret: Handed) -> None:
         old, new, repeat = secret.take()
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
         try:
-            accounts.change_own_passphrase(vault, old, new, repeat)
+            session.accounts().change_own_passphrase(old, new, repeat)
         except accounts.ValidationError as exc:
             self.app.call_from_thread(self._message, "\n".join(exc.reasons))
             return

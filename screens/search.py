@@ -12,7 +12,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from rc_tui.i18n import N_, _
-from rc_tui.services.search import SearchHit, SearchService
+from rc_tui.services.search import SearchHit
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, SafeInput, cell, protection_cell
 
@@ -53,11 +53,11 @@ class SearchScreen(RcScreen):
         self._timer = self.set_timer(0.15, self.run_search)
 
     def run_search(self) -> None:
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
         query = self.query_one("#query", SafeInput).value
-        self.hits = SearchService(vault, screen="search").search(query)
+        self.hits = session.search("search").search(query)
         table = self.query_one(DataTable)
         table.clear()
         for index, hit in enumerate(self.hits):

@@ -19,9 +19,9 @@ class SettingsScreen(RcScreen):
     FIELD_ORDER = ("idle", "lifetime")
 
     def compose(self) -> ComposeResult:
-        vault = self.shell.vault
-        assert vault is not None
-        current = settings.current(vault)
+        session = self.shell.session
+        assert session is not None
+        current = session.settings().current()
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(), Vertical(classes="form-box"):
             yield Static(_("Settings"), classes="form-title", markup=False)
@@ -40,15 +40,15 @@ class SettingsScreen(RcScreen):
 
     @on(Button.Pressed, "#save")
     def submit_form(self) -> None:
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
         message = self.query_one("#message", Plain)
         try:
             idle = int(self.query_one("#idle", Input).value or "0") * 60
             life = int(self.query_one("#lifetime", Input).value or "0") * 3600
-            settings.set_idle_timeout(vault, idle)
-            settings.set_session_lifetime(vault, life)
+            session.settings().set_idle_timeout(idle)
+            session.settings().set_session_lifetime(life)
         except ValueError as exc:
             message.set_text(str(exc) if isinstance(exc, settings.SettingError)
                              else _("Enter whole numbers."))

@@ -41,13 +41,13 @@ class UsersScreen(RcScreen):
         table.focus()
 
     def reload(self) -> None:
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
         table = self.query_one(DataTable)
         keep = self._selected()
         table.clear()
-        for row in vault.list_users():
+        for row in session.accounts().list_users():
             status = {"active": _("active"), "pending": _("pending")}.get(row.status.value,
                                                                          _("revoked"))
             table.add_row(cell(row.username), cell(row.display_name),
@@ -77,10 +77,10 @@ class UsersScreen(RcScreen):
 
     def action_revoke(self) -> None:
         username = self._selected()
-        vault = self.shell.vault
-        if not username or vault is None:
+        session = self.shell.session
+        if not username or session is None:
             return
-        if username == vault.user.username:
+        if username == session.user.username:
             self._message(_("You cannot revoke yourself."))
             return
         question = _("Revoke {user}? The account is blocked at once; the database gets a new "
@@ -89,11 +89,11 @@ class UsersScreen(RcScreen):
         self.app.push_screen(ConfirmDialog(question), lambda ok: self._revoke(username, ok))
 
     def _revoke(self, username: str, ok: bool | None) -> None:
-        vault = self.shell.vault
-        if not ok or vault is None:
+        session = self.shell.session
+        if not ok or session is None:
             return
         try:
-            vault.revoke_user(username)
+            session.accounts().revoke_user(username)
         except VaultError as exc:
             self._message(accounts.error_text(exc))
             return
@@ -183,11 +183,11 @@ class AddUserDialog(RcModal):
     @work(thread=True, exclusive=True, group="add-user")
     def _run(self, username: str, name: str, role: Role, secret: Handed) -> None:
         (phrase,) = secret.take()
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
         try:
-            accounts.add_user(vault, username, name, role, phrase)
+            session.accounts().add_user(username, name, role, phrase)
         except accounts.ValidationError as exc:
             self.app.call_from_thread(self._fail, "\n".join(exc.reasons))
             return
@@ -244,11 +244,11 @@ class ResetPassphraseDialog(RcModal):
     @work(thread=True, exclusive=True, group="reset")
     def _run(self, secret: Handed) -> None:
         (phrase,) = secret.take()
-        vault = self.shell.vault
-        if vault is None:
+        session = self.shell.session
+        if session is None:
             return
         try:
-            accounts.reset_passphrase(vault, self.username, phrase)
+            session.accounts().reset_passphrase(self.username, phrase)
         except (VaultError, accounts.ValidationError) as exc:
             text = (accounts.error_text(exc) if isinstance(exc, VaultError)
                     else "\n".join(exc.reasons))

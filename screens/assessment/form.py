@@ -80,9 +80,9 @@ class AssessmentScreen(RcScreen):
 
     # -- building
     def _service(self) -> AssessmentService:
-        vault = self.shell.vault
-        assert vault is not None
-        return AssessmentService(vault, screen="assessment")
+        session = self.shell.session
+        assert session is not None
+        return session.assessments("assessment")
 
     def compose(self) -> ComposeResult:
         try:
@@ -247,7 +247,7 @@ class AssessmentScreen(RcScreen):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if not self.dirty or self.shell.vault is None:
+        if not self.dirty or self.shell.session is None:
             return
         try:
             self.version = self._service().save_draft(
@@ -505,5 +505,5 @@ class AssessmentScreen(RcScreen):
             self.app.pop_screen()
 
     def on_unmount(self) -> None:
-        if self.dirty and self.shell.vault is not None:
+        if self.dirty and self.shell.session is not None:
             self.flush_draft()

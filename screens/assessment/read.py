@@ -20,7 +20,7 @@ from rc_tui.domain.instruments.model import (
 from rc_tui.domain.instruments.scoring import score, visible_items
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
-from rc_tui.services.assessments import AssessmentService, AssessmentView
+from rc_tui.services.assessments import AssessmentView
 from screens.assessment.options import _PRESENCE_ITEM, score_lines
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain
@@ -102,9 +102,9 @@ class AssessmentReadScreen(RcScreen):
         self.after = after
 
     def compose(self) -> ComposeResult:
-        vault = self.shell.vault
-        assert vault is not None
-        svc = AssessmentService(vault, screen="assessment")
+        session = self.shell.session
+        assert session is not None
+        svc = session.assessments("assessment")
         try:
             view = svc.get(self.assessment_id)
             previous = svc.previous_signed(self.assessment_id) if view.signed else None
@@ -141,10 +141,10 @@ class AssessmentReadScreen(RcScreen):
         # the form opens this screen for a signed assessment: imported here, not at the top
         from screens.assessment.form import AssessmentScreen
 
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         try:
-            new_id = AssessmentService(vault, screen="assessment").amend(self.assessment_id)
+            new_id = session.assessments("assessment").amend(self.assessment_id)
         except (ValidationError, VaultError) as exc:
             self.app.notify(error_text(exc) if isinstance(exc, VaultError)
                             else "\n".join(exc.reasons), markup=False, severity="error")

@@ -25,6 +25,6 @@ def _date(value: str, what: str, problems: list[str]) -> date | None:
 
 
 def _svc(screen: RcScreen | RcModal) -> CaseworkService:
-    vault = screen.shell.vault
-    assert vault is not None
-    return CaseworkService(vault, screen="casework")
+    session = screen.shell.session
+    assert session is not None
+    return session.casework("casework")

@@ -12,7 +12,6 @@ from rc_tui.domain.casework import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
-from rc_tui.services.assessments import AssessmentService
 from rc_tui.services.casework import (
     InvestigationView,
 )
@@ -45,9 +44,9 @@ class InvestigationScreen(RcScreen):
     def compose(self) -> ComposeResult:
         svc = _svc(self)
         view = self.view = svc.investigation(self.investigation_id)
-        vault = self.shell.vault
-        assert vault is not None
-        rows = AssessmentService(vault, screen="casework").history(view.person_id)
+        session = self.shell.session
+        assert session is not None
+        rows = session.assessments("casework").history(view.person_id)
         self.assessments = [(r.id, f"{(r.signed_at or r.created_at):%Y-%m-%d} {r.title} – "
                              f"{r.level_label}") for r in rows if r.status == "signed"]
         template = catalog().templates[view.template]

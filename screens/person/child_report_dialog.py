@@ -14,7 +14,6 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.records import RecordService
 from screens.base import RcModal
 from screens.components import KeyChoice, Plain, SafeInput
 
@@ -69,8 +68,8 @@ class ChildReportDialog(RcModal):
         self.action_save()
 
     def action_save(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         decision = self.query_one("#decision", KeyChoice).value or ""
         report_date = None
         if decision == "reported":
@@ -79,7 +78,7 @@ class ChildReportDialog(RcModal):
             except ValueError:
                 self.query_one("#message", Plain).set_text(_("Write the date as YYYY-MM-DD."))
                 return
-        if self.attempt(lambda: RecordService(vault, screen="child_report").record_child_report(
+        if self.attempt(lambda: session.records("child_report").record_child_report(
                 self.child_id, self.case_id, decision,
                 self.query_one("#reason", SafeInput).value, report_date=report_date,
                 receiving_unit=self.query_one("#unit", SafeInput).value)):

@@ -15,7 +15,6 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.records import RecordService
 from screens.base import RcModal
 from screens.components import KeyChoice, Plain, SafeInput
 from screens.intake import yes_no
@@ -81,10 +80,10 @@ class ConsentDialog(RcModal):
         self.action_save()
 
     def action_save(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         kind = self.query_one("#kind", KeyChoice).value or ""
-        if self.attempt(lambda: RecordService(vault, screen="consent").record_consent(
+        if self.attempt(lambda: session.records("consent").record_consent(
                 self.person_id, kind, self.query_one("#state", KeyChoice).value or "",
                 self.query_one("#method", KeyChoice).value or "",
                 agency=self.query_one("#agency", KeyChoice).value

@@ -14,7 +14,7 @@ from rc_tui.domain.vocab import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
-from rc_tui.services.people import PeopleService, PersonDetail, PersonInput
+from rc_tui.services.people import PersonDetail, PersonInput
 from screens.base import RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput
 from screens.intake import GENDER_KEYS, yes_no
@@ -105,8 +105,8 @@ class PersonEditScreen(RcScreen):
         return self.query_one(f"#{fid}", KeyChoice).value == "yes"
 
     def action_save(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         year_text = self._value("year").strip()
         if year_text and not year_text.isdigit():
             self.query_one("#message", Plain).set_text(_("The birth year is four digits."))
@@ -123,7 +123,7 @@ class PersonEditScreen(RcScreen):
             protection_level=self.query_one("#protection", KeyChoice).value or "none",
         )
         try:
-            PeopleService(vault, screen="person_edit").update(self.detail.id,
+            session.people("person_edit").update(self.detail.id,
                                                               self.detail.version, data)
         except ValidationError as exc:
             self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
@@ -140,9 +140,9 @@ class PersonEditScreen(RcScreen):
         """Someone saved this person meanwhile: both versions side by side."""
         from screens.conflict import ConflictScreen, differing
 
-        vault = self.shell.vault
-        assert vault is not None
-        fresh = PeopleService(vault, screen="person_edit").get(self.detail.id)
+        session = self.shell.session
+        assert session is not None
+        fresh = session.people("person_edit").get(self.detail.id)
         theirs = fresh.data
         contact = _("Safe contact")
         rows = differing([
@@ -167,7 +167,7 @@ class PersonEditScreen(RcScreen):
 
         def chosen(choice: str | None) -> None:
             if choice == "mine":
-                if self.attempt(lambda: PeopleService(vault, screen="person_edit").update(
+                if self.attempt(lambda: session.people("person_edit").update(
                         fresh.id, fresh.version, mine)):
                     self.dismiss(True)
             elif choice == "theirs":

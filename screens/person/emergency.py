@@ -8,7 +8,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Label, Static
 
 from rc_tui.i18n import _
-from rc_tui.services.people import PeopleService
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, SafeInput
 
@@ -40,8 +39,8 @@ class EmergencyAccessScreen(RcScreen):
         self.set_focus(self.query_one("#reason", SafeInput))
 
     def submit_form(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        if self.attempt(lambda: PeopleService(vault, screen="emergency").emergency_access(
+        session = self.shell.session
+        assert session is not None
+        if self.attempt(lambda: session.people("emergency").emergency_access(
                 self.person_id, self.query_one("#reason", SafeInput).value)):
             self.shell.open_person(self.person_id, replace_top=True)

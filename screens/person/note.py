@@ -75,9 +75,9 @@ class NoteScreen(RcScreen):
         self._store(sign=True)
 
     def _store(self, *, sign: bool) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        records = RecordService(vault, screen="journal")
+        session = self.shell.session
+        assert session is not None
+        records = session.records("journal")
         body = self.query_one("#body", SafeTextArea).text
         note_type = self.query_one("#type", KeyChoice).value or ""
 

@@ -22,13 +22,11 @@ from rc_tui.domain.vocab import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
-from rc_tui.services.assessments import AssessmentService
 from rc_tui.services.casework import (
-    CaseworkService,
     PlanItemView,
 )
-from rc_tui.services.people import PeopleService, PersonDetail
-from rc_tui.services.records import Note, RecordService
+from rc_tui.services.people import PersonDetail
+from rc_tui.services.records import Note
 from screens.assessment import (
     AssessmentScreen,
     InstrumentChooser,
@@ -111,10 +109,10 @@ class PersonScreen(RcScreen):
         self.panes: dict[str, PersonPane] = {}
 
     def compose(self) -> ComposeResult:
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         if self.detail is None:
-            self.detail = PeopleService(vault, screen="person").get(self.person_id)
+            self.detail = session.people("person").get(self.person_id)
         d = self.detail
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         yield protection_banner(d.data.protection_level)
@@ -186,9 +184,9 @@ class PersonScreen(RcScreen):
         self.app.push_screen(EmergencyAccessScreen(self.person_id))
 
     def action_reveal(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        PeopleService(vault, screen="person").reveal(self.person_id)
+        session = self.shell.session
+        assert session is not None
+        session.people("person").reveal(self.person_id)
         self.shell.open_person(self.person_id, replace_top=True)
 
     def on_mount(self) -> None:
@@ -236,11 +234,11 @@ class PersonScreen(RcScreen):
         roles = {role for _cid, _no, role, _st in self.detail.cases}
 
         def chosen(template: str | None) -> None:
-            vault = self.shell.vault
-            if template is None or vault is None:
+            session = self.shell.session
+            if template is None or session is None:
                 return
             try:
-                new_id = CaseworkService(vault, screen="person").start_investigation(
+                new_id = session.casework("person").start_investigation(
                     self.person_id, template, case_id=self._case_for_new())
             except ValidationError as exc:
                 self.app.notify("\n".join(exc.reasons), markup=False, severity="warning")
@@ -262,19 +260,19 @@ class PersonScreen(RcScreen):
         # the decisions an item may rest on (read here if their tab was not shown yet)
         pane = cast(DecisionsPane, self.panes["decisions"])
         self._ensure("decisions")
-        vault = self.shell.vault
-        assert vault is not None
-        known = pane.decisions if pane.loaded else CaseworkService(
-            vault, screen="person").decisions(self.person_id)
+        session = self.shell.session
+        assert session is not None
+        known = (pane.decisions if pane.loaded
+                 else session.casework("person").decisions(self.person_id))
         decisions = [(d.id, f"{d.decided_at:%Y-%m-%d} {intervention_label(d.intervention)}")
                      for d in known if d.outcome != "refused"]
         self.app.push_screen(PlanItemDialog(self.person_id, self._case_for_new(), item,
                                             decisions), self.casework_changed)
 
     def action_close_track(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None and self.detail is not None
-        svc = CaseworkService(vault, screen="person")
+        session = self.shell.session
+        assert session is not None and self.detail is not None
+        svc = session.casework("person")
         tracks = svc.tracks(self.person_id)
         if not tracks:
             return
@@ -306,11 +304,11 @@ class PersonScreen(RcScreen):
         self.call_after_refresh(self._after_assessment)
 
     def _after_assessment(self) -> None:
-        vault = self.shell.vault
-        if vault is None or self.detail is None:
+        session = self.shell.session
+        if session is None or self.detail is None:
             return
         self.panes["assessments"].refresh_data()
-        current = AssessmentService(vault, screen="person").current_level(self.person_id)
+        current = session.assessments("person").current_level(self.person_id)
         name = self.detail.display_name
         if current is not None:
             name += "   " + _("Risk: {level}", level=current.short())
@@ -324,12 +322,12 @@ class PersonScreen(RcScreen):
         library = self.shell.instrument_library()
 
         def chosen(instrument_id: str | None) -> None:
-            vault = self.shell.vault
-            if instrument_id is None or vault is None:
+            session = self.shell.session
+            if instrument_id is None or session is None:
                 return
             case_ids = [cid for cid, _no, _role, status in (self.detail.cases if self.detail
                                                             else []) if status == "open"]
-            new_id = AssessmentService(vault, screen="person").start(
+            new_id = session.assessments("person").start(
                 self.person_id, library.get(instrument_id),
                 case_id=case_ids[0] if case_ids else None)
             self.app.push_screen(AssessmentScreen(new_id, after=self.back_from_assessment))
@@ -373,11 +371,11 @@ class PersonScreen(RcScreen):
 
     def action_sign(self) -> None:
         note = self._selected_note()
-        vault = self.shell.vault
-        if note is None or vault is None or note.signed:
+        session = self.shell.session
+        if note is None or session is None or note.signed:
             return
         try:
-            RecordService(vault, screen="journal").sign(note.id)
+            session.records("journal").sign(note.id)
         except VaultError as exc:
             self.app.notify(error_text(exc), markup=False, severity="error")
         self.refresh_records()

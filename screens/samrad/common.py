@@ -21,6 +21,6 @@ def agency_options() -> list[tuple[str, str, str]]:
 
 
 def _svc(screen: RcScreen | RcModal) -> SamradService:
-    vault = screen.shell.vault
-    assert vault is not None
-    return SamradService(vault, screen="samrad")
+    session = screen.shell.session
+    assert session is not None
+    return session.samrad("samrad")

@@ -279,7 +279,7 @@ class SamradScreen(RcScreen):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if self.dirty and self.shell.vault is not None and self.query("#message"):
+        if self.dirty and self.shell.session is not None and self.query("#message"):
             self._store()
 
     def action_save(self) -> None:

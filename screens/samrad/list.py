@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from rc_tui.i18n import _
+from rc_tui.services.access import Capability
 from rc_tui.services.samrad import (
     SamradRow,
 )
@@ -44,8 +45,7 @@ class SamradListScreen(RcScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new":
-            return self.shell.vault is not None and self.shell.vault.user.role.value == \
-                "manager"
+            return self.shell.can(Capability.CONVENE_SAMRAD)
         return True
 
     def on_mount(self) -> None:
@@ -82,8 +82,8 @@ class SamradListScreen(RcScreen):
     def _open(self, event: DataTable.RowSelected) -> None:
         samrad_id = int(str(event.row_key.value))
         row = next(r for r in self.rows if r.id == samrad_id)
-        vault = self.shell.vault
-        chair = vault is not None and row.chair_id == vault.user.id
+        session = self.shell.session
+        chair = session is not None and row.chair_id == session.user.id
         if row.approved or not chair:
             self.app.push_screen(MinutesScreen(samrad_id))
         else:

@@ -20,6 +20,7 @@ from rc_tui.domain.shelter import (
 )
 from rc_tui.domain.vocab import label
 from rc_tui.i18n import _, _n
+from rc_tui.services.access import Capability
 from rc_tui.services.shelter import (
     BoardLine,
     BoardView,
@@ -38,7 +39,6 @@ from screens.shelter.departure_dialog import DepartureDialog
 from screens.shelter.place_dialog import PlaceDialog
 from screens.shelter.shift_log import ShiftLogScreen
 from screens.shelter.turned_away import TurnedAwayScreen
-from storage.roles import Role
 
 
 class BoardScreen(RcScreen):
@@ -83,7 +83,7 @@ class BoardScreen(RcScreen):
         self.query_one("#board", DataTable).focus()
 
     def on_screen_resume(self) -> None:
-        if self.shell.vault is not None:
+        if self.shell.session is not None:
             self.reload()
 
     def reload(self) -> None:
@@ -265,7 +265,7 @@ class BoardScreen(RcScreen):
         if action == "turned_away":
             return self.facility == "shelter"
         if action == "add_place":
-            return self.shell.role is Role.MANAGER
+            return self.shell.can(Capability.MANAGE_PLACES)
         return True
 
     def attempt_notify(self, action: Any) -> bool:

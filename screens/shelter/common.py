@@ -16,9 +16,9 @@ STATE_STYLE = {"free": "bold green", "occupied": "", "planned": "bold yellow",
 
 
 def _svc(screen: RcScreen | RcModal) -> ShelterService:
-    vault = screen.shell.vault
-    assert vault is not None
-    return ShelterService(vault, screen="shelter")
+    session = screen.shell.session
+    assert session is not None
+    return session.shelter("shelter")
 
 
 def _when(value: str, problems: list[str]) -> datetime | None:

@@ -123,7 +123,7 @@ async def test_no_passphrase_left_in_fields_or_objects_after_lock(installed: Pat
             assert passphrase_copies() >= 1  # the scan finds the field's value
         await pilot.press("ctrl+l")
         await settle(pilot)
-        assert isinstance(app.screen, LoginScreen) and app.vault is None
+        assert isinstance(app.screen, LoginScreen) and app.session is None
         assert old_field.value == "" and login_field.value == ""
         assert app.screen.query_one("#passphrase", Input).value == ""
         with no_collection():

@@ -234,13 +234,13 @@ async def test_rc_app_locks_on_a_changed_key_and_keeps_running(installed: Path) 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await login(pilot, ANNA, ANNA_PASS)
-        assert app.vault is not None
+        assert app.session is not None
         # raised in a widget's handler, as a service call there raises it
         (app.focused or app.screen).call_next(_raise, KeyChanged())
         await _until(lambda: isinstance(app.screen, LoginScreen))
         await settle(pilot)
         assert "Databasnyckeln har bytts" in screen_text(app)
-        assert app.vault is None and app.is_running and app.return_code is None
+        assert app.session is None and app.is_running and app.return_code is None
 
 
 async def test_rc_app_crash_report_has_no_locals_and_closes_the_vault(
@@ -255,10 +255,10 @@ async def test_rc_app_crash_report_has_no_locals_and_closes_the_vault(
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             await login(pilot, ANNA, ANNA_PASS)
-            vault = app.vault
+            vault = app.session
             assert vault is not None
             app.screen.call_next(fail)
-            await _until(lambda: app.vault is None)
+            await _until(lambda: app.session is None)
     err = capsys.readouterr().err
     assert "rc-tui stopped after an internal error (RuntimeError)." in err
     assert "Storgatan" not in err and "secret" not in err

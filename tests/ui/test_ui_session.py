@@ -148,11 +148,11 @@ async def test_idle_lock_clears_screens_and_unlocks(installed: Path) -> None:
         clock.now += 299
         app.check_session()
         await pilot.pause()
-        assert app.vault is not None  # not yet
+        assert app.session is not None  # not yet
         clock.now += 2
         app.check_session()
         await settle(pilot)
-        assert app.vault is None
+        assert app.session is None
         assert isinstance(app.screen, LoginScreen)
         assert not any(isinstance(s, (HomeScreen, ChangePassphraseScreen))
                        for s in app.screen_stack)
@@ -177,7 +177,7 @@ async def test_lock_key_and_other_user_takes_over(installed: Path) -> None:
         await login(pilot, ANNA, ANNA_PASS)
         await pilot.press("ctrl+l")
         await settle(pilot)
-        assert app.vault is None
+        assert app.session is None
         assert isinstance(app.screen, LoginScreen)
         assert "Sessionen är låst" in screen_text(app)
         username = app.screen.query_one("#username", Input)
@@ -185,7 +185,7 @@ async def test_lock_key_and_other_user_takes_over(installed: Path) -> None:
         app.screen.set_focus(username)
         await login(pilot, ADMIN, ADMIN_PASS)
         assert isinstance(app.screen, HomeScreen)
-        assert app.vault is not None and app.vault.user.username == ADMIN
+        assert app.session is not None and app.session.user.username == ADMIN
     assert "lock" in actions(installed)
 
 
@@ -200,7 +200,7 @@ async def test_session_lifetime_asks_again(installed: Path) -> None:
             app.last_activity = clock.now
             app.check_session()
         await settle(pilot)
-        assert app.vault is None
+        assert app.session is None
         assert "längsta tid" in screen_text(app)
     assert "lock_expired" in actions(installed)
 
@@ -243,11 +243,11 @@ async def test_hangup_locks_and_closes_the_vault(installed: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await login(pilot, ANNA, ANNA_PASS)
-        vault = app.vault
+        vault = app.session
         assert vault is not None
         app.hangup()  # what SIGHUP does
         await pilot.pause()
-        assert app.vault is None
+        assert app.session is None
         assert not vault.is_open
     assert "hangup" in actions(installed)
 

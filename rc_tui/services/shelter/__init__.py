@@ -29,7 +29,7 @@ Where things live (``ShelterService`` is composed of one part per concern):
 from __future__ import annotations
 
 from rc_tui.services.shelter.admission import AdmissionInput, AdmissionMixin, AdmissionResult
-from rc_tui.services.shelter.base import facilities_for
+from rc_tui.services.shelter.base import BOARD_CAPABILITY, facilities_for
 from rc_tui.services.shelter.board import BoardLine, BoardMixin, BoardView, ChildLine, ResidentLine
 from rc_tui.services.shelter.departures import DeparturesMixin
 from rc_tui.services.shelter.due import shelter_due
@@ -39,7 +39,8 @@ from rc_tui.services.shelter.stays import StayFactLine, StaysMixin, stay_line
 from rc_tui.services.shelter.turned_away import TurnedAwayInput, TurnedAwayMixin, TurnedAwayRow
 
 __all__ = [
-    "AdmissionInput", "AdmissionResult", "BoardLine", "BoardView", "ChildLine", "PlaceView",
+    "BOARD_CAPABILITY", "AdmissionInput", "AdmissionResult", "BoardLine", "BoardView",
+    "ChildLine", "PlaceView",
     "ResidentLine", "ShelterService", "ShiftEntryView", "StayFactLine", "TurnedAwayInput",
     "TurnedAwayRow", "facilities_for", "shelter_due", "stay_line",
 ]

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from rc_tui.i18n import _
-from rc_tui.services.assessments import AssessmentRow, AssessmentService
+from rc_tui.services.assessments import AssessmentRow
 from rc_tui.services.people import PersonDetail
 from screens.assessment import LEVEL_ROWS, AssessmentReadScreen, AssessmentScreen, trend_chart
 from screens.components import Plain, cell
@@ -36,9 +36,9 @@ class AssessmentsPane(PersonPane, Vertical):
                 _("Date"), _("Instrument"), _("Level"), _("Status"), _("By"))
 
     def load(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        rows = AssessmentService(vault, screen="person").history(self.person_id)
+        session = self.shell.session
+        assert session is not None
+        rows = session.assessments("person").history(self.person_id)
         self.assessments = rows
         table = self.query_one("#assessments-table", DataTable)
         table.clear()
@@ -64,8 +64,8 @@ class AssessmentsPane(PersonPane, Vertical):
         row = next((r for r in self.assessments if r.id == assessment_id), None)
         if row is None:
             return
-        vault = self.shell.vault
-        assert vault is not None
+        session = self.shell.session
+        assert session is not None
         after = self.person_screen.back_from_assessment
         if row.status == "draft" and row.mine:
             self.app.push_screen(AssessmentScreen(assessment_id, after=after))

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from rc_tui.domain.casework import FOLLOWUP_OUTCOMES, OUTCOMES, intervention_label
 from rc_tui.domain.casework import label as cw_label
 from rc_tui.i18n import _
-from rc_tui.services.casework import CaseworkService, DecisionView, FollowUpView
+from rc_tui.services.casework import DecisionView, FollowUpView
 from rc_tui.services.people import PersonDetail
 from screens.casework import DecisionLetterScreen, FollowUpDialog
 from screens.components import Plain, cell
@@ -46,9 +46,9 @@ class DecisionsPane(PersonPane, Vertical):
                 _("Due"), _("What"), _("Outcome"))
 
     def load(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        svc = CaseworkService(vault, screen="person")
+        session = self.shell.session
+        assert session is not None
+        svc = session.casework("person")
         self.decisions = svc.decisions(self.person_id)
         table = self.query_one("#dec-table", DataTable)
         table.clear()

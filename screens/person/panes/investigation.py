@@ -11,7 +11,6 @@ from textual.widgets import DataTable
 
 from rc_tui.domain.casework import catalog
 from rc_tui.i18n import _
-from rc_tui.services.casework import CaseworkService
 from screens.casework import InvestigationScreen
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
@@ -32,9 +31,9 @@ class InvestigationPane(PersonPane, Vertical):
                 _("Started"), _("Kind"), _("Days"), _("Status"), _("Investigator"))
 
     def load(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        investigations = CaseworkService(vault, screen="person").investigations(self.person_id)
+        session = self.shell.session
+        assert session is not None
+        investigations = session.casework("person").investigations(self.person_id)
         today = date.today()
         table = self.query_one("#inv-table", DataTable)
         table.clear()

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from rc_tui.domain.vocab import NOTE_TYPES, label
 from rc_tui.i18n import _
 from rc_tui.services.people import PersonDetail
-from rc_tui.services.records import Note, RecordService
+from rc_tui.services.records import Note
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
 
@@ -30,9 +30,9 @@ class JournalPane(PersonPane, Vertical):
             _("Date"), _("Type"), _("Author"), _("Signed"), _("Text"))
 
     def load(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        self.notes = RecordService(vault, screen="person").journal(self.person_id)
+        session = self.shell.session
+        assert session is not None
+        self.notes = session.records("person").journal(self.person_id)
         table = self.query_one("#notes", DataTable)
         table.clear()
         for n in self.notes:

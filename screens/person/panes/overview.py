@@ -20,8 +20,7 @@ from rc_tui.domain.vocab import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.people import PersonDetail
-from rc_tui.services.records import RecordService
-from rc_tui.services.shelter import ShelterService, stay_line
+from rc_tui.services.shelter import stay_line
 from screens.components import Plain
 from screens.person.panes.base import PersonPane
 
@@ -64,9 +63,9 @@ class OverviewPane(PersonPane, VerticalScroll):
         yield Plain("", id="stays")
 
     def load(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        records = RecordService(vault, screen="person")
+        session = self.shell.session
+        assert session is not None
+        records = session.records("person")
         consent_lines = []
         for c in records.consents(self.person_id):
             what = label(CONSENT_KINDS, c.kind) + (
@@ -90,5 +89,5 @@ class OverviewPane(PersonPane, VerticalScroll):
         self.query_one("#child-reports", Plain).set_text(
             "\n".join(report_lines) or _("None recorded."))
         self.query_one("#stays", Plain).set_text("\n".join(
-            stay_line(st) for st in ShelterService(vault, screen="person").stays_of(
+            stay_line(st) for st in session.shelter("person").stays_of(
                 self.person_id)) or _("None recorded."))

@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 from rc_tui.domain.casework import PLAN_KINDS, PLAN_STATUSES
 from rc_tui.domain.casework import label as cw_label
 from rc_tui.i18n import _
-from rc_tui.services.casework import CaseworkService, PlanItemView
+from rc_tui.services.casework import PlanItemView
 from rc_tui.services.people import PersonDetail
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
@@ -42,9 +42,9 @@ class PlansPane(PersonPane, Vertical):
                 _("Kind"), _("Goal or action"), _("Responsible"), _("Due"), _("Status"))
 
     def load(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        svc = CaseworkService(vault, screen="person")
+        session = self.shell.session
+        assert session is not None
+        svc = session.casework("person")
         today = date.today()
         self.plan_items = svc.plan(self.person_id)
         table = self.query_one("#plan-table", DataTable)

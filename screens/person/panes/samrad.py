@@ -6,7 +6,6 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from rc_tui.i18n import _
-from rc_tui.services.samrad import SamradService
 from screens.components import Plain
 from screens.person.panes.base import PersonPane
 
@@ -16,9 +15,9 @@ class SamradPane(PersonPane, VerticalScroll):
         yield Plain(_("Not discussed in a samråd yet."), id="samrad-list", classes="empty")
 
     def load(self) -> None:
-        vault = self.shell.vault
-        assert vault is not None
-        svc = SamradService(vault, screen="person")
+        session = self.shell.session
+        assert session is not None
+        svc = session.samrad("person")
         lines = []
         for case_id, number, _role, _status in self.detail.cases:
             for row in svc.for_case(case_id):
