@@ -144,14 +144,15 @@ def test_contracts_name_everything_not_allowed() -> None:
     assert third - domain == {"yaml"}
     assert rc_tui - domain == {"rc_tui.domain", "rc_tui.i18n"}
     screens = set(contracts["screens-allowed"]["forbidden_modules"])
-    # screens may use Textual and rich, and from the core only these (storage: errors and roles)
+    # screens may use Textual and rich, and from the core only these (storage: its errors;
+    # a signed-in user is a UserSession from the services, never the vault)
     assert third - screens == {"textual", "rich"}
     assert rc_tui - screens == {"rc_tui.services", "rc_tui.domain", "rc_tui.i18n", "rc_tui.text"}
     assert "storage" in screens
     assert sorted(contracts["screens-allowed"]["ignore_imports"]) == [
-        "screens.** -> storage.errors", "screens.** -> storage.roles",
+        "screens.** -> storage.errors",
         "screens.app -> rc_tui.hygiene", "screens.app -> storage.files",
-        "screens.app -> storage.install", "screens.app -> storage.vault"]
+        "screens.app -> storage.install"]
     # the core reaches the UI only through the CLI's run/demo commands
     assert contracts["core-no-ui"]["source_modules"] == ["rc_tui"]
     assert contracts["core-no-ui"]["ignore_imports"] == ["rc_tui.cli -> screens.app"]
