@@ -1,0 +1,306 @@
+"""The large-scale demo for load tests and benchmarks: rows written straight with
+SQLAlchemy Core in large batches (one access-log entry sums it up), e.g. 100,000 persons
+and 1,000,000 journal notes. Same families as the service-layer demo, same search tokens."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from rc_tui.demo.base import (
+    ASSIGNED_CASES,
+    BASE_DATE,
+    DEMO_CASEWORKER,
+    DEMO_PERPETRATOR_WORKER,
+    require_demo,
+)
+from rc_tui.demo.families import IdNumbers, family, opened_at, shapes
+from rc_tui.demo.words import (
+    BULK_CLOSINGS,
+    BULK_MIDDLES,
+    BULK_OPENINGS,
+    RARE_SENTENCES,
+    RECEIVING_UNITS,
+)
+from rc_tui.services.cases import case_search_numbers
+from rc_tui.services.people import apply_input, index_person, validate
+from storage import audit, integrity
+from storage.models import (
+    Assignment,
+    Case,
+    CaseMember,
+    ChildReport,
+    Intake,
+    JournalNote,
+    Person,
+    Relation,
+    User,
+)
+from storage.vault import Vault
+
+#: Rows per transaction in :func:`generate_bulk`.
+BATCH = 5000
+#: About one bulk note in this many gets one of the rare sentences.
+RARE_ONE_IN = 50_000
+
+
+@dataclass
+class BulkResult:
+    persons: int = 0
+    cases: int = 0
+    notes: int = 0
+    persons_s: float = 0.0
+    notes_s: float = 0.0
+
+
+class _Capture:
+    """Stands in for a Session in ``people.index_person``: keeps the statement and values it
+    would write to person_fts, so the bulk path indexes with exactly the same tokens."""
+
+    def __init__(self) -> None:
+        self.statement: Any = None
+        self.rows: list[dict[str, Any]] = []
+
+    def execute(self, statement: Any, params: dict[str, Any] | None = None) -> None:
+        sql = str(getattr(statement, "text", statement))
+        if sql.lstrip().upper().startswith("INSERT INTO PERSON_FTS"):
+            self.statement = statement
+            self.rows.append(dict(params or {}))
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _next_id(s: Session, column: Any) -> int:
+    return int(s.scalar(select(func.coalesce(func.max(column), 0))) or 0) + 1
+
+
+class _CaseNumbers:
+    """RC-YYYY-NNNN, counting on from what the database already holds for each year."""
+
+    def __init__(self, s: Session) -> None:
+        self.next: dict[int, int] = {}
+        for (last,) in s.execute(select(func.max(Case.case_number)).where(
+                Case.case_number.like("RC-____-%")).group_by(func.substr(Case.case_number, 4, 4))):
+            self.next[int(last[3:7])] = int(last.rsplit("-", 1)[1]) + 1
+
+    def make(self, year: int) -> str:
+        number = self.next.get(year, 1)
+        if number > 9999:
+            raise ValueError(f"more than 9999 demo cases in {year}")
+        self.next[year] = number + 1
+        return f"RC-{year}-{number:04d}"
+
+
+def _bulk_note(rng: random.Random) -> tuple[str, str]:
+    kind, opening = rng.choice(BULK_OPENINGS)
+    parts = [opening, *rng.sample(BULK_MIDDLES, rng.randrange(1, 4))]
+    if rng.randrange(RARE_ONE_IN) == 0:
+        parts.append(rng.choice(RARE_SENTENCES))
+    parts.append(rng.choice(BULK_CLOSINGS))
+    return kind, " ".join(parts)
+
+
+# C901: one deterministic pass that writes families, cases, notes and search rows in
+# batches; splitting it would pass the generator state through every helper
+def generate_bulk(  # noqa: C901
+    vault: Vault, persons: int, notes: int, seed: int = 7, *,
+    progress: Callable[[str], None] | None = None,
+) -> BulkResult:
+    """Write ``persons`` synthetic persons (in families, with cases, members, relations and
+    intakes) and ``notes`` signed journal notes straight into a demo database, with their
+    search entries, in transactions of :data:`BATCH` rows. Deterministic for a given
+    ``seed``. Refuses any database that was not created as a demo.
+
+    One access-log entry (``demo_generated``) records the generation; the rows are
+    attributed to the demo caseworker ``anna`` when she exists. Her caseload is the
+    :data:`ASSIGNED_CASES` most recent open cases (victims', children's and other persons'
+    tracks; the perpetrators' go to ``per``); nobody is assigned to the other cases.
+    """
+    require_demo(vault)
+    say = progress or (lambda _msg: None)
+    result = BulkResult()
+    rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
+    ids = IdNumbers(rng)
+    family_shapes = shapes(rng, persons) if persons > 0 else []
+    span_days = max(240, -(-len(family_shapes) // 4000) * 365)  # at most ~4,000 cases per year
+    t0 = time.perf_counter()
+    with vault.session() as s:
+        numbers = _CaseNumbers(s)
+        author = s.scalar(select(User.id).where(User.username == DEMO_CASEWORKER))
+        next_person = _next_id(s, Person.id)
+        next_case = _next_id(s, Case.id)
+        next_member = _next_id(s, CaseMember.id)
+        next_relation = _next_id(s, Relation.id)
+        next_intake = _next_id(s, Intake.id)
+        next_note = _next_id(s, JournalNote.id)
+    author_id = author if author is not None else vault.user.id
+    author_name = DEMO_CASEWORKER if author is not None else vault.user.username
+    targets: list[tuple[int, int, datetime]] = []  # person, case, opened: for the notes
+    weights: list[float] = []
+    recent: deque[list[tuple[int, str]]] = deque(maxlen=ASSIGNED_CASES)  # open cases' members
+
+    buf: dict[str, list[dict[str, Any]]] = {k: [] for k in (
+        "persons", "cases", "case_fts", "members", "relations", "intakes", "reports")}
+    capture = _Capture()
+
+    def flush() -> None:
+        if not buf["persons"]:
+            return
+        with vault.session(write=True) as s:
+            s.execute(insert(_table(Person)), buf["persons"])
+            s.execute(insert(_table(Case)), buf["cases"])
+            s.execute(insert(_table(CaseMember)), buf["members"])
+            if buf["relations"]:
+                s.execute(insert(_table(Relation)), buf["relations"])
+            s.execute(insert(_table(Intake)), buf["intakes"])
+            if buf["reports"]:
+                s.execute(insert(_table(ChildReport)), buf["reports"])
+            s.execute(capture.statement, capture.rows)
+            s.execute(text("INSERT INTO case_fts (rowid, numbers) VALUES (:id, :n)"),
+                      buf["case_fts"])
+        result.persons += len(buf["persons"])
+        result.cases += len(buf["cases"])
+        for rows in buf.values():
+            rows.clear()
+        capture.rows.clear()
+        say(f"  {result.persons} / {persons} personer")
+
+    person_columns = [c.key for c in Person.__table__.columns]
+    weight_of = {"victim": 3.0, "perpetrator": 1.5, "child": 0.6, "other": 0.3}
+    for i, shape in enumerate(family_shapes):
+        opened = opened_at(i, len(family_shapes), span_days, rng)
+        fam = family(rng, ids, shape, opened, protected=rng.random() < 0.05)
+        closed = opened.date() < BASE_DATE - timedelta(days=365) and rng.random() < 0.8
+        case_id, next_case = next_case, next_case + 1
+        number = numbers.make(opened.year)
+        buf["cases"].append({
+            "id": case_id, "case_number": number, "status": "closed" if closed else "open",
+            "opened_at": opened, "closed_at": opened + timedelta(days=120) if closed else None,
+            "close_reason": "Avslutat enligt plan." if closed else None,
+            "created_by_id": author_id, "version": 1})
+        buf["case_fts"].append({"id": case_id, "n": case_search_numbers(number)})
+        person_ids: list[int] = []
+        members: list[tuple[int, str]] = []
+        for m in fam.members:
+            number_parsed, problems = validate(m.data, BASE_DATE)
+            if problems:
+                raise ValueError(f"invalid demo person: {problems}")
+            p = Person(id=next_person, created_at=opened, updated_at=opened,
+                       created_by_id=author_id, version=1)
+            apply_input(p, m.data, number_parsed)
+            index_person(cast(Session, capture), p)
+            buf["persons"].append({k: getattr(p, k) for k in person_columns})
+            member_id, next_member = next_member, next_member + 1
+            buf["members"].append({"id": member_id, "case_id": case_id,
+                                   "person_id": next_person, "role": m.role,
+                                   "added_at": opened, "added_by_id": author_id})
+            members.append((member_id, m.role))
+            if m.role == "child" and rng.random() < 0.9:  # a few reports are missing
+                reported = rng.random() < 0.75
+                buf["reports"].append({
+                    "child_person_id": next_person, "case_id": case_id,
+                    "decision": "reported" if reported else "not_needed",
+                    "report_date": opened.date() if reported else None,
+                    "receiving_unit": rng.choice(RECEIVING_UNITS) if reported else None,
+                    "reason": "Barnet har bevittnat våld i hemmet." if reported else
+                    "Barnet är redan aktuellt hos Barn och unga.",
+                    "decided_by_id": author_id, "created_at": opened})
+            targets.append((next_person, case_id, opened))
+            weights.append(weight_of[m.role])
+            person_ids.append(next_person)
+            next_person += 1
+        if not closed:
+            recent.append(members)
+        victim = person_ids[0]
+        rels: list[tuple[int, int, str]] = []
+        perps = [person_ids[k] for k in fam.index_of("perpetrator")]
+        for perp in perps:
+            rels.append((victim, perp, fam.partner_kind))
+        for k in fam.index_of("child"):
+            rels.append((victim, person_ids[k], "parent_of"))
+            if perps and fam.perpetrator_is_parent:
+                rels.append((perps[0], person_ids[k], "parent_of"))
+        for a, b, kind in rels:
+            buf["relations"].append({"id": next_relation, "case_id": case_id,
+                                     "from_person_id": a, "to_person_id": b, "kind": kind,
+                                     "created_at": opened})
+            next_relation += 1
+        buf["intakes"].append({
+            "id": next_intake, "case_id": case_id, "contact_person_id": victim,
+            "occurred_at": opened - timedelta(hours=2), "channel": fam.channel,
+            "referrer_name": fam.referrer or None, "what_happened": fam.what_happened,
+            "immediate_danger": fam.danger, "created_by_id": author_id,
+            "created_at": opened})
+        next_intake += 1
+        if len(buf["persons"]) >= BATCH:
+            flush()
+    flush()
+    result.persons_s = time.perf_counter() - t0
+
+    # Journal notes, spread over the persons by role, dated between the case's opening and
+    # BASE_DATE; a few are unsigned drafts.
+    t1 = time.perf_counter()
+    end = datetime.combine(BASE_DATE, datetime.min.time())
+    cumulative: list[float] = []
+    total = 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    written = 0
+    while written < notes and targets:
+        size = min(BATCH, notes - written)
+        picks = rng.choices(targets, cum_weights=cumulative, k=size)
+        rows: list[dict[str, Any]] = []
+        fts: list[dict[str, Any]] = []
+        for person_id, case_id, opened in picks:
+            kind, body = _bulk_note(rng)
+            span = max(0.0, (end - opened).total_seconds())
+            created = opened + timedelta(seconds=int(rng.random() * span))
+            rows.append({"id": next_note, "person_id": person_id, "case_id": case_id,
+                         "note_type": kind, "body": body, "author_id": author_id,
+                         "created_at": created,
+                         "signed_at": created if rng.random() < 0.97 else None,
+                         "corrects_id": None, "version": 1})
+            fts.append({"id": next_note, "b": body})
+            next_note += 1
+        with vault.session(write=True) as s:
+            s.execute(insert(_table(JournalNote)), rows)
+            s.execute(text("INSERT INTO note_fts (rowid, body) VALUES (:id, :b)"), fts)
+            # each signed note is sealed in the log, as signing through the service does
+            sealed = integrity.content_hashes(
+                s, "journal_note", [r["id"] for r in rows if r["signed_at"] is not None])
+            audit.append_many(s, [
+                {"action": "sign", "user_id": author_id, "username": author_name,
+                 "person_id": r["person_id"], "record_type": "journal_note",
+                 "record_id": r["id"], "content_hash": sealed[r["id"]], "screen": "demo",
+                 "ts": r["signed_at"]}
+                for r in rows if r["id"] in sealed])
+        written += size
+        if written % (BATCH * 20) == 0 or written == notes:
+            say(f"  {written} / {notes} journalanteckningar")
+    result.notes = written
+    result.notes_s = time.perf_counter() - t1
+
+    with vault.session(write=True) as s:
+        perp_worker = s.scalar(select(User.id).where(User.username == DEMO_PERPETRATOR_WORKER))
+        assignments = [
+            {"case_member_id": member_id, "user_id": user_id, "assigned_by_id": author_id,
+             "assigned_at": end, "ended_at": None}
+            for case_members in recent for member_id, role in case_members
+            for user_id in [perp_worker if role == "perpetrator" else author]
+            if user_id is not None]
+        if assignments:
+            s.execute(insert(_table(Assignment)), assignments)
+        audit.append(s, "demo_generated", user_id=vault.user.id, username=vault.user.username,
+                     screen="demo", reason=f"{result.persons} persons, {result.notes} notes")
+    return result
