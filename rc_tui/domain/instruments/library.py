@@ -17,11 +17,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rc_tui.domain.instruments.checker import Checker
 from rc_tui.domain.instruments.loader import (
     MAX_FILE_BYTES,
     DefinitionError,
     Problem,
-    _Checker,
     load_text,
     read_yaml,
     thresholds_from,
@@ -80,7 +80,7 @@ def _apply_overrides(lib: Library, path: Path) -> None:
     except (OSError, UnicodeDecodeError):
         lib.problems.append(Problem(name, None, "", "cannot be read as UTF-8 text"))
         return
-    ck = _Checker(name, lines)
+    ck = Checker(name, lines)
     if not isinstance(data, dict):
         ck.fail((), "expected a mapping of instrument id to its overrides")
         lib.problems.extend(ck.problems)
