@@ -23,16 +23,13 @@ integrity, the access-log chain), refuses a newer schema, records the restore in
 restored access log, and only then swaps it in with renames, keeping the previous files as
 ``<db>.before-restore-<time>`` (with its ``-wal`` and ``.keys``, itself an installation).
 
-File format: ``MAGIC``, a JSON header padded to ``HEADER_SIZE`` bytes (format, database
-id, method, time, and per part its name, size and SHA-256), then the parts in that order.
+The file format is ``storage.backupfile`` (its names are re-exported here).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
-import json
 import os
 import random
 import secrets
@@ -40,14 +37,24 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from storage import db, files, keys
 from storage.authstate import SealedEvents, safe_username
+from storage.backupfile import (
+    FORMAT,
+    HEADER_SIZE,
+    MAGIC,
+    PARTS,
+    BackupInfo,
+    Part,
+    read_header,
+    unpack,
+    writer,
+)
 from storage.errors import (
-    BackupDamaged,
     BackupMismatch,
     CheckFailed,
     DatabaseBusy,
@@ -57,7 +64,6 @@ from storage.errors import (
     NeedsKey,
     NoDataKey,
     PermissionDenied,
-    TargetExists,
     VaultError,
 )
 from storage.roles import Role
@@ -65,11 +71,12 @@ from storage.roles import Role
 if TYPE_CHECKING:
     from storage.vault import CheckReport, Vault
 
-MAGIC = b"RC-TUI-BACKUP\n"
-FORMAT = 1
-HEADER_SIZE = 4096
-PARTS = ("keys", "db", "wal")
-CHUNK = 1 << 20
+__all__ = [
+    "COPY_TIMEOUT_SECONDS", "FORMAT", "HEADER_SIZE", "MAGIC", "PARTS", "BackupInfo", "Part",
+    "RestoreResult", "backup_with_vault", "copy_files", "read_header", "restore", "shm_path",
+    "wal_path",
+]
+
 COPY_TIMEOUT_SECONDS = 30.0
 
 # SQLite's file locks (os_unix.c; part of its file format, shared with every other user).
@@ -91,153 +98,12 @@ def shm_path(db_path: Path) -> Path:
 
 
 @dataclass(frozen=True)
-class Part:
-    name: str
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    path: Path
-    db_id: str
-    method: str
-    created: str
-    parts: tuple[Part, ...]
-
-    @property
-    def size(self) -> int:
-        return HEADER_SIZE + sum(p.size for p in self.parts)
-
-
-@dataclass(frozen=True)
 class RestoreResult:
     #: where the replaced database was kept (None: there was none, or only verified)
     previous: Path | None
     log_rows: int
     #: key slots in the backup that the current key file no longer has (revoked since)
     stale_slots: tuple[str, ...]
-
-
-# ---------------------------------------------------------------------- the file format
-class _Writer:
-    """Writes a backup to a private temporary file beside ``out``; ``finish`` renames it."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.tmp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.tmp")
-        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
-        self.fh: IO[bytes] = os.fdopen(fd, "wb")
-        self.fh.write(b"\0" * HEADER_SIZE)
-        self.parts: list[Part] = []
-
-    def add_bytes(self, name: str, data: bytes) -> None:
-        self.fh.write(data)
-        self.parts.append(Part(name, len(data), hashlib.sha256(data).hexdigest()))
-
-    def add_file(self, name: str, path: Path) -> None:
-        digest, size = hashlib.sha256(), 0
-        with path.open("rb") as src:
-            while chunk := src.read(CHUNK):
-                self.fh.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-        self.parts.append(Part(name, size, digest.hexdigest()))
-
-    def finish(self, db_id: str, method: str) -> BackupInfo:
-        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        header = json.dumps({
-            "format": FORMAT, "db_id": db_id, "method": method, "created": created,
-            "parts": [{"name": p.name, "size": p.size, "sha256": p.sha256} for p in self.parts],
-        }, sort_keys=True).encode("ascii")
-        block = MAGIC + header + b"\n"
-        if len(block) > HEADER_SIZE:
-            raise VaultError("backup header too long")
-        self.fh.seek(0)
-        self.fh.write(block.ljust(HEADER_SIZE, b" "))
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
-        if self.out.exists():
-            raise TargetExists(str(self.out))
-        os.replace(self.tmp, self.out)
-        files.restrict_file(self.out)
-        files.fsync_dir(self.out.parent)
-        return BackupInfo(self.out, db_id, method, created, tuple(self.parts))
-
-    def discard(self) -> None:
-        with contextlib.suppress(OSError):
-            self.fh.close()
-        with contextlib.suppress(OSError):
-            self.tmp.unlink()
-
-
-@contextlib.contextmanager
-def _writer(out: Path) -> Iterator[_Writer]:
-    out = Path(out)
-    if out.exists():
-        raise TargetExists(str(out))
-    if not out.parent.exists():  # an existing folder keeps the permissions it was given
-        files.ensure_private_dir(out.parent)
-    w = _Writer(out)
-    try:
-        yield w
-    except BaseException:
-        w.discard()
-        raise
-
-
-def read_header(path: Path) -> BackupInfo:
-    """The header of a backup file, checked for shape and size (``BackupDamaged``)."""
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            block = fh.read(HEADER_SIZE)
-            total = os.fstat(fh.fileno()).st_size
-    except OSError as exc:
-        raise BackupDamaged(type(exc).__name__) from None
-    if len(block) != HEADER_SIZE or not block.startswith(MAGIC):
-        raise BackupDamaged("not an rc-tui backup")
-    try:
-        data = json.loads(block[len(MAGIC):].decode("ascii"))
-        if int(data["format"]) > FORMAT:
-            raise BackupDamaged("backup from a newer rc-tui")
-        parts = tuple(Part(str(p["name"]), int(p["size"]), str(p["sha256"]))
-                      for p in data["parts"])
-        info = BackupInfo(path, str(data["db_id"]), str(data["method"]),
-                          str(data["created"]), parts)
-    except BackupDamaged:
-        raise
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise BackupDamaged(type(exc).__name__) from None
-    names = [p.name for p in parts]
-    if (len(set(names)) != len(names) or not set(names) <= set(PARTS)
-            or "keys" not in names or "db" not in names or info.size != total
-            or any(p.size < 0 for p in parts)):
-        raise BackupDamaged("parts do not add up")
-    return info
-
-
-def _unpack(info: BackupInfo, targets: dict[str, Path]) -> None:
-    """Write each part to its target (0600), checking its SHA-256 as it streams."""
-    with info.path.open("rb") as src:
-        src.seek(HEADER_SIZE)
-        for part in info.parts:
-            digest, left = hashlib.sha256(), part.size
-            fd = os.open(targets[part.name], os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY,
-                         0o600)
-            with os.fdopen(fd, "wb") as out:
-                while left:
-                    chunk = src.read(min(CHUNK, left))
-                    if not chunk:
-                        raise BackupDamaged("truncated")
-                    out.write(chunk)
-                    digest.update(chunk)
-                    left -= len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if digest.hexdigest() != part.sha256:
-                raise BackupDamaged(f"{part.name} does not match its checksum")
 
 
 # ---------------------------------------------------------------------- SQLite's locks
@@ -369,7 +235,7 @@ def copy_files(path: Path, out: Path, *, timeout: float = COPY_TIMEOUT_SECONDS) 
         raise DatabaseMissing(str(path))
     events = SealedEvents(path, kf.audit_public_key)
     try:
-        with _writer(out) as w:
+        with writer(out) as w:
             with _held_still(path, timeout):
                 raw_keys = files.keyfile_path(path).read_bytes()
                 w.add_bytes("keys", raw_keys)
@@ -388,7 +254,7 @@ def backup_with_vault(vault: Vault, out: Path) -> BackupInfo:
     """Back up through an unlocked vault (SQLite's online backup API; verified copy)."""
     out = Path(out)
     try:
-        with _writer(out) as w:
+        with writer(out) as w:
             tmp_db = out.with_name(f".{out.name}.{secrets.token_hex(6)}.db")
             try:
                 raw_keys = vault.online_copy(tmp_db)
@@ -461,7 +327,7 @@ def restore(
                 pass  # say so now rather than after the checks (and again at the swap)
         files.ensure_private_dir(path.parent)
         targets = {"keys": files.keyfile_path(staging), "db": staging, "wal": wal_path(staging)}
-        _unpack(info, targets)
+        unpack(info, targets)
         backup_kf = keys.KeyFile.load(targets["keys"])
         report = _verified(staging, username, passphrase, clock, verify_only,
                            lambda: _forward_auth_events(staging, path, live, backup_kf))
