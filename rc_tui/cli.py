@@ -9,6 +9,9 @@ operation refused (also: an administrator asked for what needs the data key), 2 
 3 authentication failed (also: an account still waiting for a manager's login), 4 database,
 backup or key file missing, damaged or from a newer version (``check`` and ``restore``
 then print a report: which check failed, what it means, what to do).
+
+The parser and one short function per sub-command stay in one file (over 500 lines), so
+that the whole command line, its exit codes and its passphrase rules read in one place.
 """
 
 from __future__ import annotations

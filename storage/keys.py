@@ -26,6 +26,9 @@ Design (see README, "Security model"):
 * The key file holds usernames, display names, roles, KDF parameters, public keys,
   signatures and ciphertexts – no secret in the clear. All ciphertexts are bound to the
   database id and username (AEAD associated data).
+
+The whole key design – KDF, slots, sealing and the key file – is kept in this one file
+(over 500 lines) so that it can be reviewed in one place against the description above.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""SQLAlchemy 2.x typed ORM models. Schema changes go through ``storage/migrations``."""
+"""SQLAlchemy 2.x typed ORM models. Schema changes go through ``storage/migrations``.
+
+One model per table, kept in one file (over 500 lines) so that the schema reads in one
+place, as the migrations and the test comparing them with these models see it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Filling in a risk assessment: one item at a time, autosaved as a draft."""
+"""Filling in a risk assessment: one item at a time, autosaved as a draft.
+
+One screen in one file (just over 500 lines): its fields, keys, autosave and sections
+belong to the one widget; the dialogs it opens each have their own file beside it.
+"""
 
 from __future__ import annotations
 
