@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from storage import db, files, keys
 from storage.authstate import SealedEvents, safe_username
 from storage.backupfile import (
+    _O_BINARY,
     FORMAT,
     HEADER_SIZE,
     MAGIC,
@@ -85,8 +86,6 @@ SHARED_FIRST = PENDING_BYTE + 2
 SHARED_SIZE = 510
 WAL_WRITE_LOCK = 120  # in the -shm file; WAL_CKPT_LOCK is the next byte
 WAL_DMS = 128  # held shared by every connection that has the -shm mapped
-
-_O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def wal_path(db_path: Path) -> Path:

@@ -18,7 +18,6 @@ copy, integrity check), ``storage.directory_acts`` (carrying out the signed dire
 from __future__ import annotations
 
 import contextlib
-import secrets
 import time
 import uuid
 from pathlib import Path
@@ -55,7 +54,7 @@ from storage.models import Role, User, UserStatus
 from storage.values import CheckReport, EnrolledUser, UserInfo, UserRow, user_info
 
 __all__ = [
-    "CheckReport", "EnrolledUser", "UserInfo", "UserRow", "Vault", "random_passphrase",
+    "CheckReport", "EnrolledUser", "UserInfo", "UserRow", "Vault",
     "record_failed_attempt",
 ]
 
@@ -336,10 +335,3 @@ def _import_event(s: Session, ev: dict[str, Any]) -> None:
         reason=str(ev["reason"])[:200] if isinstance(ev.get("reason"), str) else None,
     )
 
-
-def random_passphrase(words: int = 5) -> str:
-    """A random passphrase suggestion (used by the CLI when asked to generate one)."""
-    alphabet = "abcdefghijkmnopqrstuvwxyz"
-    return "-".join(
-        "".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(words)
-    )
