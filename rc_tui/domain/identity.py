@@ -4,7 +4,11 @@ Accepted forms (surrounding whitespace is ignored)::
 
     YYYYMMDD-NNNN   YYYYMMDDNNNN          explicit century
     YYMMDD-NNNN     YYMMDDNNNN            person younger than 100 on ``today``
-    YYMMDD+NNNN                           person 100 or older on ``today``
+    YYMMDD+NNNN                           person who is 100 this year, or older
+
+Full-width digits (``１９９０…``, as some input methods and PDFs give them) and the usual
+dash variants (hyphens, dashes, the minus sign, full-width and small hyphen-minus) are
+read as their ASCII forms (:func:`fold`); other scripts' digits are refused.
 
 ``NNNN`` is a three-digit serial and a Luhn check digit computed over the ten-digit form
 ``YYMMDDNNN``. A samordningsnummer has 60 added to the day of birth (days 61-91). Every
@@ -35,6 +39,22 @@ REASON_FUTURE = N_("The identity number's date is in the future.")
 _TWELVE = re.compile(r"([0-9]{8})-?([0-9]{4})")
 _TEN = re.compile(r"([0-9]{6})([-+]?)([0-9]{4})")
 
+#: Characters read as their ASCII form in identity numbers: full-width digits and plus,
+#: and the dashes people (and word processors) put between the date and the serial.
+_FOLD = str.maketrans({
+    **{chr(0xFF10 + d): str(d) for d in range(10)},  # FULLWIDTH DIGIT ZERO..NINE
+    "\uff0b": "+",  # FULLWIDTH PLUS SIGN
+    **{chr(c): "-" for c in range(0x2010, 0x2016)},  # HYPHEN .. HORIZONTAL BAR
+    "\u2212": "-",  # MINUS SIGN
+    "\ufe63": "-",  # SMALL HYPHEN-MINUS
+    "\uff0d": "-",  # FULLWIDTH HYPHEN-MINUS
+})
+
+
+def fold(text: str) -> str:
+    """``text`` with full-width digits and plus, and dash variants, in ASCII."""
+    return text.translate(_FOLD)
+
 
 class IdentityNumberError(ValueError):
     """An identity number was refused; ``reason`` is a translated, user-facing message."""
@@ -55,8 +75,23 @@ def luhn_check_digit(nine_digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+def century_year(yy: int, month: int, day: int, plus: bool, today: date) -> int:
+    """The four-digit birth year of a ten-digit number ``YYMMDD-NNNN`` (``plus``: written
+    ``YYMMDD+NNNN``), ``day`` being the real day (a samordningsnummer's minus 60).
+
+    ``-`` (or no separator): the most recent year ending in ``yy`` that does not put the
+    birth date after ``today`` – the person is 0 to 99 years old. ``+``: the separator
+    changes to ``+`` in the year a person turns 100 (folkbokföringslagen 18 §), so the
+    most recent year ending in ``yy`` at least 100 years before this year – ``190130+4590``
+    is someone born in 1919, never a child born in 2019.
+    """
+    if plus:
+        latest = today.year - 100
+        return latest - (latest - yy) % 100
+    year = today.year // 100 * 100 + yy
+    if (year, month, day) > (today.year, today.month, today.day):
+        year -= 100
+    return year
 
 
 @dataclass(frozen=True)
@@ -95,8 +130,8 @@ class IdentityNumber:
         return f"{self._issued_date8}-{self._last4}"
 
     def short_form(self, today: date) -> str:
-        """``YYMMDD-NNNN``, or ``YYMMDD+NNNN`` when the person is 100 or older on ``today``."""
-        separator = "+" if _age(self.birth_date, today) >= 100 else "-"
+        """``YYMMDD-NNNN``, or ``YYMMDD+NNNN`` from the year the person turns 100."""
+        separator = "+" if today.year - self.birth_date.year >= 100 else "-"
         return f"{self._issued_date8[2:]}{separator}{self._last4}"
 
     @property
@@ -125,7 +160,7 @@ class IdentityNumber:
 
 def parse_identity_number(text: str, today: date) -> IdentityNumber:
     """Parse and validate ``text``; raises :class:`IdentityNumberError` with a reason."""
-    value = text.strip()
+    value = fold(text).strip()
     if not value:
         raise IdentityNumberError(_(REASON_EMPTY))
     explicit_year: int | None
@@ -152,13 +187,7 @@ def parse_identity_number(text: str, today: date) -> IdentityNumber:
     if explicit_year is not None:
         year = explicit_year
     else:
-        # Most recent century that does not put the birth date after today; the person is
-        # then younger than 100. "+" means 100 or older: one century earlier.
-        year = today.year // 100 * 100 + yy
-        if (year, month, day) > (today.year, today.month, today.day):
-            year -= 100
-        if separator == "+":
-            year -= 100
+        year = century_year(yy, month, day, separator == "+", today)
 
     try:
         birth = date(year, month, day)

@@ -82,7 +82,56 @@ def test_century_boundary_around_today() -> None:
     date8, last4 = _number(date(1925, 6, 16), "123")
     # tomorrow in 2025 would be the future, so the person is 99 and born in 1925
     assert parse_identity_number(f"{date8[2:]}-{last4}", TODAY).birth_date == date(1925, 6, 16)
-    assert parse_identity_number(f"{date8[2:]}+{last4}", TODAY).birth_date == date(1825, 6, 16)
+    # "+" from the year one turns 100 (folkbokföringslagen 18 §): she is 100 this year
+    assert parse_identity_number(f"{date8[2:]}+{last4}", TODAY).birth_date == date(1925, 6, 16)
+    date8, last4 = _number(date(1926, 1, 1), "123")
+    assert parse_identity_number(f"{date8[2:]}+{last4}", TODAY).birth_date == date(1826, 1, 1)
+
+
+#: A frozen "today" for the century rule, and a number issued for 30 January of a year
+#: ending in 19 (serial 459, check digit 0).
+DEC_2026 = date(2026, 12, 6)
+
+
+@pytest.mark.parametrize(("text", "born"), [
+    ("190130+4590", date(1919, 1, 30)),  # "+": over 100, never the child born in 2019
+    ("190130-4590", date(2019, 1, 30)),  # "-": the most recent century, age 0-99
+    ("1901304590", date(2019, 1, 30)),  # no separator: as "-"
+    ("19190130-4590", date(1919, 1, 30)),  # twelve digits say the century themselves
+    ("20190130-4590", date(2019, 1, 30)),
+])
+def test_plus_means_a_hundred_years_or_more(text: str, born: date) -> None:
+    assert parse_identity_number(text, DEC_2026).birth_date == born
+
+
+def test_century_year() -> None:
+    assert identity.century_year(19, 1, 30, True, DEC_2026) == 1919
+    assert identity.century_year(19, 1, 30, False, DEC_2026) == 2019
+    assert identity.century_year(26, 12, 6, False, DEC_2026) == 2026  # born today
+    assert identity.century_year(26, 12, 7, False, DEC_2026) == 1926  # tomorrow: 99 years old
+    assert identity.century_year(26, 12, 7, True, DEC_2026) == 1926  # turns 100 this year
+    assert identity.century_year(27, 1, 1, True, DEC_2026) == 1827
+
+
+@pytest.mark.parametrize("text", [
+    "１９０１３０－４５９０",  # full-width digits and hyphen-minus
+    "190130\u20104590", "190130\u20114590", "190130\u20124590", "190130\u20134590",
+    "190130\u20144590", "190130\u20154590", "190130\u22124590", "190130\ufe634590",
+    "190130\uff0d4590",
+    "20190130\u20134590",
+])
+def test_full_width_digits_and_dashes_fold(text: str) -> None:
+    assert parse_identity_number(text, DEC_2026).birth_date == date(2019, 1, 30)
+    assert validate_identity_number(text, DEC_2026) is None
+
+
+def test_fold() -> None:
+    assert identity.fold("１９９０\uff0b１２\u2013") == "1990+12-"
+    assert identity.fold("190130+4590") == "190130+4590"
+    assert identity.fold("Åsa") == "Åsa"
+    # other scripts' digits are not read as numbers
+    assert identity.fold("١٢١٢١٢") == "١٢١٢١٢"
+    assert parse_identity_number("190130＋4590", DEC_2026).birth_date == date(1919, 1, 30)
 
 
 def test_forms_and_tokens() -> None:
@@ -95,7 +144,9 @@ def test_forms_and_tokens() -> None:
     assert number.search_tokens() == ["198503721238", "8503721238", "19850372", "850372"]
     old = parse_identity_number("19121212-1212", TODAY)
     assert old.short_form(TODAY) == "121212+1212"
-    assert old.short_form(date(2012, 12, 11)) == "121212-1212"
+    # "+" from the year the person turns 100, not only from the birthday
+    assert old.short_form(date(2011, 12, 31)) == "121212-1212"
+    assert old.short_form(date(2012, 1, 1)) == "121212+1212"
     assert old.short_form(date(2012, 12, 12)) == "121212+1212"
     assert old.short in {"121212-1212", "121212+1212"}
     assert old.gender_digit_is_even is False  # serial 121: 1 is odd
@@ -169,7 +220,7 @@ serials = st.integers(min_value=0, max_value=999).map(lambda n: f"{n:03d}")
 
 
 def _accepted_forms(date8: str, last4: str, birth: date) -> list[str]:
-    separator = "+" if _age(birth, TODAY) >= 100 else "-"
+    separator = "+" if TODAY.year - birth.year >= 100 else "-"
     forms = [f"{date8}-{last4}", date8 + last4, f"{date8[2:]}{separator}{last4}"]
     if separator == "-":
         forms.append(date8[2:] + last4)
@@ -218,4 +269,7 @@ def test_ten_digit_never_gives_a_future_date(birth: date, serial: str, today: da
             continue
         age = _age(number.birth_date, today)
         assert number.birth_date <= today
-        assert (age >= 100) if separator == "+" else (0 <= age < 100)
+        if separator == "+":  # 100 this year, or older
+            assert today.year - number.birth_date.year >= 100
+        else:
+            assert 0 <= age < 100
