@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import QueuePool
 
+from storage import nfc
 from storage.errors import DatabaseDamaged, SecurityCheckFailed
 
 BUSY_TIMEOUT_MS = 10_000
@@ -150,6 +151,7 @@ def make_engine(path: Path, data_key: bytes | bytearray) -> Engine:
         pool_timeout=30,
         hide_parameters=True,  # never put case data into exception text or logs
     )
+    nfc.install_engine(engine)  # text in, search terms too, composed (NFC)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:

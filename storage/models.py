@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage import nfc
 from storage.roles import Role, UserStatus
 
 __all__ = [
@@ -709,3 +710,7 @@ class Draft(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# Text is stored composed (NFC), whatever service writes it (see storage.nfc).
+nfc.install_orm(Base)
