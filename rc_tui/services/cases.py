@@ -140,10 +140,16 @@ def no_access_text() -> str:
 
 
 def case_search_numbers(case_number: str) -> str:
-    """What the case search index holds: the number without separators ("rc20260012").
+    """What the case search index holds: the number without separators ("rc20260012"),
+    and the serial alone ("0012"), which the search looks up only as four digits typed
+    on their own (``search.case_query``).
 
-    Only the prefixed form: a bare "20260012" would also match a birth date."""
-    return case_number.replace("-", "").lower()
+    Not the bare "20260012": it would also match a birth date."""
+    words = [case_number.replace("-", "").lower()]
+    serial = case_number.rsplit("-", 1)[-1]
+    if serial.isdigit() and serial != case_number:
+        words.append(serial)
+    return " ".join(words)
 
 
 class CaseService(Service):

@@ -1,8 +1,16 @@
 """Search over names, aliases, identity numbers, case numbers and journal text.
 
 Uses SQLite FTS5 inside the encrypted database (no index or cache outside it). Every word
-typed is a prefix; all words must match. Typed text never reaches FTS5 as query syntax:
-each word is quoted.
+typed is a prefix; all words must match. Names (and aliases) are also found by any part of
+three letters or more – "ström" finds Bäckström – through a trigram index of the names
+alone (``person_name_fts``, kept in step by triggers on ``persons``). Typed text never
+reaches FTS5 as query syntax: each word is quoted.
+
+The query is composed (NFC) like everything stored, and full-width digits and dash
+variants are read as ASCII (``identity.fold``). A ten-digit identity number is read with
+its century (``+``: a hundred or older): ``190130+4590`` is looked up as 19190130-4590.
+Case numbers are found with or without ``RC-``: ``2026-0007`` and the serial ``0007``
+find RC-2026-0007.
 """
 
 from __future__ import annotations
@@ -10,18 +18,58 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from rc_tui.domain import identity
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.people import WITHHELD, summary_for
 from storage import audit
 from storage.models import Case, JournalNote, Person
+from storage.nfc import nfc
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_NUMBERISH = re.compile(r"^[\d\s+\-]+$")
+_NUMBERISH = re.compile(r"^[0-9\s+\-]+$")
+#: a ten-digit identity number, or its start, written with its separator (YYMMDD-NNNN)
+_SHORT_ID = re.compile(r"([0-9]{6})\s*([-+])\s*([0-9]{0,4})")
+#: a case number without its prefix: the year and (the start of) the serial
+_CASE_YEAR_SERIAL = re.compile(r"([0-9]{4})\s*-\s*([0-9]{1,4})")
+_CASE_SERIAL = re.compile(r"[0-9]{4}")
+#: the shortest name part the trigram index finds inside names
+INFIX_MIN = 3
+
+
+def prepare(query: str) -> str:
+    """The typed query as it is looked up: composed (NFC), full-width digits and dash
+    variants in ASCII, surrounding space removed."""
+    return identity.fold(nfc(query)).strip()
+
+
+def _resolved_number(stripped: str, today: date | None) -> str | None:
+    """A ten-digit identity number (or its start, with the separator typed) with its
+    century: "190130+4590" -> "191901304590", "1901304590" -> "201901304590" (today in
+    2026). None when the text is no such number or its date does not exist."""
+    if today is None:
+        return None
+    if (m := _SHORT_ID.fullmatch(stripped)) is not None:
+        date6, plus, serial = m.group(1), m.group(2) == "+", m.group(3)
+    elif re.fullmatch(r"[0-9]{10}", stripped):
+        date6, plus, serial = stripped[:6], False, stripped[6:]
+    else:
+        return None
+    yy, month, day = int(date6[:2]), int(date6[2:4]), int(date6[4:6])
+    real_day = day - identity.COORDINATION_DAY_OFFSET if day > identity.COORDINATION_DAY_OFFSET \
+        else day
+    try:
+        year = identity.century_year(yy, month, real_day, plus, today)
+        date(year, month, real_day)
+    except ValueError:
+        return None
+    return f"{year // 100:02d}{date6}{serial}"
 
 
 @dataclass(frozen=True)
@@ -34,17 +82,18 @@ class SearchHit:
     protection_level: str = "none"
 
 
-def query_words(query: str) -> list[str]:
+def query_words(query: str, today: date | None = None) -> list[str]:
     """The words of a typed query, as the index sees them (at most eight).
 
     Identity and case numbers are matched without their separators, so "850312-1234",
-    "8503121234" and "19850312" all find the same person.
+    "8503121234" and "19850312" all find the same person. With ``today``, a ten-digit
+    number is read with its century (see ``identity.century_year``).
     """
-    stripped = query.strip()
+    stripped = prepare(query)
     if not stripped:
         return []
     if _NUMBERISH.match(stripped) and any(c.isdigit() for c in stripped):
-        words = [re.sub(r"\D", "", stripped)]
+        words = [_resolved_number(stripped, today) or re.sub(r"[^0-9]", "", stripped)]
     elif re.match(r"^[A-Za-z]{2}[\s\-]?\d", stripped):  # a case number like RC-2026-0012
         words = ["".join(_WORD.findall(stripped)).lower()]
     else:
@@ -52,20 +101,52 @@ def query_words(query: str) -> list[str]:
     return [w for w in words if w][:8]
 
 
-def fts_query(query: str, *, prefix: bool = True) -> str | None:
+def _quoted(word: str, star: str = "") -> str:
+    return '"' + word.replace('"', '""') + '"' + star
+
+
+def fts_query(query: str, *, prefix: bool = True, today: date | None = None) -> str | None:
     """Turn typed text into a safe FTS5 query: every word quoted (never query syntax), all
     required, each a prefix unless ``prefix`` is False."""
-    words = query_words(query)
+    words = query_words(query, today)
     if not words:
         return None
     star = "*" if prefix else ""
-    return " ".join('"' + w.replace('"', '""') + '"' + star for w in words)
+    return " ".join(_quoted(w, star) for w in words)
+
+
+def case_query(query: str) -> str | None:
+    """The case-index query for text shaped like a case number, else None: "RC-2026-0007"
+    or "rc2026" (the prefixed form, as a prefix), "2026-0007" or "2026-00" (year and
+    serial without "RC-"), or exactly four digits, "0007" (the serial of any year)."""
+    stripped = prepare(query)
+    if re.match(r"^[Rr][Cc](?:[\s\-]*[0-9])?", stripped) and \
+            re.fullmatch(r"[A-Za-z]{2}[0-9\s\-]*", stripped):
+        return _quoted("".join(_WORD.findall(stripped)).lower(), "*")
+    if (m := _CASE_YEAR_SERIAL.fullmatch(stripped)) is not None:
+        return _quoted(f"rc{m.group(1)}{m.group(2)}", "*")
+    if _CASE_SERIAL.fullmatch(stripped):
+        return _quoted(stripped)  # the serial token, whole (see case_search_numbers)
+    return None
+
+
+def infix_query(words: list[str]) -> tuple[str, str | None] | None:
+    """For the trigram index of names: the words of at least ``INFIX_MIN`` letters, each
+    found anywhere inside a name, and a prefix query for the rest (shorter words and
+    numbers), or None when no word is long enough."""
+    inside = [w for w in words if len(w) >= INFIX_MIN and not any(c.isdigit() for c in w)]
+    if not inside:
+        return None
+    rest = [w for w in words if w not in inside]
+    return (" ".join(_quoted(w) for w in inside),
+            " ".join(_quoted(w, "*") for w in rest) or None)
 
 
 def matches(words: list[str], body: str) -> bool:
     """The same rule as the index, for a few texts in Python: every word is the start of
-    some word of ``body`` (case-insensitive)."""
-    low = body.casefold()
+    some word of ``body`` (case-insensitive; a note signed before text was composed on
+    its way in is composed here)."""
+    low = nfc(body).casefold()
     wanted = [w.casefold() for w in words]
     if not all(w in low for w in wanted):  # cheap: most texts fail here
         return False
@@ -88,28 +169,44 @@ class SearchService(Service):
         emergency access – the user already knows the number, and the access is logged.
 
         Long words are first looked up as whole words (fast even when very common); the
-        prefix search runs when that does not fill the list."""
+        prefix search runs when that does not fill the list, and then the search inside
+        names (three letters or more). Every pass goes through the same filter."""
         self.require(Capability.CASE_CONTENT)
-        words = query_words(query)
+        today = self.today()
+        words = query_words(query, today)
         if not words:
             return []
         passes = [False, True] if any(len(w) >= 5 for w in words) else [True]
         by_number = any(c.isdigit() for w in words for c in w)
         hits: list[SearchHit] = []
         seen: set[tuple[str, int | None, int | None]] = set()
+
+        def add(found: list[SearchHit]) -> None:
+            for hit in found:
+                key = (hit.kind, hit.person_id, hit.case_id)
+                if key not in seen:
+                    seen.add(key)
+                    hits.append(hit)
+
         with self.read() as s:
+            add(self._cases(s, query, limit))
             for prefix in passes:
-                match = fts_query(query, prefix=prefix)
+                match = fts_query(query, prefix=prefix, today=today)
                 assert match is not None
-                persons = self._persons(s, match, limit, by_number)
-                for hit in persons + self._cases(s, match, limit):
-                    key = (hit.kind, hit.person_id, hit.case_id)
-                    if key not in seen:
-                        seen.add(key)
-                        hits.append(hit)
+                add(self._persons(s, "SELECT rowid FROM person_fts WHERE person_fts MATCH :q ",
+                                  {"q": match}, limit, by_number))
                 if len(hits) >= limit:
                     break
-            hits.extend(self._restricted_number_hit(s, query, {h.person_id for h in hits}))
+            infix = infix_query(words)
+            if infix is not None and len(hits) < limit:
+                inside, rest = infix
+                sql = "SELECT rowid FROM person_name_fts WHERE person_name_fts MATCH :q "
+                if rest is not None:
+                    sql += ("AND rowid IN (SELECT rowid FROM person_fts "
+                            "WHERE person_fts MATCH :rest) ")
+                add(self._persons(s, sql, {"q": inside, "rest": rest}, limit, by_number))
+            hits.extend(self._restricted_number_hit(s, query, {h.person_id for h in hits},
+                                                    today))
             numbers_only = all(w.isdigit() or (w[:2].isalpha() and w[2:].isdigit())
                                for w in words)
             if len(hits) < limit and not numbers_only:  # numbers are not looked for in text
@@ -123,17 +220,19 @@ class SearchService(Service):
             ])
         return hits
 
-    def _persons(self, s: Session, match: str, limit: int, by_number: bool
-                 ) -> list[SearchHit]:
-        """Persons by name or number. With a number (or part of one) in the query, only
-        persons whose number the user may see: otherwise typing birth dates at a family
-        member the user may only know exists would reveal theirs."""
-        sql = "SELECT rowid FROM person_fts WHERE person_fts MATCH :q "
+    def _persons(self, s: Session, matched: str, params: dict[str, Any], limit: int,
+                 by_number: bool) -> list[SearchHit]:
+        """Persons by name or number: ``matched`` selects the matching rowids (person ids)
+        from an index, whichever; what is shown of them is decided here, the same way for
+        every index. With a number (or part of one) in the query, only persons whose
+        number the user may see: otherwise typing birth dates at a family member the user
+        may only know exists would reveal theirs."""
+        sql = matched
         if not self.access.can(Capability.ALL_CASES):
             # "+rowid": a filter on the matches, not a per-id lookup of the index
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
         ids = list(s.scalars(text(sql + "LIMIT :n"), {
-            "q": match, "n": limit * 2, "ids": json.dumps(sorted(self._visible_persons(s)))}))
+            **params, "n": limit * 2, "ids": json.dumps(sorted(self._visible_persons(s)))}))
         people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(ids)))}
         hits: list[SearchHit] = []
         for pid in ids:
@@ -150,7 +249,10 @@ class SearchService(Service):
                 break
         return hits
 
-    def _cases(self, s: Session, match: str, limit: int) -> list[SearchHit]:
+    def _cases(self, s: Session, query: str, limit: int) -> list[SearchHit]:
+        match = case_query(query)
+        if match is None:
+            return []
         sql = "SELECT rowid FROM case_fts WHERE case_fts MATCH :q "
         if not self.access.can(Capability.ALL_CASES):
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
@@ -220,10 +322,13 @@ class SearchService(Service):
         return (self.access.assigned_persons(s) | self.access.grants.emergency
                 | self.access.shelter_residents(s))
 
-    def _restricted_number_hit(self, s: Session, query: str, shown: set[int | None]
-                               ) -> list[SearchHit]:
-        digits = re.sub(r"\D", "", query)
-        if len(digits) not in (10, 12) or not _NUMBERISH.match(query.strip()):
+    def _restricted_number_hit(self, s: Session, query: str, shown: set[int | None],
+                               today: date) -> list[SearchHit]:
+        stripped = prepare(query)
+        if not _NUMBERISH.match(stripped):
+            return []
+        digits = _resolved_number(stripped, today) or re.sub(r"[^0-9]", "", stripped)
+        if len(digits) not in (10, 12):
             return []
         # only that a record exists (and the offer of emergency access): not its
         # protection level, nor anything else of it
