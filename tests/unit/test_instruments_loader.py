@@ -17,6 +17,7 @@ from rc_tui.domain.instruments.loader import (
     from_snapshot,
     load_file,
     load_text,
+    read_yaml,
 )
 from rc_tui.domain.instruments.model import Localized
 
@@ -717,3 +718,11 @@ def test_cli_list_reports_problems(cli: Main, org: Path,
     out, err = capsys.readouterr()
     assert "org-licensed" in out
     assert f"{org / 'broken.yaml'}:7: " in err
+
+
+def test_definitions_are_read_composed() -> None:
+    """A file saved decomposed (macOS, some editors) gives the same text and digest."""
+    composed, _lines = read_yaml("title: Trädgården\n", "x")
+    decomposed, _lines = read_yaml("title: Tra\u0308dga\u030arden\n", "x")
+    assert composed == decomposed == {"title": "Trädgården"}
+    assert digest(composed) == digest(decomposed)

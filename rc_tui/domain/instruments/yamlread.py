@@ -8,6 +8,7 @@ stays the text "no", never ``False``). Aliases, deep nesting and sheer size are 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,10 +86,14 @@ def _plain(node: Any, path: Path_, lines: dict[Path_, int], budget: _Budget | No
 
 
 def read_yaml(text: str, name: str) -> tuple[Any, dict[Path_, int]]:
-    """The document as plain data (strings, lists, dicts) and the line of every path."""
+    """The document as plain data (strings, lists, dicts) and the line of every path.
+
+    The text is composed (NFC) first, as stored text is: the definition an assessment
+    stores, and its digest, are then the same however the file was saved."""
     import yaml  # only when a definition file is read (keeps the start fast)
 
     lines: dict[Path_, int] = {}
+    text = unicodedata.normalize("NFC", text)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
