@@ -45,6 +45,8 @@ FIXED_QUERIES: list[tuple[str, str]] = [
     ("rare_word", "keramikkurs"),
     ("swedish_word", "säkerhetsplan"),
     ("no_match", "xylofonstämning"),
+    ("infix_name", "ström"),  # inside Wikström, Lindström … (the trigram index of names)
+    ("infix_no_match", "xyzå"),  # a name part no name holds
 ]
 
 
@@ -107,13 +109,16 @@ def sample_queries(vault: Any, manager: bool) -> list[tuple[str, str]]:
             person = s.get(Person, row[0])
             assert person is not None and person.id_number
             pnr = person.id_number  # YYYYMMDD-NNNN
+            case_number = str(s.scalar(select(Case.case_number).where(Case.id == row[1])))
             queries += [
                 ("full_name", f"{person.given_name} {person.family_name}"),
                 ("id_12_dash", pnr),
                 ("id_12_digits", pnr.replace("-", "")),
                 ("id_10_dash", pnr[2:]),
                 ("id_birth_date", pnr[:8]),
-                ("case_number", s.scalar(select(Case.case_number).where(Case.id == row[1]))),
+                ("case_number", case_number),
+                ("case_number_bare", case_number.removeprefix("RC-")),  # YYYY-NNNN
+                ("id_10_plus", pnr[2:].replace("-", "+")),  # "+": a person of 100+, none here
             ]
         if outsider is not None:
             other = s.get(Person, outsider[0])

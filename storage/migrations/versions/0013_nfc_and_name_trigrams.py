@@ -9,8 +9,10 @@ serials in the case index.
 * ``person_name_fts``: a trigram index of the names and aliases alone (no identity number,
   no journal text), inside the encrypted database, so "ström" finds Bäckström. Triggers on
   ``persons`` keep it in step with every insert, update and delete, whatever code writes.
-  It keeps no copy of the names (contentless) and deletes for real (``secure-delete``):
-  a changed name is not left in the index.
+  It deletes for real (FTS5 ``secure-delete``), and so does ``person_fts`` from now on
+  (its entries deleted before are purged once, by ``optimize``): a changed name is not
+  left in either index. (A contentless index cannot delete for real: it does not know
+  what it indexed.)
 * ``case_fts`` also holds each case's serial ("0007"), so the number is found without
   its prefix.
 
@@ -118,9 +120,11 @@ def upgrade() -> None:
 
     op.execute(
         "CREATE VIRTUAL TABLE person_name_fts USING fts5(names, "
-        "tokenize = 'trigram remove_diacritics 0', content = '', contentless_delete = 1)"
+        "tokenize = 'trigram remove_diacritics 0')"
     )
-    op.execute("INSERT INTO person_name_fts (person_name_fts, rank) VALUES ('secure-delete', 1)")
+    for table in ("person_name_fts", "person_fts"):
+        op.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('secure-delete', 1)")
+    op.execute("INSERT INTO person_fts (person_fts) VALUES ('optimize')")
     op.execute(
         "CREATE TRIGGER persons_name_index_insert AFTER INSERT ON persons BEGIN "
         f"INSERT INTO person_name_fts (rowid, names) VALUES (NEW.id, {NAMES.format(p='NEW')}); "
