@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, String, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapper
 
 __all__ = ["install_engine", "install_orm", "nfc", "nfc_params"]
 
@@ -81,12 +81,18 @@ def _compose_set(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
     return _value(value)
 
 
+def _listen(mapper: Mapper[Any], class_: type[Any]) -> None:
+    for prop in mapper.column_attrs:
+        if any(isinstance(col.type, String) for col in prop.columns):
+            attr = getattr(class_, prop.key)
+            if not event.contains(attr, "set", _compose_set):
+                event.listen(attr, "set", _compose_set, retval=True)
+
+
 def install_orm(base: type[DeclarativeBase]) -> None:
     """Compose every ``String``/``Text`` column attribute of ``base``'s models when set
-    (also through the constructor). Called once, after the models are defined."""
+    (also through the constructor): the models defined now, and any defined later (when
+    SQLAlchemy configures their mapper, before first use)."""
     for mapper in base.registry.mappers:
-        for prop in mapper.column_attrs:
-            if any(isinstance(col.type, String) for col in prop.columns):
-                attr = getattr(mapper.class_, prop.key)
-                if not event.contains(attr, "set", _compose_set):
-                    event.listen(attr, "set", _compose_set, retval=True)
+        _listen(mapper, mapper.class_)
+    event.listen(base, "mapper_configured", _listen, propagate=True)

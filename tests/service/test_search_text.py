@@ -11,13 +11,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column
 
 from rc_tui.domain.identity import luhn_check_digit
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
 from rc_tui.services.people import PeopleService, PersonInput
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchHit, SearchService, case_query, infix_query
+from storage import nfc
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 from tests.service.test_access import (  # noqa: F401 - fixtures
@@ -73,6 +75,31 @@ def test_decomposed_name_is_stored_composed_and_found_both_ways(anna: Vault) -> 
         assert set(people_found(anna, query)) == {typed_nfd, typed_nfc}, ascii(query)
     assert people_found(anna, "Asa") == []  # å is its own letter
     assert PeopleService(anna, clock=clock).get(typed_nfd).data.given_name == COMPOSED
+
+
+def test_models_defined_later_are_composed_too() -> None:
+    """A model added after the hook was installed (a new feature's table) is covered
+    without anyone remembering to: the hook follows the declarative base."""
+    class Base(DeclarativeBase):
+        pass
+
+    nfc.install_orm(Base)
+
+    class Later(Base):
+        __tablename__ = "later"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        short: Mapped[str] = mapped_column(String(20))
+        long: Mapped[str | None] = mapped_column(Text)
+        count: Mapped[int] = mapped_column(default=0)
+
+    configure_mappers()
+    row = Later(short=DECOMPOSED, long=None, count=3)
+    row.long = f"om {DECOMPOSED}"
+    assert (row.short, row.long, row.count) == (COMPOSED, f"om {COMPOSED}", 3)
+    assert nfc.nfc_params([(DECOMPOSED, 1), ("x", b"A\xcc\x8a")], True) == [
+        (COMPOSED, 1), ("x", b"A\xcc\x8a")]  # bytes are never touched
+    same = ("x", 1)
+    assert nfc.nfc_params(same, False) is same
 
 
 def test_journal_text_is_composed_and_found(anna: Vault) -> None:
