@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import String, Text, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    configure_mappers,
+    mapped_column,
+)
 
 from rc_tui.domain.identity import luhn_check_digit
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
@@ -222,6 +228,26 @@ def test_a_changed_name_does_not_linger_in_the_indexes(anna: Vault) -> None:
     assert b"zyxwqk" not in blocks("person_fts_data")
     assert b"hemligsson" not in blocks("person_fts_data")
     assert b"vera" in blocks("person_fts_data")  # the check itself sees what is there
+
+
+def test_the_trigram_index_follows_every_write_to_persons(anna: Vault) -> None:
+    """Triggers keep it in step, whatever code writes: insert, update, delete (raw SQL)."""
+    def matched(s: Session, part: str) -> list[int]:
+        return list(s.scalars(text(
+            "SELECT rowid FROM person_name_fts WHERE person_name_fts MATCH :q"),
+            {"q": f'"{part}"'}))
+
+    with anna.session(write=True) as s:
+        pid = s.execute(text(
+            "INSERT INTO persons (given_name, family_name, alias, interpreter_needed, may_call, "
+            "may_text, may_letter, protection_level, created_at, updated_at, version) VALUES "
+            "('Ebba', 'Holmström', 'Ebbis', 0, 0, 0, 0, 'none', '2026-01-01', '2026-01-01', 1)"
+        )).lastrowid
+        assert matched(s, "mströ") == matched(s, "bbis") == [pid]
+        s.execute(text("UPDATE persons SET alias = 'Lillan' WHERE id = :i"), {"i": pid})
+        assert matched(s, "bbis") == [] and matched(s, "llan") == [pid]
+        s.execute(text("DELETE FROM persons WHERE id = :i"), {"i": pid})
+        assert matched(s, "mströ") == matched(s, "llan") == []
 
 
 def test_infix_query_words() -> None:
