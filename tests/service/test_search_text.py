@@ -230,6 +230,22 @@ def test_a_changed_name_does_not_linger_in_the_indexes(anna: Vault) -> None:
     assert b"vera" in blocks("person_fts_data")  # the check itself sees what is there
 
 
+def test_an_edited_draft_note_does_not_linger_in_the_journal_index(anna: Vault) -> None:
+    """A draft note's earlier wording is deleted for real from the journal index."""
+    [pid] = intake(anna, PersonInput(given_name="Nora", family_name="Ek"))[:1]
+    records = RecordService(anna, clock=clock)
+    note_id = records.add_note(pid, "contact", "Qwxzyv sade att hon flyttat")
+    for i in range(5):  # more segments than the one the first wording was written to
+        records.add_note(pid, "contact", f"Samtal nummer {i}")
+    (note,) = [n for n in records.journal(pid) if n.id == note_id]
+    records.edit_draft(note_id, note.version, "Hon vill inte berätta var hon bor")
+    with anna.session() as s:
+        blocks = b"".join(r[0] for r in s.execute(text("SELECT block FROM note_fts_data"))
+                          if isinstance(r[0], bytes))
+    assert b"qwxzyv" not in blocks
+    assert b"samtal" in blocks  # the check itself sees what is there
+
+
 def test_the_trigram_index_follows_every_write_to_persons(anna: Vault) -> None:
     """Triggers keep it in step, whatever code writes: insert, update, delete (raw SQL)."""
     def matched(s: Session, part: str) -> list[int]:

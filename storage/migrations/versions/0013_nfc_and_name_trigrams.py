@@ -9,9 +9,9 @@ serials in the case index.
 * ``person_name_fts``: a trigram index of the names and aliases alone (no identity number,
   no journal text), inside the encrypted database, so "ström" finds Bäckström. Triggers on
   ``persons`` keep it in step with every insert, update and delete, whatever code writes.
-  It deletes for real (FTS5 ``secure-delete``), and so does ``person_fts`` from now on
-  (its entries deleted before are purged once, by ``optimize``): a changed name is not
-  left in either index. (A contentless index cannot delete for real: it does not know
+  It deletes for real (FTS5 ``secure-delete``), and so do ``person_fts`` and ``note_fts``
+  (their entries deleted before are purged once, by ``optimize``): a changed name or a
+  draft note's earlier wording is not left in any of them. (A contentless index cannot delete for real: it does not know
   what it indexed.)
 * ``case_fts`` also holds each case's serial ("0007"), so the number is found without
   its prefix.
@@ -122,9 +122,11 @@ def upgrade() -> None:
         "CREATE VIRTUAL TABLE person_name_fts USING fts5(names, "
         "tokenize = 'trigram remove_diacritics 0')"
     )
-    for table in ("person_name_fts", "person_fts"):
+    # the journal index too: a draft note's earlier wording must not stay in its blocks
+    for table in ("person_name_fts", "person_fts", "note_fts"):
         op.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('secure-delete', 1)")
-    op.execute("INSERT INTO person_fts (person_fts) VALUES ('optimize')")
+    for table in ("person_fts", "note_fts"):
+        op.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     op.execute(
         "CREATE TRIGGER persons_name_index_insert AFTER INSERT ON persons BEGIN "
         f"INSERT INTO person_name_fts (rowid, names) VALUES (NEW.id, {NAMES.format(p='NEW')}); "
