@@ -23,7 +23,8 @@ from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.access import Capability
 from screens.base import translate_bindings
-from screens.compat import CompatApp, app_driver, console_color_system, node_bindings
+from screens.compat import app_driver, console_color_system, node_bindings
+from screens.typeahead import TypeAheadApp
 from storage import install
 from storage.errors import KeyChanged, SessionRevoked, VaultError
 from storage.files import default_instruments_dir
@@ -64,7 +65,7 @@ def clear_passphrase_fields(screens: Iterable[Screen[Any]]) -> None:
                 field.value = ""
 
 
-class RcApp(CompatApp[int]):
+class RcApp(TypeAheadApp[int]):
     """One process = one terminal session. At most one user is unlocked at a time."""
 
     CSS_PATH = _css_paths()
@@ -287,36 +288,7 @@ class RcApp(CompatApp[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.last_activity = self.clock()
-        if isinstance(event, events.Key) and self._route_now(event):
-            return
-        await super().on_event(event)
-
-    def _route_now(self, event: events.Key) -> bool:
-        """Keys that move focus are acted on as they are dispatched, in order.
-
-        Textual queues each key for the focused widget; when a widget moves the focus from
-        its own queue, keys typed ahead (fast typing, a burst over SSH) would still go to
-        the old field. One-key choices and Tab out of a text box are therefore handled
-        here, before the next key is routed. Priority bindings (lock, hide) come first.
-        """
-        from textual.widgets import TextArea
-
-        from screens.components import KeyChoice
-
-        active = self.screen.active_bindings.get(event.key)
-        if active is not None and active.binding.priority:
-            return False
-        focused = self.focused
-        if isinstance(focused, KeyChoice):
-            return focused.handle_key_now(event)
-        if (isinstance(focused, TextArea) and focused.tab_behavior == "focus"
-                and event.key in ("tab", "shift+tab")):
-            if event.key == "tab":
-                self.screen.focus_next()
-            else:
-                self.screen.focus_previous()
-            return True
-        return False
+        await super().on_event(event)  # keys and pastes: in order (screens.typeahead)
 
     def intercept_exception(self, error: Exception) -> bool:
         if isinstance(error, SessionRevoked) and self.session is not None:

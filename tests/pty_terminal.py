@@ -2,11 +2,14 @@
 
 Used by the pty tests and by ``bench/bytes.py`` (bytes per keystroke). POSIX only: the
 modules ``pty``, ``fcntl`` and ``termios`` are imported when a terminal is opened.
+``TmuxTerminal`` is a program in a tmux pane instead (a real terminal emulator in front of
+the pty, driven by ``send-keys``, read by ``capture-pane``).
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -137,3 +140,52 @@ class PtyTerminal:
             self.proc.kill()
             self.proc.wait(10)
         os.close(self.master)
+
+
+class TmuxTerminal:
+    """A program (here: an ssh client or rc-tui itself) in a tmux session at 80×24, tmux on
+    its own socket in ``tmp``."""
+
+    def __init__(self, tmp: Path, name: str, argv: list[str]) -> None:
+        self.tmux = ["tmux", "-S", str(tmp / "tmux.sock"), "-f", "/dev/null"]
+        self.name = name
+        self.run("new-session", "-d", "-x", "80", "-y", "24", "-s", name,
+                 "exec " + shlex.join(argv))
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self.tmux, *args], capture_output=True, text=True, check=False)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name).stdout
+
+    def wait_for(self, needle: str, timeout: float = 20.0, *, gone: str = "") -> None:
+        """Until ``needle`` is on the screen (and ``gone``, if given, is not)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if needle in shown and not (gone and gone in shown):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{needle!r} never appeared:\n{self.screen()}")
+
+    def type(self, literal: str) -> None:
+        self.run("send-keys", "-t", self.name, "-l", literal)
+
+    def keys(self, *names: str) -> None:
+        self.run("send-keys", "-t", self.name, *names)
+
+    def alive(self) -> bool:
+        return self.run("has-session", "-t", self.name).returncode == 0
+
+    def client_pid(self) -> int:
+        return int(self.run("display-message", "-p", "-t", self.name, "#{pane_pid}").stdout)
+
+    def log_in(self, user: str, phrase: str) -> None:
+        self.wait_for("Logga in")
+        self.type(user)
+        self.keys("Enter")
+        self.type(phrase)
+        self.keys("Enter")
+
+    def kill_server(self) -> None:
+        self.run("kill-server")

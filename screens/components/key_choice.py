@@ -1,4 +1,4 @@
-"""KeyChoice: a one-key choice among a few options, acted on as the key is dispatched."""
+"""KeyChoice: a one-key choice among a few options."""
 
 from __future__ import annotations
 
@@ -67,13 +67,10 @@ class KeyChoice(Widget, can_focus=True):
             hook(self)
         self.post_message(self.Changed(self, value))
 
-    def handle_key_now(self, event: events.Key) -> bool:
-        """Act on ``event`` if it is one of this field's keys; True if it was.
-
-        The app calls this as the key is dispatched (not from this widget's queue), so the
-        move to the next field happens before the next key is routed: keys typed ahead
-        land in the right field.
-        """
+    def take_key(self, event: events.Key) -> bool:
+        """Act on ``event`` if it is one of this field's keys; True if it was. (Keys typed
+        ahead reach the next field: the app delivers a key only when the one before it,
+        and the focus move it caused, are done – ``screens.typeahead``.)"""
         values = [v for _k, v, _l in self.options]
         if event.key in ("left", "right"):
             index = values.index(self.value) if self.value in values else -1
@@ -92,5 +89,5 @@ class KeyChoice(Widget, can_focus=True):
         return False
 
     def on_key(self, event: events.Key) -> None:
-        if self.handle_key_now(event):
+        if self.take_key(event):
             event.stop()

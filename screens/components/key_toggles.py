@@ -31,7 +31,7 @@ class KeyToggles(KeyChoice):
             out.append(" " + text, style="reverse bold" if on else "")
         return out
 
-    def handle_key_now(self, event: events.Key) -> bool:
+    def take_key(self, event: events.Key) -> bool:
         char = (event.character or "").lower()
         for key, value, _l in self.options:
             if char and char == key.lower():

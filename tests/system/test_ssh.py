@@ -34,6 +34,7 @@ from sqlalchemy import text
 from rc_tui.services.shelter import ShelterService
 from storage.vault import Vault
 from tests.conftest import MANAGER, MANAGER_PASS
+from tests.pty_terminal import TmuxTerminal as Terminal
 from tests.service.test_access import SIRI, SIRI_PASS, Family, family  # noqa: F401 - fixture
 from tests.ui.test_ui_shelter import _places_and_handover
 
@@ -203,54 +204,6 @@ PermitUserEnvironment no
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-
-
-class Terminal:
-    """One ssh client in a tmux session at 80×24 (tmux on its own socket in tmp_path)."""
-
-    def __init__(self, tmp: Path, name: str, argv: list[str]) -> None:
-        self.tmux = ["tmux", "-S", str(tmp / "tmux.sock"), "-f", "/dev/null"]
-        self.name = name
-        self.run("new-session", "-d", "-x", "80", "-y", "24", "-s", name,
-                 "exec " + shlex.join(argv))
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*self.tmux, *args], capture_output=True, text=True, check=False)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", self.name).stdout
-
-    def wait_for(self, needle: str, timeout: float = 20.0, *, gone: str = "") -> None:
-        """Until ``needle`` is on the screen (and ``gone``, if given, is not)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if needle in shown and not (gone and gone in shown):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"{needle!r} never appeared:\n{self.screen()}")
-
-    def type(self, literal: str) -> None:
-        self.run("send-keys", "-t", self.name, "-l", literal)
-
-    def keys(self, *names: str) -> None:
-        self.run("send-keys", "-t", self.name, *names)
-
-    def alive(self) -> bool:
-        return self.run("has-session", "-t", self.name).returncode == 0
-
-    def client_pid(self) -> int:
-        return int(self.run("display-message", "-p", "-t", self.name, "#{pane_pid}").stdout)
-
-    def log_in(self, user: str, phrase: str) -> None:
-        self.wait_for("Logga in")
-        self.type(user)
-        self.keys("Enter")
-        self.type(phrase)
-        self.keys("Enter")
-
-    def kill_server(self) -> None:
-        self.run("kill-server")
 
 
 @pytest.fixture
