@@ -1,6 +1,6 @@
 """Intake (aktualisering), entirely by keyboard.
 
-One letter chooses (channel, danger, role, gender), Enter moves on, Tab leaves the text
+One letter chooses (channel, danger, role, gender), Enter moves on, Ctrl+O leaves the text
 box, Ctrl+S saves. A minimal intake is about ten keys beyond the typed text.
 """
 

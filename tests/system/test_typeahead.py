@@ -86,7 +86,8 @@ def test_tmux_send_keys_login_and_one_dialog_per_burst(installed: Path,
                                                        tmp_path: Path) -> None:
     """Through tmux over a real pty, each burst one ``send-keys``: the login with a Tab,
     then ``u`` and ``a a a`` (users, add user): exactly one dialog, and the repeated ``a``
-    is not typed into it."""
+    is not typed into it. (The list whose own key handler opened three dialogs, an
+    ``EntryList``, is proved in ``tests/ui/test_typeahead.py``.)"""
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
     argv = ["env", *(f"{k}={v}" for k, v in TEST_ENV.items()), sys.executable, "-m",

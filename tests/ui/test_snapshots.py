@@ -110,7 +110,7 @@ def test_intake_screen(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> N
         await login(pilot, "anna", "demo-blå-kanot")
         await pilot.press("n")
         await settle(pilot)
-        await keys(pilot, "p", Text("Polisen"), "enter", Text("Hotad i trapphuset."), "tab",
+        await keys(pilot, "p", Text("Polisen"), "enter", Text("Hotad i trapphuset."), "ctrl+o",
                    "n", "v")
         await settle(pilot)
 

@@ -130,7 +130,7 @@ async def _fill_entry(pilot: Pilot[Any], dialog: EntryDialog) -> None:
     if dialog.kind == "factor":
         await keys(pilot, Text("Ny partner"), "enter", "2", Text("Berättat av grannen"), "ctrl+s")
     elif dialog.kind == "scenario":
-        await keys(pilot, Text("Eskalering vid umgänge"), "tab", "m", Text("Kontaktförbud"),
+        await keys(pilot, Text("Eskalering vid umgänge"), "ctrl+o", "m", Text("Kontaktförbud"),
                    "ctrl+s")
     else:
         await keys(pilot, Text("2026-11-01"), "enter", "4", Text("Slag mot huvudet"), "enter")
@@ -185,9 +185,9 @@ async def judge_and_sign(pilot: Pilot[Any], rationale: str) -> None:
     assert isinstance(pilot.app.focused, SafeTextArea)
     await keys(pilot, Text(rationale))
     if dialog.inst.training_required:
-        await pilot.press("tab")
+        await pilot.press("ctrl+o")
         if dialog.query_one("#deviation").display:
-            await pilot.press("tab")
+            await pilot.press("ctrl+o")
         await pilot.press("j")
     await pilot.press("ctrl+s")
     await settle(pilot)

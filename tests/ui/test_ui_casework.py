@@ -39,7 +39,7 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         # intake: a woman who came on her own
         await pilot.press("n")
         await settle(pilot)
-        await keys(pilot, "s", Text("Misshandel."), "tab", "n", "v", Text("Maja"),
+        await keys(pilot, "s", Text("Misshandel."), "ctrl+o", "n", "v", Text("Maja"),
                    "enter", Text("Testsson"), "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
@@ -74,7 +74,7 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await pilot.press("v")
         await settle(pilot)
         assert isinstance(app.screen, InvestigationScreen)
-        await keys(pilot, Text("Behöver skydd."), "tab", Text("Förbud."), *(["tab"] * 6))
+        await keys(pilot, Text("Behöver skydd."), "ctrl+o", Text("Förbud."), *(["ctrl+o"] * 6))
         await pilot.press("j")  # the acute screening is one the investigation rests on
         await keys(pilot, Text("Stödsamtal."))
         await pilot.press("ctrl+t")  # conclude (signed)
@@ -89,7 +89,7 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         assert isinstance(app.screen, DecisionScreen)
         await pilot.press("3")  # support talks (third intervention in the list)
         await pilot.press("b")  # granted
-        await keys(pilot, Text("Behov av stöd."), "tab")
+        await keys(pilot, Text("Behov av stöd."), "ctrl+o")
         await pilot.press("enter")  # legal basis: the intervention's default is chosen
         await pilot.press("n")  # not an emergency decision
         await keys(pilot, "enter", "enter", Text("Nexus stödsamtal"), "enter")

@@ -57,7 +57,7 @@ async def test_minimal_intake_in_few_keystrokes(installed: Path) -> None:
         assert isinstance(app.screen, IntakeScreen)
         await kb.keys("s")  # channel: self (no referrer field then)
         await kb.text("Ringde själv. Rädd för sin före detta.")
-        await kb.keys("tab")
+        await kb.keys("ctrl+o")
         await kb.keys("n")  # no immediate danger
         await kb.keys("v")  # role: victim
         await kb.text("Maja")
@@ -68,7 +68,7 @@ async def test_minimal_intake_in_few_keystrokes(installed: Path) -> None:
         assert isinstance(app.screen, CaseScreen)
         assert "Maja Testsson" in screen_text(app)
         assert kb.count <= 40
-        assert kb.count == 7  # n s tab n v enter ctrl+s
+        assert kb.count == 7  # n s ctrl+o n v enter ctrl+s
 
 
 async def test_family_intake_consent_reports_journal_and_search(installed: Path) -> None:
@@ -84,7 +84,7 @@ async def test_family_intake_consent_reports_journal_and_search(installed: Path)
         await kb.text("Polisen Malmö")
         await kb.keys("enter")
         await kb.text("Larm om bråk i lägenheten, barnen hemma.")
-        await kb.keys("tab", "n")
+        await kb.keys("ctrl+o", "n")
         members = [
             ("v", "Åsa", "Öberg", pnr("850312"), "k"),
             ("u", "Bengt", "Öberg", pnr("820101", "456"), "m"),
@@ -169,7 +169,7 @@ async def test_immediate_danger_leads_to_protection_and_screening(installed: Pat
         await pilot.pause()
         await kb.keys("s")
         await kb.text("Hotad med kniv i natt.")
-        await kb.keys("tab", "j", "v")
+        await kb.keys("ctrl+o", "j", "v")
         await kb.text("Sara")
         await kb.keys("ctrl+s")
         await settle(pilot)
@@ -199,7 +199,7 @@ async def test_duplicate_offers_the_existing_person(installed: Path) -> None:
         for attempt in range(2):
             await pilot.press("n")
             await pilot.pause()
-            await keys(pilot, "s", "tab", "n", "v", Text("Klara"), "enter", Text("Berg"), "enter",
+            await keys(pilot, "s", "ctrl+o", "n", "v", Text("Klara"), "enter", Text("Berg"), "enter",
                        "enter", Text(number), "enter", "k")
             await settle(pilot)
             if attempt == 1:
@@ -227,7 +227,7 @@ async def test_invalid_identity_number_and_age_warning_in_the_form(installed: Pa
         bad = pnr("850312")[:-1] + "0"
         if bad == pnr("850312"):
             bad = bad[:-1] + "1"
-        await keys(pilot, "s", "tab", "n", "v", Text("Ida"), "enter", "enter", "enter", Text(bad),
+        await keys(pilot, "s", "ctrl+o", "n", "v", Text("Ida"), "enter", "enter", "enter", Text(bad),
                    "enter", "k")
         await settle(pilot)
         assert "Kontrollsiffran" in screen_text(app)

@@ -81,8 +81,8 @@ async def test_a_samrad_held_and_approved_by_keyboard(family: Family) -> None:
         text = screen_text(app)
         assert "polis ✗" in text or "polisen ✗" in text
         await pilot.press("tab")  # to the victim's legal ground
-        await keys(pilot, "1", Text("Fara for livet"), "enter", Text("Hot i helgen"), "tab",
-                   Text("Hog risk"), "tab")
+        await keys(pilot, "1", Text("Fara for livet"), "enter", Text("Hot i helgen"), "ctrl+o",
+                   Text("Hog risk"), "ctrl+o")
         # the minutes save themselves a moment after the last change
         await wait_until(pilot, lambda: "Sparat." in screen_text(app))
         await pilot.press("a")
