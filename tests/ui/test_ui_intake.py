@@ -199,8 +199,8 @@ async def test_duplicate_offers_the_existing_person(installed: Path) -> None:
         for attempt in range(2):
             await pilot.press("n")
             await pilot.pause()
-            await keys(pilot, "s", "ctrl+o", "n", "v", Text("Klara"), "enter", Text("Berg"), "enter",
-                       "enter", Text(number), "enter", "k")
+            await keys(pilot, "s", "ctrl+o", "n", "v", Text("Klara"), "enter", Text("Berg"),
+                       "enter", "enter", Text(number), "enter", "k")
             await settle(pilot)
             if attempt == 1:
                 assert isinstance(app.screen, DuplicateDialog)
@@ -227,8 +227,8 @@ async def test_invalid_identity_number_and_age_warning_in_the_form(installed: Pa
         bad = pnr("850312")[:-1] + "0"
         if bad == pnr("850312"):
             bad = bad[:-1] + "1"
-        await keys(pilot, "s", "ctrl+o", "n", "v", Text("Ida"), "enter", "enter", "enter", Text(bad),
-                   "enter", "k")
+        await keys(pilot, "s", "ctrl+o", "n", "v", Text("Ida"), "enter", "enter", "enter",
+                   Text(bad), "enter", "k")
         await settle(pilot)
         assert "Kontrollsiffran" in screen_text(app)
         assert app.screen.members == []
