@@ -50,6 +50,12 @@ def _css_paths() -> list[str | PurePath]:
 #: revoked user's idle session and lets the session follow a rekey (see Vault.heartbeat).
 HEARTBEAT_SECONDS = 2.0
 
+#: Workers that decide where the next key goes (login, first run, passphrase forms): keys
+#: typed ahead wait for them (``RcApp.hold_keys``).
+KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "reset"})
+#: Keys that are never held behind such a worker (quit, lock, hide).
+NEVER_HELD = frozenset({"ctrl+q", "ctrl+l", "ctrl+g", "f12"})
+
 #: The shipped instrument used for the acute screening at intake.
 ACUTE_INSTRUMENT = "rc-acute"
 
@@ -284,6 +290,14 @@ class RcApp(TypeAheadApp[int]):
             self.lock("expired")
         elif now - self.last_activity >= self.idle_timeout:
             self.lock("idle")
+
+    def hold_keys(self) -> bool:
+        """Keys typed after the Enter that submits a login (or a passphrase form) wait for
+        its worker, so they reach the screen that follows – unless one of them quits,
+        locks or hides: those never wait behind a key derivation."""
+        if any(isinstance(e, events.Key) and e.key in NEVER_HELD for e in self.keys_waiting()):
+            return False
+        return any(w.group in KEY_HOLDING_WORKERS and not w.is_finished for w in self.workers)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):

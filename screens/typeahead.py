@@ -21,8 +21,10 @@ the dialog was opening (an impatient second ``a`` over a slow link) are dropped,
 burst of ``a`` opens exactly one dialog. Any other key typed ahead goes to the dialog
 (``a`` then ``Anna`` opens the dialog with "Anna" in its first field).
 
-What is not waited for: work a key starts in a thread (the login's key derivation) and
-timers; keys that follow go to the focus as it is when the key's own handling is done.
+Work a key starts in the background is waited for only where the app says so
+(:meth:`TypeAheadApp.hold_keys`: in rc-tui the login's key derivation and the other
+passphrase forms), so keys typed after the login's Enter reach the home screen. Timers are
+not waited for.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class _Delivery:
     waiting_on: MessagePump | None = None
     phase: str = "key"  # "key": the key itself; "settle": what it caused
     refreshing: bool = False  # waiting for ``waiting_on`` (a screen) to refresh
+    held: bool = False  # done, but the app holds the next key (``hold_keys``)
 
 
 class TypeAheadApp(CompatApp[ReturnType]):
@@ -88,6 +91,16 @@ class TypeAheadApp(CompatApp[ReturnType]):
 
     def on_mount(self) -> None:
         self.set_interval(WATCH_SECONDS, self._watch)
+
+    def hold_keys(self) -> bool:
+        """True while the next key must wait although the last one has been handled: work
+        it started in the background decides where the next key goes. Asked again every
+        ``WATCH_SECONDS`` while it holds."""
+        return False
+
+    def keys_waiting(self) -> list[TypedEvent]:
+        """The keys and pastes read but not yet delivered, oldest first."""
+        return list(self._typed)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded \
@@ -133,8 +146,14 @@ class TypeAheadApp(CompatApp[ReturnType]):
     def _watch(self) -> None:
         """A mark still out in a widget that is gone (removed with the mark in its queue),
         or a refresh awaited on a screen that is no longer shown, would never come back:
-        stop waiting for it."""
+        stop waiting for it. A held key goes on once ``hold_keys`` lets it."""
         delivery = self._delivery
+        if delivery is not None and delivery.held:
+            if not self.hold_keys() and self.screen_stack:
+                delivery.held = False
+                delivery.seen = ()  # look again: the work may have changed screens and focus
+                self._send_mark(delivery, self.focused or self.screen)
+            return
         node = delivery.waiting_on if delivery is not None else None
         if delivery is None or node is None or (
                 node.is_attached and node.is_running
@@ -163,6 +182,9 @@ class TypeAheadApp(CompatApp[ReturnType]):
             token = self._new_token(delivery)
             delivery.waiting_on, delivery.refreshing = self.screen, True
             self.screen.call_after_refresh(self._settle_again, token)
+            return
+        if self.hold_keys():
+            delivery.held = True
             return
         await self._delivered(delivery)
 

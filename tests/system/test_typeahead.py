@@ -35,15 +35,17 @@ def _terminal(db: Path) -> PtyTerminal:
 
 
 def test_login_burst_puts_the_passphrase_in_its_field(installed: Path) -> None:
-    """``user⇥passphrase⏎`` in one read: logged in, and the terminal was never sent the
-    passphrase (it would be, in clear text, if it had reached the username field)."""
+    """``user⇥passphrase⏎n`` in one read: logged in, the terminal was never sent the
+    passphrase (it would be, in clear text, if it had reached the username field), and the
+    ``n`` typed after the Enter waited for the login and opened an intake on the home
+    screen."""
     term = _terminal(installed)
     try:
         term.wait_for("Logga in")
         term.settle(0.3)  # the login screen and its focus are up: the burst is typed ahead
         start = term.mark()
-        term.send(f"{ANNA}\t{ANNA_PASS}\r")
-        term.wait_for(HOME, start=start)
+        term.send(f"{ANNA}\t{ANNA_PASS}\rn")
+        term.wait_for("Ny aktualisering", start=start)
         assert ANNA_PASS.encode() not in term.output
         assert ANNA.encode() in term.since(start)  # the username was drawn in its field
     finally:

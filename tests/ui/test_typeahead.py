@@ -7,6 +7,8 @@ program; here each rule is proved on the smallest app that has it.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 
+from rc_tui.services import accounts
 from screens.app import RcApp
 from screens.base import FormMixin
 from screens.components import EntryList, KeyChoice, SafeInput, SafeTextArea
@@ -26,13 +30,18 @@ from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import login, paste, settle, wait_until
 
 
-async def burst(pilot: Pilot[Any], *keys: str) -> None:
+def post_keys(app: Any, *keys: str) -> None:
     """Post ``keys`` to the app in one go, as the driver does with the keys of one read
-    (Pilot's ``press`` would wait after each), and wait until all are delivered."""
-    app = pilot.app
+    (Pilot's ``press`` would wait after each)."""
     for key in keys:
         char = key if len(key) == 1 else {"tab": "\t", "enter": "\r"}.get(key)
         app.post_message(events.Key(key, char))
+
+
+async def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """``keys`` in one read; wait until all are delivered."""
+    app = pilot.app
+    post_keys(app, *keys)
     await wait_until(pilot, lambda: app.keys_pending == 0)
     await pilot.pause()
 
@@ -176,3 +185,34 @@ async def test_tab_in_the_intakes_text_box_does_not_answer_the_form(installed: P
         await pilot.press("ctrl+o", "n")
         assert app.screen.query_one("#danger", KeyChoice).value == "no"
         assert app.focused is app.screen.query_one("#m-role")
+
+
+async def test_keys_after_the_logins_enter_wait_for_the_login(
+        installed: Path, monkeypatch: Any) -> None:
+    """``user⇥passphrase⏎n`` in one read while the key derivation takes its time: the
+    ``n`` waits for the login and opens an intake on the home screen (it would otherwise
+    go to the emptied passphrase field)."""
+    gate = threading.Event()
+    real_login = accounts.login
+
+    def slow_login(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(30)
+        return real_login(*args, **kwargs)
+
+    monkeypatch.setattr(accounts, "login", slow_login)
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        post_keys(app, *ANNA, "tab", *ANNA_PASS, "enter", "n")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not any(w.group == "login" for w in app.workers):
+            assert loop.time() < deadline
+            await pilot.pause(0.02)
+        await pilot.pause(0.2)
+        assert app.keys_pending == 2  # the Enter (held) and the n
+        assert app.screen.query_one("#passphrase", Input).value == ""
+        gate.set()
+        await wait_until(pilot, lambda: app.keys_pending == 0)
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
