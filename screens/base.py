@@ -34,11 +34,12 @@ def translate_bindings(node: DOMNode) -> None:
 class FormMixin:
     """Enter moves to the next field of the form; on the last field it submits.
 
-    Moving on is a *priority* binding, so it runs as the key is dispatched: keys typed
-    ahead (a fast typist, or keys that arrive in one burst over a slow SSH link) land in
-    the next field, never in the previous one – a passphrase cannot end up in the visible
-    username field. Enter on a last text field goes through the field itself, after the
-    keys before it, so the form is submitted with everything that was typed.
+    Moving on is a *priority* binding (the form's, before the field's own Enter). Keys
+    typed ahead (a fast typist, or keys that arrive in one burst over a slow SSH link) land
+    in the next field, never in the previous one, because the app delivers each key only
+    after the one before it and the focus move it caused (``screens.typeahead``): a
+    passphrase cannot end up in the visible username field. Enter on a last text field
+    goes through the field itself, so the form is submitted with everything typed.
 
     ``FIELD_ORDER`` lists widget ids; hidden or disabled fields are skipped. Forms whose
     order depends on their content override ``field_order()``.
