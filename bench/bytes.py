@@ -82,7 +82,7 @@ def intake(term: PtyTerminal, c: Counter) -> int:
     c.press(term, "text_field", "Polisen Malmö")
     c.press(term, "other", "\r")
     c.press(term, "text_box", "Larm om bråk i lägenheten, barnen hemma.")
-    c.press(term, "other", "\t")
+    c.press(term, "other", "\x0f")  # Ctrl+O leaves the text box
     c.press(term, "choice", "n")  # immediate danger: no
     for role, given, family, ident, gender in (
         ("v", "Tovelina", "Bergavik", personnummer("850312", "731"), "k"),
