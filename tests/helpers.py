@@ -35,14 +35,15 @@ class Text(str):
 
 async def paste(pilot: Pilot[Any], text: str) -> None:
     """Paste ``text`` into the focused widget (as a terminal's bracketed paste does) and
-    wait until it has been handled. An ``Input`` keeps the first line of a paste."""
+    wait until it has been handled. A one-line field takes it whole, tabs and line breaks
+    as spaces; a passphrase field keeps its first line."""
     pilot.app.post_message(events.Paste(text))
     await pilot.pause()
 
 
 async def keys(pilot: Pilot[Any], *items: str) -> None:
     """Press keys in order; ``Text`` items among them are pasted (``keys(pilot, "s",
-    Text("Ringde själv."), "tab")`` is ``press("s", *"Ringde själv.", "tab")`` without
+    Text("Ringde själv."), "ctrl+o")`` is ``press("s", *"Ringde själv.", "ctrl+o")`` without
     the key-by-key typing)."""
     batch: list[str] = []
     for item in items:
