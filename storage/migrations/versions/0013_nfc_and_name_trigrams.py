@@ -11,8 +11,8 @@ serials in the case index.
   ``persons`` keep it in step with every insert, update and delete, whatever code writes.
   It deletes for real (FTS5 ``secure-delete``), and so do ``person_fts`` and ``note_fts``
   (their entries deleted before are purged once, by ``optimize``): a changed name or a
-  draft note's earlier wording is not left in any of them. (A contentless index cannot delete for real: it does not know
-  what it indexed.)
+  draft note's earlier wording is not left in any of them. (A contentless index cannot
+  delete for real: it does not know what it indexed.)
 * ``case_fts`` also holds each case's serial ("0007"), so the number is found without
   its prefix.
 
