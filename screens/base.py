@@ -18,6 +18,7 @@ from rc_tui.i18n import _
 from screens.compat import node_bindings
 
 if TYPE_CHECKING:
+    from rc_tui.services.drafts import DraftWriter
     from screens.app import RcApp
 
 
@@ -132,9 +133,14 @@ class FormMixin:
     DRAFT_SECONDS: ClassVar[float] = 2.0
     _draft_baseline: str | None = None
     _draft_saved: str | None = None
+    #: (context, person id) given by whoever opened the form (dialogs of a larger form)
+    draft_key: tuple[str, int | None] | None = None
 
     def draft_context(self) -> tuple[str, int | None]:
-        """(context, person id) of this form's draft: by default the person it is about."""
+        """(context, person id) of this form's draft: the key it was opened with, or by
+        default the person it is about."""
+        if self.draft_key is not None:
+            return self.draft_key
         person = getattr(self, "person_id", None)
         return (str(person), person) if isinstance(person, int) else ("", None)
 
@@ -191,12 +197,11 @@ class FormMixin:
             elif isinstance(widget, KeyChoice) and (value is None or isinstance(value, str)):
                 widget.choose(value)
 
-    def _drafts(self) -> Any:
+    def _writer(self) -> DraftWriter | None:
         session = getattr(cast(Any, self).app, "session", None)
-        if session is None:
+        if session is None or not session.is_open:
             return None
-
-        return session.drafts("draft")
+        return cast("DraftWriter", session.draft_writer())
 
     def _draft_json(self) -> str:
         return json.dumps(self.draft_state(), sort_keys=True, ensure_ascii=False)
@@ -210,45 +215,114 @@ class FormMixin:
     def _start_draft(self) -> None:
         from rc_tui.services.base import local_time
 
-        svc = self._drafts()
-        if svc is None:
+        writer = self._writer()
+        if writer is None:
             return
         self._draft_baseline = self._draft_json()
         context, _person = self.draft_context()
-        draft = svc.get(self.DRAFT, context)
+        draft = writer.get(self.DRAFT, context)
         if draft is not None:
             self.restore_state(draft.state)
             self._draft_saved = self._draft_json()
             cast(Any, self).app.notify(
-                _("What you typed here at {when} is back (it had not been saved). Esc "
-                  "discards it.", when=f"{local_time(draft.updated_at):%Y-%m-%d %H:%M}"),
+                _("What you typed here at {when} is back (it had not been saved). "
+                  "Ctrl+D discards it.",
+                  when=f"{local_time(draft.updated_at):%Y-%m-%d %H:%M}"),
                 markup=False, timeout=8)
         cast(Any, self).set_interval(self.DRAFT_SECONDS, self.flush_draft)
 
-    def flush_draft(self) -> None:
-        """Save the form's input as a draft if it changed (also called before a lock or a
-        hang-up closes the session)."""
+    def has_draft(self) -> bool:
+        """Something was typed here (or a draft was restored) that saving has not ended."""
         if not self.DRAFT or self._draft_baseline is None:
-            return
+            return False
+        return self._draft_saved is not None or self._draft_json() != self._draft_baseline
+
+    def queue_draft(self) -> bool:
+        """Hand the form's input to the draft writer if it changed (UI thread: reads the
+        widgets, writes nothing). True when something was handed over."""
+        if not self.DRAFT or self._draft_baseline is None:
+            return False
         current = self._draft_json()
         if current == self._draft_saved or (current == self._draft_baseline
                                             and self._draft_saved is None):
-            return
-        svc = self._drafts()
-        if svc is None:
-            return
+            return False
+        writer = self._writer()
+        if writer is None:
+            return False
         context, person = self.draft_context()
-        svc.save(self.DRAFT, context, person, json.loads(current))
+        writer.save(self.DRAFT, context, person, json.loads(current))
         self._draft_saved = current
+        return True
+
+    def flush_draft(self) -> None:
+        """The autosave: the state is read here, on the UI thread, and written by a thread
+        worker – the write waits for the database write lock, typing never does. Before a
+        lock or a hang-up the shell calls this too; the session writes what is queued
+        before it closes (``UserSession.close``)."""
+        self.queue_draft()
+        writer = self._writer()
+        if writer is not None and writer.busy:
+            write_in_background(cast(Any, self).app, writer)
+
+    # ------------------------------------------------------------------ leaving
+    #: what the form is dismissed with when it is left without saving
+    LEFT_RESULT: ClassVar[Any] = False
+    _draft_kept = False
+
+    def leave(self) -> None:
+        """Leave without saving (the draft is kept or discarded by the caller)."""
+        cast(Any, self).dismiss(self.LEFT_RESULT)
+
+    def action_back(self) -> None:
+        """Esc: back, keeping what was typed as a draft (restored when the form opens
+        again, offered on the due list meanwhile)."""
+        if self.has_draft():
+            self._draft_kept = True
+            self.flush_draft()
+            cast(Any, self).app.notify(
+                _("Kept as a draft: open the form again to go on (Ctrl+D there discards "
+                  "it)."), markup=False, timeout=4)
+        self.leave()
+
+    def action_discard_draft(self) -> None:
+        """Ctrl+D: throw away what was typed – after one question."""
+        if not self.has_draft():
+            self.leave()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._draft_kept = False
+                self.leave()
+
+        from screens.confirm import AskDialog
+
+        cast(Any, self).app.push_screen(AskDialog(_("Discard what you typed? y/n")),
+                                        answered)
 
     def on_unmount(self) -> None:
-        """Saved or cancelled while the session is open: the draft is done with. (A lock
-        or a hang-up closes the vault first, so its draft stays.)"""
-        if self.DRAFT and self._draft_baseline is not None:
-            svc = self._drafts()
-            if svc is not None:
+        """Saved or discarded while the session is open: the draft is done with. Left
+        with Esc: it stays. (A lock or a hang-up closes the session first, so its draft
+        stays too.)"""
+        if self.DRAFT and self._draft_baseline is not None and not self._draft_kept:
+            writer = self._writer()
+            if writer is not None:
                 context, _person = self.draft_context()
-                svc.discard(self.DRAFT, context)
+                writer.discard(self.DRAFT, context)
+                write_in_background(cast(Any, self).app, writer)
+
+
+def write_in_background(app: Any, writer: DraftWriter) -> None:
+    """Write the queued drafts in a thread worker (on the app: it outlives the form)."""
+    app.run_worker(writer.write_pending, thread=True, group="drafts", exit_on_error=False,
+                   description="draft autosave")
+
+
+def discard_binding(prefix: str) -> Binding:
+    """Ctrl+D on every form that keeps a draft: discard it, after a question. A priority
+    binding: text fields would otherwise take Ctrl+D as "delete right" (Delete does that)."""
+    return Binding("ctrl+d", "discard_draft", "Discard", priority=True,
+                   id=f"{prefix}.discard")
 
 
 _FORM_BINDINGS: list[BindingType] = [
@@ -312,12 +386,14 @@ class RcModal(QuietFocusMixin, FormMixin, ModalScreen[Any]):
 
 
 class FormDialog(RcModal):
-    """A dialog form: Ctrl+S saves (as does Enter on the last field), Esc cancels.
-    Subclasses implement ``action_save`` and dismiss with True when something changed."""
+    """A dialog form: Ctrl+S saves (as does Enter on the last field), Esc goes back keeping
+    a draft, Ctrl+D discards. Subclasses implement ``action_save`` and dismiss with True
+    when something changed."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form-dialog.save"),
-        Binding("escape", "cancel", "Cancel", id="form-dialog.cancel"),
+        Binding("escape", "back", "Back", id="form-dialog.back"),
+        discard_binding("form-dialog"),
     ]
 
     def submit_form(self) -> None:
@@ -325,6 +401,3 @@ class FormDialog(RcModal):
 
     def action_save(self) -> None:
         raise NotImplementedError
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

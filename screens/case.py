@@ -20,7 +20,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Capability
 from rc_tui.services.cases import CaseDetail, Linked, no_access_text
 from rc_tui.services.people import PersonInput
-from screens.base import RcModal, RcScreen
+from screens.base import RcModal, RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
 from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
 
@@ -147,19 +147,23 @@ class CaseScreen(RcScreen):
         title = (_("Reopen case {case}", case=self.detail.case_number) if reopen
                  else _("Close case {case} (every track in it)", case=self.detail.case_number))
         self.app.push_screen(CloseDialog(title, lambda reason: svc.close_case(
-            self.case_id, reason, reopen=reopen)), self._changed)
+            self.case_id, reason, reopen=reopen), draft_key=(f"case{self.case_id}", None)),
+            self._changed)
 
 
 NO_ACCESS = "no_access"
 
 
 class AddMemberDialog(RcModal):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-member-dialog.cancel")]
+    BINDINGS = [Binding("escape", "back", "Back", id="add-member-dialog.back"),
+                discard_binding("add-member-dialog")]
     FIELD_ORDER = ("role", "given", "family", "alias", "idno", "gender")
+    DRAFT = "add_member"
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
         self.case_id = case_id
+        self.draft_key = (str(case_id), None)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -209,9 +213,6 @@ class AddMemberDialog(RcModal):
                 self.case_id, role, data if choice == "new" else None,
                 existing_person_id=choice if isinstance(choice, int) else None))):
             self.dismiss(NO_ACCESS if done and done[0].no_access else True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class RelationDialog(RcModal):

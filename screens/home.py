@@ -224,6 +224,16 @@ class HomeScreen(RcScreen):
                 continue
             if draft.form == "intake":
                 self.app.push_screen(IntakeScreen())
+            elif draft.form == "add_member" and draft.context.isdigit():
+                self.shell.open_case(int(draft.context))
+                self.app.notify(_("Press A to go on adding the person."), markup=False,
+                                timeout=8)
+            elif draft.form == "close" and draft.context.startswith("case"):
+                self.shell.open_case(int(draft.context[4:]))
+            elif draft.form == "samrad_participant" and draft.context.isdigit():
+                from screens.samrad import SamradScreen
+
+                self.app.push_screen(SamradScreen(int(draft.context)))
             elif draft.context in ("shelter", "perpetrator_housing"):
                 self.app.push_screen(BoardScreen(draft.context))
                 self.app.notify(_("Press N (admission), L then N (shift log) or V then N "

@@ -26,7 +26,7 @@ from rc_tui.services.cases import (
     member_warnings,
 )
 from rc_tui.services.people import PersonInput, PersonSummary, display_name
-from screens.base import RcModal, RcScreen
+from screens.base import RcModal, RcScreen, discard_binding
 from screens.components import (
     AppHeader,
     KeyChoice,
@@ -57,7 +57,8 @@ class IntakeScreen(RcScreen):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save intake", id="intake.save"),
-        Binding("escape", "cancel", "Cancel", id="intake.cancel"),
+        Binding("escape", "back", "Back", id="intake.back"),
+        discard_binding("intake"),
         Binding("delete", "remove_member", "Remove person", show=False, id="intake.remove-member"),
     ]
 
@@ -281,8 +282,6 @@ class IntakeScreen(RcScreen):
         self.app.notify(_("Intake saved: {case}", case=result.case_number), markup=False)
         self.shell.after_intake(result, danger == "yes")
 
-    def action_cancel(self) -> None:
-        self.app.pop_screen()
 
     def _message(self, text: str) -> None:
         """Below the person form: scrolled into view, so it is seen at 80x24 too."""

@@ -11,10 +11,12 @@ whenever one is restored – not every autosave.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.i18n import N_, _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import DueItem, Service, local_time
+from storage.errors import VaultError
 from storage.models import Draft
 
 #: a draft holds at most this much JSON (the longest text a form takes, with room to spare)
@@ -43,6 +46,14 @@ FORMS: dict[str, str] = {
     "turned_away": N_("turned-away request"),
     "turned_away_followup": N_("follow-up of a turned-away request"),
     "shift_entry": N_("shift-log entry"),
+    "assessment_entry": N_("risk assessment entry"),
+    "assessment_text": N_("risk assessment evidence"),
+    "assessment_sign": N_("risk assessment judgement"),
+    "samrad_participant": N_("samråd participant"),
+    "samrad_action": N_("samråd action"),
+    "add_member": N_("person added to a case"),
+    "close": N_("reason for closing"),
+    "place": N_("shelter place"),
 }
 
 
@@ -139,3 +150,72 @@ def drafts_due(svc: Service, s: Session) -> list[DueItem]:
               what=what, when=f"{local_time(row.updated_at):%Y-%m-%d %H:%M}"),
             row.updated_at.date(), False))
     return items
+
+
+#: a queued draft write: (person id, state) to keep, or None to discard
+_Job = tuple[int | None, dict[str, Any]] | None
+
+
+class DraftWriter:
+    """Writes one session's drafts in the order they were asked for, from any thread.
+
+    A form hands its state over (``save``/``discard``: memory only, instant); the writes
+    happen in ``write_pending``, which a background thread calls after each hand-over and
+    which the session calls once more before it closes – so an autosave never waits for
+    the database write lock on the UI thread, and nothing handed over before a lock or a
+    hang-up is lost. Writes never overlap; per draft only the newest request is written.
+    A write that fails (the lock not had within the busy timeout) stays queued for the
+    next call unless a newer request replaced it.
+    """
+
+    def __init__(self, service: DraftService) -> None:
+        self._svc = service
+        self._queue_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._pending: dict[tuple[str, str], _Job] = {}
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def save(self, form: str, context: str, person_id: int | None,
+             state: dict[str, Any]) -> None:
+        self._put((form, context), (person_id, state))
+
+    def discard(self, form: str, context: str) -> None:
+        self._put((form, context), None)
+
+    def _put(self, key: tuple[str, str], job: _Job) -> None:
+        with self._queue_lock:
+            self._pending[key] = job
+            self._idle.clear()
+
+    def get(self, form: str, context: str) -> DraftView | None:
+        """The stored draft, after what is still queued has been written."""
+        self.write_pending()
+        return self._svc.get(form, context)
+
+    @property
+    def busy(self) -> bool:
+        """Something handed over is not written yet."""
+        return not self._idle.is_set()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until everything handed over is written (for tests and shutdown)."""
+        return self._idle.wait(timeout)
+
+    def write_pending(self) -> None:
+        """Write what is queued, oldest request first (blocking; any thread)."""
+        with self._write_lock:
+            with self._queue_lock:
+                jobs, self._pending = self._pending, {}
+            for key, job in jobs.items():
+                try:
+                    if job is None:
+                        self._svc.discard(*key)
+                    else:
+                        self._svc.save(key[0], key[1], job[0], job[1])
+                except (VaultError, sa_exc.OperationalError):
+                    with self._queue_lock:
+                        self._pending.setdefault(key, job)  # retried unless replaced
+            with self._queue_lock:
+                if not self._pending:
+                    self._idle.set()

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from rc_tui.services.assessments import AssessmentService
     from rc_tui.services.cases import CaseService
     from rc_tui.services.casework import CaseworkService
-    from rc_tui.services.drafts import DraftService
+    from rc_tui.services.drafts import DraftService, DraftWriter
     from rc_tui.services.export import ExportService
     from rc_tui.services.home import HomeService
     from rc_tui.services.logreview import LogReviewService
@@ -50,6 +50,7 @@ class UserSession:
         #: serialises close(): the shell may end a session from the UI thread while a
         #: worker still holds it
         self._close_lock = threading.Lock()
+        self._draft_writer: DraftWriter | None = None
 
     # ------------------------------------------------------------------ who
     @property
@@ -107,8 +108,11 @@ class UserSession:
 
     def close(self, action: str | None = "logout") -> None:
         """Log ``action`` (when the database can take it), release connections, forget the
-        key and this session's grants. Safe to call twice and from any thread."""
+        key and this session's grants. Safe to call twice and from any thread. Drafts
+        handed to the draft writer are written first, by the closing thread."""
         with self._close_lock:
+            if self._draft_writer is not None and self._vault.is_open:
+                self._draft_writer.write_pending()
             forget_grants(self._vault)
             self._vault.close(action)
 
@@ -170,6 +174,16 @@ class UserSession:
     def drafts(self, screen: str = "drafts") -> DraftService:
         from rc_tui.services.drafts import DraftService
         return DraftService(self._vault, screen=screen, clock=self.clock)
+
+    def draft_writer(self) -> DraftWriter:
+        """This session's one draft writer (the forms hand their drafts to it; it writes
+        them off the UI thread, and ``close`` writes what is left)."""
+        from rc_tui.services.drafts import DraftWriter
+
+        with self._close_lock:
+            if self._draft_writer is None:
+                self._draft_writer = DraftWriter(self.drafts("draft"))
+            return self._draft_writer
 
     def export(self, screen: str = "export") -> ExportService:
         from rc_tui.services.export import ExportService

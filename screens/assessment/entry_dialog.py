@@ -21,20 +21,26 @@ from rc_tui.domain.instruments.model import (
 )
 from rc_tui.i18n import _
 from screens.assessment.options import _PRESENCE_ITEM, answer_options
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput, SafeTextArea
 
 
 class EntryDialog(RcModal):
     """A case-specific factor, a risk scenario or an incident."""
+    LEFT_RESULT = None
 
     BINDINGS = [
         Binding("ctrl+s", "keep", "Keep", id="entry-dialog.keep"),
-        Binding("escape", "cancel", "Cancel", id="entry-dialog.cancel"),
+        Binding("escape", "back", "Back", id="entry-dialog.back"),
+        discard_binding("entry-dialog"),
     ]
 
-    def __init__(self, kind: str, entry: Any | None = None) -> None:
+    DRAFT = "assessment_entry"
+
+    def __init__(self, kind: str, entry: Any | None = None, *,
+                 draft_key: tuple[str, int | None]) -> None:
         super().__init__()
+        self.draft_key = draft_key
         self.kind = kind
         self.entry = entry
 
@@ -114,6 +120,3 @@ class EntryDialog(RcModal):
                 return
             entry = Incident(when, int(rating), self.query_one("#f-title", SafeInput).value)
         self.dismiss(entry)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -38,6 +38,7 @@ from screens.assessment.text_dialog import TextDialog
 from screens.base import RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput
 from screens.components.entry_list import EntryList
+from screens.confirm import AskDialog
 from storage.errors import ConflictError, VaultError
 
 AUTOSAVE_SECONDS = 2.0
@@ -59,8 +60,8 @@ class AssessmentScreen(RcScreen):
                 id="assessment.next-section"),
         Binding("pageup", "section(-1)", "Previous section", show=False, priority=True,
                 id="assessment.previous-section"),
-        Binding("ctrl+d", "discard", "Discard draft", show=False, id="assessment.discard"),
-        Binding("escape", "leave", "Back (saved)", id="assessment.leave"),
+        Binding("ctrl+d", "discard", "Discard", priority=True, id="assessment.discard"),
+        Binding("escape", "leave", "Back", id="assessment.leave"),
     ]
 
     def __init__(self, assessment_id: int, *,
@@ -79,7 +80,6 @@ class AssessmentScreen(RcScreen):
         #: answer widgets in form order: (widget id, item, answer key)
         self.fields: list[tuple[str, Item, str]] = []
         self.conflict = False
-        self.discard_armed = False
         self.training = False
 
     # -- building
@@ -332,7 +332,8 @@ class AssessmentScreen(RcScreen):
             self._changed()
 
         self.app.push_screen(TextDialog(_("Evidence") + ": " + str(item.text),
-                                        self.content.evidence.get(key, "")), keep)
+                                        self.content.evidence.get(key, ""),
+                                        draft_key=self._draft_key(key)), keep)
 
     def action_sections(self) -> None:
         inst = self._inst()
@@ -433,14 +434,21 @@ class AssessmentScreen(RcScreen):
             self._changed()
             event.entries.focus()
 
-        self.app.push_screen(EntryDialog(kind, entries[index] if index >= 0 else None), keep)
+        self.app.push_screen(EntryDialog(kind, entries[index] if index >= 0 else None,
+                                         draft_key=self._draft_key(f"{kind}:{index}")), keep)
+
+    def _draft_key(self, part: str) -> tuple[str, int | None]:
+        """The draft key of a dialog of this assessment (its text is kept like a form's)."""
+        person = self.view.person_id if self.view is not None else None
+        return (f"{self.assessment_id}:{part}" if part else str(self.assessment_id), person)
 
     # -- signing, leaving
     def action_summary(self) -> None:
         inst = self._inst()
         result = score(inst, self.content.answers)
         dialog = SignDialog(inst, result, self.judgement, self.rationale,
-                            self.deviation_reason, self.training)
+                            self.deviation_reason, self.training,
+                            draft_key=self._draft_key(""))
 
         def done(outcome: tuple[str, dict[str, str], str, str, bool] | None) -> None:
             if outcome is None:
@@ -479,10 +487,14 @@ class AssessmentScreen(RcScreen):
         self._finish(replace_with=AssessmentReadScreen(self.assessment_id, after=self.after))
 
     def action_discard(self) -> None:
-        if not self.discard_armed:
-            self.discard_armed = True
-            self._message(_("Press Ctrl+D again to discard this draft for good."))
-            return
+        """Ctrl+D, as on every form: throw the draft away – after one question."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._discard()
+
+        self.app.push_screen(AskDialog(_("Discard what you typed? y/n")), answered)
+
+    def _discard(self) -> None:
         try:
             self._service().discard(self.assessment_id)
         except (ValidationError, VaultError) as exc:

@@ -28,9 +28,15 @@ class SignDialog(RcModal):
         Binding("escape", "cancel", "Back to form", id="sign-dialog.cancel"),
     ]
 
+    #: a draft only for a lock or a dropped connection: leaving (Esc or signing) hands
+    #: the values to the assessment, whose own draft keeps them
+    DRAFT = "assessment_sign"
+
     def __init__(self, inst: Instrument, result: ScoreResult, judgement: dict[str, str],
-                 rationale: str, deviation_reason: str, training: bool = False) -> None:
+                 rationale: str, deviation_reason: str, training: bool = False, *,
+                 draft_key: tuple[str, int | None]) -> None:
         super().__init__()
+        self.draft_key = draft_key
         self.training = training
         self.inst = inst
         self.result = result

@@ -6,20 +6,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.components import Plain, SafeTextArea
 
 
 class TextDialog(RcModal):
-    """Write one text (evidence for an item). Ctrl+S keeps it, Escape drops the change."""
+    """Write one text (evidence for an item). Ctrl+S keeps it, Esc goes back keeping a
+    draft of it, Ctrl+D discards the change."""
+    LEFT_RESULT = None
 
     BINDINGS = [
         Binding("ctrl+s", "keep", "Keep", id="text-dialog.keep"),
-        Binding("escape", "cancel", "Cancel", id="text-dialog.cancel"),
+        Binding("escape", "back", "Back", id="text-dialog.back"),
+        discard_binding("text-dialog"),
     ]
 
-    def __init__(self, title: str, text: str) -> None:
+    DRAFT = "assessment_text"
+
+    def __init__(self, title: str, text: str, *, draft_key: tuple[str, int | None]) -> None:
         super().__init__()
+        self.draft_key = draft_key
         self.title_text = title
         self.text = text
 
@@ -33,6 +39,3 @@ class TextDialog(RcModal):
 
     def action_keep(self) -> None:
         self.dismiss(self.query_one("#text", SafeTextArea).text)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -17,9 +17,12 @@ class CloseDialog(FormDialog):
     """Close or reopen a person's track, or a whole case, with the reason."""
 
     FIELD_ORDER = ("reason",)
+    DRAFT = "close"
 
-    def __init__(self, title: str, action: Any, *, field: str = "") -> None:
+    def __init__(self, title: str, action: Any, *, field: str = "",
+                 draft_key: tuple[str, int | None]) -> None:
         super().__init__()
+        self.draft_key = draft_key
         self.title_text = title
         self.action_fn = action
         self.field_text = field

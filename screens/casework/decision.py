@@ -20,10 +20,11 @@ from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.casework import (
     DecisionInput,
 )
-from screens.base import RcScreen
+from screens.base import RcScreen, discard_binding
 from screens.casework.common import KEYS, _date, _svc
 from screens.casework.decision_letter import DecisionLetterScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea
+from screens.confirm import AskDialog
 from storage.errors import VaultError
 
 
@@ -33,7 +34,8 @@ class DecisionScreen(RcScreen):
     DRAFT = "decision"
 
     BINDINGS = [Binding("ctrl+s", "save", "Record decision", id="decision.save"),
-                Binding("escape", "cancel", "Cancel", id="decision.cancel")]
+                Binding("escape", "back", "Back", id="decision.back"),
+        discard_binding("decision")]
 
     def __init__(self, person_id: int, case_id: int | None) -> None:
         super().__init__()
@@ -93,6 +95,14 @@ class DecisionScreen(RcScreen):
         self.action_save()
 
     def action_save(self) -> None:
+        """A decision cannot be changed once recorded: one question first (one key)."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._record()
+
+        self.app.push_screen(AskDialog(_("Record the decision? y/n")), answered)
+
+    def _record(self) -> None:
         problems: list[str] = []
         start = _date(self.query_one("#start", SafeInput).value, _("Period from"), problems)
         end = _date(self.query_one("#end", SafeInput).value, _("Period to"), problems)
@@ -123,6 +133,3 @@ class DecisionScreen(RcScreen):
             self.app.notify(_("Decision recorded; follow-up due {date}.",
                               date=result.followup_due.isoformat()), markup=False)
         self.app.switch_screen(DecisionLetterScreen(result.id, self.person_id))
-
-    def action_cancel(self) -> None:
-        self.app.pop_screen()

@@ -18,6 +18,7 @@ from rc_tui.services.casework import (
 from screens.base import RcScreen
 from screens.casework.common import _svc
 from screens.components import AppHeader, KeyChoice, Plain, SafeTextArea
+from screens.confirm import AskDialog
 from storage.errors import ConflictError, VaultError
 
 
@@ -26,7 +27,7 @@ class InvestigationScreen(RcScreen):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="investigation.save"),
                 Binding("ctrl+t", "conclude", "Conclude (sign)", id="investigation.conclude"),
-                Binding("escape", "leave", "Back (saved)", id="investigation.leave")]
+                Binding("escape", "leave", "Back", id="investigation.leave")]
 
     def __init__(self, investigation_id: int) -> None:
         super().__init__()
@@ -134,9 +135,13 @@ class InvestigationScreen(RcScreen):
             self.app.notify(_("Investigation saved."), markup=False)
 
     def action_conclude(self) -> None:
-        if self._store(True):
-            self.app.notify(_("Investigation concluded."), markup=False)
-            self.app.pop_screen()
+        """Concluding signs the investigation for good: one question first (one key)."""
+        def answered(yes: bool | None) -> None:
+            if yes and self._store(True):
+                self.app.notify(_("Investigation concluded."), markup=False)
+                self.app.pop_screen()
+
+        self.app.push_screen(AskDialog(_("Conclude and sign? y/n")), answered)
 
     def action_leave(self) -> None:
         if self._changed() and not self._store(False):

@@ -20,7 +20,7 @@ from rc_tui.services.casework import (
     PlanItemInput,
     PlanItemView,
 )
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.casework.common import _date, _svc
 from screens.components import KeyChoice, Plain, SafeInput, SafeTextArea
 
@@ -35,7 +35,8 @@ class PlanItemDialog(RcModal):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="plan-item-dialog.save"),
-        Binding("escape", "cancel", "Cancel", id="plan-item-dialog.cancel"),
+        Binding("escape", "back", "Back", id="plan-item-dialog.back"),
+        discard_binding("plan-item-dialog"),
     ]
 
     def __init__(self, person_id: int, case_id: int | None, item: PlanItemView | None,
@@ -150,6 +151,3 @@ class PlanItemDialog(RcModal):
                 self.dismiss(True)
 
         self.app.push_screen(ConflictScreen(_("Action plan"), rows), chosen)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -14,7 +14,7 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
 
 
@@ -26,7 +26,8 @@ class ChildReportDialog(RcModal):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="child-report-dialog.save"),
-        Binding("escape", "cancel", "Cancel", id="child-report-dialog.cancel"),
+        Binding("escape", "back", "Back", id="child-report-dialog.back"),
+        discard_binding("child-report-dialog"),
     ]
 
     def __init__(self, child_id: int, case_id: int, case_number: str) -> None:
@@ -83,6 +84,3 @@ class ChildReportDialog(RcModal):
                 self.query_one("#reason", SafeInput).value, report_date=report_date,
                 receiving_unit=self.query_one("#unit", SafeInput).value)):
             self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -15,7 +15,7 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
 from screens.intake import yes_no
 
@@ -25,7 +25,8 @@ class ConsentDialog(RcModal):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="consent-dialog.save"),
-        Binding("escape", "cancel", "Cancel", id="consent-dialog.cancel"),
+        Binding("escape", "back", "Back", id="consent-dialog.back"),
+        discard_binding("consent-dialog"),
     ]
 
     def __init__(self, person_id: int) -> None:
@@ -94,6 +95,3 @@ class ConsentDialog(RcModal):
                 note=self.query_one("#note", SafeInput).value,
         )):
             self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -15,7 +15,7 @@ from rc_tui.domain.vocab import (
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.people import PersonDetail, PersonInput
-from screens.base import RcScreen
+from screens.base import RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput
 from screens.intake import GENDER_KEYS, yes_no
 from storage.errors import ConflictError, VaultError
@@ -32,7 +32,8 @@ class PersonEditScreen(RcScreen):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="person-edit.save"),
-        Binding("escape", "cancel", "Cancel", id="person-edit.cancel"),
+        Binding("escape", "back", "Back", id="person-edit.back"),
+        discard_binding("person-edit"),
     ]
     FIELD_ORDER = ("given", "family", "alias", "idno", "year", "gender", "language",
                    "interpreter", "access", "call", "text", "letter", "times", "address",
@@ -174,6 +175,3 @@ class PersonEditScreen(RcScreen):
                 self.dismiss(True)
 
         self.app.push_screen(ConflictScreen(fresh.display_name, rows), chosen)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -13,8 +13,9 @@ from rc_tui.domain.vocab import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.records import Note, RecordService
-from screens.base import RcScreen
+from screens.base import RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeTextArea
+from screens.confirm import AskDialog
 
 NOTE_KEYS = [("k", "contact"), ("t", "phone"), ("s", "support_talk"), ("h", "home_visit"),
              ("v", "incident"), ("a", "note")]
@@ -32,7 +33,8 @@ class NoteScreen(RcScreen):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save draft", id="note.save"),
                 Binding("ctrl+t", "sign", "Save and sign", id="note.sign"),
-                Binding("escape", "cancel", "Cancel", id="note.cancel")]
+                Binding("escape", "back", "Back", id="note.back"),
+        discard_binding("note")]
 
     def __init__(self, person_id: int, *, draft: Note | None = None,
                  corrects: Note | None = None) -> None:
@@ -72,7 +74,12 @@ class NoteScreen(RcScreen):
         self._store(sign=False)
 
     def action_sign(self) -> None:
-        self._store(sign=True)
+        """Signing cannot be undone: one question first (one key)."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._store(sign=True)
+
+        self.app.push_screen(AskDialog(_("Sign? y/n")), answered)
 
     def _store(self, *, sign: bool) -> None:
         session = self.shell.session
@@ -115,6 +122,3 @@ class NoteScreen(RcScreen):
 
         self.app.push_screen(ConflictScreen(_("Journal note"), differing(
             [(_("Text"), fresh.body, body)])), chosen)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

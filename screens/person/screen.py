@@ -281,7 +281,9 @@ class PersonScreen(RcScreen):
         title = (_("Reopen the track in {case}", case=track.case_number) if reopen
                  else _("Close the track in {case}", case=track.case_number))
         self.app.push_screen(CloseDialog(title, lambda reason: svc.close_track(
-            track.case_id, self.person_id, reason, reopen=reopen)), self._reload)
+            track.case_id, self.person_id, reason, reopen=reopen),
+            draft_key=(f"track{track.case_id}:{self.person_id}", self.person_id)),
+            self._reload)
 
     def casework_changed(self, changed: object = None) -> None:
         self._stale = True

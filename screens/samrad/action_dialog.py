@@ -13,19 +13,24 @@ from rc_tui.i18n import _
 from rc_tui.services.samrad import (
     ActionInput,
 )
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
 from screens.samrad.common import agency_options
 
 
 class ActionDialog(RcModal):
+    LEFT_RESULT = None
     BINDINGS = [
         Binding("ctrl+s", "keep", "Keep", id="action-dialog.keep"),
-        Binding("escape", "cancel", "Cancel", id="action-dialog.cancel"),
+        Binding("escape", "back", "Back", id="action-dialog.back"),
+        discard_binding("action-dialog"),
     ]
 
-    def __init__(self, order_no: int) -> None:
+    DRAFT = "samrad_action"
+
+    def __init__(self, order_no: int, *, draft_key: tuple[str, int | None]) -> None:
         super().__init__()
+        self.draft_key = draft_key
         self.order_no = order_no
 
     def field_order(self) -> tuple[str, ...]:
@@ -64,6 +69,3 @@ class ActionDialog(RcModal):
                 _("An action needs what is to be done and the agency responsible."))
             return
         self.dismiss(ActionInput(what, agency, self.order_no, due))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -36,6 +36,7 @@ from screens.components import (
     SafeInput,
     SafeTextArea,
 )
+from screens.confirm import AskDialog
 from screens.samrad.action_dialog import ActionDialog
 from screens.samrad.common import AUTOSAVE_SECONDS, _svc
 from screens.samrad.minutes import MinutesScreen
@@ -51,7 +52,7 @@ class SamradScreen(RcScreen):
         Binding("ctrl+s", "save", "Save", id="samrad.save"),
         Binding("ctrl+t", "approve", "Approve", id="samrad.approve"),
         Binding("ctrl+o", "minutes", "Minutes", id="samrad.minutes"),
-        Binding("escape", "leave", "Back (saved)", id="samrad.leave"),
+        Binding("escape", "leave", "Back", id="samrad.leave"),
     ]
 
     def __init__(self, samrad_id: int) -> None:
@@ -216,7 +217,8 @@ class SamradScreen(RcScreen):
                 self._refresh_lists()
                 self._changed()
             elif event.action == "add":
-                self.app.push_screen(ParticipantDialog(), self._add_participant)
+                self.app.push_screen(ParticipantDialog(draft_key=(str(self.samrad_id), None)),
+                                     self._add_participant)
             return
         pid = getattr(entries, "person_id", 0)
         acts = self.actions.setdefault(pid, [])
@@ -232,7 +234,8 @@ class SamradScreen(RcScreen):
                     acts.append(action)
                     self._refresh_lists()
                     self._changed()
-            self.app.push_screen(ActionDialog(len(acts) + 1), keep)
+            self.app.push_screen(ActionDialog(len(acts) + 1, draft_key=(
+                f"{self.samrad_id}:{pid}", pid or None)), keep)
 
     def _add_participant(self, participant: Participant | None) -> None:
         if participant is not None:
@@ -286,7 +289,18 @@ class SamradScreen(RcScreen):
         self._store()
 
     def action_approve(self) -> None:
+        """Approved minutes cannot change: one question first (one key)."""
         if self.view is None or not self._store():
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._approve()
+
+        self.app.push_screen(AskDialog(_("Approve the minutes? y/n")), answered)
+
+    def _approve(self) -> None:
+        if self.view is None:
             return
         try:
             count = _svc(self).approve(self.samrad_id, self.view.version)

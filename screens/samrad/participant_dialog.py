@@ -11,15 +11,22 @@ from rc_tui.i18n import _
 from rc_tui.services.samrad import (
     Participant,
 )
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
 from screens.samrad.common import agency_options
 
 
 class ParticipantDialog(RcModal):
+    LEFT_RESULT = None
+    DRAFT = "samrad_participant"
+
+    def __init__(self, *, draft_key: tuple[str, int | None]) -> None:
+        super().__init__()
+        self.draft_key = draft_key
     BINDINGS = [
         Binding("ctrl+s", "keep", "Keep", id="participant-dialog.keep"),
-        Binding("escape", "cancel", "Cancel", id="participant-dialog.cancel"),
+        Binding("escape", "back", "Back", id="participant-dialog.back"),
+        discard_binding("participant-dialog"),
     ]
 
     def field_order(self) -> tuple[str, ...]:
@@ -63,6 +70,3 @@ class ParticipantDialog(RcModal):
             return
         self.dismiss(Participant(kind, agency, self.query_one("#role", SafeInput).value,
                                  self.query_one("#name", SafeInput).value, undertaking))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -10,12 +10,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Label, Static
 
 from rc_tui.i18n import _
-from screens.base import RcModal
+from screens.base import RcModal, discard_binding
 from screens.components import Plain, SafeInput
 from screens.samrad.common import _svc
 
 
 class RequestDialog(RcModal):
+    LEFT_RESULT = None
     DRAFT = "samrad_request"
 
     def draft_context(self) -> tuple[str, int | None]:
@@ -23,7 +24,8 @@ class RequestDialog(RcModal):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="request-dialog.save"),
-        Binding("escape", "cancel", "Cancel", id="request-dialog.cancel"),
+        Binding("escape", "back", "Back", id="request-dialog.back"),
+        discard_binding("request-dialog"),
     ]
     FIELD_ORDER = ("requested", "when", "place")
 
@@ -60,6 +62,3 @@ class RequestDialog(RcModal):
                 self.case_id, self.query_one("#requested", SafeInput).value, when,
                 self.query_one("#place", SafeInput).value))):
             self.dismiss(created[0])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

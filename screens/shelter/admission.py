@@ -21,7 +21,7 @@ from rc_tui.services.shelter import (
     AdmissionInput,
     BoardLine,
 )
-from screens.base import RcScreen
+from screens.base import RcScreen, discard_binding
 from screens.casework import KEYS
 from screens.components import (
     AppHeader,
@@ -43,7 +43,8 @@ class AdmissionScreen(RcScreen):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="admission.save"),
-        Binding("escape", "cancel", "Cancel", id="admission.cancel"),
+        Binding("escape", "back", "Back", id="admission.back"),
+        discard_binding("admission"),
     ]
     FIELD_ORDER = ("alias", "given", "family", "year", "via", "place", "when", "days",
                    "children", "note")
@@ -152,6 +153,3 @@ class AdmissionScreen(RcScreen):
                 text += "\n" + "\n".join(result.warnings)
             self.app.notify(text, markup=False, timeout=8)
             self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

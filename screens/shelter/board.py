@@ -234,7 +234,7 @@ class BoardScreen(RcScreen):
         self.app.push_screen(CloseDialog(
             _("Follow-up after the stay: {name}", name=name),
             lambda note: svc.record_departure_followup(stay_id, version, note),
-            field=_("What the follow-up found")),
+            field=_("What the follow-up found"), draft_key=(f"stay{stay_id}", None)),
             lambda _ok: self.reload())
 
     def action_out_of_use(self) -> None:
@@ -249,7 +249,8 @@ class BoardScreen(RcScreen):
             return
         self.app.push_screen(CloseDialog(
             _("{place} out of use from today (why?)", place=line.label),
-            lambda reason: svc.set_out_of_use(line.place_id, date.today(), None, reason)),
+            lambda reason: svc.set_out_of_use(line.place_id, date.today(), None, reason),
+            draft_key=(f"place{line.place_id}", None)),
             lambda _ok: self.reload())
 
     def action_shift_log(self) -> None:

@@ -23,8 +23,11 @@ class PlaceDialog(FormDialog):
 
     FIELD_ORDER = ("room", "label")
 
+    DRAFT = "place"
+
     def __init__(self, facility: str) -> None:
         super().__init__()
+        self.draft_key = (facility, None)
         self.facility = facility
 
     def compose(self) -> ComposeResult:
