@@ -13,7 +13,10 @@ from screens.components import Plain
 
 class AskDialog(RcModal):
     """"Sign? y/n": j or y says yes, n or Esc says no; every other key is ignored (so a
-    letter typed ahead does nothing it was not meant for). Dismissed with True or False."""
+    letter typed ahead does nothing it was not meant for). Dismissed with True or False.
+
+    The keys that ask (Ctrl+T, Ctrl+D, …) are priority bindings: the question opens as the
+    key is dispatched, so an answer typed right after it lands here, not in a text box."""
 
     BINDINGS = [
         Binding("j", "answer(True)", "Yes", show=False, id="ask.yes-j"),

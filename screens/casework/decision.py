@@ -33,7 +33,7 @@ class DecisionScreen(RcScreen):
 
     DRAFT = "decision"
 
-    BINDINGS = [Binding("ctrl+s", "save", "Record decision", id="decision.save"),
+    BINDINGS = [Binding("ctrl+s", "save", "Record decision", priority=True, id="decision.save"),
                 Binding("escape", "back", "Back", id="decision.back"),
         discard_binding("decision")]
 

@@ -26,7 +26,8 @@ class InvestigationScreen(RcScreen):
     """The findings per need area, the assessments it rests on, the conclusion."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="investigation.save"),
-                Binding("ctrl+t", "conclude", "Conclude (sign)", id="investigation.conclude"),
+                Binding("ctrl+t", "conclude", "Conclude (sign)", priority=True,
+                        id="investigation.conclude"),
                 Binding("escape", "leave", "Back", id="investigation.leave")]
 
     def __init__(self, investigation_id: int) -> None:

@@ -32,7 +32,7 @@ class NoteScreen(RcScreen):
         return f"{self.person_id}:{which}", self.person_id
 
     BINDINGS = [Binding("ctrl+s", "save", "Save draft", id="note.save"),
-                Binding("ctrl+t", "sign", "Save and sign", id="note.sign"),
+                Binding("ctrl+t", "sign", "Save and sign", priority=True, id="note.sign"),
                 Binding("escape", "back", "Back", id="note.back"),
         discard_binding("note")]
 

@@ -50,7 +50,7 @@ class SamradScreen(RcScreen):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="samrad.save"),
-        Binding("ctrl+t", "approve", "Approve", id="samrad.approve"),
+        Binding("ctrl+t", "approve", "Approve", priority=True, id="samrad.approve"),
         Binding("ctrl+o", "minutes", "Minutes", id="samrad.minutes"),
         Binding("escape", "leave", "Back", id="samrad.leave"),
     ]

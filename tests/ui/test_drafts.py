@@ -88,7 +88,15 @@ async def test_an_intake_survives_a_lock_and_comes_back(installed: Path) -> None
         assert form.query_one("#what", SafeTextArea).text == "Grannen hörde skrik."
         assert [name for _m, name in form.members] == ["Rosa"]
         assert form.query_one("#m-given", SafeInput).value == "Ove"
-        await pilot.press("escape")  # cancelled on purpose: the draft goes
+        await pilot.press("escape")  # back: the draft is kept
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, IntakeScreen)
+        assert form.query_one("#m-given", SafeInput).value == "Ove"
+        await pilot.press("ctrl+d", "j")  # discarded on purpose (after the question)
         await settle(pilot)
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
         assert DraftService(v).mine() == []

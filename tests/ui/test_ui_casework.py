@@ -77,7 +77,7 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await keys(pilot, Text("Behöver skydd."), "ctrl+o", Text("Förbud."), *(["ctrl+o"] * 6))
         await pilot.press("j")  # the acute screening is one the investigation rests on
         await keys(pilot, Text("Stödsamtal."))
-        await pilot.press("ctrl+t")  # conclude (signed)
+        await pilot.press("ctrl+t", "j")  # conclude (signed)? j
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen), screen_text(app)
         await pilot.press("4")
@@ -93,7 +93,7 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         await pilot.press("enter")  # legal basis: the intervention's default is chosen
         await pilot.press("n")  # not an emergency decision
         await keys(pilot, "enter", "enter", Text("Nexus stödsamtal"), "enter")
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s", "j")  # record the decision? j
         await settle(pilot)
         assert isinstance(app.screen, DecisionLetterScreen), screen_text(app)
         letter = screen_text(app)

@@ -122,7 +122,7 @@ async def test_family_intake_consent_reports_journal_and_search(installed: Path)
         # a journal note, signed
         await kb.keys("j", "t")  # new note, type phone call
         await kb.text("Samtal om skyddsplan och säkra tider.")
-        await kb.keys("ctrl+t")
+        await kb.keys("ctrl+t", "j")  # sign? j – one key more than before the question
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
         assert "Samtal om skyddsplan" in screen_text(app)
