@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 from rc_tui.domain.instruments.content import (
     SCENARIO_RATINGS,
@@ -82,6 +82,7 @@ class EntryDialog(RcModal):
                 yield Label(_("What happened (short)"), classes="field-label")
                 yield SafeInput(e.description if e else "", id="f-title", max_length=300)
             yield Plain("", id="message", classes="message")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one(f"#{self.field_order()[0]}"))

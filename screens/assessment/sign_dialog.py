@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 from rc_tui.domain.instruments.model import (
     Instrument,
@@ -71,6 +71,7 @@ class SignDialog(RcModal):
                                 "yes" if self.training else None, id="training",
                                 aliases={"y": "yes"})
             yield Plain("", id="message", classes="message")
+        yield Footer()
 
     def on_mount(self) -> None:
         self._deviation()

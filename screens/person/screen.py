@@ -376,11 +376,20 @@ class PersonScreen(RcScreen):
         session = self.shell.session
         if note is None or session is None or note.signed:
             return
-        try:
-            session.records("journal").sign(note.id)
-        except VaultError as exc:
-            self.app.notify(error_text(exc), markup=False, severity="error")
-        self.refresh_records()
+
+        def answered(yes: bool | None) -> None:
+            """Signing cannot be undone: asked once, as in the note form."""
+            if not yes or self.shell.session is None:
+                return
+            try:
+                self.shell.session.records("journal").sign(note.id)
+            except VaultError as exc:
+                self.app.notify(error_text(exc), markup=False, severity="error")
+            self.refresh_records()
+
+        from screens.confirm import AskDialog
+
+        self.app.push_screen(AskDialog(_("Sign? y/n")), answered)
 
     def action_correct(self) -> None:
         note = self._selected_note()

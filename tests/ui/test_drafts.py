@@ -127,3 +127,49 @@ def test_a_dropped_connection_or_killed_process_loses_no_draft(installed: Path,
         assert draft.form == "intake" and draft.state["referrer"] == "Hot via sms"
         assert draft.state["channel"] == "police"
         assert v.check().ok
+
+
+#: (draft form, keys from the home screen – each with the text to wait for after it –,
+#: the text typed into the dialog, its field): the dialogs whose text had no draft
+DIALOG_PATHS = [
+    ("add_member", [("\t\r", "Aktualiseringar"), ("a", "Lägg till person i ärendet"),
+                    ("b", "")], "Lisa", "given"),
+    ("assessment_text", [("\t\r", "Aktualiseringar"), ("\r", "Översikt"),
+                         ("a", "välj instrument"), ("\r", "Akut fara"), ("e", "Underlag:")],
+     "Hotade henne i telefon", "text"),
+    ("assessment_sign", [("\t\r", "Aktualiseringar"), ("\r", "Översikt"),
+                         ("a", "välj instrument"), ("\r", "Akut fara"),
+                         ("nnnnnnn", "Motivering"), ("l", "")],
+     "Inget akut just nu", "rationale"),
+]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pty and signals")
+@pytest.mark.parametrize(("form", "path", "typed", "field"), DIALOG_PATHS,
+                         ids=[d[0] for d in DIALOG_PATHS])
+def test_a_hangup_with_a_dialog_open_loses_nothing(family: Family, form: str,  # noqa: F811
+                                                    path: list[tuple[str, str]], typed: str,
+                                                    field: str) -> None:
+    app = PtyApp(family.path)
+    try:
+        app.wait_for("Logga in")
+        app.type(ANNA + "\r")
+        app.type(ANNA_PASS + "\r")
+        app.wait_for("Mina öppna ärenden")
+        app.settle()
+        for keys, then in path:
+            mark = app.mark()
+            app.type(keys)
+            if then:
+                app.wait_for(then, start=mark)
+            app.settle()
+        mark = app.mark()
+        app.type(typed)
+        app.wait_for(typed[-6:], start=mark)
+        app.proc.send_signal(signal.SIGHUP)  # at once: no autosave has run
+        assert app.proc.wait(20) == 0
+    finally:
+        app.close()
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        drafts = {d.form: d for d in DraftService(v).mine()}
+    assert drafts[form].state[field] == typed

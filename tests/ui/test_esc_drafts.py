@@ -165,9 +165,17 @@ async def test_signing_a_note_asks_once(family: Family, answer: str) -> None:
 
 
 async def test_the_autosave_never_blocks_typing_while_another_writer_holds_the_lock(
-        family: Family) -> None:
+        family: Family, monkeypatch: pytest.MonkeyPatch) -> None:
     app = RcApp(family.path)
     held, release = threading.Event(), threading.Event()
+    writers: list[threading.Thread] = []
+    save = DraftService.save
+
+    def recorded(self: DraftService, *args: Any) -> None:
+        writers.append(threading.current_thread())
+        save(self, *args)
+
+    monkeypatch.setattr(DraftService, "save", recorded)
 
     def hold_the_write_lock() -> None:
         with Vault.unlock(family.path, ANNA, ANNA_PASS) as other, \
@@ -193,5 +201,26 @@ async def test_the_autosave_never_blocks_typing_while_another_writer_holds_the_l
             release.set()
             holder.join(30)
         assert writer.wait_idle(30)  # written once the lock is free
+        assert writers and threading.main_thread() not in writers  # never on the UI thread
         (draft,) = [d for d in _drafts(family) if d.form == "intake"]
         assert draft.state["referrer"] == "Polisen"
+
+
+@pytest.mark.parametrize("answer", ["n", "j"])
+async def test_signing_a_draft_note_from_the_journal_asks_once(family: Family,
+                                                               answer: str) -> None:
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        note_id = RecordService(v).add_note(family.victim, "phone", "Utkast att signera.")
+    app = RcApp(family.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim, tab="journal")
+        await settle(pilot)
+        await pilot.press("2")  # the journal tab, the newest note selected
+        await settle(pilot)
+        await pilot.press("s", answer)  # in one go: the answer lands in the question
+        await settle(pilot)
+        assert not isinstance(app.screen, AskDialog)
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        (note,) = [n for n in RecordService(v).journal(family.victim) if n.id == note_id]
+    assert note.signed is (answer == "j")
