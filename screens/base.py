@@ -261,7 +261,7 @@ class FormMixin:
         before it closes (``UserSession.close``)."""
         self.queue_draft()
         writer = self._writer()
-        if writer is not None and writer.busy:
+        if writer is not None:
             write_in_background(cast(Any, self).app, writer)
 
     # ------------------------------------------------------------------ leaving
@@ -313,9 +313,11 @@ class FormMixin:
 
 
 def write_in_background(app: Any, writer: DraftWriter) -> None:
-    """Write the queued drafts in a thread worker (on the app: it outlives the form)."""
-    app.run_worker(writer.write_pending, thread=True, group="drafts", exit_on_error=False,
-                   description="draft autosave")
+    """Write the queued drafts in a thread worker (on the app: it outlives the form),
+    unless one is already at it (it takes what is queued meanwhile too)."""
+    if writer.claim():
+        app.run_worker(writer.drain, thread=True, group="drafts", exit_on_error=False,
+                       description="draft autosave")
 
 
 def discard_binding(prefix: str) -> Binding:

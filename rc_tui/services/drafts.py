@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +23,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.i18n import N_, _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import DueItem, Service, local_time
-from storage.errors import VaultError
 from storage.models import Draft
 
 #: a draft holds at most this much JSON (the longest text a form takes, with room to spare)
@@ -164,8 +162,8 @@ class DraftWriter:
     which the session calls once more before it closes – so an autosave never waits for
     the database write lock on the UI thread, and nothing handed over before a lock or a
     hang-up is lost. Writes never overlap; per draft only the newest request is written.
-    A write that fails (the lock not had within the busy timeout) stays queued for the
-    next call unless a newer request replaced it.
+    A write that fails (the lock not had within the busy timeout, the driver's own error)
+    stays queued for the next call unless a newer request replaced it.
     """
 
     def __init__(self, service: DraftService) -> None:
@@ -175,6 +173,7 @@ class DraftWriter:
         self._pending: dict[tuple[str, str], _Job] = {}
         self._idle = threading.Event()
         self._idle.set()
+        self._draining = False
 
     def save(self, form: str, context: str, person_id: int | None,
              state: dict[str, Any]) -> None:
@@ -202,20 +201,58 @@ class DraftWriter:
         """Wait until everything handed over is written (for tests and shutdown)."""
         return self._idle.wait(timeout)
 
+    def claim(self) -> bool:
+        """True when the caller should start a background ``drain``: something is queued
+        and no drain is running or due. (So the autosave tick never stacks threads that
+        all wait for the same lock.)"""
+        with self._queue_lock:
+            if self._draining or not self._pending:
+                return False
+            self._draining = True
+            return True
+
+    def drain(self) -> None:
+        """The background write (after ``claim``): what is queued, and what is queued
+        meanwhile, until nothing is left or a write fails (the next tick retries)."""
+        while True:
+            with self._write_lock:
+                with self._queue_lock:
+                    jobs, self._pending = self._pending, {}
+                    if not jobs:
+                        self._draining = False
+                        self._idle.set()
+                        return
+                failed = self._write(jobs)
+            if failed:
+                with self._queue_lock:
+                    self._draining = False
+                return
+
     def write_pending(self) -> None:
-        """Write what is queued, oldest request first (blocking; any thread)."""
+        """Write what is queued now, in the calling thread (blocking; any thread: the
+        session's close, a form about to restore its draft)."""
         with self._write_lock:
             with self._queue_lock:
                 jobs, self._pending = self._pending, {}
-            for key, job in jobs.items():
-                try:
-                    if job is None:
-                        self._svc.discard(*key)
-                    else:
-                        self._svc.save(key[0], key[1], job[0], job[1])
-                except (VaultError, sa_exc.OperationalError):
-                    with self._queue_lock:
-                        self._pending.setdefault(key, job)  # retried unless replaced
+            self._write(jobs)
             with self._queue_lock:
                 if not self._pending:
                     self._idle.set()
+
+    def _write(self, jobs: dict[tuple[str, str], _Job]) -> bool:
+        """Write ``jobs`` in order (the caller holds the write lock); True if one failed."""
+        failed = False
+        for key, job in jobs.items():
+            try:
+                if job is None:
+                    self._svc.discard(*key)
+                else:
+                    self._svc.save(key[0], key[1], job[0], job[1])
+            except Exception:
+                # busy past the timeout (the driver's own OperationalError), a session
+                # that ended, anything: an autosave must neither stop the session's
+                # close nor crash the UI. The write stays queued unless replaced.
+                failed = True
+                with self._queue_lock:
+                    self._pending.setdefault(key, job)
+        return failed

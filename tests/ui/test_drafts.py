@@ -147,7 +147,7 @@ DIALOG_PATHS = [
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX pty and signals")
 @pytest.mark.parametrize(("form", "path", "typed", "field"), DIALOG_PATHS,
                          ids=[d[0] for d in DIALOG_PATHS])
-def test_a_hangup_with_a_dialog_open_loses_nothing(family: Family, form: str,  # noqa: F811
+def test_a_hangup_with_a_dialog_open_loses_nothing(family: Family, form: str,
                                                     path: list[tuple[str, str]], typed: str,
                                                     field: str) -> None:
     app = PtyApp(family.path)
