@@ -19,15 +19,15 @@ from screens.samrad.common import agency_options
 class ParticipantDialog(RcModal):
     LEFT_RESULT = None
     DRAFT = "samrad_participant"
-
-    def __init__(self, *, draft_key: tuple[str, int | None]) -> None:
-        super().__init__()
-        self.draft_key = draft_key
     BINDINGS = [
         Binding("ctrl+s", "keep", "Keep", id="participant-dialog.keep"),
         Binding("escape", "back", "Back", id="participant-dialog.back"),
         discard_binding("participant-dialog"),
     ]
+
+    def __init__(self, *, draft_key: tuple[str, int | None]) -> None:
+        super().__init__()
+        self.draft_key = draft_key
 
     def field_order(self) -> tuple[str, ...]:
         return ("kind", "agency", "role", "name", "undertaking")
