@@ -104,6 +104,25 @@ async def login(pilot: Pilot[Any], username: str, passphrase: str, *,
         await settle(pilot)
 
 
+async def signed_in(pilot: Pilot[Any], username: str, passphrase: str) -> None:
+    """Start the app already signed in as ``username``, for the tests that are not about
+    logging in: the session is opened the way the login screen opens it
+    (``UserSession(accounts.login(…))``: the same checks, login event and enrolment) and
+    handed to the app through ``RcApp.on_login``, the login screen's own way in – without
+    filling in the form, pressing Enter and waiting for the unlock worker. Logging in
+    itself (typing, failures, lockout, the lock screen) is tested through ``login``."""
+    from rc_tui.services import accounts
+    from rc_tui.services.session import UserSession
+    from screens.home import HomeScreen
+
+    app = pilot.app
+    await wait_until(pilot, lambda: bool(app.screen.query("#passphrase")))
+    session = UserSession(accounts.login(app.db_path, username, passphrase, app.wall_clock))
+    app.on_login(session, None)
+    await wait_until(pilot, lambda: any(isinstance(s, HomeScreen) for s in app.screen_stack))
+    await settle(pilot)
+
+
 async def search(pilot: Pilot[Any], query: str, *, typed: bool = False) -> None:
     """Enter ``query`` on the search screen and wait until its search has run (the screen
     searches a moment after the last change: waited for, not slept through). ``typed``:

@@ -10,7 +10,7 @@ from screens.conflict import ConflictScreen
 from screens.person import PersonEditScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, screen_text, settle
+from tests.helpers import screen_text, settle, signed_in
 from tests.service.test_access import CHEF, CHEF_PASS, Family, family  # noqa: F401 - fixtures
 
 
@@ -27,7 +27,7 @@ async def test_a_concurrent_edit_is_shown_side_by_side(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         for choice in ("theirs", "mine"):
             app.open_person(family.child)
             await settle(pilot)

@@ -21,7 +21,7 @@ from screens.home import HomeScreen
 from screens.intake import IntakeScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, screen_text, settle, type_text
+from tests.helpers import login, screen_text, settle, signed_in, type_text
 from tests.service.test_access import (  # noqa: F401 - fixtures
     PER,
     PER_PASS,
@@ -63,7 +63,7 @@ async def test_an_intake_survives_a_lock_and_comes_back(installed: Path) -> None
     app = RcApp(installed)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)

@@ -16,7 +16,7 @@ from screens.app import RcApp
 from storage import files, keys
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, MANAGER, MANAGER_PASS
-from tests.helpers import login, settle, type_text
+from tests.helpers import settle, signed_in, type_text
 
 
 def _hits(folder: Path, markers: list[str]) -> list[str]:
@@ -45,7 +45,7 @@ async def test_markers_never_reach_disk_in_plaintext(
     app = RcApp(installed)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         await pilot.press("u")
         await pilot.pause()
         await pilot.press("a")

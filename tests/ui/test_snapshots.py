@@ -11,7 +11,7 @@ from textual.widgets import Input, TextArea
 from screens.app import RcApp
 from storage.roles import Role
 from storage.vault import Vault
-from tests.helpers import Text, keys, login, settle
+from tests.helpers import Text, keys, settle, signed_in
 
 SIZE = (80, 24)
 
@@ -47,7 +47,7 @@ def test_login_screen_demo(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_home_caseworker(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "anna", "demo-blå-kanot")
+        await signed_in(pilot, "anna", "demo-blå-kanot")
         await settle(pilot)
 
     assert snap_compare(RcApp(_demo_like(tmp_path)), terminal_size=SIZE, run_before=run_before)
@@ -55,7 +55,7 @@ def test_home_caseworker(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_home_admin_english(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "admin", "demo-vit-nyckel")
+        await signed_in(pilot, "admin", "demo-vit-nyckel")
         await settle(pilot)
 
     app = RcApp(_demo_like(tmp_path), lang="en")
@@ -64,7 +64,7 @@ def test_home_admin_english(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_lock_screen(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "anna", "demo-blå-kanot")
+        await signed_in(pilot, "anna", "demo-blå-kanot")
         await pilot.press("ctrl+l")
         await settle(pilot)
 
@@ -107,7 +107,7 @@ def test_intake_screen(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> N
     monkeypatch.setattr(screens.intake, "datetime", Frozen)
 
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "anna", "demo-blå-kanot")
+        await signed_in(pilot, "anna", "demo-blå-kanot")
         await pilot.press("n")
         await settle(pilot)
         await keys(pilot, "p", Text("Polisen"), "enter", Text("Hotad i trapphuset."), "ctrl+o",
@@ -119,7 +119,7 @@ def test_intake_screen(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> N
 
 def test_case_and_person_screens(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "anna", "demo-blå-kanot")
+        await signed_in(pilot, "anna", "demo-blå-kanot")
         await pilot.press("tab", "tab")  # due list -> my cases
         pilot.app.open_case(1)
         await settle(pilot)
@@ -130,7 +130,7 @@ def test_case_and_person_screens(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_protected_person_screen(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "anna", "demo-blå-kanot")
+        await signed_in(pilot, "anna", "demo-blå-kanot")
         pilot.app.open_person(1)
         await settle(pilot)
 
@@ -141,7 +141,7 @@ def test_protected_person_screen(snap_compare: Any, tmp_path: Path) -> None:
 def test_assessment_form(snap_compare: Any, tmp_path: Path) -> None:
     """The acute screening: the protection advice first, one key per answer."""
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "anna", "demo-blå-kanot")
+        await signed_in(pilot, "anna", "demo-blå-kanot")
         pilot.app.open_person(1)
         await settle(pilot)
         await pilot.press("3", "a")
@@ -185,7 +185,7 @@ def test_shelter_board(snap_compare: Any, tmp_path: Path, monkeypatch: Any) -> N
             place_id=ids[2], planned=True))
 
     async def run_before(pilot: Any) -> None:
-        await login(pilot, "siri", "siris snapshot-fras")
+        await signed_in(pilot, "siri", "siris snapshot-fras")
         await pilot.press("s")
         await settle(pilot)
 

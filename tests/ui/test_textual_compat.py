@@ -35,7 +35,7 @@ from screens.app import RcApp
 from screens.login import LoginScreen
 from storage.errors import KeyChanged
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, screen_text, settle
+from tests.helpers import screen_text, settle, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -233,7 +233,7 @@ async def test_rc_app_locks_on_a_changed_key_and_keeps_running(installed: Path) 
     app = RcApp(installed)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         assert app.session is not None
         # raised in a widget's handler, as a service call there raises it
         (app.focused or app.screen).call_next(_raise, KeyChanged())
@@ -254,7 +254,7 @@ async def test_rc_app_crash_report_has_no_locals_and_closes_the_vault(
     with pytest.raises(RuntimeError):
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
-            await login(pilot, ANNA, ANNA_PASS)
+            await signed_in(pilot, ANNA, ANNA_PASS)
             vault = app.session
             assert vault is not None
             app.screen.call_next(fail)

@@ -31,7 +31,7 @@ from screens.search import SearchScreen
 from storage.roles import Role
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, hostile_ui_cases
-from tests.helpers import Text, keys, login, screen_text, search, settle
+from tests.helpers import Text, keys, login, screen_text, search, settle, signed_in
 
 WHEN = datetime(2026, 11, 20, 9, 0)
 PER, PER_PASS = "per", "pers långa lösenfras"
@@ -101,7 +101,7 @@ def _setup(path: Path) -> tuple[int, int]:
 
 async def _login_and_open(pilot: Pilot[Any], user: str, phrase: str, name: str) -> None:
     await pilot.pause()
-    await login(pilot, user, phrase)
+    await signed_in(pilot, user, phrase)
     await _open_person(pilot, name)
 
 
@@ -206,7 +206,7 @@ async def test_each_shipped_instrument_by_keyboard(installed: Path, instrument_i
     app = RcApp(installed, instruments_dir=installed.parent / "no-such-folder")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, user, phrase)
+        await signed_in(pilot, user, phrase)
         await _open_person(pilot, name)
         await _new_assessment(pilot, instrument_id, {target})
         await answer_everything(pilot)

@@ -27,14 +27,14 @@ from screens.home import HomeScreen
 from screens.person import ConsentDialog, PersonScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import Text, keys, login, screen_text, settle
+from tests.helpers import Text, keys, screen_text, settle, signed_in
 
 
 async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) -> None:
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         assert isinstance(app.screen, HomeScreen)
         # intake: a woman who came on her own
         await pilot.press("n")

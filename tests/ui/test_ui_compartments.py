@@ -11,7 +11,7 @@ from screens.case import CaseScreen
 from screens.home import HomeScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from screens.search import SearchScreen
-from tests.helpers import login, screen_text, search, settle
+from tests.helpers import screen_text, search, settle, signed_in
 from tests.service.test_access import (  # noqa: F401 - fixtures
     PER,
     PER_PASS,
@@ -39,7 +39,7 @@ async def test_perpetrator_caseworker_never_sees_the_victim(family: Family) -> N
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, PER, PER_PASS)
+        await signed_in(pilot, PER, PER_PASS)
         assert isinstance(app.screen, HomeScreen)
         _never_secret(app, "home")
         # my cases -> the family's case

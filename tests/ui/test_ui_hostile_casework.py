@@ -18,7 +18,7 @@ from screens.person import NoteScreen, PersonEditScreen, PersonScreen
 from screens.search import SearchScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, hostile_ui_cases
-from tests.helpers import login, screen_text, search_ran, settle
+from tests.helpers import screen_text, search_ran, settle, signed_in
 
 #: one case of each kind (the whole corpus goes through the service tests)
 CASES = [(why, text) for why, text in hostile_ui_cases() if text.strip()]
@@ -51,7 +51,7 @@ async def test_intake_person_journal_and_search_fields(installed: Path, part: in
     app = RcApp(installed)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         # every case through every intake field (drawn, never saved)...
         await pilot.press("n")
         await pilot.pause()

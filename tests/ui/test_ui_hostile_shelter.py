@@ -18,7 +18,7 @@ from screens.person import PersonScreen
 from screens.shelter import AdmissionScreen, BoardScreen, ShiftLogScreen, TurnedAwayScreen
 from storage.vault import Vault
 from tests.conftest import hostile_cases, hostile_ui_cases
-from tests.helpers import login, screen_text, settle
+from tests.helpers import screen_text, settle, signed_in
 from tests.service.test_access import CHEF, CHEF_PASS, SIRI, SIRI_PASS, Family, family  # noqa: F401
 
 NOW = datetime.now().replace(second=0, microsecond=0)
@@ -97,7 +97,7 @@ async def test_shelter_screens_show_hostile_text_literally(family: Family) -> No
     app = RcApp(family.path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, SIRI, SIRI_PASS)
+        await signed_in(pilot, SIRI, SIRI_PASS)
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)
@@ -125,7 +125,7 @@ async def test_admission_fields_take_hostile_text(family: Family, part: int) -> 
     app = RcApp(family.path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, SIRI, SIRI_PASS)
+        await signed_in(pilot, SIRI, SIRI_PASS)
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("n")

@@ -19,7 +19,7 @@ from screens.person import PersonScreen
 from screens.search import SearchScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import Text, keys, login, screen_text, search, settle
+from tests.helpers import Text, keys, screen_text, search, settle, signed_in
 
 
 def pnr(yymmdd: str, serial: str = "123", century: str = "19") -> str:
@@ -43,7 +43,7 @@ class Keyboard:
 
 async def _start(installed: Path, pilot: Pilot[Any]) -> None:
     await pilot.pause()
-    await login(pilot, ANNA, ANNA_PASS)
+    await signed_in(pilot, ANNA, ANNA_PASS)
     assert isinstance(pilot.app.screen, HomeScreen)
 
 

@@ -11,7 +11,7 @@ from screens.home import HomeScreen
 from screens.logreview import LogReviewScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from screens.search import SearchScreen
-from tests.helpers import Text, keys, login, screen_text, search, settle, wait_until
+from tests.helpers import Text, keys, screen_text, search, settle, signed_in, wait_until
 from tests.service.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
@@ -27,7 +27,7 @@ async def test_emergency_access_then_review(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, BO, BO_PASS)
+        await signed_in(pilot, BO, BO_PASS)
         await pilot.press("ctrl+f")
         await pilot.pause()
         await search(pilot, PERP_NO)
@@ -50,7 +50,7 @@ async def test_emergency_access_then_review(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, CHEF, CHEF_PASS)
+        await signed_in(pilot, CHEF, CHEF_PASS)
         assert isinstance(app.screen, HomeScreen)
         await wait_until(pilot, lambda: "Intakt" in screen_text(app))
         await pilot.press("g")
@@ -81,7 +81,7 @@ async def test_export_is_explicit_warned_and_logged(
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         app.open_person(family.child)
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)

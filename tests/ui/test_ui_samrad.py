@@ -24,7 +24,7 @@ from screens.samrad import (
 )
 from storage.models import Stay
 from storage.vault import Vault
-from tests.helpers import Text, keys, login, screen_text, settle, wait_until
+from tests.helpers import Text, keys, screen_text, settle, signed_in, wait_until
 from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -57,7 +57,7 @@ async def test_a_samrad_held_and_approved_by_keyboard(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, CHEF, CHEF_PASS)
+        await signed_in(pilot, CHEF, CHEF_PASS)
         assert isinstance(app.screen, HomeScreen)
         await _open_family_case(pilot, app)
         await pilot.press("m")
@@ -118,7 +118,7 @@ async def test_coordination_view_keeps_the_compartments(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, PER, PER_PASS)
+        await signed_in(pilot, PER, PER_PASS)
         await _open_family_case(pilot, app)
         await pilot.press("k")
         await settle(pilot)

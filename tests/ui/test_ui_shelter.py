@@ -17,7 +17,7 @@ from screens.shelter import BoardScreen, ShiftLogScreen, TurnedAwayScreen
 from storage.roles import Role
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, enrol
-from tests.helpers import login, screen_text, settle, type_text
+from tests.helpers import screen_text, settle, signed_in, type_text
 from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -49,7 +49,7 @@ async def test_a_night_shift_by_keyboard_at_80x24(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await login(pilot, SIRI, SIRI_PASS)
+        await signed_in(pilot, SIRI, SIRI_PASS)
         assert isinstance(app.screen, HomeScreen)
         assert "Överlämning: 1" in screen_text(app)  # the handover is on the due list
         await pilot.press("s")
@@ -121,7 +121,7 @@ async def test_a_stay_is_not_seen_from_the_perpetrators_side(family: Family) -> 
     app = RcApp(family.path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await login(pilot, PER, PER_PASS)
+        await signed_in(pilot, PER, PER_PASS)
         await pilot.press("s", "t")  # no shelter board for the perpetrator service…
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)  # …only its own temporary housing
@@ -138,7 +138,7 @@ async def test_a_stay_is_not_seen_from_the_perpetrators_side(family: Family) -> 
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         app.open_person(family.victim)
         await settle(pilot)
         assert "plats 2A" in screen_text(app)
@@ -156,7 +156,7 @@ async def test_arrival_departure_and_its_follow_up_by_keyboard(family: Family) -
     app = RcApp(family.path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await login(pilot, SIRI, SIRI_PASS)
+        await signed_in(pilot, SIRI, SIRI_PASS)
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)

@@ -15,14 +15,14 @@ from storage.errors import AccountPending, UnknownUser
 from storage.models import Role
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
-from tests.helpers import login, screen_text, settle, type_text
+from tests.helpers import login, screen_text, settle, signed_in, type_text
 
 
 async def test_add_user_by_keyboard(installed: Path) -> None:
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         await pilot.press("u")
         await pilot.pause()
         assert isinstance(app.screen, UsersScreen)
@@ -62,7 +62,7 @@ async def test_add_user_refuses_bad_input(installed: Path) -> None:
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         await pilot.press("u", "a")
         await pilot.pause()
         await type_text(pilot, ANNA)  # taken
@@ -85,7 +85,7 @@ async def test_reset_and_revoke_by_keyboard(installed: Path) -> None:
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         await pilot.press("u")
         await pilot.pause()
         table = app.screen.query_one(DataTable)
@@ -121,7 +121,7 @@ async def test_admin_cannot_revoke_self_and_home_keys(installed: Path) -> None:
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         await pilot.press("u", "d")
         await pilot.pause()
         assert "Du kan inte spärra dig själv." in screen_text(app)
@@ -134,7 +134,7 @@ async def test_settings_screen(installed: Path) -> None:
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         await pilot.press("i")
         await pilot.pause()
         assert isinstance(app.screen, SettingsScreen)
@@ -158,7 +158,7 @@ async def test_caseworker_has_no_admin_keys(installed: Path) -> None:
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         await pilot.press("u", "i")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

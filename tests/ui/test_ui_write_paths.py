@@ -16,7 +16,7 @@ from screens.logreview import LogReviewScreen
 from screens.person import EmergencyAccessScreen, PersonScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import Text, keys, login, screen_text, settle, type_text
+from tests.helpers import Text, keys, screen_text, settle, signed_in, type_text
 from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -38,7 +38,7 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
     app = RcApp(family.path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         app.open_case(own.case_id)
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
@@ -79,7 +79,7 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
     app = RcApp(family.path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await login(pilot, CHEF, CHEF_PASS)
+        await signed_in(pilot, CHEF, CHEF_PASS)
         assert isinstance(app.screen, HomeScreen)
         await settle(pilot)
         await pilot.press("g")
