@@ -27,7 +27,7 @@ from screens.components.safe_input import one_line
 from screens.intake import IntakeScreen
 from screens.typeahead import TypeAheadApp
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, paste, settle, wait_until
+from tests.helpers import paste, settle, signed_in, wait_until
 
 
 def post_keys(app: Any, *keys: str) -> None:
@@ -172,7 +172,7 @@ async def test_tab_in_the_intakes_text_box_does_not_answer_the_form(installed: P
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
