@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from rc_tui.domain.vocab import (
     CASE_STATUSES,
@@ -22,6 +22,7 @@ from rc_tui.services.cases import CaseDetail, Linked, no_access_text
 from rc_tui.services.people import PersonInput
 from screens.base import RcModal, RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
+from screens.components.key_bar import KeyBar
 from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
 
 
@@ -52,7 +53,7 @@ class CaseScreen(RcScreen):
             yield Static(_("Intakes"), classes="panel-title", markup=False)
             yield Plain("", id="intakes")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "assign":
@@ -176,7 +177,7 @@ class AddMemberDialog(RcModal):
                     yield SafeInput(id=fid, max_length=200)
             yield KeyChoice([(k, v, label(GENDERS, v)) for k, v in GENDER_KEYS], id="gender")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#role", KeyChoice))
@@ -237,7 +238,7 @@ class RelationDialog(RcModal):
                               ("s", "sibling"), ("a", "other"))], id="kind")
             yield KeyChoice(people, id="to")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#from", KeyChoice))
@@ -275,7 +276,7 @@ class AssignDialog(RcModal):
                          markup=False)
             yield DataTable(id="users", cursor_type="row")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         session = self.shell.session

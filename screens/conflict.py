@@ -11,11 +11,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rc_tui.i18n import _
 from screens.base import RcModal
 from screens.components import Plain, cell
+from screens.components.key_bar import KeyBar
 
 
 class ConflictScreen(RcModal):
@@ -42,7 +43,7 @@ class ConflictScreen(RcModal):
             yield DataTable(id="conflict", cursor_type="row", zebra_stripes=True)
             yield Plain(_("1 saves your version over theirs, 2 keeps theirs and drops yours, "
                           "Esc goes back to your form to combine them."), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#conflict", DataTable)

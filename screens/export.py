@@ -9,13 +9,14 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services.accounts import error_text
 from rc_tui.services.export import ExportService
 from screens.base import RcModal
 from screens.components import Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
 
 
@@ -48,7 +49,7 @@ class PlaintextExportDialog(RcModal):
             yield Label(_("File (must not exist)"), classes="field-label")
             yield SafeInput(str(Path("~") / self.default_name), id="path", max_length=500)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#path", SafeInput))

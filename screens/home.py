@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _, _n
@@ -21,6 +21,7 @@ from rc_tui.services.base import DueItem
 from rc_tui.services.shelter import BOARD_CAPABILITY
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, cell, protection_cell
+from screens.components.key_bar import KeyBar
 
 
 class HomeScreen(RcScreen):
@@ -103,7 +104,7 @@ class HomeScreen(RcScreen):
                 yield Plain(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen "
                               "instantly; the same key brings it back. Ctrl+P lists every "
                               "action."))
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.shell.can(Capability.CASE_CONTENT):

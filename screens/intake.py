@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from rc_tui.domain import identity
 from rc_tui.domain.vocab import CHANNELS, GENDERS, MEMBER_ROLES, label
@@ -36,6 +36,7 @@ from screens.components import (
     cell,
     protection_cell,
 )
+from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
 
 CHANNEL_KEYS = [("s", "self"), ("p", "police"), ("o", "social"), ("h", "health"),
@@ -121,7 +122,7 @@ class IntakeScreen(RcScreen):
             yield Plain(_("Enter on the last field adds the person; Ctrl+S saves the intake."),
                         classes="hint")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#members", DataTable)
@@ -310,7 +311,7 @@ class DuplicateDialog(RcModal):
                           "same birth date, is registered. Enter uses the existing person; "
                           "N registers a new one."), classes="hint")
             yield DataTable(id="candidates", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
 

@@ -8,13 +8,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.session import UserSession
 from screens.base import RcScreen
 from screens.components import AppHeader, Handed, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
 
 
@@ -59,7 +60,7 @@ class LoginScreen(RcScreen):
                 yield Plain("\n".join(
                     f"{username:<7} {phrase:<18} {accounts.role_label(role)}"
                     for username, phrase, role in self.demo_logins), classes="demo-login")
-        yield Footer()
+        yield KeyBar()
 
     def _lock_reason(self) -> str:
         if self.reason == "expired":
@@ -153,7 +154,7 @@ class FirstRunScreen(RcScreen):
             yield from self._account_fields("m-", _("Manager"), _("e.g. chef"))
             yield Button(_("Create database"), id="create", variant="primary")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     @staticmethod
     def _account_fields(prefix: str, title: str, example: str) -> ComposeResult:

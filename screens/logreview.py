@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from rc_tui.i18n import _, _n
 from rc_tui.services.logreview import LogEntry, LogFilter
 from screens.base import RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell
+from screens.components.key_bar import KeyBar
 from screens.intake import yes_no
 from storage.errors import PermissionDenied
 
@@ -61,7 +62,7 @@ class LogReviewScreen(RcScreen):
                 yield KeyChoice(yes_no(), "no", id="f-flagged")
             yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._columns()

@@ -6,12 +6,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from screens.base import RcScreen
 from screens.components import AppHeader, Handed, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
 
 
@@ -38,7 +39,7 @@ class ChangePassphraseScreen(RcScreen):
             yield SafeInput(password=True, id="repeat", max_length=1024)
             yield Button(_("Save"), id="save", variant="primary")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#old", Input).focus()

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rc_tui.i18n import N_, _
 from rc_tui.services.search import SearchHit
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, SafeInput, cell, protection_cell
+from screens.components.key_bar import KeyBar
 
 KIND_LABELS = {"person": N_("Person"), "case": N_("Case"), "note": N_("Journal"),
                "restricted": N_("No access")}
@@ -39,7 +40,7 @@ class SearchScreen(RcScreen):
                                                       "journal text"), max_length=200)
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -6,12 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services import settings
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 
 
 class SettingsScreen(RcScreen):
@@ -33,7 +34,7 @@ class SettingsScreen(RcScreen):
                         type="integer", max_length=3)
             yield Button(_("Save"), id="save", variant="primary")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#idle", Input).focus()

@@ -8,13 +8,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
 from screens.base import RcModal, RcScreen
 from screens.components import AppHeader, Handed, Plain, SafeInput, cell
+from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
 
 
@@ -32,7 +33,7 @@ class UsersScreen(RcScreen):
             yield Static(_("Users"), classes="form-title", markup=False)
             yield DataTable(id="user-table", cursor_type="row", zebra_stripes=True)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -124,7 +125,7 @@ class ConfirmDialog(RcModal):
             with Horizontal(classes="buttons"):
                 yield Button(_("Yes"), id="yes", variant="error")
                 yield Button(_("No"), id="no")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.instruments.content import (
     SCENARIO_RATINGS,
@@ -23,6 +23,7 @@ from rc_tui.i18n import _
 from screens.assessment.options import _PRESENCE_ITEM, answer_options
 from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput, SafeTextArea
+from screens.components.key_bar import KeyBar
 
 
 class EntryDialog(RcModal):
@@ -82,7 +83,7 @@ class EntryDialog(RcModal):
                 yield Label(_("What happened (short)"), classes="field-label")
                 yield SafeInput(e.description if e else "", id="f-title", max_length=300)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one(f"#{self.field_order()[0]}"))

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rc_tui.domain.instruments.content import (
     Content,
@@ -38,6 +38,7 @@ from screens.assessment.text_dialog import TextDialog
 from screens.base import RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput
 from screens.components.entry_list import EntryList
+from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 from storage.errors import ConflictError, VaultError
 
@@ -127,7 +128,7 @@ class AssessmentScreen(RcScreen):
                 yield Static(_("Incident calendar"), classes="panel-title", markup=False,
                              id="section-incidents")
                 yield EntryList("incident", id="incidents")
-        yield Footer()
+        yield KeyBar()
 
     def _item(self, item: Item, number: str, depth: int) -> ComposeResult:
         with Vertical(classes=f"item depth-{depth}", id=f"item-{len(self.fields)}") as box:

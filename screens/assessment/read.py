@@ -7,7 +7,6 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 
 from rc_tui.domain.instruments.content import (
     answer_label,
@@ -24,6 +23,7 @@ from rc_tui.services.assessments import AssessmentView
 from screens.assessment.options import _PRESENCE_ITEM, score_lines
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain
+from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
 
 
@@ -34,7 +34,7 @@ def unavailable(screen: RcScreen, exc: Exception) -> ComposeResult:
         getattr(exc, "reasons", [])) or _("The assessment could not be opened.")
     yield AppHeader("rc-tui", screen.shell.user_line(), demo=screen.shell.is_demo)
     yield Plain(text, classes="message")
-    yield Footer()
+    yield KeyBar()
     screen.app.notify(text, markup=False, severity="error")
     screen.call_after_refresh(screen.app.pop_screen)
 
@@ -132,7 +132,7 @@ class AssessmentReadScreen(RcScreen):
                 yield Plain(_("This assessment replaces an earlier signed one (#{id}).",
                               id=view.supersedes_id), classes="hint")
             yield Plain(render_assessment(view), id="assessment-text")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return True

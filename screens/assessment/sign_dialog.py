@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.instruments.model import (
     Instrument,
@@ -17,6 +17,7 @@ from rc_tui.i18n import _
 from screens.assessment.options import level_options, score_lines
 from screens.base import RcModal
 from screens.components import KeyChoice, Plain, SafeTextArea
+from screens.components.key_bar import KeyBar
 
 
 class SignDialog(RcModal):
@@ -71,7 +72,7 @@ class SignDialog(RcModal):
                                 "yes" if self.training else None, id="training",
                                 aliases={"y": "yes"})
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._deviation()

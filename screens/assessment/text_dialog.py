@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer
 
 from screens.base import RcModal, discard_binding
 from screens.components import Plain, SafeTextArea
+from screens.components.key_bar import KeyBar
 
 
 class TextDialog(RcModal):
@@ -34,7 +34,7 @@ class TextDialog(RcModal):
         with Vertical(id="dialog", classes="dialog wide"):
             yield Plain(self.title_text, classes="form-title")
             yield SafeTextArea(self.text, id="text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#text", SafeTextArea).focus()

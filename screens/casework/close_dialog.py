@@ -6,11 +6,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from rc_tui.i18n import _
 from screens.base import FormDialog
 from screens.components import Plain, SafeTextArea
+from screens.components.key_bar import KeyBar
 
 
 class CloseDialog(FormDialog):
@@ -33,7 +34,7 @@ class CloseDialog(FormDialog):
             yield Label(self.field_text or _("Reason"), classes="field-label")
             yield SafeTextArea("", id="reason", classes="short")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#reason"))

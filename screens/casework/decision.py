@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.casework import (
     OUTCOMES,
@@ -24,6 +24,7 @@ from screens.base import RcScreen, discard_binding
 from screens.casework.common import KEYS, _date, _svc
 from screens.casework.decision_letter import DecisionLetterScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, SafeTextArea
+from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 from storage.errors import VaultError
 
@@ -80,7 +81,7 @@ class DecisionScreen(RcScreen):
                         classes="field-label")
             yield SafeInput("", id="provider-user", max_length=32)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#intervention"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 
 from screens.base import RcScreen
 from screens.casework.common import _svc
 from screens.casework.letter_export_dialog import LetterExportDialog
 from screens.components import AppHeader, Plain
+from screens.components.key_bar import KeyBar
 
 
 class DecisionLetterScreen(RcScreen):
@@ -32,7 +32,7 @@ class DecisionLetterScreen(RcScreen):
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(id="letter"):
             yield Plain(self.letter, id="letter-text")
-        yield Footer()
+        yield KeyBar()
 
     def action_write(self) -> None:
         self.app.push_screen(LetterExportDialog(self.person_id, self.decision_id, self.letter))

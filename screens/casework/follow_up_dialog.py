@@ -6,7 +6,7 @@ from datetime import date
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.casework import (
     FOLLOWUP_OUTCOMES,
@@ -19,6 +19,7 @@ from rc_tui.services.casework import (
 from screens.base import FormDialog
 from screens.casework.common import _svc
 from screens.components import KeyChoice, Plain, SafeTextArea
+from screens.components.key_bar import KeyBar
 
 
 class FollowUpDialog(FormDialog):
@@ -45,7 +46,7 @@ class FollowUpDialog(FormDialog):
             yield Label(_("What the follow-up found"), classes="field-label")
             yield SafeTextArea("", id="note", classes="short")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#outcome"))

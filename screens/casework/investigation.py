@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.casework import (
     catalog,
@@ -18,6 +18,7 @@ from rc_tui.services.casework import (
 from screens.base import RcScreen
 from screens.casework.common import _svc
 from screens.components import AppHeader, KeyChoice, Plain, SafeTextArea
+from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 from storage.errors import ConflictError, VaultError
 
@@ -84,7 +85,7 @@ class InvestigationScreen(RcScreen):
             conclusion.read_only = readonly
             yield conclusion
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         order = self.field_order()

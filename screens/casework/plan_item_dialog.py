@@ -7,7 +7,7 @@ from dataclasses import replace
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.casework import (
     PLAN_KINDS,
@@ -23,6 +23,7 @@ from rc_tui.services.casework import (
 from screens.base import RcModal, discard_binding
 from screens.casework.common import _date, _svc
 from screens.components import KeyChoice, Plain, SafeInput, SafeTextArea
+from screens.components.key_bar import KeyBar
 
 
 class PlanItemDialog(RcModal):
@@ -90,7 +91,7 @@ class PlanItemDialog(RcModal):
             yield Label(_("Implementation plan (the provider's)"), classes="field-label")
             yield SafeTextArea(d.implementation, id="implementation", classes="short")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#kind"))

@@ -4,6 +4,7 @@
 from screens.components.entry_list import EntryList
 from screens.components.handed import Handed
 from screens.components.header import AppHeader
+from screens.components.key_bar import KeyBar
 from screens.components.key_choice import KeyChoice
 from screens.components.key_toggles import KeyToggles
 from screens.components.plain import Plain
@@ -12,6 +13,6 @@ from screens.components.safe_text_area import SafeTextArea
 from screens.components.text import cell, literal, protection_cell
 
 __all__ = [
-    "AppHeader", "EntryList", "Handed", "KeyChoice", "KeyToggles", "Plain", "SafeInput",
+    "AppHeader", "EntryList", "Handed", "KeyBar", "KeyChoice", "KeyToggles", "Plain", "SafeInput",
     "SafeTextArea", "cell", "literal", "protection_cell",
 ]

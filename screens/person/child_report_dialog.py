@@ -7,7 +7,7 @@ from datetime import date
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from rc_tui.domain.vocab import (
     CHILD_REPORT_DECISIONS,
@@ -16,6 +16,7 @@ from rc_tui.domain.vocab import (
 from rc_tui.i18n import _
 from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 
 
 class ChildReportDialog(RcModal):
@@ -56,7 +57,7 @@ class ChildReportDialog(RcModal):
             yield Label(_("Reason"), classes="field-label")
             yield SafeInput(id="reason", max_length=5000)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#decision", KeyChoice))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.vocab import (
     AGENCIES,
@@ -17,6 +17,7 @@ from rc_tui.domain.vocab import (
 from rc_tui.i18n import _
 from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from screens.intake import yes_no
 
 
@@ -64,7 +65,7 @@ class ConsentDialog(RcModal):
             yield Label(_("Note"), classes="field-label")
             yield SafeInput(id="note", max_length=2000)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#agency-box").display = False

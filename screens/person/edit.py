@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.vocab import (
     GENDERS,
@@ -17,6 +17,7 @@ from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.people import PersonDetail, PersonInput
 from screens.base import RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from screens.intake import GENDER_KEYS, yes_no
 from storage.errors import ConflictError, VaultError
 
@@ -91,7 +92,7 @@ class PersonEditScreen(RcScreen):
                                  PROTECTION_KEYS], p.protection_level, id="protection")
             yield Plain(_("Ctrl+S saves."), classes="hint")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#given", SafeInput))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 
 
 class EmergencyAccessScreen(RcScreen):
@@ -33,7 +34,7 @@ class EmergencyAccessScreen(RcScreen):
             yield Label(_("Reason for emergency access"), classes="field-label")
             yield SafeInput(id="reason", max_length=2000)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#reason", SafeInput))

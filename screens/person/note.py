@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer
 
 from rc_tui.domain.vocab import (
     NOTE_TYPES,
@@ -15,6 +14,7 @@ from rc_tui.i18n import _
 from rc_tui.services.records import Note, RecordService
 from screens.base import RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeTextArea
+from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 
 NOTE_KEYS = [("k", "contact"), ("t", "phone"), ("s", "support_talk"), ("h", "home_visit"),
@@ -64,7 +64,7 @@ class NoteScreen(RcScreen):
             yield Plain(_("Ctrl+S saves a draft; Ctrl+T saves and signs – a signed note "
                           "cannot be changed, only corrected by a new note."), classes="hint")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         target = "#body" if self.draft or self.corrects else "#type"

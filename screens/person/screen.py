@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.lazy import Lazy
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from rc_tui.domain.casework import (
     intervention_label,
@@ -40,6 +40,7 @@ from screens.casework import (
     TemplateDialog,
 )
 from screens.components import AppHeader, Plain
+from screens.components.key_bar import KeyBar
 from screens.person.child_report_dialog import ChildReportDialog
 from screens.person.consent_dialog import ConsentDialog
 from screens.person.edit import PersonEditScreen
@@ -136,7 +137,7 @@ class PersonScreen(RcScreen):
                 yield Plain(_("Cases") + ": " + (", ".join(
                     f"{no} ({label(MEMBER_ROLES, role)})" for _cid, no, role, _st in d.cases)
                     or "–"))
-            yield Footer()
+            yield KeyBar()
             return
         # one pane widget per tab; the panes not shown first are mounted after the first
         # paint (Textual's Lazy), and each is filled when its tab is first shown (_ensure)
@@ -157,7 +158,7 @@ class PersonScreen(RcScreen):
                 with TabPane(titles[tab], id=tab):
                     eager = tab in self.EAGER or tab == self.initial_tab
                     yield pane if eager else Lazy(pane)
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         d = self.detail

@@ -7,7 +7,7 @@ from datetime import date
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services.samrad import (
@@ -15,6 +15,7 @@ from rc_tui.services.samrad import (
 )
 from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from screens.samrad.common import agency_options
 
 
@@ -47,7 +48,7 @@ class ActionDialog(RcModal):
             yield Label(_("By (YYYY-MM-DD, optional)"), classes="field-label")
             yield SafeInput("", id="due", max_length=10)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#what"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 
 from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain
+from screens.components.key_bar import KeyBar
 from screens.samrad.common import _svc
 
 
@@ -39,4 +39,4 @@ class CoordinationScreen(RcScreen):
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(id="letter"):
             yield Plain("\n".join(lines), id="coordination-text")
-        yield Footer()
+        yield KeyBar()

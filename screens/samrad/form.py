@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain import samrad as rules
 from rc_tui.domain.casework import label as cw_label
@@ -36,6 +36,7 @@ from screens.components import (
     SafeInput,
     SafeTextArea,
 )
+from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 from screens.samrad.action_dialog import ActionDialog
 from screens.samrad.common import AUTOSAVE_SECONDS, _svc
@@ -81,7 +82,7 @@ class SamradScreen(RcScreen):
             yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
             yield Plain(error_text(exc) if isinstance(exc, VaultError) else
                         "\n".join(exc.reasons), classes="message")
-            yield Footer()
+            yield KeyBar()
             return
         self.participants = list(view.participants)
         self.full_members = [m.person_id for m in view.members if m.full]
@@ -142,7 +143,7 @@ class SamradScreen(RcScreen):
                 yield Plain(_n("{n} more member of the family exists.",
                                "{n} more members of the family exist.", view.hidden_members,
                                n=view.hidden_members), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.view is None:

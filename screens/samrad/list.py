@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability
@@ -15,6 +15,7 @@ from rc_tui.services.samrad import (
 )
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, cell
+from screens.components.key_bar import KeyBar
 from screens.samrad.common import _svc
 from screens.samrad.coordination import CoordinationScreen
 from screens.samrad.form import SamradScreen
@@ -41,7 +42,7 @@ class SamradListScreen(RcScreen):
             yield DataTable(id="meetings", cursor_type="row", zebra_stripes=True)
             yield Plain(_("n = new samråd (the manager convenes it), Enter = open, "
                           "k = coordination view"), classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new":

@@ -7,12 +7,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 
 from rc_tui.domain import samrad as rules
 from rc_tui.i18n import _
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain
+from screens.components.key_bar import KeyBar
 from screens.export import PlaintextExportDialog
 from screens.samrad.common import AGENCY_CODES, _svc
 
@@ -37,7 +37,7 @@ class MinutesScreen(RcScreen):
         yield Plain(_("Extract for: 0 = all (the centre), 1–7 = one agency"), classes="hint")
         with VerticalScroll(id="letter"):
             yield Plain("", id="minutes-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services.samrad import (
@@ -13,6 +13,7 @@ from rc_tui.services.samrad import (
 )
 from screens.base import RcModal, discard_binding
 from screens.components import KeyChoice, Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from screens.samrad.common import agency_options
 
 
@@ -49,7 +50,7 @@ class ParticipantDialog(RcModal):
             yield KeyChoice([("j", "yes", _("yes")), ("n", "no", _("no"))], "no",
                             id="undertaking", aliases={"y": "yes"})
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#kind"))

@@ -7,11 +7,12 @@ from datetime import date
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
 from screens.base import RcModal, discard_binding
 from screens.components import Plain, SafeInput
+from screens.components.key_bar import KeyBar
 from screens.samrad.common import _svc
 
 
@@ -43,7 +44,7 @@ class RequestDialog(RcModal):
             yield Label(_("Place"), classes="field-label")
             yield SafeInput("", id="place", max_length=200)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#requested"))

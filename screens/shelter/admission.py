@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.shelter import (
     ARRIVED_VIA,
@@ -30,6 +30,7 @@ from screens.components import (
     SafeInput,
     SafeTextArea,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _now_text, _svc, _when
 
 
@@ -93,7 +94,7 @@ class AdmissionScreen(RcScreen):
                         classes="field-label")
             yield SafeTextArea("", id="note", classes="short")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#alias"))

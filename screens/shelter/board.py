@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rc_tui.domain.shelter import (
     ARRIVED_VIA,
@@ -33,6 +33,7 @@ from screens.components import (
     Plain,
     cell,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.admission import AdmissionScreen
 from screens.shelter.common import STATE_STYLE, _svc
 from screens.shelter.departure_dialog import DepartureDialog
@@ -70,7 +71,7 @@ class BoardScreen(RcScreen):
             yield Static(_("Left, not yet followed up"), classes="panel-title",
                          markup=False, id="departed-title")
             yield DataTable(id="departed", cursor_type="row", show_header=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#board", DataTable).add_columns(

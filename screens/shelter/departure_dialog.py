@@ -6,7 +6,7 @@ from datetime import date
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from rc_tui.domain.shelter import (
     DESTINATIONS,
@@ -22,6 +22,7 @@ from screens.components import (
     SafeInput,
     SafeTextArea,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _now_text, _svc, _vocab, _when
 
 
@@ -52,7 +53,7 @@ class DepartureDialog(FormDialog):
             yield Label(_("Note"), classes="field-label")
             yield SafeTextArea("", id="note", classes="short")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#destination"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.shelter import (
     FACILITIES,
@@ -15,6 +15,7 @@ from screens.components import (
     Plain,
     SafeInput,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _svc
 
 
@@ -39,7 +40,7 @@ class PlaceDialog(FormDialog):
             yield Label(_("Place (bed)"), classes="field-label")
             yield SafeInput("", id="label", max_length=200)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#room"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
 from screens.base import FormDialog
@@ -14,6 +14,7 @@ from screens.components import (
     Plain,
     SafeTextArea,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _svc
 
 
@@ -43,7 +44,7 @@ class ShiftEntryDialog(FormDialog):
                         classes="field-label")
             yield SafeTextArea("", id="body", classes="short")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#about" if self.people else "#body"))

@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from rc_tui.domain.shelter import (
     FACILITIES,
@@ -25,6 +25,7 @@ from screens.components import (
     Plain,
     cell,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _svc
 from screens.shelter.shift_entry_dialog import ShiftEntryDialog
 
@@ -51,7 +52,7 @@ class ShiftLogScreen(RcScreen):
             yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="entry-view"):
                 yield Plain("", id="entry-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#entries", DataTable).add_columns(

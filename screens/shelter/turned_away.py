@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rc_tui.domain.shelter import (
     REFERRALS,
@@ -27,6 +27,7 @@ from screens.components import (
     Plain,
     cell,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _svc
 from screens.shelter.turned_away_dialog import TurnedAwayDialog
 from screens.shelter.turned_away_followup_dialog import TurnedAwayFollowupDialog
@@ -53,7 +54,7 @@ class TurnedAwayScreen(RcScreen):
             yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="request-view"):
                 yield Plain("", id="request-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#requests", DataTable).add_columns(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rc_tui.domain.shelter import (
     REFERRALS,
@@ -23,6 +23,7 @@ from screens.components import (
     Plain,
     SafeInput,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _now_text, _svc, _vocab, _when
 
 
@@ -62,7 +63,7 @@ class TurnedAwayDialog(FormDialog):
                         classes="field-label")
             yield SafeInput("", id="reach", max_length=2000)
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#contact"))

@@ -6,7 +6,7 @@ from datetime import date
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from rc_tui.domain.shelter import (
     TURNED_AWAY_OUTCOMES,
@@ -21,6 +21,7 @@ from screens.components import (
     Plain,
     SafeTextArea,
 )
+from screens.components.key_bar import KeyBar
 from screens.shelter.common import _svc, _vocab
 
 
@@ -47,7 +48,7 @@ class TurnedAwayFollowupDialog(FormDialog):
             yield Label(_("Note"), classes="field-label")
             yield SafeTextArea("", id="note", classes="short")
             yield Plain("", id="message", classes="message")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#outcome"))
