@@ -94,13 +94,18 @@ class AdminVault(Vault):
     def is_open(self) -> bool:
         return self._open
 
-    def close(self, action: str | None = "logout") -> None:
+    def close(self, action: str | None = "logout", *, wait: float | None = None) -> None:
+        """(``wait`` is the vault's; an administrator's entries go to a file, not the
+        database, so nothing here waits for the write lock.)"""
         if not self._open:
             return
         if action:
             self._event(action)
         self._open = False
         self._forget_keys()
+
+    def limit_waits(self, seconds: float) -> None:
+        """Nothing of an administrator's session waits for the database's write lock."""
 
     def _forget_keys(self) -> None:
         for secret in (self._data_key, self._private, self._signing):

@@ -155,8 +155,9 @@ def make_engine(path: Path, data_key: bytes | bytearray) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        if conn.get_execution_options().get("rc_write"):
-            begin_immediate(conn.connection.dbapi_connection)
+        options = conn.get_execution_options()
+        if options.get("rc_write"):
+            begin_immediate(conn.connection.dbapi_connection, limit=options.get("rc_limit"))
         else:
             conn.exec_driver_sql("BEGIN")
 
@@ -168,8 +169,24 @@ def is_busy(exc: BaseException) -> bool:
         exc)
 
 
-def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 1000) -> None:
-    """``BEGIN IMMEDIATE``, waiting up to ``wait_seconds`` for the write lock.
+class WaitLimit:
+    """The latest moment (``time.monotonic``) until which the writers of one session may
+    wait for the write lock, whatever their own wait; ``None``: no such limit.
+
+    A closing session sets it: its own closing log entry and every thread of it still
+    waiting for the lock give up by then, so the key is forgotten on time even while
+    another process holds the lock (``Vault.close``)."""
+
+    __slots__ = ("until",)
+
+    def __init__(self) -> None:
+        self.until: float | None = None
+
+
+def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 1000, *,
+                    limit: WaitLimit | None = None) -> None:
+    """``BEGIN IMMEDIATE``, waiting up to ``wait_seconds`` (and never past ``limit``) for
+    the write lock.
 
     SQLite's own busy handler backs off to 100 ms sleeps, so a process that has waited a
     while loses nearly every race to newcomers that still poll every few milliseconds:
@@ -187,7 +204,10 @@ def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 10
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlcipher3.dbapi2.OperationalError as exc:
-                if not is_busy(exc) or time.monotonic() >= deadline:
+                # the limit is read anew each time: a session may close while this waits
+                until = deadline if limit is None or limit.until is None else min(
+                    deadline, limit.until)
+                if not is_busy(exc) or time.monotonic() >= until:
                     raise
             time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not a secret
             delay = min(delay * 2, POLL_SECONDS)

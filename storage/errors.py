@@ -135,6 +135,13 @@ class CheckFailed(VaultError):
         self.damaged = damaged
 
 
+class DatabaseLocked(VaultError):
+    """Another session (or a backup) held the write lock longer than this one could wait:
+    nothing was read or written. Trying again is safe."""
+
+    code = "database_locked"
+
+
 class DatabaseBusy(VaultError):
     """The files could not be held still long enough to copy them (e.g. during a rekey)."""
 

@@ -27,9 +27,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from storage import audit, db, directory, files, keys
+from storage.authstate import SealedEvents
 from storage.directory_acts import record_directory, unrecorded
 from storage.errors import (
     DatabaseDamaged,
+    DatabaseLocked,
     KeyChanged,
     KeyFileDamaged,
     NoDataKey,
@@ -83,6 +85,8 @@ class GuardedVault:
         self.ended: str | None = None
         #: worker threads share the vault: one of them follows a rekey, the others wait
         self._reopen_lock = threading.Lock()
+        #: how long this session's writers may still wait for the lock (set by close)
+        self._wait_limit = db.WaitLimit()
         #: users this login enrolled (a manager's login; shown on the home screen)
         self.enrolled: tuple[EnrolledUser, ...] = ()
         #: the signed directory as last read: (stat signature, key file, pinned keys)
@@ -116,13 +120,23 @@ class GuardedVault:
     def is_open(self) -> bool:
         return self._engine is not None
 
-    def close(self, action: str | None = "logout") -> None:
-        """Log ``action`` (logout/lock/hangup), release connections and forget the key."""
+    def close(self, action: str | None = "logout", *, wait: float | None = None) -> None:
+        """Log ``action`` (logout/lock/hangup), release connections and forget the key.
+
+        ``wait``: the most seconds to wait for the write lock – for the closing entry and
+        for every other thread of this session still waiting – before the connections are
+        released and the key is forgotten regardless. An entry that could not be written
+        in time is sealed to the audit key instead (like a failed login) and enters the
+        access log at the next login, marked ``deferred``."""
         if self._engine is None:
             return
+        if wait is not None:
+            self.limit_waits(wait)
         if action:
-            with contextlib.suppress(Exception):
+            try:
                 self.log(action)
+            except Exception:
+                self._log_later(action)
         engine, self._engine = self._engine, None
         with contextlib.suppress(Exception), engine.connect() as conn:
             # best effort: a TRUNCATE checkpoint waits for every writer and reader, which
@@ -132,6 +146,22 @@ class GuardedVault:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
         self._forget_keys()
+
+    def limit_waits(self, seconds: float) -> None:
+        """From now on, no writer of this session waits for the write lock longer than
+        ``seconds`` from now (an earlier limit stays): the session is about to close."""
+        until = time.monotonic() + seconds
+        current = self._wait_limit.until
+        self._wait_limit.until = until if current is None else min(current, until)
+
+    def _log_later(self, action: str) -> None:
+        """The closing entry, sealed to the audit key: the next login enters it."""
+        with contextlib.suppress(Exception):
+            kf = keys.KeyFile.load(self.keyfile_path)
+            SealedEvents(self.path, kf.audit_public_key).append({
+                "action": action, "outcome": "deferred", "username": self.user.username,
+                "screen": "session", "ts": time.time(),
+                "reason": "the database was busy when the session closed"})
 
     def _forget_keys(self) -> None:
         for secret in (self._data_key, self._private):
@@ -159,7 +189,12 @@ class GuardedVault:
         here (``SessionRevoked``), and a session whose data key was replaced by a rekey
         reopens with the new key before the caller sees the transaction.
         """
-        s = self._begin(write)
+        try:
+            s = self._begin(write)
+        except (sqlcipher3.dbapi2.OperationalError, sa_exc.OperationalError) as exc:
+            if db.is_busy(exc):
+                raise DatabaseLocked() from None
+            raise
         try:
             transaction = s.get_transaction()
             assert transaction is not None
@@ -170,6 +205,8 @@ class GuardedVault:
                 raise KeyChanged() from None
             if db.is_damage(exc):
                 raise DatabaseDamaged(type(exc).__name__) from None
+            if db.is_busy(exc):
+                raise DatabaseLocked() from None
             raise
 
     def _begin(self, write: bool, *, finish_rekey: bool = True,
@@ -179,7 +216,8 @@ class GuardedVault:
         deadline = time.monotonic() + FOLLOW_REKEY_SECONDS
         while True:
             generation = self._generation
-            s = Session(self.engine.execution_options(rc_write=write), expire_on_commit=False)
+            s = Session(self.engine.execution_options(rc_write=write, rc_limit=self._wait_limit),
+                        expire_on_commit=False)
             try:
                 s.begin()
                 status, pending = s.execute(_GUARD, {"u": self.user.username}).one()

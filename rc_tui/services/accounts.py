@@ -72,6 +72,10 @@ ERROR_MESSAGES: dict[str, str] = {
         "The database could not be held still for the copy (a rekey or a crashed session?). "
         "Try again; if it persists, log in once and try again."
     ),
+    "database_locked": N_(
+        "The database was busy for too long (another user saving, or a backup). Nothing "
+        "was changed; try again."
+    ),
     "database_in_use": N_(
         "The database is in use. Everyone must log out (and scheduled jobs stop) before it "
         "can be replaced. Nothing was changed."

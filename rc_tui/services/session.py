@@ -106,15 +106,27 @@ class UserSession:
         """A cheap transaction: ends a revoked session at once and follows a rekey."""
         self._vault.heartbeat()
 
-    def close(self, action: str | None = "logout") -> None:
+    def close(self, action: str | None = "logout", *, wait: float | None = None) -> None:
         """Log ``action`` (when the database can take it), release connections, forget the
         key and this session's grants. Safe to call twice and from any thread. Drafts
-        handed to the draft writer are written first, by the closing thread."""
+        handed to the draft writer are written first, by the closing thread.
+
+        ``wait``: the most seconds to wait for the database's write lock – for those drafts
+        and the closing entry (see ``Vault.close``); the key is forgotten by then whatever
+        else holds the lock."""
         with self._close_lock:
+            if wait is not None:
+                self._vault.limit_waits(wait)
             if self._draft_writer is not None and self._vault.is_open:
                 self._draft_writer.write_pending()
             forget_grants(self._vault)
-            self._vault.close(action)
+            self._vault.close(action, wait=wait)
+
+    def limit_waits(self, seconds: float) -> None:
+        """The session is closing: none of its calls (in any thread) waits for the
+        database's write lock longer than ``seconds`` from now; a call that would fails
+        with ``DatabaseLocked``."""
+        self._vault.limit_waits(seconds)
 
     # ------------------------------------------------------------------ own preferences
     def setting(self, name: str) -> Any:
