@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -13,7 +14,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
-from textual import events
+from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,7 +23,7 @@ from rc_tui import i18n
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.access import Capability
-from screens.base import translate_bindings
+from screens.base import load, translate_bindings
 from screens.compat import app_driver, console_color_system, node_bindings
 from screens.typeahead import TypeAheadApp
 from storage import install
@@ -31,6 +32,8 @@ from storage.files import default_instruments_dir
 
 if TYPE_CHECKING:
     from rc_tui.domain.instruments.library import Library
+    from rc_tui.services.cases import CaseDetail
+    from rc_tui.services.people import PersonDetail
     from rc_tui.services.session import UserSession
 
 
@@ -55,9 +58,72 @@ HEARTBEAT_SECONDS = 2.0
 KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "reset"})
 #: Keys that are never held behind such a worker (quit, lock, hide).
 NEVER_HELD = frozenset({"ctrl+q", "ctrl+l", "ctrl+g", "f12"})
+#: Seconds a closing session (lock, quit, hang-up, idle lock) may wait for the database's
+#: write lock – for its unsaved drafts and its closing access-log entry – before it forgets
+#: the key regardless. The screen changes at once; this runs in a thread. Two seconds lets
+#: the ordinary traffic through (a write waits about 2 s at most with eight busy writers,
+#: tests/service/test_concurrency.py) but keeps an unattended, locked terminal from holding
+#: the key for the busy timeout (10 s) while another user's long save or a backup holds the
+#: lock. An entry not written in time is not lost: it is sealed to the audit key and enters
+#: the access log at the next login, marked "deferred" (``Vault.close``).
+CLOSE_WAIT_SECONDS = 2.0
 
 #: The shipped instrument used for the acute screening at intake.
 ACUTE_INSTRUMENT = "rc-acute"
+
+
+#: What a closing session still saves, read from the widgets on the UI thread and run by
+#: the closing thread with the session (``closing_saves``).
+ClosingSave = Callable[["UserSession"], object]
+
+
+def _close_session(session: UserSession, action: str, saves: list[ClosingSave]) -> None:
+    """The closing thread: save what was typed, log, forget the key – all within
+    ``CLOSE_WAIT_SECONDS`` of the write lock (the limit is set first, so a save that cannot
+    get the lock in time gives up instead of keeping the key)."""
+    session.limit_waits(CLOSE_WAIT_SECONDS)
+    try:
+        for save in saves:
+            with contextlib.suppress(Exception):
+                save(session)
+    finally:
+        session.close(action, wait=CLOSE_WAIT_SECONDS)
+
+
+def closing_saves(screens: Iterable[Screen[Any]]) -> list[ClosingSave]:
+    """What each open screen has not saved yet, read now (on the UI thread).
+
+    A screen with its own draft (the risk assessment) says so through ``save_on_close``;
+    a form with a ``FormMixin`` draft is saved by the same rule as ``flush_draft``: only
+    when its input changed since its last save or since it opened."""
+    import json
+
+    found: list[ClosingSave] = []
+    for screen in screens:
+        with contextlib.suppress(Exception):
+            own = getattr(screen, "save_on_close", None)
+            if own is not None:
+                save = own()
+                if save is not None:
+                    found.append(save)
+                continue
+            form = getattr(screen, "DRAFT", "")
+            baseline = getattr(screen, "_draft_baseline", None)
+            if not form or baseline is None:
+                continue
+            current = screen._draft_json()  # type: ignore[attr-defined]
+            saved = screen._draft_saved  # type: ignore[attr-defined]
+            if current == saved or (current == baseline and saved is None):
+                continue
+            context, person = screen.draft_context()  # type: ignore[attr-defined]
+            state = json.loads(current)
+
+            def save_draft(session: UserSession, form: str = form, context: str = context,
+                           person: int | None = person, state: Any = state) -> None:
+                session.drafts("draft").save(form, context, person, state)
+
+            found.append(save_draft)
+    return found
 
 
 def clear_passphrase_fields(screens: Iterable[Screen[Any]]) -> None:
@@ -110,6 +176,8 @@ class RcApp(TypeAheadApp[int]):
         self.login_time = clock()
         self.last_heartbeat = clock()
         self.lock_reason: str | None = None
+        #: threads that are closing ended sessions (``close_vault``)
+        self.closers: list[threading.Thread] = []
         i18n.set_language(lang or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
         self._normal_terminal = (console_color_system(self.console), self.animation_level,
@@ -245,17 +313,30 @@ class RcApp(TypeAheadApp[int]):
         else:
             await self.push_screen(screen)
 
-    def close_vault(self, action: str) -> None:
-        if self.session is not None:
-            for screen in list(self.screen_stack):  # drafts first: nothing typed is lost
-                flush = getattr(screen, "flush_draft", None)
-                if flush is not None:
-                    with contextlib.suppress(Exception):
-                        flush()
-            clear_passphrase_fields(self.screen_stack)
-            # the session's grants (emergency access, reveals) end with it
-            session, self.session = self.session, None
-            session.close(action)
+    def close_vault(self, action: str) -> threading.Thread | None:
+        """End the session without waiting for the database: the screens change at once.
+
+        On the UI thread only what needs the widgets: the unsaved drafts are read and the
+        passphrase fields emptied, and the session is let go of (no screen can use it any
+        more). The drafts' save, the closing log entry and the key's wipe run in a thread
+        that waits at most ``CLOSE_WAIT_SECONDS`` for another process's write lock."""
+        if self.session is None:
+            return None
+        saves = closing_saves(self.screen_stack)  # drafts first: nothing typed is lost
+        clear_passphrase_fields(self.screen_stack)
+        # the session's grants (emergency access, reveals) end with it
+        session, self.session = self.session, None
+        closer = threading.Thread(target=_close_session, args=(session, action, saves),
+                                  name="rc-tui-close")
+        closer.start()
+        self.closers.append(closer)
+        return closer
+
+    def wait_closed(self, timeout: float = CLOSE_WAIT_SECONDS + 2.0) -> None:
+        """Wait for the closing threads (at exit: the log entry is written, the key gone)."""
+        deadline = time.monotonic() + timeout
+        for closer in self.closers:
+            closer.join(max(0.0, deadline - time.monotonic()))
 
     def lock(self, reason: str = "lock") -> None:
         """Lock now: close the vault (key forgotten), clear all screens, ask again."""
@@ -280,8 +361,7 @@ class RcApp(TypeAheadApp[int]):
         now = self.clock()
         if self.session.is_open and now - self.last_heartbeat >= HEARTBEAT_SECONDS:
             self.last_heartbeat = now
-            with contextlib.suppress(VaultError):  # ended sessions are handled just below
-                self.session.heartbeat()
+            self._heartbeat(self.session)  # a session it ends is locked at the next tick
         if not self.session.is_open:
             # the vault ended itself (revoked, or its key is gone) – perhaps inside an action
             # whose screen showed the error: lock now, whoever noticed first
@@ -298,6 +378,12 @@ class RcApp(TypeAheadApp[int]):
         if any(isinstance(e, events.Key) and e.key in NEVER_HELD for e in self.keys_waiting()):
             return False
         return any(w.group in KEY_HOLDING_WORKERS and not w.is_finished for w in self.workers)
+
+    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
+    def _heartbeat(self, session: UserSession) -> None:
+        """In a thread: the guard may follow a rekey or record what administrators signed."""
+        with contextlib.suppress(VaultError):  # an ended session is locked by check_session
+            session.heartbeat()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
@@ -339,23 +425,38 @@ class RcApp(TypeAheadApp[int]):
 
     def open_person(self, person_id: int, *, tab: str | None = None,
                     replace_top: bool = False) -> None:
-        """Open a person as this user may see them; no access -> the emergency screen."""
+        """Open a person as this user may see them; no access -> the emergency screen.
+        The person is read in a thread; the screen opens when it is there."""
         from screens.person import EmergencyAccessScreen, PersonScreen
         from storage.errors import NoAccess
 
-        if self.session is None:
-            return
-        try:
-            detail = self.session.people("person").get(person_id)
-        except NoAccess:
-            self._open(EmergencyAccessScreen(person_id), replace_top)
-            return
-        self._open(PersonScreen(person_id, tab=tab, detail=detail), replace_top)
+        origin = self.screen
+
+        def show(detail: PersonDetail) -> None:
+            if self.screen is origin:  # the user has not gone elsewhere meanwhile
+                self._open(PersonScreen(person_id, tab=tab, detail=detail), replace_top)
+
+        def refused(exc: Exception) -> bool:
+            if not isinstance(exc, NoAccess):
+                return False
+            if self.screen is origin:
+                self._open(EmergencyAccessScreen(person_id), replace_top)
+            return True
+
+        load(self, lambda session: session.people("person").get(person_id), show,
+             key="open", failed=refused)
 
     def open_case(self, case_id: int, *, replace_top: bool = False, message: str = "") -> None:
+        """Open a case: read in a thread, the screen opens when it is there."""
         from screens.case import CaseScreen
 
-        self._open(CaseScreen(case_id, message), replace_top)
+        origin = self.screen
+
+        def show(detail: CaseDetail) -> None:
+            if self.screen is origin:
+                self._open(CaseScreen(case_id, message, detail=detail), replace_top)
+
+        load(self, lambda session: session.cases("case").detail(case_id), show, key="open")
 
     def _open(self, screen: Screen[Any], replace_top: bool) -> None:
         if replace_top and len(self.screen_stack) > 2:
@@ -463,4 +564,5 @@ def run_app(db_path: Path, *, lang: str | None = None, low_bandwidth: bool = Fal
     app = RcApp(db_path, lang=lang, low_bandwidth=low_bandwidth,
                 instruments_dir=instruments_dir)
     result = app.run(mouse=not low_bandwidth)
+    app.wait_closed()  # the terminal is back already; the closing entry may still be due
     return int(result or app.return_code or 0)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
@@ -19,7 +20,99 @@ from screens.compat import node_bindings
 
 if TYPE_CHECKING:
     from rc_tui.services.drafts import DraftWriter
+    from rc_tui.services.session import UserSession
     from screens.app import RcApp
+
+T = TypeVar("T")
+
+#: The worker group of every load (tests wait for it: tests/ui/conftest.py ``settled``).
+LOAD_GROUP = "load"
+
+#: The newest load of each node and key: an older one's result is dropped.
+_LATEST: weakref.WeakKeyDictionary[DOMNode, dict[str, object]] = weakref.WeakKeyDictionary()
+
+
+def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T], object],
+         *, key: str = "load", failed: Callable[[Exception], bool] | None = None) -> None:
+    """Read through the services in a thread, show the result on the UI thread.
+
+    Every service call is a transaction that takes the database's write lock (its access
+    log entry is written in it) and may wait for it up to the busy timeout: on the UI thread
+    that froze every key, lock and quick-hide included. So ``fetch(session)`` runs in a
+    thread worker (group ``LOAD_GROUP``) and ``populate(result)`` runs on the UI thread –
+    only if the result is still wanted: ``node`` is still mounted, no newer load with the
+    same ``key`` has started on it, and the session is still the one that read it (not
+    locked meanwhile).
+
+    Errors are handled here, once: a revoked session or a changed key locks the shell; a
+    refusal (``VaultError``, ``ValidationError``) is offered to ``failed`` first (``True``:
+    handled) and otherwise shown as a notification. Anything else is a bug and ends the app
+    with its crash report, as on the UI thread.
+    """
+    from rc_tui.services.accounts import ValidationError
+    from storage.errors import VaultError
+
+    app = node.app
+    session: UserSession | None = getattr(app, "session", None)
+    if session is None:
+        return
+    token = object()
+    _LATEST.setdefault(node, {})[key] = token
+
+    def wanted() -> bool:
+        return (_LATEST.get(node, {}).get(key) is token and node.is_attached
+                and getattr(app, "session", None) is session)
+
+    def done(result: T) -> None:
+        if wanted():
+            populate(result)
+
+    def fail(exc: Exception) -> None:
+        if getattr(app, "session", None) is not session:
+            return  # locked meanwhile: whatever went wrong, nothing is shown
+        if load_failed(app, exc):
+            return
+        if wanted() and not (failed is not None and failed(exc)):
+            app.notify(refusal_text(exc), markup=False, severity="error", timeout=8)
+
+    def job() -> None:
+        assert session is not None
+        try:
+            result = fetch(session)
+        except (VaultError, ValidationError) as exc:
+            back(fail, exc)
+        else:
+            back(done, result)
+
+    def back(callback: Callable[[Any], None], value: Any) -> None:
+        if app.is_running:
+            app.call_from_thread(callback, value)
+
+    node.run_worker(job, thread=True, group=LOAD_GROUP, name=key)
+
+
+def load_failed(app: Any, exc: Exception) -> bool:
+    """A load's error that ends the session (revoked, key changed): the shell locks."""
+    from storage.errors import KeyChanged, SessionRevoked
+
+    if isinstance(exc, SessionRevoked):
+        app.lock("revoked")
+        return True
+    if isinstance(exc, KeyChanged):
+        app.lock("key_changed")
+        return True
+    return False
+
+
+def refusal_text(exc: Exception) -> str:
+    """A service's refusal as the user reads it."""
+    from rc_tui.services.accounts import ValidationError, error_text
+    from storage.errors import VaultError
+
+    if isinstance(exc, ValidationError):
+        return "\n".join(exc.reasons)
+    assert isinstance(exc, VaultError)
+    return error_text(exc)
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -374,6 +467,11 @@ class RcScreen(QuietFocusMixin, FormMixin, Screen[Any]):
     def shell(self) -> RcApp:
         return cast("RcApp", self.app)
 
+    def load(self, fetch: Callable[[UserSession], T], populate: Callable[[T], object], *,
+             key: str = "load", failed: Callable[[Exception], bool] | None = None) -> None:
+        """``fetch(session)`` in a thread, then ``populate(result)`` here (see ``load``)."""
+        load(self, fetch, populate, key=key, failed=failed)
+
 
 class RcModal(QuietFocusMixin, FormMixin, ModalScreen[Any]):
     BINDINGS = _FORM_BINDINGS
@@ -385,6 +483,11 @@ class RcModal(QuietFocusMixin, FormMixin, ModalScreen[Any]):
     @property
     def shell(self) -> RcApp:
         return cast("RcApp", self.app)
+
+    def load(self, fetch: Callable[[UserSession], T], populate: Callable[[T], object], *,
+             key: str = "load", failed: Callable[[Exception], bool] | None = None) -> None:
+        """``fetch(session)`` in a thread, then ``populate(result)`` here (see ``load``)."""
+        load(self, fetch, populate, key=key, failed=failed)
 
 
 class FormDialog(RcModal):

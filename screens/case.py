@@ -37,10 +37,11 @@ class CaseScreen(RcScreen):
         Binding("escape", "app.pop_screen", "Back", id="case.back"),
     ]
 
-    def __init__(self, case_id: int, message: str = "") -> None:
+    def __init__(self, case_id: int, message: str = "", *,
+                 detail: CaseDetail | None = None) -> None:
         super().__init__()
         self.case_id = case_id
-        self.detail: CaseDetail | None = None
+        self.detail: CaseDetail | None = detail
         self.message = message
 
     def compose(self) -> ComposeResult:
@@ -56,6 +57,9 @@ class CaseScreen(RcScreen):
         yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.detail is None and action in ("add_member", "relation", "assign",
+                                              "close_case"):
+            return False  # still being read
         if action == "assign":
             return self.shell.can(Capability.ASSIGN)
         return True
@@ -64,14 +68,21 @@ class CaseScreen(RcScreen):
         self.query_one("#members", DataTable).add_columns(
             _("Role"), _("Name"), _("Identity no."), _("Born"), _("Protection"), _("Risk"),
             _("Assigned"))
-        self.reload()
+        if self.detail is not None:  # read by the shell before it opened the screen
+            self.show(self.detail)
+        else:
+            self.reload()
         self.query_one("#message", Plain).set_text(self.message)
         self.set_focus(self.query_one("#members", DataTable))
 
     def reload(self) -> None:
-        session = self.shell.session
-        assert session is not None
-        d = self.detail = session.cases("case").detail(self.case_id)
+        """Read the case again (in a thread) and show it."""
+        case_id = self.case_id
+        self.load(lambda session: session.cases("case").detail(case_id), self.show)
+
+    def show(self, d: CaseDetail) -> None:
+        self.detail = d
+        self.refresh_bindings()
         self.query_one("#case-title", Plain).set_text(
             f"{_('Case')} {d.case_number} – {_('opened')} {d.opened_at:%Y-%m-%d} – "
             f"{label(CASE_STATUSES, d.status)}")

@@ -3,7 +3,8 @@ staff, managers); administration for administrators."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +23,21 @@ from rc_tui.services.shelter import BOARD_CAPABILITY
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, cell, protection_cell
 from screens.components.key_bar import KeyBar
+
+if TYPE_CHECKING:
+    from rc_tui.services.cases import CaseRow
+    from rc_tui.services.drafts import DraftView
+    from rc_tui.services.people import PersonSummary
+    from rc_tui.services.session import UserSession
+
+
+@dataclass(frozen=True)
+class HomeLists:
+    """What the home screen shows, read in one go."""
+
+    due: list[DueItem]
+    cases: list[CaseRow]
+    persons: list[PersonSummary]
 
 
 class HomeScreen(RcScreen):
@@ -50,6 +66,7 @@ class HomeScreen(RcScreen):
     def __init__(self) -> None:
         super().__init__()
         self.due: list[DueItem] = []
+        self._focus_due = False
 
     def compose(self) -> ComposeResult:
         shell = self.shell
@@ -113,9 +130,9 @@ class HomeScreen(RcScreen):
                                                             _("Members"))
             self.query_one("#persons", DataTable).add_columns(_("Name"), _("Identity no."),
                                                               _("Protection"))
-            self.reload()
-            if self.due:  # arrow keys and Enter work on the due list at once
-                self.query_one("#due", DataTable).focus()
+            # the lists are read when the screen is shown (on_screen_resume, also the
+            # first time); the due list gets the focus once it is there
+            self._focus_due = True
         if self.shell.can(Capability.LOG_REVIEW):
             self._check_chain()
 
@@ -149,10 +166,16 @@ class HomeScreen(RcScreen):
             self.reload()
 
     def reload(self) -> None:
-        session = self.shell.session
-        assert session is not None
-        home = session.home("home")
-        self.due = home.due_items()
+        """Read the due list, my open cases and the recent persons (in a thread)."""
+        def fetch(session: UserSession) -> HomeLists:
+            home = session.home("home")
+            return HomeLists(home.due_items(), session.cases("home").my_open_cases(),
+                             home.recent_persons())
+
+        self.load(fetch, self.show)
+
+    def show(self, lists: HomeLists) -> None:
+        self.due = lists.due
         due = self.query_one("#due", DataTable)
         due.clear()
         for index, item in enumerate(self.due):
@@ -162,19 +185,23 @@ class HomeScreen(RcScreen):
         self.query_one("#due-empty").display = not self.due
         cases = self.query_one("#cases", DataTable)
         cases.clear()
-        rows = session.cases("home").my_open_cases()
-        for row in rows:
+        for row in lists.cases:
             members = ", ".join(f"{name} ({label(MEMBER_ROLES, role)})"
                                 for role, name in row.members)
             cases.add_row(cell(row.case_number), cell(f"{row.opened_at:%Y-%m-%d}"),
                           cell(members, 70), key=str(row.id))
-        cases.display = bool(rows)
-        self.query_one("#cases-empty").display = not rows
+        cases.display = bool(lists.cases)
+        self.query_one("#cases-empty").display = not lists.cases
         persons = self.query_one("#persons", DataTable)
         persons.clear()
-        for p in home.recent_persons():
+        for p in lists.persons:
             persons.add_row(cell(p.display_name, 40), cell(p.masked_id),
                             protection_cell(p.protection_level), key=str(p.id))
+        if self._focus_due and self.due and not isinstance(self.focused, DataTable):
+            # arrow keys and Enter work on the due list at once (unless the user has
+            # already moved to another list while this was read)
+            due.focus()
+        self._focus_due = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         needed = self.ACTION_CAPABILITY.get(action)
@@ -215,12 +242,14 @@ class HomeScreen(RcScreen):
     def _open_draft(self) -> None:
         """A draft of a form that is not about one person: open that form (it restores the
         draft itself). Drafts about a person open the person, where the form is."""
+        self.load(lambda session: session.drafts("home").mine(), self._open_first_draft,
+                  key="draft")
+
+    def _open_first_draft(self, drafts: list[DraftView]) -> None:
         from screens.intake import IntakeScreen
         from screens.shelter import BoardScreen
 
-        session = self.shell.session
-        assert session is not None
-        for draft in session.drafts("home").mine():
+        for draft in drafts:
             if draft.person_id is not None:
                 continue
             if draft.form == "intake":

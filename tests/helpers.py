@@ -22,10 +22,18 @@ def screen_text(app: Any) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
+async def workers_done(app: Any) -> None:
+    """Wait until every worker of the app has ended – done, failed or cancelled (a screen's
+    loads are cancelled when it goes, e.g. at a lock). Screens read the database in thread
+    workers (``screens.base.load``) and show the result when it is there."""
+    await asyncio.gather(*(worker.wait() for worker in list(app.workers)),
+                         return_exceptions=True)
+
+
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let workers (KDF, database) finish and the screen redraw."""
+    """Let workers (KDF, database loads) finish and the screen redraw."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
 
@@ -74,7 +82,7 @@ async def wait_until(pilot: Pilot[Any], condition: Any, *, timeout: float = 30.0
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition!r}")
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause(0.02)
 
 

@@ -7,7 +7,7 @@ belong to the one widget; the dialogs it opens each have their own file beside i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -41,6 +41,9 @@ from screens.components.entry_list import EntryList
 from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 from storage.errors import ConflictError, VaultError
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
 
 AUTOSAVE_SECONDS = 2.0
 
@@ -246,6 +249,15 @@ class AssessmentScreen(RcScreen):
             self._timer.stop()
         self._timer = self.set_timer(AUTOSAVE_SECONDS, self.flush_draft)
         self._progress()
+
+    def save_on_close(self) -> Callable[[UserSession], object] | None:
+        """The unsaved answers, read now, saved by the shell's closing thread when the
+        session locks or ends (it must not wait for the database on the UI thread)."""
+        if not self.dirty or self.conflict:
+            return None
+        args = (self.assessment_id, self.version, Content.from_json(self.content.to_json()),
+                dict(self.judgement), self.rationale, self.deviation_reason)
+        return lambda session: session.assessments("assessment").save_draft(*args)
 
     def flush_draft(self) -> None:
         """Save the draft now if anything changed (also called before the vault closes)."""

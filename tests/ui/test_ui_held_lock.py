@@ -1,0 +1,142 @@
+"""Lock, quick-hide and quit stay instant while another connection holds the database's
+write lock (another user saving, a backup): the screen changes at once, the closing log
+entry and the key's wipe happen in a thread that waits a bounded time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from screens.app import CLOSE_WAIT_SECONDS, RcApp
+from screens.hide import HideScreen
+from screens.home import HomeScreen
+from screens.login import LoginScreen
+from storage.vault import Vault
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
+from tests.helpers import login
+
+#: How soon the screen must change after the key, under a held write lock.
+INSTANT = 0.5
+
+
+@contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """A second, real connection to the database holds ``BEGIN IMMEDIATE`` meanwhile."""
+    holder = Vault.unlock(path, MANAGER, MANAGER_PASS)
+    raw = holder.engine.raw_connection()
+    conn: Any = raw.driver_connection
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        raw.close()
+        holder.close(None)
+
+
+async def within(pilot: Any, condition: Any, seconds: float) -> float:
+    """Seconds until ``condition()`` held; fails when it did not within ``seconds``.
+    (Polls the running app: a frozen event loop shows as a late answer.)"""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while not condition():
+        if loop.time() - start > seconds:
+            raise AssertionError(f"not within {seconds} s")
+        await pilot.pause(0.01)
+    return loop.time() - start
+
+
+def log_rows(path: Path) -> list[tuple[str, str | None, str]]:
+    with Vault.unlock(path, MANAGER, MANAGER_PASS) as v, v.session() as s:
+        return [tuple(r) for r in s.execute(text(
+            "SELECT action, username, outcome FROM access_log ORDER BY id"))]
+
+
+async def test_lock_is_instant_and_the_key_is_wiped_within_the_bound(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        assert isinstance(app.screen, HomeScreen)
+        session = app.session
+        assert session is not None
+        key = session._vault._data_key
+        with write_lock_held(installed):
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            await pilot.press("ctrl+l")
+            await within(pilot, lambda: isinstance(app.screen, LoginScreen), INSTANT)
+            assert app.session is None
+            # nobody can get the lock: the closing entry gives up after the bound and
+            # the key is forgotten regardless
+            await within(pilot, lambda: bytes(key) == bytes(len(key)),
+                         CLOSE_WAIT_SECONDS + 1.0 - (loop.time() - began))
+            assert not session.is_open
+            assert app.screen.query_one("#passphrase").has_focus
+    app.wait_closed()
+    rows = log_rows(installed)  # this login enters the entry that could not be written
+    assert (("lock", ANNA, "deferred")) in rows
+    assert ("lock", ANNA, "ok") not in rows
+
+
+async def test_lock_logs_normally_when_the_lock_comes_free_in_time(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        with write_lock_held(installed):
+            await pilot.press("ctrl+l")
+            await within(pilot, lambda: isinstance(app.screen, LoginScreen), INSTANT)
+        # released well within the bound: the entry is written as usual
+    app.wait_closed()
+    assert ("lock", ANNA, "ok") in log_rows(installed)
+
+
+async def test_quick_hide_is_instant_and_stays_so(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        with write_lock_held(installed):
+            for _round in range(2):  # hidden, back (the home screen reloads), hidden again
+                await pilot.press("ctrl+g")
+                await within(pilot, lambda: isinstance(app.screen, HideScreen), INSTANT)
+                await pilot.press("ctrl+g")
+                await within(pilot, lambda: isinstance(app.screen, HomeScreen), INSTANT)
+            await pilot.press("ctrl+g")
+            await within(pilot, lambda: isinstance(app.screen, HideScreen), INSTANT)
+            assert app.session is not None  # hiding keeps the session
+
+
+async def test_quit_is_instant(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        session = app.session
+        assert session is not None
+        with write_lock_held(installed):
+            await pilot.press("ctrl+q")
+            await within(pilot, lambda: app.return_code is not None, INSTANT)
+            assert app.session is None
+            app.wait_closed()
+            assert not session.is_open
+    assert ("logout", ANNA, "deferred") in log_rows(installed)
+
+
+async def test_hangup_does_not_hang(installed: Path) -> None:
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        session = app.session
+        assert session is not None
+        with write_lock_held(installed):
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            app.hangup()  # what SIGHUP does
+            assert loop.time() - began < INSTANT
+            assert app.session is None
+            app.wait_closed()
+            assert not session.is_open
+    assert ("hangup", ANNA, "deferred") in log_rows(installed)
