@@ -53,12 +53,23 @@ class SearchScreen(RcScreen):
             self._timer.stop()
         self._timer = self.set_timer(0.15, self.run_search)
 
-    def run_search(self) -> None:
-        session = self.shell.session
-        if session is None:
-            return
+    def run_search(self, *, open_first: bool = False) -> None:
+        """Search in a thread; a newer search (the next key) makes this one's result stale:
+        it is dropped, never shown over the newer one (``screens.base.load``)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         query = self.query_one("#query", SafeInput).value
-        self.hits = session.search("search").search(query)
+
+        def show(hits: list[SearchHit]) -> None:
+            self.show(query, hits)
+            if open_first and self.hits:
+                self.open_hit(0)
+
+        self.load(lambda session: session.search("search").search(query), show, key="search")
+
+    def show(self, query: str, hits: list[SearchHit]) -> None:
+        self.hits = hits
         table = self.query_one(DataTable)
         table.clear()
         for index, hit in enumerate(self.hits):
@@ -78,9 +89,7 @@ class SearchScreen(RcScreen):
 
     @on(SafeInput.Submitted, "#query")
     def _submitted(self) -> None:
-        self.run_search()
-        if self.hits:
-            self.open_hit(0)
+        self.run_search(open_first=True)
 
     @on(DataTable.RowSelected, "#results")
     def _selected(self, event: DataTable.RowSelected) -> None:

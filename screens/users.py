@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -13,10 +14,13 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.accounts import Role
-from screens.base import RcModal, RcScreen
+from screens.base import RcModal, RcScreen, refusal_text
 from screens.components import AppHeader, Handed, Plain, SafeInput, cell
 from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
 
 
 class UsersScreen(RcScreen):
@@ -42,13 +46,15 @@ class UsersScreen(RcScreen):
         table.focus()
 
     def reload(self) -> None:
-        session = self.shell.session
-        if session is None:
-            return
+        """Read the users (in a thread) and show them."""
+        self.load(lambda session: session.accounts().list_users(), self.show)
+
+    def show(self, users: list[Any]) -> None:
+        """``users``: the account service's rows (``list_users``)."""
         table = self.query_one(DataTable)
         keep = self._selected()
         table.clear()
-        for row in session.accounts().list_users():
+        for row in users:
             status = {"active": _("active"), "pending": _("pending")}.get(row.status.value,
                                                                          _("revoked"))
             table.add_row(cell(row.username), cell(row.display_name),
@@ -90,17 +96,21 @@ class UsersScreen(RcScreen):
         self.app.push_screen(ConfirmDialog(question), lambda ok: self._revoke(username, ok))
 
     def _revoke(self, username: str, ok: bool | None) -> None:
-        session = self.shell.session
-        if not ok or session is None:
+        if not ok:
             return
-        try:
-            session.accounts().revoke_user(username)
-        except VaultError as exc:
-            self._message(accounts.error_text(exc))
-            return
-        self._message(_("{user} revoked. The next transaction of a user who holds the data key "
-                        "ends their sessions and gives the database a new key.", user=username))
-        self.reload()
+
+        def revoked(_done: None) -> None:
+            self._message(_("{user} revoked. The next transaction of a user who holds the "
+                            "data key ends their sessions and gives the database a new key.",
+                            user=username))
+            self.reload()
+
+        self.load(lambda session: session.accounts().revoke_user(username), revoked,
+                  key="revoke", failed=self._refused)
+
+    def _refused(self, exc: Exception) -> bool:
+        self._message(refusal_text(exc))
+        return True
 
     def _after_change(self, message: str | None) -> None:
         if message:
@@ -177,33 +187,24 @@ class AddUserDialog(RcModal):
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return
         self.query_one("#message", Plain).set_text(_("Saving…"))
-        self._run(values["username"], values["display-name"], role,
-                  Handed(values.pop("passphrase")))
+        username, name = values["username"], values["display-name"]
+        secret = Handed(values.pop("passphrase"))
         values.clear()
 
-    @work(thread=True, exclusive=True, group="add-user")
-    def _run(self, username: str, name: str, role: Role, secret: Handed) -> None:
-        (phrase,) = secret.take()
-        session = self.shell.session
-        if session is None:
-            return
-        try:
+        def add(session: UserSession) -> None:
+            (phrase,) = secret.take()  # the key slot's Argon2: in the thread
             session.accounts().add_user(username, name, role, phrase)
-        except accounts.ValidationError as exc:
-            self.app.call_from_thread(self._fail, "\n".join(exc.reasons))
-            return
-        except VaultError as exc:
-            text = (_("That username is taken.") if exc.detail == "username taken"
-                    else accounts.error_text(exc))
-            self.app.call_from_thread(self._fail, text)
-            return
-        self.app.call_from_thread(
-            self.dismiss, _("{user} added (pending: the account opens once a manager has "
-                            "logged in). The passphrase must be changed at first login.",
-                            user=username))
 
-    def _fail(self, text: str) -> None:
+        self.load(add, lambda _done: self.dismiss(_(
+            "{user} added (pending: the account opens once a manager has logged in). The "
+            "passphrase must be changed at first login.", user=username)),
+            key="add-user", failed=self._fail)
+
+    def _fail(self, exc: Exception) -> bool:
+        text = (_("That username is taken.") if isinstance(exc, VaultError)
+                and exc.detail == "username taken" else refusal_text(exc))
         self.query_one("#message", Plain).set_text(text)
+        return True
 
 
 class ResetPassphraseDialog(RcModal):
@@ -240,22 +241,16 @@ class ResetPassphraseDialog(RcModal):
         if problems:
             self.query_one("#message", Plain).set_text("\n".join(problems))
             return
-        self._run(Handed(phrase))
+        secret, username = Handed(phrase), self.username
 
-    @work(thread=True, exclusive=True, group="reset")
-    def _run(self, secret: Handed) -> None:
-        (phrase,) = secret.take()
-        session = self.shell.session
-        if session is None:
-            return
-        try:
-            session.accounts().reset_passphrase(self.username, phrase)
-        except (VaultError, accounts.ValidationError) as exc:
-            text = (accounts.error_text(exc) if isinstance(exc, VaultError)
-                    else "\n".join(exc.reasons))
-            self.app.call_from_thread(self.query_one("#message", Plain).set_text, text)
-            return
-        self.app.call_from_thread(
-            self.dismiss, _("New passphrase set for {user} (pending until a manager has "
-                            "logged in); it must be changed at next login.",
-                            user=self.username))
+        def reset(session: UserSession) -> None:
+            (phrase,) = secret.take()  # the new key slot's Argon2: in the thread
+            session.accounts().reset_passphrase(username, phrase)
+
+        def refused(exc: Exception) -> bool:
+            self.query_one("#message", Plain).set_text(refusal_text(exc))
+            return True
+
+        self.load(reset, lambda _done: self.dismiss(_(
+            "New passphrase set for {user} (pending until a manager has logged in); it must "
+            "be changed at next login.", user=username)), key="reset", failed=refused)

@@ -31,10 +31,16 @@ async def workers_done(app: Any) -> None:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let workers (KDF, database loads) finish and the screen redraw."""
-    for _ in range(3):
+    """Let workers (KDF, database loads) finish and the screen redraw: until a round ends
+    with no worker running (a load's result may start the next load, e.g. opening a
+    person fills its tabs), then once more for the layout its result changed."""
+    await pilot.pause()
+    for _ in range(20):
         await workers_done(pilot.app)
         await pilot.pause()
+        if all(worker.is_finished for worker in pilot.app.workers):
+            break
+    await pilot.pause()
 
 
 class Text(str):

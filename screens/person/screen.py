@@ -21,17 +21,19 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.casework import (
+    DecisionView,
     PlanItemView,
+    TrackState,
 )
 from rc_tui.services.people import PersonDetail
 from rc_tui.services.records import Note
+from rc_tui.services.risk import CurrentLevel
 from screens.assessment import (
     AssessmentScreen,
     InstrumentChooser,
 )
-from screens.base import RcScreen
+from screens.base import RcScreen, refusal_text
 from screens.casework import (
     CloseDialog,
     DecisionScreen,
@@ -57,7 +59,6 @@ from screens.person.panes import (
     PlansPane,
     SamradPane,
 )
-from storage.errors import VaultError
 
 
 def protection_banner(level: str) -> Static:
@@ -100,21 +101,19 @@ class PersonScreen(RcScreen):
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
 
-    def __init__(self, person_id: int, tab: str | None = None,
-                 detail: PersonDetail | None = None) -> None:
+    def __init__(self, person_id: int, tab: str | None = None, *,
+                 detail: PersonDetail) -> None:
+        """``detail``: read by the shell (in a thread) before it opens the screen."""
         super().__init__()
         self.person_id = person_id
         self.initial_tab = tab or "overview"
-        self.detail = detail
+        self.detail: PersonDetail | None = detail
         self._stale = False
         self.panes: dict[str, PersonPane] = {}
 
     def compose(self) -> ComposeResult:
-        session = self.shell.session
-        assert session is not None
-        if self.detail is None:
-            self.detail = session.people("person").get(self.person_id)
         d = self.detail
+        assert d is not None
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         yield protection_banner(d.data.protection_level)
         name = d.display_name
@@ -185,10 +184,10 @@ class PersonScreen(RcScreen):
         self.app.push_screen(EmergencyAccessScreen(self.person_id))
 
     def action_reveal(self) -> None:
-        session = self.shell.session
-        assert session is not None
-        session.people("person").reveal(self.person_id)
-        self.shell.open_person(self.person_id, replace_top=True)
+        person_id = self.person_id
+        self.load(lambda session: session.people("person").reveal(person_id),
+                  lambda _done: self.shell.open_person(person_id, replace_top=True),
+                  key="reveal")
 
     def on_mount(self) -> None:
         if self.detail is None or self.detail.restricted or self.detail.identity_hidden:
@@ -235,17 +234,16 @@ class PersonScreen(RcScreen):
         roles = {role for _cid, _no, role, _st in self.detail.cases}
 
         def chosen(template: str | None) -> None:
-            session = self.shell.session
-            if template is None or session is None:
+            if template is None:
                 return
-            try:
-                new_id = session.casework("person").start_investigation(
-                    self.person_id, template, case_id=self._case_for_new())
-            except ValidationError as exc:
-                self.app.notify("\n".join(exc.reasons), markup=False, severity="warning")
-                return
-            self._stale = True
-            self.app.push_screen(InvestigationScreen(new_id))
+            person_id, case_id = self.person_id, self._case_for_new()
+
+            def started(new_id: int) -> None:
+                self._stale = True
+                self.app.push_screen(InvestigationScreen(new_id))
+
+            self.load(lambda session: session.casework("person").start_investigation(
+                person_id, template, case_id=case_id), started, key="start")
 
         self.app.push_screen(TemplateDialog("child" if "child" in roles else "adult"), chosen)
 
@@ -258,33 +256,39 @@ class PersonScreen(RcScreen):
             self.app.push_screen(PlanItemDialog(self.person_id, self._case_for_new(), item,
                                                 []), self.casework_changed)
             return
-        # the decisions an item may rest on (read here if their tab was not shown yet)
-        pane = cast(DecisionsPane, self.panes["decisions"])
-        self._ensure("decisions")
-        session = self.shell.session
-        assert session is not None
-        known = (pane.decisions if pane.loaded
-                 else session.casework("person").decisions(self.person_id))
-        decisions = [(d.id, f"{d.decided_at:%Y-%m-%d} {intervention_label(d.intervention)}")
-                     for d in known if d.outcome != "refused"]
-        self.app.push_screen(PlanItemDialog(self.person_id, self._case_for_new(), item,
-                                            decisions), self.casework_changed)
+        # the decisions an item may rest on (read anew: their tab may not be filled yet)
+        person_id, case_id = self.person_id, self._case_for_new()
+
+        def chosen(known: list[DecisionView]) -> None:
+            decisions = [(d.id, f"{d.decided_at:%Y-%m-%d} "
+                                f"{intervention_label(d.intervention)}")
+                         for d in known if d.outcome != "refused"]
+            self.app.push_screen(PlanItemDialog(person_id, case_id, item, decisions),
+                                 self.casework_changed)
+
+        self.load(lambda session: session.casework("person").decisions(person_id), chosen,
+                  key="plan-item")
 
     def action_close_track(self) -> None:
         session = self.shell.session
         assert session is not None and self.detail is not None
         svc = session.casework("person")
-        tracks = svc.tracks(self.person_id)
-        if not tracks:
-            return
-        track = next((t for t in tracks if not t.closed), tracks[-1])
-        reopen = track.closed
-        title = (_("Reopen the track in {case}", case=track.case_number) if reopen
-                 else _("Close the track in {case}", case=track.case_number))
-        self.app.push_screen(CloseDialog(title, lambda reason: svc.close_track(
-            track.case_id, self.person_id, reason, reopen=reopen),
-            draft_key=(f"track{track.case_id}:{self.person_id}", self.person_id)),
-            self._reload)
+        person_id = self.person_id
+
+        def chosen(tracks: list[TrackState]) -> None:
+            if not tracks:
+                return
+            track = next((t for t in tracks if not t.closed), tracks[-1])
+            reopen = track.closed
+            title = (_("Reopen the track in {case}", case=track.case_number) if reopen
+                     else _("Close the track in {case}", case=track.case_number))
+            self.app.push_screen(CloseDialog(title, lambda reason: svc.close_track(
+                track.case_id, person_id, reason, reopen=reopen),
+                draft_key=(f"track{track.case_id}:{person_id}", person_id)),
+                self._reload)
+
+        self.load(lambda session: session.casework("person").tracks(person_id), chosen,
+                  key="close-track")
 
     def casework_changed(self, changed: object = None) -> None:
         self._stale = True
@@ -307,15 +311,19 @@ class PersonScreen(RcScreen):
         self.call_after_refresh(self._after_assessment)
 
     def _after_assessment(self) -> None:
-        session = self.shell.session
-        if session is None or self.detail is None:
+        if self.shell.session is None or self.detail is None:
             return
         self.panes["assessments"].refresh_data()
-        current = session.assessments("person").current_level(self.person_id)
-        name = self.detail.display_name
-        if current is not None:
-            name += "   " + _("Risk: {level}", level=current.short())
-        self.query_one("#person-name", Plain).set_text(name)
+        person_id, name = self.person_id, self.detail.display_name
+
+        def show(current: CurrentLevel | None) -> None:
+            shown = name
+            if current is not None:
+                shown += "   " + _("Risk: {level}", level=current.short())
+            self.query_one("#person-name", Plain).set_text(shown)
+
+        self.load(lambda session: session.assessments("person").current_level(person_id),
+                  show, key="risk")
         self.action_tab("assessments")
 
     def action_new_assessment(self) -> None:
@@ -325,15 +333,16 @@ class PersonScreen(RcScreen):
         library = self.shell.instrument_library()
 
         def chosen(instrument_id: str | None) -> None:
-            session = self.shell.session
-            if instrument_id is None or session is None:
+            if instrument_id is None:
                 return
             case_ids = [cid for cid, _no, _role, status in (self.detail.cases if self.detail
                                                             else []) if status == "open"]
-            new_id = session.assessments("person").start(
-                self.person_id, library.get(instrument_id),
-                case_id=case_ids[0] if case_ids else None)
-            self.app.push_screen(AssessmentScreen(new_id, after=self.back_from_assessment))
+            person_id, instrument = self.person_id, library.get(instrument_id)
+            case_id = case_ids[0] if case_ids else None
+            self.load(lambda session: session.assessments("person").start(
+                person_id, instrument, case_id=case_id),
+                lambda new_id: self.app.push_screen(
+                    AssessmentScreen(new_id, after=self.back_from_assessment)), key="start")
 
         self.app.push_screen(InstrumentChooser(library, targets), chosen)
 
@@ -374,19 +383,20 @@ class PersonScreen(RcScreen):
 
     def action_sign(self) -> None:
         note = self._selected_note()
-        session = self.shell.session
-        if note is None or session is None or note.signed:
+        if note is None or note.signed:
             return
+        note_id = note.id
+
+        def refused(exc: Exception) -> bool:
+            self.app.notify(refusal_text(exc), markup=False, severity="error")
+            self.refresh_records()
+            return True
 
         def answered(yes: bool | None) -> None:
             """Signing cannot be undone: asked once, as in the note form."""
-            if not yes or self.shell.session is None:
-                return
-            try:
-                self.shell.session.records("journal").sign(note.id)
-            except VaultError as exc:
-                self.app.notify(error_text(exc), markup=False, severity="error")
-            self.refresh_records()
+            if yes:
+                self.load(lambda session: session.records("journal").sign(note_id),
+                          lambda _done: self.refresh_records(), key="sign", failed=refused)
 
         from screens.confirm import AskDialog
 

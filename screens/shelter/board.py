@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -40,6 +40,12 @@ from screens.shelter.departure_dialog import DepartureDialog
 from screens.shelter.place_dialog import PlaceDialog
 from screens.shelter.shift_log import ShiftLogScreen
 from screens.shelter.turned_away import TurnedAwayScreen
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
+
+#: the board, and the departures still to follow up (stay, version, name, when, where)
+BoardData = tuple[BoardView, list[tuple[int, int, str, datetime, str]]]
 
 
 class BoardScreen(RcScreen):
@@ -80,16 +86,26 @@ class BoardScreen(RcScreen):
         departed.add_column(_("Left"), width=10)
         departed.add_column(_("Who"), width=30)
         departed.add_column(_("Where"), width=30)
-        self.reload()
         self.query_one("#board", DataTable).focus()
 
     def on_screen_resume(self) -> None:
+        """Read the board whenever it is shown (the first time too)."""
         if self.shell.session is not None:
             self.reload()
 
     def reload(self) -> None:
-        svc = _svc(self)
-        view = self.view = svc.board(self.facility)
+        """Read the board and the departures to follow up (in a thread), then show them."""
+        facility = self.facility
+
+        def fetch(session: UserSession) -> BoardData:
+            svc = session.shelter("shelter")
+            return svc.board(facility), svc.departures_to_follow_up(facility)
+
+        self.load(fetch, self.show)
+
+    def show(self, data: BoardData) -> None:
+        view, self.departed = data
+        self.view = view
         total = sum(1 for line in view.lines if line.state != "out_of_use")
         self.query_one("#board-title", Plain).set_text(
             _n("{facility} – {day}: {free} of {total} place free",
@@ -119,7 +135,6 @@ class BoardScreen(RcScreen):
         if len(moves) == 1:
             moves.append(_("no planned arrivals or departures."))
         self.query_one("#moves", Plain).set_text("  ".join(moves))
-        self.departed = svc.departures_to_follow_up(self.facility)
         departed = self.query_one("#departed", DataTable)
         departed.clear()
         for stay_id, _v, name, when, where in self.departed:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -13,6 +15,10 @@ from rc_tui.services.people import PersonDetail
 from screens.assessment import LEVEL_ROWS, AssessmentReadScreen, AssessmentScreen, trend_chart
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
+
 
 
 class AssessmentsPane(PersonPane, Vertical):
@@ -35,11 +41,11 @@ class AssessmentsPane(PersonPane, Vertical):
             self.query_one("#assessments-table", DataTable).add_columns(
                 _("Date"), _("Instrument"), _("Level"), _("Status"), _("By"))
 
-    def load(self) -> None:
-        session = self.shell.session
-        assert session is not None
-        rows = session.assessments("person").history(self.person_id)
-        self.assessments = rows
+    def fetch(self, session: UserSession) -> list[AssessmentRow]:
+        return session.assessments("person").history(self.person_id)
+
+    def populate(self, data: list[AssessmentRow]) -> None:
+        rows = self.assessments = data
         table = self.query_one("#assessments-table", DataTable)
         table.clear()
         for r in reversed(rows):

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.widget import Widget
 
 from rc_tui.services.people import PersonDetail
+from screens.base import load
 
 if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
     from screens.app import RcApp
     from screens.person.screen import PersonScreen
 
 
 class PersonPane(Widget):
-    """A tab's content. It is filled when the tab is first shown (``load``), so opening a
-    person reads – and writes to the access log – only what is looked at; the person
-    screen keeps the key bindings and calls back into the pane."""
+    """A tab's content. It is filled when the tab is first shown, so opening a person
+    reads – and writes to the access log – only what is looked at; the person screen keeps
+    the key bindings and calls back into the pane. ``fetch`` reads in a thread,
+    ``populate`` shows what it read (``screens.base.load``)."""
 
     def __init__(self, person_id: int, detail: PersonDetail) -> None:
         super().__init__()
@@ -41,7 +44,7 @@ class PersonPane(Widget):
             self._wanted = True
             return
         self.loaded = True
-        self.load()
+        load(self, self.fetch, self.populate, key="pane")
 
     def refresh_data(self) -> None:
         """Read again (after a change), or for the first time."""
@@ -51,8 +54,12 @@ class PersonPane(Widget):
     def add_columns(self) -> None:
         """The columns of the pane's tables (only where the user may see them)."""
 
-    def load(self) -> None:
-        """Read the pane's data through the services and show it."""
+    def fetch(self, session: UserSession) -> Any:
+        """Read the pane's data through the services (in a thread: no widgets here)."""
+        return None
+
+    def populate(self, data: Any) -> None:
+        """Show what ``fetch`` read (on the UI thread)."""
 
     @property
     def shell(self) -> RcApp:

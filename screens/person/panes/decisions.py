@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -18,6 +19,10 @@ from rc_tui.services.people import PersonDetail
 from screens.casework import DecisionLetterScreen, FollowUpDialog
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
+
 
 
 class DecisionsPane(PersonPane, Vertical):
@@ -45,11 +50,12 @@ class DecisionsPane(PersonPane, Vertical):
             self.query_one("#fu-table", DataTable).add_columns(
                 _("Due"), _("What"), _("Outcome"))
 
-    def load(self) -> None:
-        session = self.shell.session
-        assert session is not None
+    def fetch(self, session: UserSession) -> tuple[list[DecisionView], list[FollowUpView]]:
         svc = session.casework("person")
-        self.decisions = svc.decisions(self.person_id)
+        return svc.decisions(self.person_id), svc.followups(self.person_id)
+
+    def populate(self, data: tuple[list[DecisionView], list[FollowUpView]]) -> None:
+        self.decisions, self.followups = data
         table = self.query_one("#dec-table", DataTable)
         table.clear()
         for dec in reversed(self.decisions):
@@ -61,7 +67,6 @@ class DecisionsPane(PersonPane, Vertical):
                           cell(cw_label(OUTCOMES, dec.outcome)), cell(period),
                           cell(dec.decided_by, 20), key=str(dec.id))
         today = date.today()
-        self.followups = svc.followups(self.person_id)
         table = self.query_one("#fu-table", DataTable)
         table.clear()
         for fu in self.followups:

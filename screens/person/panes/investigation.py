@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +15,11 @@ from rc_tui.i18n import _
 from screens.casework import InvestigationScreen
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
+
+if TYPE_CHECKING:
+    from rc_tui.services.casework import InvestigationView
+    from rc_tui.services.session import UserSession
+
 
 
 class InvestigationPane(PersonPane, Vertical):
@@ -30,10 +36,11 @@ class InvestigationPane(PersonPane, Vertical):
             self.query_one("#inv-table", DataTable).add_columns(
                 _("Started"), _("Kind"), _("Days"), _("Status"), _("Investigator"))
 
-    def load(self) -> None:
-        session = self.shell.session
-        assert session is not None
-        investigations = session.casework("person").investigations(self.person_id)
+    def fetch(self, session: UserSession) -> list[InvestigationView]:
+        return session.casework("person").investigations(self.person_id)
+
+    def populate(self, data: list[InvestigationView]) -> None:
+        investigations = data
         today = date.today()
         table = self.query_one("#inv-table", DataTable)
         table.clear()

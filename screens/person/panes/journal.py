@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -13,6 +15,10 @@ from rc_tui.services.people import PersonDetail
 from rc_tui.services.records import Note
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
+
 
 
 class JournalPane(PersonPane, Vertical):
@@ -29,10 +35,11 @@ class JournalPane(PersonPane, Vertical):
         self.query_one("#notes", DataTable).add_columns(
             _("Date"), _("Type"), _("Author"), _("Signed"), _("Text"))
 
-    def load(self) -> None:
-        session = self.shell.session
-        assert session is not None
-        self.notes = session.records("person").journal(self.person_id)
+    def fetch(self, session: UserSession) -> list[Note]:
+        return session.records("person").journal(self.person_id)
+
+    def populate(self, data: list[Note]) -> None:
+        self.notes = data
         table = self.query_one("#notes", DataTable)
         table.clear()
         for n in self.notes:

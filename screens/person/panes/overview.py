@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -23,6 +25,12 @@ from rc_tui.services.people import PersonDetail
 from rc_tui.services.shelter import stay_line
 from screens.components import Plain
 from screens.person.panes.base import PersonPane
+
+if TYPE_CHECKING:
+    from rc_tui.services.records import ChildReportState, ConsentState
+    from rc_tui.services.session import UserSession
+    from rc_tui.services.shelter import StayFactLine
+
 
 
 def yes_no(value: bool) -> str:
@@ -52,6 +60,10 @@ def overview_text(d: PersonDetail) -> str:
     return "\n".join(lines)
 
 
+#: consents, child welfare reports, stays
+OverviewData = tuple["list[ConsentState]", "list[ChildReportState]", "list[StayFactLine]"]
+
+
 class OverviewPane(PersonPane, VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Plain(overview_text(self.detail), id="overview-text")
@@ -62,12 +74,15 @@ class OverviewPane(PersonPane, VerticalScroll):
         yield Static(_("Stays"), classes="panel-title", markup=False)
         yield Plain("", id="stays")
 
-    def load(self) -> None:
-        session = self.shell.session
-        assert session is not None
+    def fetch(self, session: UserSession) -> OverviewData:
         records = session.records("person")
+        return (records.consents(self.person_id), records.child_reports(self.person_id),
+                session.shelter("person").stays_of(self.person_id))
+
+    def populate(self, data: OverviewData) -> None:
+        consents, reports, stays = data
         consent_lines = []
-        for c in records.consents(self.person_id):
+        for c in consents:
             what = label(CONSENT_KINDS, c.kind) + (
                 f" – {label(AGENCIES, c.agency)}" if c.agency else "")
             extra = ""
@@ -84,10 +99,9 @@ class OverviewPane(PersonPane, VerticalScroll):
             f"{r.created_at:%Y-%m-%d} {label(CHILD_REPORT_DECISIONS, r.decision)}"
             + (f" {r.report_date} → {r.receiving_unit}" if r.report_date else "")
             + f": {r.reason} ({r.decided_by})"
-            for r in records.child_reports(self.person_id)
+            for r in reports
         ]
         self.query_one("#child-reports", Plain).set_text(
             "\n".join(report_lines) or _("None recorded."))
         self.query_one("#stays", Plain).set_text("\n".join(
-            stay_line(st) for st in session.shelter("person").stays_of(
-                self.person_id)) or _("None recorded."))
+            stay_line(st) for st in stays) or _("None recorded."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -17,6 +18,10 @@ from rc_tui.services.casework import PlanItemView
 from rc_tui.services.people import PersonDetail
 from screens.components import Plain, cell
 from screens.person.panes.base import PersonPane
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
+
 
 
 class PlansPane(PersonPane, Vertical):
@@ -41,12 +46,15 @@ class PlansPane(PersonPane, Vertical):
             self.query_one("#plan-table", DataTable).add_columns(
                 _("Kind"), _("Goal or action"), _("Responsible"), _("Due"), _("Status"))
 
-    def load(self) -> None:
-        session = self.shell.session
-        assert session is not None
+    def fetch(self, session: UserSession) -> tuple[list[PlanItemView], list[str]]:
         svc = session.casework("person")
+        # casework's warnings: with the full record only
+        warnings = svc.warnings(self.person_id) if self.detail.full_access else []
+        return svc.plan(self.person_id), warnings
+
+    def populate(self, data: tuple[list[PlanItemView], list[str]]) -> None:
         today = date.today()
-        self.plan_items = svc.plan(self.person_id)
+        self.plan_items, warnings = data
         table = self.query_one("#plan-table", DataTable)
         table.clear()
         for item in self.plan_items:
@@ -59,9 +67,8 @@ class PlansPane(PersonPane, Vertical):
                                + (" !" if overdue else ""),
                                style="bold red" if overdue else ""),
                           cell(cw_label(PLAN_STATUSES, p.status)), key=str(item.id))
-        if self.detail.full_access:  # casework's warnings: with the full record only
-            self.query_one("#plan-warnings", Plain).set_text(
-                "\n".join(svc.warnings(self.person_id)))
+        if self.detail.full_access:
+            self.query_one("#plan-warnings", Plain).set_text("\n".join(warnings))
 
     @on(DataTable.RowSelected, "#plan-table")
     def _open_plan_item(self, event: DataTable.RowSelected) -> None:
