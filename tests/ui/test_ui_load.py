@@ -15,7 +15,7 @@ from screens.login import LoginScreen
 from screens.search import SearchScreen
 from storage.errors import DatabaseLocked, SessionRevoked
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, paste, screen_text, settle
+from tests.helpers import login, paste, screen_text, settle, wait_until
 from tests.ui.test_ui_held_lock import INSTANT, within, write_lock_held
 
 
