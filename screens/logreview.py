@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from rich.text import Text
@@ -12,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Static
 
 from rc_tui.i18n import _, _n
-from rc_tui.services.logreview import LogEntry, LogFilter
+from rc_tui.services.logreview import Escalation, LogEntry, LogFilter, MonthSummary
 from screens.base import RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell
 from screens.components.key_bar import KeyBar
@@ -80,9 +81,9 @@ class LogReviewScreen(RcScreen):
             table.add_columns("#", _("Time"), _("User"), _("Action"), _("Person no."),
                               _("Flags"), _("Record"), _("Reviewed"))
 
-    def submit_form(self) -> None:
-        session = self.shell.session
-        assert session is not None
+    def submit_form(self, then: Callable[[], object] | None = None) -> None:
+        """Read the entries the filter asks for (in a thread), then list them (and call
+        ``then``)."""
         try:
             start = _day(self.query_one("#f-from", SafeInput).value)
             end = _day(self.query_one("#f-to", SafeInput).value)
@@ -96,11 +97,22 @@ class LogReviewScreen(RcScreen):
             start=start, end=end + timedelta(days=1) if end else None,
             action=self.query_one("#f-action", SafeInput).value.strip() or None,
             only_highlighted=self.query_one("#f-flagged", KeyChoice).value == "yes")
-        try:
-            self.entries = session.log_review("logreview").entries(flt)
-        except PermissionDenied:
+        def refused(exc: Exception) -> bool:
+            if not isinstance(exc, PermissionDenied):
+                return False
             self.query_one("#message", Plain).set_text(_("Log review is for managers."))
-            return
+            return True
+
+        def listed(entries: list[LogEntry]) -> None:
+            self._list(entries)
+            if then is not None:
+                then()
+
+        self.load(lambda session: session.log_review("logreview").entries(flt), listed,
+                  key="log", failed=refused)
+
+    def _list(self, entries: list[LogEntry]) -> None:
+        self.entries = entries
         self.showing_summary = False
         self._columns()
         self._show(self.entries)
@@ -141,8 +153,7 @@ class LogReviewScreen(RcScreen):
     def _escalation(self, event: DataTable.RowSelected) -> None:
         """Enter on an escalation (or a read after one): the escalation and the reads of
         the same person by the same user that followed it in the same session."""
-        session = self.shell.session
-        if session is None or self.showing_summary or not self.entries:
+        if self.showing_summary or not self.entries:
             return
         entry = next((e for e in self.entries if str(e.id) == event.row_key.value), None)
         if entry is None:
@@ -150,7 +161,10 @@ class LogReviewScreen(RcScreen):
         log_id = entry.id if entry.escalation else entry.follows
         if log_id is None:
             return
-        found = session.log_review("logreview").escalation(log_id)
+        self.load(lambda session: session.log_review("logreview").escalation(log_id),
+                  self._show_escalation, key="log")
+
+    def _show_escalation(self, found: Escalation) -> None:
         self.entries = [found.entry, *found.reads]
         self._show(self.entries)
         self.query_one("#message", Plain).set_text(
@@ -161,20 +175,20 @@ class LogReviewScreen(RcScreen):
                len(found.reads), id=found.entry.id, n=len(found.reads)))
 
     def action_mark(self) -> None:
-        session = self.shell.session
         table = self.query_one("#log", DataTable)
-        if session is None or self.showing_summary or not self.entries:
+        if self.showing_summary or not self.entries:
             return
-        entry = self.entries[table.cursor_row]
-        session.log_review("logreview").mark_reviewed([entry.id])
+        entry_id = self.entries[table.cursor_row].id
         row = table.cursor_row
-        self.submit_form()
-        table.move_cursor(row=min(row + 1, table.row_count - 1))
+        self.load(lambda session: session.log_review("logreview").mark_reviewed([entry_id]),
+                  lambda _done: self.submit_form(then=lambda: table.move_cursor(
+                      row=min(row + 1, table.row_count - 1))), key="mark")
 
     def action_summary(self) -> None:
-        session = self.shell.session
-        assert session is not None
-        rows = session.log_review("logreview").monthly_summary()
+        self.load(lambda session: session.log_review("logreview").monthly_summary(),
+                  self._show_summary, key="log")
+
+    def _show_summary(self, rows: list[MonthSummary]) -> None:
         self.showing_summary = True
         self._columns()
         table = self.query_one("#log", DataTable)

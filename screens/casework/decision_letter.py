@@ -7,7 +7,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 
 from screens.base import RcScreen
-from screens.casework.common import _svc
 from screens.casework.letter_export_dialog import LetterExportDialog
 from screens.components import AppHeader, Plain
 from screens.components.key_bar import KeyBar
@@ -28,11 +27,24 @@ class DecisionLetterScreen(RcScreen):
         self.letter = ""
 
     def compose(self) -> ComposeResult:
-        self.letter = _svc(self).decision_letter(self.decision_id)
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(id="letter"):
-            yield Plain(self.letter, id="letter-text")
+            yield Plain("", id="letter-text")
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        decision_id = self.decision_id
+
+        def show(letter: str) -> None:
+            self.letter = letter
+            self.query_one("#letter-text", Plain).set_text(letter)
+            self.refresh_bindings()
+
+        self.load(lambda session: session.casework("casework").decision_letter(decision_id),
+                  show)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "write" or bool(self.letter)  # nothing to write before it is read
 
     def action_write(self) -> None:
         self.app.push_screen(LetterExportDialog(self.person_id, self.decision_id, self.letter))

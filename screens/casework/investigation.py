@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -21,6 +24,9 @@ from screens.components import AppHeader, KeyChoice, Plain, SafeTextArea
 from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 from storage.errors import ConflictError, VaultError
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
 
 
 class InvestigationScreen(RcScreen):
@@ -127,8 +133,19 @@ class InvestigationScreen(RcScreen):
         self.view = _svc(self).investigation(self.investigation_id)
         return True
 
+    def save_on_close(self) -> Callable[[UserSession], object] | None:
+        """What is typed, read now and saved by the shell's closing thread when the session
+        locks or ends (nothing typed is lost; the UI thread does not wait for it)."""
+        if not self._changed():
+            return None
+        assert self.view is not None
+        findings, chosen, conclusion = self._values()
+        investigation_id, version = self.investigation_id, self.view.version
+        return lambda session: session.casework("casework").save_investigation(
+            investigation_id, version, findings, chosen, conclusion, conclude=False)
+
     def flush_draft(self) -> None:
-        """Called before the vault closes (lock, hang-up): nothing typed is lost."""
+        """Save what is typed if it changed."""
         if self._changed():
             self._store(False)
 

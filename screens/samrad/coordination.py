@@ -8,10 +8,10 @@ from textual.containers import VerticalScroll
 
 from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _
+from rc_tui.services.samrad import CoordinationView
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain
 from screens.components.key_bar import KeyBar
-from screens.samrad.common import _svc
 
 
 class CoordinationScreen(RcScreen):
@@ -24,7 +24,16 @@ class CoordinationScreen(RcScreen):
         self.case_id = case_id
 
     def compose(self) -> ComposeResult:
-        view = _svc(self).coordination(self.case_id)
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        with VerticalScroll(id="letter"):
+            yield Plain("", id="coordination-text")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        case_id = self.case_id
+        self.load(lambda session: session.samrad("samrad").coordination(case_id), self.show)
+
+    def show(self, view: CoordinationView) -> None:
         lines = [_("Coordination – case {case}", case=view.case_number), ""]
         if view.warnings:
             lines += [_("Warnings") + ":"] + [f"⚠ {w}" for w in view.warnings] + [""]
@@ -36,7 +45,4 @@ class CoordinationScreen(RcScreen):
             else:
                 lines += m.lines or [_("No interventions, plans or actions yet.")]
             lines.append("")
-        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
-        with VerticalScroll(id="letter"):
-            yield Plain("\n".join(lines), id="coordination-text")
-        yield KeyBar()
+        self.query_one("#coordination-text", Plain).set_text("\n".join(lines))

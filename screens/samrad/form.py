@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -43,6 +44,9 @@ from screens.samrad.common import AUTOSAVE_SECONDS, _svc
 from screens.samrad.minutes import MinutesScreen
 from screens.samrad.participant_dialog import ParticipantDialog
 from storage.errors import ConflictError, VaultError
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
 
 
 class SamradScreen(RcScreen):
@@ -278,6 +282,16 @@ class SamradScreen(RcScreen):
         self.dirty = False
         self.query_one("#message", Plain).set_text(_("Saved."))
         return True
+
+    def save_on_close(self) -> Callable[[UserSession], object] | None:
+        """The unsaved minutes, read now and saved by the shell's closing thread when the
+        session locks or ends (the UI thread does not wait for the database)."""
+        if not self.dirty or self.view is None or not self.query("#message"):
+            return None
+        persons, reviews = self._collect()
+        samrad_id, version, participants = self.samrad_id, self.view.version, self.participants
+        return lambda session: session.samrad("samrad").save(
+            samrad_id, version, participants, persons, reviews)
 
     def flush_draft(self) -> None:
         if self._timer is not None:

@@ -16,7 +16,6 @@ from rc_tui.services.samrad import (
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, cell
 from screens.components.key_bar import KeyBar
-from screens.samrad.common import _svc
 from screens.samrad.coordination import CoordinationScreen
 from screens.samrad.form import SamradScreen
 from screens.samrad.minutes import MinutesScreen
@@ -59,7 +58,12 @@ class SamradListScreen(RcScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.rows = _svc(self).for_case(self.case_id)
+        """Read the case's samråd (in a thread), then show them."""
+        case_id = self.case_id
+        self.load(lambda session: session.samrad("samrad").for_case(case_id), self.show)
+
+    def show(self, rows: list[SamradRow]) -> None:
+        self.rows = rows
         table = self.query_one("#meetings", DataTable)
         table.clear()
         for r in self.rows:

@@ -14,7 +14,7 @@ from screens.base import RcScreen
 from screens.components import AppHeader, Plain
 from screens.components.key_bar import KeyBar
 from screens.export import PlaintextExportDialog
-from screens.samrad.common import AGENCY_CODES, _svc
+from screens.samrad.common import AGENCY_CODES
 
 
 class MinutesScreen(RcScreen):
@@ -43,8 +43,16 @@ class MinutesScreen(RcScreen):
         self._show()
 
     def _show(self) -> None:
-        self.text = _svc(self).minutes_text(self.samrad_id, self.agency)
-        self.query_one("#minutes-text", Plain).set_text(self.text)
+        """Read the minutes for the chosen agency (in a thread), then show them; a newer
+        choice drops an older one's text."""
+        samrad_id, agency = self.samrad_id, self.agency
+
+        def show(text: str) -> None:
+            self.text = text
+            self.query_one("#minutes-text", Plain).set_text(text)
+
+        self.load(lambda session: session.samrad("samrad").minutes_text(samrad_id, agency),
+                  show)
 
     def on_key(self, event: Any) -> None:
         char = getattr(event, "character", None) or ""

@@ -16,6 +16,7 @@ from rc_tui.domain.shelter import (
 from rc_tui.domain.vocab import label
 from rc_tui.i18n import _, _n
 from rc_tui.services.shelter import (
+    ResidentLine,
     ShiftEntryView,
 )
 from screens.base import RcScreen
@@ -26,7 +27,6 @@ from screens.components import (
     cell,
 )
 from screens.components.key_bar import KeyBar
-from screens.shelter.common import _svc
 from screens.shelter.shift_entry_dialog import ShiftEntryDialog
 
 
@@ -61,7 +61,12 @@ class ShiftLogScreen(RcScreen):
         self.query_one("#entries", DataTable).focus()
 
     def reload(self) -> None:
-        self.entries = _svc(self).shift_log(self.facility)
+        """Read the shift log (in a thread), then show it."""
+        facility = self.facility
+        self.load(lambda session: session.shelter("shelter").shift_log(facility), self.show)
+
+    def show(self, entries: list[ShiftEntryView]) -> None:
+        self.entries = entries
         unread = sum(1 for e in self.entries if not e.read)
         self.query_one("#handover", Plain).set_text(
             _n("Shift log – {facility}: {n} unread (●). M marks it read.",
@@ -90,19 +95,30 @@ class ShiftLogScreen(RcScreen):
         self.query_one("#entry-text", Plain).set_text(text)
 
     def action_write(self) -> None:
-        residents = _svc(self).residents(self.facility)
-        people: list[tuple[int, str]] = []
-        for r in residents:
-            if not r.planned:
-                people.append((r.person_id, r.name))
-                people += [(c.person_id, c.name) for c in r.children]
-        self.app.push_screen(ShiftEntryDialog(self.facility, people[:len(KEYS)]),
-                             lambda _ok: self.reload())
+        facility = self.facility
+
+        def write(residents: list[ResidentLine]) -> None:
+            people: list[tuple[int, str]] = []
+            for r in residents:
+                if not r.planned:
+                    people.append((r.person_id, r.name))
+                    people += [(c.person_id, c.name) for c in r.children]
+            self.app.push_screen(ShiftEntryDialog(facility, people[:len(KEYS)]),
+                                 lambda _ok: self.reload())
+
+        self.load(lambda session: session.shelter("shelter").residents(facility), write,
+                  key="residents")
 
     def action_mark_read(self) -> None:
         unread = [e.id for e in self.entries if not e.read]
-        if unread:
-            n = _svc(self).mark_read(unread)
+        if not unread:
+            self.reload()
+            return
+
+        def marked(n: int) -> None:
             self.app.notify(_n("{n} entry marked read.", "{n} entries marked read.", n, n=n),
                             markup=False)
-        self.reload()
+            self.reload()
+
+        self.load(lambda session: session.shelter("shelter").mark_read(unread), marked,
+                  key="mark-read")

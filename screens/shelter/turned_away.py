@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -15,6 +16,7 @@ from rc_tui.domain.shelter import (
     REFERRALS,
     TURNED_AWAY_OUTCOMES,
     TURNED_AWAY_REASONS,
+    TurnedAwayStats,
 )
 from rc_tui.domain.vocab import label
 from rc_tui.i18n import _, _n
@@ -22,13 +24,15 @@ from rc_tui.services.shelter import (
     TurnedAwayRow,
 )
 from screens.base import RcScreen
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
 from screens.components import (
     AppHeader,
     Plain,
     cell,
 )
 from screens.components.key_bar import KeyBar
-from screens.shelter.common import _svc
 from screens.shelter.turned_away_dialog import TurnedAwayDialog
 from screens.shelter.turned_away_followup_dialog import TurnedAwayFollowupDialog
 
@@ -63,9 +67,16 @@ class TurnedAwayScreen(RcScreen):
         self.query_one("#requests", DataTable).focus()
 
     def reload(self) -> None:
-        svc = _svc(self)
-        year = date.today().year
-        stats = svc.turned_away_stats(self.facility, year)
+        """Read this year's figures and the requests (in a thread), then show them."""
+        facility, year = self.facility, date.today().year
+
+        def fetch(session: UserSession) -> tuple[TurnedAwayStats, list[TurnedAwayRow]]:
+            svc = session.shelter("shelter")
+            return svc.turned_away_stats(facility, year), svc.turned_away(facility)
+
+        self.load(fetch, lambda data: self.show(year, *data))
+
+    def show(self, year: int, stats: TurnedAwayStats, rows: list[TurnedAwayRow]) -> None:
         reasons = ", ".join(f"{label(TURNED_AWAY_REASONS, code)} {n}"
                             for code, n in sorted(stats.by_reason.items(), key=lambda x: -x[1]))
         self.query_one("#stats", Plain).set_text(_n(
@@ -73,7 +84,7 @@ class TurnedAwayScreen(RcScreen):
             "{year}: {total} requests ({reasons}); followed up {done}, not reached {lost}.",
             stats.total, year=year, total=stats.total, reasons=reasons or "–",
             done=stats.followed_up, lost=stats.not_reached))
-        self.rows = svc.turned_away(self.facility)
+        self.rows = rows
         table = self.query_one("#requests", DataTable)
         table.clear()
         today = date.today()
