@@ -16,7 +16,7 @@ from screens.search import SearchScreen
 from storage.errors import DatabaseLocked, SessionRevoked
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import login, paste, screen_text, settle, wait_until
-from tests.ui.test_ui_held_lock import INSTANT, within, write_lock_held
+from tests.ui.test_ui_held_lock import INSTANT, press_within, within, write_lock_held
 
 
 def blocked_until(event: threading.Event, value: str) -> Any:
@@ -109,10 +109,9 @@ async def test_searching_and_opening_wait_for_the_lock_without_freezing_the_keys
         with write_lock_held(installed):
             await paste(pilot, "Anna")
             await pilot.press("enter")  # searches, then opens the first hit: both wait
-            await pilot.press("ctrl+g")
-            await within(pilot, lambda: isinstance(app.screen, HideScreen), INSTANT)
-            await pilot.press("ctrl+g")
-            await within(pilot, lambda: app.screen is search, INSTANT)
+            await press_within(pilot, "ctrl+g", lambda: isinstance(app.screen, HideScreen),
+                               INSTANT)
+            await press_within(pilot, "ctrl+g", lambda: app.screen is search, INSTANT)
             assert "Inga träffar." not in screen_text(app)  # still waiting
         await settle(pilot)  # the lock is free: the search ran (nobody is called Anna)
         assert "Inga träffar." in screen_text(app)
