@@ -23,7 +23,7 @@ from rc_tui import i18n
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.access import Capability
-from screens.base import load, translate_bindings
+from screens.base import OPEN_GROUP, load, translate_bindings
 from screens.compat import app_driver, console_color_system, node_bindings
 from screens.typeahead import TypeAheadApp
 from storage import install
@@ -53,9 +53,11 @@ def _css_paths() -> list[str | PurePath]:
 #: revoked user's idle session and lets the session follow a rekey (see Vault.heartbeat).
 HEARTBEAT_SECONDS = 2.0
 
-#: Workers that decide where the next key goes (login, first run, passphrase forms): keys
-#: typed ahead wait for them (``RcApp.hold_keys``).
-KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "reset"})
+#: Workers that decide where the next key goes (login, first run, passphrase forms, and
+#: opening a person or a case: the screen is pushed when it has been read): keys typed
+#: ahead wait for them (``RcApp.hold_keys``).
+KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "reset",
+                                 OPEN_GROUP})
 #: Keys that are never held behind such a worker (quit, lock, hide).
 NEVER_HELD = frozenset({"ctrl+q", "ctrl+l", "ctrl+g", "f12"})
 #: Seconds a closing session (lock, quit, hang-up, idle lock) may wait for the database's
@@ -444,7 +446,7 @@ class RcApp(TypeAheadApp[int]):
             return True
 
         load(self, lambda session: session.people("person").get(person_id), show,
-             key="open", failed=refused)
+             key="open", failed=refused, group=OPEN_GROUP)
 
     def open_case(self, case_id: int, *, replace_top: bool = False, message: str = "") -> None:
         """Open a case: read in a thread, the screen opens when it is there."""
@@ -456,7 +458,8 @@ class RcApp(TypeAheadApp[int]):
             if self.screen is origin:
                 self._open(CaseScreen(case_id, message, detail=detail), replace_top)
 
-        load(self, lambda session: session.cases("case").detail(case_id), show, key="open")
+        load(self, lambda session: session.cases("case").detail(case_id), show, key="open",
+             group=OPEN_GROUP)
 
     def _open(self, screen: Screen[Any], replace_top: bool) -> None:
         if replace_top and len(self.screen_stack) > 2:

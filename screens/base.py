@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: The worker group of every load (tests wait for it: tests/ui/conftest.py ``settled``).
+#: The worker group of a load that opens the next screen: keys typed ahead wait for it
+#: (they are meant for that screen; see ``screens.app.KEY_HOLDING_WORKERS``).
+OPEN_GROUP = "open"
+
+#: The worker group of a load unless it names its own (tests wait for the workers:
+#: tests/helpers.py ``settle``).
 LOAD_GROUP = "load"
 
 #: The newest load of each node and key: an older one's result is dropped.
@@ -33,13 +38,15 @@ _LATEST: weakref.WeakKeyDictionary[DOMNode, dict[str, object]] = weakref.WeakKey
 
 
 def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T], object],
-         *, key: str = "load", failed: Callable[[Exception], bool] | None = None) -> None:
+         *, key: str = "load", failed: Callable[[Exception], bool] | None = None,
+         group: str = LOAD_GROUP) -> None:
     """Read through the services in a thread, show the result on the UI thread.
 
     Every service call is a transaction that takes the database's write lock (its access
     log entry is written in it) and may wait for it up to the busy timeout: on the UI thread
     that froze every key, lock and quick-hide included. So ``fetch(session)`` runs in a
-    thread worker (group ``LOAD_GROUP``) and ``populate(result)`` runs on the UI thread –
+    thread worker (group ``LOAD_GROUP``, or ``group``: the shell holds typed-ahead keys
+    behind some, see ``KEY_HOLDING_WORKERS``) and ``populate(result)`` runs on the UI thread –
     only if the result is still wanted: ``node`` is still mounted, no newer load with the
     same ``key`` has started on it, and the session is still the one that read it (not
     locked meanwhile).
@@ -88,7 +95,7 @@ def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T
         if app.is_running:
             app.call_from_thread(callback, value)
 
-    node.run_worker(job, thread=True, group=LOAD_GROUP, name=key)
+    node.run_worker(job, thread=True, group=group, name=key)
 
 
 def load_failed(app: Any, exc: Exception) -> bool:
@@ -468,9 +475,10 @@ class RcScreen(QuietFocusMixin, FormMixin, Screen[Any]):
         return cast("RcApp", self.app)
 
     def load(self, fetch: Callable[[UserSession], T], populate: Callable[[T], object], *,
-             key: str = "load", failed: Callable[[Exception], bool] | None = None) -> None:
+             key: str = "load", failed: Callable[[Exception], bool] | None = None,
+             group: str = LOAD_GROUP) -> None:
         """``fetch(session)`` in a thread, then ``populate(result)`` here (see ``load``)."""
-        load(self, fetch, populate, key=key, failed=failed)
+        load(self, fetch, populate, key=key, failed=failed, group=group)
 
 
 class RcModal(QuietFocusMixin, FormMixin, ModalScreen[Any]):
@@ -485,9 +493,10 @@ class RcModal(QuietFocusMixin, FormMixin, ModalScreen[Any]):
         return cast("RcApp", self.app)
 
     def load(self, fetch: Callable[[UserSession], T], populate: Callable[[T], object], *,
-             key: str = "load", failed: Callable[[Exception], bool] | None = None) -> None:
+             key: str = "load", failed: Callable[[Exception], bool] | None = None,
+             group: str = LOAD_GROUP) -> None:
         """``fetch(session)`` in a thread, then ``populate(result)`` here (see ``load``)."""
-        load(self, fetch, populate, key=key, failed=failed)
+        load(self, fetch, populate, key=key, failed=failed, group=group)
 
 
 class FormDialog(RcModal):

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from rc_tui.i18n import N_, _
 from rc_tui.services.search import SearchHit
-from screens.base import RcScreen
+from screens.base import LOAD_GROUP, OPEN_GROUP, RcScreen
 from screens.components import AppHeader, Plain, SafeInput, cell, protection_cell
 from screens.components.key_bar import KeyBar
 
@@ -66,7 +66,9 @@ class SearchScreen(RcScreen):
             if open_first and self.hits:
                 self.open_hit(0)
 
-        self.load(lambda session: session.search("search").search(query), show, key="search")
+        # Enter (search and open the first hit) opens a screen: keys typed after it wait
+        self.load(lambda session: session.search("search").search(query), show, key="search",
+                  group=OPEN_GROUP if open_first else LOAD_GROUP)
 
     def show(self, query: str, hits: list[SearchHit]) -> None:
         self.hits = hits

@@ -198,7 +198,7 @@ class AddUserDialog(RcModal):
         self.load(add, lambda _done: self.dismiss(_(
             "{user} added (pending: the account opens once a manager has logged in). The "
             "passphrase must be changed at first login.", user=username)),
-            key="add-user", failed=self._fail)
+            key="add-user", group="add-user", failed=self._fail)
 
     def _fail(self, exc: Exception) -> bool:
         text = (_("That username is taken.") if isinstance(exc, VaultError)
@@ -253,4 +253,5 @@ class ResetPassphraseDialog(RcModal):
 
         self.load(reset, lambda _done: self.dismiss(_(
             "New passphrase set for {user} (pending until a manager has logged in); it must "
-            "be changed at next login.", user=username)), key="reset", failed=refused)
+            "be changed at next login.", user=username)), key="reset", group="reset",
+            failed=refused)
