@@ -17,6 +17,8 @@ from rich.console import RenderableType
 from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
+from textual.message import Message
 from textual.screen import Screen
 
 from rc_tui import i18n
@@ -27,7 +29,7 @@ from screens.base import OPEN_GROUP, load, translate_bindings
 from screens.compat import app_driver, console_color_system, node_bindings
 from screens.typeahead import TypeAheadApp
 from storage import install
-from storage.errors import KeyChanged, SessionRevoked, VaultError
+from storage.errors import DatabaseLocked, KeyChanged, SessionRevoked, VaultError
 from storage.files import default_instruments_dir
 
 if TYPE_CHECKING:
@@ -128,6 +130,21 @@ def closing_saves(screens: Iterable[Screen[Any]]) -> list[ClosingSave]:
     return found
 
 
+def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[Driver]:
+    """``base`` (Textual's driver for this terminal), calling ``urgent()`` from its input
+    thread as soon as lock, quick-hide or quit is read – before the key is queued for the
+    event loop, which may be waiting for the database (``RcApp.interrupt_database_wait``).
+    ``process_message`` is the driver's public hook for each message it reads."""
+
+    class UrgentKeysDriver(base):  # type: ignore[misc,valid-type]
+        def process_message(self, message: Message) -> None:
+            if isinstance(message, events.Key) and message.key in NEVER_HELD:
+                urgent()
+            super().process_message(message)
+
+    return UrgentKeysDriver
+
+
 def clear_passphrase_fields(screens: Iterable[Screen[Any]]) -> None:
     """Empty every passphrase field (login, change passphrase, new user) before the
     screens go: a removed widget would otherwise keep its value until it is collected."""
@@ -180,6 +197,8 @@ class RcApp(TypeAheadApp[int]):
         self.lock_reason: str | None = None
         #: threads that are closing ended sessions (``close_vault``)
         self.closers: list[threading.Thread] = []
+        #: the event loop's thread (``interrupt_database_wait``)
+        self._ui_thread: int | None = None
         i18n.set_language(lang or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
         self._normal_terminal = (console_color_system(self.console), self.animation_level,
@@ -189,6 +208,7 @@ class RcApp(TypeAheadApp[int]):
 
     # ------------------------------------------------------------------ start
     def on_mount(self) -> None:
+        self._ui_thread = threading.get_ident()
         self._install_signal_handlers()
         self.set_interval(1.0, self.check_session)
         self.push_screen(self._entry_screen())
@@ -203,13 +223,20 @@ class RcApp(TypeAheadApp[int]):
                            locked_user=None)
 
     def _install_signal_handlers(self) -> None:
-        """A hang-up (dropped SSH link, closed terminal) locks and closes the vault cleanly."""
+        """A hang-up (dropped SSH link, closed terminal) locks and closes the vault cleanly.
+
+        The event loop runs ``hangup`` when it is free; it may be waiting for the database
+        on the UI thread (a form's save under another session's write lock). The signal's
+        own Python handler, which runs in this thread between two bytecodes even then, makes
+        that wait give up at once (asyncio is still woken through its wakeup file: the
+        handler it installs only has to exist)."""
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop = asyncio.get_running_loop()
             for name in ("SIGHUP", "SIGTERM"):
                 sig = getattr(signal, name, None)
                 if sig is not None:
                     loop.add_signal_handler(sig, self.hangup)
+                    signal.signal(sig, lambda _sig, _frame: self.interrupt_database_wait())
 
     def hangup(self) -> None:
         self.close_vault("hangup")
@@ -392,7 +419,29 @@ class RcApp(TypeAheadApp[int]):
             self.last_activity = self.clock()
         await super().on_event(event)  # keys and pastes: in order (screens.typeahead)
 
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal, which also tells the app at once – from its
+        input thread – when lock, quick-hide or quit is typed (``interrupt_database_wait``)."""
+        return urgent_keys_driver(super().get_driver_class(), self.interrupt_database_wait)
+
+    def interrupt_database_wait(self) -> None:
+        """Lock, quick-hide or quit was typed (called from the terminal's input thread), or
+        a hang-up arrived.
+
+        Reads run in threads, but a form's save still runs on the UI thread and waits there
+        for another session's write lock (up to the busy timeout) – the key would wait with
+        it. The save gives up now instead (``DatabaseLocked``: the form says the database
+        was busy and keeps what was typed), and the key is handled at once."""
+        session, thread = self.session, self._ui_thread
+        if session is not None and thread is not None:
+            session.interrupt_waits(thread)
+
     def intercept_exception(self, error: Exception) -> bool:
+        if isinstance(error, DatabaseLocked) and self.session is not None:
+            # a call on the UI thread that could not get the lock in time (or gave up for
+            # lock/quick-hide/quit) without its own error handling: say so, go on
+            self.notify(accounts.error_text(error), markup=False, severity="error", timeout=8)
+            return True
         if isinstance(error, SessionRevoked) and self.session is not None:
             self.lock("revoked")
             return True

@@ -107,6 +107,9 @@ class AdminVault(Vault):
     def limit_waits(self, seconds: float) -> None:
         """Nothing of an administrator's session waits for the database's write lock."""
 
+    def interrupt_waits(self, thread: int) -> None:
+        """Nothing of an administrator's session waits for the database's write lock."""
+
     def _forget_keys(self) -> None:
         for secret in (self._data_key, self._private, self._signing):
             for i in range(len(secret)):

@@ -8,6 +8,7 @@ switched on *and verified* before the connection is handed out.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -170,17 +171,32 @@ def is_busy(exc: BaseException) -> bool:
 
 
 class WaitLimit:
-    """The latest moment (``time.monotonic``) until which the writers of one session may
-    wait for the write lock, whatever their own wait; ``None``: no such limit.
+    """Bounds on how long the writers of one session wait for the write lock, whatever
+    their own wait.
 
-    A closing session sets it: its own closing log entry and every thread of it still
-    waiting for the lock give up by then, so the key is forgotten on time even while
-    another process holds the lock (``Vault.close``)."""
+    ``until``: the latest moment (``time.monotonic``) any of them may wait; ``None``: no
+    such limit. A closing session sets it: its own closing log entry and every thread of it
+    still waiting for the lock give up by then, so the key is forgotten on time even while
+    another process holds the lock (``Vault.close``).
 
-    __slots__ = ("until",)
+    ``interrupt(thread)``: a wait that thread began before now gives up at once. The
+    terminal UI calls it from its input thread when lock, quick-hide or quit is typed while
+    its event loop waits for the lock (a form's save): the save fails, the key is handled.
+    """
+
+    __slots__ = ("_interrupts", "until")
 
     def __init__(self) -> None:
         self.until: float | None = None
+        self._interrupts: dict[int, float] = {}
+
+    def interrupt(self, thread: int) -> None:
+        self._interrupts[thread] = time.monotonic()
+
+    def interrupted_since(self, started: float) -> bool:
+        """Was this thread's wait, begun at ``started``, interrupted since?"""
+        when = self._interrupts.get(threading.get_ident())
+        return when is not None and when >= started
 
 
 def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 1000, *,
@@ -197,7 +213,8 @@ def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 10
     """
     conn.execute("PRAGMA busy_timeout = 0")
     try:
-        deadline = time.monotonic() + wait_seconds
+        started = time.monotonic()
+        deadline = started + wait_seconds
         delay = 0.001
         while True:
             try:
@@ -207,7 +224,8 @@ def begin_immediate(conn: Connection, wait_seconds: float = BUSY_TIMEOUT_MS / 10
                 # the limit is read anew each time: a session may close while this waits
                 until = deadline if limit is None or limit.until is None else min(
                     deadline, limit.until)
-                if not is_busy(exc) or time.monotonic() >= until:
+                if not is_busy(exc) or time.monotonic() >= until or (
+                        limit is not None and limit.interrupted_since(started)):
                     raise
             time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not a secret
             delay = min(delay * 2, POLL_SECONDS)

@@ -154,6 +154,11 @@ class GuardedVault:
         current = self._wait_limit.until
         self._wait_limit.until = until if current is None else min(current, until)
 
+    def interrupt_waits(self, thread: int) -> None:
+        """A wait for the write lock that ``thread`` began before now gives up at once
+        (``DatabaseLocked``): called from another thread (see ``db.WaitLimit``)."""
+        self._wait_limit.interrupt(thread)
+
     def _log_later(self, action: str) -> None:
         """The closing entry, sealed to the audit key: the next login enters it."""
         with contextlib.suppress(Exception):

@@ -128,6 +128,12 @@ class UserSession:
         with ``DatabaseLocked``."""
         self._vault.limit_waits(seconds)
 
+    def interrupt_waits(self, thread: int) -> None:
+        """A call of this session in ``thread`` that is waiting for the database's write
+        lock now gives up at once (``DatabaseLocked``). Safe to call from any thread: the
+        terminal UI's input thread calls it when lock, quick-hide or quit is typed."""
+        self._vault.interrupt_waits(thread)
+
     # ------------------------------------------------------------------ own preferences
     def setting(self, name: str) -> Any:
         return self._vault.setting(name)

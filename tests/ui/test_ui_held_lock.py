@@ -5,20 +5,29 @@ entry and the key's wipe happen in a thread that waits a bounded time."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
+from textual import events
 
-from screens.app import CLOSE_WAIT_SECONDS, RcApp
+from screens.app import CLOSE_WAIT_SECONDS, RcApp, urgent_keys_driver
+from screens.components import SafeTextArea
 from screens.hide import HideScreen
 from screens.home import HomeScreen
 from screens.login import LoginScreen
+from screens.person import NoteScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
-from tests.helpers import login
+from tests.helpers import login, screen_text, settle
+from tests.service.test_access import Family, family  # noqa: F401 - fixture
 
 #: How soon the screen must change after the key, under a held write lock. It takes well
 #: under 0.5 s; the margin is for a loaded test machine. A frozen event loop waits for the
@@ -152,3 +161,81 @@ async def test_hangup_does_not_hang(installed: Path) -> None:
             app.wait_closed()
             assert not session.is_open
     assert ("hangup", ANNA, "deferred") in log_rows(installed)
+
+
+async def test_a_form_save_waiting_for_the_lock_gives_way_to_quick_hide(
+        family: Family) -> None:
+    """A save runs on the UI thread and waits for the lock there. Quick-hide typed meanwhile
+    reaches the app from the terminal's input thread: the save gives up at once (the form
+    says the database was busy and keeps the text), and the screen is hidden."""
+    app = RcApp(family.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim)
+        await settle(pilot)
+        await pilot.press("j", "a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NoteScreen)
+        form.query_one("#body", SafeTextArea).load_text("Ringde från skyddat nummer.")
+
+        def typed_from_the_terminal() -> None:  # what the input thread does with Ctrl+G
+            app.interrupt_database_wait()
+            app.post_message(events.Key("ctrl+g", None))
+
+        with write_lock_held(family.path):
+            timer = threading.Timer(0.3, typed_from_the_terminal)
+            began = asyncio.get_running_loop().time()
+            timer.start()
+            await pilot.press("ctrl+s")  # the save waits for the lock on the UI thread
+            await within(pilot, lambda: isinstance(app.screen, HideScreen), INSTANT,
+                         since=began)
+            timer.join()
+        await press_within(pilot, "ctrl+g", lambda: app.screen is form, INSTANT)
+        assert form.query_one("#body", SafeTextArea).text == "Ringde från skyddat nummer."
+        assert "Databasen var upptagen" in screen_text(app)  # the form's message
+        await pilot.press("ctrl+s")  # the lock is free: saved now
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteScreen)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_a_hangup_during_a_save_waiting_for_the_lock_does_not_hang(
+        family: Family) -> None:
+    app = RcApp(family.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim)
+        await settle(pilot)
+        await pilot.press("j", "a")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        app.screen.query_one("#body", SafeTextArea).load_text("Avbruten.")
+        session = app.session
+        assert session is not None
+        with write_lock_held(family.path):
+            timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGHUP))
+            began = asyncio.get_running_loop().time()
+            timer.start()
+            await pilot.press("ctrl+s")  # waits for the lock on the UI thread
+            await within(pilot, lambda: app.return_code is not None, INSTANT, since=began)
+            timer.join()
+            assert app.session is None
+            app.wait_closed()
+            assert not session.is_open
+    assert ("hangup", ANNA, "deferred") in log_rows(family.path)
+
+
+async def test_the_terminal_driver_reports_lock_hide_and_quit_from_its_input_thread() -> None:
+    from textual.app import App
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    seen: list[str] = []
+    driver = urgent_keys_driver(HeadlessDriver, lambda: seen.append("urgent"))(
+        App(), debug=False, mouse=False, size=(80, 24))
+    forwarded: list[object] = []
+    driver.send_message = forwarded.append  # type: ignore[method-assign]
+    for key in ("a", "ctrl+l", "enter", "ctrl+g", "f12", "ctrl+q"):
+        driver.process_message(events.Key(key, None))
+    assert seen == ["urgent"] * 4
+    assert len(forwarded) == 6  # every key still goes to the app
