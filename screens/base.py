@@ -73,6 +73,7 @@ def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T
     def done(result: T) -> None:
         if wanted():
             populate(result)
+            redraw_tables(node)
 
     def fail(exc: Exception) -> None:
         if getattr(app, "session", None) is not session:
@@ -96,6 +97,27 @@ def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T
             app.call_from_thread(callback, value)
 
     node.run_worker(job, thread=True, group=group, name=key)
+
+
+def redraw_tables(node: DOMNode) -> None:
+    """Draw the refilled tables of ``node`` again once their columns have been measured.
+
+    Textual's ``DataTable`` measures its columns only when its own queue is idle but caches
+    each row's rendering as soon as it is drawn: a table refilled outside its own handlers
+    (from a load) may be drawn in between and keep the rows cut to the old widths until the
+    cursor moves. Setting a cell to its own value after the next refresh renders it anew."""
+    from textual.coordinate import Coordinate
+
+    for table in node.query(DataTable):
+        if not table.row_count or not table.columns:
+            continue
+
+        def again(table: DataTable[Any] = table) -> None:
+            if table.is_attached and table.row_count and table.columns:
+                origin = Coordinate(0, 0)
+                table.update_cell_at(origin, table.get_cell_at(origin))
+
+        table.call_after_refresh(again)
 
 
 def load_failed(app: Any, exc: Exception) -> bool:

@@ -31,14 +31,17 @@ async def workers_done(app: Any) -> None:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let workers (KDF, database loads) finish and the screen redraw: until a round ends
-    with no worker running (a load's result may start the next load, e.g. opening a
-    person fills its tabs), then once more for the layout its result changed."""
+    """Let workers (KDF, database loads) finish and the screen redraw: until two rounds in
+    a row end with no worker running (a load's result may start the next load, e.g.
+    opening a person fills its tabs), then once more for the layout its result changed."""
     await pilot.pause()
-    for _ in range(20):
+    quiet = 0
+    for _ in range(40):
         await workers_done(pilot.app)
         await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
+        # twice in a row nothing running: work queued for after a refresh has started too
+        quiet = quiet + 1 if all(w.is_finished for w in pilot.app.workers) else 0
+        if quiet == 2:
             break
     await pilot.pause()
 

@@ -313,7 +313,8 @@ class PersonScreen(RcScreen):
     def _after_assessment(self) -> None:
         if self.shell.session is None or self.detail is None:
             return
-        self.panes["assessments"].refresh_data()
+        # the tab (and its table's focus) once the table is filled
+        self.panes["assessments"].refresh_data(then=lambda: self.action_tab("assessments"))
         person_id, name = self.person_id, self.detail.display_name
 
         def show(current: CurrentLevel | None) -> None:
@@ -324,7 +325,6 @@ class PersonScreen(RcScreen):
 
         self.load(lambda session: session.assessments("person").current_level(person_id),
                   show, key="risk")
-        self.action_tab("assessments")
 
     def action_new_assessment(self) -> None:
         assert self.detail is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.widget import Widget
@@ -28,6 +29,7 @@ class PersonPane(Widget):
         self.loaded = False
         self._ready = False
         self._wanted = False
+        self._then: Callable[[], object] | None = None
 
     def on_mount(self) -> None:
         self._ready = True
@@ -44,11 +46,18 @@ class PersonPane(Widget):
             self._wanted = True
             return
         self.loaded = True
-        load(self, self.fetch, self.populate, key="pane")
+        load(self, self.fetch, self._shown, key="pane")
 
-    def refresh_data(self) -> None:
-        """Read again (after a change), or for the first time."""
+    def _shown(self, data: Any) -> None:
+        self.populate(data)
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+
+    def refresh_data(self, then: Callable[[], object] | None = None) -> None:
+        """Read again (after a change), or for the first time; ``then`` once it is shown."""
         self.loaded = False
+        self._then = then
         self.ensure_loaded()
 
     def add_columns(self) -> None:
