@@ -95,13 +95,13 @@ def _close_session(session: UserSession, action: str, saves: list[ClosingSave]) 
 
 
 def closing_saves(screens: Iterable[Screen[Any]]) -> list[ClosingSave]:
-    """What each open screen has not saved yet, read now (on the UI thread).
+    """What each open screen has not saved yet, read now (on the UI thread, which writes
+    nothing).
 
-    A screen with its own draft (the risk assessment) says so through ``save_on_close``;
-    a form with a ``FormMixin`` draft is saved by the same rule as ``flush_draft``: only
-    when its input changed since its last save or since it opened."""
-    import json
-
+    A form with a ``FormMixin`` draft hands it to the session's draft writer
+    (``queue_draft``: memory only); ``UserSession.close`` writes what is queued. A screen
+    that saves its own work (risk assessment, investigation, samråd minutes) returns that
+    save from ``save_on_close``; the closing thread runs it."""
     found: list[ClosingSave] = []
     for screen in screens:
         with contextlib.suppress(Exception):
@@ -110,23 +110,9 @@ def closing_saves(screens: Iterable[Screen[Any]]) -> list[ClosingSave]:
                 save = own()
                 if save is not None:
                     found.append(save)
-                continue
-            form = getattr(screen, "DRAFT", "")
-            baseline = getattr(screen, "_draft_baseline", None)
-            if not form or baseline is None:
-                continue
-            current = screen._draft_json()  # type: ignore[attr-defined]
-            saved = screen._draft_saved  # type: ignore[attr-defined]
-            if current == saved or (current == baseline and saved is None):
-                continue
-            context, person = screen.draft_context()  # type: ignore[attr-defined]
-            state = json.loads(current)
-
-            def save_draft(session: UserSession, form: str = form, context: str = context,
-                           person: int | None = person, state: Any = state) -> None:
-                session.drafts("draft").save(form, context, person, state)
-
-            found.append(save_draft)
+            queue = getattr(screen, "queue_draft", None)
+            if queue is not None:
+                queue()
     return found
 
 
