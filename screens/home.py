@@ -20,7 +20,7 @@ from rc_tui.services import accounts
 from rc_tui.services.access import Capability
 from rc_tui.services.base import DueItem
 from rc_tui.services.shelter import BOARD_CAPABILITY
-from screens.base import RcScreen
+from screens.base import LOAD_GROUP, OPEN_GROUP, RcScreen
 from screens.components import AppHeader, Plain, cell, protection_cell
 from screens.components.key_bar import KeyBar
 
@@ -172,7 +172,9 @@ class HomeScreen(RcScreen):
             return HomeLists(home.due_items(), session.cases("home").my_open_cases(),
                              home.recent_persons())
 
-        self.load(fetch, self.show)
+        # the first time, keys typed ahead (after the login's Enter) are meant for these
+        # lists: they wait for them, as for the login itself
+        self.load(fetch, self.show, group=OPEN_GROUP if self._focus_due else LOAD_GROUP)
 
     def show(self, lists: HomeLists) -> None:
         self.due = lists.due
