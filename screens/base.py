@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -483,7 +484,28 @@ class QuietFocusMixin:
             *regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
-class RcScreen(QuietFocusMixin, FormMixin, Screen[Any]):
+class SessionResumeMixin:
+    """A screen that comes back to the top with no session open is not resumed.
+
+    Screens reload what they show when they are resumed (``on_screen_resume``). A lock
+    closes the session and then removes every screen; removing the top one resumes the
+    one below it for a moment, whose reload would read through a closed session (the
+    switch-user crash). Checked here, once, before any subclass's handler runs: such a
+    screen is on its way out and shows nothing more. Screens that work without a session
+    (login, first run, quick-hide) say so with ``NEEDS_SESSION = False``.
+    """
+
+    NEEDS_SESSION: ClassVar[bool] = True
+    app: Any
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, events.ScreenResume) and self.NEEDS_SESSION
+                and getattr(self.app, "session", None) is None):
+            return
+        await super().on_event(event)  # type: ignore[misc]
+
+
+class RcScreen(SessionResumeMixin, QuietFocusMixin, FormMixin, Screen[Any]):
     """A full screen of rc-tui. Subclasses list English binding descriptions."""
 
     BINDINGS = _FORM_BINDINGS
@@ -503,7 +525,7 @@ class RcScreen(QuietFocusMixin, FormMixin, Screen[Any]):
         load(self, fetch, populate, key=key, failed=failed, group=group)
 
 
-class RcModal(QuietFocusMixin, FormMixin, ModalScreen[Any]):
+class RcModal(SessionResumeMixin, QuietFocusMixin, FormMixin, ModalScreen[Any]):
     BINDINGS = _FORM_BINDINGS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

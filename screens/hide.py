@@ -12,6 +12,7 @@ from screens.base import RcScreen
 class HideScreen(RcScreen):
     """Blank and neutral. Ctrl+G, F12 or Enter returns to the screen below, unchanged."""
 
+    NEEDS_SESSION = False  # shown with no one signed in
     BINDINGS = [
         Binding("enter", "app.quick_hide", "Back", show=False, id="hide.quick-hide"),
     ]

@@ -22,6 +22,7 @@ from storage.errors import VaultError
 class LoginScreen(RcScreen):
     """Username + passphrase. With ``locked_user`` it is the lock screen of that session."""
 
+    NEEDS_SESSION = False  # shown with no one signed in
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="login.quit")]
     FIELD_ORDER = ("username", "passphrase")
 
@@ -132,6 +133,7 @@ class LoginScreen(RcScreen):
 class FirstRunScreen(RcScreen):
     """No database yet: create it with its first administrator and its first manager."""
 
+    NEEDS_SESSION = False  # shown with no one signed in
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="first-run.quit")]
 
     FIELD_ORDER = ("username", "display-name", "passphrase", "repeat", "m-username",
