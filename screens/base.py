@@ -14,7 +14,8 @@ from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Input, Select, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, Label, Select, TextArea
 
 from rc_tui.i18n import _
 from screens.compat import node_bindings
@@ -455,6 +456,30 @@ _FORM_BINDINGS: list[BindingType] = [
 ]
 
 
+#: what names the field below it: a field's label is the nearest of these before it
+LABEL_CLASSES = ("field-label", "form-title", "panel-title")
+
+
+def field_label(widget: Widget) -> Widget | None:
+    """The label a user reads for ``widget``: the nearest shown label before it, among its
+    siblings or, for a field first in its group, before the group."""
+    node: Widget = widget
+    while isinstance(node.parent, Widget) and not isinstance(node.parent, Screen):
+        parent = node.parent
+        siblings = list(parent.children)
+        for sibling in reversed(siblings[:siblings.index(node)]):
+            if sibling.display and (isinstance(sibling, Label)
+                                    or any(sibling.has_class(c) for c in LABEL_CLASSES)):
+                return sibling
+        node = parent
+    if isinstance(node.parent, Screen):
+        siblings = list(node.parent.children)
+        for sibling in reversed(siblings[:siblings.index(node)]):
+            if sibling.display and any(sibling.has_class(c) for c in LABEL_CLASSES):
+                return sibling
+    return None
+
+
 class QuietFocusMixin:
     """Low-bandwidth mode: moving the focus redraws what changes, not the whole screen.
 
@@ -471,9 +496,29 @@ class QuietFocusMixin:
                   from_app_focus: bool = False) -> None:
         self._moving_focus = True
         try:
-            super().set_focus(widget, scroll_visible, from_app_focus)  # type: ignore[misc]
+            # Textual centres a field it cannot show whole with its top edge at the top
+            # of the view: the label above it was scrolled away (the decision form's
+            # first field). The field is shown here with its label instead.
+            super().set_focus(widget, False, from_app_focus)  # type: ignore[misc]
         finally:
             self._moving_focus = False
+        if scroll_visible and widget is not None:
+            cast(Any, self).call_after_refresh(self._show_with_label, widget)
+
+    def _show_with_label(self, widget: Widget) -> None:
+        """Scroll so that the focused field and the label above it are in view (the
+        label wins when both do not fit: the field's top line follows it)."""
+        if cast(Any, self).focused is not widget or not widget.is_attached:
+            return
+        widget.scroll_visible(animate=False, immediate=True)
+        label = field_label(widget)
+        view = next((a for a in widget.ancestors if isinstance(a, Widget)
+                     and a.allow_vertical_scroll), None)
+        if label is None or view is None:
+            return
+        # a label too far above (a long text before the field) would take the field away
+        if widget.region.y - label.region.y < view.scrollable_content_region.height:
+            label.scroll_visible(animate=False, immediate=True)
 
     def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Any:

@@ -1,0 +1,205 @@
+"""80x24 is the design size: every form and dialog opens with its first field and that
+field's label in view, and moving through the fields keeps the focused field's label in
+view (widget regions on the screen, not pictures)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, Select, TextArea
+
+from rc_tui.services.casework import CaseworkService, PlanItemInput
+from rc_tui.services.samrad import SamradService
+from screens.app import RcApp
+from screens.base import field_label
+from screens.components import KeyChoice, KeyToggles
+from storage.vault import Vault
+from tests.conftest import ADMIN, ADMIN_PASS
+from tests.helpers import login, settle, wait_until
+from tests.service.test_access import (  # noqa: F401 - fixtures
+    ANNA,
+    ANNA_PASS,
+    CHEF,
+    CHEF_PASS,
+    SIRI,
+    SIRI_PASS,
+    Family,
+    family,
+)
+
+SIZE = (80, 24)
+FIELDS = (Input, TextArea, Select, KeyChoice, KeyToggles)
+
+
+def in_view(screen: Screen[Any], widget: Widget) -> bool:
+    """The widget's first line is drawn on the screen (inside every container's clip)."""
+    visible = screen._compositor.visible_widgets
+    if widget not in visible:
+        return False
+    region, clip = visible[widget]
+    return clip.y <= region.y < clip.bottom and region.height > 0
+
+
+def problems_of(screen: Screen[Any], name: str) -> list[str]:
+    """The focused field has a label and both are in view."""
+    widget = screen.focused
+    if not isinstance(widget, FIELDS):
+        return []
+    label = field_label(widget)
+    where = f"{name} #{widget.id}"
+    if label is None:
+        return [f"{where}: no label"]
+    found = []
+    if not in_view(screen, widget):
+        found.append(f"{where}: field not in view")
+    if not in_view(screen, label):
+        found.append(f"{where}: label {str(label.render())[:30]!r} not in view")
+    return found
+
+
+async def walk(pilot: Any, name: str, open_it: Callable[[], object]) -> list[str]:
+    """Open a form, check the focused field, move through every focusable widget (as Tab
+    does), check each field; close the form again."""
+    app = pilot.app
+    before = app.screen
+    open_it()
+    await wait_until(pilot, lambda: app.screen is not before)
+    await settle(pilot)
+    screen = app.screen
+    found = problems_of(screen, name + " (opened)")
+    if screen.focused is None or not isinstance(screen.focused, FIELDS):
+        first = next((w for w in screen.focus_chain if isinstance(w, FIELDS)), None)
+        if first is not None and screen.focused is None:
+            found.append(f"{name}: opens with no field focused")
+    seen: set[int] = set()
+    for _ in range(len(screen.focus_chain)):
+        screen.focus_next()
+        await pilot.pause()
+        await pilot.pause()
+        if screen.focused is None or id(screen.focused) in seen:
+            break
+        seen.add(id(screen.focused))
+        found += problems_of(screen, name)
+    app.pop_screen()
+    await settle(pilot)
+    return found
+
+
+def _prepare(family: Family) -> dict[str, int]:
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        work = CaseworkService(v)
+        investigation = work.start_investigation(family.victim, "adult",
+                                                 case_id=family.case_id)
+        work.add_plan_item(family.victim, PlanItemInput("action", "Skyddat boende",
+                                                         responsible="Boendet"),
+                           case_id=family.case_id)
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        samrad = SamradService(v).request(family.case_id, "Socialtjänsten", date.today())
+    return {"investigation": investigation, "samrad": samrad}
+
+
+async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family) -> None:
+    from screens.assessment.entry_dialog import EntryDialog
+    from screens.case import AddMemberDialog, AssignDialog, RelationDialog
+    from screens.casework.close_dialog import CloseDialog
+    from screens.casework.decision import DecisionScreen
+    from screens.casework.investigation import InvestigationScreen
+    from screens.casework.plan_item_dialog import PlanItemDialog
+    from screens.casework.template_dialog import TemplateDialog
+    from screens.conflict import ConflictScreen
+    from screens.intake import IntakeScreen
+    from screens.passphrase import ChangePassphraseScreen
+    from screens.person.child_report_dialog import ChildReportDialog
+    from screens.person.consent_dialog import ConsentDialog
+    from screens.person.edit import PersonEditScreen
+    from screens.person.export_dialog import ExportDialog
+    from screens.person.note import NoteScreen
+    from screens.samrad import ActionDialog, ParticipantDialog, RequestDialog, SamradScreen
+    from screens.search import SearchScreen
+    from screens.shelter.place_dialog import PlaceDialog
+    from screens.shelter.shift_entry_dialog import ShiftEntryDialog
+    from screens.shelter.turned_away_dialog import TurnedAwayDialog
+    from screens.users import AddUserDialog, ResetPassphraseDialog
+
+    ids = _prepare(family)
+    found: list[str] = []
+    app = RcApp(family.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        session = app.session
+        assert session is not None
+        detail = session.people("test").get(family.victim)
+        case = session.cases("test").detail(family.case_id)
+        forms: list[tuple[str, Callable[[], Any]]] = [
+            ("intake", IntakeScreen),
+            ("person", lambda: PersonEditScreen(detail)),
+            ("note", lambda: NoteScreen(family.victim)),
+            ("investigation", lambda: InvestigationScreen(ids["investigation"])),
+            ("decision", lambda: DecisionScreen(family.victim, family.case_id)),
+            ("plan item", lambda: PlanItemDialog(family.victim, family.case_id, None, [])),
+            ("consent", lambda: ConsentDialog(family.victim)),
+            ("child report", lambda: ChildReportDialog(family.child, family.case_id,
+                                                       case.case_number)),
+            ("add member", lambda: AddMemberDialog(family.case_id)),
+            ("relation", lambda: RelationDialog(case)),
+            ("close", lambda: CloseDialog("Stäng", lambda reason: None, field="Skäl")),
+            ("template", lambda: TemplateDialog("adult")),
+            ("export", lambda: ExportDialog(family.victim)),
+            ("factor", lambda: EntryDialog("factor")),
+            ("scenario", lambda: EntryDialog("scenario")),
+            ("incident", lambda: EntryDialog("incident")),
+            ("action", lambda: ActionDialog(1)),
+            ("participant", ParticipantDialog),
+            ("conflict", lambda: ConflictScreen("anteckningen", [("Text", "a", "b")])),
+            ("search", SearchScreen),
+            ("passphrase", ChangePassphraseScreen),
+        ]
+        for name, make in forms:
+            found += await walk(pilot, name, lambda make=make: app.push_screen(make()))
+        app.lock()
+        await settle(pilot)
+        found += problems_of(app.screen, "lock screen")
+    async with RcApp(family.path).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        found += problems_of(pilot.app.screen, "login")
+        await login(pilot, CHEF, CHEF_PASS)
+        member = next(m for m in pilot.app.session.cases("t").detail(family.case_id).members
+                      if m.role == "perpetrator")
+        for name, make in [("samråd", lambda: SamradScreen(ids["samrad"])),
+                           ("request", lambda: RequestDialog(family.case_id)),
+                           ("assign", lambda: AssignDialog(member.member_id)),
+                           ("place", lambda: PlaceDialog("shelter"))]:
+            found += await walk(pilot, name, lambda make=make: pilot.app.push_screen(make()))
+    async with RcApp(family.path).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await login(pilot, SIRI, SIRI_PASS)
+        for name, make in [("turned away", lambda: TurnedAwayDialog("shelter")),
+                           ("shift entry", lambda: ShiftEntryDialog("shelter", []))]:
+            found += await walk(pilot, name, lambda make=make: pilot.app.push_screen(make()))
+    async with RcApp(family.path).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await login(pilot, ADMIN, ADMIN_PASS)
+        for name, make in [("add user", AddUserDialog),
+                           ("reset", lambda: ResetPassphraseDialog(ANNA))]:
+            found += await walk(pilot, name, lambda make=make: pilot.app.push_screen(make()))
+    assert found == []
+
+
+async def test_first_run_form_at_80x24(tmp_path: Path) -> None:
+    app = RcApp(tmp_path / "new" / "rc.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        found = problems_of(screen, "first run")
+        for _ in range(len(screen.focus_chain)):
+            screen.focus_next()
+            await pilot.pause()
+            found += problems_of(screen, "first run")
+    assert found == []
+
