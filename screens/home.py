@@ -100,6 +100,8 @@ class HomeScreen(RcScreen):
                 with Vertical(classes="panel", id="due-items"):
                     yield Static(_("Due items"), classes="panel-title", markup=False)
                     yield DataTable(id="due", cursor_type="row", show_header=False)
+                    # the whole of the chosen item: a line cut at 80 columns hides who
+                    yield Plain("", id="due-detail", classes="due-detail")
                     yield Plain(_("Nothing is due."), classes="empty", id="due-empty")
                 with Vertical(classes="panel", id="my-cases"):
                     yield Static(_("My open cases"), classes="panel-title", markup=False)
@@ -184,6 +186,8 @@ class HomeScreen(RcScreen):
             mark = Text(_("OVERDUE"), style="bold reverse red") if item.overdue else Text("")
             due.add_row(mark, cell(item.due.isoformat()), cell(item.title, 70), key=str(index))
         due.display = bool(self.due)
+        self.query_one("#due-detail").display = bool(self.due)
+        self._show_due_detail(due.cursor_row)
         self.query_one("#due-empty").display = not self.due
         cases = self.query_one("#cases", DataTable)
         cases.clear()
@@ -204,6 +208,16 @@ class HomeScreen(RcScreen):
             # already moved to another list while this was read)
             due.focus()
         self._focus_due = False
+
+    @on(DataTable.RowHighlighted, "#due")
+    def _due_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_due_detail(event.cursor_row)
+
+    def _show_due_detail(self, row: int) -> None:
+        if 0 <= row < len(self.due):
+            item = self.due[row]
+            self.query_one("#due-detail", Plain).set_text(
+                f"{item.due.isoformat()}  {item.title}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         needed = self.ACTION_CAPABILITY.get(action)

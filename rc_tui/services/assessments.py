@@ -332,7 +332,7 @@ def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
         person = s.get(Person, person_id)
         name = summary(person).display_name if person else "?"
         items.append(DueItem("reassessment", person_id, None,
-                             _("Re-assessment due: {instrument} for {name}", instrument=title,
+                             _("{name}: re-assessment due ({instrument})", instrument=title,
                                name=name), due, due < today))
     return items
 

@@ -20,7 +20,7 @@ from screens.base import field_label
 from screens.components import KeyChoice, KeyToggles
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS
-from tests.helpers import login, settle, wait_until
+from tests.helpers import login, screen_text, settle, wait_until
 from tests.service.test_access import (  # noqa: F401 - fixtures
     ANNA,
     ANNA_PASS,
@@ -203,3 +203,23 @@ async def test_first_run_form_at_80x24(tmp_path: Path) -> None:
             found += problems_of(screen, "first run")
     assert found == []
 
+
+
+async def test_due_items_show_who_in_the_visible_line_at_80x24(family: Family) -> None:
+    """A due line cut at 80 columns still names the person; the line under the list
+    shows the whole of the chosen item."""
+    long_action = "Kontakt med " + "socialtjänstens familjebehandlare " * 3
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        CaseworkService(v).add_plan_item(
+            family.victim, PlanItemInput("action", long_action, responsible="Boendet",
+                                         due_on=date(2026, 1, 5)), case_id=family.case_id)
+    app = RcApp(family.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        shown = screen_text(app)
+        line = next(ln for ln in shown.splitlines() if "2026-01-05" in ln)
+        assert "Åsa Öberg: plan" in line, line
+        detail = app.screen.query_one("#due-detail")
+        assert in_view(app.screen, detail)
+        assert long_action.strip().split()[-1] in str(detail.render())

@@ -101,14 +101,14 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
                                                FollowUp.done_at.is_(None))):
         what = rules.intervention_label(decisions[fu.decision_id]) if fu.decision_id in \
             decisions else rules.label(rules.FOLLOWUP_KINDS, fu.kind)
-        add("followup", fu.person_id, _("Follow up {what} for {name}", what=what,
+        add("followup", fu.person_id, _("{name}: follow up {what}", what=what,
                                          name=_name(s, fu.person_id)), fu.due_on)
     # plan actions with a due date, not done
     for item in s.scalars(select(PlanItem).where(
             PlanItem.person_id.in_(ids), PlanItem.due_on.is_not(None),
             PlanItem.status.in_(("planned", "ongoing")))):
         assert item.due_on is not None
-        add("plan", item.person_id, _("Plan: {text} ({name})", text=item.text.splitlines()[0]
+        add("plan", item.person_id, _("{name}: plan – {text}", text=item.text.splitlines()[0]
                                       [:60] if item.text else "", name=_name(s, item.person_id)),
             item.due_on)
     # a child's investigation open for more than four months
