@@ -155,6 +155,9 @@ class RcApp(TypeAheadApp[int]):
         Binding("ctrl+f", "search", "Search", priority=True, id="app.search"),
         Binding("f12", "quick_hide", "Hide", show=False, priority=True, id="app.quick-hide-f12"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        # named here (not by Textual, whose footer says "palette" in any language)
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
+                id="app.command-palette"),
     ]
 
     def __init__(
@@ -442,7 +445,8 @@ class RcApp(TypeAheadApp[int]):
         frames = traceback.extract_tb(exc.__traceback__) if exc else []
         lines = [f"  {f.filename}:{f.lineno} in {f.name}" for f in frames[-12:]]
         kind = type(exc).__name__ if exc else "Error"
-        report = "\n".join([f"rc-tui stopped after an internal error ({kind}).", *lines])
+        report = "\n".join([_("rc-tui stopped after an internal error ({kind}).", kind=kind),
+                            *lines])
         from rich.text import Text
 
         return Text(report)

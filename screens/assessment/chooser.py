@@ -12,10 +12,22 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from rc_tui.domain.instruments.library import Library
-from rc_tui.i18n import _
+from rc_tui.domain.instruments.model import Instrument
+from rc_tui.i18n import N_, _
 from screens.assessment.options import _tl
 from screens.base import RcModal
 from screens.components import Plain, cell
+
+#: the licence line of the instruments shipped with rc-tui (their files are English and
+#: signed assessments keep the file as it was: translated where it is shown)
+SHIPPED_LICENCE = N_("rc-tui's own wording (EUPL-1.2). Free to use; not a copy of any "
+                     "licensed instrument.")
+
+
+def licence_text(inst: Instrument) -> str:
+    """The instrument's licence line in the user's language when it is rc-tui's own (an
+    organisation's instrument keeps its own wording)."""
+    return _(SHIPPED_LICENCE) if inst.licence == SHIPPED_LICENCE else inst.licence
 
 
 class InstrumentChooser(RcModal):
@@ -59,7 +71,7 @@ class InstrumentChooser(RcModal):
         if not self.order:
             return
         inst = self.order[min(row, len(self.order) - 1)]
-        parts = [str(inst.description) if inst.description else "", inst.licence]
+        parts = [str(inst.description) if inst.description else "", licence_text(inst)]
         if inst.training_required:
             parts.append(_("Requires training: you confirm it when signing."))
         self.query_one("#inst-info", Plain).set_text("\n".join(p for p in parts if p))

@@ -20,6 +20,7 @@ from rc_tui.domain.instruments.scoring import score, visible_items
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.assessments import AssessmentView
+from screens.assessment.chooser import licence_text
 from screens.assessment.options import _PRESENCE_ITEM, score_lines
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain
@@ -85,7 +86,7 @@ def render_assessment(view: AssessmentView) -> str:
         lines += ["", f"— {_('Incident calendar')} —"]
         lines += [f"{i.when}  {_('severity')} {i.severity}  {i.description}"
                   for i in sorted(content.incidents, key=lambda x: x.when)]
-    lines += ["", f"{_('Licence')}: {inst.licence}"]
+    lines += ["", f"{_('Licence')}: {licence_text(inst)}"]
     return "\n".join(lines)
 
 
