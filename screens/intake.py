@@ -1,15 +1,19 @@
 """Intake (aktualisering), entirely by keyboard.
 
 One letter chooses (channel, danger, role, gender), Enter moves on, Ctrl+O leaves the text
-box, Ctrl+S saves. A minimal intake is about ten keys beyond the typed text.
+box, Ctrl+S saves. A minimal intake is about ten keys beyond the typed text. A person
+with a valid identity number is added on the Enter after the number, with the legal
+gender the number encodes (shown in the gender field; a gender key typed in the number
+field chooses another).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -49,6 +53,22 @@ def _options(keys: list[tuple[str, str]], vocab: dict[str, str]) -> list[tuple[s
     return [(k, v, label(vocab, v)) for k, v in keys]
 
 
+class IdentityInput(SafeInput):
+    """The member's identity number. Once it holds a valid number, a gender key typed
+    here chooses the gender (numbers have no letters): one key, in the order typed."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        char = (event.character or "").lower()
+        screen = self.screen
+        if (char in dict(GENDER_KEYS) and isinstance(screen, IntakeScreen)
+                and screen.number_gender() is not None):
+            event.stop()
+            event.prevent_default()
+            screen.choose_gender(dict(GENDER_KEYS)[char])
+            return
+        await super()._on_key(event)
+
+
 def yes_no(value: bool | None = None) -> list[tuple[str, str, str]]:
     return [("j", "yes", _("yes")), ("n", "no", _("no"))]
 
@@ -66,6 +86,7 @@ class IntakeScreen(RcScreen):
     def __init__(self) -> None:
         super().__init__()
         self.members: list[tuple[MemberInput, str]] = []  # input, shown name
+        self._gender_chosen = False  # chosen by the user (not taken from the number)
 
     def field_order(self) -> tuple[str, ...]:
         return ("when", "channel", "referrer", "what", "danger",
@@ -114,12 +135,14 @@ class IntakeScreen(RcScreen):
                                     placeholder=_("instead of or besides the name"))
                 with Horizontal(classes="row"):
                     yield Label(_("Identity no. or birth year"), classes="row-label")
-                    yield SafeInput(id="m-id", max_length=20,
+                    yield IdentityInput(id="m-id", max_length=20,
                                     placeholder=_("YYYYMMDD-NNNN, YYMMDD-NNNN or YYYY"))
                 with Horizontal(classes="row"):
                     yield Label(_("Gender"), classes="row-label")
                     yield KeyChoice(_options(GENDER_KEYS, GENDERS), id="m-gender")
-            yield Plain(_("Enter on the last field adds the person; Ctrl+S saves the intake."),
+                yield Plain("", id="m-gender-taken", classes="hint")
+            yield Plain(_("Enter on the last field, or after a valid identity number, adds "
+                          "the person; Ctrl+S saves the intake."),
                         classes="hint")
             yield Plain("", id="message", classes="message")
         yield KeyBar()
@@ -133,6 +156,44 @@ class IntakeScreen(RcScreen):
     def choice_made(self, choice: KeyChoice) -> None:
         if choice.id == "channel":
             self.query_one("#referrer-row").display = choice.value not in (None, "self")
+        elif choice.id == "m-gender":
+            self._gender_chosen = choice.value is not None
+            self.query_one("#m-gender-taken", Plain).set_text("")
+
+    # ------------------------------------------------------------------ fewer keys
+    def number_gender(self) -> str | None:
+        """The legal gender of the valid identity number in the member form, if any."""
+        text = self.query_one("#m-id", SafeInput).value.strip()
+        if not text or (text.isdigit() and len(text) == 4):
+            return None
+        try:
+            return identity.parse_identity_number(text, datetime.now().date()).legal_gender
+        except identity.IdentityNumberError:
+            return None
+
+    def choose_gender(self, value: str) -> None:
+        """A gender key typed in the number field."""
+        self.query_one("#m-gender", KeyChoice).choose(value)
+
+    @on(SafeInput.Changed, "#m-id")
+    def _number_changed(self, event: SafeInput.Changed) -> None:
+        """A valid number gives the gender field its legal gender, unless the user chose
+        one; the field says where it came from."""
+        if self._gender_chosen:
+            return
+        taken = self.number_gender()
+        self.query_one("#m-gender", KeyChoice).value = taken
+        note = self.query_one("#m-gender-taken", Plain)
+        note.set_text(
+            _("Gender from the identity number: {gender} (K, M, A or ? here changes it).",
+              gender=label(GENDERS, taken)) if taken else "")
+        if taken:  # below the number field: brought into view with it
+            self.call_after_refresh(note.scroll_visible, animate=False)
+
+    def _next_field(self, current: str) -> Any | None:
+        if current == "m-id" and self.number_gender() is not None:
+            return None  # the gender is known: Enter adds the person
+        return super()._next_field(current)
 
     # ------------------------------------------------------------------ members
     def _member_input(self) -> PersonInput | None:
@@ -143,7 +204,9 @@ class IntakeScreen(RcScreen):
         if not (given.strip() or family.strip() or alias.strip() or ident):
             return None
         year = int(ident) if ident.isdigit() and len(ident) == 4 else None
-        gender = self.query_one("#m-gender", KeyChoice).value or "unknown"
+        # the number's legal gender also when its field has not shown it yet (a burst)
+        gender = (self.query_one("#m-gender", KeyChoice).value or self.number_gender()
+                  or "unknown")
         return PersonInput(given_name=given, family_name=family, alias=alias,
                            id_number="" if year else ident, birth_year=year, gender=gender)
 
@@ -202,6 +265,8 @@ class IntakeScreen(RcScreen):
             self.query_one(f"#{field}", SafeInput).value = ""
         self.query_one("#m-gender", KeyChoice).value = None
         self.query_one("#m-role", KeyChoice).value = None
+        self._gender_chosen = False
+        self.query_one("#m-gender-taken", Plain).set_text("")
         self._message(" ".join(warnings))
         self.set_focus(self.query_one("#m-role", KeyChoice))
 

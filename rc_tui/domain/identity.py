@@ -150,6 +150,13 @@ class IdentityNumber:
         """Whether the second-to-last digit (last serial digit) is even."""
         return int(self.serial[-1]) % 2 == 0
 
+    @property
+    def legal_gender(self) -> str:
+        """The legal gender the number was issued for (even digit: female, odd: male), as
+        a ``vocab.GENDERS`` code. A default, not a fact about the person: the form shows
+        it and a user changes it with one key."""
+        return "female" if self.gender_digit_is_even else "male"
+
     def search_tokens(self) -> list[str]:
         """Strings for a search index, so the number is found however it is typed:
         ``YYYYMMDDNNNN``, ``YYMMDDNNNN``, ``YYYYMMDD`` and ``YYMMDD`` (issued digits,

@@ -26,6 +26,9 @@ def pnr(yymmdd: str, serial: str = "123", century: str = "19") -> str:
     return f"{century}{yymmdd}-{serial}{luhn_check_digit(yymmdd + serial)}"
 
 
+ASA_NO = pnr("850312", "122")
+
+
 class Keyboard:
     """Types text (not counted) and presses keys (counted), like a person at a keyboard."""
 
@@ -85,27 +88,29 @@ async def test_family_intake_consent_reports_journal_and_search(installed: Path)
         await kb.keys("enter")
         await kb.text("Larm om bråk i lägenheten, barnen hemma.")
         await kb.keys("ctrl+o", "n")
-        members = [
-            ("v", "Åsa", "Öberg", pnr("850312"), "k"),
-            ("u", "Bengt", "Öberg", pnr("820101", "456"), "m"),
-            ("b", "Ella", "Öberg", "2016", "k"),
-            ("b", "Leo", "Öberg", "2019", "m"),
+        members = [  # the legal gender each number encodes is the one wanted here
+            ("v", "Åsa", "Öberg", ASA_NO, "female"),
+            ("u", "Bengt", "Öberg", pnr("820101", "455"), "male"),
+            ("b", "Ella", "Öberg", pnr("160405", "242", "20"), "female"),
+            ("b", "Leo", "Öberg", pnr("190817", "351", "20"), "male"),
         ]
-        for role, given, family, ident, gender in members:
+        for role, given, family, ident, _gender in members:
             await kb.keys(role)
             await kb.text(given)
             await kb.keys("enter")
             await kb.text(family)
             await kb.keys("enter", "enter")  # family name, (no) alias
             await kb.text(ident)
-            await kb.keys("enter", gender)  # gender is the last field: adds the person
+            await kb.keys("enter")  # a valid number: its legal gender taken, person added
             await pilot.pause()
-        assert len(app.screen.members) == 4
+        assert [m.person.gender for m, _n in app.screen.members if m.person] == [
+            gender for *_rest, gender in members]
         await kb.keys("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         intake_keys = kb.count
-        assert intake_keys <= 40, intake_keys
+        # n, p, Enter, Ctrl+O, n; five per person (role, four Enters); Ctrl+S (was 30)
+        assert intake_keys <= 26, intake_keys
         shown = screen_text(app)
         for name in ("Åsa Öberg", "Bengt Öberg", "Ella Öberg", "Leo Öberg"):
             assert name in shown
@@ -148,7 +153,7 @@ async def test_family_intake_consent_reports_journal_and_search(installed: Path)
             await settle(pilot)
         # find everything again by search
         for query, expected in (("öberg", "Bengt Öberg"), ("skyddsplan", "Åsa Öberg"),
-                                (pnr("850312")[2:], "Åsa Öberg"), ("RC-2026", "RC-")):
+                                (ASA_NO[2:], "Åsa Öberg"), ("RC-2026", "RC-")):
             await kb.keys("ctrl+f")
             await pilot.pause()
             assert isinstance(app.screen, SearchScreen)
@@ -202,7 +207,7 @@ async def test_duplicate_offers_the_existing_person(installed: Path) -> None:
             await pilot.press("n")
             await pilot.pause()
             await keys(pilot, "s", "ctrl+o", "n", "v", Text("Klara"), "enter", Text("Berg"),
-                       "enter", "enter", Text(number), "enter", "k")
+                       "enter", "enter", Text(number), "enter")  # the number's gender: added
             await settle(pilot)
             if attempt == 1:
                 assert isinstance(app.screen, DuplicateDialog)
@@ -241,3 +246,32 @@ async def test_invalid_identity_number_and_age_warning_in_the_form(installed: Pa
         await settle(pilot)
         assert len(app.screen.members) == 1
         assert "13 år" in screen_text(app) or "18+" in screen_text(app)
+
+
+async def test_number_gender_is_shown_and_one_key_chooses_another(installed: Path) -> None:
+    """A valid number fills the gender field with its legal gender (and says so); a
+    gender key typed in the number field chooses another; Enter then adds the person. A
+    birth year gives no gender: Enter goes on to the gender field."""
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(installed, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await keys(pilot, "s", "ctrl+o", "n", "v", Text("Kim"), "enter", Text("Ek"), "enter",
+                   "enter", Text(pnr("900101", "122")))
+        await settle(pilot)
+        screen = app.screen
+        assert screen.query_one("#m-gender").value == "female"
+        assert "Kön från personnumret: kvinna/flicka" in screen_text(app)
+        await pilot.press("m")  # in the number field: another gender, not a character
+        await settle(pilot)
+        assert screen.query_one("#m-id").value == pnr("900101", "122")
+        assert screen.query_one("#m-gender").value == "male"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [m.person.gender for m, _n in screen.members if m.person] == ["male"]
+        await keys(pilot, "b", Text("Lo"), "enter", Text("Ek"), "enter", "enter",
+                   Text("2019"), "enter")
+        await settle(pilot)
+        assert screen.focused is screen.query_one("#m-gender")
+        assert len(screen.members) == 1

@@ -273,3 +273,14 @@ def test_ten_digit_never_gives_a_future_date(birth: date, serial: str, today: da
             assert today.year - number.birth_date.year >= 100
         else:
             assert 0 <= age < 100
+
+
+@pytest.mark.parametrize(("number", "gender"), [
+    ("19850312-1220", "female"),  # the ninth digit (2) even
+    ("19820101-4557", "male"),  # odd
+    ("850372-1220", "female"),  # a samordningsnummer encodes it the same way
+])
+def test_legal_gender_from_the_ninth_digit(number: str, gender: str) -> None:
+    parsed = identity.parse_identity_number(
+        number[:-1] + identity.luhn_check_digit(number[-11:-5] + number[-4:-1]), TODAY)
+    assert parsed.legal_gender == gender
