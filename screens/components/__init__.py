@@ -10,9 +10,9 @@ from screens.components.key_toggles import KeyToggles
 from screens.components.plain import Plain
 from screens.components.safe_input import SafeInput
 from screens.components.safe_text_area import SafeTextArea
-from screens.components.text import cell, literal, protection_cell
+from screens.components.text import cell, fit_columns, literal, protection_cell
 
 __all__ = [
     "AppHeader", "EntryList", "Handed", "KeyBar", "KeyChoice", "KeyToggles", "Plain", "SafeInput",
-    "SafeTextArea", "cell", "literal", "protection_cell",
+    "SafeTextArea", "cell", "fit_columns", "literal", "protection_cell",
 ]

@@ -17,7 +17,7 @@ from rc_tui.services.casework import CaseworkService, PlanItemInput
 from rc_tui.services.samrad import SamradService
 from screens.app import RcApp
 from screens.base import field_label
-from screens.components import KeyChoice, KeyToggles
+from screens.components import KeyChoice, KeyToggles, fit_columns
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS
 from tests.helpers import login, screen_text, settle, wait_until
@@ -223,3 +223,49 @@ async def test_due_items_show_who_in_the_visible_line_at_80x24(family: Family) -
         detail = app.screen.query_one("#due-detail")
         assert in_view(app.screen, detail)
         assert long_action.strip().split()[-1] in str(detail.render())
+
+
+def test_columns_give_way_in_the_order_asked() -> None:
+    rows = [["Datum", "Insats", "Beslut", "Period", "Av"],
+            ["2026-01-05", "Praktiskt stöd (polisanmälan, rättegång, vårdnad, bodelning)",
+             "beviljat", "2026-01-05–2026-06-30", "Anna Demo-Handläggare"]]
+    widths = fit_columns(76, rows, {1: 14, 3: 12, 4: 12})
+    assert sum(widths) + 2 * 5 <= 76
+    assert widths[0] == 10 and widths[2] == len("beviljat")  # never shortened
+    assert widths[4] == len("Anna Demo-Handläggare")  # the author stays whole
+    assert widths[1] == 14 and widths[3] < 21  # the intervention first, then the period
+    assert fit_columns(200, rows, {1: 20}) == [max(len(a), len(b))
+                                               for a, b in zip(*rows, strict=True)]
+
+
+async def test_plan_decision_and_assessment_tables_keep_what_matters_at_80x24(
+        family: Family) -> None:
+    from rc_tui.services.casework import DecisionInput
+
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        work = CaseworkService(v)
+        work.add_plan_item(family.victim, PlanItemInput(
+            "action", "Kontakt med familjerättsbyrån om vårdnad, boende och umgänge",
+            responsible="Socialtjänstens familjerättsenhet i kommunen",
+            due_on=date(2027, 3, 14)), case_id=family.case_id)
+        investigation = work.start_investigation(family.victim, "adult",
+                                                 case_id=family.case_id)
+        work.record_decision(DecisionInput(
+            family.victim, "practical_support", "granted", "Behöver stöd.", "sol_bistand",
+            investigation_id=investigation, case_id=family.case_id,
+            period_start=date(2027, 1, 5), period_end=date(2027, 6, 30)))
+    app = RcApp(family.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim)
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "2027-03-14" in shown, shown  # the due date: whole
+        await pilot.press("6")
+        await settle(pilot)
+        shown = screen_text(app)
+        row = next(ln for ln in shown.splitlines() if "beviljat" in ln)
+        assert "Anna Andersson" in row, shown  # who decided: whole

@@ -13,7 +13,7 @@ from rc_tui.i18n import _
 from rc_tui.services.assessments import AssessmentRow
 from rc_tui.services.people import PersonDetail
 from screens.assessment import LEVEL_ROWS, AssessmentReadScreen, AssessmentScreen, trend_chart
-from screens.components import Plain, cell
+from screens.components import Plain, cell, fit_columns
 from screens.person.panes.base import PersonPane
 
 if TYPE_CHECKING:
@@ -48,13 +48,22 @@ class AssessmentsPane(PersonPane, Vertical):
         rows = self.assessments = data
         table = self.query_one("#assessments-table", DataTable)
         table.clear()
+        lines = []
         for r in reversed(rows):
             when = r.signed_at or r.created_at
             status = _("signed") if r.status == "signed" else _("draft")
             if r.superseded:
                 status += " (" + _("replaced") + ")"
-            table.add_row(cell(f"{when:%Y-%m-%d}"), cell(r.title, 40), cell(r.level_label),
-                          cell(status), cell(r.assessor, 24), key=str(r.id))
+            lines.append((r.id, [f"{when:%Y-%m-%d}", r.title, r.level_label, status,
+                                 r.assessor]))
+        # who assessed gives way first; the instrument stays readable as long as it can
+        headers = [_("Date"), _("Instrument"), _("Level"), _("Status"), _("By")]
+        widths = fit_columns(self.table_width(), [headers] + [t for _i, t in lines],
+                             {4: 8, 3: 8, 1: 24})
+        for row_id, texts in lines:
+            table.add_row(cell(texts[0]), cell(texts[1], min(48, widths[1])),
+                          cell(texts[2]), cell(texts[3], widths[3]),
+                          cell(texts[4], min(24, widths[4])), key=str(row_id))
         signed = sorted((r for r in rows if r.status == "signed" and r.signed_at
                          and r.in_trend and not r.superseded and r.level in LEVEL_ROWS),
                         key=lambda r: (r.signed_at, r.id))

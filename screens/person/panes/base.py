@@ -70,6 +70,11 @@ class PersonPane(Widget):
     def populate(self, data: Any) -> None:
         """Show what ``fetch`` read (on the UI thread)."""
 
+    def table_width(self) -> int:
+        """The columns a table in a pane has (the terminal less the pane's padding and a
+        scroll bar): known before the table is laid out."""
+        return self.app.size.width - 4
+
     @property
     def shell(self) -> RcApp:
         return cast("RcApp", self.app)

@@ -17,7 +17,7 @@ from rc_tui.i18n import _
 from rc_tui.services.casework import DecisionView, FollowUpView
 from rc_tui.services.people import PersonDetail
 from screens.casework import DecisionLetterScreen, FollowUpDialog
-from screens.components import Plain, cell
+from screens.components import Plain, cell, fit_columns
 from screens.person.panes.base import PersonPane
 
 if TYPE_CHECKING:
@@ -58,14 +58,22 @@ class DecisionsPane(PersonPane, Vertical):
         self.decisions, self.followups = data
         table = self.query_one("#dec-table", DataTable)
         table.clear()
+        rows = []
         for dec in reversed(self.decisions):
             period = f"{dec.period_start or ''}–{dec.period_end or ''}" if (
                 dec.period_start or dec.period_end) else ""
             what = intervention_label(dec.intervention) + (
                 " (" + _("emergency") + ")" if dec.emergency else "")
-            table.add_row(cell(f"{dec.decided_at:%Y-%m-%d}"), cell(what, 36),
-                          cell(cw_label(OUTCOMES, dec.outcome)), cell(period),
-                          cell(dec.decided_by, 20), key=str(dec.id))
+            rows.append((dec.id, [f"{dec.decided_at:%Y-%m-%d}", what,
+                                  cw_label(OUTCOMES, dec.outcome), period, dec.decided_by]))
+        # the intervention gives way first, then the period; who decided stays readable
+        headers = [_("Date"), _("Intervention"), _("Decision"), _("Period"), _("By")]
+        widths = fit_columns(self.table_width(), [headers] + [r for _i, r in rows],
+                             {1: 14, 3: 12, 4: 12})
+        for dec_id, texts in rows:
+            table.add_row(cell(texts[0]), cell(texts[1], min(36, widths[1])),
+                          cell(texts[2]), cell(texts[3], widths[3]),
+                          cell(texts[4], min(20, widths[4])), key=str(dec_id))
         today = date.today()
         table = self.query_one("#fu-table", DataTable)
         table.clear()

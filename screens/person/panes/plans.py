@@ -16,7 +16,7 @@ from rc_tui.domain.casework import label as cw_label
 from rc_tui.i18n import _
 from rc_tui.services.casework import PlanItemView
 from rc_tui.services.people import PersonDetail
-from screens.components import Plain, cell
+from screens.components import Plain, cell, fit_columns
 from screens.person.panes.base import PersonPane
 
 if TYPE_CHECKING:
@@ -57,16 +57,24 @@ class PlansPane(PersonPane, Vertical):
         self.plan_items, warnings = data
         table = self.query_one("#plan-table", DataTable)
         table.clear()
+        rows = []
         for item in self.plan_items:
             p = item.data
             overdue = p.due_on is not None and p.due_on < today and p.status in (
                 "planned", "ongoing")
-            table.add_row(cell(cw_label(PLAN_KINDS, p.kind)), cell(p.text, 40),
-                          cell(p.responsible, 20),
-                          Text((p.due_on.isoformat() if p.due_on else "–")
-                               + (" !" if overdue else ""),
-                               style="bold red" if overdue else ""),
-                          cell(cw_label(PLAN_STATUSES, p.status)), key=str(item.id))
+            rows.append((item.id, overdue, [
+                cw_label(PLAN_KINDS, p.kind), p.text.splitlines()[0] if p.text else "",
+                p.responsible, (p.due_on.isoformat() if p.due_on else "–")
+                + (" !" if overdue else ""), cw_label(PLAN_STATUSES, p.status)]))
+        # the goal and the responsible give way; the due date and the status stay whole
+        headers = [_("Kind"), _("Goal or action"), _("Responsible"), _("Due"), _("Status")]
+        widths = fit_columns(self.table_width(), [headers] + [r for *_x, r in rows],
+                             {2: 12, 1: 16})
+        for item_id, overdue, texts in rows:
+            table.add_row(cell(texts[0]), cell(texts[1], min(40, widths[1])),
+                          cell(texts[2], min(20, widths[2])),
+                          Text(texts[3], style="bold red" if overdue else ""),
+                          cell(texts[4]), key=str(item_id))
         if self.detail.full_access:
             self.query_one("#plan-warnings", Plain).set_text("\n".join(warnings))
 
