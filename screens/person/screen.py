@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.lazy import Lazy
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 
 from rc_tui.domain.casework import (
     intervention_label,
@@ -360,6 +360,10 @@ class PersonScreen(RcScreen):
                     "decisions": "#dec-table"}.get(tab)
         if table_id and self.query(table_id):
             self.query_one(table_id, DataTable).focus()
+        else:
+            # the focus must leave the pane that was shown: Textual brings back the tab
+            # of a focused widget (1 and 7 stayed on the journal and decisions tabs)
+            self.query_one(TabbedContent).query_one(Tabs).focus()
 
     def action_edit(self) -> None:
         assert self.detail is not None
