@@ -75,6 +75,14 @@ class CaseScreen(RcScreen):
         self.query_one("#message", Plain).set_text(self.message)
         self.set_focus(self.query_one("#members", DataTable))
 
+    def on_screen_resume(self) -> None:
+        """Back from a person (a track closed, a member assigned): shown as it is now."""
+        if self.detail is not None:
+            table = self.query_one("#members", DataTable)
+            row = table.cursor_row
+            self.reload()
+            table.move_cursor(row=row)
+
     def reload(self) -> None:
         """Read the case again (in a thread) and show it."""
         case_id = self.case_id
@@ -89,7 +97,8 @@ class CaseScreen(RcScreen):
         table = self.query_one("#members", DataTable)
         table.clear()
         for m in d.members:
-            table.add_row(cell(label(MEMBER_ROLES, m.role)), cell(m.person.display_name, 36),
+            role = label(MEMBER_ROLES, m.role) + (" · " + _("track closed") if m.closed else "")
+            table.add_row(cell(role), cell(m.person.display_name, 36),
                           cell(m.person.masked_id), cell(m.person.birth),
                           protection_cell(m.person.protection_level), cell(m.person.risk),
                           cell(", ".join(m.assigned) or "–"), key=str(m.member_id))

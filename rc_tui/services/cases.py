@@ -82,6 +82,7 @@ class MemberRow:
     person: PersonSummary
     role: str
     assigned: list[str]
+    closed: bool = False  # this person's track in the case is closed
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,8 @@ class CaseService(Service):
                            Assignment.ended_at.is_(None))))
                 row = summary_for(self.access, s, person)
                 names[person.id] = row.display_name
-                members.append(MemberRow(member.id, row, member.role, assigned))
+                members.append(MemberRow(member.id, row, member.role, assigned,
+                                         member.closed_at is not None))
             relations = [
                 (names.get(r.from_person_id, "?"), r.kind, names.get(r.to_person_id, "?"))
                 for r in s.scalars(select(Relation).where(Relation.case_id == case_id))

@@ -282,10 +282,18 @@ class PersonScreen(RcScreen):
             reopen = track.closed
             title = (_("Reopen the track in {case}", case=track.case_number) if reopen
                      else _("Close the track in {case}", case=track.case_number))
+            done = (_("The track in {case} is reopened.", case=track.case_number) if reopen
+                    else _("The track in {case} is closed.", case=track.case_number))
+
+            def closed(changed: bool | None) -> None:
+                if changed:
+                    self.app.notify(done, markup=False)
+                self._reload(changed)
+
             self.app.push_screen(CloseDialog(title, lambda reason: svc.close_track(
                 track.case_id, person_id, reason, reopen=reopen),
                 draft_key=(f"track{track.case_id}:{person_id}", person_id)),
-                self._reload)
+                closed)
 
         self.load(lambda session: session.casework("person").tracks(person_id), chosen,
                   key="close-track")

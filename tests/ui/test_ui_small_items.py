@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.widgets import TabbedContent
 
 from screens.app import RcApp
-from tests.helpers import login, settle
+from screens.case import CaseScreen
+from tests.helpers import login, paste, screen_text, settle
 from tests.service.test_access import (  # noqa: F401 - fixtures
     ANNA,
     ANNA_PASS,
@@ -36,3 +37,29 @@ async def test_tab_number_keys_work_from_every_tab(family: Family) -> None:
                 if tabs.active != TABS[int(key) - 1]:
                     wrong.append((start, key, tabs.active))
         assert wrong == []
+
+
+async def test_closing_a_track_says_so_and_the_case_shows_it(family: Family) -> None:
+    app = RcApp(family.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_case(family.case_id)
+        await settle(pilot)
+        app.open_person(family.victim)
+        await settle(pilot)
+        await pilot.press("z")
+        await settle(pilot)
+        await paste(pilot, "Flyttat, inget behov längre.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        case_number = app.session.cases("t").detail(family.case_id).case_number
+        assert any(f"Spåret i {case_number} är avslutat." in str(n.message)
+                   for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        row = next(ln for ln in screen_text(app).splitlines() if "Åsa Öberg" in ln)
+        assert "spåret avslutat" in row
+        assert all("spåret avslutat" not in ln for ln in screen_text(app).splitlines()
+                   if "Bengt" in ln)
