@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -52,6 +53,14 @@ class Intervention:
     label: Texts
     follow_up_days: int
     legal_basis: str
+    #: the member roles it is decided for (empty: any role)
+    roles: tuple[str, ...] = ()
+
+    def offered_to(self, roles: Iterable[str]) -> bool:
+        """Whether a person with these member roles may be granted it (no role known:
+        every intervention)."""
+        wanted = set(roles)
+        return not self.roles or not wanted or bool(wanted & set(self.roles))
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ def catalog() -> Catalog:
     data = tomllib.loads(raw)
     return Catalog(
         {code: Intervention(code, Texts(v["sv"], v["en"]), int(v["follow_up_days"]),
-                            str(v["legal_basis"]))
+                            str(v["legal_basis"]), tuple(v.get("roles", ())))
          for code, v in data["intervention"].items()},
         {code: Texts(v["sv"], v["en"]) for code, v in data["legal_basis"].items()},
         {code: Template(code, Texts(v["sv"], v["en"]),
@@ -89,6 +98,14 @@ def label(table: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return _(table[code]) if code in table else code
+
+
+def interventions_for(roles: Iterable[str]) -> list[str]:
+    """The interventions offered to a person with these member roles, in catalogue order:
+    a victim is not offered a perpetrator's programme, nor a perpetrator protected
+    housing."""
+    roles = tuple(roles)
+    return [code for code, item in catalog().interventions.items() if item.offered_to(roles)]
 
 
 def intervention_label(code: str) -> str:

@@ -13,6 +13,7 @@ from rc_tui.domain.casework import (
     OUTCOMES,
     catalog,
     intervention_label,
+    interventions_for,
     label,
 )
 from rc_tui.i18n import _
@@ -38,11 +39,14 @@ class DecisionScreen(RcScreen):
                 Binding("escape", "back", "Back", id="decision.back"),
         discard_binding("decision")]
 
-    def __init__(self, person_id: int, case_id: int | None) -> None:
+    def __init__(self, person_id: int, case_id: int | None,
+                 roles: tuple[str, ...] = ()) -> None:
+        """``roles``: the person's member roles (in the case): only the interventions
+        for them are offered."""
         super().__init__()
         self.person_id = person_id
         self.case_id = case_id
-        self.codes = list(catalog().interventions)
+        self.codes = interventions_for(roles)
         self.bases = list(catalog().legal_bases)
 
     def field_order(self) -> tuple[str, ...]:

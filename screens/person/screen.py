@@ -249,7 +249,12 @@ class PersonScreen(RcScreen):
 
     def action_decide(self) -> None:
         self._stale = True
-        self.app.push_screen(DecisionScreen(self.person_id, self._case_for_new()))
+        assert self.detail is not None
+        case_id = self._case_for_new()
+        # the person's role in that case (no open case: every role they have had)
+        roles = tuple(role for cid, _no, role, _st in self.detail.cases
+                      if case_id is None or cid == case_id)
+        self.app.push_screen(DecisionScreen(self.person_id, case_id, roles))
 
     def action_plan_item(self, item: PlanItemView | None = None) -> None:
         if self.shelter_level:

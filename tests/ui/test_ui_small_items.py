@@ -7,6 +7,7 @@ from textual.widgets import TabbedContent
 
 from screens.app import RcApp
 from screens.case import CaseScreen
+from screens.casework.decision import DecisionScreen
 from tests.helpers import login, paste, screen_text, settle
 from tests.service.test_access import (  # noqa: F401 - fixtures
     ANNA,
@@ -63,3 +64,18 @@ async def test_closing_a_track_says_so_and_the_case_shows_it(family: Family) -> 
         assert "spåret avslutat" in row
         assert all("spåret avslutat" not in ln for ln in screen_text(app).splitlines()
                    if "Bengt" in ln)
+
+
+async def test_a_victims_decision_offers_no_perpetrator_interventions(family: Family) -> None:
+    app = RcApp(family.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim)
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionScreen)
+        offered = [value for _k, value, _l in app.screen.query_one("#intervention").options]
+        assert "support_talks" in offered and "shelter_placement" in offered
+        assert not [code for code in offered if code.startswith("perpetrator_")]

@@ -277,3 +277,20 @@ def test_catalog_texts_exist_in_swedish_and_english() -> None:
         assert all(str(t) == t.en for t in texts)
     finally:
         i18n.set_language("sv")
+
+
+def test_interventions_offered_per_member_role() -> None:
+    from rc_tui.domain.casework import interventions_for
+
+    everything = list(catalog().interventions)
+    victim = interventions_for(["victim"])
+    perpetrator = interventions_for(["perpetrator"])
+    assert not [c for c in victim if c.startswith("perpetrator_")]
+    assert "shelter_placement" in victim and "child_support" not in victim
+    assert {"perpetrator_talks", "perpetrator_programme", "perpetrator_housing"} <= set(
+        perpetrator)
+    assert "shelter_placement" not in perpetrator and "protected_housing" not in perpetrator
+    assert "child_support" in interventions_for(["child"])
+    assert interventions_for([]) == everything  # no role known: nothing withheld
+    # a person in two roles (victim in one case, other in another) gets both lists
+    assert set(interventions_for(["victim", "child"])) >= set(victim)
