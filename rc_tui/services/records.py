@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -71,18 +72,21 @@ class RecordService(Service):
         self, person_id: int, kind: str, state: str, method: str, *,
         agency: str | None = None, safety_advice_given: bool = False,
         other_actors_info_given: bool = False, offer_to_return_given: bool = False,
-        note: str = "",
+        note: str = "", agencies: Sequence[str] = (),
     ) -> None:
-        """Append a consent event (the history is kept; the latest one is in force)."""
+        """Append a consent event (the history is kept; the latest one is in force). An
+        information exchange may name several ``agencies`` at once: one event each, in
+        one transaction (all or none)."""
         self.require(Capability.CASE_CONTENT)
         problems: list[str] = []
+        wanted = list(dict.fromkeys([*([agency] if agency is not None else []), *agencies]))
         if kind not in CONSENT_KINDS or state not in CONSENT_STATES:
             problems.append(_("Choose what the consent is for and whether it is given."))
         if method not in CONSENT_METHODS:
             problems.append(_("Choose oral or written."))
-        if kind == "info_exchange" and agency not in AGENCIES:
+        if kind == "info_exchange" and (not wanted or any(a not in AGENCIES for a in wanted)):
             problems.append(_("Choose the agency the information exchange concerns."))
-        if kind == "investigation" and agency is not None:
+        if kind == "investigation" and wanted:
             problems.append(_("Consent to an investigation concerns no agency."))
         if len(note) > MAX_BODY:
             problems.append(_("A text may have at most {n} characters.", n=MAX_BODY))
@@ -90,16 +94,18 @@ class RecordService(Service):
             raise ValidationError(problems)
         with self.write() as s:
             self.require_person(s, person_id, Level.SHELTER)
-            row = Consent(
-                person_id=person_id, kind=kind, agency=agency, state=state, method=method,
-                recorded_at=self.clock(), recorded_by_id=self.user.id,
-                safety_advice_given=safety_advice_given,
-                other_actors_info_given=other_actors_info_given,
-                offer_to_return_given=offer_to_return_given, note=note or None,
-            )
-            s.add(row)
-            s.flush()
-            self.log(s, "create", person_id=person_id, record_type="consent", record_id=row.id)
+            for each in wanted or [None]:
+                row = Consent(
+                    person_id=person_id, kind=kind, agency=each, state=state, method=method,
+                    recorded_at=self.clock(), recorded_by_id=self.user.id,
+                    safety_advice_given=safety_advice_given,
+                    other_actors_info_given=other_actors_info_given,
+                    offer_to_return_given=offer_to_return_given, note=note or None,
+                )
+                s.add(row)
+                s.flush()
+                self.log(s, "create", person_id=person_id, record_type="consent",
+                         record_id=row.id)
 
     def consents(self, person_id: int) -> list[ConsentState]:
         """The consent in force per kind and agency (latest event of each)."""

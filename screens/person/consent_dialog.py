@@ -16,7 +16,7 @@ from rc_tui.domain.vocab import (
 )
 from rc_tui.i18n import _
 from screens.base import RcModal, discard_binding
-from screens.components import KeyChoice, Plain, SafeInput
+from screens.components import KeyChoice, KeyToggles, Plain, SafeInput
 from screens.components.key_bar import KeyBar
 from screens.intake import yes_no
 
@@ -45,9 +45,10 @@ class ConsentDialog(RcModal):
                              ("i", "info_exchange", label(CONSENT_KINDS, "info_exchange"))],
                             id="kind")
             with Vertical(id="agency-box"):
-                yield Label(_("With"), classes="field-label")
-                yield KeyChoice([(str(i + 1), code, label(AGENCIES, code))
-                                 for i, code in enumerate(AGENCIES)], id="agency")
+                yield Label(_("With (one or more: their keys, then Enter)"),
+                            classes="field-label")
+                yield KeyToggles([(str(i + 1), code, label(AGENCIES, code))
+                                  for i, code in enumerate(AGENCIES)], id="agency")
             yield Label(_("The person has"), classes="field-label")
             yield KeyChoice([("l", "given", label(CONSENT_STATES, "given")),
                              ("a", "declined", label(CONSENT_STATES, "declined")),
@@ -88,8 +89,8 @@ class ConsentDialog(RcModal):
         if self.attempt(lambda: session.records("consent").record_consent(
                 self.person_id, kind, self.query_one("#state", KeyChoice).value or "",
                 self.query_one("#method", KeyChoice).value or "",
-                agency=self.query_one("#agency", KeyChoice).value
-                if kind == "info_exchange" else None,
+                agencies=self.query_one("#agency", KeyToggles).values
+                if kind == "info_exchange" else (),
                 safety_advice_given=self.query_one("#advice", KeyChoice).value == "yes",
                 other_actors_info_given=self.query_one("#actors", KeyChoice).value == "yes",
                 offer_to_return_given=self.query_one("#offer", KeyChoice).value == "yes",

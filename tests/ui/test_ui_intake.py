@@ -121,9 +121,12 @@ async def test_family_intake_consent_reports_journal_and_search(installed: Path)
         await kb.keys("c", "u", "l", "m", "ctrl+s")
         await settle(pilot)
         assert "utredning: lämnat, muntligt" in screen_text(app)
-        await kb.keys("c", "i", "1", "l", "s", "ctrl+s")  # info exchange with the police
+        # information exchange with the police and the health service, in one dialog
+        await kb.keys("c", "i", "1", "2", "enter", "l", "s", "ctrl+s")
         await settle(pilot)
-        assert "informationsutbyte – polis: lämnat, skriftligt" in screen_text(app)
+        shown = screen_text(app)
+        assert "informationsutbyte – polis: lämnat, skriftligt" in shown
+        assert "informationsutbyte – hälso- och sjukvård: lämnat, skriftligt" in shown
         # a journal note, signed
         await kb.keys("j", "t")  # new note, type phone call
         await kb.text("Samtal om skyddsplan och säkra tider.")
