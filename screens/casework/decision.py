@@ -132,9 +132,9 @@ class DecisionScreen(RcScreen):
         except VaultError as exc:
             self.query_one("#message", Plain).set_text(error_text(exc))
             return
-        for warning in result.warnings:
-            self.app.notify(warning, markup=False, severity="warning", timeout=12)
+        # said above the letter, not in toasts: a 12-second warning covered the appeal text
+        notes = list(result.warnings)
         if result.followup_due:
-            self.app.notify(_("Decision recorded; follow-up due {date}.",
-                              date=result.followup_due.isoformat()), markup=False)
-        self.app.switch_screen(DecisionLetterScreen(result.id, self.person_id))
+            notes.append(_("Decision recorded; follow-up due {date}.",
+                           date=result.followup_due.isoformat()))
+        self.app.switch_screen(DecisionLetterScreen(result.id, self.person_id, notes))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -20,15 +22,20 @@ class DecisionLetterScreen(RcScreen):
         Binding("escape", "back", "Back", id="decision-letter.back"),
     ]
 
-    def __init__(self, decision_id: int, person_id: int) -> None:
+    def __init__(self, decision_id: int, person_id: int, notes: Sequence[str] = ()) -> None:
+        """``notes``: what the user should know about the decision just recorded (shown
+        above the letter, where nothing covers them or the appeal text)."""
         super().__init__()
         self.decision_id = decision_id
         self.person_id = person_id
+        self.notes = list(notes)
         self.letter = ""
 
     def compose(self) -> ComposeResult:
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(id="letter"):
+            if self.notes:
+                yield Plain("\n".join(self.notes), id="letter-notes", classes="message")
             yield Plain("", id="letter-text")
         yield KeyBar()
 

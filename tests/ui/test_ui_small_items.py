@@ -8,6 +8,8 @@ from textual.widgets import TabbedContent
 from screens.app import RcApp
 from screens.case import CaseScreen
 from screens.casework.decision import DecisionScreen
+from screens.casework.decision_letter import DecisionLetterScreen
+from storage.vault import Vault
 from tests.helpers import login, paste, screen_text, settle
 from tests.service.test_access import (  # noqa: F401 - fixtures
     ANNA,
@@ -79,3 +81,32 @@ async def test_a_victims_decision_offers_no_perpetrator_interventions(family: Fa
         offered = [value for _k, value, _l in app.screen.query_one("#intervention").options]
         assert "support_talks" in offered and "shelter_placement" in offered
         assert not [code for code in offered if code.startswith("perpetrator_")]
+
+
+async def test_decision_warnings_stand_above_the_letter_not_over_its_appeal_text(
+        family: Family) -> None:
+    from rc_tui.services.casework import CaseworkService
+
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        CaseworkService(v).start_investigation(family.victim, "adult", case_id=family.case_id)
+    app = RcApp(family.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        await app.push_screen(DecisionScreen(family.victim, family.case_id, ("victim",)))
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#intervention").choose("support_talks")
+        form.query_one("#outcome").choose("partly")
+        form.query_one("#reasons").load_text("Delvis: stödsamtal varannan vecka.")
+        form.query_one("#basis").choose("sol_bistand")
+        form.query_one("#provider-user").value = ANNA  # the investigator gives the talks
+        app.clear_notifications()
+        form.action_save()
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionLetterScreen)
+        assert not list(app._notifications)  # nothing drawn over the letter
+        notes = str(app.screen.query_one("#letter-notes").render())
+        assert "utreder" in notes and "uppföljning" in notes.lower()
+        letter = str(app.screen.query_one("#letter-text").render())
+        assert "överklaga" in letter.lower()
