@@ -506,6 +506,15 @@ def test_sign_problems(signable: Instrument, change: dict[str, Any], fragment: s
     assert fragment in problems[0]
 
 
+def test_sign_says_which_required_items_are_unanswered(signable: Instrument) -> None:
+    """Not just "1 required item": the numbers the form shows, so they can be found."""
+    numbers = signable.item_numbers()
+    problems = _sign(signable, content=Content({"threat": "yes"}))
+    assert problems == [f"1 required item is not answered: {numbers['fear']} (unknown or "
+                        "insufficient information are answers too)."]
+    assert list(numbers.values())[:2] == ["1", "2"]
+
+
 def test_sign_no_training_needed() -> None:
     inst = build(SIGN_ITEMS, f"method: weighted\n{THRESHOLDS}")
     problems, _result = sign_problems(inst, GOOD_CONTENT, {"risk": "medium"}, "ok", "", False)

@@ -153,6 +153,14 @@ def content_problems(instrument: Instrument, content: Content) -> list[str]:  # 
     return list(dict.fromkeys(problems))
 
 
+def _missing_name(numbers: dict[str, str], key: str) -> str:
+    """An unanswered answer as the form shows it: the item's number (and its time frame)."""
+    item_id, _sep, frame = key.partition("@")
+    number = numbers.get(item_id, item_id)
+    label = {"now": _("now"), "background": _("background")}.get(frame, frame)
+    return f"{number} ({label})" if label else number
+
+
 def sign_problems(instrument: Instrument, content: Content, judgement: dict[str, str],
                   rationale: str, deviation_reason: str, training_confirmed: bool
                   ) -> tuple[list[str], ScoreResult]:
@@ -162,11 +170,13 @@ def sign_problems(instrument: Instrument, content: Content, judgement: dict[str,
     problems = content_problems(instrument, content)
     result = score(instrument, content.answers)
     if result.missing:
-        problems.append(_n("{n} required item is not answered (unknown or insufficient "
-                           "information are answers too).",
-                           "{n} required items are not answered (unknown or insufficient "
-                           "information are answers too).", len(result.missing),
-                           n=len(result.missing)))
+        numbers = instrument.item_numbers()
+        which = ", ".join(_missing_name(numbers, key) for key in result.missing)
+        problems.append(_n("{n} required item is not answered: {which} (unknown or "
+                           "insufficient information are answers too).",
+                           "{n} required items are not answered: {which} (unknown or "
+                           "insufficient information are answers too).", len(result.missing),
+                           n=len(result.missing), which=which))
     for dim in instrument.judgement:
         if judgement.get(dim.id) not in dim.level_ids():
             problems.append(_("Give the summary judgement: {what}.", what=str(dim.title)))

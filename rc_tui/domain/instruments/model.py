@@ -211,6 +211,25 @@ class Instrument:
             walk(section.items)
         return out
 
+    def item_numbers(self) -> dict[str, str]:
+        """Each item's number as the form shows it: ``3``, its sub-items ``3.1``, ``3.2``
+        (items are numbered through the sections)."""
+        out: dict[str, str] = {}
+
+        def walk(items: tuple[Item, ...], prefix: str) -> None:
+            for i, item in enumerate(items):
+                number = f"{prefix}.{i + 1}" if prefix else ""
+                out[item.id] = number
+                walk(item.children, number)
+
+        count = 0
+        for section in self.sections:
+            for item in section.items:
+                count += 1
+                out[item.id] = str(count)
+                walk(item.children, str(count))
+        return out
+
     def item(self, item_id: str) -> Item:
         for item in self.all_items():
             if item.id == item_id:
