@@ -130,8 +130,14 @@ class AssessmentReadScreen(RcScreen):
                     _("No answers changed.")]
                 yield Plain("\n".join([head, *body]), id="changes", classes="changes")
             if view.supersedes_id:
-                yield Plain(_("This assessment replaces an earlier signed one (#{id}).",
-                              id=view.supersedes_id), classes="hint")
+                # named as the user knows it (signed when, by whom), not by its row id
+                replaced = next((r for r in svc.history(view.person_id)
+                                 if r.id == view.supersedes_id), None)
+                yield Plain(_("This assessment replaces the one signed {when} by {who}.",
+                              when=f"{replaced.signed_at:%Y-%m-%d}", who=replaced.assessor)
+                            if replaced is not None and replaced.signed_at else
+                            _("This assessment replaces an earlier signed one."),
+                            classes="hint")
             yield Plain(render_assessment(view), id="assessment-text")
         yield KeyBar()
 

@@ -266,6 +266,10 @@ async def test_history_trend_and_changes(installed: Path) -> None:
         text = screen_text(app)
         assert "Sedan föregående (2026-11-01): nivå hög → hög" in text
         assert "nej → ja" in text  # fear: no -> yes
+        # the replaced one is named as users know it, never by an internal id
+        everything = " ".join(str(w.render()) for w in app.screen.query("Plain"))
+        assert "ersätter den som signerades 2026-11-01 av Anna Andersson" in everything
+        assert f"#{bid}" not in everything
 
 
 async def test_organisation_definition_is_used(installed: Path, tmp_path: Path) -> None:

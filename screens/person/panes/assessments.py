@@ -51,15 +51,16 @@ class AssessmentsPane(PersonPane, Vertical):
         lines = []
         for r in reversed(rows):
             when = r.signed_at or r.created_at
-            status = _("signed") if r.status == "signed" else _("draft")
-            if r.superseded:
-                status += " (" + _("replaced") + ")"
+            # a replaced one was signed: "replaced" says both, in fewer columns
+            status = _("replaced") if r.superseded else (
+                _("signed") if r.status == "signed" else _("draft"))
             lines.append((r.id, [f"{when:%Y-%m-%d}", r.title, r.level_label, status,
                                  r.assessor]))
-        # who assessed gives way first; the instrument stays readable as long as it can
+        # who assessed gives way first (the assessment itself names them); the instrument
+        # keeps at least 30 characters, the status stays whole
         headers = [_("Date"), _("Instrument"), _("Level"), _("Status"), _("By")]
         widths = fit_columns(self.table_width(), [headers] + [t for _i, t in lines],
-                             {4: 8, 3: 8, 1: 24})
+                             {4: 8, 1: 30})
         for row_id, texts in lines:
             table.add_row(cell(texts[0]), cell(texts[1], min(48, widths[1])),
                           cell(texts[2]), cell(texts[3], widths[3]),
