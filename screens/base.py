@@ -332,9 +332,50 @@ class FormMixin:
 
     def on_mount(self) -> None:
         """(Runs besides the form's own ``on_mount``.) A form with a draft gets it back
-        and autosaves from now on."""
+        and autosaves from now on; a form about a person names them."""
         if self.DRAFT:
             self._start_draft()  # before any key reaches the form: the baseline is clean
+        self._name_the_person()
+
+    #: the form shows the person's name itself (no line is added)
+    NAMES_PERSON: ClassVar[bool] = False
+
+    def about_person(self) -> str | None:
+        """The name (as this user may see it) of the person the form is about: from the
+        form's own details, else from the person's screen it was opened on (no read)."""
+        detail = getattr(self, "detail", None)
+        name = getattr(detail, "display_name", None)
+        if isinstance(name, str) and name:
+            return name
+        person = getattr(self, "person_id", None) or getattr(self, "child_id", None) \
+            or getattr(getattr(self, "view", None), "person_id", None)
+        if not isinstance(person, int):
+            return None
+        for screen in reversed(cast(Any, self).app.screen_stack):
+            shown = getattr(screen, "detail", None)
+            if getattr(screen, "person_id", None) == person and shown is not None \
+                    and isinstance(getattr(shown, "display_name", None), str):
+                return str(shown.display_name)
+        return None
+
+    def _name_the_person(self) -> None:
+        """Forms did not say whom they were about: a line under the form's title."""
+        from screens.components import Plain
+
+        if self.NAMES_PERSON:
+            return
+        name = self.about_person()
+        if not name:
+            return
+        me = cast(Any, self)
+        line = Plain(_("About: {name}", name=name), classes="form-about", one_line=True)
+        titles = me.query(".form-title")
+        if titles:
+            title = titles.first()
+            title.parent.mount(line, after=title)
+        elif me.query(".person-name"):
+            title = me.query(".person-name").first()
+            title.parent.mount(line, before=title)
 
     def _start_draft(self) -> None:
         from rc_tui.services.base import local_time

@@ -51,6 +51,8 @@ AUTOSAVE_SECONDS = 2.0
 class AssessmentScreen(RcScreen):
     """Fill in a draft assessment by keyboard (the draft saves itself)."""
 
+    NAMES_PERSON = True  # its title line names the person
+
     BINDINGS = [
         Binding("ctrl+s", "summary", "Judge & sign", id="assessment.summary"),
         Binding("e", "evidence", "Evidence", id="assessment.evidence"),

@@ -93,6 +93,8 @@ def render_assessment(view: AssessmentView) -> str:
 class AssessmentReadScreen(RcScreen):
     """A signed assessment, read-only, with what changed since the previous one."""
 
+    NAMES_PERSON = True  # its title line names the person
+
     BINDINGS = [Binding("a", "amend", "Amend (new version)", id="assessment-read.amend"),
                 Binding("escape", "leave", "Back", id="assessment-read.leave")]
 

@@ -75,6 +75,8 @@ def protection_banner(level: str) -> Static:
 
 
 class PersonScreen(RcScreen):
+    NAMES_PERSON = True  # its title line names the person
+
     BINDINGS = [
         Binding("e", "edit", "Edit", id="person.edit"),
         Binding("c", "consent", "Consent", id="person.consent"),

@@ -110,3 +110,21 @@ async def test_decision_warnings_stand_above_the_letter_not_over_its_appeal_text
         assert "utreder" in notes and "uppföljning" in notes.lower()
         letter = str(app.screen.query_one("#letter-text").render())
         assert "överklaga" in letter.lower()
+
+
+async def test_forms_name_the_person_they_are_about(family: Family) -> None:
+    app = RcApp(family.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim)
+        await settle(pilot)
+        person = app.screen
+        assert "Gäller:" not in screen_text(app)  # the person screen names her itself
+        for key in ("c", "j", "b", "p", "e"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is not person, key
+            assert "Gäller: Åsa Öberg" in screen_text(app), (key, screen_text(app))
+            app.pop_screen()
+            await settle(pilot)
