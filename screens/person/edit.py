@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static
 
+from rc_tui.domain import identity
 from rc_tui.domain.vocab import (
     GENDERS,
     PROTECTION_LEVELS,
@@ -23,6 +26,18 @@ from storage.errors import ConflictError, VaultError
 
 PROTECTION_KEYS = [("0", "none"), ("1", "sekretessmarkering"), ("2", "skyddad_folkbokforing"),
                    ("3", "fingerade")]
+
+
+def _birth_year(data: PersonInput) -> int | None:
+    """The birth year a record has: the one its identity number gives, if any. (Stored,
+    it is derived from the number; the form leaves the field empty then – compared
+    as typed, every conflict showed a birth-year row.)"""
+    if data.id_number.strip():
+        try:
+            return identity.parse_identity_number(data.id_number, date.today()).birth_date.year
+        except identity.IdentityNumberError:
+            return data.birth_year
+    return data.birth_year
 
 
 class PersonEditScreen(RcScreen):
@@ -152,7 +167,7 @@ class PersonEditScreen(RcScreen):
             (_("Family name"), theirs.family_name, mine.family_name),
             (_("Alias"), theirs.alias, mine.alias),
             (_("Identity no."), theirs.id_number, mine.id_number),
-            (_("Birth year"), theirs.birth_year, mine.birth_year),
+            (_("Birth year"), _birth_year(theirs), _birth_year(mine)),
             (_("Gender"), label(GENDERS, theirs.gender), label(GENDERS, mine.gender)),
             (_("Language"), theirs.language, mine.language),
             (_("Interpreter"), theirs.interpreter_needed, mine.interpreter_needed),

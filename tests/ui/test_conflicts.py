@@ -53,3 +53,29 @@ async def test_a_concurrent_edit_is_shown_side_by_side(family: Family) -> None:
                 assert data.language == "arabiska (theirs)"  # as her form had it
             await pilot.press("escape")
             await settle(pilot)
+
+
+async def test_a_conflict_shows_only_the_fields_that_differ(family: Family) -> None:
+    """A person with an identity number: the stored birth year comes from the number and
+    the form leaves the year empty – no spurious birth-year row."""
+    app = RcApp(family.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await login(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim)
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#times", SafeInput).value = "Förmiddagar"
+        with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:  # her other terminal
+            from dataclasses import replace
+
+            people = PeopleService(v)
+            detail = people.get(family.victim)
+            people.update(family.victim, detail.version, replace(detail.data,
+                                                                 language="somaliska"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+        assert {field for field, _theirs, _mine in app.screen.rows} == {
+            "Säkra tider", "Språk"}
