@@ -94,7 +94,8 @@ class RecordService(Service):
             raise ValidationError(problems)
         with self.write() as s:
             self.require_person(s, person_id, Level.SHELTER)
-            for each in wanted or [None]:
+            targets: list[str | None] = list(wanted) or [None]
+            for each in targets:
                 row = Consent(
                     person_id=person_id, kind=kind, agency=each, state=state, method=method,
                     recorded_at=self.clock(), recorded_by_id=self.user.id,
