@@ -282,6 +282,12 @@ def test_decision_validation(family: Family, as_user: Login) -> None:
             anna.record_decision(d)
     with pytest.raises(ValidationError, match="inte den här personen"):
         anna.record_decision(decision(family.victim, investigation_id=child_inv))
+    # a victim is granted no perpetrator programme, even past the screen that offers none
+    with pytest.raises(ValidationError, match="inte för en person i den rollen"):
+        anna.record_decision(decision(family.victim, intervention="perpetrator_programme",
+                                      case_id=family.case_id))
+    with pytest.raises(ValidationError, match="inte för en person i den rollen"):
+        anna.record_decision(decision(family.victim, intervention="child_support"))
     with pytest.raises(ValidationError):
         anna.record_decision(decision(family.victim, provider_user="nobody"))
     assert anna.decisions(family.victim) == []

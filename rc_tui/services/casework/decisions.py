@@ -16,7 +16,7 @@ from rc_tui.services.access import Level
 from rc_tui.services.base import user_names
 from rc_tui.services.casework.base import CaseworkBase, _check_text
 from rc_tui.services.errors import ValidationError
-from storage.models import Decision, FollowUp, Investigation, JournalNote, User
+from storage.models import CaseMember, Decision, FollowUp, Investigation, JournalNote, User
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,13 @@ class DecisionsMixin(CaseworkBase):
             raise ValidationError(problems)
         with self.write() as s:
             self.require_person(s, d.person_id, Level.FULL)
+            # the person's role (in the case, else in any case) decides what may be granted
+            roles = set(s.scalars(select(CaseMember.role).where(
+                CaseMember.person_id == d.person_id,
+                *([CaseMember.case_id == d.case_id] if d.case_id is not None else []))))
+            if not cat.interventions[d.intervention].offered_to(roles):
+                raise ValidationError([_("This intervention is not for a person in this "
+                                         "role.")])
             investigation_id = d.investigation_id
             if investigation_id is not None:
                 inv = s.get(Investigation, investigation_id)
