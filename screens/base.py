@@ -244,7 +244,10 @@ class FormMixin:
         if show is not None:
             show(message)
         else:
-            cast(Any, self).query_one("#message").set_text(message)
+            shown = cast(Any, self).query_one("#message")
+            shown.set_text(message)
+            # below the form: brought into view (at 80x24 it may be under the fold)
+            cast(Any, self).call_after_refresh(shown.scroll_visible, animate=False)
         return False
 
     def choice_made(self, choice: Any) -> None:

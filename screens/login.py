@@ -188,7 +188,9 @@ class FirstRunScreen(RcScreen):
         if not problems and admin.username == manager.username:
             problems.append(_("The administrator and the manager must be two different users."))
         if problems:
-            self.query_one("#message", Plain).set_text("\n".join(problems))
+            message = self.query_one("#message", Plain)
+            message.set_text("\n".join(problems))
+            self.call_after_refresh(message.scroll_visible, animate=False)  # under the form
             return
         self.query_one("#message", Plain).set_text(_("Creating the encrypted database…"))
         self.query_one("#create", Button).disabled = True
