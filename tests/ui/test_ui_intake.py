@@ -278,3 +278,24 @@ async def test_number_gender_is_shown_and_one_key_chooses_another(installed: Pat
         await settle(pilot)
         assert screen.focused is screen.query_one("#m-gender")
         assert len(screen.members) == 1
+
+
+async def test_intake_burst_with_identity_numbers(installed: Path) -> None:
+    """Two persons with identity numbers typed in one read: the Enter after each number
+    adds that person (gender from the number), the next role key starts the next one."""
+    from tests.ui.test_typeahead import burst
+
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(installed, pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await burst(pilot, "s", "ctrl+o", "n",
+                    "v", *"Eva", "enter", *"Ek", "enter", "enter", *pnr("900101", "122"),
+                    "enter",
+                    "u", *"Olle", "enter", *"Ek", "enter", "enter", *pnr("880202", "131"),
+                    "enter")
+        await settle(pilot)
+        members = [(m.role, m.person.given_name, m.person.gender)
+                   for m, _n in app.screen.members if m.person]
+        assert members == [("victim", "Eva", "female"), ("perpetrator", "Olle", "male")]
