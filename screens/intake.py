@@ -57,7 +57,9 @@ class IdentityInput(SafeInput):
     """The member's identity number. Once it holds a valid number, a gender key typed
     here chooses the gender (numbers have no letters): one key, in the order typed."""
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        """Runs before Input's own key handling; ``prevent_default`` keeps the letter out
+        of the field."""
         char = (event.character or "").lower()
         screen = self.screen
         if (char in dict(GENDER_KEYS) and isinstance(screen, IntakeScreen)
@@ -65,8 +67,6 @@ class IdentityInput(SafeInput):
             event.stop()
             event.prevent_default()
             screen.choose_gender(dict(GENDER_KEYS)[char])
-            return
-        await super()._on_key(event)
 
 
 def yes_no(value: bool | None = None) -> list[tuple[str, str, str]]:

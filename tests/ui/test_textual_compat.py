@@ -260,5 +260,5 @@ async def test_rc_app_crash_report_has_no_locals_and_closes_the_vault(
             app.screen.call_next(fail)
             await _until(lambda: app.session is None)
     err = capsys.readouterr().err
-    assert "rc-tui stopped after an internal error (RuntimeError)." in err
+    assert "rc-tui avslutades efter ett internt fel (RuntimeError)." in err  # Swedish UI
     assert "Storgatan" not in err and "secret" not in err
