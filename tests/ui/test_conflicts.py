@@ -61,7 +61,7 @@ async def test_a_conflict_shows_only_the_fields_that_differ(family: Family) -> N
     app = RcApp(family.path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         app.open_person(family.victim)
         await settle(pilot)
         await pilot.press("e")

@@ -133,8 +133,9 @@ async def test_family_intake_consent_reports_journal_and_search(installed: Path)
         await kb.keys("ctrl+t", "j")  # sign? j – one key more than before the question
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
-        # open the person 1, two consents 11, the note 2, signing 2 (was 1: Ctrl+T alone)
-        assert kb.count - intake_keys == 16
+        # open the person 1, two consents 13 (the second names two agencies: 1 2 Enter),
+        # the note 2, signing 2 (was 1: Ctrl+T alone)
+        assert kb.count - intake_keys == 18
         assert "Samtal om skyddsplan" in screen_text(app)
         await kb.keys("escape")
         await settle(pilot)

@@ -102,7 +102,7 @@ async def test_decision_warnings_stand_above_the_letter_not_over_its_appeal_text
         form.query_one("#basis").choose("sol_bistand")
         form.query_one("#provider-user").value = ANNA  # the investigator gives the talks
         app.clear_notifications()
-        form.action_save()
+        form._record()  # as after "Record the decision? y"
         await settle(pilot)
         assert isinstance(app.screen, DecisionLetterScreen)
         assert not list(app._notifications)  # nothing drawn over the letter
