@@ -155,9 +155,6 @@ class RcApp(TypeAheadApp[int]):
         Binding("ctrl+f", "search", "Search", priority=True, id="app.search"),
         Binding("f12", "quick_hide", "Hide", show=False, priority=True, id="app.quick-hide-f12"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
-        # named here (not by Textual, whose footer says "palette" in any language)
-        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
-                id="app.command-palette"),
     ]
 
     def __init__(
