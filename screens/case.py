@@ -75,13 +75,13 @@ class CaseScreen(RcScreen):
         self.query_one("#message", Plain).set_text(self.message)
         self.set_focus(self.query_one("#members", DataTable))
 
+    _keep_row = 0
+
     def on_screen_resume(self) -> None:
         """Back from a person (a track closed, a member assigned): shown as it is now."""
         if self.detail is not None:
-            table = self.query_one("#members", DataTable)
-            row = table.cursor_row
+            self._keep_row = self.query_one("#members", DataTable).cursor_row
             self.reload()
-            table.move_cursor(row=row)
 
     def reload(self) -> None:
         """Read the case again (in a thread) and show it."""
@@ -108,6 +108,8 @@ class CaseScreen(RcScreen):
             f"{when:%Y-%m-%d %H:%M} {label(CHANNELS, channel)}"
             + (f" ({ref})" if ref else "") + (" – " + _("immediate danger") if danger else "")
             for when, channel, ref, danger in d.intakes) or "–")
+        table.move_cursor(row=self._keep_row)  # re-read: the cursor stays on its member
+        self._keep_row = 0
 
     def _member(self) -> int | None:
         table = self.query_one("#members", DataTable)
