@@ -283,7 +283,7 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
                  "id", "not_assigned", "outcome", "person_id", "protected", "reason",
                  "record", "reviewed", "screen", "ts", "username"),
     "Escalation": ("entry", "reads"),
-    "MemberRow": ("assigned", "member_id", "person", "role"),
+    "MemberRow": ("assigned", "closed", "member_id", "person", "role"),
     "MemberView": ("basis", "consents", "coverage", "full", "minutes", "name", "person_id",
                    "role"),
     "MonthSummary": ("emergency", "entries", "highlighted", "month", "person_views",

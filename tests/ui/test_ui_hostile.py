@@ -13,7 +13,7 @@ from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.login import FirstRunScreen, LoginScreen
 from tests.conftest import hostile_ui_cases
-from tests.helpers import screen_text, settle
+from tests.helpers import screen_text, settle, wait_until
 
 CASES = hostile_ui_cases()
 
@@ -46,7 +46,9 @@ async def test_first_run_fields(db_path: Path) -> None:
             await _fill(app, "repeat", "något annat helt")  # never creates the database
             await _fill(app, "m-repeat", text)  # Enter in the last field submits
             await pilot.press("enter")
-            await pilot.pause()  # refused at once (no worker runs for a mismatch)
+            # refused at once (no worker runs for a mismatch), once the Enter is through
+            # the key queue and the message scrolled into view
+            await wait_until(pilot, lambda: "stämmer inte överens" in screen_text(app))
             shown = screen_text(app)
             _no_terminal_controls(shown)
             assert isinstance(app.screen, FirstRunScreen), why
