@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
@@ -118,10 +119,29 @@ def _prepare(family: Family) -> dict[str, int]:
     return {"investigation": investigation, "samrad": samrad}
 
 
+#: the forms walked in one test each (parts, so that the workers share the walk)
+PARTS = ("anna-1", "anna-2", "anna-3", "chef", "siri-admin")
+
+
+@pytest.mark.parametrize("part", PARTS)
 async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family,
-                                                                   snapshot: Any) -> None:
+                                                                   snapshot: Any,
+                                                                   part: str) -> None:
+    ids = _prepare(family)
+    found: list[str] = []
+    if part.startswith("anna"):
+        found += await _anna_forms(family, ids, snapshot, int(part[-1]))
+    elif part == "chef":
+        found += await _chef_forms(family, ids, snapshot)
+    else:
+        found += await _siri_and_admin_forms(family, snapshot)
+    assert found == []
+
+
+async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
+                      third: int) -> list[str]:
     from screens.assessment.entry_dialog import EntryDialog
-    from screens.case import AddMemberDialog, AssignDialog, RelationDialog
+    from screens.case import AddMemberDialog, RelationDialog
     from screens.casework.close_dialog import CloseDialog
     from screens.casework.decision import DecisionScreen
     from screens.casework.investigation import InvestigationScreen
@@ -135,14 +155,9 @@ async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family
     from screens.person.edit import PersonEditScreen
     from screens.person.export_dialog import ExportDialog
     from screens.person.note import NoteScreen
-    from screens.samrad import ActionDialog, ParticipantDialog, RequestDialog, SamradScreen
+    from screens.samrad import ActionDialog, ParticipantDialog
     from screens.search import SearchScreen
-    from screens.shelter.place_dialog import PlaceDialog
-    from screens.shelter.shift_entry_dialog import ShiftEntryDialog
-    from screens.shelter.turned_away_dialog import TurnedAwayDialog
-    from screens.users import AddUserDialog, ResetPassphraseDialog
 
-    ids = _prepare(family)
     found: list[str] = []
     app = RcApp(family.path)
     async with app.run_test(size=SIZE) as pilot:
@@ -177,12 +192,23 @@ async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family
             ("search", SearchScreen),
             ("passphrase", ChangePassphraseScreen),
         ]
-        for name, make in forms:
+        size = -(-len(forms) // 3)
+        for name, make in forms[(third - 1) * size:third * size]:
             found += await walk(pilot, name, lambda make=make: app.push_screen(make()),
                                snapshot)
-        app.lock()
-        await settle(pilot)
-        found += problems_of(app.screen, "lock screen")
+        if third == 3:
+            app.lock()
+            await settle(pilot)
+            found += problems_of(app.screen, "lock screen")
+    return found
+
+
+async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
+    from screens.case import AssignDialog
+    from screens.samrad import RequestDialog, SamradScreen
+    from screens.shelter.place_dialog import PlaceDialog
+
+    found: list[str] = []
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
         await pilot.pause()
         found += problems_of(pilot.app.screen, "login")
@@ -195,6 +221,15 @@ async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family
                            ("place", lambda: PlaceDialog("shelter"))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
+    return found
+
+
+async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
+    from screens.shelter.shift_entry_dialog import ShiftEntryDialog
+    from screens.shelter.turned_away_dialog import TurnedAwayDialog
+    from screens.users import AddUserDialog, ResetPassphraseDialog
+
+    found: list[str] = []
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
         await pilot.pause()
         await login(pilot, SIRI, SIRI_PASS)
@@ -209,7 +244,7 @@ async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family
                            ("reset", lambda: ResetPassphraseDialog(ANNA))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
-    assert found == []
+    return found
 
 
 async def test_first_run_form_at_80x24(tmp_path: Path) -> None:
