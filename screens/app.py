@@ -24,7 +24,7 @@ from textual.screen import Screen
 from rc_tui import i18n
 from rc_tui.i18n import _
 from rc_tui.services import accounts
-from rc_tui.services.access import Capability
+from rc_tui.services.capabilities import Capability
 from screens.base import OPEN_GROUP, load, translate_bindings
 from screens.compat import app_driver, console_color_system, node_bindings
 from screens.typeahead import TypeAheadApp

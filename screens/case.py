@@ -17,7 +17,7 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.access import Capability
+from rc_tui.services.capabilities import Capability
 from rc_tui.services.cases import CaseDetail, Linked, no_access_text
 from rc_tui.services.people import PersonInput
 from screens.base import RcModal, RcScreen, discard_binding

@@ -17,8 +17,8 @@ from textual.widgets import DataTable, Static
 from rc_tui.domain.vocab import MEMBER_ROLES, label
 from rc_tui.i18n import _, _n
 from rc_tui.services import accounts
-from rc_tui.services.access import Capability
 from rc_tui.services.base import DueItem
+from rc_tui.services.capabilities import Capability
 from rc_tui.services.shelter import BOARD_CAPABILITY
 from screens.base import LOAD_GROUP, OPEN_GROUP, RcScreen
 from screens.components import AppHeader, Plain, cell, protection_cell

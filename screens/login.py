@@ -12,7 +12,6 @@ from textual.widgets import Button, Input, Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services import accounts
-from rc_tui.services.session import UserSession
 from screens.base import RcScreen
 from screens.components import AppHeader, Handed, Plain, SafeInput
 from screens.components.key_bar import KeyBar
@@ -107,6 +106,9 @@ class LoginScreen(RcScreen):
 
     @work(thread=True, exclusive=True, group="login")
     def _unlock(self, username: str, secret: Handed) -> None:
+        # the storage stack is imported here, in the worker, not when the screen is drawn
+        from rc_tui.services.session import UserSession
+
         (phrase,) = secret.take()
         try:
             session = UserSession(
@@ -205,6 +207,8 @@ class FirstRunScreen(RcScreen):
     @work(thread=True, exclusive=True, group="create")
     def _run_create(self, admin_names: tuple[str, str], manager_names: tuple[str, str],
                     secret: Handed) -> None:
+        from rc_tui.services.session import UserSession
+
         admin_phrase, manager_phrase = secret.take()
         admin = accounts.NewAccount(*admin_names, admin_phrase)
         manager = accounts.NewAccount(*manager_names, manager_phrase)

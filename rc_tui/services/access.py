@@ -33,11 +33,25 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+# the capability table lives in its own light module (re-exported: see __all__)
+from rc_tui.services.capabilities import CAPABILITIES, Capability, capabilities_of, roles_with
 from rc_tui.services.errors import NoAccess, PermissionDenied
 from storage.models import Assignment, CaseMember, Person, Stay
-from storage.roles import Role
 from storage.vault import UserInfo, Vault
 
+__all__ = [
+    "CAPABILITIES",
+    "AccessPolicy",
+    "Capability",
+    "Level",
+    "SessionGrants",
+    "capabilities_of",
+    "forget_grants",
+    "grants_for",
+    "refusal",
+    "require",
+    "roles_with",
+]
 
 class Level(enum.IntEnum):
     NONE = 0
@@ -45,39 +59,6 @@ class Level(enum.IntEnum):
     SHELTER = 2
     FULL = 3
 
-
-class Capability(enum.Enum):
-    """Something a role may do, whoever it concerns (the person-level need-to-know is
-    ``Level``)."""
-
-    CASE_CONTENT = "case_content"  # persons, cases, search, intake (all but the administrator)
-    ALL_CASES = "all_cases"  # every case of the centre, each person's whole record
-    RESIDENTS = "residents"  # the shelter's residents and their children at Level.SHELTER
-    SHELTER_BOARD = "shelter_board"  # the shelter's board, register and shift log
-    HOUSING_BOARD = "housing_board"  # the same for the temporary housing
-    MANAGE_PLACES = "manage_places"  # set up a facility's places
-    SHIFT_HANDOVER = "shift_handover"  # works the shelter's shifts: the handover is due
-    ASSIGN = "assign"  # assign caseworkers to tracks
-    CONVENE_SAMRAD = "convene_samrad"  # convene and chair a samråd
-    LOG_REVIEW = "log_review"  # review the access log
-    USERS = "users"  # manage user accounts
-    SETTINGS = "settings"  # the installation's settings
-
-
-#: role -> what it may do: the one table every role check is answered from
-CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.CASEWORKER: frozenset({
-        Capability.CASE_CONTENT, Capability.HOUSING_BOARD}),
-    Role.SHELTER: frozenset({
-        Capability.CASE_CONTENT, Capability.RESIDENTS, Capability.SHELTER_BOARD,
-        Capability.SHIFT_HANDOVER}),
-    Role.MANAGER: frozenset({
-        Capability.CASE_CONTENT, Capability.ALL_CASES, Capability.SHELTER_BOARD,
-        Capability.HOUSING_BOARD, Capability.MANAGE_PLACES, Capability.ASSIGN,
-        Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW}),
-    Role.ADMIN: frozenset({
-        Capability.USERS, Capability.SETTINGS}),
-}
 
 #: refusals that are need-to-know refusals (``NoAccess``, access-logged by the service's
 #: transaction) with the record type they are logged under; every other refusal is a
@@ -93,15 +74,6 @@ _REASONS: dict[Capability, str] = {
     Capability.ASSIGN: "only managers assign caseworkers",
     Capability.CONVENE_SAMRAD: "the centre's manager convenes a samråd",
 }
-
-
-def capabilities_of(role: Role) -> frozenset[Capability]:
-    return CAPABILITIES.get(role, frozenset())
-
-
-def roles_with(capability: Capability) -> list[Role]:
-    """The roles that have ``capability`` (in the order of ``Role``)."""
-    return [role for role in Role if capability in capabilities_of(role)]
 
 
 def refusal(capability: Capability) -> NoAccess | PermissionDenied:

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from rc_tui.i18n import _
-from rc_tui.services.access import Capability
+from rc_tui.services.capabilities import Capability
 from rc_tui.services.samrad import (
     SamradRow,
 )

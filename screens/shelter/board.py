@@ -20,7 +20,7 @@ from rc_tui.domain.shelter import (
 )
 from rc_tui.domain.vocab import label
 from rc_tui.i18n import _, _n
-from rc_tui.services.access import Capability
+from rc_tui.services.capabilities import Capability
 from rc_tui.services.shelter import (
     BoardLine,
     BoardView,
