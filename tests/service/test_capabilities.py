@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from rc_tui.services import access
+from rc_tui.services import capabilities
 from rc_tui.services.access import Capability, capabilities_of, refusal, roles_with
 from rc_tui.services.home import HomeService
 from rc_tui.services.logreview import LogFilter, LogReviewService
@@ -80,12 +80,12 @@ def test_the_services_ask_the_table(logins: dict[str, Vault],
     chef, siri, anna = logins[CHEF], logins[SIRI], logins[ANNA]
     ShelterService(siri).board("shelter")
     LogReviewService(chef).entries(LogFilter(limit=1))
-    table = dict(access.CAPABILITIES)
+    table = dict(capabilities.CAPABILITIES)
     table[Role.SHELTER] = table[Role.SHELTER] - {Capability.SHELTER_BOARD}
     table[Role.MANAGER] = table[Role.MANAGER] - {Capability.LOG_REVIEW,
                                                  Capability.CONVENE_SAMRAD}
     table[Role.CASEWORKER] = table[Role.CASEWORKER] | {Capability.LOG_REVIEW}
-    monkeypatch.setattr(access, "CAPABILITIES", table)
+    monkeypatch.setattr(capabilities, "CAPABILITIES", table)  # the one table
     with pytest.raises(NoAccess):
         ShelterService(siri).board("shelter")
     assert not ShelterService(siri).may_open("shelter")
