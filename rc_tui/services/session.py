@@ -21,7 +21,6 @@ from rc_tui.services.access import Capability, capabilities_of, forget_grants
 from rc_tui.services.base import Clock, utcnow
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
     from rc_tui.services.accounts import AccountService
     from rc_tui.services.assessments import AssessmentService
@@ -62,16 +61,8 @@ class UserSession:
         return self._vault.user.role
 
     @property
-    def username(self) -> str:
-        return self._vault.user.username
-
-    @property
     def demo(self) -> bool:
         return bool(self._vault.demo)
-
-    @property
-    def path(self) -> Path:
-        return self._vault.path
 
     @property
     def enrolled(self) -> tuple[EnrolledUser, ...]:

@@ -21,7 +21,7 @@ from storage.models import Person, Place, PlaceOutOfUse, Stay
 from storage.roles import Role
 
 #: what it takes to work with a facility (its board, register and shift log); who has it
-#: is ``access.CAPABILITIES``
+#: is the capability table (``rc_tui.services.capabilities.CAPABILITIES``)
 BOARD_CAPABILITY = {"shelter": Capability.SHELTER_BOARD,
                     "perpetrator_housing": Capability.HOUSING_BOARD}
 
