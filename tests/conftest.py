@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+try:
+    import fcntl
+except ImportError:  # Windows: each worker builds its own templates
+    fcntl = None  # type: ignore[assignment]
 
 os.environ["RC_TUI_INSECURE_TEST_KDF"] = "1"
 # no scrolling animations in tests: the same final screens, fewer frames to draw
@@ -60,6 +67,15 @@ def hostile_ui_cases() -> list[tuple[str, str]]:
     """The representative subset of the hostile corpus that the UI tests draw."""
     cases = dict(hostile_cases())
     return [(why, cases[why]) for why in UI_HOSTILE]
+
+
+def hostile_ui_batches() -> list[str]:
+    """The non-blank UI cases in as few texts as show them all: every short case on a line
+    of one text (a screen that draws it draws each kind of trouble), then each long one
+    alone. For a form where a save and a redraw per case is what a test would cost."""
+    texts = [text for _why, text in hostile_ui_cases() if text.strip()]
+    short = [text for text in texts if len(text) <= 200]
+    return ["\n".join(short), *(text for text in texts if len(text) > 200)]
 
 
 @pytest.fixture(autouse=True)
@@ -117,9 +133,13 @@ def copy_installation(source: Path, target: Path) -> None:
 
 
 class Templates:
-    """Installations built once per test process (each xdist worker is one) and copied for
-    each test: creating one runs every migration and several key derivations, copying it
-    is a few file copies – and each test still gets files of its own."""
+    """Installations built once per test run and copied for each test: creating one runs
+    every migration and several key derivations, copying it is a few file copies – and each
+    test still gets files of its own.
+
+    Under xdist the workers share one folder and build each template once between them,
+    under a file lock (the first worker to need it builds it, the others wait and copy);
+    where there are no POSIX file locks each worker keeps its own folder."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -127,18 +147,44 @@ class Templates:
 
     def copy(self, name: str, target: Path, build: Callable[[Path], Any]) -> Any:
         """Copy template ``name`` to ``target`` (building it first, once, with
-        ``build(path)`` in a folder of its own); returns what ``build`` returned."""
+        ``build(path)`` in a folder of its own); returns what ``build`` returned (it must
+        pickle: the other workers read it from the file the builder wrote)."""
         if name not in self.built:
-            path = self.root / name / "data" / "rc.db"
-            self.built[name] = (path, build(path))
+            self.built[name] = self._build_once(name, build)
         source, value = self.built[name]
         copy_installation(source, target)
         return value
 
+    def _build_once(self, name: str, build: Callable[[Path], Any]) -> tuple[Path, Any]:
+        folder = self.root / name
+        path = folder / "data" / "rc.db"
+        made = folder / "built.pickle"
+        with _exclusive(self.root / f"{name}.lock"):
+            if not made.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+                folder.mkdir(parents=True)
+                value = build(path)
+                made.write_bytes(pickle.dumps(value))
+            return path, pickle.loads(made.read_bytes())
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Held by one test process at a time (``fcntl.flock``; a no-op without it, where each
+    worker has a folder of its own)."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # the lock is released when the file is closed
+
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
-    return Templates(tmp_path_factory.mktemp("templates"))
+def templates(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Templates:
+    if worker_id == "master" or fcntl is None:
+        return Templates(tmp_path_factory.mktemp("templates"))
+    # every worker of this run has its base folder in the same parent
+    return Templates(tmp_path_factory.getbasetemp().parent / "templates")
 
 
 def build_installed(db_path: Path) -> None:

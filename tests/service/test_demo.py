@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from storage import files, keys
 from storage.errors import NoDataKey
 from storage.models import AccessLog, Assignment, CaseMember, Person, User
 from storage.vault import Vault
+from tests.conftest import Templates
 
 ANNA_PASS = next(u[3] for u in demo.DEMO_USERS if u[0] == "anna")
 
@@ -35,9 +39,21 @@ def make_demo(directory: Path, **kw: Any) -> Path:
     return path
 
 
+def build_by_command(path: Path) -> None:
+    """The demo as ``rc-tui demo --no-open`` makes it (in a process of its own)."""
+    r = subprocess.run([sys.executable, "-m", "rc_tui", "demo", "--db", str(path), "--no-open"],
+                       capture_output=True, text=True, timeout=300, check=False,
+                       env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert r.returncode == 0, r.stderr
+
+
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_demo(tmp_path_factory.mktemp("demo"))
+def demo_db(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Path:
+    """A copy of the demo the command made: built once per test run (the generator runs
+    again in-process, measured, in ``test_demo_is_deterministic``)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    templates.copy("demo", path, build_by_command)
+    return path
 
 
 @pytest.fixture
@@ -64,11 +80,24 @@ def content(v: Vault) -> list[tuple[Any, ...]]:
 
 
 def test_demo_is_deterministic(anna: Vault, tmp_path: Path) -> None:
+    """The generator run here, in-process, makes what the command made."""
     first = content(anna)
     second_path = make_demo(tmp_path)
     with Vault.unlock(second_path, "anna", ANNA_PASS) as other:
         assert content(other) == first
     assert len(first) >= 10
+
+
+def test_the_demo_command_is_idempotent(tmp_path: Path, templates: Templates) -> None:
+    path = tmp_path / "demo" / "demo.db"
+    templates.copy("demo", path, build_by_command)
+    before = path.read_bytes()
+    build_by_command(path)  # run again: the demo exists, nothing is written
+    assert path.read_bytes() == before
+    r = subprocess.run([sys.executable, "-m", "rc_tui", "check", "--db", str(path), "--user",
+                        "anna"], input=ANNA_PASS + "\n", capture_output=True, text=True,
+                       timeout=120, check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert r.returncode == 0, r.stderr
 
 
 def test_demo_has_families(anna: Vault) -> None:
@@ -233,14 +262,13 @@ def test_failed_generation_leaves_no_half_made_demo(tmp_path: Path,
     assert not any(p.exists() for p in files.sidecar_paths(path))
 
 
-def test_demo_shelter_staff_have_residents(tmp_path: Path) -> None:
-    from rc_tui.demo import DEMO_USERS, ensure_demo
+def test_demo_shelter_staff_have_residents(demo_db: Path) -> None:
+    from rc_tui.demo import DEMO_USERS
     from rc_tui.services.search import SearchService
     from storage.models import Stay
     from storage.vault import Vault
 
-    path = tmp_path / "siri" / "demo.db"
-    ensure_demo(path, progress=lambda _m: None)
+    path = demo_db
     phrase = next(p for u, _n, _r, p in DEMO_USERS if u == "siri")
     with Vault.unlock(path, "siri", phrase) as v:
         with v.session() as s:

@@ -30,7 +30,15 @@ from screens.person import PersonScreen
 from screens.search import SearchScreen
 from storage.roles import Role
 from storage.vault import Vault
-from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, hostile_ui_cases
+from tests.conftest import (
+    ANNA,
+    ANNA_PASS,
+    MANAGER,
+    MANAGER_PASS,
+    Templates,
+    build_installed,
+    hostile_ui_batches,
+)
 from tests.helpers import Text, keys, login, screen_text, search, settle, signed_in
 
 WHEN = datetime(2026, 11, 20, 9, 0)
@@ -77,7 +85,17 @@ sections:
 """
 
 
-def _setup(path: Path) -> tuple[int, int]:
+def _setup(path: Path, templates: Templates) -> tuple[int, int]:
+    """The installation at ``path`` with the family of ``_build`` (a copy of the run's
+    template, made once). (victim, perp)."""
+    def build(target: Path) -> tuple[int, int]:
+        templates.copy("installed", target, build_installed)
+        return _build(target)
+
+    return templates.copy("assessment-family", path, build)  # type: ignore[no-any-return]
+
+
+def _build(path: Path) -> tuple[int, int]:
     """A family registered by anna; per assigned to the perpetrator. (victim, perp)."""
     with Vault.unlock(path, "admin", "korrekt hästbatteri") as v:
         v.add_user(PER, "Per Persson", Role.CASEWORKER, PER_PASS, must_change=False)
@@ -198,8 +216,9 @@ TARGET_OF = {"rc-acute": "victim", "rc-violence-mapping": "victim",
 
 
 @pytest.mark.parametrize("instrument_id", sorted(TARGET_OF))
-async def test_each_shipped_instrument_by_keyboard(installed: Path, instrument_id: str) -> None:
-    _setup(installed)
+async def test_each_shipped_instrument_by_keyboard(installed: Path, templates: Templates,
+                                                  instrument_id: str) -> None:
+    _setup(installed, templates)
     target = TARGET_OF[instrument_id]
     user, phrase, name = {"victim": (ANNA, ANNA_PASS, "Vera"), "child": (ANNA, ANNA_PASS, "Ville"),
                           "perpetrator": (PER, PER_PASS, "Paul")}[target]
@@ -229,8 +248,8 @@ async def test_each_shipped_instrument_by_keyboard(installed: Path, instrument_i
     assert [(r.instrument_id, r.status) for r in rows] == [(instrument_id, "signed")]
 
 
-async def test_history_trend_and_changes(installed: Path) -> None:
-    victim, _perp = _setup(installed)
+async def test_history_trend_and_changes(installed: Path, templates: Templates) -> None:
+    victim, _perp = _setup(installed, templates)
     lib = load_library(None)
     acute = lib.get("rc-acute")
     from rc_tui.domain.instruments.content import Content
@@ -272,8 +291,9 @@ async def test_history_trend_and_changes(installed: Path) -> None:
         assert f"#{bid}" not in everything
 
 
-async def test_organisation_definition_is_used(installed: Path, tmp_path: Path) -> None:
-    _setup(installed)
+async def test_organisation_definition_is_used(installed: Path, templates: Templates,
+                                              tmp_path: Path) -> None:
+    _setup(installed, templates)
     folder = tmp_path / "org-instruments"
     folder.mkdir()
     (folder / "licensed.yaml").write_text(ORG_DEFINITION, encoding="utf-8")
@@ -304,8 +324,8 @@ async def test_organisation_definition_is_used(installed: Path, tmp_path: Path) 
     assert '"imminence"' in row[3] and "Example Risk Institute" in row[4]
 
 
-async def test_draft_survives_a_lock(installed: Path) -> None:
-    _setup(installed)
+async def test_draft_survives_a_lock(installed: Path, templates: Templates) -> None:
+    _setup(installed, templates)
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await _login_and_open(pilot, ANNA, ANNA_PASS, "Vera")
@@ -334,8 +354,8 @@ async def test_draft_survives_a_lock(installed: Path) -> None:
     assert "Sms om vapen" in stored
 
 
-async def test_guidance_sections_and_discard(installed: Path) -> None:
-    _setup(installed)
+async def test_guidance_sections_and_discard(installed: Path, templates: Templates) -> None:
+    _setup(installed, templates)
     app = RcApp(installed)
     async with app.run_test(size=(80, 24)) as pilot:
         await _login_and_open(pilot, ANNA, ANNA_PASS, "Vera")
@@ -362,9 +382,10 @@ async def test_guidance_sections_and_discard(installed: Path) -> None:
         assert s.execute(sql("SELECT count(*) FROM assessments")).scalar() == 0
 
 
-async def test_hostile_evidence_and_rationale_are_shown_as_text(installed: Path) -> None:
-    _setup(installed)
-    cases = [text for _why, text in hostile_ui_cases() if text.strip()]
+async def test_hostile_evidence_and_rationale_are_shown_as_text(installed: Path,
+                                                               templates: Templates) -> None:
+    _setup(installed, templates)
+    cases = hostile_ui_batches()
     app = RcApp(installed)
     async with app.run_test(size=(100, 30)) as pilot:
         await _login_and_open(pilot, ANNA, ANNA_PASS, "Vera")
@@ -380,6 +401,8 @@ async def test_hostile_evidence_and_rationale_are_shown_as_text(installed: Path)
             shown = screen_text(app)
             assert not any(ord(c) < 0x20 and c != "\n" for c in shown)
             assert isinstance(app.screen, AssessmentScreen)
+            if text is cases[0]:  # the markup is drawn as the characters it is made of
+                assert "[bold red]Anna[/bold red]" in shown
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
