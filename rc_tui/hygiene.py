@@ -48,11 +48,14 @@ def release_memory() -> None:
     """Give freed heap memory back to the system (after the KDF's large allocation).
 
     glibc keeps freed small-object arenas; ``malloc_trim`` returns them. No-op elsewhere.
+    Only the young generations are collected first: a full collection held the event loop
+    for about 0.3 s right after the login (bench: first screen 1.08 s -> 0.81 s) and gave
+    back under 1 MB more (RSS 90.5 MB with it, 91.0 MB without).
     """
     if not sys.platform.startswith("linux"):
         return
     import gc
 
-    gc.collect()
+    gc.collect(1)
     with contextlib.suppress(OSError, AttributeError):
         _libc().malloc_trim(0)
