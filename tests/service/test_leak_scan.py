@@ -56,6 +56,7 @@ from storage.models import (
     Samrad,
 )
 from storage.vault import Vault
+from tests.conftest import Templates
 
 ROLES = [(u[0], u[3]) for u in demo.DEMO_USERS]
 #: reads the demo's records for the scan's arguments (the administrator holds no data key)
@@ -529,10 +530,14 @@ def scan_value(result: Any, view: RoleView, where: str, owner: int | None = None
 
 # ---------------------------------------------------------------------- the demo
 
-@pytest.fixture(scope="module")
-def demo_family(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    path = tmp_path_factory.mktemp("leak") / "demo.db"
+def build_small_demo(path: Path) -> None:
     assert demo.ensure_demo(path, persons=16, progress=lambda _m: None)
+
+
+@pytest.fixture(scope="module")
+def demo_family(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Demo:
+    path = tmp_path_factory.mktemp("leak") / "demo.db"
+    templates.copy("demo-16", path, build_small_demo)  # built once per run
     with Vault.unlock(path, *MANAGER) as v, v.session() as s:
         persons = list(s.scalars(select(Person).order_by(Person.id)))
         queries = ["a", "Öberg"]
