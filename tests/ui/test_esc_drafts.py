@@ -203,7 +203,10 @@ async def test_the_autosave_never_blocks_typing_while_another_writer_holds_the_l
         assert writer.wait_idle(30)  # written once the lock is free
         assert writers and threading.main_thread() not in writers  # never on the UI thread
         (draft,) = [d for d in _drafts(family) if d.form == "intake"]
-        assert draft.state["referrer"] == "Polisen"
+        # what was queued when the lock was free again: the flushed text, or a later tick's
+        # (a slow machine types " i Malmö" over more than one autosave interval)
+        assert draft.state["referrer"].startswith("Polisen")
+        assert "Polisen i Malmö".startswith(draft.state["referrer"])
 
 
 @pytest.mark.parametrize("answer", ["n", "j"])
