@@ -26,6 +26,12 @@ from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.capabilities import Capability
 from screens.base import OPEN_GROUP, load, translate_bindings
+from screens.closing import (
+    CLOSE_WAIT_SECONDS,
+    clear_passphrase_fields,
+    close_session,
+    closing_saves,
+)
 from screens.compat import app_driver, console_color_system, node_bindings
 from screens.typeahead import TypeAheadApp
 from storage import install
@@ -62,58 +68,8 @@ KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "r
                                  OPEN_GROUP})
 #: Keys that are never held behind such a worker (quit, lock, hide).
 NEVER_HELD = frozenset({"ctrl+q", "ctrl+l", "ctrl+g", "f12"})
-#: Seconds a closing session (lock, quit, hang-up, idle lock) may wait for the database's
-#: write lock – for its unsaved drafts and its closing access-log entry – before it forgets
-#: the key regardless. The screen changes at once; this runs in a thread. Two seconds lets
-#: the ordinary traffic through (a write waits about 2 s at most with eight busy writers,
-#: tests/service/test_concurrency.py) but keeps an unattended, locked terminal from holding
-#: the key for the busy timeout (10 s) while another user's long save or a backup holds the
-#: lock. An entry not written in time is not lost: it is sealed to the audit key and enters
-#: the access log at the next login, marked "deferred" (``Vault.close``).
-CLOSE_WAIT_SECONDS = 2.0
-
 #: The shipped instrument used for the acute screening at intake.
 ACUTE_INSTRUMENT = "rc-acute"
-
-
-#: What a closing session still saves, read from the widgets on the UI thread and run by
-#: the closing thread with the session (``closing_saves``).
-ClosingSave = Callable[["UserSession"], object]
-
-
-def _close_session(session: UserSession, action: str, saves: list[ClosingSave]) -> None:
-    """The closing thread: save what was typed, log, forget the key – all within
-    ``CLOSE_WAIT_SECONDS`` of the write lock (the limit is set first, so a save that cannot
-    get the lock in time gives up instead of keeping the key)."""
-    session.limit_waits(CLOSE_WAIT_SECONDS)
-    try:
-        for save in saves:
-            with contextlib.suppress(Exception):
-                save(session)
-    finally:
-        session.close(action, wait=CLOSE_WAIT_SECONDS)
-
-
-def closing_saves(screens: Iterable[Screen[Any]]) -> list[ClosingSave]:
-    """What each open screen has not saved yet, read now (on the UI thread, which writes
-    nothing).
-
-    A form with a ``FormMixin`` draft hands it to the session's draft writer
-    (``queue_draft``: memory only); ``UserSession.close`` writes what is queued. A screen
-    that saves its own work (risk assessment, investigation, samråd minutes) returns that
-    save from ``save_on_close``; the closing thread runs it."""
-    found: list[ClosingSave] = []
-    for screen in screens:
-        with contextlib.suppress(Exception):
-            own = getattr(screen, "save_on_close", None)
-            if own is not None:
-                save = own()
-                if save is not None:
-                    found.append(save)
-            queue = getattr(screen, "queue_draft", None)
-            if queue is not None:
-                queue()
-    return found
 
 
 def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[Driver]:
@@ -129,17 +85,6 @@ def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[D
             super().process_message(message)
 
     return UrgentKeysDriver
-
-
-def clear_passphrase_fields(screens: Iterable[Screen[Any]]) -> None:
-    """Empty every passphrase field (login, change passphrase, new user) before the
-    screens go: a removed widget would otherwise keep its value until it is collected."""
-    from textual.widgets import Input
-
-    for screen in screens:
-        for field in screen.query(Input):
-            if field.password and field.value:
-                field.value = ""
 
 
 class RcApp(TypeAheadApp[int]):
@@ -341,7 +286,7 @@ class RcApp(TypeAheadApp[int]):
         clear_passphrase_fields(self.screen_stack)
         # the session's grants (emergency access, reveals) end with it
         session, self.session = self.session, None
-        closer = threading.Thread(target=_close_session, args=(session, action, saves),
+        closer = threading.Thread(target=close_session, args=(session, action, saves),
                                   name="rc-tui-close")
         closer.start()
         self.closers.append(closer)
