@@ -301,13 +301,16 @@ class AssignDialog(RcModal):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        session = self.shell.session
-        assert session is not None
         table = self.query_one(DataTable)
         table.add_columns(_("Username"), _("Name"))
-        for username, name in session.cases("case").caseworkers():
-            table.add_row(cell(username), cell(name), key=username)
         table.focus()
+        # read in a thread; Enter before the list is there chooses nobody
+        self.load(lambda session: session.cases("case").caseworkers(), self._show)
+
+    def _show(self, users: list[tuple[str, str]]) -> None:
+        table = self.query_one(DataTable)
+        for username, name in users:
+            table.add_row(cell(username), cell(name), key=username)
 
     @on(DataTable.RowSelected)
     def _chosen(self, event: DataTable.RowSelected) -> None:

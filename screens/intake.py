@@ -88,14 +88,15 @@ class IntakeScreen(RcScreen):
         self.members: list[tuple[MemberInput, str]] = []  # input, shown name
         self._gender_chosen = False  # chosen by the user (not taken from the number)
 
+    def _suggest(self, names: list[str]) -> None:
+        self.query_one("#referrer", SafeInput).suggester = SuggestFromList(
+            names, case_sensitive=False)
+
     def field_order(self) -> tuple[str, ...]:
         return ("when", "channel", "referrer", "what", "danger",
                 "m-role", "m-given", "m-family", "m-alias", "m-id", "m-gender")
 
     def compose(self) -> ComposeResult:
-        session = self.shell.session
-        assert session is not None
-        suggestions = session.cases("intake").referrer_suggestions()
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(id="intake"):
             yield Static(_("New intake"), classes="form-title", markup=False)
@@ -109,7 +110,6 @@ class IntakeScreen(RcScreen):
             with Horizontal(classes="row", id="referrer-row"):
                 yield Label(_("Referred by"), classes="row-label")
                 yield SafeInput(id="referrer", max_length=200,
-                                suggester=SuggestFromList(suggestions, case_sensitive=False),
                                 placeholder=_("name of the referrer (→ completes)"))
             yield Label(_("What happened"), classes="field-label")
             yield SafeTextArea(id="what")
@@ -150,6 +150,10 @@ class IntakeScreen(RcScreen):
     def on_mount(self) -> None:
         table = self.query_one("#members", DataTable)
         table.add_columns(_("Role"), _("Name"), _("Identity no. / year"), _("Note"))
+        # the referrers named before complete the field once read (in a thread: typing
+        # goes on meanwhile)
+        self.load(lambda session: session.cases("intake").referrer_suggestions(),
+                  self._suggest, key="referrers")
         self.query_one("#referrer-row").display = False
         self.set_focus(self.query_one("#channel", KeyChoice))
 
