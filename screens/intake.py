@@ -30,7 +30,7 @@ from rc_tui.services.cases import (
     member_warnings,
 )
 from rc_tui.services.people import PersonInput, PersonSummary, display_name
-from screens.base import RcModal, RcScreen, discard_binding
+from screens.base import OPEN_GROUP, RcModal, RcScreen, discard_binding
 from screens.components import (
     AppHeader,
     KeyChoice,
@@ -219,7 +219,9 @@ class IntakeScreen(RcScreen):
         self.add_member()
 
     def add_member(self, then_save: bool = False) -> bool:
-        """Validate the member form and add it; False if there was nothing or a problem."""
+        """Validate the member form and check for duplicates (in a thread); False if there
+        was nothing or a problem – or while the check runs: it adds the person (and saves
+        the intake when ``then_save``) once it is done, or offers the duplicates."""
         data = self._member_input()
         if data is None:
             return False
@@ -238,22 +240,25 @@ class IntakeScreen(RcScreen):
             self._message(_("Enter a name or an alias."))
             self.set_focus(self.query_one("#m-given", SafeInput))
             return False
-        session = self.shell.session
-        assert session is not None
-        duplicates = session.people("intake").find_duplicates(data)
-        if duplicates:
-            def chosen(result: int | str | None) -> None:
-                if result is None:
-                    return
-                existing = result if isinstance(result, int) else None
-                self._append(role, data, existing)
-                if then_save:
-                    self.action_save()
+        def chosen(result: int | str | None) -> None:
+            if result is None:
+                return
+            existing = result if isinstance(result, int) else None
+            self._append(role, data, existing)
+            if then_save:
+                self.action_save()
 
-            self.app.push_screen(DuplicateDialog(duplicates), chosen)
-            return False
-        self._append(role, data, None)
-        return True
+        def checked(duplicates: list[PersonSummary]) -> None:
+            if duplicates:
+                self.app.push_screen(DuplicateDialog(duplicates), chosen)
+            else:
+                chosen("new")
+
+        # keys typed meanwhile (the next person) wait for it: they are meant for the
+        # emptied member form
+        self.load(lambda session: session.people("intake").find_duplicates(data), checked,
+                  key="duplicates", group=OPEN_GROUP)
+        return False
 
     def _append(self, role: str, data: PersonInput, existing: int | None) -> None:
         member = MemberInput(role=role, person=None if existing else data,
