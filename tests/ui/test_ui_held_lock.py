@@ -38,14 +38,29 @@ INSTANT = 1.0
 @contextmanager
 def write_lock_held(path: Path) -> Iterator[None]:
     """A second, real connection to the database holds ``BEGIN IMMEDIATE`` meanwhile."""
+    with lock_holder(path) as hold, hold():
+        yield
+
+
+@contextmanager
+def lock_holder(path: Path) -> Iterator[Any]:
+    """A second, real connection to the database; ``with hold():`` it holds the write lock
+    (``BEGIN IMMEDIATE``) meanwhile, as often as needed."""
     holder = Vault.unlock(path, MANAGER, MANAGER_PASS)
     raw = holder.engine.raw_connection()
     conn: Any = raw.driver_connection
-    conn.execute("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def hold() -> Iterator[None]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+
     try:
-        yield
+        yield hold
     finally:
-        conn.execute("ROLLBACK")
         raw.close()
         holder.close(None)
 
@@ -288,23 +303,25 @@ async def test_forms_open_while_the_lock_is_held_and_fill_in_once_it_is_free(
         (AssignDialog(member), lambda: caseworkers() == 0, lambda: caseworkers() > 0),
     ]
     app = RcApp(family.path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in(pilot, CHEF, CHEF_PASS)
-        home = app.screen
-        for screen, held, free in screens:
-            with write_lock_held(family.path):
-                began = asyncio.get_running_loop().time()
-                app.push_screen(screen)
-                await within(pilot, lambda s=screen, h=held: app.screen is s and h(),
-                             INSTANT, since=began)
-                await press_within(pilot, "ctrl+g", lambda: isinstance(app.screen, HideScreen),
-                                   INSTANT)
-                await press_within(pilot, "ctrl+g", lambda s=screen: app.screen is s, INSTANT)
-                assert held(), type(screen).__name__  # still waiting for the lock
-            await settle(pilot)
-            assert app.screen is screen and free(), type(screen).__name__
-            if isinstance(screen, IntakeScreen):  # the referrer named at the family's intake
-                assert await suggester().get_suggestion("kvinno") == "Kvinnojouren Hemlig"
-            app.pop_screen()
-            await settle(pilot)
-            assert app.screen is home
+    with lock_holder(family.path) as hold:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await signed_in(pilot, CHEF, CHEF_PASS)
+            home = app.screen
+            for screen, held, free in screens:
+                with hold():
+                    began = asyncio.get_running_loop().time()
+                    app.push_screen(screen)
+                    await within(pilot, lambda s=screen, h=held: app.screen is s and h(),
+                                 INSTANT, since=began)
+                    await press_within(pilot, "ctrl+g",
+                                       lambda: isinstance(app.screen, HideScreen), INSTANT)
+                    await press_within(pilot, "ctrl+g", lambda s=screen: app.screen is s,
+                                       INSTANT)
+                    assert held(), type(screen).__name__  # still waiting for the lock
+                await settle(pilot)
+                assert app.screen is screen and free(), type(screen).__name__
+                if isinstance(screen, IntakeScreen):  # named at the family's intake
+                    assert await suggester().get_suggestion("kvinno") == "Kvinnojouren Hemlig"
+                app.pop_screen()
+                await settle(pilot)
+                assert app.screen is home
