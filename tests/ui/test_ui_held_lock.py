@@ -26,7 +26,7 @@ from screens.login import LoginScreen
 from screens.person import NoteScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
-from tests.helpers import login, screen_text, settle, signed_in
+from tests.helpers import login, screen_text, settle, signed_in, wait_until
 from tests.service.test_access import NOW, Family, family  # noqa: F401 - fixture
 
 #: How soon the screen must change after the key, under a held write lock. It takes well
@@ -325,3 +325,21 @@ async def test_forms_open_while_the_lock_is_held_and_fill_in_once_it_is_free(
                 app.pop_screen()
                 await settle(pilot)
                 assert app.screen is home
+            # the form's autosave waits for the lock in a thread; leaving meanwhile waits
+            # for it (it needs the version that save returns) instead of racing it
+            form = AssessmentScreen(assessment)
+            app.push_screen(form)
+            await settle(pilot)
+            with hold():
+                await press_within(pilot, "j", lambda: form.dirty, INSTANT)
+                form.autosave()  # the timer's tick, now
+                assert form.autosaving
+                await press_within(pilot, "escape", lambda: app.screen is form, INSTANT)
+                await press_within(pilot, "ctrl+g", lambda: isinstance(app.screen, HideScreen),
+                                   INSTANT)
+                await press_within(pilot, "ctrl+g", lambda: app.screen is form, INSTANT)
+            await wait_until(pilot, lambda: app.screen is home)  # saved, then left
+            assert not form.conflict
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        saved = AssessmentService(v).get(assessment)
+    assert list(saved.content.answers.values()) == ["yes"]
