@@ -34,6 +34,10 @@ from tests.service.test_access import NOW, Family, family  # noqa: F401 - fixtur
 #: busy timeout (10 s).
 INSTANT = 1.0
 
+#: How soon a screen that reads in a thread must be shown (reading) under a held write
+#: lock: well under the busy timeout a read on the UI thread would wait for.
+OPENS = 4.0
+
 
 @contextmanager
 def write_lock_held(path: Path) -> Iterator[None]:
@@ -311,8 +315,10 @@ async def test_forms_open_while_the_lock_is_held_and_fill_in_once_it_is_free(
                 with hold():
                     began = asyncio.get_running_loop().time()
                     app.push_screen(screen)
+                    # (drawing a screen the first time takes a moment on a loaded
+                    # machine; a read on the UI thread would wait for the busy timeout)
                     await within(pilot, lambda s=screen, h=held: app.screen is s and h(),
-                                 INSTANT, since=began)
+                                 OPENS, since=began)
                     await press_within(pilot, "ctrl+g",
                                        lambda: isinstance(app.screen, HideScreen), INSTANT)
                     await press_within(pilot, "ctrl+g", lambda s=screen: app.screen is s,
