@@ -467,14 +467,23 @@ class RcApp(TypeAheadApp[int]):
         library = self.instrument_library() if immediate_danger else None
         if (library and ACUTE_INSTRUMENT in library.instruments and self.session
                 and result.person_ids[0] not in result.no_access):
-            person_id = result.person_ids[0]
-            assessment_id = self.session.assessments("intake").start(
-                person_id, library.get(ACUTE_INSTRUMENT), case_id=result.case_id,
-                intake_id=result.intake_id)
-            case_id = result.case_id
-            self.switch_screen(AssessmentScreen(
-                assessment_id, after=lambda: self.open_case(case_id, replace_top=True,
-                                                            message=message)))
+            person_id, case_id, intake_id = (result.person_ids[0], result.case_id,
+                                             result.intake_id)
+            instrument = library.get(ACUTE_INSTRUMENT)
+
+            def started(assessment_id: int) -> None:
+                self.switch_screen(AssessmentScreen(
+                    assessment_id, after=lambda: self.open_case(case_id, replace_top=True,
+                                                                message=message)))
+
+            def failed(_exc: Exception) -> bool:
+                self.open_case(case_id, replace_top=True, message=message)
+                return False  # (and says why)
+
+            # a write: in a thread like the reads (keys typed meanwhile wait for the form)
+            load(self, lambda session: session.assessments("intake").start(
+                person_id, instrument, case_id=case_id, intake_id=intake_id), started,
+                key="open", failed=failed, group=OPEN_GROUP)
         else:
             self.open_case(result.case_id, replace_top=True, message=message)
 

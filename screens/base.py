@@ -30,7 +30,7 @@ from screens.loading import (
 )
 
 if TYPE_CHECKING:
-    from rc_tui.services.drafts import DraftWriter
+    from rc_tui.services.drafts import DraftView, DraftWriter
     from rc_tui.services.session import UserSession
     from screens.app import RcApp
 
@@ -285,17 +285,23 @@ class FormMixin:
         if writer is None:
             return
         self._draft_baseline = self._draft_json()
-        context, _person = self.draft_context()
-        draft = writer.get(self.DRAFT, context)
-        if draft is not None:
-            self.restore_state(draft.state)
-            self._draft_saved = self._draft_json()
-            cast(Any, self).app.notify(
-                _("What you typed here at {when} is back (it had not been saved). "
-                  "Ctrl+D discards it.",
-                  when=f"{local_time(draft.updated_at):%Y-%m-%d %H:%M}"),
-                markup=False, timeout=8)
-        cast(Any, self).set_interval(self.DRAFT_SECONDS, self.flush_draft)
+        form, (context, _person) = self.DRAFT, self.draft_context()
+
+        def restore(draft: DraftView | None) -> None:
+            if draft is not None:
+                self.restore_state(draft.state)
+                self._draft_saved = self._draft_json()
+                cast(Any, self).app.notify(
+                    _("What you typed here at {when} is back (it had not been saved). "
+                      "Ctrl+D discards it.",
+                      when=f"{local_time(draft.updated_at):%Y-%m-%d %H:%M}"),
+                    markup=False, timeout=8)
+            cast(Any, self).set_interval(self.DRAFT_SECONDS, self.flush_draft)
+
+        # read in a thread (it may wait for the write lock); keys typed meanwhile wait for
+        # it (group ``OPEN_GROUP``), so nothing typed is overwritten by the draft restored
+        load(cast(Any, self), lambda _session: writer.get(form, context), restore,
+             key="draft", group=OPEN_GROUP)
 
     def has_draft(self) -> bool:
         """Something was typed here (or a draft was restored) that saving has not ended."""

@@ -19,8 +19,8 @@ from rc_tui.domain.vocab import (
 from rc_tui.i18n import _
 from rc_tui.services.capabilities import Capability
 from rc_tui.services.cases import CaseDetail, Linked, no_access_text
-from rc_tui.services.people import PersonInput
-from screens.base import RcModal, RcScreen, discard_binding
+from rc_tui.services.people import PersonInput, PersonSummary
+from screens.base import OPEN_GROUP, RcModal, RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
 from screens.components.key_bar import KeyBar
 from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
@@ -205,8 +205,6 @@ class AddMemberDialog(RcModal):
         self.set_focus(self.query_one("#role", KeyChoice))
 
     def submit_form(self) -> None:
-        session = self.shell.session
-        assert session is not None
         role = self.query_one("#role", KeyChoice).value
         ident = self.query_one("#idno", SafeInput).value.strip()
         year = int(ident) if ident.isdigit() and len(ident) == 4 else None
@@ -220,12 +218,15 @@ class AddMemberDialog(RcModal):
             self.query_one("#message", Plain).set_text(_("Choose a role for every person."))
             return
 
-        duplicates = session.people("case").find_duplicates(data)
-        if duplicates:
-            self.app.push_screen(DuplicateDialog(duplicates),
-                                 lambda r: self._store(role, data, r))
-        else:
-            self._store(role, data, "new")
+        def checked(duplicates: list[PersonSummary]) -> None:
+            if duplicates:
+                self.app.push_screen(DuplicateDialog(duplicates),
+                                     lambda r: self._store(role, data, r))
+            else:
+                self._store(role, data, "new")
+
+        self.load(lambda session: session.people("case").find_duplicates(data), checked,
+                  key="duplicates", group=OPEN_GROUP)
 
     def _store(self, role: str, data: PersonInput, choice: int | str | None) -> None:
         session = self.shell.session
@@ -301,13 +302,16 @@ class AssignDialog(RcModal):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        session = self.shell.session
-        assert session is not None
         table = self.query_one(DataTable)
         table.add_columns(_("Username"), _("Name"))
-        for username, name in session.cases("case").caseworkers():
-            table.add_row(cell(username), cell(name), key=username)
         table.focus()
+        # read in a thread; Enter before the list is there chooses nobody
+        self.load(lambda session: session.cases("case").caseworkers(), self._show)
+
+    def _show(self, users: list[tuple[str, str]]) -> None:
+        table = self.query_one(DataTable)
+        for username, name in users:
+            table.add_row(cell(username), cell(name), key=username)
 
     @on(DataTable.RowSelected)
     def _chosen(self, event: DataTable.RowSelected) -> None:

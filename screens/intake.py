@@ -30,7 +30,7 @@ from rc_tui.services.cases import (
     member_warnings,
 )
 from rc_tui.services.people import PersonInput, PersonSummary, display_name
-from screens.base import RcModal, RcScreen, discard_binding
+from screens.base import OPEN_GROUP, RcModal, RcScreen, discard_binding
 from screens.components import (
     AppHeader,
     KeyChoice,
@@ -88,14 +88,15 @@ class IntakeScreen(RcScreen):
         self.members: list[tuple[MemberInput, str]] = []  # input, shown name
         self._gender_chosen = False  # chosen by the user (not taken from the number)
 
+    def _suggest(self, names: list[str]) -> None:
+        self.query_one("#referrer", SafeInput).suggester = SuggestFromList(
+            names, case_sensitive=False)
+
     def field_order(self) -> tuple[str, ...]:
         return ("when", "channel", "referrer", "what", "danger",
                 "m-role", "m-given", "m-family", "m-alias", "m-id", "m-gender")
 
     def compose(self) -> ComposeResult:
-        session = self.shell.session
-        assert session is not None
-        suggestions = session.cases("intake").referrer_suggestions()
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         with VerticalScroll(id="intake"):
             yield Static(_("New intake"), classes="form-title", markup=False)
@@ -109,7 +110,6 @@ class IntakeScreen(RcScreen):
             with Horizontal(classes="row", id="referrer-row"):
                 yield Label(_("Referred by"), classes="row-label")
                 yield SafeInput(id="referrer", max_length=200,
-                                suggester=SuggestFromList(suggestions, case_sensitive=False),
                                 placeholder=_("name of the referrer (→ completes)"))
             yield Label(_("What happened"), classes="field-label")
             yield SafeTextArea(id="what")
@@ -150,6 +150,10 @@ class IntakeScreen(RcScreen):
     def on_mount(self) -> None:
         table = self.query_one("#members", DataTable)
         table.add_columns(_("Role"), _("Name"), _("Identity no. / year"), _("Note"))
+        # the referrers named before complete the field once read (in a thread: typing
+        # goes on meanwhile)
+        self.load(lambda session: session.cases("intake").referrer_suggestions(),
+                  self._suggest, key="referrers")
         self.query_one("#referrer-row").display = False
         self.set_focus(self.query_one("#channel", KeyChoice))
 
@@ -215,7 +219,9 @@ class IntakeScreen(RcScreen):
         self.add_member()
 
     def add_member(self, then_save: bool = False) -> bool:
-        """Validate the member form and add it; False if there was nothing or a problem."""
+        """Validate the member form and check for duplicates (in a thread); False if there
+        was nothing or a problem – or while the check runs: it adds the person (and saves
+        the intake when ``then_save``) once it is done, or offers the duplicates."""
         data = self._member_input()
         if data is None:
             return False
@@ -234,22 +240,25 @@ class IntakeScreen(RcScreen):
             self._message(_("Enter a name or an alias."))
             self.set_focus(self.query_one("#m-given", SafeInput))
             return False
-        session = self.shell.session
-        assert session is not None
-        duplicates = session.people("intake").find_duplicates(data)
-        if duplicates:
-            def chosen(result: int | str | None) -> None:
-                if result is None:
-                    return
-                existing = result if isinstance(result, int) else None
-                self._append(role, data, existing)
-                if then_save:
-                    self.action_save()
+        def chosen(result: int | str | None) -> None:
+            if result is None:
+                return
+            existing = result if isinstance(result, int) else None
+            self._append(role, data, existing)
+            if then_save:
+                self.action_save()
 
-            self.app.push_screen(DuplicateDialog(duplicates), chosen)
-            return False
-        self._append(role, data, None)
-        return True
+        def checked(duplicates: list[PersonSummary]) -> None:
+            if duplicates:
+                self.app.push_screen(DuplicateDialog(duplicates), chosen)
+            else:
+                chosen("new")
+
+        # keys typed meanwhile (the next person) wait for it: they are meant for the
+        # emptied member form
+        self.load(lambda session: session.people("intake").find_duplicates(data), checked,
+                  key="duplicates", group=OPEN_GROUP)
+        return False
 
     def _append(self, role: str, data: PersonInput, existing: int | None) -> None:
         member = MemberInput(role=role, person=None if existing else data,

@@ -4,6 +4,7 @@ the UI thread (one place for stale results and errors); kept apart from the base
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,7 +41,8 @@ def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T
     behind some, see ``KEY_HOLDING_WORKERS``) and ``populate(result)`` runs on the UI thread –
     only if the result is still wanted: ``node`` is still mounted, no newer load with the
     same ``key`` has started on it, and the session is still the one that read it (not
-    locked meanwhile).
+    locked meanwhile). ``populate`` may be a coroutine function (a screen that composes
+    itself from what was read): it is awaited before the worker ends.
 
     Errors are handled here, once: a revoked session or a changed key locks the shell; a
     refusal (``VaultError``, ``ValidationError``) is offered to ``failed`` first (``True``:
@@ -61,9 +63,12 @@ def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T
         return (_LATEST.get(node, {}).get(key) is token and node.is_attached
                 and getattr(app, "session", None) is session)
 
-    def done(result: T) -> None:
+    async def done(result: T) -> None:
         if wanted():
-            populate(result)
+            shown = populate(result)
+            if inspect.isawaitable(shown):
+                await shown  # (a screen built from what was read: mounted before the
+                # worker ends, so keys held behind it reach the new widgets)
             redraw_tables(node)
 
     def fail(exc: Exception) -> None:
@@ -83,7 +88,7 @@ def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T
         else:
             back(done, result)
 
-    def back(callback: Callable[[Any], None], value: Any) -> None:
+    def back(callback: Callable[[Any], object], value: Any) -> None:
         if app.is_running:
             app.call_from_thread(callback, value)
 

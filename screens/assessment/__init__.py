@@ -2,7 +2,7 @@
 
 from screens.assessment.chooser import InstrumentChooser
 from screens.assessment.entry_dialog import EntryDialog
-from screens.assessment.form import AUTOSAVE_SECONDS, AssessmentScreen
+from screens.assessment.form import AssessmentScreen
 from screens.assessment.options import answer_options, level_options, score_lines
 from screens.assessment.read import AssessmentReadScreen, render_assessment, unavailable
 from screens.assessment.sections_dialog import SectionsDialog
@@ -11,7 +11,6 @@ from screens.assessment.text_dialog import TextDialog
 from screens.assessment.trend import LEVEL_ROWS, trend_chart
 
 __all__ = [
-    "AUTOSAVE_SECONDS",
     "LEVEL_ROWS",
     "AssessmentReadScreen",
     "AssessmentScreen",

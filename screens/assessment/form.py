@@ -13,7 +13,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import Static
 
 from rc_tui.domain.instruments.content import (
@@ -35,7 +34,8 @@ from screens.assessment.read import AssessmentReadScreen, unavailable
 from screens.assessment.sections_dialog import SectionsDialog
 from screens.assessment.sign_dialog import SignDialog
 from screens.assessment.text_dialog import TextDialog
-from screens.base import RcScreen
+from screens.autosave import RecordAutosave
+from screens.base import OPEN_GROUP, RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput
 from screens.components.entry_list import EntryList
 from screens.components.key_bar import KeyBar
@@ -45,10 +45,8 @@ from storage.errors import ConflictError, VaultError
 if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
 
-AUTOSAVE_SECONDS = 2.0
 
-
-class AssessmentScreen(RcScreen):
+class AssessmentScreen(RecordAutosave, RcScreen):
     """Fill in a draft assessment by keyboard (the draft saves itself)."""
 
     NAMES_PERSON = True  # its title line names the person
@@ -81,8 +79,7 @@ class AssessmentScreen(RcScreen):
         self.rationale = ""
         self.deviation_reason = ""
         self.version = 0
-        self.dirty = False
-        self._timer: Timer | None = None
+        self._unavailable: Exception | None = None
         #: answer widgets in form order: (widget id, item, answer key)
         self.fields: list[tuple[str, Item, str]] = []
         self.conflict = False
@@ -95,18 +92,17 @@ class AssessmentScreen(RcScreen):
         return session.assessments("assessment")
 
     def compose(self) -> ComposeResult:
-        try:
-            view = self.view = self._service().get(self.assessment_id)
-        except (ValidationError, VaultError) as exc:
-            yield from unavailable(self, exc)
+        view = self.view
+        if self._unavailable is not None:
+            yield from unavailable(self, self._unavailable)
             return
-        self.content = view.content
-        self.judgement = dict(view.judgement)
-        self.rationale = view.rationale
-        self.deviation_reason = view.deviation_reason
-        self.version = view.version
-        inst = view.instrument
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        if view is None:  # being read (``on_mount``): the form is built when it is there
+            yield Plain(_("Reading…"), id="reading", classes="hint", one_line=True)
+            yield KeyBar()
+            return
+        self.fields = []
+        inst = view.instrument
         yield Plain(f"{inst.title} – {view.person_name}", id="form-title",
                     classes="person-name", one_line=True)
         yield Plain("", id="progress", classes="hint", one_line=True)
@@ -171,8 +167,25 @@ class AssessmentScreen(RcScreen):
         return _("Evidence") + ": " + text if text else ""
 
     def on_mount(self) -> None:
-        if self.view is None:
-            return
+        """Read the assessment in a thread (keys typed meanwhile wait for the form)."""
+        assessment_id = self.assessment_id
+
+        def failed(exc: Exception) -> bool:
+            self._unavailable = exc
+            self.refresh(recompose=True)  # says so, and goes back
+            return True
+
+        self.load(lambda session: session.assessments("assessment").get(assessment_id),
+                  self._loaded, failed=failed, group=OPEN_GROUP)
+
+    async def _loaded(self, view: AssessmentView) -> None:
+        self.view = view
+        self.content = view.content
+        self.judgement = dict(view.judgement)
+        self.rationale = view.rationale
+        self.deviation_reason = view.deviation_reason
+        self.version = view.version
+        await self.recompose()
         self._refresh_visibility()
         self._refresh_entries()
         first = self._first_unanswered() or (self.fields[0][0] if self.fields else None)
@@ -246,45 +259,61 @@ class AssessmentScreen(RcScreen):
     def _changed(self) -> None:
         if self.conflict:
             return  # the draft was changed elsewhere: leave and open it again
-        self.dirty = True
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(AUTOSAVE_SECONDS, self.flush_draft)
+        self.mark_changed()
         self._progress()
 
     def save_on_close(self) -> Callable[[UserSession], object] | None:
         """The unsaved answers, read now, saved by the shell's closing thread when the
         session locks or ends (it must not wait for the database on the UI thread)."""
-        if not self.dirty or self.conflict:
+        if not self.dirty or self.conflict or self.autosaving:
+            return None  # (an autosave in flight holds the version: it saves them)
+        return self.autosave_job()
+
+    # -- the timed autosave (``RecordAutosave``): in a thread worker
+    def autosave_job(self) -> Callable[[UserSession], int] | None:
+        if self.conflict:
             return None
         args = (self.assessment_id, self.version, Content.from_json(self.content.to_json()),
                 dict(self.judgement), self.rationale, self.deviation_reason)
         return lambda session: session.assessments("assessment").save_draft(*args)
 
-    def flush_draft(self) -> None:
-        """Save the draft now if anything changed (also called before the vault closes)."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if not self.dirty or self.shell.session is None:
-            return
-        try:
-            self.version = self._service().save_draft(
-                self.assessment_id, self.version, self.content, self.judgement,
-                self.rationale, self.deviation_reason)
-        except ConflictError:
+    def autosaved(self, result: Any) -> None:
+        self.version = int(result)
+        if self.is_mounted and self.view is not None:
+            self.call_after_refresh(self._progress)  # (after ``dirty`` is settled)
+
+    def autosave_failed(self, exc: Exception) -> None:
+        if isinstance(exc, ConflictError):
             self._message(_("The draft was changed elsewhere (another session?). Your "
                             "changes here were not saved: leave and open it again."))
             self.dirty = False  # nothing more can be saved from here; leaving is allowed
             self.conflict = True
-            return
-        except (ValidationError, VaultError) as exc:
+        else:
             self._message(error_text(exc) if isinstance(exc, VaultError)
-                          else "\n".join(exc.reasons))
+                          else "\n".join(getattr(exc, "reasons", ())))
+
+    def flush_draft(self) -> None:
+        """The timed autosave, now (in a thread worker)."""
+        self.autosave()
+
+    def save_now(self) -> None:
+        """Save the draft now if anything changed, on the UI thread: before signing or
+        leaving, which the user asked for (it gives way to lock, quick-hide and quit:
+        ``RcApp.interrupt_database_wait``)."""
+        self.stop_autosave()
+        job = self.autosave_job()
+        session = self.shell.session
+        if not self.dirty or job is None or session is None:
             return
-        self.dirty = False
-        if self.is_mounted:
-            self._progress()
+        edits = self._edits
+        try:
+            result = job(session)
+        except (ValidationError, VaultError) as exc:
+            self.autosave_failed(exc)
+            return
+        self.autosaved(result)
+        if self._edits == edits:
+            self.dirty = False
 
     def _message(self, text: str) -> None:
         if self.query("#message"):
@@ -479,7 +508,12 @@ class AssessmentScreen(RcScreen):
         self.app.push_screen(dialog, done)
 
     def _sign(self, training: bool) -> None:
-        self.flush_draft()
+        self.after_autosave(lambda: self._sign_now(training))
+
+    def _sign_now(self, training: bool) -> None:
+        self.save_now()
+        if self.dirty:
+            return  # the message says why
         try:
             self._service().sign(self.assessment_id, self.version, self.content,
                                           self.judgement, self.rationale,
@@ -521,10 +555,13 @@ class AssessmentScreen(RcScreen):
         self._finish()
 
     def action_leave(self) -> None:
-        self.flush_draft()
-        if self.dirty:
-            return  # the message says why; nothing is lost by staying
-        self._finish()
+        def leave() -> None:
+            self.save_now()
+            if self.dirty:
+                return  # the message says why; nothing is lost by staying
+            self._finish()
+
+        self.after_autosave(leave)
 
     def _finish(self, replace_with: RcScreen | None = None) -> None:
         if replace_with is not None:
@@ -536,5 +573,10 @@ class AssessmentScreen(RcScreen):
             self.app.pop_screen()
 
     def on_unmount(self) -> None:
-        if self.dirty and self.shell.session is not None:
-            self.flush_draft()
+        """Gone with unsaved answers while the session is open: saved in a thread of the
+        app's (it outlives the form)."""
+        session = self.shell.session
+        job = self.save_on_close()
+        if job is not None and session is not None:
+            self.app.run_worker(lambda: job(session), thread=True, group="drafts",
+                                exit_on_error=False, description="assessment autosave")

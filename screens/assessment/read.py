@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,13 +20,16 @@ from rc_tui.domain.instruments.model import (
 from rc_tui.domain.instruments.scoring import score, visible_items
 from rc_tui.i18n import _
 from rc_tui.services.accounts import ValidationError, error_text
-from rc_tui.services.assessments import AssessmentView
+from rc_tui.services.assessments import AssessmentRow, AssessmentView
 from screens.assessment.chooser import licence_text
 from screens.assessment.options import _PRESENCE_ITEM, score_lines
-from screens.base import RcScreen
+from screens.base import OPEN_GROUP, RcScreen
 from screens.components import AppHeader, Plain
 from screens.components.key_bar import KeyBar
 from storage.errors import VaultError
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
 
 
 def unavailable(screen: RcScreen, exc: Exception) -> ComposeResult:
@@ -90,6 +94,12 @@ def render_assessment(view: AssessmentView) -> str:
     return "\n".join(lines)
 
 
+class _Read(NamedTuple):
+    view: AssessmentView
+    previous: AssessmentView | None
+    replaced: AssessmentRow | None
+
+
 class AssessmentReadScreen(RcScreen):
     """A signed assessment, read-only, with what changed since the previous one."""
 
@@ -103,18 +113,43 @@ class AssessmentReadScreen(RcScreen):
         super().__init__()
         self.assessment_id = assessment_id
         self.after = after
+        self._read: _Read | None = None
+        self._unavailable: Exception | None = None
+
+    def on_mount(self) -> None:
+        """Read the assessment, the one before it and the one it replaces in a thread."""
+        assessment_id = self.assessment_id
+
+        def fetch(session: UserSession) -> _Read:
+            svc = session.assessments("assessment")
+            view = svc.get(assessment_id)
+            previous = svc.previous_signed(assessment_id) if view.signed else None
+            replaced = next((r for r in svc.history(view.person_id)
+                             if r.id == view.supersedes_id), None) \
+                if view.supersedes_id else None
+            return _Read(view, previous, replaced)
+
+        def failed(exc: Exception) -> bool:
+            self._unavailable = exc
+            self.refresh(recompose=True)  # says so, and goes back
+            return True
+
+        self.load(fetch, self._loaded, failed=failed, group=OPEN_GROUP)
+
+    async def _loaded(self, read: _Read) -> None:
+        self._read = read
+        await self.recompose()
 
     def compose(self) -> ComposeResult:
-        session = self.shell.session
-        assert session is not None
-        svc = session.assessments("assessment")
-        try:
-            view = svc.get(self.assessment_id)
-            previous = svc.previous_signed(self.assessment_id) if view.signed else None
-        except (ValidationError, VaultError) as exc:
-            yield from unavailable(self, exc)
+        if self._unavailable is not None:
+            yield from unavailable(self, self._unavailable)
             return
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        if self._read is None:  # being read (``on_mount``)
+            yield Plain(_("Reading…"), id="reading", classes="hint", one_line=True)
+            yield KeyBar()
+            return
+        view, previous, replaced = self._read
         yield Plain(f"{view.instrument.title} – {view.person_name}", classes="person-name",
                     one_line=True)
         with VerticalScroll(id="assessment-read"):
@@ -133,8 +168,6 @@ class AssessmentReadScreen(RcScreen):
                 yield Plain("\n".join([head, *body]), id="changes", classes="changes")
             if view.supersedes_id:
                 # named as the user knows it (signed when, by whom), not by its row id
-                replaced = next((r for r in svc.history(view.person_id)
-                                 if r.id == view.supersedes_id), None)
                 yield Plain(_("This assessment replaces the one signed {when} by {who}.",
                               when=f"{replaced.signed_at:%Y-%m-%d}", who=replaced.assessor)
                             if replaced is not None and replaced.signed_at else

@@ -18,7 +18,7 @@ from rc_tui.services.accounts import ValidationError, error_text
 from rc_tui.services.casework import (
     InvestigationView,
 )
-from screens.base import RcScreen
+from screens.base import OPEN_GROUP, RcScreen, refusal_text
 from screens.casework.common import _svc
 from screens.components import AppHeader, KeyChoice, Plain, SafeTextArea
 from screens.components.key_bar import KeyBar
@@ -51,15 +51,13 @@ class InvestigationScreen(RcScreen):
                 *[f"as-{i}" for i in range(len(self.assessments))], "conclusion")
 
     def compose(self) -> ComposeResult:
-        svc = _svc(self)
-        view = self.view = svc.investigation(self.investigation_id)
-        session = self.shell.session
-        assert session is not None
-        rows = session.assessments("casework").history(view.person_id)
-        self.assessments = [(r.id, f"{(r.signed_at or r.created_at):%Y-%m-%d} {r.title} – "
-                             f"{r.level_label}") for r in rows if r.status == "signed"]
-        template = catalog().templates[view.template]
+        view = self.view
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        if view is None:  # being read (``on_mount``): the form is built when it is there
+            yield Plain(_("Reading…"), id="reading", classes="hint", one_line=True)
+            yield KeyBar()
+            return
+        template = catalog().templates[view.template]
         yield Plain(f"{template.label} – " + _("started {when} by {who}",
                                                when=view.started_on.isoformat(),
                                                who=view.investigator),
@@ -94,13 +92,35 @@ class InvestigationScreen(RcScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        """Read the investigation and the person's signed assessments in a thread (keys
+        typed meanwhile wait for the form)."""
+        investigation_id = self.investigation_id
+
+        def fetch(session: UserSession) -> tuple[InvestigationView, list[tuple[int, str]]]:
+            view = session.casework("casework").investigation(investigation_id)
+            rows = session.assessments("casework").history(view.person_id)
+            return view, [(r.id, f"{(r.signed_at or r.created_at):%Y-%m-%d} {r.title} – "
+                                 f"{r.level_label}") for r in rows if r.status == "signed"]
+
+        def failed(exc: Exception) -> bool:
+            self.app.notify(refusal_text(exc), markup=False, severity="error", timeout=8)
+            self.app.pop_screen()
+            return True
+
+        self.load(fetch, self._loaded, failed=failed, group=OPEN_GROUP)
+
+    async def _loaded(self, data: tuple[InvestigationView, list[tuple[int, str]]]) -> None:
+        self.view, self.assessments = data
+        self.refresh_bindings()
+        await self.recompose()
         order = self.field_order()
         if order:
             self.set_focus(self.query_one(f"#{order[0]}"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        concluded = self.view is not None and not self.view.open
-        return not (action in ("save", "conclude") and concluded)
+        if action in ("save", "conclude"):
+            return self.view is not None and self.view.open  # (none while being read)
+        return True
 
     def _values(self) -> tuple[dict[str, str], list[int], str]:
         assert self.view is not None
@@ -143,11 +163,6 @@ class InvestigationScreen(RcScreen):
         investigation_id, version = self.investigation_id, self.view.version
         return lambda session: session.casework("casework").save_investigation(
             investigation_id, version, findings, chosen, conclusion, conclude=False)
-
-    def flush_draft(self) -> None:
-        """Save what is typed if it changed."""
-        if self._changed():
-            self._store(False)
 
     def action_save(self) -> None:
         if self._store(False):

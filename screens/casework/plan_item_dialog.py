@@ -123,12 +123,18 @@ class PlanItemDialog(RcModal):
             self.dismiss(True)
 
     def _conflict(self, mine: PlanItemInput) -> None:
-        """The item was changed elsewhere meanwhile: both versions side by side."""
+        """The item was changed elsewhere meanwhile: read as stored now (in a thread),
+        then both versions side by side."""
+        assert self.item is not None
+        person_id, item_id = self.person_id, self.item.id
+        self.load(lambda session: next((i for i in session.casework("casework").plan(
+            person_id) if i.id == item_id), None),
+            lambda fresh: self._show_conflict(fresh, mine), key="conflict")
+
+    def _show_conflict(self, fresh: PlanItemView | None, mine: PlanItemInput) -> None:
         from screens.conflict import ConflictScreen, differing
 
-        assert self.item is not None
         svc = _svc(self)
-        fresh = next((i for i in svc.plan(self.person_id) if i.id == self.item.id), None)
         if fresh is None:
             return
         self.item = fresh

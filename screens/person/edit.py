@@ -154,12 +154,17 @@ class PersonEditScreen(RcScreen):
         self.dismiss(True)
 
     def _conflict(self, mine: PersonInput) -> None:
-        """Someone saved this person meanwhile: both versions side by side."""
+        """Someone saved this person meanwhile: read as stored now (in a thread), then
+        both versions side by side."""
+        person_id = self.detail.id
+        self.load(lambda session: session.people("person_edit").get(person_id),
+                  lambda fresh: self._show_conflict(fresh, mine), key="conflict")
+
+    def _show_conflict(self, fresh: PersonDetail, mine: PersonInput) -> None:
         from screens.conflict import ConflictScreen, differing
 
         session = self.shell.session
         assert session is not None
-        fresh = session.people("person_edit").get(self.detail.id)
         theirs = fresh.data
         contact = _("Safe contact")
         rows = differing([

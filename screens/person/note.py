@@ -11,7 +11,7 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
-from rc_tui.services.records import Note, RecordService
+from rc_tui.services.records import Note
 from screens.base import RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeTextArea
 from screens.components.key_bar import KeyBar
@@ -97,16 +97,21 @@ class NoteScreen(RcScreen):
                 records.add_note(self.person_id, note_type, body, sign=sign,
                                  corrects_id=self.corrects.id if self.corrects else None)
 
-        if self.attempt(store, on_conflict=lambda: self._conflict(records, body, sign)):
+        if self.attempt(store, on_conflict=lambda: self._conflict(body, sign)):
             self.dismiss(True)
 
-    def _conflict(self, records: RecordService, body: str, sign: bool) -> None:
-        """The draft was saved elsewhere meanwhile (another session of the author)."""
+    def _conflict(self, body: str, sign: bool) -> None:
+        """The draft was saved elsewhere meanwhile (another session of the author): read
+        as it is now (in a thread), then both versions side by side."""
+        assert self.draft is not None
+        person_id, note_id = self.person_id, self.draft.id
+        self.load(lambda session: next((n for n in session.records("journal").journal(
+            person_id) if n.id == note_id), None),
+            lambda fresh: self._show_conflict(fresh, body, sign), key="conflict")
+
+    def _show_conflict(self, fresh: Note | None, body: str, sign: bool) -> None:
         from screens.conflict import ConflictScreen, differing
 
-        assert self.draft is not None
-        fresh = next((n for n in records.journal(self.person_id) if n.id == self.draft.id),
-                     None)
         if fresh is None or fresh.signed:
             self.query_one("#message", Plain).set_text(
                 _("The note was signed in another session meanwhile; it cannot change. "

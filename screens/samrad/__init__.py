@@ -1,7 +1,7 @@
 """Samråd (coordination meetings with other agencies): list, form, minutes, coordination."""
 
 from screens.samrad.action_dialog import ActionDialog
-from screens.samrad.common import AGENCY_CODES, AUTOSAVE_SECONDS, agency_options
+from screens.samrad.common import AGENCY_CODES, agency_options
 from screens.samrad.coordination import CoordinationScreen
 from screens.samrad.form import SamradScreen
 from screens.samrad.list import SamradListScreen
@@ -11,7 +11,6 @@ from screens.samrad.request_dialog import RequestDialog
 
 __all__ = [
     "AGENCY_CODES",
-    "AUTOSAVE_SECONDS",
     "ActionDialog",
     "CoordinationScreen",
     "MinutesScreen",

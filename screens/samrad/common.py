@@ -13,9 +13,6 @@ from screens.base import RcModal, RcScreen
 AGENCY_CODES = [rules.CENTRE, *AGENCIES]
 
 
-AUTOSAVE_SECONDS = 2.0
-
-
 def agency_options() -> list[tuple[str, str, str]]:
     return [(str(i), code, agency_label(code)) for i, code in enumerate(AGENCY_CODES)]
 

@@ -10,7 +10,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.timer import Timer
 from textual.widgets import Label, Static
 
 from rc_tui.domain import samrad as rules
@@ -28,7 +27,8 @@ from rc_tui.services.samrad import (
     extract_line,
     present_agencies,
 )
-from screens.base import RcScreen
+from screens.autosave import RecordAutosave
+from screens.base import OPEN_GROUP, RcScreen, refusal_text
 from screens.components import (
     AppHeader,
     EntryList,
@@ -40,7 +40,7 @@ from screens.components import (
 from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
 from screens.samrad.action_dialog import ActionDialog
-from screens.samrad.common import AUTOSAVE_SECONDS, _svc
+from screens.samrad.common import _svc
 from screens.samrad.minutes import MinutesScreen
 from screens.samrad.participant_dialog import ParticipantDialog
 from storage.errors import ConflictError, VaultError
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
 
 
-class SamradScreen(RcScreen):
+class SamradScreen(RecordAutosave, RcScreen):
     """The meeting: the chair types the minutes live, person by person. Everything is saved
     a moment after it is typed (and before the session locks)."""
 
@@ -66,8 +66,6 @@ class SamradScreen(RcScreen):
         self.view: SamradView | None = None
         self.participants: list[Participant] = []
         self.actions: dict[int, list[ActionInput]] = {}
-        self.dirty = False
-        self._timer: Timer | None = None
         self.full_members: list[int] = []
 
     def field_order(self) -> tuple[str, ...]:
@@ -80,20 +78,12 @@ class SamradScreen(RcScreen):
         return tuple(order)
 
     def compose(self) -> ComposeResult:
-        try:
-            view = self.view = _svc(self).get(self.samrad_id)
-        except (ValidationError, VaultError) as exc:
-            yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
-            yield Plain(error_text(exc) if isinstance(exc, VaultError) else
-                        "\n".join(exc.reasons), classes="message")
+        view = self.view
+        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
+        if view is None:  # being read (``on_mount``): the form is built when it is there
+            yield Plain(_("Reading…"), id="reading", classes="hint", one_line=True)
             yield KeyBar()
             return
-        self.participants = list(view.participants)
-        self.full_members = [m.person_id for m in view.members if m.full]
-        for m in view.members:
-            if m.minutes:
-                self.actions[m.person_id] = list(m.minutes.actions)
-        yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
         head = _("Samråd {date} – case {case} – requested by {who}",
                  date=view.meeting_on.isoformat(), case=view.case_number, who=view.requested_by)
         if view.repeat:
@@ -150,11 +140,26 @@ class SamradScreen(RcScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        if self.view is None:
-            self.call_after_refresh(self.app.pop_screen)
-            return
+        """Read the meeting in a thread (keys typed meanwhile wait for the form)."""
+        samrad_id = self.samrad_id
+        self.load(lambda session: session.samrad("samrad").get(samrad_id), self._loaded,
+                  failed=self._unavailable, group=OPEN_GROUP)
+
+    async def _loaded(self, view: SamradView) -> None:
+        self.view = view
+        self.participants = list(view.participants)
+        self.full_members = [m.person_id for m in view.members if m.full]
+        self.actions = {m.person_id: list(m.minutes.actions) for m in view.members
+                        if m.minutes}
+        await self.recompose()
         self._refresh_lists()
         self.set_focus(self.query_one("#participants"))
+
+    def _unavailable(self, exc: Exception) -> bool:
+        """Gone, no access any more, the database busy too long: say so and go back."""
+        self.app.notify(refusal_text(exc), markup=False, severity="error", timeout=8)
+        self.app.pop_screen()
+        return True
 
     def _refresh_lists(self) -> None:
         assert self.view is not None
@@ -206,12 +211,8 @@ class SamradScreen(RcScreen):
         self._changed()
 
     def _changed(self) -> None:
-        if self.view is None:
-            return
-        self.dirty = True
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(AUTOSAVE_SECONDS, self.flush_draft)
+        if self.view is not None:
+            self.mark_changed()
 
     @on(EntryList.Act)
     def _entry(self, event: EntryList.Act) -> None:
@@ -266,53 +267,69 @@ class SamradScreen(RcScreen):
         return persons, reviews
 
     def _store(self) -> bool:
+        """The save the user asked for, on the UI thread (it gives way to lock, quick-hide
+        and quit: ``RcApp.interrupt_database_wait``)."""
         if self.view is None:
             return False
+        self.stop_autosave()
         persons, reviews = self._collect()
+        edits = self._edits
         try:
             version = _svc(self).save(self.samrad_id, self.view.version, self.participants,
                                       persons, reviews)
-        except ValidationError as exc:
-            self.query_one("#message", Plain).set_text("\n".join(exc.reasons))
+        except (ValidationError, VaultError) as exc:
+            self.autosave_failed(exc)
             return False
-        except (ConflictError, VaultError) as exc:
-            self.query_one("#message", Plain).set_text(error_text(exc))
-            return False
-        self.view = replace(self.view, version=version)
-        self.dirty = False
-        self.query_one("#message", Plain).set_text(_("Saved."))
+        self.autosaved(version)
+        if self._edits == edits:
+            self.dirty = False
         return True
 
     def save_on_close(self) -> Callable[[UserSession], object] | None:
         """The unsaved minutes, read now and saved by the shell's closing thread when the
         session locks or ends (the UI thread does not wait for the database)."""
-        if not self.dirty or self.view is None or not self.query("#message"):
+        if not self.dirty or self.autosaving:
+            return None  # (an autosave in flight holds the version: it saves them)
+        return self.autosave_job()
+
+    # -- the timed autosave (``RecordAutosave``): in a thread worker
+    def autosave_job(self) -> Callable[[UserSession], int] | None:
+        if self.view is None or not self.query("#message"):
             return None
         persons, reviews = self._collect()
-        samrad_id, version, participants = self.samrad_id, self.view.version, self.participants
+        samrad_id, version, participants = (self.samrad_id, self.view.version,
+                                            list(self.participants))
         return lambda session: session.samrad("samrad").save(
             samrad_id, version, participants, persons, reviews)
 
-    def flush_draft(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if self.dirty and self.shell.session is not None and self.query("#message"):
-            self._store()
+    def autosaved(self, result: Any) -> None:
+        if self.view is not None:
+            self.view = replace(self.view, version=int(result))
+        if self.query("#message"):
+            self.query_one("#message", Plain).set_text(_("Saved."))
+
+    def autosave_failed(self, exc: Exception) -> None:
+        if self.query("#message"):
+            self.query_one("#message", Plain).set_text(
+                "\n".join(exc.reasons) if isinstance(exc, ValidationError)
+                else error_text(exc) if isinstance(exc, VaultError) else str(exc))
 
     def action_save(self) -> None:
-        self._store()
+        self.after_autosave(self._store)
 
     def action_approve(self) -> None:
         """Approved minutes cannot change: one question first (one key)."""
-        if self.view is None or not self._store():
-            return
+        def ask() -> None:
+            if self.view is None or not self._store():
+                return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._approve()
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._approve()
 
-        self.app.push_screen(AskDialog(_("Approve the minutes? y/n")), answered)
+            self.app.push_screen(AskDialog(_("Approve the minutes? y/n")), answered)
+
+        self.after_autosave(ask)
 
     def _approve(self) -> None:
         if self.view is None:
@@ -331,10 +348,18 @@ class SamradScreen(RcScreen):
         self.app.switch_screen(MinutesScreen(self.samrad_id))
 
     def action_minutes(self) -> None:
-        self.flush_draft()
-        self.app.push_screen(MinutesScreen(self.samrad_id))
+        def show() -> None:
+            if self.dirty:
+                self._store()
+            self.app.push_screen(MinutesScreen(self.samrad_id))
+
+        self.after_autosave(show)
 
     def action_leave(self) -> None:
-        self.flush_draft()
-        if not self.dirty:
-            self.app.pop_screen()
+        def leave() -> None:
+            if self.dirty and self.view is not None:
+                self._store()
+            if not self.dirty:
+                self.app.pop_screen()
+
+        self.after_autosave(leave)

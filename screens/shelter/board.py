@@ -259,9 +259,15 @@ class BoardScreen(RcScreen):
             return
         svc = _svc(self)
         if line.state == "out_of_use":
-            svc.back_in_use(line.place_id, date.today())
-            self.app.notify(_("{place} is back in use.", place=line.label), markup=False)
-            self.reload()
+            place_id, place, today = line.place_id, line.label, date.today()
+
+            def done(_none: None) -> None:
+                self.app.notify(_("{place} is back in use.", place=place), markup=False)
+                self.reload()
+
+            # one key, no form: written in a thread like a read (a refusal is shown)
+            self.load(lambda session: session.shelter("shelter").back_in_use(
+                place_id, today), done, key="back-in-use")
             return
         self.app.push_screen(CloseDialog(
             _("{place} out of use from today (why?)", place=line.label),

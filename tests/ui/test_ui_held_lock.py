@@ -26,26 +26,45 @@ from screens.login import LoginScreen
 from screens.person import NoteScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
-from tests.helpers import login, screen_text, settle
-from tests.service.test_access import Family, family  # noqa: F401 - fixture
+from tests.helpers import login, screen_text, settle, signed_in, wait_until
+from tests.service.test_access import NOW, Family, family  # noqa: F401 - fixture
 
 #: How soon the screen must change after the key, under a held write lock. It takes well
 #: under 0.5 s; the margin is for a loaded test machine. A frozen event loop waits for the
 #: busy timeout (10 s).
 INSTANT = 1.0
 
+#: How soon a screen that reads in a thread must be shown (reading) under a held write
+#: lock: well under the busy timeout a read on the UI thread would wait for.
+OPENS = 4.0
+
 
 @contextmanager
 def write_lock_held(path: Path) -> Iterator[None]:
     """A second, real connection to the database holds ``BEGIN IMMEDIATE`` meanwhile."""
+    with lock_holder(path) as hold, hold():
+        yield
+
+
+@contextmanager
+def lock_holder(path: Path) -> Iterator[Any]:
+    """A second, real connection to the database; ``with hold():`` it holds the write lock
+    (``BEGIN IMMEDIATE``) meanwhile, as often as needed."""
     holder = Vault.unlock(path, MANAGER, MANAGER_PASS)
     raw = holder.engine.raw_connection()
     conn: Any = raw.driver_connection
-    conn.execute("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def hold() -> Iterator[None]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+
     try:
-        yield
+        yield hold
     finally:
-        conn.execute("ROLLBACK")
         raw.close()
         holder.close(None)
 
@@ -239,3 +258,94 @@ async def test_the_terminal_driver_reports_lock_hide_and_quit_from_its_input_thr
         driver.process_message(events.Key(key, None))
     assert seen == ["urgent"] * 4
     assert len(forwarded) == 6  # every key still goes to the app
+
+
+async def test_forms_open_while_the_lock_is_held_and_fill_in_once_it_is_free(
+        family: Family) -> None:
+    """The risk assessment form, the samråd form, the investigation, the intake (its
+    referrer suggestions) and the assign dialog read in a thread: under a held write lock
+    each shows at once (reading), quick-hide stays instant, and it fills in once the lock
+    is free. One app, the screens in turn."""
+    from rc_tui.domain.instruments.library import load_library
+    from rc_tui.services.assessments import AssessmentService
+    from rc_tui.services.cases import CaseService
+    from rc_tui.services.casework import CaseworkService
+    from rc_tui.services.samrad import SamradService
+    from screens.assessment import AssessmentScreen
+    from screens.case import AssignDialog
+    from screens.casework import InvestigationScreen
+    from screens.intake import IntakeScreen
+    from screens.samrad import SamradScreen
+    from tests.service.test_access import CHEF, CHEF_PASS
+
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        case_id = family.case_id
+        assessment = AssessmentService(v).start(
+            family.victim, load_library(None).get("rc-acute"), case_id=case_id)
+        investigation = CaseworkService(v).start_investigation(family.victim, "adult",
+                                                               case_id=case_id)
+        samrad = SamradService(v).request(case_id, "Polisen", NOW.date())
+        member = CaseService(v).detail(case_id).members[0].member_id
+
+    def reading() -> bool:
+        return "Läser in…" in screen_text(app)
+
+    def suggester() -> Any:
+        found = app.screen.query("#referrer")
+        return found.first().suggester if found else "not composed yet"
+
+    def caseworkers() -> int:
+        found = app.screen.query("#users")
+        return int(found.first().row_count) if found else -1
+
+    screens: list[tuple[Any, Any, Any]] = [  # (screen, while the lock is held, once free)
+        (AssessmentScreen(assessment), reading, lambda: app.screen.query("#a-0")),
+        (SamradScreen(samrad), reading, lambda: app.screen.query("#participants")),
+        (InvestigationScreen(investigation), reading,
+         lambda: app.screen.query("#conclusion")),
+        (IntakeScreen(), lambda: suggester() is None, lambda: suggester() is not None),
+        (AssignDialog(member), lambda: caseworkers() == 0, lambda: caseworkers() > 0),
+    ]
+    app = RcApp(family.path)
+    with lock_holder(family.path) as hold:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await signed_in(pilot, CHEF, CHEF_PASS)
+            home = app.screen
+            for screen, held, free in screens:
+                with hold():
+                    began = asyncio.get_running_loop().time()
+                    app.push_screen(screen)
+                    # (drawing a screen the first time takes a moment on a loaded
+                    # machine; a read on the UI thread would wait for the busy timeout)
+                    await within(pilot, lambda s=screen, h=held: app.screen is s and h(),
+                                 OPENS, since=began)
+                    await press_within(pilot, "ctrl+g",
+                                       lambda: isinstance(app.screen, HideScreen), INSTANT)
+                    await press_within(pilot, "ctrl+g", lambda s=screen: app.screen is s,
+                                       INSTANT)
+                    assert held(), type(screen).__name__  # still waiting for the lock
+                await settle(pilot)
+                assert app.screen is screen and free(), type(screen).__name__
+                if isinstance(screen, IntakeScreen):  # named at the family's intake
+                    assert await suggester().get_suggestion("kvinno") == "Kvinnojouren Hemlig"
+                app.pop_screen()
+                await settle(pilot)
+                assert app.screen is home
+            # the form's autosave waits for the lock in a thread; leaving meanwhile waits
+            # for it (it needs the version that save returns) instead of racing it
+            form = AssessmentScreen(assessment)
+            app.push_screen(form)
+            await settle(pilot)
+            with hold():
+                await press_within(pilot, "j", lambda: form.dirty, INSTANT)
+                form.autosave()  # the timer's tick, now
+                assert form.autosaving
+                await press_within(pilot, "escape", lambda: app.screen is form, INSTANT)
+                await press_within(pilot, "ctrl+g", lambda: isinstance(app.screen, HideScreen),
+                                   INSTANT)
+                await press_within(pilot, "ctrl+g", lambda: app.screen is form, INSTANT)
+            await wait_until(pilot, lambda: app.screen is home)  # saved, then left
+            assert not form.conflict
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        saved = AssessmentService(v).get(assessment)
+    assert list(saved.content.answers.values()) == ["yes"]
