@@ -52,7 +52,17 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
         await type_text(pilot, "Öberg")
         await pilot.press("enter", "enter")
         await type_text(pilot, pnr("820101", "999"))
-        await pilot.press("enter", "m")
+        await settle(pilot)
+        # as in the intake: the number's legal gender is taken and shown, and another
+        # gender is one key in the number field
+        dialog = app.screen
+        assert dialog.query_one("#gender").value == "male"
+        assert "Kön från personnumret: man/pojke" in screen_text(app)
+        await pilot.press("k")
+        await settle(pilot)
+        assert dialog.query_one("#gender").value == "female"
+        assert dialog.query_one("#idno").value == pnr("820101", "999")
+        await pilot.press("m", "enter")  # Enter after the number: the person is added
         await settle(pilot)
         assert isinstance(app.screen, DuplicateDialog)
         await pilot.press("enter")  # use the existing person
