@@ -7,7 +7,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Center, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from rc_tui.i18n import _
@@ -157,6 +157,10 @@ class FirstRunScreen(RcScreen):
             yield from self._account_fields("", _("Administrator"), _("e.g. admin"))
             yield from self._account_fields("m-", _("Manager"), _("e.g. chef"))
             yield Button(_("Create database"), id="create", variant="primary")
+        # under the form, outside its scrolling: the refusal is laid out whole and in
+        # view however far the form is scrolled (a scroll into view, timed after the
+        # redraw, showed one line of it on a loaded machine)
+        with Center(id="message-row"):
             yield Plain("", id="message", classes="message")
         yield KeyBar()
 
@@ -174,6 +178,12 @@ class FirstRunScreen(RcScreen):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        self.query_one("#message", Plain).display = False
+
+    def _message(self, text: str) -> None:
+        message = self.query_one("#message", Plain)
+        message.set_text(text)
+        message.display = bool(text)
 
     @on(Button.Pressed, "#create")
     def submit_form(self) -> None:
@@ -190,11 +200,9 @@ class FirstRunScreen(RcScreen):
         if not problems and admin.username == manager.username:
             problems.append(_("The administrator and the manager must be two different users."))
         if problems:
-            message = self.query_one("#message", Plain)
-            message.set_text("\n".join(problems))
-            self.call_after_refresh(message.scroll_visible, animate=False)  # under the form
+            self._message("\n".join(problems))
             return
-        self.query_one("#message", Plain).set_text(_("Creating the encrypted database…"))
+        self._message(_("Creating the encrypted database…"))
         self.query_one("#create", Button).disabled = True
         for field in self.query(Input):  # no copy of the new passphrases stays in the form
             if field.password:
@@ -224,5 +232,5 @@ class FirstRunScreen(RcScreen):
         self.app.call_from_thread(self.shell.on_login, session, None)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#message", Plain).set_text(message)
+        self._message(message)
         self.query_one("#create", Button).disabled = False
