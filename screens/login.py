@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical, VerticalScroll
@@ -132,6 +132,18 @@ class LoginScreen(RcScreen):
         self.query_one("#message", Plain).set_text(message)
 
 
+class FormView(VerticalScroll):
+    """The first run's form: when its view gets shorter (the refusal under it takes rows)
+    the field being typed in is shown again with its label, once the new size is laid out."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        screen = self.screen
+        focused = screen.focused
+        if isinstance(screen, FirstRunScreen) and focused is not None \
+                and self in focused.ancestors:
+            screen._show_with_label(focused)
+
+
 class FirstRunScreen(RcScreen):
     """No database yet: create it with its first administrator and its first manager."""
 
@@ -147,7 +159,7 @@ class FirstRunScreen(RcScreen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader("rc-tui", _("First start"))
-        with VerticalScroll(id="login-wrap"), Vertical(id="firstrun-box", classes="form-box"):
+        with FormView(id="login-wrap"), Vertical(id="firstrun-box", classes="form-box"):
             yield Static(_("Create the database"), classes="form-title", markup=False)
             yield Plain(_("No database was found at {path}. Create it now with two users: an "
                           "administrator, who manages users and settings but holds no key to "
