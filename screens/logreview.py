@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +14,7 @@ from textual.widgets import DataTable, Label, Static
 from rc_tui.i18n import _, _n
 from rc_tui.services.logreview import Escalation, LogEntry, LogFilter, MonthSummary
 from screens.base import RcScreen
-from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell
+from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, fit_columns
 from screens.components.key_bar import KeyBar
 from screens.intake import yes_no
 from storage.errors import PermissionDenied
@@ -78,9 +77,9 @@ class LogReviewScreen(RcScreen):
             table.add_columns(_("User"), _("Month"), _("Entries"), _("Person views"),
                               _("Emergency"), _("Flagged"))
         else:
-            # the flags before the record, so they are seen at 80 columns too; the person
-            # by name (or the lists' neutral label), never by a database id
-            table.add_columns(_("Time"), _("User"), _("Action"), _("Person"), _("Flags"),
+            # the flags first, so they are seen at 80 columns too; then the person by
+            # name (or the lists' neutral label), never by a database id
+            table.add_columns(_("Time"), _("User"), _("Action"), _("Flags"), _("Person"),
                               _("Record"), _("Reviewed"))
 
     def submit_form(self, then: Callable[[], object] | None = None) -> None:
@@ -126,6 +125,7 @@ class LogReviewScreen(RcScreen):
     def _show(self, entries: list[LogEntry]) -> None:
         table = self.query_one("#log", DataTable)
         table.clear()
+        lines: list[tuple[LogEntry, list[str], str]] = []
         for e in entries:
             flags = []
             if e.emergency:
@@ -145,10 +145,19 @@ class LogReviewScreen(RcScreen):
             style = ("bold reverse red" if e.emergency or e.escalation
                      else ("bold yellow" if flags else ""))
             local = e.ts.replace(tzinfo=UTC).astimezone()
-            table.add_row(cell(f"{local:%Y-%m-%d %H:%M}"), cell(e.username),
-                          cell(e.action), cell(e.person, 30),
-                          Text(", ".join(flags), style=style), cell(e.record),
-                          cell(_("yes") if e.reviewed else ""), key=str(e.id))
+            lines.append((e, [f"{local:%Y-%m-%d %H:%M}", e.username, e.action,
+                              ", ".join(flags), e.person, e.record,
+                              _("yes") if e.reviewed else ""], style))
+        # at 80 columns the person stays in view: the record, then the later flags (the
+        # first one stays), then a long name give way
+        headers = [str(c.label) for c in table.columns.values()]
+        widths = fit_columns(self.app.size.width - 2, [headers, *(t for _e, t, _s in lines)],
+                             {5: 6, 3: 14, 4: 16})
+        for e, texts, style in lines:
+            cells = [cell(t, w) for t, w in zip(texts, widths, strict=True)]
+            if style:
+                cells[3].stylize(style)
+            table.add_row(*cells, key=str(e.id))
 
     @on(DataTable.RowSelected, "#log")
     def _escalation(self, event: DataTable.RowSelected) -> None:
