@@ -206,13 +206,21 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
 
 
 async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
-    """The dialogs of the assessment, the intake's duplicate check, the decision letter
+    """The assessment form and its dialogs, the intake's duplicate check, the decision letter
     and its export, a follow-up, emergency access and the one-key question: one session,
     each opened, checked and closed in turn."""
+    from rc_tui.domain.instruments.library import load_library
     from rc_tui.domain.instruments.scoring import score
+    from rc_tui.services.assessments import AssessmentService
     from rc_tui.services.casework import DecisionInput
     from rc_tui.services.people import PersonSummary
-    from screens.assessment import InstrumentChooser, SectionsDialog, SignDialog, TextDialog
+    from screens.assessment import (
+        AssessmentScreen,
+        InstrumentChooser,
+        SectionsDialog,
+        SignDialog,
+        TextDialog,
+    )
     from screens.casework.decision_letter import DecisionLetterScreen
     from screens.casework.follow_up_dialog import FollowUpDialog
     from screens.casework.letter_export_dialog import LetterExportDialog
@@ -221,6 +229,8 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
     from screens.person.emergency import EmergencyAccessScreen
 
     with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        acute = load_library(Path("/nonexistent")).get("rc-acute")  # the shipped ones
+        assessment = AssessmentService(v).start(family.victim, acute, case_id=family.case_id)
         work = CaseworkService(v)
         decision = work.record_decision(DecisionInput(
             family.victim, "practical_support", "granted", "Behöver stöd.", "sol_bistand",
@@ -237,6 +247,7 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
                                "none"),
                  PersonSummary(family.child, "Åsa Öberg", "", "1985", "none")]
         dialogs: list[tuple[str, Callable[[], Any]]] = [
+            ("assessment", lambda: AssessmentScreen(assessment)),
             ("chooser", lambda: InstrumentChooser(library, {"victim"})),
             ("sections", lambda: SectionsDialog([(str(s.title), "0/4")
                                                  for s in inst.sections])),
@@ -290,7 +301,7 @@ async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
     from screens.shelter.shift_entry_dialog import ShiftEntryDialog
     from screens.shelter.turned_away_dialog import TurnedAwayDialog
     from screens.shelter.turned_away_followup_dialog import TurnedAwayFollowupDialog
-    from screens.users import AddUserDialog, ResetPassphraseDialog
+    from screens.users import AddUserDialog, ConfirmDialog, ResetPassphraseDialog
 
     found: list[str] = []
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
@@ -314,7 +325,8 @@ async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
         await signed_in(pilot, ADMIN, ADMIN_PASS)
         for name, make in [("add user", AddUserDialog),
-                           ("reset", lambda: ResetPassphraseDialog(ANNA))]:
+                           ("reset", lambda: ResetPassphraseDialog(ANNA)),
+                           ("revoke", lambda: ConfirmDialog("Återkalla anna? j/n"))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
     return found
