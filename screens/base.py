@@ -404,8 +404,9 @@ _FORM_BINDINGS: list[BindingType] = [
 ]
 
 
-#: what names the field below it: a field's label is the nearest of these before it
-LABEL_CLASSES = ("field-label", "form-title", "panel-title")
+#: what names the field below it: a field's label is the nearest of these before it (an
+#: assessment item's question names its answer field)
+LABEL_CLASSES = ("field-label", "form-title", "panel-title", "item-text")
 
 
 def field_label(widget: Widget) -> Widget | None:

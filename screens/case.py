@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,7 +25,8 @@ from rc_tui.services.people import PersonInput, PersonSummary
 from screens.base import OPEN_GROUP, RcModal, RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, protection_cell
 from screens.components.key_bar import KeyBar
-from screens.intake import GENDER_KEYS, ROLE_KEYS, DuplicateDialog
+from screens.intake import ROLE_KEYS, DuplicateDialog
+from screens.number_gender import GENDER_KEYS, IdentityInput, NumberGenderMixin
 
 
 class CaseScreen(RcScreen):
@@ -177,11 +180,16 @@ class CaseScreen(RcScreen):
 NO_ACCESS = "no_access"
 
 
-class AddMemberDialog(RcModal):
+class AddMemberDialog(NumberGenderMixin, RcModal):
+    """A person added to an existing case. Like the intake's person form: a valid
+    identity number gives the legal gender it encodes (shown under the gender field; a
+    gender key in the number field chooses another) and Enter after it adds the person."""
+
     BINDINGS = [Binding("escape", "back", "Back", id="add-member-dialog.back"),
                 discard_binding("add-member-dialog")]
     FIELD_ORDER = ("role", "given", "family", "alias", "idno", "gender")
     DRAFT = "add_member"
+    NUMBER_ID, GENDER_ID, TAKEN_ID = "idno", "gender", "gender-taken"
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -189,20 +197,43 @@ class AddMemberDialog(RcModal):
         self.draft_key = (str(case_id), None)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with VerticalScroll(classes="dialog wide"):
             yield Static(_("Add person to the case"), classes="form-title", markup=False)
-            yield KeyChoice([(k, v, label(MEMBER_ROLES, v)) for k, v in ROLE_KEYS], id="role")
+            with Horizontal(classes="row"):
+                yield Label(_("Role"), classes="row-label")
+                yield KeyChoice([(k, v, label(MEMBER_ROLES, v)) for k, v in ROLE_KEYS],
+                                id="role")
             for fid, title in (("given", _("Given name")), ("family", _("Family name")),
-                               ("alias", _("Alias")), ("idno", _("Identity no. or birth year"))):
+                               ("alias", _("Alias"))):
                 with Horizontal(classes="row"):
                     yield Label(title, classes="row-label")
                     yield SafeInput(id=fid, max_length=200)
-            yield KeyChoice([(k, v, label(GENDERS, v)) for k, v in GENDER_KEYS], id="gender")
+            with Horizontal(classes="row"):
+                yield Label(_("Identity no. or birth year"), classes="row-label")
+                yield IdentityInput(id="idno", max_length=20,
+                                    placeholder=_("YYYYMMDD-NNNN, YYMMDD-NNNN or YYYY"))
+            with Horizontal(classes="row"):
+                yield Label(_("Gender"), classes="row-label")
+                yield KeyChoice([(k, v, label(GENDERS, v)) for k, v in GENDER_KEYS],
+                                id="gender")
+            yield Plain("", id="gender-taken", classes="hint")
             yield Plain("", id="message", classes="message")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#role", KeyChoice))
+
+    def choice_made(self, choice: KeyChoice) -> None:
+        self.gender_choice_made(choice)
+
+    @on(SafeInput.Changed, "#idno")
+    def _number_changed(self, event: SafeInput.Changed) -> None:
+        self.number_changed()
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """A draft's gender was chosen (or taken) when it was typed: it stays."""
+        super().restore_state(state)
+        self._gender_chosen = bool(state.get("gender"))
 
     def submit_form(self) -> None:
         role = self.query_one("#role", KeyChoice).value
@@ -212,8 +243,7 @@ class AddMemberDialog(RcModal):
             given_name=self.query_one("#given", SafeInput).value,
             family_name=self.query_one("#family", SafeInput).value,
             alias=self.query_one("#alias", SafeInput).value,
-            id_number="" if year else ident, birth_year=year,
-            gender=self.query_one("#gender", KeyChoice).value or "unknown")
+            id_number="" if year else ident, birth_year=year, gender=self.chosen_gender())
         if role is None:
             self.query_one("#message", Plain).set_text(_("Choose a role for every person."))
             return

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -41,40 +40,25 @@ from screens.components import (
     protection_cell,
 )
 from screens.components.key_bar import KeyBar
+from screens.number_gender import GENDER_KEYS, IdentityInput, NumberGenderMixin
 from storage.errors import VaultError
 
 CHANNEL_KEYS = [("s", "self"), ("p", "police"), ("o", "social"), ("h", "health"),
                 ("f", "school"), ("i", "voluntary"), ("m", "authority")]
 ROLE_KEYS = [("v", "victim"), ("u", "perpetrator"), ("b", "child"), ("a", "other")]
-GENDER_KEYS = [("k", "female"), ("m", "male"), ("a", "other"), ("?", "unknown")]
 
 
 def _options(keys: list[tuple[str, str]], vocab: dict[str, str]) -> list[tuple[str, str, str]]:
     return [(k, v, label(vocab, v)) for k, v in keys]
 
 
-class IdentityInput(SafeInput):
-    """The member's identity number. Once it holds a valid number, a gender key typed
-    here chooses the gender (numbers have no letters): one key, in the order typed."""
-
-    def on_key(self, event: events.Key) -> None:
-        """Runs before Input's own key handling; ``prevent_default`` keeps the letter out
-        of the field."""
-        char = (event.character or "").lower()
-        screen = self.screen
-        if (char in dict(GENDER_KEYS) and isinstance(screen, IntakeScreen)
-                and screen.number_gender() is not None):
-            event.stop()
-            event.prevent_default()
-            screen.choose_gender(dict(GENDER_KEYS)[char])
-
-
 def yes_no(value: bool | None = None) -> list[tuple[str, str, str]]:
     return [("j", "yes", _("yes")), ("n", "no", _("no"))]
 
 
-class IntakeScreen(RcScreen):
+class IntakeScreen(NumberGenderMixin, RcScreen):
     DRAFT = "intake"
+    NUMBER_ID, GENDER_ID, TAKEN_ID = "m-id", "m-gender", "m-gender-taken"
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save intake", id="intake.save"),
@@ -86,7 +70,6 @@ class IntakeScreen(RcScreen):
     def __init__(self) -> None:
         super().__init__()
         self.members: list[tuple[MemberInput, str]] = []  # input, shown name
-        self._gender_chosen = False  # chosen by the user (not taken from the number)
 
     def _suggest(self, names: list[str]) -> None:
         self.query_one("#referrer", SafeInput).suggester = SuggestFromList(
@@ -160,44 +143,11 @@ class IntakeScreen(RcScreen):
     def choice_made(self, choice: KeyChoice) -> None:
         if choice.id == "channel":
             self.query_one("#referrer-row").display = choice.value not in (None, "self")
-        elif choice.id == "m-gender":
-            self._gender_chosen = choice.value is not None
-            self.query_one("#m-gender-taken", Plain).set_text("")
-
-    # ------------------------------------------------------------------ fewer keys
-    def number_gender(self) -> str | None:
-        """The legal gender of the valid identity number in the member form, if any."""
-        text = self.query_one("#m-id", SafeInput).value.strip()
-        if not text or (text.isdigit() and len(text) == 4):
-            return None
-        try:
-            return identity.parse_identity_number(text, datetime.now().date()).legal_gender
-        except identity.IdentityNumberError:
-            return None
-
-    def choose_gender(self, value: str) -> None:
-        """A gender key typed in the number field."""
-        self.query_one("#m-gender", KeyChoice).choose(value)
+        self.gender_choice_made(choice)
 
     @on(SafeInput.Changed, "#m-id")
     def _number_changed(self, event: SafeInput.Changed) -> None:
-        """A valid number gives the gender field its legal gender, unless the user chose
-        one; the field says where it came from."""
-        if self._gender_chosen:
-            return
-        taken = self.number_gender()
-        self.query_one("#m-gender", KeyChoice).value = taken
-        note = self.query_one("#m-gender-taken", Plain)
-        note.set_text(
-            _("Gender from the identity number: {gender} (K, M, A or ? here changes it).",
-              gender=label(GENDERS, taken)) if taken else "")
-        if taken:  # below the number field: brought into view with it
-            self.call_after_refresh(note.scroll_visible, animate=False)
-
-    def _next_field(self, current: str) -> Any | None:
-        if current == "m-id" and self.number_gender() is not None:
-            return None  # the gender is known: Enter adds the person
-        return super()._next_field(current)
+        self.number_changed()
 
     # ------------------------------------------------------------------ members
     def _member_input(self) -> PersonInput | None:
@@ -208,11 +158,9 @@ class IntakeScreen(RcScreen):
         if not (given.strip() or family.strip() or alias.strip() or ident):
             return None
         year = int(ident) if ident.isdigit() and len(ident) == 4 else None
-        # the number's legal gender also when its field has not shown it yet (a burst)
-        gender = (self.query_one("#m-gender", KeyChoice).value or self.number_gender()
-                  or "unknown")
         return PersonInput(given_name=given, family_name=family, alias=alias,
-                           id_number="" if year else ident, birth_year=year, gender=gender)
+                           id_number="" if year else ident, birth_year=year,
+                           gender=self.chosen_gender())
 
     def submit_form(self) -> None:
         """Enter on the last member field: add the person (after a duplicate check)."""
@@ -272,10 +220,8 @@ class IntakeScreen(RcScreen):
                       cell(" ".join(warnings) if existing is None else _("existing person"), 60))
         for field in ("m-given", "m-family", "m-alias", "m-id"):
             self.query_one(f"#{field}", SafeInput).value = ""
-        self.query_one("#m-gender", KeyChoice).value = None
         self.query_one("#m-role", KeyChoice).value = None
-        self._gender_chosen = False
-        self.query_one("#m-gender-taken", Plain).set_text("")
+        self.reset_gender()
         self._message(" ".join(warnings))
         self.set_focus(self.query_one("#m-role", KeyChoice))
 

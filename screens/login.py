@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Center, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from rc_tui.i18n import _
@@ -132,6 +132,18 @@ class LoginScreen(RcScreen):
         self.query_one("#message", Plain).set_text(message)
 
 
+class FormView(VerticalScroll):
+    """The first run's form: when its view gets shorter (the refusal under it takes rows)
+    the field being typed in is shown again with its label, once the new size is laid out."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        screen = self.screen
+        focused = screen.focused
+        if isinstance(screen, FirstRunScreen) and focused is not None \
+                and self in focused.ancestors:
+            screen._show_with_label(focused)
+
+
 class FirstRunScreen(RcScreen):
     """No database yet: create it with its first administrator and its first manager."""
 
@@ -147,7 +159,7 @@ class FirstRunScreen(RcScreen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader("rc-tui", _("First start"))
-        with VerticalScroll(id="login-wrap"), Vertical(id="firstrun-box", classes="form-box"):
+        with FormView(id="login-wrap"), Vertical(id="firstrun-box", classes="form-box"):
             yield Static(_("Create the database"), classes="form-title", markup=False)
             yield Plain(_("No database was found at {path}. Create it now with two users: an "
                           "administrator, who manages users and settings but holds no key to "
@@ -157,6 +169,10 @@ class FirstRunScreen(RcScreen):
             yield from self._account_fields("", _("Administrator"), _("e.g. admin"))
             yield from self._account_fields("m-", _("Manager"), _("e.g. chef"))
             yield Button(_("Create database"), id="create", variant="primary")
+        # under the form, outside its scrolling: the refusal is laid out whole and in
+        # view however far the form is scrolled (a scroll into view, timed after the
+        # redraw, showed one line of it on a loaded machine)
+        with Center(id="message-row"):
             yield Plain("", id="message", classes="message")
         yield KeyBar()
 
@@ -174,6 +190,12 @@ class FirstRunScreen(RcScreen):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        self.query_one("#message", Plain).display = False
+
+    def _message(self, text: str) -> None:
+        message = self.query_one("#message", Plain)
+        message.set_text(text)
+        message.display = bool(text)
 
     @on(Button.Pressed, "#create")
     def submit_form(self) -> None:
@@ -190,11 +212,9 @@ class FirstRunScreen(RcScreen):
         if not problems and admin.username == manager.username:
             problems.append(_("The administrator and the manager must be two different users."))
         if problems:
-            message = self.query_one("#message", Plain)
-            message.set_text("\n".join(problems))
-            self.call_after_refresh(message.scroll_visible, animate=False)  # under the form
+            self._message("\n".join(problems))
             return
-        self.query_one("#message", Plain).set_text(_("Creating the encrypted database…"))
+        self._message(_("Creating the encrypted database…"))
         self.query_one("#create", Button).disabled = True
         for field in self.query(Input):  # no copy of the new passphrases stays in the form
             if field.password:
@@ -224,5 +244,5 @@ class FirstRunScreen(RcScreen):
         self.app.call_from_thread(self.shell.on_login, session, None)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#message", Plain).set_text(message)
+        self._message(message)
         self.query_one("#create", Button).disabled = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +14,7 @@ from textual.widgets import DataTable, Label, Static
 from rc_tui.i18n import _, _n
 from rc_tui.services.logreview import Escalation, LogEntry, LogFilter, MonthSummary
 from screens.base import RcScreen
-from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell
+from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, fit_columns
 from screens.components.key_bar import KeyBar
 from screens.intake import yes_no
 from storage.errors import PermissionDenied
@@ -48,8 +47,9 @@ class LogReviewScreen(RcScreen):
             with Horizontal(classes="row"):
                 yield Label(_("User"), classes="row-label")
                 yield SafeInput(id="f-user", max_length=32)
-                yield Label(_("Person no."), classes="row-label")
-                yield SafeInput(id="f-person", max_length=12, type="integer")
+                yield Label(_("Person"), classes="row-label")
+                yield SafeInput(id="f-person", max_length=100,
+                                placeholder=_("part of the name"))
             with Horizontal(classes="row"):
                 yield Label(_("From (YYYY-MM-DD)"), classes="row-label")
                 yield SafeInput(id="f-from", max_length=10)
@@ -77,9 +77,10 @@ class LogReviewScreen(RcScreen):
             table.add_columns(_("User"), _("Month"), _("Entries"), _("Person views"),
                               _("Emergency"), _("Flagged"))
         else:
-            # the flags before the record, so they are seen at 80 columns too
-            table.add_columns("#", _("Time"), _("User"), _("Action"), _("Person no."),
-                              _("Flags"), _("Record"), _("Reviewed"))
+            # the flags first, so they are seen at 80 columns too; then the person by
+            # name (or the lists' neutral label), never by a database id
+            table.add_columns(_("Time"), _("User"), _("Action"), _("Flags"), _("Person"),
+                              _("Record"), _("Reviewed"))
 
     def submit_form(self, then: Callable[[], object] | None = None) -> None:
         """Read the entries the filter asks for (in a thread), then list them (and call
@@ -90,10 +91,9 @@ class LogReviewScreen(RcScreen):
         except ValueError:
             self.query_one("#message", Plain).set_text(_("Write the date as YYYY-MM-DD."))
             return
-        person = self.query_one("#f-person", SafeInput).value.strip()
         flt = LogFilter(
             username=self.query_one("#f-user", SafeInput).value.strip() or None,
-            person_id=int(person) if person.isdigit() else None,
+            person_name=self.query_one("#f-person", SafeInput).value.strip() or None,
             start=start, end=end + timedelta(days=1) if end else None,
             action=self.query_one("#f-action", SafeInput).value.strip() or None,
             only_highlighted=self.query_one("#f-flagged", KeyChoice).value == "yes")
@@ -125,6 +125,7 @@ class LogReviewScreen(RcScreen):
     def _show(self, entries: list[LogEntry]) -> None:
         table = self.query_one("#log", DataTable)
         table.clear()
+        lines: list[tuple[LogEntry, list[str], str]] = []
         for e in entries:
             flags = []
             if e.emergency:
@@ -134,7 +135,7 @@ class LogReviewScreen(RcScreen):
             elif e.flagged:
                 flags.append(_("flagged"))
             if e.follows is not None:
-                flags.append(_("after #{id}", id=e.follows))
+                flags.append(_("after an escalation"))
             if e.protected:
                 flags.append(_("protected"))
             if e.after_hours:
@@ -144,10 +145,19 @@ class LogReviewScreen(RcScreen):
             style = ("bold reverse red" if e.emergency or e.escalation
                      else ("bold yellow" if flags else ""))
             local = e.ts.replace(tzinfo=UTC).astimezone()
-            table.add_row(cell(str(e.id)), cell(f"{local:%Y-%m-%d %H:%M}"), cell(e.username),
-                          cell(e.action), cell(str(e.person_id or "")),
-                          Text(", ".join(flags), style=style), cell(e.record),
-                          cell(_("yes") if e.reviewed else ""), key=str(e.id))
+            lines.append((e, [f"{local:%Y-%m-%d %H:%M}", e.username, e.action,
+                              ", ".join(flags), e.person, e.record,
+                              _("yes") if e.reviewed else ""], style))
+        # at 80 columns the person stays in view: the record, then the later flags (the
+        # first one stays), then a long name give way
+        headers = [str(c.label) for c in table.columns.values()]
+        widths = fit_columns(self.app.size.width - 2, [headers, *(t for _e, t, _s in lines)],
+                             {5: 6, 3: 14, 4: 16})
+        for e, texts, style in lines:
+            cells = [cell(t, w) for t, w in zip(texts, widths, strict=True)]
+            if style:
+                cells[3].stylize(style)
+            table.add_row(*cells, key=str(e.id))
 
     @on(DataTable.RowSelected, "#log")
     def _escalation(self, event: DataTable.RowSelected) -> None:
@@ -167,12 +177,13 @@ class LogReviewScreen(RcScreen):
     def _show_escalation(self, found: Escalation) -> None:
         self.entries = [found.entry, *found.reads]
         self._show(self.entries)
+        local = found.entry.ts.replace(tzinfo=UTC).astimezone()
         self.query_one("#message", Plain).set_text(
-            _n("Escalation #{id}, then {n} read of the same person by the same user in the "
-               "same session. Enter in a filter field shows the list again.",
-               "Escalation #{id}, then {n} reads of the same person by the same user in the "
-               "same session. Enter in a filter field shows the list again.",
-               len(found.reads), id=found.entry.id, n=len(found.reads)))
+            _n("The escalation of {when}, then {n} read of the same person by the same user "
+               "in the same session. Enter in a filter field shows the list again.",
+               "The escalation of {when}, then {n} reads of the same person by the same user "
+               "in the same session. Enter in a filter field shows the list again.",
+               len(found.reads), when=f"{local:%Y-%m-%d %H:%M}", n=len(found.reads)))
 
     def action_mark(self) -> None:
         table = self.query_one("#log", DataTable)

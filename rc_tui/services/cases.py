@@ -363,7 +363,7 @@ class CaseService(Service):
                     select(User.username).join(Assignment, Assignment.user_id == User.id)
                     .where(Assignment.case_member_id == member.id,
                            Assignment.ended_at.is_(None))))
-                row = summary_for(self.access, s, person)
+                row = summary_for(self.access, s, person, case_id=case_id)
                 names[person.id] = row.display_name
                 members.append(MemberRow(member.id, row, member.role, assigned,
                                          member.closed_at is not None))
@@ -398,7 +398,8 @@ class CaseService(Service):
                 select(CaseMember, Person).join(Person, Person.id == CaseMember.person_id)
                 .where(CaseMember.case_id.in_(case_ids)).order_by(CaseMember.id)
             ).all():
-                members[m.case_id].append((m.role, summary_for(self.access, s, p).display_name))
+                members[m.case_id].append(
+                    (m.role, summary_for(self.access, s, p, case_id=m.case_id).display_name))
             return [CaseRow(i, cases[i].case_number, cases[i].opened_at, members[i])
                     for i in case_ids]
 

@@ -22,6 +22,7 @@ user's own assignment to a person they registered themselves.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
@@ -31,9 +32,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from rc_tui.i18n import _
 from rc_tui.services.access import Capability, capabilities_of
 from rc_tui.services.base import Service
 from rc_tui.services.errors import VaultError
+from rc_tui.services.people import display_name, summary_for
 from storage import audit
 from storage.models import (
     AccessLog,
@@ -67,6 +70,9 @@ def outside_working_hours(ts_utc: datetime) -> bool:
 class LogFilter:
     username: str | None = None
     person_id: int | None = None
+    #: part of a name: the entries about the persons whose name the reviewer may see and
+    #: which contains it (a protected identity is never found by its name)
+    person_name: str | None = None
     start: datetime | None = None  # UTC, inclusive
     end: datetime | None = None  # UTC, exclusive
     action: str | None = None
@@ -82,7 +88,7 @@ class LogEntry:
     action: str
     outcome: str
     person_id: int | None
-    record: str
+    record: str  # what kind of record (its id is the log's, not shown)
     screen: str
     reason: str
     emergency: bool
@@ -96,6 +102,9 @@ class LogEntry:
     escalation: bool = False
     #: a read that follows this escalation entry in the same session (its id), or None
     follows: int | None = None
+    #: the person as the reviewer may see them: the name, or for a protected identity
+    #: the neutral label the lists show ("" when the entry is about nobody)
+    person: str = ""
 
     @property
     def highlighted(self) -> bool:
@@ -139,6 +148,10 @@ class LogReviewService(Service):
                 q = q.where(AccessLog.username == flt.username)
             if flt.person_id is not None:
                 q = q.where(AccessLog.person_id == flt.person_id)
+            named: list[int] = []
+            if flt.person_name:
+                named = self._named(s, flt.person_name)
+                q = q.where(AccessLog.person_id.in_(named))
             if flt.start is not None:
                 q = q.where(AccessLog.ts >= flt.start)
             if flt.end is not None:
@@ -153,9 +166,24 @@ class LogReviewService(Service):
                 result.append(entry)
                 if len(result) >= flt.limit:
                     break
+            # a name is not written to the (unerasable) log: how many persons it matched
+            person = (f"name({len(named)})" if flt.person_name
+                      else str(flt.person_id or "*"))
             self.log(s, "view", record_type="access_log",
-                     reason=f"filter user={flt.username or '*'} person={flt.person_id or '*'}")
+                     reason=f"filter user={flt.username or '*'} person={person}")
             return result
+
+    def _named(self, s: Session, part: str) -> list[int]:
+        """The persons whose name (as this reviewer may see it) contains ``part``."""
+        wanted = unicodedata.normalize("NFC", part).casefold().strip()
+        found = []
+        for p in s.scalars(select(Person)):
+            if not self.access.identity_visible(s, p):
+                continue
+            name = display_name(p.given_name, p.family_name, p.alias)
+            if wanted in unicodedata.normalize("NFC", name).casefold():
+                found.append(p.id)
+        return found
 
     def escalation(self, log_id: int) -> Escalation:
         """An escalation entry and the reads of the same person by the same user that
@@ -182,8 +210,10 @@ class LogReviewService(Service):
     def _entries(self, s: Session, rows: list[AccessLog]) -> list[LogEntry]:
         """The review's view of raw rows: stored flags, and what is judged per entry."""
         person_ids = {r.person_id for r in rows if r.person_id is not None}
-        protected = set(s.scalars(select(Person.id).where(
-            Person.id.in_(person_ids), Person.protection_level != "none")))
+        persons = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))}
+        protected = {i for i, p in persons.items() if p.protection_level != "none"}
+        # the name where the reviewer may see it, the lists' neutral label where not
+        names = {i: summary_for(self.access, s, p).display_name for i, p in persons.items()}
         assigned = _assigned_since(s, person_ids)
         follows = _follows(s, rows)
         reviewed = set(s.scalars(select(AccessLogReview.log_id).where(
@@ -196,11 +226,12 @@ class LogReviewService(Service):
                             and not _was_assigned(assigned.get((r.user_id, person), []), r))
             result.append(LogEntry(
                 r.id, r.ts, r.username or "", r.action, r.outcome, person,
-                f"{r.record_type or ''} {r.record_id or ''}".strip(), r.screen or "",
+                r.record_type or "", r.screen or "",
                 r.reason or "", r.action == "emergency", person in protected,
                 outside_working_hours(r.ts), not_assigned, r.id in reviewed,
                 bool(r.flagged), bool(r.flagged) and r.action in ESCALATIONS,
-                follows.get(r.id)))
+                follows.get(r.id),
+                "" if person is None else names.get(person, _("a removed person"))))
         return result
 
     def mark_reviewed(self, log_ids: list[int]) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from rc_tui.domain import identity, similarity
-from rc_tui.domain.vocab import GENDERS, PROTECTION_LEVELS
+from rc_tui.domain.vocab import GENDERS, MEMBER_ROLES, PROTECTION_LEVELS, label
 from rc_tui.i18n import _
 from rc_tui.services.access import AccessPolicy, Capability, Level
 from rc_tui.services.base import Service
@@ -172,11 +172,13 @@ def summary(p: Person) -> PersonSummary:
                          masked_id(p), birth, p.protection_level)
 
 
-def summary_for(access: AccessPolicy, s: Session, p: Person) -> PersonSummary:
+def summary_for(access: AccessPolicy, s: Session, p: Person, *,
+                case_id: int | None = None) -> PersonSummary:
     """``summary`` as this user may see it: protected identities are withheld from
     everyone not assigned to the person (unless revealed with the explicit key), and a
     user who may only know that the person exists (the family compartment) gets the name
-    and nothing more – not even the protection level."""
+    and nothing more – not even the protection level. ``case_id``: the summary is for
+    that case's own list (see ``hidden_name``)."""
     level = access.level(s, p.id)
     sees_person = level >= Level.SHELTER
     if access.identity_visible(s, p):
@@ -189,9 +191,28 @@ def summary_for(access: AccessPolicy, s: Session, p: Person) -> PersonSummary:
             if current is not None:
                 shown = replace(shown, risk=current.short())
         return shown
-    title = _("Protected person") if p.protection_level != "none" else _("Person")
-    return PersonSummary(p.id, f"{title} #{p.id}", "", "",
+    return PersonSummary(p.id, hidden_name(access, s, p, case_id), "", "",
                          p.protection_level if sees_person else WITHHELD, True)
+
+
+def hidden_name(access: AccessPolicy, s: Session, p: Person,
+                case_id: int | None = None) -> str:
+    """What stands for a person whose identity this user may not see: "Protected person"
+    and, to tell two of them apart, the person's role in the first case of theirs this
+    user may see and its number – never a database id, nothing the user could not read
+    in that case's member list anyway. In a list of the case itself (``case_id``), which
+    shows each member's role beside the name, "Protected person" alone."""
+    title = _("Protected person") if p.protection_level != "none" else _("Person")
+    if case_id is not None:
+        return title
+    for member_case, number, role in s.execute(text(
+            "SELECT c.id, c.case_number, m.role FROM case_members m "
+            "JOIN cases c ON c.id = m.case_id WHERE m.person_id = :p "
+            "ORDER BY c.opened_at, m.id"), {"p": p.id}):
+        if access.case_visible(s, member_case):
+            return _("{title} ({role} in {case})", title=title,
+                     role=label(MEMBER_ROLES, role), case=number)
+    return title
 
 
 def index_person(s: Session, p: Person) -> None:

@@ -16,7 +16,12 @@ from rc_tui.domain.instruments.model import Instrument
 from rc_tui.i18n import N_, _
 from screens.assessment.options import _tl
 from screens.base import RcModal
-from screens.components import Plain, cell
+from screens.components import Plain, cell, fit_columns
+from screens.components.key_bar import KeyBar
+
+#: the chooser's width (``.dialog.wide``) and what its frame takes: border, padding and
+#: the table's scroll bar
+DIALOG_WIDTH, DIALOG_FRAME = 90, 8
 
 #: the licence line of the instruments shipped with rc-tui (their files are English and
 #: signed assessments keep the file as it was: translated where it is shown)
@@ -51,15 +56,22 @@ class InstrumentChooser(RcModal):
                 yield Plain(_("Instrument files that could not be loaded:") + "\n" + "\n".join(
                     str(replace(p, file=Path(p.file).name)) for p in self.library.problems[:8]),
                     id="inst-problems", classes="message")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#instruments", DataTable)
-        table.add_columns(_("Instrument"), _("For"), _("Version"), _("Source"))
-        for inst in self.order:
-            table.add_row(cell(str(inst.title), 32), cell(_tl(inst.target)),
-                          cell(inst.version, 10),
-                          cell(_("organisation") if inst.origin == "organisation"
-                               else _("rc-tui")), key=inst.id)
+        headers = [_("Instrument"), _("For"), _("Source")]
+        table.add_columns(*headers)
+        rows = [[str(inst.title), _tl(inst.target),
+                 _("organisation") if inst.origin == "organisation" else _("rc-tui")]
+                for inst in self.order]
+        # the instrument's name stays whole at 80 columns (the version is in the line
+        # below the table); only a very long name gives way, down to 30 characters
+        inner = min(DIALOG_WIDTH, self.app.size.width) - DIALOG_FRAME
+        widths = fit_columns(inner, [headers, *rows], {0: 30, 2: 6})
+        for inst, row in zip(self.order, rows, strict=True):
+            table.add_row(*(cell(text, width) for text, width in zip(row, widths, strict=True)),
+                          key=inst.id)
         table.focus()
         self._info(0)
 
@@ -71,7 +83,8 @@ class InstrumentChooser(RcModal):
         if not self.order:
             return
         inst = self.order[min(row, len(self.order) - 1)]
-        parts = [str(inst.description) if inst.description else "", licence_text(inst)]
+        parts = [str(inst.description) if inst.description else "",
+                 _("Version {version}", version=inst.version), licence_text(inst)]
         if inst.training_required:
             parts.append(_("Requires training: you confirm it when signing."))
         self.query_one("#inst-info", Plain).set_text("\n".join(p for p in parts if p))

@@ -9,8 +9,10 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from rc_tui.i18n import _
+from screens.assessment.chooser import DIALOG_FRAME, DIALOG_WIDTH
 from screens.base import RcModal
-from screens.components import cell
+from screens.components import cell, fit_columns
+from screens.components.key_bar import KeyBar
 
 
 class SectionsDialog(RcModal):
@@ -21,15 +23,20 @@ class SectionsDialog(RcModal):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog"):
+        with Vertical(id="dialog", classes="dialog wide"):
             yield Static(_("Go to section"), classes="form-title", markup=False)
             yield DataTable(id="sections", cursor_type="row")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#sections", DataTable)
-        table.add_columns(_("Section"), _("Answered"))
+        headers = [_("Section"), _("Answered")]
+        table.add_columns(*headers)
+        # a section's title is what the user looks for: it keeps the width there is
+        inner = min(DIALOG_WIDTH, self.app.size.width) - DIALOG_FRAME
+        widths = fit_columns(inner, [headers, *map(list, self.rows)], {0: 30})
         for i, (title, progress) in enumerate(self.rows):
-            table.add_row(cell(title, 50), cell(progress), key=str(i))
+            table.add_row(cell(title, widths[0]), cell(progress), key=str(i))
         table.focus()
 
     @on(DataTable.RowSelected)

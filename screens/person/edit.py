@@ -21,7 +21,8 @@ from rc_tui.services.people import PersonDetail, PersonInput
 from screens.base import RcScreen, discard_binding
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput
 from screens.components.key_bar import KeyBar
-from screens.intake import GENDER_KEYS, yes_no
+from screens.intake import yes_no
+from screens.number_gender import GENDER_KEYS
 from storage.errors import ConflictError, VaultError
 
 PROTECTION_KEYS = [("0", "none"), ("1", "sekretessmarkering"), ("2", "skyddad_folkbokforing"),

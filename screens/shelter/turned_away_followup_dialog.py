@@ -44,6 +44,7 @@ class TurnedAwayFollowupDialog(FormDialog):
                           day=f"{r.requested_at:%Y-%m-%d}", who=r.contact or _("anonymous")),
                         classes="form-title")
             yield Plain(_("How to reach her") + ": " + (r.reach or "–"), classes="hint")
+            yield Label(_("Outcome"), classes="field-label")
             yield KeyChoice(_vocab(TURNED_AWAY_OUTCOMES, "1234"), id="outcome", vertical=True)
             yield Label(_("Note"), classes="field-label")
             yield SafeTextArea("", id="note", classes="short")

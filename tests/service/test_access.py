@@ -20,6 +20,7 @@ from rc_tui.services.people import PeopleService, PersonInput
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchService
 from storage.errors import NoAccess, NoDataKey, PermissionDenied
+from storage.models import Person
 from storage.roles import Role
 from storage.vault import Vault
 from tests.conftest import (
@@ -271,6 +272,49 @@ def test_duplicates_never_reveal_a_hidden_person(
         CaseService(v).register_intake(IntakeInput(
             occurred_at=NOW, channel="self", what_happened="", immediate_danger=False,
             members=[MemberInput("victim", existing_person_id=family.victim)]))
+
+
+def test_a_hidden_identity_is_named_by_role_and_case_never_by_id(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    """A protected person this user may not see by name: "Protected person" and her role
+    in a case the user works in – never the database id (in the case's own list, where
+    her role stands beside it, the label alone); a user who may not see any of her cases
+    gets the neutral label alone."""
+    from rc_tui.services.people import hidden_name
+
+    per = as_user(PER, PER_PASS)
+    case = CaseService(per).detail(family.case_id)
+    victim = next(m.person for m in case.members if m.role == "victim")
+    assert victim.identity_hidden
+    assert victim.display_name == "Skyddad person"  # the case's list shows her role beside
+    shown = PeopleService(per).get(family.victim).display_name
+    assert shown == f"Skyddad person (våldsutsatt i {case.case_number})"
+    assert "Åsa" not in shown and f"#{family.victim}" not in shown
+    bo = as_user(BO, BO_PASS)  # works in another case only
+    people = PeopleService(bo)
+    with people.read() as s:
+        person = s.get(Person, family.victim)
+        assert hidden_name(people.access, s, person) == "Skyddad person"
+
+
+def test_log_review_names_the_person_as_the_reviewer_may_see_them(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    """The review shows the name where the manager may see it, the neutral label for a
+    protected identity (never the id); a name filter finds only names the reviewer may
+    see."""
+    bo = as_user(BO, BO_PASS)
+    PeopleService(bo).emergency_access(family.victim, "Akut: jourärende utan handläggare")
+    PeopleService(bo).emergency_access(family.perpetrator, "Akut: polisen ringer i natt")
+    review = LogReviewService(as_user(CHEF, CHEF_PASS))
+    entries = review.entries(LogFilter(username=BO, action="emergency"))
+    shown = {e.person_id: e.person for e in entries}
+    assert shown[family.perpetrator] == "Bengt Öberg"
+    assert shown[family.victim].startswith("Skyddad person (våldsutsatt i RC-")
+    assert all("Åsa" not in e.person and "#" not in e.person for e in entries)
+    assert {e.record for e in entries} <= {"", "person"}  # the kind, not the row
+    found = review.entries(LogFilter(username=BO, person_name="bengt"))
+    assert found and {e.person_id for e in found} == {family.perpetrator}
+    assert review.entries(LogFilter(person_name="Åsa")) == []  # hidden: not by her name
 
 
 def test_log_review_filters_highlights_and_marks(

@@ -281,7 +281,7 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
     "Level": ("id", "label"),
     "Localized": ("texts",),
     "LogEntry": ("action", "after_hours", "emergency", "escalation", "flagged", "follows",
-                 "id", "not_assigned", "outcome", "person_id", "protected", "reason",
+                 "id", "not_assigned", "outcome", "person", "person_id", "protected", "reason",
                  "record", "reviewed", "screen", "ts", "username"),
     "Escalation": ("entry", "reads"),
     "MemberRow": ("assigned", "closed", "member_id", "person", "role"),

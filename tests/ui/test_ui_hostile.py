@@ -50,8 +50,7 @@ async def test_first_run_fields(db_path: Path) -> None:
             await pilot.pause()
             await pilot.press("enter")
             # refused at once (no worker runs for a mismatch), once the Enter is through
-            # the key queue (the message's text: on a loaded machine its scroll into view
-            # may show only its first line at first)
+            # the key queue
             await wait_until(pilot, lambda: "stämmer inte överens" in str(
                 app.screen.query_one("#message").render()))
             shown = screen_text(app)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import DataTable, Input, Select, TextArea
 
 from rc_tui.services.casework import CaseworkService, PlanItemInput
 from rc_tui.services.samrad import SamradService
@@ -24,7 +24,7 @@ from screens.base import field_label
 from screens.components import KeyChoice, KeyToggles, fit_columns
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS
-from tests.helpers import login, screen_text, settle, wait_until
+from tests.helpers import login, screen_text, settle, signed_in, wait_until
 from tests.service.test_access import (  # noqa: F401 - fixtures
     ANNA,
     ANNA_PASS,
@@ -37,7 +37,8 @@ from tests.service.test_access import (  # noqa: F401 - fixtures
 )
 
 SIZE = (80, 24)
-FIELDS = (Input, TextArea, Select, KeyChoice, KeyToggles)
+#: what the walk checks when it has the focus: fields, and the tables a dialog is chosen in
+FIELDS = (Input, TextArea, Select, KeyChoice, KeyToggles, DataTable)
 
 
 def masked(text: str) -> str:
@@ -120,7 +121,7 @@ def _prepare(family: Family) -> dict[str, int]:
 
 
 #: the forms walked in one test each (parts, so that the workers share the walk)
-PARTS = ("anna-1", "anna-2", "anna-3", "chef", "siri-admin")
+PARTS = ("anna-1", "anna-2", "anna-3", "anna-dialogs", "chef", "siri-admin")
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -129,7 +130,9 @@ async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family
                                                                    part: str) -> None:
     ids = _prepare(family)
     found: list[str] = []
-    if part.startswith("anna"):
+    if part == "anna-dialogs":
+        found += await _anna_dialogs(family, ids, snapshot)
+    elif part.startswith("anna"):
         found += await _anna_forms(family, ids, snapshot, int(part[-1]))
     elif part == "chef":
         found += await _chef_forms(family, ids, snapshot)
@@ -161,8 +164,7 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
     found: list[str] = []
     app = RcApp(family.path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         session = app.session
         assert session is not None
         detail = session.people("test").get(family.victim)
@@ -203,45 +205,128 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
     return found
 
 
+async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
+    """The assessment form and its dialogs, the intake's duplicate check, the decision letter
+    and its export, a follow-up, emergency access and the one-key question: one session,
+    each opened, checked and closed in turn."""
+    from rc_tui.domain.instruments.library import load_library
+    from rc_tui.domain.instruments.scoring import score
+    from rc_tui.services.assessments import AssessmentService
+    from rc_tui.services.casework import DecisionInput
+    from rc_tui.services.people import PersonSummary
+    from screens.assessment import (
+        AssessmentScreen,
+        InstrumentChooser,
+        SectionsDialog,
+        SignDialog,
+        TextDialog,
+    )
+    from screens.casework.decision_letter import DecisionLetterScreen
+    from screens.casework.follow_up_dialog import FollowUpDialog
+    from screens.casework.letter_export_dialog import LetterExportDialog
+    from screens.confirm import AskDialog
+    from screens.intake import DuplicateDialog
+    from screens.person.emergency import EmergencyAccessScreen
+
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        acute = load_library(Path("/nonexistent")).get("rc-acute")  # the shipped ones
+        assessment = AssessmentService(v).start(family.victim, acute, case_id=family.case_id)
+        work = CaseworkService(v)
+        decision = work.record_decision(DecisionInput(
+            family.victim, "practical_support", "granted", "Behöver stöd.", "sol_bistand",
+            investigation_id=ids["investigation"], case_id=family.case_id)).id
+        followup = work.followups(family.victim)[0]
+    found: list[str] = []
+    app = RcApp(family.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        library = app.instrument_library()
+        inst = library.get("rc-perpetrator")  # three judgements and the training question
+        draft = ("t-assess", family.victim)
+        twins = [PersonSummary(family.victim, "Åsa Öberg", "850312-****", "1985-03-12",
+                               "none"),
+                 PersonSummary(family.child, "Åsa Öberg", "", "1985", "none")]
+        dialogs: list[tuple[str, Callable[[], Any]]] = [
+            ("assessment", lambda: AssessmentScreen(assessment)),
+            ("chooser", lambda: InstrumentChooser(library, {"victim"})),
+            ("sections", lambda: SectionsDialog([(str(s.title), "0/4")
+                                                 for s in inst.sections])),
+            ("evidence", lambda: TextDialog("Bevis: " + str(inst.sections[0].title), "",
+                                            draft_key=draft)),
+            ("sign", lambda: SignDialog(inst, score(inst, {}), {}, "", "",
+                                        draft_key=draft)),
+            ("duplicate", lambda: DuplicateDialog(twins)),
+            ("follow-up", lambda: FollowUpDialog(followup)),
+            ("decision letter", lambda: DecisionLetterScreen(decision, family.victim)),
+            ("letter export", lambda: LetterExportDialog(family.victim, decision, "Beslut")),
+            ("emergency access", lambda: EmergencyAccessScreen(family.outsider)),
+            ("ask", lambda: AskDialog("Signera? j/n")),
+        ]
+        for name, make in dialogs:
+            found += await walk(pilot, name, lambda make=make: app.push_screen(make()),
+                               snapshot)
+    return found
+
+
 async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
     from screens.case import AssignDialog
-    from screens.samrad import RequestDialog, SamradScreen
+    from screens.export import PlaintextExportDialog
+    from screens.samrad import MinutesScreen, RequestDialog, SamradScreen
     from screens.shelter.place_dialog import PlaceDialog
 
     found: list[str] = []
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
         await pilot.pause()
         found += problems_of(pilot.app.screen, "login")
-        await login(pilot, CHEF, CHEF_PASS)
+        await signed_in(pilot, CHEF, CHEF_PASS)
         member = next(m for m in pilot.app.session.cases("t").detail(family.case_id).members
                       if m.role == "perpetrator")
         for name, make in [("samråd", lambda: SamradScreen(ids["samrad"])),
                            ("request", lambda: RequestDialog(family.case_id)),
                            ("assign", lambda: AssignDialog(member.member_id)),
-                           ("place", lambda: PlaceDialog("shelter"))]:
+                           ("place", lambda: PlaceDialog("shelter")),
+                           ("minutes", lambda: MinutesScreen(ids["samrad"])),
+                           ("minutes export", lambda: PlaintextExportDialog(
+                               None, "Skriv protokollet till en fil", "rc-tui-samrad.txt",
+                               lambda _svc: "", record_type="samrad_minutes"))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
     return found
 
 
 async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
+    from rc_tui.services.shelter import BoardLine, ResidentLine, TurnedAwayRow
+    from screens.shelter.admission import AdmissionScreen
+    from screens.shelter.departure_dialog import DepartureDialog
     from screens.shelter.shift_entry_dialog import ShiftEntryDialog
     from screens.shelter.turned_away_dialog import TurnedAwayDialog
-    from screens.users import AddUserDialog, ResetPassphraseDialog
+    from screens.shelter.turned_away_followup_dialog import TurnedAwayFollowupDialog
+    from screens.users import AddUserDialog, ConfirmDialog, ResetPassphraseDialog
 
     found: list[str] = []
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, SIRI, SIRI_PASS)
+        await signed_in(pilot, SIRI, SIRI_PASS)
+        # what the dialogs show of a stay and a request (they read nothing more)
+        today = date.today()
+        resident = ResidentLine(1, 1, family.victim, "Maria", "Rum 2", today, None, False,
+                                "police")
+        request = TurnedAwayRow(1, 1, datetime.combine(today, time(22, 10)), "Lena",
+                                "sms efter 18", 2, ["full"], "", "", "", today, None, None,
+                                "", 0, "siri")
+        free = [BoardLine(1, "1", "Rum 1", "free", None, "", "")]
         for name, make in [("turned away", lambda: TurnedAwayDialog("shelter")),
-                           ("shift entry", lambda: ShiftEntryDialog("shelter", []))]:
+                           ("shift entry", lambda: ShiftEntryDialog("shelter", [])),
+                           ("admission", lambda: AdmissionScreen("shelter", free)),
+                           ("departure", lambda: DepartureDialog(resident)),
+                           ("turned away follow-up",
+                            lambda: TurnedAwayFollowupDialog(request))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         for name, make in [("add user", AddUserDialog),
-                           ("reset", lambda: ResetPassphraseDialog(ANNA))]:
+                           ("reset", lambda: ResetPassphraseDialog(ANNA)),
+                           ("revoke", lambda: ConfirmDialog("Återkalla anna? j/n"))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
     return found
@@ -257,6 +342,21 @@ async def test_first_run_form_at_80x24(tmp_path: Path) -> None:
             screen.focus_next()
             await pilot.pause()
             found += problems_of(screen, "first run")
+        # a refusal with a line per problem stands whole between the form and the key
+        # bar, wherever the form is scrolled: laid out, not scrolled into view
+        screen.set_focus(screen.query_one("#m-repeat"))
+        await pilot.pause()
+        screen.submit_form()  # nothing filled in: every field of both users is refused
+        await pilot.pause()
+        # the form's view got shorter by the refusal: the field typed in is shown again
+        await wait_until(pilot, lambda: not problems_of(screen, "first run refused"))
+        message = screen.query_one("#message")
+        lines = str(message.render()).splitlines()
+        assert len(lines) >= 3, lines
+        assert message.region.height >= len(lines) and in_view(screen, message)
+        assert message.region.bottom <= SIZE[1] - 1  # above the key bar
+        shown = " ".join(screen_text(app).split())
+        assert all(" ".join(line.split()) in shown for line in lines), shown
     assert found == []
 
 

@@ -63,6 +63,7 @@ async def test_emergency_access_then_review(family: Family) -> None:
         assert table.row_count == 1
         shown = screen_text(app)
         assert "NÖDÅTKOMST" in shown and "emergency" in shown
+        assert "Bengt Öberg" in shown  # the person by name, not by a database id
         app.screen.set_focus(table)
         await pilot.press("ctrl+r")
         await settle(pilot)

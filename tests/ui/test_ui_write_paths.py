@@ -52,7 +52,17 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
         await type_text(pilot, "Öberg")
         await pilot.press("enter", "enter")
         await type_text(pilot, pnr("820101", "999"))
-        await pilot.press("enter", "m")
+        await settle(pilot)
+        # as in the intake: the number's legal gender is taken and shown, and another
+        # gender is one key in the number field
+        dialog = app.screen
+        assert dialog.query_one("#gender").value == "male"
+        assert "Kön från personnumret: man/pojke" in screen_text(app)
+        await pilot.press("k")
+        await settle(pilot)
+        assert dialog.query_one("#gender").value == "female"
+        assert dialog.query_one("#idno").value == pnr("820101", "999")
+        await pilot.press("m", "enter")  # Enter after the number: the person is added
         await settle(pilot)
         assert isinstance(app.screen, DuplicateDialog)
         await pilot.press("enter")  # use the existing person
@@ -85,7 +95,7 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
         await pilot.press("g")
         await settle(pilot)
         assert isinstance(app.screen, LogReviewScreen)
-        await keys(pilot, Text(ANNA), "enter", Text(str(family.perpetrator)), "enter",
+        await keys(pilot, Text(ANNA), "enter", Text("bengt"), "enter",
                    "enter", "enter", Text("link"), "enter", "n")
         await settle(pilot)
         table = app.screen.query_one("#log", DataTable)
@@ -96,4 +106,5 @@ async def test_linking_a_known_person_tells_what_to_do_and_is_reviewed(
         await settle(pilot)
         assert table.row_count == 2  # the link and the view of his record after it
         shown = screen_text(app)
-        assert "sedan 1 läsning av samma person" in shown and "efter #" in shown
+        assert "sedan 1 läsning av samma person" in shown
+        assert "efter utökad åtkomst" in shown and "Bengt Öberg" in shown  # no ids

@@ -65,7 +65,8 @@ class CoordinationMixin(SamradBase):
                 if level < Level.EXISTS:
                     continue
                 person = s.get(Person, pid)
-                name = summary_for(self.access, s, person).display_name if person else "?"
+                name = (summary_for(self.access, s, person, case_id=case_id).display_name
+                        if person else "?")
                 if level < Level.FULL:
                     out.append(CoordinationMember(pid, member.role, name, False))
                     continue

@@ -131,7 +131,8 @@ class MeetingsMixin(SamradBase):
                                                  agencies, extract_rules)
                      for agency in AGENCIES} if minutes is not None else {}
             members.append(MemberView(
-                member.person_id, member.role, summary_for(self.access, s, person).display_name,
+                member.person_id, member.role,
+                summary_for(self.access, s, person, case_id=row.case_id).display_name,
                 full, rules.coverage(consents, agencies) if full else {}, minutes, consents,
                 basis))
         outstanding: list[OpenAction] = []
