@@ -1,0 +1,620 @@
+"""Partner contacts and safety plans.
+
+**Partner contact** (*partnerkontakt*). When a man is in the perpetrator service (an open
+track as perpetrator in an open case), a contact with his partner is due on the due list
+of whoever works with his track. The contact is a record in **her** compartment: its
+``person_id`` is hers (a victim or other member of his case, or an anonymous record made
+for her in his case when she is not known to the centre). It is written by the man's
+caseworker through a narrow form and then read by the need-to-know rules of every other
+record of hers – ``Level.FULL`` on her: her own caseworker, a manager, emergency access.
+The man's side (``Level.FULL`` on him) gets only the outcome and the safety flag of the
+contacts made for him (``PartnerContactOutcome``) – never her answers, her note, her
+address or her contacts; there is no other access rule here, and making the contact
+grants nothing (no assignment: the anonymous record is added with ``add_member_in`` and
+no track). Contacts due, made, reached, declined and not reached are counted
+(``counts``) over the men the user may see.
+
+**Safety plans** (*säkerhetsplan*) of a victim, a child or a partner: the sections of a
+template in ``data/safety_plan.toml`` (a child's by age), stored with the plan. A plan is
+saved unsigned while it is written, then signed with a review date: from then on it is
+read-only (database triggers, and its content hash in the access log); a change is a new
+version that supersedes it. The latest signed plan's review stands on the due list. Case
+content of the person's own track: ``Level.FULL``, like the risk assessments.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from rc_tui.domain.ages import age_from_year, age_on
+from rc_tui.domain.safety import (
+    MAX_TEXT,
+    PARTNER_CONTACT_DAYS,
+    PARTNER_OUTCOMES,
+    ContactFacts,
+    StoredSection,
+    contact_problems,
+    partner_contact_due,
+    read_snapshot,
+    review_problems,
+    snapshot,
+    templates,
+)
+from rc_tui.i18n import _
+from rc_tui.services.access import Capability, Level
+from rc_tui.services.base import DueItem, Service, user_names
+from rc_tui.services.errors import NoAccess, ValidationError, VaultError
+from rc_tui.services.people import PersonInput, summary, summary_for
+from storage.models import Case, CaseMember, PartnerContact, Person, SafetyPlan
+
+#: the member roles a partner may have in his case (never a child, never another
+#: perpetrator)
+PARTNER_ROLES = ("victim", "other")
+
+
+# ---------------------------------------------------------------------- partner contact
+
+@dataclass(frozen=True)
+class PartnerContactInput:
+    """What the narrow form collects. ``partner_id`` None: she is not known to the
+    centre, and an anonymous record (``alias``) is made for her in his case."""
+
+    perpetrator_id: int
+    partner_id: int | None
+    outcome: str
+    contacted_at: datetime
+    informed_service: bool = False
+    informed_support: bool = False
+    safety_view: str = ""
+    fear: str = ""
+    wants_contact: str = ""
+    consent_pass_on: bool = False
+    safety_flag: bool = False
+    note: str = ""
+    alias: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerChoice:
+    """A member of his case the contact may be with: as the man's caseworker sees her
+    (the family compartment: the name unless protected, nothing more)."""
+
+    person_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PartnerContactOutcome:
+    """What the man's side sees of one contact made for him: when, the outcome and the
+    safety flag. ``person_id`` is his."""
+
+    id: int
+    person_id: int
+    contacted_at: datetime
+    outcome: str
+    safety_flag: bool
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class PartnerContactView:
+    """The whole contact, for her side (``person_id`` is hers)."""
+
+    id: int
+    person_id: int
+    contacted_at: datetime
+    outcome: str
+    informed_service: bool
+    informed_support: bool
+    safety_view: str
+    fear: str
+    wants_contact: str
+    consent_pass_on: bool
+    safety_flag: bool
+    note: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class PartnerContactCounts:
+    """Partner contacts counted over the men the user may see (managers: the centre).
+    ``became_due``: men whose contact fell due in the period; ``attempts``: every contact
+    recorded in the period, by outcome; ``open_now``: men for whom one is due today."""
+
+    became_due: int
+    attempts: int
+    reached: int
+    declined: int
+    not_reached: int
+    open_now: int
+
+    @property
+    def done(self) -> int:
+        return self.reached + self.declined
+
+
+def _open_perpetrator_tracks(s: Session, person_id: int) -> list[tuple[int, datetime]]:
+    """(case id, opened) of the man's open tracks as perpetrator in open cases."""
+    return [(int(r[0]), r[1] if isinstance(r[1], datetime) else datetime.fromisoformat(
+        str(r[1]))) for r in s.execute(text(
+            "SELECT m.case_id, m.added_at FROM case_members m JOIN cases c ON c.id = m.case_id "
+            "WHERE m.person_id = :p AND m.role = 'perpetrator' AND m.closed_at IS NULL "
+            "AND c.status = 'open' ORDER BY m.added_at"), {"p": person_id}).all()]
+
+
+def _contacts_of(s: Session, perpetrator_ids: set[int]) -> dict[int, list[ContactFacts]]:
+    out: dict[int, list[ContactFacts]] = {}
+    if not perpetrator_ids:
+        return out
+    for row in s.scalars(select(PartnerContact).where(
+            PartnerContact.perpetrator_id.in_(perpetrator_ids))):
+        out.setdefault(row.perpetrator_id, []).append(
+            ContactFacts(row.outcome, row.contacted_at))
+    return out
+
+
+class PartnerContactService(Service):
+    def partners(self, person_id: int) -> list[PartnerChoice]:
+        """Whom the contact may be with: the victims and other adults of his open cases,
+        as his caseworker may see them (name, or "protected person")."""
+        with self.audited("partner_choice", person_id=person_id) as s:
+            cases = [cid for cid, _opened in _open_perpetrator_tracks(s, person_id)]
+            if not cases:
+                return []
+            members = s.scalars(select(CaseMember.person_id).where(
+                CaseMember.case_id.in_(cases), CaseMember.role.in_(PARTNER_ROLES),
+                CaseMember.person_id != person_id).distinct())
+            out = []
+            for pid in sorted(set(members)):
+                person = s.get(Person, pid)
+                if person is not None and self.access.level(s, pid) >= Level.EXISTS:
+                    out.append(PartnerChoice(pid, summary_for(self.access, s, person)
+                                             .display_name))
+            return out
+
+    def record(self, data: PartnerContactInput) -> int:
+        """Record a contact (or an attempt) with his partner, in her compartment. The man's
+        caseworker needs his whole record and an open track of his in the service; the
+        contact is written to her record whatever they may see of her, and grants them
+        nothing. Recorded is final: the database refuses any change."""
+        self.require(Capability.CASE_CONTENT)
+        now = self.clock()
+        problems = [_(p) for p in contact_problems(
+            data.outcome, data.safety_view, data.fear, data.wants_contact, data.contacted_at,
+            now)]
+        if len(data.note) > MAX_TEXT or len(data.alias) > 200:
+            problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
+        if problems:
+            raise ValidationError(problems)
+        reached = data.outcome == "reached"
+        with self.write() as s:
+            self.require_person(s, data.perpetrator_id, Level.FULL)
+            tracks = _open_perpetrator_tracks(s, data.perpetrator_id)
+            if not tracks:
+                raise ValidationError([_("A partner contact is made for a man with an open "
+                                         "track in the perpetrator service.")])
+            case_ids = [cid for cid, _opened in tracks]
+            if data.partner_id is None:
+                partner_id, case_id = self._anonymous(s, case_ids[-1], data.alias)
+            else:
+                partner_id = data.partner_id
+                member = s.execute(select(CaseMember.case_id).where(
+                    CaseMember.person_id == partner_id, CaseMember.case_id.in_(case_ids),
+                    CaseMember.role.in_(PARTNER_ROLES))).first()
+                if member is None or partner_id == data.perpetrator_id:
+                    raise ValidationError([_("The partner must be a victim or another adult "
+                                             "in his case.")])
+                case_id = int(member[0])
+            row = PartnerContact(
+                person_id=partner_id, perpetrator_id=data.perpetrator_id, case_id=case_id,
+                contacted_at=data.contacted_at, outcome=data.outcome,
+                informed_service=data.informed_service and data.outcome != "not_reached",
+                informed_support=data.informed_support and data.outcome != "not_reached",
+                safety_view=data.safety_view if reached else "",
+                fear=data.fear if reached else "",
+                wants_contact=data.wants_contact if reached else "",
+                consent_pass_on=data.consent_pass_on and reached,
+                safety_flag=data.safety_flag, note=data.note.strip() and data.note,
+                recorded_by_id=self.user.id, created_at=now)
+            s.add(row)
+            s.flush()
+            # logged as hers (the record is in her compartment), and sealed
+            self.log_sealed(s, "create", "partner_contact", row.id, person_id=partner_id)
+            return row.id
+
+    def _anonymous(self, s: Session, case_id: int, alias: str) -> tuple[int, int]:
+        """A record for a partner not known to the centre: an alias only, added to his case
+        as a victim – with no track for anyone (a manager assigns her a caseworker)."""
+        from rc_tui.services.cases import CaseService
+        from rc_tui.services.people import PeopleService
+
+        shown = alias.strip() or _("Partner")
+        person = PeopleService(self.vault, screen=self.screen, clock=self.clock).create_in(
+            s, PersonInput(alias=shown, gender="unknown"))
+        case = s.get(Case, case_id)
+        assert case is not None
+        CaseService(self.vault, screen=self.screen, clock=self.clock).add_member_in(
+            s, case, person, "victim", created=True, own_case=False, track=False)
+        return person.id, case_id
+
+    def outcomes(self, person_id: int) -> list[PartnerContactOutcome]:
+        """The man's side: the contacts made for him – outcome and safety flag only."""
+        with self.audited("partner_contact_outcome", person_id=person_id) as s:
+            rows = list(s.execute(select(
+                PartnerContact.id, PartnerContact.contacted_at, PartnerContact.outcome,
+                PartnerContact.safety_flag, PartnerContact.recorded_by_id).where(
+                PartnerContact.perpetrator_id == person_id)
+                .order_by(PartnerContact.contacted_at, PartnerContact.id)).all())
+            names = user_names(s, {r[4] for r in rows})
+            return [PartnerContactOutcome(r[0], person_id, r[1], r[2], bool(r[3]),
+                                          names.get(r[4], "")) for r in rows]
+
+    def for_partner(self, person_id: int) -> list[PartnerContactView]:
+        """Her side: every partner contact in her record, whole."""
+        with self.audited("partner_contact", person_id=person_id) as s:
+            rows = list(s.scalars(select(PartnerContact).where(
+                PartnerContact.person_id == person_id)
+                .order_by(PartnerContact.contacted_at, PartnerContact.id)))
+            names = user_names(s, {r.recorded_by_id for r in rows})
+            return [PartnerContactView(
+                r.id, r.person_id, r.contacted_at, r.outcome, r.informed_service,
+                r.informed_support, r.safety_view, r.fear, r.wants_contact,
+                r.consent_pass_on, r.safety_flag, r.note, names.get(r.recorded_by_id, ""))
+                for r in rows]
+
+    def counts(self, start: date | None = None, end: date | None = None
+               ) -> PartnerContactCounts:
+        """Contacts due, made and attempted in [start, end] (whole history when not
+        given) over the men whose whole record the user may see; ``open_now`` today."""
+        self.require(Capability.CASE_CONTENT)
+        first = start or date.min
+        last = end or date.max
+        with self.read() as s:
+            tracks = s.execute(text(
+                "SELECT m.person_id, m.added_at, m.closed_at, c.status FROM case_members m "
+                "JOIN cases c ON c.id = m.case_id WHERE m.role = 'perpetrator'")).all()
+            men = {int(r[0]) for r in tracks
+                   if self.access.level(s, int(r[0])) >= Level.FULL}
+            contacts = _contacts_of(s, men)
+            became_due = 0
+            open_now = 0
+            today = self.today()
+            for pid, added, closed, status in tracks:
+                if int(pid) not in men:
+                    continue
+                opened = _as_datetime(added).date()
+                if first <= opened + timedelta(days=PARTNER_CONTACT_DAYS) <= last:
+                    became_due += 1
+                if closed is None and status == "open":
+                    due = partner_contact_due(opened, contacts.get(int(pid), []))
+                    open_now += due is not None and due <= today
+            made = [c for cs in contacts.values() for c in cs
+                    if first <= c.contacted_at.date() <= last]
+            by = {o: sum(1 for c in made if c.outcome == o) for o in PARTNER_OUTCOMES}
+            self.log(s, "view", record_type="partner_contact_counts")
+            return PartnerContactCounts(became_due, len(made), by["reached"], by["declined"],
+                                        by["not_reached"], open_now)
+
+
+def _as_datetime(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def partner_contact_due_items(svc: Service, s: Session) -> list[DueItem]:
+    """A partner contact is due for every man whose track in the service this user holds
+    (until she is reached, declines, or three attempts did not reach her); and where she
+    wants contact from the victim side, that contact is due for her caseworker – or, while
+    her track has nobody, for the managers (who assign one)."""
+    rows = s.execute(text(
+        "SELECT DISTINCT m.person_id, m.added_at FROM case_members m "
+        "JOIN cases c ON c.id = m.case_id AND c.status = 'open' "
+        "JOIN assignments a ON a.case_member_id = m.id AND a.ended_at IS NULL "
+        "AND a.user_id = :u WHERE m.role = 'perpetrator' AND m.closed_at IS NULL"),
+        {"u": svc.user.id}).all()
+    today = svc.today()
+    items: list[DueItem] = []
+    first: dict[int, date] = {}
+    for pid, added in rows:
+        opened = _as_datetime(added).date()
+        first[int(pid)] = min(first.get(int(pid), opened), opened)
+    contacts = _contacts_of(s, set(first))
+    for pid, opened in first.items():
+        due = partner_contact_due(opened, contacts.get(pid, []))
+        if due is None or due > today + timedelta(days=14):
+            continue
+        person = s.get(Person, pid)
+        name = summary(person).display_name if person else "?"
+        items.append(DueItem("partner_contact", pid, None,
+                             _("{name}: partner contact due", name=name), due, due < today))
+    items += _victim_side_contact_due(svc, s)
+    return items
+
+
+def _victim_side_contact_due(svc: Service, s: Session) -> list[DueItem]:
+    wanted = s.execute(text(
+        "SELECT p.person_id, max(p.created_at) FROM partner_contacts p "
+        "WHERE p.outcome = 'reached' AND p.wants_contact = 'yes' GROUP BY p.person_id")).all()
+    items: list[DueItem] = []
+    manager = svc.access.can(Capability.ALL_CASES)
+    mine = svc.access.assigned_persons(s)
+    for raw_pid, when in wanted:
+        pid = int(raw_pid)
+        assigned = s.scalar(text(
+            "SELECT count(*) FROM assignments a JOIN case_members m "
+            "ON m.id = a.case_member_id WHERE m.person_id = :p AND a.ended_at IS NULL"),
+            {"p": pid})
+        if pid in mine:
+            # done once her caseworker has written in her journal after the contact
+            later = s.scalar(text(
+                "SELECT count(*) FROM journal_notes WHERE person_id = :p AND created_at > :t"),
+                {"p": pid, "t": when})
+            if later:
+                continue
+        elif not (manager and not assigned):
+            continue
+        person = s.get(Person, pid)
+        name = summary(person).display_name if person else "?"
+        day = _as_datetime(when).date()
+        title = (_("{name} wants contact from the victim side (partner contact)", name=name)
+                 if pid in mine else
+                 _("{name} wants contact from the victim side: assign a caseworker",
+                   name=name))
+        items.append(DueItem("partner_wants_contact", pid, None, title, day,
+                             day < svc.today()))
+    return items
+
+
+# ---------------------------------------------------------------------- safety plans
+
+@dataclass(frozen=True)
+class SafetyPlanRow:
+    id: int
+    person_id: int
+    template: str
+    title: str
+    status: str  # draft | signed
+    created_at: datetime
+    signed_at: datetime | None
+    review_on: date | None
+    author: str
+    supersedes_id: int | None
+    superseded: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class SafetyPlanView:
+    id: int
+    person_id: int
+    version: int
+    template: str
+    title: str
+    sections: tuple[StoredSection, ...]
+    texts: dict[str, str] = field(default_factory=dict)
+    review_on: date | None = None
+    created_by: str = ""
+    signed_by: str = ""
+    signed_at: datetime | None = None
+    supersedes_id: int | None = None
+    mine: bool = False
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
+
+
+def _age(person: Person, today: date) -> int | None:
+    try:
+        if person.birth_date is not None:
+            return age_on(person.birth_date, today)
+        if person.birth_year is not None:
+            return age_from_year(person.birth_year, today)
+    except ValueError:
+        return None
+    return None
+
+
+class SafetyPlanService(Service):
+    def _row(self, s: Session, plan_id: int) -> SafetyPlan:
+        row = s.get(SafetyPlan, plan_id)
+        if row is None:
+            raise VaultError("not found")
+        self.require_person(s, row.person_id, Level.FULL)
+        return row
+
+    def history(self, person_id: int) -> list[SafetyPlanRow]:
+        """Every plan of the person, oldest first (unsigned ones included)."""
+        with self.audited("safety_plan_list", person_id=person_id) as s:
+            rows = list(s.scalars(select(SafetyPlan).where(SafetyPlan.person_id == person_id)
+                                  .order_by(SafetyPlan.created_at, SafetyPlan.id)))
+            names = user_names(s, {r.signed_by_id or r.created_by_id for r in rows})
+            superseded = {r.supersedes_id for r in rows if r.supersedes_id}
+            return [SafetyPlanRow(
+                r.id, r.person_id, r.template, read_snapshot(r.definition)[0],
+                "signed" if r.signed_at else "draft", r.created_at, r.signed_at, r.review_on,
+                names.get(r.signed_by_id or r.created_by_id, ""), r.supersedes_id,
+                r.id in superseded, r.created_by_id == self.user.id) for r in rows]
+
+    def get(self, plan_id: int) -> SafetyPlanView:
+        with self.read() as s:
+            row = self._row(s, plan_id)
+            self.log(s, "view", person_id=row.person_id, record_type="safety_plan",
+                     record_id=row.id)
+            return self._view(s, row)
+
+    def _view(self, s: Session, row: SafetyPlan) -> SafetyPlanView:
+        title, sections = read_snapshot(row.definition)
+        names = user_names(s, {row.created_by_id, row.signed_by_id})
+        return SafetyPlanView(
+            row.id, row.person_id, row.version, row.template, title, sections,
+            dict(json.loads(row.sections or "{}")), row.review_on,
+            names.get(row.created_by_id, ""), names.get(row.signed_by_id or 0, ""),
+            row.signed_at, row.supersedes_id, row.created_by_id == self.user.id)
+
+    def template_for(self, person_id: int) -> str:
+        """The template the person gets: a child's by role, a partner's when a partner
+        contact is in her record, else an adult victim's."""
+        with self.audited("safety_plan_template", person_id=person_id) as s:
+            return self._template_for(s, person_id)
+
+    def _template_for(self, s: Session, person_id: int) -> str:
+        roles = set(s.scalars(select(CaseMember.role).where(
+            CaseMember.person_id == person_id)))
+        if roles == {"perpetrator"}:
+            raise ValidationError([_("A safety plan is made for a victim, a child or a "
+                                     "partner.")])
+        if "child" in roles:
+            return "child"
+        partner = s.scalar(select(PartnerContact.id).where(
+            PartnerContact.person_id == person_id).limit(1))
+        return "partner" if partner is not None else "adult"
+
+    def start(self, person_id: int, *, case_id: int | None = None) -> int:
+        """A new unsigned plan with the sections of the person's template (a child's by
+        age); the one this user is already writing, if there is one."""
+        with self.write() as s:
+            self.require_person(s, person_id, Level.FULL)
+            own = s.scalar(select(SafetyPlan.id).where(
+                SafetyPlan.person_id == person_id, SafetyPlan.signed_at.is_(None),
+                SafetyPlan.created_by_id == self.user.id).order_by(SafetyPlan.id.desc()))
+            if own is not None:
+                return int(own)
+            code = self._template_for(s, person_id)
+            person = s.get(Person, person_id)
+            assert person is not None
+            latest = s.scalar(select(SafetyPlan.id).where(
+                SafetyPlan.person_id == person_id, SafetyPlan.signed_at.is_not(None))
+                .order_by(SafetyPlan.signed_at.desc(), SafetyPlan.id.desc()).limit(1))
+            if latest is not None:
+                raise ValidationError([_("The person has a signed safety plan: make a new "
+                                         "version of it (N on the plan).")])
+            now = self.clock()
+            row = SafetyPlan(person_id=person_id, case_id=case_id, template=code,
+                             definition=snapshot(templates()[code], _age(person, self.today())),
+                             sections="{}", created_by_id=self.user.id, created_at=now,
+                             updated_at=now)
+            s.add(row)
+            s.flush()
+            self.log(s, "create", person_id=person_id, record_type="safety_plan",
+                     record_id=row.id)
+            return row.id
+
+    def amend(self, plan_id: int) -> int:
+        """A new version of a signed plan: an unsigned copy that supersedes it once
+        signed. The signed plan itself never changes."""
+        with self.write() as s:
+            old = self._row(s, plan_id)
+            if old.signed_at is None:
+                raise ValidationError([_("Only a signed plan gets a new version; an "
+                                         "unsigned one is simply edited.")])
+            newer = s.scalars(select(SafetyPlan).where(SafetyPlan.supersedes_id == old.id)
+                              .order_by(SafetyPlan.id.desc()).limit(1)).first()
+            if newer is not None:
+                if newer.signed_at is None and newer.created_by_id == self.user.id:
+                    return newer.id
+                raise ValidationError([_("This plan has a newer version already: work on "
+                                         "the newest one.")])
+            now = self.clock()
+            row = SafetyPlan(person_id=old.person_id, case_id=old.case_id,
+                             template=old.template, definition=old.definition,
+                             sections=old.sections, review_on=None,
+                             created_by_id=self.user.id, created_at=now, updated_at=now,
+                             supersedes_id=old.id)
+            s.add(row)
+            s.flush()
+            self.log(s, "create", person_id=old.person_id, record_type="safety_plan",
+                     record_id=row.id)
+            return row.id
+
+    def _draft(self, s: Session, plan_id: int) -> SafetyPlan:
+        row = self._row(s, plan_id)
+        if row.signed_at is not None:
+            raise ValidationError([_("The plan is signed and cannot be changed. Make a new "
+                                     "version of it.")])
+        if row.created_by_id != self.user.id:
+            raise NoAccess(row.person_id, "safety_plan", row.id)
+        return row
+
+    def _texts(self, row: SafetyPlan, texts: dict[str, str]) -> str:
+        known = {sec.id for sec in read_snapshot(row.definition)[1]}
+        if set(texts) - known:
+            raise ValidationError([_("The plan has no such section.")])
+        if any(len(t) > MAX_TEXT for t in texts.values()):
+            raise ValidationError([_("A text may have at most {n} characters.", n=MAX_TEXT)])
+        return json.dumps({k: v for k, v in texts.items() if v.strip()}, sort_keys=True,
+                          ensure_ascii=False)
+
+    def save(self, plan_id: int, version: int, texts: dict[str, str],
+             review_on: date | None = None) -> int:
+        """The plan as written so far (unsigned). Returns the new version."""
+        with self.versioned("safety plan changed elsewhere") as (s, same_version):
+            row = same_version(self._draft(s, plan_id), version)
+            row.sections = self._texts(row, texts)
+            row.review_on = review_on
+            row.updated_at = self.clock()
+            s.flush()
+            self.log(s, "update", person_id=row.person_id, record_type="safety_plan",
+                     record_id=row.id)
+            return row.version
+
+    def sign(self, plan_id: int, version: int, texts: dict[str, str],
+             review_on: date | None) -> None:
+        """Sign: at least one section written and a review date after today. Afterwards
+        the database refuses any change; a new version supersedes it."""
+        with self.versioned("safety plan changed elsewhere") as (s, same_version):
+            row = same_version(self._draft(s, plan_id), version)
+            stored = self._texts(row, texts)
+            problems = [_(p) for p in review_problems(review_on, self.today())]
+            if stored == "{}":
+                problems.append(_("Write at least one section of the plan."))
+            if problems:
+                raise ValidationError(problems)
+            now = self.clock()
+            row.sections = stored
+            row.review_on = review_on
+            row.updated_at = now
+            row.signed_at = now
+            row.signed_by_id = self.user.id
+            s.flush()
+            self.log_sealed(s, "sign", "safety_plan", row.id, person_id=row.person_id)
+
+    def discard(self, plan_id: int) -> None:
+        """Delete an unsigned plan (its author only). Signed plans are never deleted."""
+        with self.write() as s:
+            row = self._draft(s, plan_id)
+            s.delete(row)
+            self.log(s, "delete", person_id=row.person_id, record_type="safety_plan",
+                     record_id=row.id)
+
+
+def safety_plan_review_due(svc: Service, s: Session) -> list[DueItem]:
+    """The review of the newest signed safety plan of each person whose track this user
+    holds, from 14 days before its review date (overdue after it)."""
+    rows = s.execute(text(
+        "SELECT DISTINCT p.person_id, p.review_on FROM safety_plans p "
+        "JOIN case_members m ON m.person_id = p.person_id "
+        "JOIN cases c ON c.id = m.case_id AND c.status = 'open' "
+        "JOIN assignments a ON a.case_member_id = m.id AND a.ended_at IS NULL "
+        "AND a.user_id = :u "
+        "WHERE p.signed_at IS NOT NULL AND p.id = (SELECT x.id FROM safety_plans x "
+        "  WHERE x.person_id = p.person_id AND x.signed_at IS NOT NULL "
+        "  ORDER BY x.signed_at DESC, x.id DESC LIMIT 1)"), {"u": svc.user.id}).all()
+    today = svc.today()
+    items: list[DueItem] = []
+    for pid, review_on in rows:
+        if review_on is None:
+            continue
+        due = review_on if isinstance(review_on, date) else date.fromisoformat(str(review_on))
+        if due > today + timedelta(days=14):
+            continue
+        person = s.get(Person, pid)
+        name = summary(person).display_name if person else "?"
+        items.append(DueItem("safety_plan_review", int(pid), None,
+                             _("{name}: safety plan review due", name=name), due,
+                             due < today))
+    return items
