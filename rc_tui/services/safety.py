@@ -47,7 +47,7 @@ from rc_tui.domain.safety import (
 )
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
-from rc_tui.services.base import DueItem, Service, user_names
+from rc_tui.services.base import DueItem, Service, local_time, user_names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.people import PersonInput, summary, summary_for
 from storage.models import Case, CaseMember, PartnerContact, Person, SafetyPlan
@@ -184,9 +184,10 @@ class PartnerContactService(Service):
         nothing. Recorded is final: the database refuses any change."""
         self.require(Capability.CASE_CONTENT)
         now = self.clock()
+        # the time of the contact is typed in local time (as an intake's is)
         problems = [_(p) for p in contact_problems(
             data.outcome, data.safety_view, data.fear, data.wants_contact, data.contacted_at,
-            now)]
+            local_time(now))]
         if len(data.note) > MAX_TEXT or len(data.alias) > 200:
             problems.append(_("A text may have at most {n} characters.", n=MAX_TEXT))
         if problems:
