@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import json
 import inspect
+import json
 import pkgutil
 from collections.abc import Callable, Iterator
 from pathlib import Path

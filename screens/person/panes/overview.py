@@ -145,8 +145,8 @@ class OverviewPane(PersonPane, VerticalScroll):
         consents, reports, stays, outcomes, contacts, plans = data
         if self.detail.full_access:
             lines = [outcome_line(o) for o in outcomes or []]
-            for c in contacts or []:
-                lines += contact_lines(c)
+            for contact in contacts or []:
+                lines += contact_lines(contact)
             self.query_one("#partner-contacts", Plain).set_text(
                 "\n".join(lines) or _("None recorded."))
             self.query_one("#plans-title").display = plans is not None
