@@ -6,6 +6,7 @@ back, signs it after one question and reads it back as literal text."""
 
 from __future__ import annotations
 
+from rc_tui.services.drafts import DraftService
 from rc_tui.services.safety import PartnerContactService, SafetyPlanService
 from screens.app import RcApp
 from screens.confirm import AskDialog
@@ -40,6 +41,10 @@ async def test_the_partner_contact_form_writes_into_her_record(family: Family) -
         for key in ("1", "n", "enter", "t", "s", "enter", "r", "s", "j", "j", "j"):
             await pilot.press(key)
         await paste(pilot, MARKUP)
+        app.screen.flush_draft()  # type: ignore[attr-defined]  # (as the autosave does)
+        await settle(pilot)
+        assert app.session is not None
+        assert [d.form for d in app.session.drafts().mine()] == ["partner_contact"]
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, AskDialog))
         await pilot.press("j")
@@ -52,6 +57,8 @@ async def test_the_partner_contact_form_writes_into_her_record(family: Family) -
         [contact] = PartnerContactService(v).for_partner(family.victim)
     assert (contact.note, contact.safety_view, contact.fear, contact.wants_contact) == (
         MARKUP, "unsafe", "great", "yes")
+    with Vault.unlock(family.path, PER, PER_PASS) as v:  # what he typed went with it
+        assert [d.form for d in DraftService(v).mine()] == []
 
 
 async def test_the_safety_plan_is_written_kept_signed_and_shown(family: Family) -> None:
