@@ -123,15 +123,6 @@ def templates() -> dict[str, PlanTemplate]:
             for code, v in data["template"].items()}
 
 
-def template_for(roles: Iterable[str], *, partner: bool = False) -> str:
-    """The template a person gets by their roles: a child's, a partner's (a partner contact
-    was made with her), or an adult victim's."""
-    wanted = set(roles)
-    if "child" in wanted:
-        return "child"
-    return "partner" if partner else "adult"
-
-
 def snapshot(template: PlanTemplate, age: int | None) -> str:
     """The sections offered (for this age), as stored with the plan."""
     return json.dumps({"code": template.code, "title": [template.title.sv, template.title.en],

@@ -220,7 +220,7 @@ class PartnerContactService(Service):
                 fear=data.fear if reached else "",
                 wants_contact=data.wants_contact if reached else "",
                 consent_pass_on=data.consent_pass_on and reached,
-                safety_flag=data.safety_flag, note=data.note.strip() and data.note,
+                safety_flag=data.safety_flag, note=data.note if data.note.strip() else "",
                 recorded_by_id=self.user.id, created_at=now)
             s.add(row)
             s.flush()
@@ -457,13 +457,9 @@ class SafetyPlanService(Service):
             names.get(row.created_by_id, ""), names.get(row.signed_by_id or 0, ""),
             row.signed_at, row.supersedes_id, row.created_by_id == self.user.id)
 
-    def template_for(self, person_id: int) -> str:
-        """The template the person gets: a child's by role, a partner's when a partner
-        contact is in her record, else an adult victim's."""
-        with self.audited("safety_plan_template", person_id=person_id) as s:
-            return self._template_for(s, person_id)
-
     def _template_for(self, s: Session, person_id: int) -> str:
+        """The template the person gets: a child's by role, a partner's when a partner
+        contact is in her record, else an adult victim's (never one for the man himself)."""
         roles = set(s.scalars(select(CaseMember.role).where(
             CaseMember.person_id == person_id)))
         if roles == {"perpetrator"}:

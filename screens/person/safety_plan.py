@@ -34,7 +34,6 @@ class SafetyPlanScreen(RcScreen):
     version (the signed one stays as it was)."""
 
     DRAFT = "safety_plan"
-    NAMES_PERSON = False
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="safety-plan.save"),
