@@ -1,7 +1,8 @@
 """Sealed records: a hash of a signed or approved record's content, kept in the access log.
 
 Triggers make signed journal notes, signed assessments, concluded investigations,
-decisions and approved samråd minutes read-only – but whoever holds the data key can drop
+decisions, approved samråd minutes, partner contacts and signed safety plans read-only –
+but whoever holds the data key can drop
 the triggers, change a record and put them back. So the act that seals a record (signing,
 concluding, deciding, approving) writes ``content_hash`` – SHA-256 over the record's
 canonical content – into its access-log entry, which the chain hash covers, and
@@ -50,6 +51,8 @@ KINDS: dict[str, Kind] = {
                           "concluded investigation"),
     "decision": Kind("decisions", "1", "decision"),
     "samrad": Kind("samrad", "approved_at IS NOT NULL", "approved samråd minutes"),
+    "partner_contact": Kind("partner_contacts", "1", "partner contact"),
+    "safety_plan": Kind("safety_plans", "signed_at IS NOT NULL", "signed safety plan"),
 }
 
 #: The columns each sealed table's hash covers (ordered as stored: it is sorted JSON).
@@ -73,6 +76,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "samrad": ("id", "case_id", "requested_by", "requested_at", "meeting_on", "place",
                "chair_id", "previous_id", "repeat", "approved_at", "approved_by_id",
                "created_at", "updated_at", "version", "extract_rules"),
+    "partner_contacts": ("id", "person_id", "perpetrator_id", "case_id", "contacted_at",
+                         "outcome", "informed_service", "informed_support", "safety_view",
+                         "fear", "wants_contact", "consent_pass_on", "safety_flag", "note",
+                         "recorded_by_id", "created_at"),
+    "safety_plans": ("id", "person_id", "case_id", "template", "definition", "sections",
+                     "review_on", "created_by_id", "created_at", "updated_at",
+                     "signed_by_id", "signed_at", "supersedes_id", "version"),
     "samrad_participants": ("id", "samrad_id", "kind", "agency", "role", "name",
                             "undertaking"),
     "samrad_persons": ("id", "samrad_id", "person_id", "legal_ground", "ground_rationale",
@@ -91,6 +101,8 @@ MUTABLE: dict[str, tuple[str, ...]] = {
 #: while NULL, so a record sealed before the column existed keeps its hash (samråd approved
 #: before migration 0012 have no stored extract rules).
 ADDED_LATER: dict[str, tuple[str, ...]] = {"samrad": ("extract_rules",)}
+#: Sealed tables added after the first sealing migration (0010, which seals what exists).
+ADDED_TABLES = frozenset({"partner_contacts", "safety_plans"})
 #: What an approving meeting records about the earlier actions it reviewed.
 REVIEWED = ("id", "outcome", "outcome_note", "reviewed_in_id")
 _CHILDREN = ("samrad_participants", "samrad_persons", "samrad_actions")
@@ -124,6 +136,10 @@ def _contents(ex: Executor, record_type: str, ids: Iterable[int] | None) -> dict
     """The canonical content of each sealed record of ``record_type`` (all when ``ids`` is
     None), by id."""
     kind = KINDS[record_type]
+    if kind.table in ADDED_TABLES and not ex.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t"),
+            {"t": kind.table}).first():
+        return {}  # a migration before the table existed seals with the tables of its time
     where = f"({kind.sealed_when})"
     params: dict[str, Any] = {}
     if ids is not None:

@@ -33,12 +33,14 @@ __all__ = [
     "Investigation",
     "JournalNote",
     "Meta",
+    "PartnerContact",
     "Person",
     "Place",
     "PlaceOutOfUse",
     "PlanItem",
     "Relation",
     "Role",
+    "SafetyPlan",
     "Samrad",
     "SamradAction",
     "SamradParticipant",
@@ -707,6 +709,61 @@ class Draft(Base):
     payload: Mapped[str] = mapped_column(Text)  # JSON: field id -> value
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PartnerContact(Base):
+    """A partner contact (partnerkontakt): the perpetrator service reaches the partner of
+    a man in the service. The record is hers (``person_id``, her compartment); the man it
+    was made for is ``perpetrator_id``. Never changed once recorded (triggers)."""
+
+    __tablename__ = "partner_contacts"
+    __table_args__ = (Index("ix_partner_contacts_person", "person_id"),
+                      Index("ix_partner_contacts_perpetrator", "perpetrator_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    perpetrator_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    contacted_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(12))  # reached | not_reached | declined
+    informed_service: Mapped[bool] = mapped_column(default=False)
+    informed_support: Mapped[bool] = mapped_column(default=False)
+    safety_view: Mapped[str] = mapped_column(String(12), default="")  # safe | unsure | unsafe
+    fear: Mapped[str] = mapped_column(String(12), default="")  # none | some | great
+    wants_contact: Mapped[str] = mapped_column(String(8), default="")  # yes | no
+    consent_pass_on: Mapped[bool] = mapped_column(default=False)
+    #: the one thing of her answers the perpetrator side sees (with the outcome)
+    safety_flag: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class SafetyPlan(Base):
+    """A safety plan (säkerhetsplan) of a victim, a child or a partner: sections as
+    written, with the template's sections as they were. Signing makes it read-only
+    (triggers); a change afterwards is a new version that ``supersedes`` it."""
+
+    __tablename__ = "safety_plans"
+    __table_args__ = (Index("ix_safety_plans_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    template: Mapped[str] = mapped_column(String(16))  # adult | partner | child
+    definition: Mapped[str] = mapped_column(Text)  # JSON: the sections offered
+    sections: Mapped[str] = mapped_column(Text, default="{}")  # JSON: section -> text
+    review_on: Mapped[date | None] = mapped_column(default=None)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    signed_at: Mapped[datetime | None] = mapped_column(default=None)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("safety_plans.id"),
+                                                      default=None)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

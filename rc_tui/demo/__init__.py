@@ -20,7 +20,7 @@ Two generators:
 
 The modules: ``base`` (dates, seed, demo logins, clock), ``words`` (the word lists),
 ``families`` (who the fictional people are), ``registration`` (intake, consents, reports,
-notes, perpetrator tracks), ``assessments``, ``casework``, ``samrad``, ``shelter``,
+notes, perpetrator tracks), ``assessments``, ``casework``, ``samrad``, ``shelter``, ``safety``,
 ``scenario`` (the service-layer generator) and ``bulk``. :func:`ensure_demo` is here: it
 calls the generators through this module, so a caller may replace one of them here (the
 search benchmark times ``generate_bulk`` that way).

@@ -1,6 +1,6 @@
 """The demo through the service layer: families registered by the demo caseworker, then
-perpetrator tracks, the shelter, assessments, casework and a samråd – every row validated
-and access-logged like a real registration."""
+perpetrator tracks, the shelter, assessments, casework, a samråd, partner contacts and a
+safety plan – every row validated and access-logged like a real registration."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rc_tui.demo.base import DEMO_CASEWORKER, DEMO_SEED, as_user, require_demo
 from rc_tui.demo.casework import casework
 from rc_tui.demo.families import IdNumbers, Registered, family, opened_at, shapes
 from rc_tui.demo.registration import perpetrator_tracks, register
+from rc_tui.demo.safety import safety
 from rc_tui.demo.samrad import samrad
 from rc_tui.demo.shelter import shelter
 from storage.vault import Vault
@@ -50,3 +51,4 @@ def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
     assessments(vault, registered, random.Random(seed + 2))  # noqa: S311
     casework(vault, registered, random.Random(seed + 3))  # noqa: S311
     samrad(vault, registered)
+    safety(vault, registered)

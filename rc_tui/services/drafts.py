@@ -52,6 +52,8 @@ FORMS: dict[str, str] = {
     "add_member": N_("person added to a case"),
     "close": N_("reason for closing"),
     "place": N_("shelter place"),
+    "partner_contact": N_("partner contact"),
+    "safety_plan": N_("safety plan"),
 }
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from rc_tui.services.logreview import LogReviewService
     from rc_tui.services.people import PeopleService
     from rc_tui.services.records import RecordService
+    from rc_tui.services.safety import PartnerContactService, SafetyPlanService
     from rc_tui.services.samrad import SamradService
     from rc_tui.services.search import SearchService
     from rc_tui.services.settings import SettingsService
@@ -159,6 +160,14 @@ class UserSession:
     def records(self, screen: str) -> RecordService:
         from rc_tui.services.records import RecordService
         return RecordService(self._vault, screen=screen, clock=self.clock)
+
+    def partner_contacts(self, screen: str) -> PartnerContactService:
+        from rc_tui.services.safety import PartnerContactService
+        return PartnerContactService(self._vault, screen=screen, clock=self.clock)
+
+    def safety_plans(self, screen: str) -> SafetyPlanService:
+        from rc_tui.services.safety import SafetyPlanService
+        return SafetyPlanService(self._vault, screen=screen, clock=self.clock)
 
     def samrad(self, screen: str) -> SamradService:
         from rc_tui.services.samrad import SamradService

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
@@ -29,6 +29,7 @@ from rc_tui.services.casework import (
 from rc_tui.services.people import PersonDetail
 from rc_tui.services.records import Note
 from rc_tui.services.risk import CurrentLevel
+from rc_tui.services.safety import SafetyPlanView
 from screens.assessment import (
     AssessmentScreen,
     InstrumentChooser,
@@ -59,6 +60,11 @@ from screens.person.panes import (
     PlansPane,
     SamradPane,
 )
+from screens.person.partner_contact import PartnerContactDialog
+from screens.person.safety_plan import SafetyPlanScreen
+
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
 
 
 def protection_banner(level: str) -> Static:
@@ -99,6 +105,9 @@ class PersonScreen(RcScreen):
         Binding("b", "decide", "Decision", show=False, id="person.decide"),
         Binding("p", "plan_item", "Plan", show=False, id="person.plan-item"),
         Binding("z", "close_track", "Close/reopen track", show=False, id="person.close-track"),
+        Binding("k", "partner_contact", "Partner contact", show=False,
+                id="person.partner-contact"),
+        Binding("l", "safety_plan", "Safety plan", show=False, id="person.safety-plan"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
@@ -172,12 +181,47 @@ class PersonScreen(RcScreen):
         if d.restricted or d.identity_hidden:
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab", "export", "new_assessment",
-                                  "investigate", "decide", "plan_item", "close_track"}
+                                  "investigate", "decide", "plan_item", "close_track",
+                                  "partner_contact", "safety_plan"}
         if action == "plan_item":
             return d.full_access or self.shelter_level
         if action in ("new_assessment", "investigate", "decide", "close_track"):
             return d.full_access
+        if action == "partner_contact":  # a man in the perpetrator service
+            return d.full_access and any(role == "perpetrator" and status == "open"
+                                         for _cid, _no, role, status in d.cases)
+        if action == "safety_plan":  # a victim, a child or a partner
+            return d.full_access and any(role != "perpetrator"
+                                         for _cid, _no, role, _st in d.cases)
         return True
+
+    def action_partner_contact(self) -> None:
+        person_id = self.person_id
+        self.load(lambda session: session.partner_contacts("person").partners(person_id),
+                  lambda partners: self.app.push_screen(
+                      PartnerContactDialog(person_id, partners), self._after),
+                  key="partner-contact")
+
+    def action_safety_plan(self) -> None:
+        """The plan being written (the user's own), else the newest signed one, else a new
+        one."""
+        assert self.detail is not None
+        person_id, name = self.person_id, self.detail.display_name
+        case_id = self._case_for_new()
+
+        def fetch(session: UserSession) -> SafetyPlanView:
+            plans = session.safety_plans("person")
+            rows = plans.history(person_id)
+            mine = [r for r in rows if r.status == "draft" and r.mine]
+            signed = [r for r in rows if r.status == "signed" and not r.superseded]
+            if mine:
+                return plans.get(mine[-1].id)
+            if signed:
+                return plans.get(signed[-1].id)
+            return plans.get(plans.start(person_id, case_id=case_id))
+
+        self.load(fetch, lambda view: self.app.push_screen(
+            SafetyPlanScreen(view, name), self._after), key="safety-plan")
 
     def action_export(self) -> None:
         self.app.push_screen(ExportDialog(self.person_id))

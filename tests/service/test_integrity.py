@@ -475,7 +475,8 @@ def test_restore_refuses_a_backup_whose_records_were_changed(
 def _as_revision_0009(path: Path) -> None:
     """Turn a database made by this version back into what 0009 made: the access log
     without ``content_hash`` (chain recomputed), samråd without stored extract rules, no
-    trigram index of names, 0009's triggers, revision 0009."""
+    trigram index of names, no partner contacts or safety plans, 0009's triggers,
+    revision 0009."""
     from alembic import command
     from sqlalchemy import create_engine
     from sqlalchemy.pool import StaticPool
@@ -496,6 +497,8 @@ def _as_revision_0009(path: Path) -> None:
     conn.execute("ALTER TABLE access_log DROP COLUMN content_hash")
     conn.execute("ALTER TABLE samrad DROP COLUMN extract_rules")  # added by 0012
     conn.execute("DROP TABLE person_name_fts")  # added by 0013
+    conn.execute("DROP TABLE partner_contacts")  # added by 0014
+    conn.execute("DROP TABLE safety_plans")  # added by 0014
     columns = [c for c in audit._COLUMNS if c != "content_hash"]
     prev = audit.GENESIS
     rows = conn.execute(f"SELECT {', '.join(columns)} FROM access_log ORDER BY id").fetchall()

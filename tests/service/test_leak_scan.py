@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import json
 import pkgutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,7 +53,9 @@ from storage.models import (
     Draft,
     Investigation,
     JournalNote,
+    PartnerContact,
     Person,
+    SafetyPlan,
     Samrad,
 )
 from storage.vault import Vault
@@ -120,6 +123,12 @@ NOT_SCANNED: dict[str, str] = {
     "ShelterService.write_entry": "write (returns the new id)",
     "ShelterService.mark_read": "write (returns a count)",
     "LogReviewService.mark_reviewed": "write (returns a count)",
+    "PartnerContactService.record": "write (returns the new id)",
+    "SafetyPlanService.start": "write (returns the new id)",
+    "SafetyPlanService.amend": "write (returns the new id)",
+    "SafetyPlanService.save": "write (returns the new version)",
+    "SafetyPlanService.sign": "write (returns nothing)",
+    "SafetyPlanService.discard": "write (returns nothing)",
 }
 
 
@@ -163,6 +172,7 @@ class Demo:
     queries: list[str]
     duplicates: list[PersonInput]
     escalations: list[int]
+    plans: list[int]
 
 
 #: Arguments by parameter name: a new method with a parameter not here fails the scan
@@ -176,6 +186,7 @@ ARGUMENTS: dict[str, Callable[[Demo], list[Any]]] = {
     "investigation_id": lambda d: d.investigations,
     "decision_id": lambda d: d.decisions,
     "samrad_id": lambda d: d.samrad,
+    "plan_id": lambda d: d.plans,
     "facility": lambda d: ["shelter", "perpetrator_housing"],
     "query": lambda d: d.queries,
     "data": lambda d: d.duplicates,
@@ -289,6 +300,22 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
                    "role"),
     "MonthSummary": ("emergency", "entries", "highlighted", "month", "person_views",
                      "username"),
+    "PartnerChoice": ("name", "person_id"),
+    "PartnerContactCounts": ("attempts", "became_due", "declined", "not_reached",
+                             "open_now", "reached"),
+    "PartnerContactOutcome": ("contacted_at", "id", "outcome", "person_id", "recorded_by",
+                              "safety_flag"),
+    "PartnerContactView": ("consent_pass_on", "contacted_at", "fear", "id",
+                           "informed_service", "informed_support", "note", "outcome",
+                           "person_id", "recorded_by", "safety_flag", "safety_view",
+                           "wants_contact"),
+    "SafetyPlanRow": ("author", "created_at", "id", "mine", "person_id", "review_on",
+                      "signed_at", "status", "superseded", "supersedes_id", "template",
+                      "title"),
+    "SafetyPlanView": ("created_by", "id", "mine", "person_id", "review_on", "sections",
+                       "signed_at", "signed_by", "supersedes_id", "template", "texts",
+                       "title", "version"),
+    "StoredSection": ("id", "prompt", "title"),
     "Note": ("author", "body", "corrects_id", "created_at", "id", "note_type", "signed_at",
              "version"),
     "OpenAction": ("agency", "due_on", "from_meeting", "id", "person_id", "person_name",
@@ -341,7 +368,8 @@ for _cls in ("BoardView", "CaseDetail", "CaseRow", "ChainStatus", "CoordinationV
              "SamradRow", "SamradView", "TurnedAwayRow", "TurnedAwayStats", "BoardLine",
              "ShiftEntryView", "Participant", "Review", "ActionInput", "PersonMinutes",
              "PlanItemInput", "Instrument", "Section", "Item", "Option", "Scoring",
-             "Threshold", "Dimension", "Level", "Localized", "DraftView"):
+             "Threshold", "Dimension", "Level", "Localized", "DraftView",
+             "PartnerContactCounts", "StoredSection"):
     classify(_cls, FREE)
 # -- a person's own record: what shelter staff may see of residents, caseworkers of theirs
 classify("PersonSummary", FREE, masked_id=SHELTER, birth=SHELTER, protection_level=SHELTER,
@@ -375,6 +403,15 @@ classify("DecisionView", FULL, id=FREE, person_id=FREE)
 classify("InvestigationView", FULL, id=FREE, person_id=FREE)
 classify("FollowUpView", FULL, id=FREE)
 classify("TrackState", FULL)
+# -- partner contacts: the man's side (his person_id) gets the outcome and the flag at his
+# whole record; the contact itself is hers, at hers; the partners offered are the family
+# compartment's names (the value check holds protected names)
+classify("PartnerChoice", FREE)
+classify("PartnerContactOutcome", FULL, id=FREE, person_id=FREE)
+classify("PartnerContactView", FULL, id=FREE, person_id=FREE)
+# -- safety plans: casework of the person's own track
+classify("SafetyPlanRow", FULL, id=FREE, person_id=FREE)
+classify("SafetyPlanView", FULL, id=FREE, person_id=FREE)
 
 #: DTOs whose own ``id`` is the person's id.
 PERSON_DTOS = {"PersonSummary", "PersonDetail"}
@@ -396,6 +433,7 @@ class Findings:
     leaks: list[str] = dataclasses.field(default_factory=list)
     returned: set[str] = dataclasses.field(default_factory=set)  # calls that gave data
     forbidden: int = 0  # secret values the role may not see (the value check's reach)
+    partner_notes: int = 0  # of them: partner contacts' notes
 
 
 def walk(value: Any, where: str, owner: int | None, check: Callable[[str, str], None],
@@ -486,6 +524,13 @@ def full_secrets_of(s: Any) -> list[tuple[int, str, str]]:
     for dec in s.scalars(select(Decision)):
         if dec.reasons and len(flat(dec.reasons)) >= 12:
             out.append((dec.person_id, flat(dec.reasons)[:40], "decision reasons"))
+    for c in s.scalars(select(PartnerContact)):  # hers: never the man's side
+        if len(flat(c.note)) >= 12:
+            out.append((c.person_id, flat(c.note)[:40], "partner contact note"))
+    for plan in s.scalars(select(SafetyPlan)):
+        for section in json.loads(plan.sections).values():
+            if len(flat(section)) >= 12:
+                out.append((plan.person_id, flat(section)[:40], "safety plan text"))
     return out
 
 
@@ -559,7 +604,8 @@ def demo_family(tmp_path_factory: pytest.TempPathFactory, templates: Templates) 
             # escalations in the access log (assignments, links, …), for the log review
             list(s.scalars(select(AccessLog.id).where(
                 AccessLog.flagged.is_(True), AccessLog.action.in_(ESCALATIONS))
-                .order_by(AccessLog.id).limit(12))))
+                .order_by(AccessLog.id).limit(12))),
+            list(s.scalars(select(SafetyPlan.id))))
 
 
 def admin_view(d: Demo) -> RoleView:
@@ -579,6 +625,8 @@ def run_scan(d: Demo, username: str, phrase: str,
     with Vault.unlock(d.path, username, phrase, clock=lambda: 9e9) as v:
         view = admin_view(d) if isinstance(v, AdminVault) else role_view(v)
         found.forbidden = len(view.forbidden)
+        found.partner_notes = sum(1 for w in view.forbidden.values()
+                                  if w.startswith("partner contact note"))
         for cls in classes or service_classes():
             for name in public_methods(cls):
                 if f"{cls.__name__}.{name}" in NOT_SCANNED:
@@ -630,6 +678,12 @@ def test_no_role_gets_what_it_may_not_see(demo_family: Demo, username: str,
                 "SamradService.for_case", "SamradService.coordination",
                 "SamradService.minutes_text", "RecordService.journal",
                 "AssessmentService.history"} <= found.returned, found.returned
+    if username == "per":  # the partner contact he made is hers: he gets its outcome
+        assert "PartnerContactService.outcomes" in found.returned
+        assert found.partner_notes > 0
+    if username == "anna":  # the partner's caseworker: the contact and her safety plan
+        assert {"PartnerContactService.for_partner", "SafetyPlanService.get"} <= \
+            found.returned, found.returned
     if username in ("anna", "per"):  # the manager is assigned to no track
         assert "CaseService.my_open_cases" in found.returned
     if username == "chef":  # the log review's escalations with the reads after them

@@ -158,6 +158,7 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
     from screens.person.edit import PersonEditScreen
     from screens.person.export_dialog import ExportDialog
     from screens.person.note import NoteScreen
+    from screens.person.safety_plan import SafetyPlanScreen
     from screens.samrad import ActionDialog, ParticipantDialog
     from screens.search import SearchScreen
 
@@ -169,6 +170,8 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
         assert session is not None
         detail = session.people("test").get(family.victim)
         case = session.cases("test").detail(family.case_id)
+        plans = session.safety_plans("test")
+        plan = plans.get(plans.start(family.victim))
         forms: list[tuple[str, Callable[[], Any]]] = [
             ("intake", IntakeScreen),
             ("person", lambda: PersonEditScreen(detail)),
@@ -193,6 +196,7 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
             ("conflict", lambda: ConflictScreen("anteckningen", [("Text", "a", "b")])),
             ("search", SearchScreen),
             ("passphrase", ChangePassphraseScreen),
+            ("safety plan", lambda: SafetyPlanScreen(plan)),
         ]
         size = -(-len(forms) // 3)
         for name, make in forms[(third - 1) * size:third * size]:
@@ -271,6 +275,7 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
 async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
     from screens.case import AssignDialog
     from screens.export import PlaintextExportDialog
+    from screens.person.partner_contact import PartnerContactDialog
     from screens.samrad import MinutesScreen, RequestDialog, SamradScreen
     from screens.shelter.place_dialog import PlaceDialog
 
@@ -281,6 +286,7 @@ async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> lis
         await signed_in(pilot, CHEF, CHEF_PASS)
         member = next(m for m in pilot.app.session.cases("t").detail(family.case_id).members
                       if m.role == "perpetrator")
+        partners = pilot.app.session.partner_contacts("t").partners(family.perpetrator)
         for name, make in [("samråd", lambda: SamradScreen(ids["samrad"])),
                            ("request", lambda: RequestDialog(family.case_id)),
                            ("assign", lambda: AssignDialog(member.member_id)),
@@ -288,7 +294,9 @@ async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> lis
                            ("minutes", lambda: MinutesScreen(ids["samrad"])),
                            ("minutes export", lambda: PlaintextExportDialog(
                                None, "Skriv protokollet till en fil", "rc-tui-samrad.txt",
-                               lambda _svc: "", record_type="samrad_minutes"))]:
+                               lambda _svc: "", record_type="samrad_minutes")),
+                           ("partner contact", lambda: PartnerContactDialog(
+                               family.perpetrator, partners))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
     return found

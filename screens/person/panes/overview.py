@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from rc_tui.domain.safety import FEAR_LEVELS, PARTNER_OUTCOMES, SAFETY_VIEWS, YES_NO
 from rc_tui.domain.vocab import (
     AGENCIES,
     CASE_STATUSES,
@@ -28,6 +29,11 @@ from screens.person.panes.base import PersonPane
 
 if TYPE_CHECKING:
     from rc_tui.services.records import ChildReportState, ConsentState
+    from rc_tui.services.safety import (
+        PartnerContactOutcome,
+        PartnerContactView,
+        SafetyPlanRow,
+    )
     from rc_tui.services.session import UserSession
     from rc_tui.services.shelter import StayFactLine
 
@@ -60,8 +66,46 @@ def overview_text(d: PersonDetail) -> str:
     return "\n".join(lines)
 
 
-#: consents, child welfare reports, stays
-OverviewData = tuple["list[ConsentState]", "list[ChildReportState]", "list[StayFactLine]"]
+def outcome_line(o: PartnerContactOutcome) -> str:
+    """What the man's side sees of a partner contact: when, the outcome, the flag."""
+    flag = ("   ⚠ " + _("safety concern")) if o.safety_flag else ""
+    return f"{o.contacted_at:%Y-%m-%d} {label(PARTNER_OUTCOMES, o.outcome)} " \
+           f"({o.recorded_by}){flag}"
+
+
+def contact_lines(c: PartnerContactView) -> list[str]:
+    """Her side: the whole partner contact."""
+    lines = [f"{c.contacted_at:%Y-%m-%d %H:%M} {label(PARTNER_OUTCOMES, c.outcome)} "
+             f"({c.recorded_by})" + ("   ⚠ " + _("safety concern") if c.safety_flag else "")]
+    if c.outcome != "not_reached":
+        lines.append(f"  {_('Informed about the service')}: {yes_no(c.informed_service)}, "
+                     f"{_('about support for her')}: {yes_no(c.informed_support)}")
+    if c.outcome == "reached":
+        lines.append(f"  {_('Her safety')}: {label(SAFETY_VIEWS, c.safety_view)}, "
+                     f"{label(FEAR_LEVELS, c.fear)}")
+        lines.append(f"  {_('Wants contact from the victim side')}: "
+                     f"{label(YES_NO, c.wants_contact)}, {_('consents to passing it on')}: "
+                     f"{yes_no(c.consent_pass_on)}")
+    if c.note:
+        lines.append(f"  {c.note}")
+    return lines
+
+
+def plan_line(r: SafetyPlanRow) -> str:
+    if r.status == "draft":
+        return _("{when} being written by {who}", when=f"{r.created_at:%Y-%m-%d}",
+                 who=r.author)
+    assert r.signed_at is not None
+    return _("{when} signed by {who}, review {review}", when=f"{r.signed_at:%Y-%m-%d}",
+             who=r.author, review=str(r.review_on or "–")) + (
+        f" ({_('replaced')})" if r.superseded else "")
+
+
+#: consents, child welfare reports, stays; with the whole record also the partner contacts
+#: (the outcomes made for him, or hers) and the safety plans
+OverviewData = tuple["list[ConsentState]", "list[ChildReportState]", "list[StayFactLine]",
+                     "list[PartnerContactOutcome] | None", "list[PartnerContactView] | None",
+                     "list[SafetyPlanRow] | None"]
 
 
 class OverviewPane(PersonPane, VerticalScroll):
@@ -73,14 +117,42 @@ class OverviewPane(PersonPane, VerticalScroll):
         yield Plain("", id="child-reports")
         yield Static(_("Stays"), classes="panel-title", markup=False)
         yield Plain("", id="stays")
+        if self.detail.full_access:
+            his = any(role == "perpetrator" and status == "open"
+                      for _cid, _no, role, status in self.detail.cases)
+            yield Static(_("Partner contact (K)") if his else _("Partner contact"),
+                         classes="panel-title", markup=False)
+            yield Plain("", id="partner-contacts")
+            yield Static(_("Safety plan (L)"), classes="panel-title", markup=False,
+                         id="plans-title")
+            yield Plain("", id="safety-plans")
 
     def fetch(self, session: UserSession) -> OverviewData:
         records = session.records("person")
+        outcomes = contacts = plans = None
+        if self.detail.full_access:
+            roles = {role for _cid, _no, role, _st in self.detail.cases}
+            partner = session.partner_contacts("person")
+            if "perpetrator" in roles:
+                outcomes = partner.outcomes(self.person_id)
+            if roles - {"perpetrator"}:
+                contacts = partner.for_partner(self.person_id)
+                plans = session.safety_plans("person").history(self.person_id)
         return (records.consents(self.person_id), records.child_reports(self.person_id),
-                session.shelter("person").stays_of(self.person_id))
+                session.shelter("person").stays_of(self.person_id), outcomes, contacts, plans)
 
     def populate(self, data: OverviewData) -> None:
-        consents, reports, stays = data
+        consents, reports, stays, outcomes, contacts, plans = data
+        if self.detail.full_access:
+            lines = [outcome_line(o) for o in outcomes or []]
+            for contact in contacts or []:
+                lines += contact_lines(contact)
+            self.query_one("#partner-contacts", Plain).set_text(
+                "\n".join(lines) or _("None recorded."))
+            self.query_one("#plans-title").display = plans is not None
+            self.query_one("#safety-plans", Plain).display = plans is not None
+            self.query_one("#safety-plans", Plain).set_text(
+                "\n".join(plan_line(r) for r in plans or []) or _("None recorded."))
         consent_lines = []
         for c in consents:
             what = label(CONSENT_KINDS, c.kind) + (
