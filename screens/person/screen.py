@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 
 from rc_tui.domain.casework import (
     intervention_label,
+    templates_for,
 )
 from rc_tui.domain.vocab import (
     MEMBER_ROLES,
@@ -247,7 +248,10 @@ class PersonScreen(RcScreen):
             self.load(lambda session: session.casework("person").start_investigation(
                 person_id, template, case_id=case_id), started, key="start")
 
-        self.app.push_screen(TemplateDialog("child" if "child" in roles else "adult"), chosen)
+        # only the templates of the person's track (a perpetrator: his needs)
+        offered = templates_for(roles)
+        suggested = "child" if "child" in roles else offered[0] if offered else "adult"
+        self.app.push_screen(TemplateDialog(suggested, offered), chosen)
 
     def action_decide(self) -> None:
         self._stale = True
