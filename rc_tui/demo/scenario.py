@@ -12,6 +12,7 @@ from rc_tui.demo.casework import casework
 from rc_tui.demo.families import IdNumbers, Registered, family, opened_at, shapes
 from rc_tui.demo.registration import perpetrator_tracks, register
 from rc_tui.demo.samrad import samrad
+from rc_tui.demo.sessions import sessions
 from rc_tui.demo.shelter import shelter
 from storage.vault import Vault
 
@@ -49,4 +50,5 @@ def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
     shelter(vault, registered, random.Random(seed + 4))  # noqa: S311
     assessments(vault, registered, random.Random(seed + 2))  # noqa: S311
     casework(vault, registered, random.Random(seed + 3))  # noqa: S311
+    sessions(vault, registered)
     samrad(vault, registered)
