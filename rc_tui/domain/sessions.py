@@ -27,8 +27,10 @@ REFERRAL_OUTCOMES: dict[str, str] = {
     "declined": N_("declined by the receiver"), "not_started": N_("never started"),
     "other": N_("other outcome")}
 #: the steps of a referral after it was sent, in order
-REFERRAL_STEPS: dict[str, str] = {"accepted": N_("accepted"), "started": N_("started"),
-                                  "ended": N_("ended")}
+REFERRAL_STEPS: dict[str, str] = {"sent": N_("referral sent"),
+                                  "accepted": N_("referral accepted"),
+                                  "started": N_("referral started"),
+                                  "ended": N_("referral ended")}
 
 
 def _for_roles(own: tuple[str, ...], roles: Iterable[str]) -> bool:

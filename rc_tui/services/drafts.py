@@ -52,6 +52,11 @@ FORMS: dict[str, str] = {
     "add_member": N_("person added to a case"),
     "close": N_("reason for closing"),
     "place": N_("shelter place"),
+    "series": N_("series of talks"),
+    "session": N_("session"),
+    "recontact": N_("re-contact attempt"),
+    "referral": N_("referral"),
+    "referral_step": N_("referral's answer, start or end"),
 }
 
 

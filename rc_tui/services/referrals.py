@@ -16,7 +16,7 @@ from rc_tui.domain import sessions as rules
 from rc_tui.domain.sessions import ReferralFacts, session_catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
-from rc_tui.services.base import DueItem, Service, user_names
+from rc_tui.services.base import DueItem, Service, local_time, user_names
 from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.people import summary_for
 from storage.models import Assignment, CaseMember, Person, Referral
@@ -62,6 +62,10 @@ def _texts_ok(problems: list[str], *texts: str) -> None:
 class ReferralService(Service):
     """``ReferralService(vault, screen="referrals")``."""
 
+    def _local_today(self) -> date:
+        """Today where the user is: the dates a user types are local."""
+        return max(self.today(), local_time(self.clock()).date())
+
     def refer(self, person_id: int, kind: str, to_whom: str, reason: str = "", *,
               sent_on: date | None = None, case_id: int | None = None) -> int:
         """Record a referral sent (to whom, why); its follow-up falls due when no answer
@@ -84,7 +88,7 @@ class ReferralService(Service):
                 raise ValidationError([_("This referral is not for a person in this role.")])
             now = self.clock()
             day = sent_on or now.date()
-            if day > now.date():
+            if day > self._local_today():
                 raise ValidationError([_("The referral's date is in the future.")])
             row = Referral(person_id=person_id, case_id=case_id, kind=kind, to_whom=to_whom,
                            reason=reason, sent_on=day, created_by_id=self.user.id,
@@ -115,7 +119,7 @@ class ReferralService(Service):
                                   steps.started_on or row.started_on,
                                   steps.ended_on or row.ended_on)
             problems = rules.referral_step_problems(facts, steps.outcome)
-            today = self.today()
+            today = self._local_today()
             if any(d is not None and d > today for d in (facts.accepted_on, facts.started_on,
                                                         facts.ended_on)):
                 problems.append(_("A date is in the future."))

@@ -23,7 +23,7 @@ from rc_tui.domain import sessions as rules
 from rc_tui.domain.sessions import ATTENDANCE, label, session_catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
-from rc_tui.services.base import DueItem, Service, user_names
+from rc_tui.services.base import DueItem, Service, local_time, user_names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.people import summary_for
 from rc_tui.services.records import index_note
@@ -123,6 +123,11 @@ class SessionService(Service):
     """``SessionService(vault, screen="sessions")``."""
 
     # ------------------------------------------------------------------ look-ups
+    def _local_today(self) -> date:
+        """Today where the user is: the dates a user types are local (a session held
+        just after midnight is not in the future)."""
+        return max(self.today(), local_time(self.clock()).date())
+
     def _series(self, s: Session, series_id: int) -> SessionSeries:
         row = s.get(SessionSeries, series_id)
         if row is None:
@@ -279,7 +284,7 @@ class SessionService(Service):
                 raise ValidationError([_("The series has ended.")])
             if set(attendance) != {m.person_id for m in members}:
                 raise ValidationError([_("Record the attendance of every member.")])
-            if held_on < series.started_on or held_on > self.today():
+            if held_on < series.started_on or held_on > self._local_today():
                 raise ValidationError([_("The session's date is before the series started "
                                          "or in the future.")])
             if group:
@@ -330,7 +335,7 @@ class SessionService(Service):
             self._member(s, series_id, person_id)
             if series.ended_at is not None:
                 raise ValidationError([_("The series has ended.")])
-            if attempted_on > self.today():
+            if attempted_on > self._local_today():
                 raise ValidationError([_("The attempt's date is in the future.")])
             row = Recontact(series_id=series_id, person_id=person_id,
                             attempted_on=attempted_on, reached=reached, note=note,

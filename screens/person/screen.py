@@ -100,6 +100,7 @@ class PersonScreen(RcScreen):
         Binding("b", "decide", "Decision", show=False, id="person.decide"),
         Binding("p", "plan_item", "Plan", show=False, id="person.plan-item"),
         Binding("z", "close_track", "Close/reopen track", show=False, id="person.close-track"),
+        Binding("m", "sessions", "Talks and referrals", show=False, id="person.sessions"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
@@ -173,8 +174,9 @@ class PersonScreen(RcScreen):
         if d.restricted or d.identity_hidden:
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab", "export", "new_assessment",
-                                  "investigate", "decide", "plan_item", "close_track"}
-        if action == "plan_item":
+                                  "investigate", "decide", "plan_item", "close_track",
+                                  "sessions"}
+        if action in ("plan_item", "sessions"):
             return d.full_access or self.shelter_level
         if action in ("new_assessment", "investigate", "decide", "close_track"):
             return d.full_access
@@ -279,6 +281,18 @@ class PersonScreen(RcScreen):
 
         self.load(lambda session: session.casework("person").decisions(person_id), chosen,
                   key="plan-item")
+
+    def action_sessions(self) -> None:
+        """Talks, groups and referrals: the series for whoever sees the record (shelter
+        staff hold Siri's groups), referrals for the person's own caseworker."""
+        from screens.sessions import SessionsScreen
+
+        assert self.detail is not None
+        case_id = self._case_for_new()
+        roles = tuple(role for cid, _no, role, _st in self.detail.cases
+                      if case_id is None or cid == case_id)
+        self.app.push_screen(SessionsScreen(self.person_id, self.detail.display_name, roles,
+                                            case_id, full=self.detail.full_access))
 
     def action_close_track(self) -> None:
         session = self.shell.session
