@@ -171,9 +171,11 @@ class GroupSessionDialog(_Dialog):
             yield SafeInput(date.today().isoformat(), id="held", max_length=10)
             yield Label(_("Attendance (n attended, a cancelled, u no-show)"),
                         classes="field-label")
+            width = min(24, max((len(_short(m.name, 24)) for m in self.group.members),
+                                default=0))
             for m in self.group.members:
                 yield _attendance_choice("attended", f"m{m.person_id}",
-                                         prefix=_short(m.name, 24))
+                                         prefix=_short(m.name, 24).ljust(width))
             yield Label(_("Note (into each member's own journal: name no one)"),
                         classes="field-label")
             yield SafeTextArea("", id="note", classes="short")

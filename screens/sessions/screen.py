@@ -30,7 +30,7 @@ from rc_tui.services.capabilities import Capability
 from rc_tui.services.referrals import ReferralView
 from rc_tui.services.sessions import GroupRow, GroupView, SeriesView
 from screens.base import RcScreen
-from screens.components import AppHeader, Plain, cell
+from screens.components import AppHeader, Plain, cell, fit_columns
 from screens.components.key_bar import KeyBar
 from screens.sessions.dialogs import (
     GroupChoiceDialog,
@@ -125,18 +125,27 @@ class SessionsScreen(RcScreen):
         today = date.today()
         table = self.query_one("#series", DataTable)
         table.clear()
+        rows: list[tuple[int, list[str], str]] = []
         for s in data.series:
             attended = sum(1 for x in s.sessions if x.attendance == "attended")
+            style = ""
             if s.ended_at is not None:
-                status = Text(_("ended {date}", date=f"{s.ended_at:%Y-%m-%d}"))
+                status = _("ended {date}", date=f"{s.ended_at:%Y-%m-%d}")
             elif s.recontact_due is not None:
-                status = Text(_("re-contact {date}", date=s.recontact_due.isoformat()),
-                              style="bold red" if s.recontact_due < today else "bold")
+                status = _("re-contact {date}", date=s.recontact_due.isoformat())
+                style = "bold red" if s.recontact_due < today else "bold"
             else:
-                status = Text(_("ongoing"))
+                status = _("ongoing")
             what = kind_label(s.kind) + (f" – {s.title}" if s.title else "")
-            table.add_row(cell(what, 34), cell(s.started_on.isoformat()),
-                          cell(f"{attended}/{len(s.sessions)}"), status, key=str(s.id))
+            rows.append((s.id, [what, s.started_on.isoformat(),
+                                f"{attended}/{len(s.sessions)}", status], style))
+        # the kind gives way first: the dates and the status stay readable at 80 columns
+        headers = [_("Kind"), _("Started"), _("Sessions"), _("Status")]
+        widths = fit_columns(max(40, self.size.width - 4), [headers] + [r for _i, r, _s in
+                                                                        rows], {0: 14})
+        for series_id, texts, style in rows:
+            table.add_row(cell(texts[0], widths[0]), cell(texts[1]), cell(texts[2]),
+                          Text(texts[3], style=style), key=str(series_id))
         if self.full:
             refs = self.query_one("#referrals", DataTable)
             refs.clear()
