@@ -335,3 +335,29 @@ def test_hostile_text_through_every_form(family: Family, as_user: Login) -> None
     for item in HomeService(per_v, clock=lambda: NOW).due_items():
         assert isinstance(item.title, str)
     assert date.today()  # the clock of the services was frozen throughout
+
+
+def test_a_leader_who_loses_a_member_sees_nothing_more_of_them(family: Family,
+                                                               as_user: Login) -> None:
+    """The leader's assignment to a member's track ends: that member leaves the leader's
+    view of the group, their re-contact leaves the leader's due list, and recording a
+    session for the group is refused (it would write into a journal they may not see)."""
+    anna_v = as_user(ANNA, ANNA_PASS)
+    anna = svc(anna_v)
+    group = anna.start_series(family.victim, "group_siri", title="Gruppen", started_on=START)
+    anna.join_group(group, family.child)
+    for week in range(3):
+        anna.record_session(group, START + timedelta(weeks=week),
+                            {family.victim: "attended", family.child: "no_show"})
+    assert [d.person_id for d in due(anna_v, "recontact")] == [family.child]
+    with anna_v.session(write=True) as s:  # a manager ends anna's assignment to the child
+        s.execute(text(
+            "UPDATE assignments SET ended_at = :t WHERE user_id = (SELECT id FROM users "
+            "WHERE username = :u) AND case_member_id IN (SELECT id FROM case_members "
+            "WHERE person_id = :p)"), {"t": NOW, "u": ANNA, "p": family.child})
+    assert due(anna_v, "recontact") == []
+    assert [m.person_id for m in anna.group(group).members] == [family.victim]
+    with pytest.raises(NoAccess):
+        anna.record_session(group, TODAY, {family.victim: "attended"})
+    with pytest.raises(NoAccess):
+        anna.series_for(family.child)
