@@ -2,7 +2,7 @@
 tests/service/test_sessions.py): the perpetrator service's caseworker starts an MI series
 on his person, records two no-shows (a note with markup shown literally), sees re-contact
 due, records an attempt, sends a referral (Esc keeps a draft on the way) and records its
-answer."""
+answer; and a group by keyboard."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from datetime import date
 from screens.app import RcApp
 from screens.sessions import SessionsScreen
 from screens.sessions.dialogs import (
+    GroupChoiceDialog,
+    GroupSessionDialog,
     RecontactDialog,
     ReferralDialog,
     ReferralStepDialog,
@@ -19,6 +21,8 @@ from screens.sessions.dialogs import (
 )
 from tests.helpers import Text, keys, screen_text, settle, signed_in
 from tests.service.test_access import (  # noqa: F401 - fixtures
+    ANNA,
+    ANNA_PASS,
     PER,
     PER_PASS,
     Family,
@@ -87,3 +91,37 @@ async def test_mi_series_no_shows_recontact_and_referral(family: Family) -> None
         await settle(pilot)
         assert isinstance(app.screen, SessionsScreen)
         assert "accepterad" in screen_text(app)
+
+
+async def test_a_group_by_keyboard(family: Family) -> None:
+    """The victim's caseworker starts Siri's group for her, adds the child from the
+    child's own record and records a session for both: one key per member."""
+    app = RcApp(family.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        app.open_person(family.victim)
+        await settle(pilot)
+        await keys(pilot, "m", "n")
+        await settle(pilot)
+        await keys(pilot, "g", Text("Onsdagsgruppen"), "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionsScreen) and "Onsdagsgruppen" in screen_text(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        app.open_person(family.child)
+        await settle(pilot)
+        await keys(pilot, "m", "g")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupChoiceDialog)
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionsScreen)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupSessionDialog)
+        await keys(pilot, "enter", "n", "u", Text("Tema: trygghet."), "ctrl+s", "j")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionsScreen), screen_text(app)
+        shown = screen_text(app)
+        assert "uteblev" in shown and "Tema: trygghet." in shown  # the child's own line
