@@ -38,6 +38,8 @@ __all__ = [
     "Place",
     "PlaceOutOfUse",
     "PlanItem",
+    "Recontact",
+    "Referral",
     "Relation",
     "Role",
     "SafetyPlan",
@@ -45,6 +47,10 @@ __all__ = [
     "SamradAction",
     "SamradParticipant",
     "SamradPerson",
+    "SeriesMember",
+    "SeriesSession",
+    "SessionAttendance",
+    "SessionSeries",
     "ShiftEntry",
     "ShiftRead",
     "Stay",
@@ -764,6 +770,119 @@ class SafetyPlan(Base):
     signed_at: Mapped[datetime | None] = mapped_column(default=None)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("safety_plans.id"),
                                                       default=None)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# --------------------------------------------------------------------------- sessions & referrals
+
+
+class SessionSeries(Base):
+    """A series of talks or a group (samtalsserie, gruppverksamhet) under one intervention:
+    MI talks, support talks, KBT-oriented talks, treatment sessions, a group at Siri or in
+    the perpetrator service. Its members are ``SeriesMember`` rows (one for a person's own
+    series); ``leader_id`` holds the talks."""
+
+    __tablename__ = "session_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(Text, default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
+    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_on: Mapped[date]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SeriesMember(Base):
+    """A person in a series (the one client of a series of talks, or a group member)."""
+
+    __tablename__ = "series_members"
+    __table_args__ = (UniqueConstraint("series_id", "person_id"),
+                      Index("ix_series_members_person", "person_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("session_series.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    joined_on: Mapped[date]
+    left_on: Mapped[date | None] = mapped_column(default=None)
+
+
+class SeriesSession(Base):
+    """One session of a series, on a date; attendance is per member."""
+
+    __tablename__ = "series_sessions"
+    __table_args__ = (Index("ix_series_sessions_series", "series_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("session_series.id"))
+    held_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class SessionAttendance(Base):
+    """A member's attendance at one session (attended, cancelled, no-show) and the signed
+    journal note it put into that member's own journal. Never changed (triggers)."""
+
+    __tablename__ = "session_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "person_id"),
+                      Index("ix_session_attendance_person", "person_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("series_sessions.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    attendance: Mapped[str] = mapped_column(String(10))  # attended | cancelled | no_show
+    journal_note_id: Mapped[int | None] = mapped_column(ForeignKey("journal_notes.id"),
+                                                        default=None)
+
+
+class Recontact(Base):
+    """An attempt at active re-contact after a drop-out (reached or not). Never changed."""
+
+    __tablename__ = "recontacts"
+    __table_args__ = (Index("ix_recontacts_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("session_series.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    attempted_on: Mapped[date]
+    reached: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class Referral(Base):
+    """A referral (remiss) to treatment, substance-use care, psychiatry or a programme:
+    to whom, sent, accepted, started, ended with an outcome."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(24))
+    to_whom: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    sent_on: Mapped[date]
+    accepted_on: Mapped[date | None] = mapped_column(default=None)
+    started_on: Mapped[date | None] = mapped_column(default=None)
+    ended_on: Mapped[date | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -243,3 +243,27 @@ SLOW_FIRST = ("test_ui_hostile_casework.py", "test_ui_intake.py", "test_ui_compa
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(SLOW_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def tables_added_after(revision: str) -> list[str]:
+    """The tables the migrations after ``revision`` create (read from their files), newest
+    first and each migration's last table first – the order to drop them in when a test
+    rewinds a database to ``revision``."""
+    import re
+
+    from storage import schema
+
+    later = schema.KNOWN_REVISIONS[schema.KNOWN_REVISIONS.index(revision) + 1:]
+    folder = schema.MIGRATIONS_DIR / "versions"
+    tables: list[str] = []
+    for rev in reversed(later):
+        (source,) = folder.glob(f"{rev}_*.py")
+        created = re.findall(r'create_table\(\s*"(\w+)"', source.read_text(encoding="utf-8"))
+        tables += reversed(created)
+    return tables
+
+
+def drop_tables_added_after(conn: Any, revision: str) -> None:
+    """Drop (on a raw DB-API connection) what the migrations after ``revision`` added."""
+    for table in tables_added_after(revision):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")

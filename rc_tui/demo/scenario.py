@@ -13,6 +13,7 @@ from rc_tui.demo.families import IdNumbers, Registered, family, opened_at, shape
 from rc_tui.demo.registration import perpetrator_tracks, register
 from rc_tui.demo.safety import safety
 from rc_tui.demo.samrad import samrad
+from rc_tui.demo.sessions import sessions
 from rc_tui.demo.shelter import shelter
 from storage.vault import Vault
 
@@ -50,5 +51,6 @@ def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
     shelter(vault, registered, random.Random(seed + 4))  # noqa: S311
     assessments(vault, registered, random.Random(seed + 2))  # noqa: S311
     casework(vault, registered, random.Random(seed + 3))  # noqa: S311
+    sessions(vault, registered)
     samrad(vault, registered)
     safety(vault, registered)

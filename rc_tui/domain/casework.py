@@ -68,6 +68,16 @@ class Template:
     code: str
     label: Texts
     areas: tuple[tuple[str, Texts], ...]
+    #: the key that chooses it in the template dialog
+    key: str = ""
+    #: the member roles it is offered to (empty: any role)
+    roles: tuple[str, ...] = ()
+
+    def offered_to(self, roles: Iterable[str]) -> bool:
+        """Whether an investigation of a person with these member roles may use it (no
+        role known: every template)."""
+        wanted = set(roles)
+        return not self.roles or not wanted or bool(wanted & set(self.roles))
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,8 @@ def catalog() -> Catalog:
          for code, v in data["intervention"].items()},
         {code: Texts(v["sv"], v["en"]) for code, v in data["legal_basis"].items()},
         {code: Template(code, Texts(v["sv"], v["en"]),
-                        tuple((a[0], Texts(a[1], a[2])) for a in v["areas"]))
+                        tuple((a[0], Texts(a[1], a[2])) for a in v["areas"]),
+                        str(v.get("key", "")), tuple(v.get("roles", ())))
          for code, v in data["template"].items()},
         Texts(data["appeal"]["sv"], data["appeal"]["en"]),
     )
@@ -106,6 +117,13 @@ def interventions_for(roles: Iterable[str]) -> list[str]:
     housing."""
     roles = tuple(roles)
     return [code for code, item in catalog().interventions.items() if item.offered_to(roles)]
+
+
+def templates_for(roles: Iterable[str]) -> list[str]:
+    """The investigation templates for a person with these member roles, in catalogue
+    order: a perpetrator's investigation looks at his needs, a victim's at her protection."""
+    roles = tuple(roles)
+    return [code for code, item in catalog().templates.items() if item.offered_to(roles)]
 
 
 def intervention_label(code: str) -> str:

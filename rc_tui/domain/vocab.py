@@ -73,6 +73,7 @@ NOTE_TYPES: dict[str, str] = {
     "contact": N_("contact"),
     "phone": N_("phone call"),
     "support_talk": N_("support talk"),
+    "session": N_("session of a series"),
     "home_visit": N_("home visit"),
     "incident": N_("new incident (violence or threat)"),
     "note": N_("note"),

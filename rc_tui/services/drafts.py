@@ -54,6 +54,11 @@ FORMS: dict[str, str] = {
     "place": N_("shelter place"),
     "partner_contact": N_("partner contact"),
     "safety_plan": N_("safety plan"),
+    "series": N_("series of talks"),
+    "session": N_("session"),
+    "recontact": N_("re-contact attempt"),
+    "referral": N_("referral"),
+    "referral_step": N_("referral's answer, start or end"),
 }
 
 

@@ -19,8 +19,10 @@ from rc_tui.services.base import DueItem, Service
 from rc_tui.services.casework import casework_due
 from rc_tui.services.drafts import drafts_due
 from rc_tui.services.people import PersonSummary, summary, summary_for
+from rc_tui.services.referrals import referrals_due
 from rc_tui.services.safety import partner_contact_due_items, safety_plan_review_due
 from rc_tui.services.samrad import samrad_due
+from rc_tui.services.sessions import sessions_due
 from rc_tui.services.shelter import shelter_due
 from storage.models import Person
 
@@ -82,6 +84,8 @@ DUE_RULES: list[Callable[[Service, Session], list[DueItem]]] = [
     shelter_due,
     partner_contact_due_items,
     safety_plan_review_due,
+    sessions_due,
+    referrals_due,
     drafts_due,
 ]
 

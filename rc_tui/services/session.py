@@ -32,9 +32,11 @@ if TYPE_CHECKING:
     from rc_tui.services.logreview import LogReviewService
     from rc_tui.services.people import PeopleService
     from rc_tui.services.records import RecordService
+    from rc_tui.services.referrals import ReferralService
     from rc_tui.services.safety import PartnerContactService, SafetyPlanService
     from rc_tui.services.samrad import SamradService
     from rc_tui.services.search import SearchService
+    from rc_tui.services.sessions import SessionService
     from rc_tui.services.settings import SettingsService
     from rc_tui.services.shelter import ShelterService
     from storage.roles import Role
@@ -168,6 +170,13 @@ class UserSession:
     def safety_plans(self, screen: str) -> SafetyPlanService:
         from rc_tui.services.safety import SafetyPlanService
         return SafetyPlanService(self._vault, screen=screen, clock=self.clock)
+    def sessions(self, screen: str) -> SessionService:
+        from rc_tui.services.sessions import SessionService
+        return SessionService(self._vault, screen=screen, clock=self.clock)
+
+    def referrals(self, screen: str) -> ReferralService:
+        from rc_tui.services.referrals import ReferralService
+        return ReferralService(self._vault, screen=screen, clock=self.clock)
 
     def samrad(self, screen: str) -> SamradService:
         from rc_tui.services.samrad import SamradService

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual.app import ComposeResult
@@ -18,13 +19,16 @@ from screens.components import KeyChoice, Plain
 
 
 class TemplateDialog(RcModal):
-    """Adult or child investigation."""
+    """The investigation template: the ones for the person's track (adult or child on the
+    victim side, the perpetrator's own)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="template-dialog.cancel")]
 
-    def __init__(self, suggested: str) -> None:
+    def __init__(self, suggested: str, offered: Sequence[str] = ("adult", "child")) -> None:
         super().__init__()
-        self.suggested = suggested
+        self.offered = [code for code in offered if code in catalog().templates] or \
+            list(catalog().templates)
+        self.suggested = suggested if suggested in self.offered else self.offered[0]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -32,8 +36,10 @@ class TemplateDialog(RcModal):
             yield Plain(_("An adult's investigation starts from the consent recorded; a "
                           "child's need of protection is investigated also without one."),
                         classes="hint")
-            yield KeyChoice([("v", "adult", str(catalog().templates["adult"].label)),
-                             ("b", "child", str(catalog().templates["child"].label))],
+            templates = catalog().templates
+            yield KeyChoice([(templates[code].key or str(i + 1), code,
+                              str(templates[code].label))
+                             for i, code in enumerate(self.offered)],
                             self.suggested, id="template")
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 
 from rc_tui.domain.casework import (
     intervention_label,
+    templates_for,
 )
 from rc_tui.domain.vocab import (
     MEMBER_ROLES,
@@ -108,6 +109,7 @@ class PersonScreen(RcScreen):
         Binding("k", "partner_contact", "Partner contact", show=False,
                 id="person.partner-contact"),
         Binding("l", "safety_plan", "Safety plan", show=False, id="person.safety-plan"),
+        Binding("m", "sessions", "Talks and referrals", show=False, id="person.sessions"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
@@ -182,8 +184,8 @@ class PersonScreen(RcScreen):
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab", "export", "new_assessment",
                                   "investigate", "decide", "plan_item", "close_track",
-                                  "partner_contact", "safety_plan"}
-        if action == "plan_item":
+                                  "partner_contact", "safety_plan", "sessions"}
+        if action in ("plan_item", "sessions"):
             return d.full_access or self.shelter_level
         if action in ("new_assessment", "investigate", "decide", "close_track"):
             return d.full_access
@@ -291,7 +293,10 @@ class PersonScreen(RcScreen):
             self.load(lambda session: session.casework("person").start_investigation(
                 person_id, template, case_id=case_id), started, key="start")
 
-        self.app.push_screen(TemplateDialog("child" if "child" in roles else "adult"), chosen)
+        # only the templates of the person's track (a perpetrator: his needs)
+        offered = templates_for(roles)
+        suggested = "child" if "child" in roles else offered[0] if offered else "adult"
+        self.app.push_screen(TemplateDialog(suggested, offered), chosen)
 
     def action_decide(self) -> None:
         self._stale = True
@@ -319,6 +324,18 @@ class PersonScreen(RcScreen):
 
         self.load(lambda session: session.casework("person").decisions(person_id), chosen,
                   key="plan-item")
+
+    def action_sessions(self) -> None:
+        """Talks, groups and referrals: the series for whoever sees the record (shelter
+        staff hold Siri's groups), referrals for the person's own caseworker."""
+        from screens.sessions import SessionsScreen
+
+        assert self.detail is not None
+        case_id = self._case_for_new()
+        roles = tuple(role for cid, _no, role, _st in self.detail.cases
+                      if case_id is None or cid == case_id)
+        self.app.push_screen(SessionsScreen(self.person_id, self.detail.display_name, roles,
+                                            case_id, full=self.detail.full_access))
 
     def action_close_track(self) -> None:
         session = self.shell.session

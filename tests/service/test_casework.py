@@ -112,14 +112,21 @@ def test_adult_investigation_needs_consent_a_childs_does_not(family: Family,
     per_v = as_user(PER, PER_PASS)
     per = cw(per_v)
     with pytest.raises(ValidationError, match="samtycke"):
-        per.start_investigation(family.perpetrator, "adult")
+        per.start_investigation(family.perpetrator, "perpetrator")
     RecordService(per_v).record_consent(family.perpetrator, "investigation", "declined", "oral")
     with pytest.raises(ValidationError, match="samtycke"):
-        per.start_investigation(family.perpetrator, "adult")
+        per.start_investigation(family.perpetrator, "perpetrator")
     assert per.investigations(family.perpetrator) == []
     RecordService(per_v).record_consent(family.perpetrator, "investigation", "given", "written")
-    perp_inv = per.start_investigation(family.perpetrator, "adult")
+    # his investigation is the perpetrator service's template (his needs), never the
+    # victim's – and hers never his
+    with pytest.raises(ValidationError, match="mall"):
+        per.start_investigation(family.perpetrator, "adult")
+    with pytest.raises(ValidationError, match="mall"):
+        anna.start_investigation(family.child, "perpetrator")
+    perp_inv = per.start_investigation(family.perpetrator, "perpetrator")
     assert per.investigation(perp_inv).with_consent
+    assert per.investigation(perp_inv).template == "perpetrator"
 
     # a child's need of protection is investigated without a consent
     with pytest.raises(ValidationError):

@@ -29,7 +29,7 @@ from rc_tui.services.samrad import ActionInput, Participant, PersonMinutes, Samr
 from storage import audit, backup, db, files, integrity, schema
 from storage.models import AccessLog
 from storage.vault import CheckReport, Vault
-from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, drop_tables_added_after
 from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -497,8 +497,7 @@ def _as_revision_0009(path: Path) -> None:
     conn.execute("ALTER TABLE access_log DROP COLUMN content_hash")
     conn.execute("ALTER TABLE samrad DROP COLUMN extract_rules")  # added by 0012
     conn.execute("DROP TABLE person_name_fts")  # added by 0013
-    conn.execute("DROP TABLE partner_contacts")  # added by 0014
-    conn.execute("DROP TABLE safety_plans")  # added by 0014
+    drop_tables_added_after(conn, "0013")  # added by 0014 and later
     columns = [c for c in audit._COLUMNS if c != "content_hash"]
     prev = audit.GENESIS
     rows = conn.execute(f"SELECT {', '.join(columns)} FROM access_log ORDER BY id").fetchall()

@@ -31,7 +31,14 @@ from rc_tui.services.search import SearchService
 from storage import db
 from storage.errors import NoAccess
 from storage.vault import Vault
-from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, hostile_cases
+from tests.conftest import (
+    ANNA,
+    ANNA_PASS,
+    MANAGER,
+    MANAGER_PASS,
+    drop_tables_added_after,
+    hostile_cases,
+)
 from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
@@ -408,8 +415,7 @@ def test_migration_0014_from_the_previous_schema(family: Family) -> None:
 
     conn = db.connect(family.path, _key(family.path))
     try:
-        for table in ("partner_contacts", "safety_plans"):
-            conn.execute(f"DROP TABLE {table}")
+        drop_tables_added_after(conn, "0013")  # these two, and what later migrations add
         conn.execute("UPDATE alembic_version SET version_num = '0013'")
         conn.commit()
     finally:

@@ -27,7 +27,7 @@ from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchHit, SearchService, case_query, infix_query
 from storage import nfc
 from storage.vault import Vault
-from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS, drop_tables_added_after
 from tests.service.test_access import (  # noqa: F401 - fixtures
     BO,
     BO_PASS,
@@ -363,8 +363,7 @@ def test_migration_from_0012_composes_rows_and_builds_the_indexes(installed: Pat
         for trigger in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER persons_name_index_{trigger}")
         conn.execute("DROP TABLE person_name_fts")
-        for table in ("partner_contacts", "safety_plans"):  # added by 0014
-            conn.execute(f"DROP TABLE {table}")
+        drop_tables_added_after(conn, "0013")  # added by 0014 and later
         conn.execute("UPDATE alembic_version SET version_num = '0012'")
         conn.execute("UPDATE persons SET given_name = ? WHERE id = ?", (DECOMPOSED, pid))
         numbers = conn.execute("SELECT numbers FROM person_fts WHERE rowid = ?", (pid,)

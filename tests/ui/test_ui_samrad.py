@@ -111,7 +111,7 @@ async def test_coordination_view_keeps_the_compartments(family: Family) -> None:
     with Vault.unlock(family.path, PER, PER_PASS) as v:
         RecordService(v).record_consent(family.perpetrator, "investigation", "given", "oral")
         work = CaseworkService(v)
-        work.start_investigation(family.perpetrator, "adult", case_id=family.case_id)
+        work.start_investigation(family.perpetrator, "perpetrator", case_id=family.case_id)
         work.record_decision(DecisionInput(family.perpetrator, "perpetrator_housing",
                                            "granted", "Behöver bostad.", "sol_bistand",
                                            case_id=family.case_id))

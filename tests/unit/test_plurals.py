@@ -15,7 +15,7 @@ from tests.msgids import collect, plural_pairs
 
 #: a placeholder, then up to two words, then an English plural noun: that count needs _n
 COUNTED_NOUN = re.compile(r"\{(\w+)\} (?:[\w-]+ ){0,2}?(children|people|[a-z-]+[^s\W]s)\b")
-NOT_NOUNS = {"is", "was", "has", "does", "its", "this", "us", "as", "yes"}
+NOT_NOUNS = {"is", "was", "has", "does", "its", "this", "us", "as", "yes", "wants"}
 #: messages whose number is a fixed limit or a range, never 1 (checked where possible)
 FIXED_NUMBERS = {
     "A name may have at most {n} characters.": "services/people.py: 200",
@@ -23,6 +23,7 @@ FIXED_NUMBERS = {
     "The passphrase must have at least {n} characters.": "passphrase.MIN_LENGTH",
     "The passphrase may have at most {n} characters.": "passphrase.MAX_LENGTH",
     "A text may have at most {n} characters.": "instruments.content.MAX_TEXT",
+    "A title may have at most {n} characters.": "services/sessions.py: MAX_TITLE",
     "At most {n} entries.": "instruments.content.MAX_ENTRIES",
     "Allowed values are {lo}-{hi} seconds.": "a range",
     "Allowed values are {lo}-{hi} days.": "a range",
@@ -49,10 +50,10 @@ def test_every_number_before_a_noun_chooses_its_form() -> None:
 def test_the_fixed_numbers_are_not_one() -> None:
     from rc_tui import passphrase
     from rc_tui.domain.instruments import content
-    from rc_tui.services import accounts
+    from rc_tui.services import accounts, sessions
 
     assert min(passphrase.MIN_LENGTH, passphrase.MAX_LENGTH, content.MAX_TEXT,
-               content.MAX_ENTRIES, accounts.DISPLAY_NAME_MAX) > 1
+               content.MAX_ENTRIES, accounts.DISPLAY_NAME_MAX, sessions.MAX_TITLE) > 1
     assert set(FIXED_NUMBERS) <= set(collect()), "a listed message is no longer used"
 
 

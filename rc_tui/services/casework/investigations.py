@@ -15,7 +15,7 @@ from rc_tui.services.access import Level
 from rc_tui.services.base import user_names
 from rc_tui.services.casework.base import CaseworkBase, _check_text
 from rc_tui.services.errors import ValidationError
-from storage.models import Assessment, Consent, Investigation
+from storage.models import Assessment, CaseMember, Consent, Investigation
 
 
 @dataclass(frozen=True)
@@ -47,16 +47,25 @@ class InvestigationsMixin(CaseworkBase):
     def start_investigation(self, person_id: int, template: str, *,
                             case_id: int | None = None, started_on: date | None = None) -> int:
         """Start an investigation. An adult's needs a given consent to investigation; a
-        child's need of protection is investigated without one when there is none."""
-        if template not in catalog().templates:
+        child's need of protection is investigated without one when there is none. The
+        template is the person's track's: a perpetrator's looks at his needs, a victim's
+        at her protection (by the role in ``case_id``, else in any case)."""
+        cat = catalog()
+        if template not in cat.templates:
             raise ValidationError([_("Choose adult or child.")])
         with self.write() as s:
             self.require_person(s, person_id, Level.FULL)
+            roles = set(s.scalars(select(CaseMember.role).where(
+                CaseMember.person_id == person_id,
+                *([CaseMember.case_id == case_id] if case_id is not None else []))))
+            if not cat.templates[template].offered_to(roles):
+                raise ValidationError([_("This investigation template is not for a person "
+                                         "in this role.")])
             consent = s.scalars(select(Consent).where(
                 Consent.person_id == person_id, Consent.kind == "investigation")
                 .order_by(Consent.id.desc()).limit(1)).first()
             given = consent is not None and consent.state == "given"
-            if template == "adult" and not given:
+            if template != "child" and not given:
                 raise ValidationError([_("An investigation starts from a recorded consent: "
                                          "record the person's consent first (C).")])
             if s.scalar(select(Investigation.id).where(
