@@ -178,7 +178,7 @@ def test_coordination_warnings_and_compartments(
     per = as_user(PER, PER_PASS)
     per_work = CaseworkService(per, clock=at(NOW))
     RecordService(per).record_consent(family.perpetrator, "investigation", "given", "oral")
-    per_work.start_investigation(family.perpetrator, "adult", case_id=family.case_id)
+    per_work.start_investigation(family.perpetrator, "perpetrator", case_id=family.case_id)
     per_work.record_decision(DecisionInput(
         family.perpetrator, "perpetrator_housing", "granted", "Behöver bostad.", "sol_bistand",
         case_id=family.case_id))
