@@ -25,7 +25,7 @@ from rc_tui import i18n
 from rc_tui.i18n import _
 from rc_tui.services import accounts
 from rc_tui.services.capabilities import Capability
-from screens.base import OPEN_GROUP, load, translate_bindings
+from screens.base import OPEN_GROUP, translate_bindings
 from screens.closing import (
     CLOSE_WAIT_SECONDS,
     clear_passphrase_fields,
@@ -33,15 +33,12 @@ from screens.closing import (
     closing_saves,
 )
 from screens.compat import app_driver, console_color_system, node_bindings
-from screens.typeahead import TypeAheadApp
+from screens.navigation import Navigation
 from storage import install
 from storage.errors import DatabaseLocked, KeyChanged, SessionRevoked, VaultError
 from storage.files import default_instruments_dir
 
 if TYPE_CHECKING:
-    from rc_tui.domain.instruments.library import Library
-    from rc_tui.services.cases import CaseDetail
-    from rc_tui.services.people import PersonDetail
     from rc_tui.services.session import UserSession
 
 
@@ -68,8 +65,6 @@ KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "r
                                  OPEN_GROUP})
 #: Keys that are never held behind such a worker (quit, lock, hide).
 NEVER_HELD = frozenset({"ctrl+q", "ctrl+l", "ctrl+g", "f12"})
-#: The shipped instrument used for the acute screening at intake.
-ACUTE_INSTRUMENT = "rc-acute"
 
 
 def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[Driver]:
@@ -87,7 +82,7 @@ def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[D
     return UrgentKeysDriver
 
 
-class RcApp(TypeAheadApp[int]):
+class RcApp(Navigation):
     """One process = one terminal session. At most one user is unlocked at a time."""
 
     CSS_PATH = _css_paths()
@@ -398,101 +393,6 @@ class RcApp(TypeAheadApp[int]):
         if action == "search":
             return self.can(Capability.CASE_CONTENT)
         return True
-
-    def action_search(self) -> None:
-        from screens.search import SearchScreen
-
-        if self.session is None or isinstance(self.screen, SearchScreen):
-            return
-        self.push_screen(SearchScreen())
-
-    def open_person(self, person_id: int, *, tab: str | None = None,
-                    replace_top: bool = False) -> None:
-        """Open a person as this user may see them; no access -> the emergency screen.
-        The person is read in a thread; the screen opens when it is there."""
-        from screens.person import EmergencyAccessScreen, PersonScreen
-        from storage.errors import NoAccess
-
-        origin = self.screen
-
-        def show(detail: PersonDetail) -> None:
-            if self.screen is origin:  # the user has not gone elsewhere meanwhile
-                self._open(PersonScreen(person_id, tab=tab, detail=detail), replace_top)
-
-        def refused(exc: Exception) -> bool:
-            if not isinstance(exc, NoAccess):
-                return False
-            if self.screen is origin:
-                self._open(EmergencyAccessScreen(person_id), replace_top)
-            return True
-
-        load(self, lambda session: session.people("person").get(person_id), show,
-             key="open", failed=refused, group=OPEN_GROUP)
-
-    def open_case(self, case_id: int, *, replace_top: bool = False, message: str = "") -> None:
-        """Open a case: read in a thread, the screen opens when it is there."""
-        from screens.case import CaseScreen
-
-        origin = self.screen
-
-        def show(detail: CaseDetail) -> None:
-            if self.screen is origin:
-                self._open(CaseScreen(case_id, message, detail=detail), replace_top)
-
-        load(self, lambda session: session.cases("case").detail(case_id), show, key="open",
-             group=OPEN_GROUP)
-
-    def _open(self, screen: Screen[Any], replace_top: bool) -> None:
-        if replace_top and len(self.screen_stack) > 2:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
-
-    def after_intake(self, result: Any, immediate_danger: bool) -> None:
-        """After an intake: the acute screening first when there is immediate danger
-        (a draft with the shipped acute instrument; leaving it opens the case)."""
-        from rc_tui.services.cases import no_access_text
-        from screens.assessment import AssessmentScreen
-
-        for warning in result.warnings:
-            self.notify(warning, markup=False, severity="warning", timeout=10)
-        message = no_access_text() if result.no_access else ""
-        if not result.case_visible:
-            # every member was an existing person whose track this user does not hold:
-            # the case is there, but not for them until a manager assigns them
-            self.notify(message, markup=False, severity="warning", timeout=30)
-            if len(self.screen_stack) > 2:
-                self.pop_screen()
-            return
-        library = self.instrument_library() if immediate_danger else None
-        if (library and ACUTE_INSTRUMENT in library.instruments and self.session
-                and result.person_ids[0] not in result.no_access):
-            person_id, case_id, intake_id = (result.person_ids[0], result.case_id,
-                                             result.intake_id)
-            instrument = library.get(ACUTE_INSTRUMENT)
-
-            def started(assessment_id: int) -> None:
-                self.switch_screen(AssessmentScreen(
-                    assessment_id, after=lambda: self.open_case(case_id, replace_top=True,
-                                                                message=message)))
-
-            def failed(_exc: Exception) -> bool:
-                self.open_case(case_id, replace_top=True, message=message)
-                return False  # (and says why)
-
-            # a write: in a thread like the reads (keys typed meanwhile wait for the form)
-            load(self, lambda session: session.assessments("intake").start(
-                person_id, instrument, case_id=case_id, intake_id=intake_id), started,
-                key="open", failed=failed, group=OPEN_GROUP)
-        else:
-            self.open_case(result.case_id, replace_top=True, message=message)
-
-    def instrument_library(self) -> Library:
-        """The instruments: shipped ones and the organisation folder's (read anew each time,
-        so a file dropped in is used without a restart)."""
-        from rc_tui.domain.instruments.library import load_library
-
-        return load_library(self.instruments_dir)
 
     # ------------------------------------------------------------------ actions
     def action_lock(self) -> None:
