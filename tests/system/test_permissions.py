@@ -81,10 +81,13 @@ def test_init_and_demo_keep_an_existing_folders_mode(
     listable = bool(wanted & 0o044)
     assert ("rc-tui does not change" in err or "ändrar inte" in err) is listable
 
-    demo_folder = folder_with_mode(tmp_path, "demo", wanted)
-    code, _, err = cli("demo", "--db", demo_folder / "demo.db", "--persons", "2", "--no-open")
-    assert code == 0, err
-    assert mode(demo_folder) == wanted
+    if wanted == 0o2750:  # the demo makes its folder the same way (one mode is enough:
+        # building even a two-person demo takes seconds)
+        demo_folder = folder_with_mode(tmp_path, "demo", wanted)
+        code, _, err = cli("demo", "--db", demo_folder / "demo.db", "--persons", "2",
+                           "--no-open")
+        assert code == 0, err
+        assert mode(demo_folder) == wanted
 
 
 @pytest.mark.parametrize("wanted", [0o755, 0o700])
