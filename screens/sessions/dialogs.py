@@ -95,12 +95,9 @@ class SeriesDialog(_Dialog):
             self.dismiss(True)
 
 
-class SessionDialog(_Dialog):
-    """One session of a person's own series: date, attendance, a short note that goes
-    into the journal signed (asked once: it cannot be changed afterwards)."""
-
-    DRAFT = "session"
-    FIELD_ORDER = ("held", "attendance", "note")
+class _SeriesDialog(_Dialog):
+    """A form about one person's part of one series (its draft is kept per series and
+    person)."""
 
     def __init__(self, series: SeriesView) -> None:
         super().__init__()
@@ -109,6 +106,15 @@ class SessionDialog(_Dialog):
 
     def draft_context(self) -> tuple[str, int | None]:
         return f"{self.series.id}:{self.person_id}", self.person_id
+
+
+
+class SessionDialog(_SeriesDialog):
+    """One session of a person's own series: date, attendance, a short note that goes
+    into the journal signed (asked once: it cannot be changed afterwards)."""
+
+    DRAFT = "session"
+    FIELD_ORDER = ("held", "attendance", "note")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -207,19 +213,11 @@ class GroupSessionDialog(_Dialog):
                              answered)
 
 
-class RecontactDialog(_Dialog):
+class RecontactDialog(_SeriesDialog):
     """An attempt at active re-contact: when, reached or not, a note."""
 
     DRAFT = "recontact"
     FIELD_ORDER = ("day", "reached", "note")
-
-    def __init__(self, series: SeriesView) -> None:
-        super().__init__()
-        self.series = series
-        self.person_id = series.person_id
-
-    def draft_context(self) -> tuple[str, int | None]:
-        return f"{self.series.id}:{self.person_id}", self.person_id
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
