@@ -108,7 +108,6 @@ class _SeriesDialog(_Dialog):
         return f"{self.series.id}:{self.person_id}", self.person_id
 
 
-
 class SessionDialog(_SeriesDialog):
     """One session of a person's own series: date, attendance, a short note that goes
     into the journal signed (asked once: it cannot be changed afterwards)."""
