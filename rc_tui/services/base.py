@@ -69,6 +69,20 @@ def user_names(s: Session, ids: set[int | None]) -> dict[int, str]:
     return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
 
 
+def my_open_tracks(svc: Service, s: Session) -> dict[int, int]:
+    """Persons on an open track (in an open case) this user is assigned to -> case id: whose
+    due items are this user's."""
+    from storage.models import Assignment, Case, CaseMember
+
+    rows = s.execute(
+        select(CaseMember.person_id, CaseMember.case_id)
+        .join(Assignment, Assignment.case_member_id == CaseMember.id)
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(Assignment.user_id == svc.user.id, Assignment.ended_at.is_(None),
+               CaseMember.closed_at.is_(None), Case.status == "open")).all()
+    return {p: c for p, c in rows}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 

@@ -16,10 +16,10 @@ from rc_tui.domain import sessions as rules
 from rc_tui.domain.sessions import ReferralFacts, session_catalog
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
-from rc_tui.services.base import DueItem, Service, local_time, user_names
+from rc_tui.services.base import DueItem, Service, local_time, my_open_tracks, user_names
 from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.people import summary_for
-from storage.models import Assignment, CaseMember, Person, Referral
+from storage.models import CaseMember, Person, Referral
 
 MAX_TEXT = 100_000
 
@@ -156,11 +156,7 @@ def referrals_due(svc: Service, s: Session) -> list[DueItem]:
     own caseworkers (and whoever sent it, while they still hold the whole record)."""
     if not svc.access.can(Capability.CASE_CONTENT):
         return []
-    mine = dict(s.execute(
-        select(CaseMember.person_id, CaseMember.case_id)
-        .join(Assignment, Assignment.case_member_id == CaseMember.id)
-        .where(Assignment.user_id == svc.user.id, Assignment.ended_at.is_(None),
-               CaseMember.closed_at.is_(None))).all())
+    mine = my_open_tracks(svc, s)
     today = svc.today()
     items: list[DueItem] = []
     for r in s.scalars(select(Referral).where(

@@ -23,12 +23,11 @@ from rc_tui.domain import sessions as rules
 from rc_tui.domain.sessions import ATTENDANCE, label, session_catalog
 from rc_tui.i18n import _, _n
 from rc_tui.services.access import Capability, Level
-from rc_tui.services.base import DueItem, Service, local_time, user_names
+from rc_tui.services.base import DueItem, Service, local_time, my_open_tracks, user_names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.people import summary_for
 from rc_tui.services.records import index_note
 from storage.models import (
-    Assignment,
     CaseMember,
     Decision,
     JournalNote,
@@ -423,11 +422,7 @@ def sessions_due(svc: Service, s: Session) -> list[DueItem]:
     the member's own caseworkers – only for members whose record the user may see."""
     if not svc.access.can(Capability.CASE_CONTENT):
         return []
-    mine = dict(s.execute(
-        select(CaseMember.person_id, CaseMember.case_id)
-        .join(Assignment, Assignment.case_member_id == CaseMember.id)
-        .where(Assignment.user_id == svc.user.id, Assignment.ended_at.is_(None),
-               CaseMember.closed_at.is_(None))).all())
+    mine = my_open_tracks(svc, s)
     today = svc.today()
     cat = session_catalog()
     items: list[DueItem] = []

@@ -10,12 +10,9 @@ from sqlalchemy.orm import Session
 
 from rc_tui.domain import casework as rules
 from rc_tui.i18n import _
-from rc_tui.services.base import DueItem, Service
+from rc_tui.services.base import DueItem, Service, my_open_tracks
 from rc_tui.services.people import summary
 from storage.models import (
-    Assignment,
-    Case,
-    CaseMember,
     ChildReport,
     Decision,
     FollowUp,
@@ -27,17 +24,6 @@ from storage.models import (
 
 # ---------------------------------------------------------------------- due items
 
-def _my_persons(svc: Service, s: Session) -> dict[int, int]:
-    """Persons on an open track this user is assigned to -> case id."""
-    rows = s.execute(
-        select(CaseMember.person_id, CaseMember.case_id)
-        .join(Assignment, Assignment.case_member_id == CaseMember.id)
-        .join(Case, Case.id == CaseMember.case_id)
-        .where(Assignment.user_id == svc.user.id, Assignment.ended_at.is_(None),
-               CaseMember.closed_at.is_(None), Case.status == "open")).all()
-    return {p: c for p, c in rows}
-
-
 def _name(s: Session, person_id: int) -> str:
     person = s.get(Person, person_id)
     return summary(person).display_name if person else "?"
@@ -46,7 +32,7 @@ def _name(s: Session, person_id: int) -> str:
 def casework_due(svc: Service, s: Session) -> list[DueItem]:
     """Investigations that must start, emergency decisions awaiting an investigation,
     follow-ups, overdue plan actions and child investigations open too long."""
-    mine = _my_persons(svc, s)
+    mine = my_open_tracks(svc, s)
     if not mine:
         return []
     today = svc.today()
