@@ -250,6 +250,9 @@ class HomeScreen(RcScreen):
         """The shelter's due items open where they are done."""
         from screens.shelter import BoardScreen, ShiftLogScreen, TurnedAwayScreen
 
+        if kind == "housing_followup" and self.shell.can(
+                BOARD_CAPABILITY["perpetrator_housing"]):
+            return BoardScreen("perpetrator_housing")
         if not self.shell.can(BOARD_CAPABILITY["shelter"]):
             return None
         return {"handover": ShiftLogScreen, "turned_away": TurnedAwayScreen,

@@ -398,6 +398,16 @@ class Stay(Base):
         ForeignKey("users.id", name="fk_stays_departed_by"), default=None)
     followed_up_at: Mapped[datetime | None] = mapped_column(default=None)
     followup_note: Mapped[str | None] = mapped_column(Text, default=None)
+    #: temporary housing: the signed risk assessment of him the admission rests on, or a
+    #: manager's stated reason for admitting without one (flagged in the access log)
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", name="fk_stays_assessment"), default=None)
+    override_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    #: the decision the stay executes, if any
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", name="fk_stays_decision"), default=None)
+    placing_municipality: Mapped[str | None] = mapped_column(Text, default=None)
+    payer: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from rc_tui.demo.base import DEMO_MANAGER, Clock, as_user
+from rc_tui.demo.assessments import _fill_answers, _library, _sign_demo
+from rc_tui.demo.base import DEMO_MANAGER, DEMO_PERPETRATOR_WORKER, Clock, as_user
 from rc_tui.demo.families import Registered
 from rc_tui.demo.words import HOUSING_PLACES, SHELTER_PLACES, SHIFT_NOTES, TURNED_AWAY
+from rc_tui.services.access import Level
+from rc_tui.services.assessments import AssessmentService
 from rc_tui.services.people import PersonInput
 from rc_tui.services.shelter import AdmissionInput, ShelterService, TurnedAwayInput
 from storage.vault import Vault
@@ -54,13 +57,7 @@ def shelter(vault: Vault, registered: list[Registered], rng: random.Random) -> N
                     expected_end=today + timedelta(days=5 if number == 2 else 40),
                     existing_person_id=person_ids[0], existing_child_ids=children))
         clock.now = now
-        perpetrators = [pids[fam.index_of("perpetrator")[0]] for fam, _c, pids in registered
-                        if fam.index_of("perpetrator")]
-        if perpetrators:
-            svc.admit(AdmissionInput("perpetrator_housing", None, "unit",
-                                     now - timedelta(days=20), place_id=flat[0],
-                                     expected_end=today + timedelta(days=40),
-                                     existing_person_id=perpetrators[-1]))
+    _man_in_the_flat(vault, registered, [pids[0] for _f, pids in women[2:]], flat[0], now, rng)
     with as_user(vault, "siri") as siri:
         svc = ShelterService(siri, screen="demo", clock=clock)
         clock.now = now - timedelta(hours=8, minutes=20)  # 23.40 last night
@@ -96,3 +93,32 @@ def shelter(vault: Vault, registered: list[Registered], rng: random.Random) -> N
             clock.now = now - timedelta(hours=hours)
             ShelterService(staff, screen="demo", clock=clock).write_entry(
                 "shelter", body, person_id=anonymous.person_id if about else None)
+
+
+def _man_in_the_flat(vault: Vault, registered: list[Registered], staying: list[int],
+                     place: int, now: datetime, rng: random.Random) -> None:
+    """A man in the temporary housing, admitted by the perpetrator service's caseworker on
+    his signed risk assessment, in his family's case – preferably the family of a woman
+    staying at the shelter now, so the coordination view warns about it."""
+    with as_user(vault, DEMO_PERPETRATOR_WORKER) as worker:
+        svc = ShelterService(worker, screen="demo", clock=Clock(now))
+        candidates: list[tuple[bool, int]] = []
+        with svc.read() as s:
+            for fam, _case, pids in registered:
+                if fam.index_of("perpetrator"):
+                    perp = pids[fam.index_of("perpetrator")[0]]
+                    if svc.access.level(s, perp) >= Level.FULL:
+                        candidates.append((pids[0] in staying, perp))
+        if not candidates:
+            return
+        man = max(candidates)[1]
+        clock = Clock(now - timedelta(days=22))
+        assessments = AssessmentService(worker, screen="demo", clock=clock)
+        inst = _library().get("rc-perpetrator")
+        aid = assessments.start(man, inst)
+        _sign_demo(assessments, aid, _fill_answers(inst, rng, 0.5, clock.now.date()), rng)
+        clock.now = now - timedelta(days=20)
+        ShelterService(worker, screen="demo", clock=clock).admit(AdmissionInput(
+            "perpetrator_housing", None, "unit", clock.now, place_id=place,
+            expected_end=now.date() + timedelta(days=40), existing_person_id=man,
+            note="Måste lämna hemmet efter polisanmälan; vill delta i samtalen."))

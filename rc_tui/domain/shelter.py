@@ -17,6 +17,9 @@ from rc_tui.i18n import N_, _
 
 FACILITIES: dict[str, str] = {"shelter": N_("shelter (Siri)"),
                               "perpetrator_housing": N_("temporary housing (perpetrators)")}
+#: the intervention (casework.toml) a temporary-housing stay executes; a current stay counts
+#: as it for the coordination rules
+HOUSING_INTERVENTION = "perpetrator_housing"
 BOARD_STATES: dict[str, str] = {"free": N_("free"), "occupied": N_("occupied"),
                                 "planned": N_("arrival planned"),
                                 "out_of_use": N_("out of use")}
@@ -144,6 +147,21 @@ ARRIVED_VIA: dict[str, str] = {
     "other": N_("other"),
 }
 
+#: the same codes in the temporary housing's words (he/him)
+ARRIVED_VIA_HOUSING: dict[str, str] = {
+    "self": N_("on his own"),
+    "police": N_("police"),
+    "unit": N_("his caseworker or a social services unit"),
+    "on_call": N_("on-call social services (socialjouren)"),
+    "other": N_("other"),
+}
+
+
+def arrived_via(facility: str) -> dict[str, str]:
+    """How a resident came, in the facility's own words."""
+    return ARRIVED_VIA_HOUSING if facility == "perpetrator_housing" else ARRIVED_VIA
+
+
 #: where a resident went when she left
 DESTINATIONS: dict[str, str] = {
     "own_housing": N_("own housing"),
@@ -196,6 +214,14 @@ TURNED_AWAY_FOLLOWUP_DAYS = 2
 
 def plan_due(admitted: date) -> date:
     return admitted + timedelta(days=PLAN_DAYS)
+
+
+#: days before a stay in the temporary housing ends that planning where he moves is due
+HOUSING_END_NOTICE_DAYS = 7
+
+
+def housing_end_due(expected_end: date) -> date:
+    return expected_end - timedelta(days=HOUSING_END_NOTICE_DAYS)
 
 
 def departure_followup_due(departed: date) -> date:

@@ -11,7 +11,11 @@ Levels of access to one person (``Level``):
   account, consent, child reports or any other content.
 * ``SHELTER`` – shelter staff for current and former shelter residents and their
   accompanying children: what the shelter needs (the person, safe contact, journal,
-  consent, child reports) – never investigations or risk assessments.
+  consent, child reports) – never investigations or risk assessments. The same for the
+  temporary housing's current and former residents, to those who work in the perpetrator
+  service: a user whose role works the housing (``HOUSING_BOARD``) and who holds a
+  perpetrator's track (the role table does not tell a victim-side caseworker from a
+  perpetrator-side one; the tracks they hold do).
 * ``NONE`` – nothing; the screens offer emergency access (reason required, logged and
   flagged for review).
 
@@ -116,12 +120,14 @@ class AccessPolicy:
         self._assigned: set[int] | None = None
         self._peers: set[int] | None = None
         self._residents: set[int] | None = None
+        self._housing: set[int] | None = None
 
     def reset(self) -> None:
         """Forget cached sets (called at the start of every transaction)."""
         self._assigned = None
         self._peers = None
         self._residents = None
+        self._housing = None
 
     # ------------------------------------------------------------------ capabilities
     @property
@@ -167,6 +173,21 @@ class AccessPolicy:
                 Stay.facility == "shelter")))
         return self._residents
 
+    def housing_residents(self, s: Session) -> set[int]:
+        """Current and former residents of the temporary housing, for those who work in
+        the perpetrator service (see ``Level``); empty for everyone else."""
+        if not self.can(Capability.HOUSING_BOARD):
+            return set()
+        if self._housing is None:
+            works_there = s.scalar(
+                select(Assignment.id).join(CaseMember,
+                                           CaseMember.id == Assignment.case_member_id)
+                .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None),
+                       CaseMember.role == "perpetrator").limit(1)) is not None
+            self._housing = set(s.scalars(select(Stay.person_id).where(
+                Stay.facility == "perpetrator_housing"))) if works_there else set()
+        return self._housing
+
     def my_cases(self, s: Session) -> set[int]:
         return set(s.scalars(text(
             "SELECT DISTINCT m.case_id FROM assignments a "
@@ -181,7 +202,7 @@ class AccessPolicy:
             return Level.FULL
         if person_id in self.assigned_persons(s):
             return Level.FULL
-        if person_id in self.shelter_residents(s):
+        if person_id in self.shelter_residents(s) or person_id in self.housing_residents(s):
             return Level.SHELTER
         if person_id in self.peer_persons(s):
             return Level.EXISTS
@@ -203,7 +224,8 @@ class AccessPolicy:
         if person.protection_level == "none":
             return self.level(s, person.id) >= Level.EXISTS
         return (person.id in self.assigned_persons(s) or person.id in self.grants.revealed
-                or person.id in self.shelter_residents(s))
+                or person.id in self.shelter_residents(s)
+                or person.id in self.housing_residents(s))
 
 
 def require(level: Level, needed: Level = Level.FULL, person_id: int | None = None) -> None:

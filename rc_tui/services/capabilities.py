@@ -23,6 +23,9 @@ class Capability(enum.Enum):
     RESIDENTS = "residents"  # the shelter's residents and their children at Level.SHELTER
     SHELTER_BOARD = "shelter_board"  # the shelter's board, register and shift log
     HOUSING_BOARD = "housing_board"  # the same for the temporary housing
+    #: admit to the temporary housing without a signed risk assessment of him (a stated
+    #: reason; the admission is flagged for the log review)
+    HOUSING_OVERRIDE = "housing_override"
     MANAGE_PLACES = "manage_places"  # set up a facility's places
     SHIFT_HANDOVER = "shift_handover"  # works the shelter's shifts: the handover is due
     ASSIGN = "assign"  # assign caseworkers to tracks
@@ -41,7 +44,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.SHIFT_HANDOVER}),
     Role.MANAGER: frozenset({
         Capability.CASE_CONTENT, Capability.ALL_CASES, Capability.SHELTER_BOARD,
-        Capability.HOUSING_BOARD, Capability.MANAGE_PLACES, Capability.ASSIGN,
+        Capability.HOUSING_BOARD, Capability.HOUSING_OVERRIDE, Capability.MANAGE_PLACES,
+        Capability.ASSIGN,
         Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW}),
     Role.ADMIN: frozenset({
         Capability.USERS, Capability.SETTINGS}),

@@ -22,6 +22,7 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
+from rc_tui.services.capabilities import Capability
 from rc_tui.services.casework import (
     DecisionView,
     PlanItemView,
@@ -67,6 +68,10 @@ from screens.person.safety_plan import SafetyPlanScreen
 if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
 
+if TYPE_CHECKING:
+    from rc_tui.services.session import UserSession
+    from rc_tui.services.shelter import BoardLine
+
 
 def protection_banner(level: str) -> Static:
     """The protection level, unmistakable, wherever the person appears."""
@@ -110,6 +115,7 @@ class PersonScreen(RcScreen):
                 id="person.partner-contact"),
         Binding("l", "safety_plan", "Safety plan", show=False, id="person.safety-plan"),
         Binding("m", "sessions", "Talks and referrals", show=False, id="person.sessions"),
+        Binding("h", "housing", "Temporary housing", show=False, id="person.housing"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
@@ -184,7 +190,11 @@ class PersonScreen(RcScreen):
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab", "export", "new_assessment",
                                   "investigate", "decide", "plan_item", "close_track",
-                                  "partner_contact", "safety_plan", "sessions"}
+                                  "partner_contact", "safety_plan", "sessions", "housing"}
+        if action == "housing":
+            # the perpetrator service admits its own client, in his family's case
+            return d.full_access and self.shell.can(Capability.HOUSING_BOARD) and any(
+                role == "perpetrator" and status == "open" for _c, _n, role, status in d.cases)
         if action in ("plan_item", "sessions"):
             return d.full_access or self.shelter_level
         if action in ("new_assessment", "investigate", "decide", "close_track"):
@@ -224,6 +234,23 @@ class PersonScreen(RcScreen):
 
         self.load(fetch, lambda view: self.app.push_screen(
             SafetyPlanScreen(view, name), self._after), key="safety-plan")
+
+    def action_housing(self) -> None:
+        """Admit him to the temporary housing by his record (the free places first read)."""
+        from screens.shelter import AdmissionScreen
+
+        assert self.detail is not None
+        known = (self.person_id, self.detail.display_name)
+
+        def fetch(session: UserSession) -> list[BoardLine]:
+            view = session.shelter("person").board("perpetrator_housing")
+            return [x for x in view.lines if x.state == "free"]
+
+        def show(free: list[BoardLine]) -> None:
+            self._stale = True
+            self.app.push_screen(AdmissionScreen("perpetrator_housing", free, known))
+
+        self.load(fetch, show, key="housing")
 
     def action_export(self) -> None:
         self.app.push_screen(ExportDialog(self.person_id))

@@ -13,10 +13,10 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from rc_tui.domain.shelter import (
-    ARRIVED_VIA,
     BOARD_STATES,
     DESTINATIONS,
     FACILITIES,
+    arrived_via,
 )
 from rc_tui.domain.vocab import label
 from rc_tui.i18n import _, _n
@@ -191,7 +191,7 @@ class BoardScreen(RcScreen):
                 " " + _("with {children}", children=children) if children else "") + "; " + (
                 _("arrives {day}", day=r.since.isoformat()) if r.planned else
                 _("since {day}", day=r.since.isoformat())) + (
-                ", " + _("came via {via}", via=label(ARRIVED_VIA, r.arrived_via))
+                ", " + _("came via {via}", via=label(arrived_via(self.facility), r.arrived_via))
                 if r.arrived_via else "") + (
                 "; " + _("expected to stay until {day}", day=r.expected_end.isoformat())
                 if r.expected_end else "")

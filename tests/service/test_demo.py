@@ -280,3 +280,27 @@ def test_demo_shelter_staff_have_residents(demo_db: Path) -> None:
         assert not detail.restricted
         name = detail.display_name.split()[0].strip("«»")
         assert SearchService(v).search(name)
+
+
+def test_demo_man_in_the_flat_on_a_signed_assessment(demo_db: Path) -> None:
+    """A man stays in the temporary housing, admitted on his signed risk assessment in his
+    family's case; the perpetrator service sees him by name on its board."""
+    from rc_tui.demo import DEMO_USERS
+    from rc_tui.services.shelter import ShelterService
+    from storage.models import Assessment, Stay
+
+    phrase = next(p for u, _n, _r, p in DEMO_USERS if u == "per")
+    with Vault.unlock(demo_db, "per", phrase) as v:
+        with v.session() as s:
+            stay = s.scalars(select(Stay).where(Stay.facility == "perpetrator_housing",
+                                                Stay.departed_at.is_(None))).one()
+            assessment = s.get_one(Assessment, stay.assessment_id)
+            role = s.scalar(select(CaseMember.role).where(
+                CaseMember.case_id == stay.case_id, CaseMember.person_id == stay.person_id))
+            members = s.scalar(select(text("count(*)")).select_from(CaseMember).where(
+                CaseMember.case_id == stay.case_id))
+        assert assessment.signed_at is not None and assessment.person_id == stay.person_id
+        assert stay.override_reason is None and role == "perpetrator" and members > 1
+        board = ShelterService(v).board("perpetrator_housing")
+        resident = next(r for r in board.residents if r.person_id == stay.person_id)
+        assert not resident.name.startswith("Person #")

@@ -43,6 +43,7 @@ from tests.service.test_access import (  # noqa: F401 - fixtures
     as_user,
     family,
 )
+from tests.service.test_housing import sign_perpetrator_assessment
 
 Login = Callable[[str, str], Vault]
 
@@ -303,7 +304,8 @@ def test_compartments_and_roles(family: Family, as_user: Login) -> None:
         svc(siri).board("perpetrator_housing")
     assert facilities_for(Role.SHELTER) == ["shelter"]
     assert facilities_for(Role.CASEWORKER) == ["perpetrator_housing"]
-    # the temporary housing: the perpetrator service admits its own client
+    # the temporary housing: the perpetrator service admits its own client, assessed
+    sign_perpetrator_assessment(per, family.perpetrator)
     svc(per).admit(AdmissionInput(facility="perpetrator_housing", person=None,
                                   existing_person_id=family.perpetrator, arrived_via="unit",
                                   admitted_at=NOW, place_id=ids["L1"]))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from rc_tui.domain import samrad as rules
 from rc_tui.domain.casework import OUTCOMES, PLAN_STATUSES, intervention_label
 from rc_tui.domain.casework import label as cw_label
+from rc_tui.domain.shelter import HOUSING_INTERVENTION
 from rc_tui.i18n import _
 from rc_tui.services.access import Level
 from rc_tui.services.people import summary_for
@@ -55,12 +56,15 @@ class CoordinationMixin(SamradBase):
                 plan = list(s.scalars(select(PlanItem).where(PlanItem.person_id == pid)))
                 open_plan = [p for p in plan if p.status in ("planned", "ongoing")]
                 overdue = sum(1 for p in open_plan if p.due_on and p.due_on < today)
-                shelter = s.scalar(select(Stay.id).where(
-                    Stay.person_id == pid, Stay.facility == "shelter",
-                    Stay.departed_at.is_(None)).limit(1)) is not None
+                current = set(s.scalars(select(Stay.facility).where(
+                    Stay.person_id == pid, Stay.departed_at.is_(None))))
+                # a current stay in the temporary housing is that intervention, with or
+                # without a decision (a manager may admit him at once)
+                housing = {HOUSING_INTERVENTION} if "perpetrator_housing" in current else set()
                 facts.append(rules.MemberFacts(pid, member.role,
-                                               frozenset(d.intervention for d in active),
-                                               shelter, bool(plan), overdue))
+                                               frozenset({d.intervention for d in active}
+                                                         | housing),
+                                               "shelter" in current, bool(plan), overdue))
                 level = self.access.level(s, pid)
                 if level < Level.EXISTS:
                     continue

@@ -1,22 +1,30 @@
 """Admission (anonymous ones and children included) and a planned arrival coming.
+
+The temporary housing takes a man only on a signed risk assessment of him made with a
+perpetrator-side instrument (the seed: "on condition that a threat and risk assessment has
+been made"); a manager may admit without one, stating why – the stay keeps the reason and
+the admission's access-log entry is flagged for review. A known man is admitted in his
+family's case (the case where he is the perpetrator), so the coordination rules see his
+stay next to a protected victim's.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rc_tui.domain.shelter import ARRIVED_VIA, FACILITIES
+from rc_tui.domain.shelter import ARRIVED_VIA, FACILITIES, HOUSING_INTERVENTION
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.cases import CaseService, member_warnings
 from rc_tui.services.errors import ValidationError
 from rc_tui.services.people import PeopleService, PersonInput, to_input
 from rc_tui.services.shelter.base import ShelterBase, _text_ok
-from storage.models import Case, CaseMember, Intake, Person, Relation, Stay
+from storage.models import Assessment, Case, CaseMember, Decision, Intake, Person, Relation, Stay
 
 #: how an arrival is recorded as the case's first contact (intake channel)
 _CHANNEL = {"self": "self", "police": "police", "unit": "social", "on_call": "social",
@@ -36,6 +44,12 @@ class AdmissionInput:
     note: str = ""
     existing_person_id: int | None = None
     existing_child_ids: list[int] = field(default_factory=list)
+    #: temporary housing: a manager's reason for admitting without a signed assessment
+    override_reason: str = ""
+    #: the decision the stay executes (temporary housing: found when not given)
+    decision_id: int | None = None
+    placing_municipality: str = ""
+    payer: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,8 +71,9 @@ class AdmissionMixin(ShelterBase):
         needed; the due list then asks for the investigation, a child-report decision per
         child and an action plan for everyone."""
         problems: list[str] = []
+        housing = data.facility == "perpetrator_housing"
         if data.arrived_via not in ARRIVED_VIA:
-            problems.append(_("Choose how she came."))
+            problems.append(_("Choose how he came.") if housing else _("Choose how she came."))
         if data.person is None and data.existing_person_id is None:
             problems.append(_("Add at least one person."))
         if data.person is not None and not (data.person.alias.strip()
@@ -75,7 +90,8 @@ class AdmissionMixin(ShelterBase):
             problems.append(_("The temporary housing takes adults only."))
         if data.expected_end is not None and data.expected_end <= data.admitted_at.date():
             problems.append(_("The stay ends before it starts."))
-        _text_ok(problems, data.note)
+        _text_ok(problems, data.note, data.override_reason, data.placing_municipality,
+                 data.payer)
         if problems:
             raise ValidationError(problems)
         people = PeopleService(self.vault, screen=self.screen, clock=self.clock)
@@ -85,7 +101,7 @@ class AdmissionMixin(ShelterBase):
             start = data.admitted_at.date()
             if data.place_id is not None:
                 self._check_place(s, data.facility, data.place_id, start, data.expected_end)
-            role = "perpetrator" if data.facility == "perpetrator_housing" else "victim"
+            role = "perpetrator" if housing else "victim"
             warnings: list[str] = []
             if data.existing_person_id is not None:
                 # a person the centre knows: her stay joins her open case. A stay makes her
@@ -95,9 +111,11 @@ class AdmissionMixin(ShelterBase):
                 # only knows that she exists; and nobody is assigned to her by admitting her
                 self.require_person(s, data.existing_person_id, Level.FULL)
                 adult = s.get_one(Person, data.existing_person_id)
+                # his (her) family's case: the open case where the person has this role,
+                # else any open case of the person
                 case = s.scalar(select(Case).join(CaseMember, CaseMember.case_id == Case.id)
                                 .where(CaseMember.person_id == adult.id, Case.status == "open")
-                                .order_by(Case.id).limit(1))
+                                .order_by((CaseMember.role != role), Case.id).limit(1))
                 new_case = case is None
                 if case is None:
                     case = cases.new_case_in(s)
@@ -114,14 +132,34 @@ class AdmissionMixin(ShelterBase):
                                             today=self.today())
             case_id, case_number = case.id, case.case_number
             if self._current_stay(s, adult.id) is not None:
-                raise ValidationError([_("She is already staying here.")])
+                raise ValidationError([_("He is already staying here.") if housing
+                                       else _("She is already staying here.")])
+            assessment_id = decision_id = None
+            override = ""
+            if housing:
+                assessment_id = self._signed_assessment(s, adult.id)
+                if assessment_id is None:
+                    override = data.override_reason.strip()
+                    if not override:
+                        raise ValidationError([_(
+                            "A signed risk assessment of him is needed before he is "
+                            "admitted (a manager may admit him without one, stating why).")])
+                    self.require(Capability.HOUSING_OVERRIDE)
+                decision_id = self._housing_decision(s, adult.id, data.decision_id)
             stay = Stay(person_id=adult.id, facility=data.facility, admitted_at=data.admitted_at,
                         planned=data.planned, expected_end=data.expected_end,
                         arrived_via=data.arrived_via, place_id=data.place_id, case_id=case_id,
-                        created_by_id=self.user.id)
+                        created_by_id=self.user.id, assessment_id=assessment_id,
+                        override_reason=override or None, decision_id=decision_id,
+                        placing_municipality=data.placing_municipality.strip() or None,
+                        payer=data.payer.strip() or None)
             s.add(stay)
             s.flush()
             self._log_stay(s, stay, existing=data.existing_person_id is not None)
+            if override:
+                self.log(s, "override", person_id=adult.id, record_type="stay",
+                         record_id=stay.id, flagged=True,
+                         reason="admitted without a signed risk assessment: " + override)
             child_ids: list[int] = []
             members = set(s.scalars(select(CaseMember.person_id).where(
                 CaseMember.case_id == case_id)))
@@ -165,6 +203,39 @@ class AdmissionMixin(ShelterBase):
                 self.log(s, "create", person_id=adult.id, record_type="intake",
                          record_id=intake.id)
             return AdmissionResult(case_id, case_number, stay.id, adult.id, child_ids, warnings)
+
+    @staticmethod
+    def _signed_assessment(s: Session, person_id: int) -> int | None:
+        """The newest signed assessment of the person made with a perpetrator-side
+        instrument (a victim-side screening of him is no risk assessment of him)."""
+        for row_id, definition in s.execute(
+                select(Assessment.id, Assessment.definition).where(
+                    Assessment.person_id == person_id, Assessment.signed_at.is_not(None))
+                .order_by(Assessment.signed_at.desc())):
+            try:
+                target = json.loads(definition).get("target")
+            except (ValueError, AttributeError):
+                continue
+            if target == "perpetrator":
+                return int(row_id)
+        return None
+
+    def _housing_decision(self, s: Session, person_id: int, given: int | None) -> int | None:
+        """The decision the stay executes: the one given (it must grant him the temporary
+        housing), else his newest one that does and has not run out."""
+        granted = select(Decision).where(Decision.person_id == person_id,
+                                         Decision.intervention == HOUSING_INTERVENTION,
+                                         Decision.outcome.in_(("granted", "partly")))
+        if given is not None:
+            if s.scalar(granted.where(Decision.id == given)) is None:
+                raise ValidationError([_("Choose a decision that grants him the temporary "
+                                         "housing.")])
+            return given
+        today = self.today()
+        for d in s.scalars(granted.order_by(Decision.decided_at.desc())):
+            if d.period_end is None or d.period_end >= today:
+                return d.id
+        return None
 
     def _log_stay(self, s: Session, stay: Stay, *, existing: bool) -> None:
         """A stay of a person the centre already knew widens who sees her (shelter staff

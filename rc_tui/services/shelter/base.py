@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import shelter as rules
 from rc_tui.domain.shelter import FACILITIES
 from rc_tui.i18n import _
-from rc_tui.services.access import Capability, capabilities_of
+from rc_tui.services.access import Capability, Level, capabilities_of
 from rc_tui.services.base import Service
 from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.people import MAX_TEXT, summary_for
@@ -101,10 +101,14 @@ class ShelterBase(Service):
             raise ValidationError(problems)
 
     def _stay(self, s: Session, stay_id: int) -> Stay:
+        """A stay to act on: the facility's staff only, and only a resident they may see
+        (a caseworker who opens the temporary housing's board without working in the
+        perpetrator service cannot move or discharge a man by his stay's number)."""
         stay = s.get(Stay, stay_id)
         if stay is None:
             raise VaultError("not found")
         self._require_facility(s, stay.facility)
+        self.require_person(s, stay.person_id, Level.SHELTER)
         return stay
 
     @staticmethod

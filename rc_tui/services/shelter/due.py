@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -103,14 +104,45 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
                    n=len(unread)),
                 unread[0].date())
     if can(Capability.HOUSING_BOARD):
-        mine = svc.access.assigned_persons(s)
-        for st in s.scalars(select(Stay).where(
-                Stay.facility == "perpetrator_housing", Stay.departed_at.is_not(None),
-                Stay.followed_up_at.is_(None))):
-            if can(Capability.ALL_CASES) or st.person_id in mine:
-                assert st.departed_at is not None
-                add("departure_followup", st.person_id, st.case_id,
-                    _("Follow up after the temporary housing: {name} left {day}",
-                      name=name(st.person_id), day=f"{st.departed_at:%Y-%m-%d}"),
-                    rules.departure_followup_due(st.departed_at.date()))
+        _housing_due(svc, s, add, name)
     return items
+
+
+def _housing_due(svc: Service, s: Session, add: Callable[[str, int | None, int | None, str,
+                                                          date], None],
+                 name: Callable[[int], str]) -> None:
+    """The temporary housing's due items, for those who work with the man (managers, his
+    own caseworkers, the perpetrator service): his action plan within a week of arriving,
+    the end of his stay (agree on it, then plan the move out) and the follow-up after he
+    left."""
+    mine = svc.access.assigned_persons(s) | svc.access.housing_residents(s)
+    everyone = svc.access.can(Capability.ALL_CASES)
+    stays = [st for st in s.scalars(select(Stay).where(
+        Stay.facility == "perpetrator_housing", Stay.accompanying_id.is_(None),
+        (Stay.departed_at.is_(None)) | (Stay.followed_up_at.is_(None))))
+        if everyone or st.person_id in mine]
+    current = [st for st in stays if st.departed_at is None and not st.planned]
+    planned = set(s.scalars(select(PlanItem.person_id).where(
+        PlanItem.person_id.in_([st.person_id for st in current]))))
+    for st in current:
+        admitted = st.admitted_at.date()
+        who = name(st.person_id)
+        if st.person_id not in planned:
+            add("housing_plan", st.person_id, st.case_id,
+                _("Write the action plan for {name} (temporary housing)", name=who),
+                rules.plan_due(admitted))
+        if st.expected_end is None:
+            add("housing_end", st.person_id, st.case_id,
+                _("Agree when {name}'s temporary housing ends", name=who),
+                rules.plan_due(admitted))
+        else:
+            add("housing_end", st.person_id, st.case_id,
+                _("{name}'s temporary housing ends {day}: plan where he moves",
+                  name=who, day=st.expected_end.isoformat()),
+                rules.housing_end_due(st.expected_end))
+    for st in stays:
+        if st.departed_at is not None and st.followed_up_at is None:
+            add("housing_followup", st.person_id, st.case_id,
+                _("Follow up after the temporary housing: {name} left {day}",
+                  name=name(st.person_id), day=f"{st.departed_at:%Y-%m-%d}"),
+                rules.departure_followup_due(st.departed_at.date()))

@@ -1,0 +1,42 @@
+"""Temporary housing for men, and the placing municipality of a stay.
+
+* ``stays.assessment_id``: the signed risk assessment of the man an admission to the
+  temporary housing rests on (the seed: housing only after a threat and risk assessment);
+* ``stays.override_reason``: a manager's stated reason for admitting without one (the
+  access-log entry of the admission is flagged for review);
+* ``stays.decision_id``: the decision the stay executes, if any;
+* ``stays.placing_municipality`` and ``stays.payer``: who placed her (a placement from
+  another municipality) and who pays.
+
+Stays made before this revision keep ``NULL`` in all of them.
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("stays") as batch:
+        batch.add_column(sa.Column("assessment_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("override_reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("decision_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("placing_municipality", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("payer", sa.Text(), nullable=True))
+        batch.create_foreign_key("fk_stays_assessment", "assessments", ["assessment_id"],
+                                 ["id"])
+        batch.create_foreign_key("fk_stays_decision", "decisions", ["decision_id"], ["id"])
+
+
+def downgrade() -> None:
+    raise RuntimeError("rc-tui migrations are forward-only")
