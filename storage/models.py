@@ -408,6 +408,8 @@ class Stay(Base):
         ForeignKey("decisions.id", name="fk_stays_decision"), default=None)
     placing_municipality: Mapped[str | None] = mapped_column(Text, default=None)
     payer: Mapped[str | None] = mapped_column(Text, default=None)
+    #: the admission's note: what happened, what she (he) needs tonight
+    admission_note: Mapped[str | None] = mapped_column(Text, default=None)
 
     __mapper_args__ = {"version_id_col": version}
 

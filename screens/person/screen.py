@@ -247,8 +247,10 @@ class PersonScreen(RcScreen):
             return [x for x in view.lines if x.state == "free"]
 
         def show(free: list[BoardLine]) -> None:
-            self._stale = True
-            self.app.push_screen(AdmissionScreen("perpetrator_housing", free, known))
+            # the overview's stays are read again when he is admitted
+            self.app.push_screen(AdmissionScreen("perpetrator_housing", free, known),
+                                 lambda admitted: self.panes["overview"].refresh_data()
+                                 if admitted else None)
 
         self.load(fetch, show, key="housing")
 

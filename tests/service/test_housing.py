@@ -74,9 +74,10 @@ def sign_perpetrator_assessment(v: Vault, person_id: int, *, sign: bool = True) 
 
 
 def known_man(family: Family, place: int, **kw: object) -> AdmissionInput:
+    fields: dict[str, object] = {"admitted_at": NOW, **kw}
     return AdmissionInput(facility=HOUSING, person=None, existing_person_id=family.perpetrator,
-                          arrived_via="unit", admitted_at=NOW, place_id=place,
-                          **kw)  # type: ignore[arg-type]
+                          arrived_via="unit", place_id=place,
+                          **fields)  # type: ignore[arg-type]
 
 
 def new_man(place: int | None, **kw: object) -> AdmissionInput:
@@ -115,6 +116,21 @@ def test_known_man_needs_a_signed_assessment_and_joins_his_familys_case(
     assert "signerad riskbedömning" in line
     with pytest.raises(ValidationError, match="redan"):
         per.admit(known_man(family, place))
+
+
+def test_an_assessment_past_its_reassessment_day_is_not_enough(
+        family: Family, as_user: Login) -> None:
+    """rc-perpetrator asks for a re-assessment after 90 days: an older one does not carry an
+    admission (the manager may still override); a victim-side assessment of him never."""
+    place = flat(as_user)
+    per_v = as_user(PER, PER_PASS)
+    sign_perpetrator_assessment(per_v, family.perpetrator)
+    late = ShelterService(per_v, clock=lambda: NOW + timedelta(days=91))
+    with pytest.raises(ValidationError, match="gjorts om"):
+        late.admit(known_man(family, place, admitted_at=NOW + timedelta(days=91)))
+    assert ShelterService(as_user(CHEF, CHEF_PASS), clock=lambda: NOW + timedelta(days=91)
+                          ).admit(known_man(family, place, admitted_at=NOW + timedelta(days=91),
+                                            override_reason="Akut.")).stay_id
 
 
 def test_a_manager_may_override_with_a_reason_flagged(family: Family, as_user: Login) -> None:

@@ -10,13 +10,13 @@ stay next to a protected victim's.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rc_tui.domain.instruments.loader import safe_snapshot
 from rc_tui.domain.shelter import ARRIVED_VIA, FACILITIES, HOUSING_INTERVENTION
 from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
@@ -137,13 +137,11 @@ class AdmissionMixin(ShelterBase):
             assessment_id = decision_id = None
             override = ""
             if housing:
-                assessment_id = self._signed_assessment(s, adult.id)
+                assessment_id, missing = self._signed_assessment(s, adult.id)
                 if assessment_id is None:
                     override = data.override_reason.strip()
                     if not override:
-                        raise ValidationError([_(
-                            "A signed risk assessment of him is needed before he is "
-                            "admitted (a manager may admit him without one, stating why).")])
+                        raise ValidationError([missing])
                     self.require(Capability.HOUSING_OVERRIDE)
                 decision_id = self._housing_decision(s, adult.id, data.decision_id)
             stay = Stay(person_id=adult.id, facility=data.facility, admitted_at=data.admitted_at,
@@ -152,7 +150,8 @@ class AdmissionMixin(ShelterBase):
                         created_by_id=self.user.id, assessment_id=assessment_id,
                         override_reason=override or None, decision_id=decision_id,
                         placing_municipality=data.placing_municipality.strip() or None,
-                        payer=data.payer.strip() or None)
+                        payer=data.payer.strip() or None,
+                        admission_note=data.note.strip() or None)
             s.add(stay)
             s.flush()
             self._log_stay(s, stay, existing=data.existing_person_id is not None)
@@ -204,21 +203,27 @@ class AdmissionMixin(ShelterBase):
                          record_id=intake.id)
             return AdmissionResult(case_id, case_number, stay.id, adult.id, child_ids, warnings)
 
-    @staticmethod
-    def _signed_assessment(s: Session, person_id: int) -> int | None:
-        """The newest signed assessment of the person made with a perpetrator-side
-        instrument (a victim-side screening of him is no risk assessment of him)."""
-        for row_id, definition in s.execute(
-                select(Assessment.id, Assessment.definition).where(
+    def _signed_assessment(self, s: Session, person_id: int) -> tuple[int | None, str]:
+        """His newest signed assessment made with a perpetrator-side instrument (a
+        victim-side screening of him is no risk assessment of him), or why there is none
+        to admit him on: none signed, or the newest past the re-assessment day its
+        instrument sets – the admission rests on a current judgement of his risk."""
+        for row_id, definition, signed_at in s.execute(
+                select(Assessment.id, Assessment.definition, Assessment.signed_at).where(
                     Assessment.person_id == person_id, Assessment.signed_at.is_not(None))
-                .order_by(Assessment.signed_at.desc())):
-            try:
-                target = json.loads(definition).get("target")
-            except (ValueError, AttributeError):
+                .order_by(Assessment.signed_at.desc(), Assessment.id.desc())):
+            inst = safe_snapshot(definition)
+            if inst is None or inst.target != "perpetrator":
                 continue
-            if target == "perpetrator":
-                return int(row_id)
-        return None
+            if inst.reassess_days and signed_at is not None:
+                due = signed_at.date() + timedelta(days=inst.reassess_days)
+                if due < self.today():
+                    return None, _("His risk assessment was due for re-assessment on {day}: "
+                                   "sign a new one before he is admitted (a manager may admit "
+                                   "him without one, stating why).", day=due.isoformat())
+            return int(row_id), ""
+        return None, _("A signed risk assessment of him is needed before he is admitted (a "
+                       "manager may admit him without one, stating why).")
 
     def _housing_decision(self, s: Session, person_id: int, given: int | None) -> int | None:
         """The decision the stay executes: the one given (it must grant him the temporary

@@ -6,7 +6,10 @@
   access-log entry of the admission is flagged for review);
 * ``stays.decision_id``: the decision the stay executes, if any;
 * ``stays.placing_municipality`` and ``stays.payer``: who placed her (a placement from
-  another municipality) and who pays.
+  another municipality) and who pays;
+* ``stays.admission_note``: the admission's note ("what happened, what she needs
+  tonight"), kept with the stay – before, it survived only as a new case's intake account
+  and was lost when a known person was admitted into her open case.
 
 Stays made before this revision keep ``NULL`` in all of them.
 
@@ -33,6 +36,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("decision_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("placing_municipality", sa.Text(), nullable=True))
         batch.add_column(sa.Column("payer", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("admission_note", sa.Text(), nullable=True))
         batch.create_foreign_key("fk_stays_assessment", "assessments", ["assessment_id"],
                                  ["id"])
         batch.create_foreign_key("fk_stays_decision", "decisions", ["decision_id"], ["id"])
