@@ -110,7 +110,8 @@ class CaseScreen(RcScreen):
         self.query_one("#intakes", Plain).set_text("\n".join(
             f"{when:%Y-%m-%d %H:%M} {label(CHANNELS, channel)}"
             + (f" ({ref})" if ref else "") + (" – " + _("immediate danger") if danger else "")
-            for when, channel, ref, danger in d.intakes) or "–")
+            + (":\n  " + what if what else "")
+            for when, channel, ref, danger, what in d.intakes) or "–")
         table.move_cursor(row=self._keep_row)  # re-read: the cursor stays on its member
         self._keep_row = 0
 

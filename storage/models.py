@@ -410,6 +410,12 @@ class Stay(Base):
     payer: Mapped[str | None] = mapped_column(Text, default=None)
     #: the admission's note: what happened, what she (he) needs tonight
     admission_note: Mapped[str | None] = mapped_column(Text, default=None)
+    #: the follow-up after a departure: how she may be reached, the outcome, the attempts
+    #: that did not reach her (three in all) and when the next one is due
+    reach: Mapped[str | None] = mapped_column(Text, default=None)
+    followup_outcome: Mapped[str | None] = mapped_column(String(24), default=None)
+    followup_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    followup_due: Mapped[date | None] = mapped_column(default=None)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -44,11 +44,15 @@ def shelter(vault: Vault, registered: list[Registered], rng: random.Random) -> N
                     expected_end=clock.now.date() + timedelta(days=30),
                     existing_person_id=person_ids[0], existing_child_ids=children))
                 clock.now += timedelta(days=28 + number * 9)
-                svc.depart(result.stay_id, 1, clock.now, ["own_housing", "relatives"][number])
+                svc.depart(result.stay_id, 1, clock.now, ["own_housing", "relatives"][number],
+                           reach=["Mobil, efter kl 17", "Via systern, sms"][number])
+                clock.now += timedelta(days=12)
                 if number == 0:
-                    clock.now += timedelta(days=12)
-                    svc.record_departure_followup(result.stay_id, 2,
+                    svc.record_departure_followup(result.stay_id, 2, "safe",
                                                   "Nådd per telefon. Trygg i egen bostad.")
+                else:  # not reached once: the next attempt is due
+                    svc.record_departure_followup(result.stay_id, 2, "not_reached",
+                                                  "Inget svar, lämnade inget meddelande.")
             else:  # staying now
                 clock.now = now - timedelta(days=12 if number == 2 else 3)
                 svc.admit(AdmissionInput(

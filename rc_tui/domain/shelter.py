@@ -122,6 +122,21 @@ def board(places: list[Place], bookings: list[Booking], day: date) -> list[Board
     return rows
 
 
+def seat_children(free_by_room: dict[str, list[int]], families: list[tuple[str, int]]
+                  ) -> tuple[list[int | None], int]:
+    """Children take beds: each child without a place of its own takes the next free bed
+    of its mother's room (``families``: the mother's room per child, in board order).
+    Returns, per child, the bed it takes (``None``: the room is full), and how many
+    children have no bed – so "3 of 8 free" never hides a room with two women and three
+    children in it."""
+    free = {room: list(beds) for room, beds in free_by_room.items()}
+    taken: list[int | None] = []
+    for room, _child in families:
+        beds = free.get(room, [])
+        taken.append(beds.pop(0) if beds else None)
+    return taken, sum(1 for bed in taken if bed is None)
+
+
 def free_places(rows: list[BoardRow], facility: str) -> int:
     return sum(1 for r in rows if r.place.facility == facility and r.state == "free")
 
@@ -203,6 +218,26 @@ TURNED_AWAY_OUTCOMES: dict[str, str] = {
     "not_reached": N_("not reached"),
     "declined": N_("reached: declined further contact"),
 }
+
+#: the outcome of a follow-up after a departure, in the facility's words
+HOUSING_FOLLOWUP_OUTCOMES: dict[str, str] = {
+    "safe": N_("reached: he has somewhere to live"),
+    "supported": N_("reached: support arranged"),
+    "not_reached": N_("not reached"),
+    "declined": N_("reached: declined further contact"),
+}
+
+
+def followup_outcomes(facility: str) -> dict[str, str]:
+    return HOUSING_FOLLOWUP_OUTCOMES if facility == "perpetrator_housing" \
+        else TURNED_AWAY_OUTCOMES
+
+
+#: follow-up attempts in all (a departure, a turned-away request) before it is closed as
+#: not reached
+FOLLOWUP_ATTEMPTS = 3
+#: days after an attempt that did not reach her for the next one
+FOLLOWUP_RETRY_DAYS = 2
 
 #: days after admission for the action plan of the woman and of each child
 PLAN_DAYS = 7

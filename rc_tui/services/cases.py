@@ -86,6 +86,17 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
+class IntakeLine:
+    """An intake as shown on its contact person's own record: what happened."""
+
+    occurred_at: datetime
+    case_number: str
+    channel: str
+    immediate_danger: bool
+    what_happened: str
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     id: int
     case_number: str
@@ -93,7 +104,9 @@ class CaseDetail:
     opened_at: datetime
     members: list[MemberRow]
     relations: list[tuple[str, str, str]]  # from name, kind, to name
-    intakes: list[tuple[datetime, str, str, bool]]  # when, channel, referrer, danger
+    #: when, channel, referrer, danger, what happened (only intakes whose contact person
+    #: the user may see in full)
+    intakes: list[tuple[datetime, str, str, bool, str]]
     version: int
 
 
@@ -372,7 +385,8 @@ class CaseService(Service):
                 for r in s.scalars(select(Relation).where(Relation.case_id == case_id))
             ]
             intakes = [
-                (i.occurred_at, i.channel, i.referrer_name or "", i.immediate_danger)
+                (i.occurred_at, i.channel, i.referrer_name or "", i.immediate_danger,
+                 i.what_happened)
                 for i in s.scalars(select(Intake).where(Intake.case_id == case_id)
                                    .order_by(Intake.occurred_at))
                 if self.access.level(s, i.contact_person_id) == Level.FULL
@@ -380,6 +394,19 @@ class CaseService(Service):
             self.log(s, "view", record_type="case", record_id=case.id)
             return CaseDetail(case.id, case.case_number, case.status, case.opened_at, members,
                               relations, intakes, case.version)
+
+    def intakes_of(self, person_id: int) -> list[IntakeLine]:
+        """The intakes the person was the contact of, what happened included, for the
+        person's own record: from ``Level.SHELTER`` (her caseworker, managers, the staff of
+        the facility she stays at – so she need not tell her story twice), never through
+        another family member's record."""
+        with self.audited("intakes", person_id=person_id, needed=Level.SHELTER) as s:
+            return [IntakeLine(i.occurred_at, number, i.channel, i.immediate_danger,
+                               i.what_happened)
+                    for i, number in s.execute(
+                        select(Intake, Case.case_number).join(Case, Case.id == Intake.case_id)
+                        .where(Intake.contact_person_id == person_id)
+                        .order_by(Intake.occurred_at))]
 
     def my_open_cases(self, limit: int = 50) -> list[CaseRow]:
         """Open cases where the user is assigned to at least one track."""

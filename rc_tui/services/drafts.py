@@ -43,6 +43,7 @@ FORMS: dict[str, str] = {
     "departure": N_("departure"),
     "turned_away": N_("turned-away request"),
     "turned_away_followup": N_("follow-up of a turned-away request"),
+    "departure_followup": N_("follow-up after a departure"),
     "shift_entry": N_("shift-log entry"),
     "assessment_entry": N_("risk assessment entry"),
     "assessment_text": N_("risk assessment evidence"),

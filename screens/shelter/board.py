@@ -18,12 +18,13 @@ from rc_tui.domain.shelter import (
     FACILITIES,
     arrived_via,
 )
-from rc_tui.domain.vocab import label
+from rc_tui.domain.vocab import GENDERS, label
 from rc_tui.i18n import _, _n
 from rc_tui.services.capabilities import Capability
 from rc_tui.services.shelter import (
     BoardLine,
     BoardView,
+    ChildLine,
     ResidentLine,
 )
 from screens.base import RcScreen
@@ -37,15 +38,18 @@ from screens.components.key_bar import KeyBar
 from screens.shelter.admission import AdmissionScreen
 from screens.shelter.common import STATE_STYLE, _svc
 from screens.shelter.departure_dialog import DepartureDialog
+from screens.shelter.followup_dialog import DepartureFollowupDialog
+from screens.shelter.move_dialog import MoveDialog
 from screens.shelter.place_dialog import PlaceDialog
 from screens.shelter.shift_log import ShiftLogScreen
 from screens.shelter.turned_away import TurnedAwayScreen
 
 if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
+    from rc_tui.services.shelter import DepartureRow
 
-#: the board, and the departures still to follow up (stay, version, name, when, where)
-BoardData = tuple[BoardView, list[tuple[int, int, str, datetime, str]]]
+#: the board, and the departures still to follow up
+BoardData = tuple[BoardView, "list[DepartureRow]"]
 
 
 class BoardScreen(RcScreen):
@@ -54,6 +58,7 @@ class BoardScreen(RcScreen):
         Binding("u", "depart", "Departure", id="board.depart"),
         Binding("k", "arrived", "Arrived", id="board.arrived"),
         Binding("f", "followup", "Follow-up", show=False, id="board.followup"),
+        Binding("m", "move", "Move", show=False, id="board.move"),
         Binding("o", "out_of_use", "Out of use", show=False, id="board.out-of-use"),
         Binding("l", "shift_log", "Shift log", id="board.shift-log"),
         Binding("v", "turned_away", "Turned away", id="board.turned-away"),
@@ -65,7 +70,7 @@ class BoardScreen(RcScreen):
         super().__init__()
         self.facility = facility
         self.view: BoardView | None = None
-        self.departed: list[tuple[int, int, str, datetime, str]] = []
+        self.departed: list[DepartureRow] = []
 
     def compose(self) -> ComposeResult:
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
@@ -107,11 +112,14 @@ class BoardScreen(RcScreen):
         view, self.departed = data
         self.view = view
         total = sum(1 for line in view.lines if line.state != "out_of_use")
-        self.query_one("#board-title", Plain).set_text(
-            _n("{facility} – {day}: {free} of {total} place free",
-               "{facility} – {day}: {free} of {total} places free", total,
-               facility=_(FACILITIES[self.facility]), day=view.day.isoformat(), free=view.free,
-               total=total))
+        title = _n("{facility} – {day}: {free} of {total} place free",
+                   "{facility} – {day}: {free} of {total} places free", total,
+                   facility=_(FACILITIES[self.facility]), day=view.day.isoformat(),
+                   free=view.free, total=total)
+        if view.children_without_bed:
+            title += " – " + _n("{n} child without a bed", "{n} children without a bed",
+                                view.children_without_bed, n=view.children_without_bed)
+        self.query_one("#board-title", Plain).set_text(title)
         table = self.query_one("#board", DataTable)
         row = table.cursor_row
         table.clear()
@@ -137,9 +145,10 @@ class BoardScreen(RcScreen):
         self.query_one("#moves", Plain).set_text("  ".join(moves))
         departed = self.query_one("#departed", DataTable)
         departed.clear()
-        for stay_id, _v, name, when, where in self.departed:
-            departed.add_row(cell(f"{when:%Y-%m-%d}"), cell(name, 30),
-                             cell(label(DESTINATIONS, where), 30), key=str(stay_id))
+        for dep in self.departed:
+            departed.add_row(cell(f"{dep.departed_at:%Y-%m-%d}"), cell(dep.name, 30),
+                             cell(label(DESTINATIONS, dep.destination), 30),
+                             key=str(dep.stay_id))
         departed.display = bool(self.departed)
         self.query_one("#departed-title").display = bool(self.departed)
 
@@ -149,6 +158,14 @@ class BoardScreen(RcScreen):
             return _n("{name} + {n} child", "{name} + {n} children", len(r.children),
                       name=r.name, n=len(r.children))
         return r.name
+
+    @staticmethod
+    def _child(c: ChildLine) -> str:
+        """A child with gender and birth year, as far as the user may see them."""
+        facts = [label(GENDERS, c.gender) if c.gender else "",
+                 str(c.birth_year) if c.birth_year else ""]
+        shown = ", ".join(f for f in facts if f)
+        return c.name + (f" ({shown})" if shown else "")
 
     def _cells(self, line: BoardLine) -> list[Text]:
         state = Text(label(BOARD_STATES, line.state), style=STATE_STYLE.get(line.state, ""))
@@ -186,7 +203,7 @@ class BoardScreen(RcScreen):
         r = self._selected_resident()
         text = ""
         if r is not None:
-            children = ", ".join(c.name for c in r.children)
+            children = ", ".join(self._child(c) for c in r.children)
             text = (f"{line.room} {line.label}: " if line is not None else "") + r.name + (
                 " " + _("with {children}", children=children) if children else "") + "; " + (
                 _("arrives {day}", day=r.since.isoformat()) if r.planned else
@@ -194,7 +211,8 @@ class BoardScreen(RcScreen):
                 ", " + _("came via {via}", via=label(arrived_via(self.facility), r.arrived_via))
                 if r.arrived_via else "") + (
                 "; " + _("expected to stay until {day}", day=r.expected_end.isoformat())
-                if r.expected_end else "")
+                if r.expected_end else "") + (
+                "\n" + _("Note at admission") + ": " + r.note if r.note else "")
         elif line is not None:
             text = f"{line.room} {line.label}: {label(BOARD_STATES, line.state)}" + (
                 f" – {line.note}" if line.note else "")
@@ -228,7 +246,8 @@ class BoardScreen(RcScreen):
         if resident is None or resident.planned:
             self.app.notify(_("Choose a resident on the board first."), markup=False)
             return
-        self.app.push_screen(DepartureDialog(resident), lambda _ok: self.reload())
+        self.app.push_screen(DepartureDialog(resident, self.facility),
+                             lambda _ok: self.reload())
 
     def action_arrived(self) -> None:
         resident = self._selected_resident()
@@ -245,13 +264,20 @@ class BoardScreen(RcScreen):
         if not self.departed:
             self.app.notify(_("No departures to follow up."), markup=False)
             return
-        stay_id, version, name, _w, _d = self.departed[max(0, table.cursor_row)]
-        svc = _svc(self)
-        self.app.push_screen(CloseDialog(
-            _("Follow-up after the stay: {name}", name=name),
-            lambda note: svc.record_departure_followup(stay_id, version, note),
-            field=_("What the follow-up found"), draft_key=(f"stay{stay_id}", None)),
-            lambda _ok: self.reload())
+        row = self.departed[max(0, min(table.cursor_row, len(self.departed) - 1))]
+        self.app.push_screen(DepartureFollowupDialog(self.facility, row),
+                             lambda _ok: self.reload())
+
+    def action_move(self) -> None:
+        resident = self._selected_resident()
+        if resident is None:
+            self.app.notify(_("Choose a resident on the board first."), markup=False)
+            return
+        free = [x for x in (self.view.lines if self.view else []) if x.state == "free"]
+        if not free:
+            self.app.notify(_("No place is free to move to."), markup=False)
+            return
+        self.app.push_screen(MoveDialog(resident, free), lambda _ok: self.reload())
 
     def action_out_of_use(self) -> None:
         line = self._selected_line()

@@ -32,15 +32,17 @@ class DepartureDialog(FormDialog):
     def draft_context(self) -> tuple[str, int | None]:
         return str(self.resident.stay_id), self.resident.person_id
 
-    FIELD_ORDER = ("when", "destination", "note")
+    FIELD_ORDER = ("when", "destination", "reach", "note")
 
-    def __init__(self, resident: ResidentLine) -> None:
+    def __init__(self, resident: ResidentLine, facility: str = "shelter") -> None:
         super().__init__()
         self.resident = resident
+        self.housing = facility == "perpetrator_housing"
 
     def compose(self) -> ComposeResult:
         r = self.resident
         with VerticalScroll(classes="dialog"):
+            # whose departure it is, on the first line and again next to the answer
             yield Plain(_("Departure: {name}", name=r.name) + (
                 "  " + _n("(her {n} child leaves with her)",
                           "(her {n} children leave with her)", len(r.children),
@@ -48,8 +50,13 @@ class DepartureDialog(FormDialog):
                 if r.children else ""), classes="form-title")
             yield Label(_("Left (YYYY-MM-DD HH:MM)"), classes="field-label")
             yield SafeInput(_now_text(), id="when", max_length=16)
-            yield Label(_("Where she went"), classes="field-label")
+            yield Label(_("Where {name} went", name=r.name), classes="field-label")
             yield KeyChoice(_vocab(DESTINATIONS, "eastvox"), id="destination", vertical=True)
+            yield Label(_("How to reach him for the follow-up (phone, times, through whom)")
+                        if self.housing else
+                        _("How to reach her for the follow-up (phone, times, through whom)"),
+                        classes="field-label")
+            yield SafeInput("", id="reach", max_length=500)
             yield Label(_("Note"), classes="field-label")
             yield SafeTextArea("", id="note", classes="short")
             yield Plain("", id="message", classes="message")
@@ -69,7 +76,8 @@ class DepartureDialog(FormDialog):
         r = self.resident
         if self.attempt(lambda: due.append(_svc(self).depart(
                 r.stay_id, r.version, when, self.query_one("#destination", KeyChoice).value
-                or "", self.query_one("#note", SafeTextArea).text))):
+                or "", self.query_one("#note", SafeTextArea).text,
+                self.query_one("#reach", SafeInput).value))):
             self.app.notify(_("Departure recorded; follow-up due {day}.",
                               day=due[0].isoformat()), markup=False)
             self.dismiss(True)

@@ -33,8 +33,8 @@ from screens.components import (
     cell,
 )
 from screens.components.key_bar import KeyBar
+from screens.shelter.followup_dialog import TurnedAwayFollowupDialog
 from screens.shelter.turned_away_dialog import TurnedAwayDialog
-from screens.shelter.turned_away_followup_dialog import TurnedAwayFollowupDialog
 
 
 class TurnedAwayScreen(RcScreen):

@@ -265,12 +265,15 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
                        "rationale", "signed_at", "signed_by", "supersedes_id",
                        "training_confirmed", "version"),
     "BoardLine": ("child_name", "label", "note", "place_id", "resident", "room", "state"),
-    "BoardView": ("arrivals", "day", "departures", "facility", "free", "lines", "residents"),
+    "BoardView": ("arrivals", "children_without_bed", "day", "departures", "facility", "free",
+                  "lines", "residents"),
     "CaseDetail": ("case_number", "id", "intakes", "members", "opened_at", "relations",
                    "status", "version"),
     "CaseRow": ("case_number", "id", "members", "opened_at"),
     "ChainStatus": ("head", "ok", "problem", "rows"),
-    "ChildLine": ("name", "person_id", "stay_id"),
+    "ChildLine": ("birth_year", "gender", "name", "person_id", "stay_id"),
+    "DepartureRow": ("attempts", "departed_at", "destination", "followup_due",
+                     "followup_note", "name", "reach", "stay_id", "version"),
     "ChildReportState": ("created_at", "decided_by", "decision", "reason", "receiving_unit",
                          "report_date"),
     "ConsentState": ("agency", "kind", "method", "note", "offer_to_return_given",
@@ -298,6 +301,8 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
     "InvestigationView": ("assessment_ids", "case_id", "concluded_at", "conclusion",
                           "ended_on", "findings", "id", "investigator", "investigator_id",
                           "person_id", "started_on", "template", "version", "with_consent"),
+    "IntakeLine": ("case_number", "channel", "immediate_danger", "occurred_at",
+                   "what_happened"),
     "Item": ("children", "critical", "depth", "guidance", "id", "maximum", "minimum",
              "options", "parent", "points", "required", "section", "sources", "text",
              "timeframes", "type", "weight", "when"),
@@ -360,7 +365,8 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
     "PlanItemInput": ("decision_id", "due_on", "implementation", "kind", "responsible",
                       "responsible_kind", "start_on", "status", "text"),
     "PlanItemView": ("created_at", "data", "id", "source_ref", "version"),
-    "ResidentLine": ("arrived_via", "children", "expected_end", "name", "person_id", "place",
+    "ResidentLine": ("arrived_via", "children", "expected_end", "name", "note", "person_id",
+                     "place",
                      "planned", "since", "stay_id", "version"),
     "Review": ("note", "outcome"),
     "SamradRow": ("approved", "chair", "chair_id", "id", "meeting_on", "repeat",
@@ -409,8 +415,13 @@ classify("StayFactLine", SHELTER)
 # a facility's board: its staff (by role: shelter staff for Siri, caseworkers for the
 # temporary housing) see who occupies which place and until when – the stay is the
 # facility's own work there; the name follows the need-to-know like everywhere else
-classify("ResidentLine", FREE)
-classify("ChildLine", FREE, stay_id=SHELTER)
+classify("ResidentLine", FREE, note=SHELTER)
+classify("ChildLine", FREE, stay_id=SHELTER, gender=SHELTER, birth_year=SHELTER)
+# departures to follow up: the facility's own work; how to reach her and what earlier
+# attempts found only for those who may see her
+classify("DepartureRow", FREE, reach=SHELTER, followup_note=SHELTER)
+# what happened, on the contact person's own record
+classify("IntakeLine", SHELTER)
 classify("PlanItemView", SHELTER, id=FREE)
 # -- the compartments of the samråd and the coordination view
 classify("MemberView", FULL, person_id=FREE, role=FREE, name=FREE, full=FREE)

@@ -31,7 +31,7 @@ from __future__ import annotations
 from rc_tui.services.shelter.admission import AdmissionInput, AdmissionMixin, AdmissionResult
 from rc_tui.services.shelter.base import BOARD_CAPABILITY, facilities_for
 from rc_tui.services.shelter.board import BoardLine, BoardMixin, BoardView, ChildLine, ResidentLine
-from rc_tui.services.shelter.departures import DeparturesMixin
+from rc_tui.services.shelter.departures import DepartureRow, DeparturesMixin
 from rc_tui.services.shelter.due import shelter_due
 from rc_tui.services.shelter.places import PlacesMixin, PlaceView
 from rc_tui.services.shelter.shift_log import ShiftEntryView, ShiftLogMixin
@@ -40,7 +40,7 @@ from rc_tui.services.shelter.turned_away import TurnedAwayInput, TurnedAwayMixin
 
 __all__ = [
     "BOARD_CAPABILITY", "AdmissionInput", "AdmissionResult", "BoardLine", "BoardView",
-    "ChildLine", "PlaceView",
+    "ChildLine", "DepartureRow", "PlaceView",
     "ResidentLine", "ShelterService", "ShiftEntryView", "StayFactLine", "TurnedAwayInput",
     "TurnedAwayRow", "facilities_for", "shelter_due", "stay_line",
 ]

@@ -4,7 +4,7 @@ moving a resident to another place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from rc_tui.domain import shelter as rules
 from rc_tui.i18n import _
+from rc_tui.services.access import Level
 from rc_tui.services.shelter.base import ShelterBase
-from storage.models import Stay
+from storage.models import Person, Stay
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class ChildLine:
     stay_id: int
     person_id: int
     name: str
+    #: for those who may see the child ("" otherwise)
+    gender: str = ""
+    birth_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class ResidentLine:
     planned: bool
     arrived_via: str
     children: list[ChildLine] = field(default_factory=list)
+    #: the admission's note, for those who may see the resident ("" otherwise)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class BoardView:
     residents: list[ResidentLine]  # current and planned, adults, with their children
     arrivals: list[tuple[date, str, str]]  # the week's planned arrivals: day, name, place
     departures: list[tuple[date, str, str]]  # the week's expected departures
+    #: children staying today without a bed of their own (their mother's room is full)
+    children_without_bed: int = 0
 
 
 class BoardMixin(ShelterBase):
@@ -95,14 +103,41 @@ class BoardMixin(ShelterBase):
                     note = _("arrival planned {day}", day=row.next_arrival.start.isoformat())
                 lines.append(BoardLine(row.place.id, rooms.get(row.place.id, ""),
                                        row.place.label, row.state, resident, child_name, note))
+            unseated = self._seat_children(lines, stays)
             arrivals, departures = rules.movements(bookings, day)
             names = {r.stay_id: r.name for r in residents}
             return BoardView(
-                facility, day, lines, rules.free_places(rows, facility), residents,
+                facility, day, lines, sum(1 for x in lines if x.state == "free"), residents,
                 [(b.start, names.get(b.id, "?"), labels.get(b.place_id, "")) for b in arrivals
                  if b.id in names],
                 [(b.expected_end or day, names.get(b.id, "?"), labels.get(b.place_id, ""))
-                 for b in departures if b.id in names])
+                 for b in departures if b.id in names], unseated)
+
+    @staticmethod
+    def _seat_children(lines: list[BoardLine], stays: dict[int, Stay]) -> int:
+        """Children without a place of their own take the free beds of their mother's
+        room (the lines change in place); returns how many found none."""
+        free: dict[str, list[int]] = {}
+        for i, line in enumerate(lines):
+            if line.state == "free":
+                free.setdefault(line.room, []).append(i)
+        families: list[tuple[str, int]] = []
+        children: list[tuple[ResidentLine, ChildLine]] = []
+        for line in lines:
+            if line.resident is None or line.child_name:
+                continue
+            for child in line.resident.children:
+                st = stays.get(child.stay_id)
+                if st is not None and st.place_id is None:
+                    families.append((line.room, child.stay_id))
+                    children.append((line.resident, child))
+        taken, unseated = rules.seat_children(free, families)
+        for bed, (resident, child) in zip(taken, children, strict=True):
+            if bed is not None:
+                lines[bed] = replace(lines[bed], state="occupied" if not resident.planned
+                                     else "planned", resident=resident,
+                                     child_name=child.name, note="")
+        return unseated
 
     def _residents(self, s: Session, stays: dict[int, Stay], labels: dict[int, str],
                    day: date) -> list[ResidentLine]:
@@ -111,12 +146,19 @@ class BoardMixin(ShelterBase):
         children: dict[int, list[ChildLine]] = {}
         for st in present.values():
             if st.accompanying_id is not None:
+                child = s.get_one(Person, st.person_id)
+                seen = self.access.level(s, st.person_id) >= Level.SHELTER
                 children.setdefault(st.accompanying_id, []).append(
-                    ChildLine(st.id, st.person_id, self._name(s, st.person_id)))
+                    ChildLine(st.id, st.person_id, self._name(s, st.person_id),
+                              (child.gender or "") if seen else "",
+                              (child.birth_year or (child.birth_date.year if child.birth_date
+                                                    else None)) if seen else None))
         lines = [ResidentLine(st.id, st.version, st.person_id, self._name(s, st.person_id),
                               labels.get(st.place_id or 0, ""), st.admitted_at.date(),
                               st.expected_end, st.planned, st.arrived_via or "",
-                              children.get(st.id, []))
+                              children.get(st.id, []),
+                              (st.admission_note or "") if self.access.level(
+                                  s, st.person_id) >= Level.SHELTER else "")
                  for st in present.values() if st.accompanying_id is None]
         return sorted(lines, key=lambda r: (r.planned, r.since, r.stay_id))
 

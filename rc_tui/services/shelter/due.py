@@ -15,6 +15,7 @@ from rc_tui.i18n import _, _n
 from rc_tui.services.access import Capability
 from rc_tui.services.base import DueItem, Service
 from rc_tui.services.people import summary_for
+from rc_tui.services.shelter.departures import followup_due
 from storage.models import (
     ChildReport,
     Decision,
@@ -83,7 +84,7 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
             add("departure_followup", st.person_id, st.case_id,
                 _("Follow up after the stay: {name} left {day}", name=name(st.person_id),
                   day=f"{st.departed_at:%Y-%m-%d}"),
-                rules.departure_followup_due(st.departed_at.date()))
+                followup_due(st))
         for row in s.scalars(select(TurnedAway).where(TurnedAway.facility == "shelter",
                                                       TurnedAway.followed_up_at.is_(None))):
             add("turned_away", None, None,
@@ -145,4 +146,4 @@ def _housing_due(svc: Service, s: Session, add: Callable[[str, int | None, int |
             add("housing_followup", st.person_id, st.case_id,
                 _("Follow up after the temporary housing: {name} left {day}",
                   name=name(st.person_id), day=f"{st.departed_at:%Y-%m-%d}"),
-                rules.departure_followup_due(st.departed_at.date()))
+                followup_due(st))

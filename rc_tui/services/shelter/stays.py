@@ -34,6 +34,8 @@ class StayFactLine:
     decided: bool = False
     placing_municipality: str = ""
     payer: str = ""
+    #: the admission's note: what happened, what she (he) needed that night
+    note: str = ""
 
 
 def stay_line(st: StayFactLine) -> str:
@@ -86,7 +88,7 @@ class StaysMixin(ShelterBase):
                                 st.departed_at, st.destination or "",
                                 st.assessment_id is not None, st.override_reason or "",
                                 st.decision_id is not None, st.placing_municipality or "",
-                                st.payer or "")
+                                st.payer or "", st.admission_note or "")
                    for st in s.scalars(select(Stay).where(Stay.person_id == person_id)
                                        .order_by(Stay.admitted_at))
                    if shown.get(st.facility, False)]

@@ -12,6 +12,7 @@ from rc_tui.domain.safety import FEAR_LEVELS, PARTNER_OUTCOMES, SAFETY_VIEWS, YE
 from rc_tui.domain.vocab import (
     AGENCIES,
     CASE_STATUSES,
+    CHANNELS,
     CHILD_REPORT_DECISIONS,
     CONSENT_KINDS,
     CONSENT_METHODS,
@@ -28,6 +29,7 @@ from screens.components import Plain
 from screens.person.panes.base import PersonPane
 
 if TYPE_CHECKING:
+    from rc_tui.services.cases import IntakeLine
     from rc_tui.services.records import ChildReportState, ConsentState
     from rc_tui.services.safety import (
         PartnerContactOutcome,
@@ -102,10 +104,10 @@ def plan_line(r: SafetyPlanRow) -> str:
 
 
 #: consents, child welfare reports, stays; with the whole record also the partner contacts
-#: (the outcomes made for him, or hers) and the safety plans
+#: (the outcomes made for him, or hers) and the safety plans; what the intakes say happened
 OverviewData = tuple["list[ConsentState]", "list[ChildReportState]", "list[StayFactLine]",
                      "list[PartnerContactOutcome] | None", "list[PartnerContactView] | None",
-                     "list[SafetyPlanRow] | None"]
+                     "list[SafetyPlanRow] | None", "list[IntakeLine]"]
 
 
 class OverviewPane(PersonPane, VerticalScroll):
@@ -117,6 +119,8 @@ class OverviewPane(PersonPane, VerticalScroll):
         yield Plain("", id="child-reports")
         yield Static(_("Stays"), classes="panel-title", markup=False)
         yield Plain("", id="stays")
+        yield Static(_("What happened (intakes)"), classes="panel-title", markup=False)
+        yield Plain("", id="intake-accounts")
         if self.detail.full_access:
             his = any(role == "perpetrator" and status == "open"
                       for _cid, _no, role, status in self.detail.cases)
@@ -139,10 +143,11 @@ class OverviewPane(PersonPane, VerticalScroll):
                 contacts = partner.for_partner(self.person_id)
                 plans = session.safety_plans("person").history(self.person_id)
         return (records.consents(self.person_id), records.child_reports(self.person_id),
-                session.shelter("person").stays_of(self.person_id), outcomes, contacts, plans)
+                session.shelter("person").stays_of(self.person_id), outcomes, contacts, plans,
+                session.cases("person").intakes_of(self.person_id))
 
     def populate(self, data: OverviewData) -> None:
-        consents, reports, stays, outcomes, contacts, plans = data
+        consents, reports, stays, outcomes, contacts, plans, intakes = data
         if self.detail.full_access:
             lines = [outcome_line(o) for o in outcomes or []]
             for contact in contacts or []:
@@ -176,4 +181,9 @@ class OverviewPane(PersonPane, VerticalScroll):
         self.query_one("#child-reports", Plain).set_text(
             "\n".join(report_lines) or _("None recorded."))
         self.query_one("#stays", Plain).set_text("\n".join(
-            stay_line(st) for st in stays) or _("None recorded."))
+            stay_line(st) + ("\n  " + _("Note at admission") + ": " + st.note if st.note
+                             else "") for st in stays) or _("None recorded."))
+        self.query_one("#intake-accounts", Plain).set_text("\n".join(
+            f"{i.occurred_at:%Y-%m-%d} {i.case_number} ({label(CHANNELS, i.channel)})"
+            + (" – " + _("immediate danger") if i.immediate_danger else "")
+            + ":\n  " + i.what_happened for i in intakes) or _("None recorded."))

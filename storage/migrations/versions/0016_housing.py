@@ -9,7 +9,11 @@
   another municipality) and who pays;
 * ``stays.admission_note``: the admission's note ("what happened, what she needs
   tonight"), kept with the stay – before, it survived only as a new case's intake account
-  and was lost when a known person was admitted into her open case.
+  and was lost when a known person was admitted into her open case;
+* the follow-up after a departure as the turned-away register has it: ``stays.reach`` (how
+  she may be reached, asked when she leaves), ``followup_outcome``, ``followup_attempts``
+  (attempts that did not reach her; three in all) and ``followup_due`` (the next attempt;
+  ``NULL``: fourteen days after the departure, as before).
 
 Stays made before this revision keep ``NULL`` in all of them.
 
@@ -37,6 +41,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("placing_municipality", sa.Text(), nullable=True))
         batch.add_column(sa.Column("payer", sa.Text(), nullable=True))
         batch.add_column(sa.Column("admission_note", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("reach", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("followup_outcome", sa.String(24), nullable=True))
+        batch.add_column(sa.Column("followup_attempts", sa.Integer(), nullable=False,
+                                   server_default="0"))
+        batch.add_column(sa.Column("followup_due", sa.Date(), nullable=True))
         batch.create_foreign_key("fk_stays_assessment", "assessments", ["assessment_id"],
                                  ["id"])
         batch.create_foreign_key("fk_stays_decision", "decisions", ["decision_id"], ["id"])

@@ -1,0 +1,194 @@
+"""The shelter's gaps closed, through the service layer: children take beds of their
+mother's room (the board never shows a full room as free), children's gender and birth year
+and the admission note to those who may see them, the intake's "what happened" on the
+person's own record and the case, the follow-up after a departure (how to reach her, the
+outcome, three attempts), moving a resident, and hostile text in every new field."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from rc_tui.services.accounts import ValidationError
+from rc_tui.services.cases import CaseService
+from rc_tui.services.home import HomeService
+from rc_tui.services.people import PersonInput
+from rc_tui.services.shelter import AdmissionInput, ShelterService
+from storage.errors import NoAccess
+from storage.vault import Vault
+from tests.conftest import ANNA, ANNA_PASS, hostile_cases
+from tests.service.test_access import (  # noqa: F401 - fixtures
+    BO,
+    BO_PASS,
+    CHEF,
+    CHEF_PASS,
+    NOW,
+    PER,
+    PER_PASS,
+    SIRI,
+    SIRI_PASS,
+    Family,
+    as_user,
+    family,
+)
+
+Login = Callable[[str, str], Vault]
+
+
+def svc(v: Vault, when: datetime = NOW) -> ShelterService:
+    return ShelterService(v, clock=lambda: when)
+
+
+def rooms(login: Login) -> dict[str, int]:
+    chef = svc(login(CHEF, CHEF_PASS))
+    return {label: chef.add_place("shelter", room, label)
+            for room, label in (("Rum 1", "1A"), ("Rum 1", "1B"), ("Rum 1", "1C"),
+                                ("Rum 2", "2A"), ("Rum 3", "3A"))}
+
+
+def woman(v: Vault, place: int, alias: str, children: int, note: str = "") -> int:
+    return svc(v).admit(AdmissionInput(
+        facility="shelter", person=PersonInput(alias=alias, gender="female"),
+        arrived_via="police", admitted_at=NOW, place_id=place, note=note,
+        children=[PersonInput(alias=f"{alias} barn {i}", gender=("male", "female")[i % 2],
+                              birth_year=2016 + i) for i in range(children)])).stay_id
+
+
+def test_children_take_beds_of_their_mothers_room(family: Family, as_user: Login) -> None:
+    ids = rooms(as_user)
+    siri = as_user(SIRI, SIRI_PASS)
+    woman(siri, ids["1A"], "Ros", 2)
+    board = svc(siri).board("shelter")
+    lines = {x.label: x for x in board.lines}
+    assert [lines[b].child_name for b in ("1B", "1C")] == ["«Ros barn 0»", "«Ros barn 1»"]
+    assert all(lines[b].state == "occupied" for b in ("1B", "1C"))
+    assert board.free == 2 and board.children_without_bed == 0
+    # a room with one bed and a woman with two children: none of them is free, two
+    # children have no bed – never "free" places in a full room
+    woman(siri, ids["2A"], "Lilja", 2)
+    board = svc(siri).board("shelter")
+    assert board.free == 1 and board.children_without_bed == 2
+    assert {x.label for x in board.lines if x.state == "free"} == {"3A"}
+    # children's gender and birth year, and the admission note, to shelter staff
+    resident = next(r for r in board.residents if r.name == "«Ros»")
+    assert [(c.gender, c.birth_year) for c in resident.children] == [("male", 2016),
+                                                                     ("female", 2017)]
+
+
+def test_admission_note_and_what_happened_to_those_allowed(family: Family,
+                                                          as_user: Login) -> None:
+    ids = rooms(as_user)
+    siri = as_user(SIRI, SIRI_PASS)
+    woman(siri, ids["1A"], "Ros", 0, note="Slagen i natt, behöver sova.")
+    resident = svc(siri).board("shelter").residents[0]
+    assert resident.note == "Slagen i natt, behöver sova."
+    assert svc(siri).stays_of(resident.person_id)[0].note == "Slagen i natt, behöver sova."
+    intakes = CaseService(siri).intakes_of(resident.person_id)
+    assert [i.what_happened for i in intakes] == ["Slagen i natt, behöver sova."]
+    # a known woman admitted into her open case: the note stays with the stay; her
+    # caseworker's intake account is on her record for shelter staff and on the case
+    chef = as_user(CHEF, CHEF_PASS)
+    svc(chef).admit(AdmissionInput(facility="shelter", person=None,
+                                   existing_person_id=family.victim, arrived_via="self",
+                                   admitted_at=NOW, place_id=ids["2A"], note="Kom själv."))
+    assert svc(siri).stays_of(family.victim)[0].note == "Kom själv."
+    account = CaseService(siri).intakes_of(family.victim)
+    assert account and account[0].what_happened
+    anna = as_user(ANNA, ANNA_PASS)
+    detail = CaseService(anna).detail(family.case_id)
+    assert detail.intakes[0][4] == account[0].what_happened
+    # the perpetrator's caseworker: nothing of hers, neither the account nor the note
+    per = as_user(PER, PER_PASS)
+    with pytest.raises(NoAccess):
+        CaseService(per).intakes_of(family.victim)
+    assert all(not x[4] or x[4] != account[0].what_happened
+               for x in CaseService(per).detail(family.case_id).intakes)
+    assert svc(per).stays_of(family.victim) == []
+
+
+def test_departure_followup_reach_outcome_three_attempts(family: Family,
+                                                         as_user: Login) -> None:
+    ids = rooms(as_user)
+    siri = as_user(SIRI, SIRI_PASS)
+    stay_id = woman(siri, ids["1A"], "Ros", 1)
+    version = svc(siri).board("shelter").residents[0].version
+    left = NOW + timedelta(days=5)
+    svc(siri, left).depart(stay_id, version, left, "relatives", reach="Sms efter kl 18")
+    (row,) = svc(siri, left).departures_to_follow_up("shelter")
+    assert row.reach == "Sms efter kl 18" and row.followup_due == left.date() + timedelta(14)
+    # shelter staff who may see her see how to reach her; a manager too
+    assert svc(as_user(CHEF, CHEF_PASS)).departures_to_follow_up("shelter")[0].reach
+    day = left + timedelta(days=14)
+    with pytest.raises(ValidationError):
+        svc(siri, day).record_departure_followup(stay_id, row.version, "maybe")
+    nxt = svc(siri, day).record_departure_followup(stay_id, row.version, "not_reached",
+                                                   "Inget svar.")
+    assert nxt == day.date() + timedelta(days=2)
+    due = [d for d in HomeService(siri, clock=lambda: day).due_items()
+           if d.kind == "departure_followup"]
+    assert due[0].due == nxt
+    (row,) = svc(siri, day).departures_to_follow_up("shelter")
+    assert row.attempts == 1 and "Inget svar." in row.followup_note
+    nxt = svc(siri, day).record_departure_followup(stay_id, row.version, "not_reached")
+    (row,) = svc(siri, day).departures_to_follow_up("shelter")
+    assert nxt is not None and row.attempts == 2
+    # the third attempt that does not reach her closes it (as not reached)
+    assert svc(siri, day).record_departure_followup(stay_id, row.version,
+                                                    "not_reached") is None
+    assert svc(siri, day).departures_to_follow_up("shelter") == []
+    assert not [d for d in HomeService(siri, clock=lambda: day).due_items()
+                if d.kind == "departure_followup"]
+
+
+def test_move_a_resident(family: Family, as_user: Login) -> None:
+    ids = rooms(as_user)
+    siri = as_user(SIRI, SIRI_PASS)
+    stay_id = woman(siri, ids["3A"], "Ros", 0)
+    woman(siri, ids["2A"], "Lilja", 0)
+    r = next(r for r in svc(siri).board("shelter").residents if r.stay_id == stay_id)
+    with pytest.raises(ValidationError, match=r"upptagen|already taken"):
+        svc(siri).move(stay_id, r.version, ids["2A"])
+    svc(siri).move(stay_id, r.version, ids["1A"])
+    board = svc(siri).board("shelter")
+    assert next(x for x in board.lines if x.label == "1A").resident.stay_id == stay_id  # type: ignore[union-attr]
+    assert next(x for x in board.lines if x.label == "3A").state == "free"
+    # a caseworker opens no shelter board, and cannot move her by the stay's number
+    with pytest.raises(NoAccess):
+        svc(as_user(BO, BO_PASS)).move(stay_id, r.version + 1, ids["3A"])
+
+
+def test_hostile_text_in_the_new_fields(family: Family, as_user: Login) -> None:
+    ids = rooms(as_user)
+    siri = as_user(SIRI, SIRI_PASS)
+    stay_id = woman(siri, ids["1A"], "Ros", 0)
+    version = svc(siri).board("shelter").residents[0].version
+    cases = [(why, t) for why, t in hostile_cases() if len(t) <= 100_000]
+    left = NOW + timedelta(hours=1)
+    first = cases[0][1]
+    svc(siri, left).depart(stay_id, version, left, "unknown", reach=first)
+    (row,) = svc(siri, left).departures_to_follow_up("shelter")
+    assert row.reach == unicodedata.normalize("NFC", first).strip()
+    for why, hostile in cases[:2]:
+        (row,) = svc(siri, left).departures_to_follow_up("shelter")
+        svc(siri, left).record_departure_followup(stay_id, row.version, "not_reached",
+                                                  hostile)
+        (row,) = svc(siri, left).departures_to_follow_up("shelter")
+        assert unicodedata.normalize("NFC", hostile).strip() in row.followup_note, why
+    for why, hostile in cases:
+        composed = unicodedata.normalize("NFC", hostile).strip()
+        result = svc(siri).admit(AdmissionInput(
+            facility="shelter", person=PersonInput(alias="X", gender="female"),
+            arrived_via="self", admitted_at=NOW, note=hostile,
+            placing_municipality=hostile, payer=hostile))
+        stay = svc(siri).stays_of(result.person_id)[0]
+        assert (stay.note, stay.placing_municipality, stay.payer) == (composed,) * 3, why
+        if composed:
+            assert CaseService(siri).intakes_of(result.person_id)[0].what_happened == \
+                unicodedata.normalize("NFC", hostile), why
+    with pytest.raises(ValidationError):
+        svc(siri).admit(AdmissionInput(facility="shelter", person=PersonInput(alias="X"),
+                                       arrived_via="self", admitted_at=NOW,
+                                       payer="x" * 100_001))
