@@ -47,11 +47,13 @@ def shelter(vault: Vault, registered: list[Registered], rng: random.Random) -> N
                 svc.depart(result.stay_id, 1, clock.now, ["own_housing", "relatives"][number],
                            reach=["Mobil, efter kl 17", "Via systern, sms"][number])
                 clock.now += timedelta(days=12)
+                version = next(d.version for d in svc.departures_to_follow_up("shelter")
+                               if d.stay_id == result.stay_id)
                 if number == 0:
-                    svc.record_departure_followup(result.stay_id, 2, "safe",
+                    svc.record_departure_followup(result.stay_id, version, "safe",
                                                   "Nådd per telefon. Trygg i egen bostad.")
                 else:  # not reached once: the next attempt is due
-                    svc.record_departure_followup(result.stay_id, 2, "not_reached",
+                    svc.record_departure_followup(result.stay_id, version, "not_reached",
                                                   "Inget svar, lämnade inget meddelande.")
             else:  # staying now
                 clock.now = now - timedelta(days=12 if number == 2 else 3)

@@ -24,6 +24,7 @@ class DepartureRow:
 
     stay_id: int
     version: int
+    person_id: int
     name: str
     departed_at: datetime
     destination: str
@@ -58,6 +59,9 @@ class DeparturesMixin(ShelterBase):
             if when < stay.admitted_at:
                 raise ValidationError([_("The departure is before the arrival.")])
             due = rules.departure_followup_due(when.date())
+            # set before the loop's log entries flush the row: one version step
+            stay.reach = reach.strip() or None
+            stay.followup_due = due
             for st in [stay, *self._children(s, stay)]:
                 st.departed_at = when
                 st.destination = destination
@@ -65,8 +69,6 @@ class DeparturesMixin(ShelterBase):
                 st.departed_by_id = self.user.id
                 self.log(s, "update", person_id=st.person_id, record_type="stay",
                          record_id=st.id)
-            stay.reach = reach.strip() or None
-            stay.followup_due = due
             return due
 
     def record_departure_followup(self, stay_id: int, version: int, outcome: str,
@@ -119,7 +121,8 @@ class DeparturesMixin(ShelterBase):
                     continue
                 seen = self.access.level(s, st.person_id) >= Level.SHELTER
                 out.append(DepartureRow(
-                    st.id, st.version, self._name(s, st.person_id), st.departed_at,
+                    st.id, st.version, st.person_id, self._name(s, st.person_id),
+                    st.departed_at,
                     st.destination or "", (st.reach or "") if seen else "",
                     (st.followup_note or "") if seen else "", st.followup_attempts,
                     followup_due(st)))
