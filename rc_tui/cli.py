@@ -179,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--investigation-days", type=int, metavar="DAYS",
                     help="days a shelter stay may go on without a decision before an "
                          "investigation is due (1-60)")
+    st.add_argument("--shelter-assessments", choices=("on", "off"),
+                    help="shelter staff may run and sign, for the shelter's residents, the "
+                         "instruments for victims and children that need no special "
+                         "training")
 
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
@@ -518,6 +522,8 @@ def _cmd_settings(args: argparse.Namespace, source: PassphraseSource) -> int:
                 settings.set_session_lifetime(vault, args.session_lifetime)
             if args.investigation_days is not None:
                 settings.set_investigation_after_stay_days(vault, args.investigation_days)
+            if args.shelter_assessments is not None:
+                settings.set_shelter_staff_assessments(vault, args.shelter_assessments == "on")
         except settings.SettingError as exc:
             _err(str(exc))
             return EXIT_FAIL

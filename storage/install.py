@@ -12,6 +12,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "session_lifetime_seconds": 12 * 3600,
     #: days a shelter stay may go on without a decision before an investigation is due
     "investigation_after_stay_days": 7,
+    #: 1: shelter staff may run and sign, for the shelter's residents, the instruments for
+    #: victims and children the organisation has loaded that require no special training
+    "shelter_staff_assessments": 0,
 }
 
 #: The allowed range of each setting: enforced when an administrator sets it and again
@@ -20,6 +23,7 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "idle_timeout_seconds": (30, 3600),
     "session_lifetime_seconds": (3600, 24 * 3600),
     "investigation_after_stay_days": (1, 60),
+    "shelter_staff_assessments": (0, 1),
 }
 
 

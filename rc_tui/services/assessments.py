@@ -1,9 +1,13 @@
 """Structured risk assessments: start, autosave the draft, sign, amend, history, trend.
 
-Assessments are case content of the person's own track: they need ``Level.FULL`` (shelter
-staff and family-compartment users never see them). The instrument definition is stored
-with every assessment, so an assessment is always shown with the questions and the
-thresholds it was made with, whatever the instrument files say today.
+Assessments are case content of the person's own track: they need ``Level.FULL``
+(family-compartment users never see them). Shelter staff see them only where the
+organisation has turned the ``shelter_staff_assessments`` setting on: then they may run,
+sign and read, for the shelter's residents, the assessments made with instruments for
+victims and children that require no special training – nothing else of the person's assessments.
+The instrument definition is stored with every assessment, so an assessment is always
+shown with the questions and the thresholds it was made with, whatever the instrument files
+say today.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from rc_tui.domain.instruments.loader import safe_snapshot
 from rc_tui.domain.instruments.model import Instrument
 from rc_tui.domain.instruments.scoring import ScoreResult, score
 from rc_tui.i18n import _
-from rc_tui.services.access import Level
+from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import DueItem, Service, user_names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
 from rc_tui.services.people import summary, summary_for
@@ -91,13 +95,52 @@ def _instrument_of(row: Assessment) -> Instrument:
     return inst
 
 
+def for_shelter_staff(inst: Instrument | None) -> bool:
+    """An instrument shelter staff may use (with the setting on): for victims or children
+    (the shelter's residents), no special training required."""
+    return inst is not None and inst.target in ("victim", "child") \
+        and not inst.training_required
+
+
 class AssessmentService(Service):
+    # ------------------------------------------------------------------ shelter staff
+    def _shelter_may(self, s: Session, person_id: int, inst: Instrument | None) -> bool:
+        """Shelter staff, with the organisation's setting on, for a shelter resident and a
+        victim-side instrument that needs no special training."""
+        return (for_shelter_staff(inst) and self.access.can(Capability.RESIDENTS)
+                and int(self.vault.setting("shelter_staff_assessments") or 0) == 1
+                and person_id in self.access.shelter_residents(s)
+                and self.access.level(s, person_id) >= Level.SHELTER)
+
+    def shelter_may_assess(self) -> bool:
+        """Whether this user runs assessments as shelter staff (the screens offer the
+        instruments ``_shelter_may`` allows)."""
+        return self.access.can(Capability.RESIDENTS) and int(
+            self.vault.setting("shelter_staff_assessments") or 0) == 1
+
+    def _require_assess(self, s: Session, person_id: int, inst: Instrument | None) -> None:
+        """The whole record, or what ``_shelter_may`` allows; a refusal is logged."""
+        if self.access.level(s, person_id) >= Level.FULL or self._shelter_may(s, person_id,
+                                                                              inst):
+            return
+        self.require_person(s, person_id, Level.FULL)
+
     # ------------------------------------------------------------------ reading
     def history(self, person_id: int) -> list[AssessmentRow]:
-        """All assessments of a person, oldest first (drafts included)."""
-        with self.audited("assessment_list", person_id=person_id) as s:
-            rows = list(s.scalars(select(Assessment).where(Assessment.person_id == person_id)
-                                  .order_by(Assessment.created_at, Assessment.id)))
+        """All assessments of a person, oldest first (drafts included); shelter staff
+        (with the setting on) only those ``_shelter_may`` allows."""
+        def check(s: Session) -> None:
+            if self.access.level(s, person_id) < Level.FULL and not (
+                    self.shelter_may_assess()
+                    and person_id in self.access.shelter_residents(s)):
+                self.require_person(s, person_id, Level.FULL)
+
+        with self.audited("assessment_list", person_id=person_id, check=check) as s:
+            full = self.access.level(s, person_id) >= Level.FULL
+            rows = [r for r in s.scalars(select(Assessment).where(
+                Assessment.person_id == person_id)
+                .order_by(Assessment.created_at, Assessment.id))
+                if full or self._shelter_may(s, person_id, safe_snapshot(r.definition))]
             names = user_names(s, {r.signed_by_id or r.created_by_id for r in rows})
             superseded = {r.supersedes_id for r in rows if r.supersedes_id}
             out = []
@@ -149,7 +192,7 @@ class AssessmentService(Service):
         row = s.get(Assessment, assessment_id)
         if row is None:
             raise VaultError("not found")
-        self.require_person(s, row.person_id, Level.FULL)
+        self._require_assess(s, row.person_id, safe_snapshot(row.definition))
         return row
 
     def _view(self, s: Session, row: Assessment) -> AssessmentView:
@@ -170,7 +213,7 @@ class AssessmentService(Service):
         """A new draft with ``instrument`` as it is now (thresholds in effect)."""
         data = snapshot(instrument)
         with self.write() as s:
-            self.require_person(s, person_id, Level.FULL)
+            self._require_assess(s, person_id, instrument)
             if case_id is not None and s.scalar(select(CaseMember.id).where(
                     CaseMember.case_id == case_id, CaseMember.person_id == person_id)) is None:
                 raise ValidationError([_("The person is not in that case.")])

@@ -44,11 +44,18 @@ def set_investigation_after_stay_days(vault: Vault, days: int) -> None:
     vault.set_setting("investigation_after_stay_days", days)
 
 
+def set_shelter_staff_assessments(vault: Vault, on: bool) -> None:
+    """Whether shelter staff may run and sign, for the shelter's residents, the
+    instruments for victims and children that need no special training."""
+    vault.set_setting("shelter_staff_assessments", 1 if on else 0)
+
+
 def current(vault: Vault) -> dict[str, Any]:
     return {
         "idle_timeout_seconds": int(vault.setting("idle_timeout_seconds")),
         "session_lifetime_seconds": int(vault.setting("session_lifetime_seconds")),
         "investigation_after_stay_days": int(vault.setting("investigation_after_stay_days")),
+        "shelter_staff_assessments": int(vault.setting("shelter_staff_assessments")),
     }
 
 
@@ -70,3 +77,6 @@ class SettingsService:
 
     def set_investigation_after_stay_days(self, days: int) -> None:
         set_investigation_after_stay_days(self._vault, days)
+
+    def set_shelter_staff_assessments(self, on: bool) -> None:
+        set_shelter_staff_assessments(self._vault, on)

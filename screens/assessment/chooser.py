@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,11 +41,13 @@ class InstrumentChooser(RcModal):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="instrument-chooser.cancel")]
 
-    def __init__(self, library: Library, targets: set[str]) -> None:
+    def __init__(self, library: Library, targets: set[str],
+                 only: Callable[[Instrument], bool] | None = None) -> None:
+        """``only``: the instruments this user may use (shelter staff: some)."""
         super().__init__()
         self.library = library
         self.targets = targets
-        self.order = library.for_target(targets)
+        self.order = [i for i in library.for_target(targets) if only is None or only(i)]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):

@@ -22,6 +22,7 @@ from rc_tui.domain.vocab import (
     label,
 )
 from rc_tui.i18n import _
+from rc_tui.services.assessments import for_shelter_staff
 from rc_tui.services.capabilities import Capability
 from rc_tui.services.casework import (
     DecisionView,
@@ -165,7 +166,8 @@ class PersonScreen(RcScreen):
         self.panes = {
             "overview": OverviewPane(self.person_id, d),
             "journal": JournalPane(self.person_id, d),
-            "assessments": AssessmentsPane(self.person_id, d),
+            "assessments": AssessmentsPane(self.person_id, d,
+                                           shelter_assess=self.shelter_assess),
             "investigation": InvestigationPane(self.person_id, d),
             "plans": PlansPane(self.person_id, d, shelter_level=self.shelter_level),
             "decisions": DecisionsPane(self.person_id, d),
@@ -197,7 +199,9 @@ class PersonScreen(RcScreen):
                 role == "perpetrator" and status == "open" for _c, _n, role, status in d.cases)
         if action in ("plan_item", "sessions"):
             return d.full_access or self.shelter_level
-        if action in ("new_assessment", "investigate", "decide", "close_track"):
+        if action == "new_assessment":
+            return d.full_access or self.shelter_assess
+        if action in ("investigate", "decide", "close_track"):
             return d.full_access
         if action == "partner_contact":  # a man in the perpetrator service
             return d.full_access and any(role == "perpetrator" and status == "open"
@@ -269,7 +273,7 @@ class PersonScreen(RcScreen):
     def on_mount(self) -> None:
         if self.detail is None or self.detail.restricted or self.detail.identity_hidden:
             return
-        if self.detail.full_access:
+        if self.detail.full_access or self.shelter_assess:
             self.panes["assessments"].ensure_loaded()
         if self.detail.full_access or self.shelter_level:
             self._ensure(self.initial_tab)
@@ -288,12 +292,21 @@ class PersonScreen(RcScreen):
         d = self.detail
         return d is not None and not (d.full_access or d.restricted or d.identity_hidden)
 
+    @property
+    def shelter_assess(self) -> bool:
+        """Shelter staff with the organisation's setting on: some of her assessments."""
+        session = self.shell.session
+        return self.shelter_level and self.shell.can(Capability.RESIDENTS) and (
+            session is not None and int(session.setting("shelter_staff_assessments") or 0)
+            == 1)
+
     def _ensure(self, tab: str) -> None:
         pane = self.panes.get(tab)
         if pane is None or self.detail is None:
             return
         if (tab in self.LAZY and self.detail.full_access) or (
-                tab == "plans" and self.shelter_level):
+                tab == "plans" and self.shelter_level) or (
+                tab == "assessments" and self.shelter_assess):
             pane.ensure_loaded()
 
     @on(TabbedContent.TabActivated)
@@ -449,7 +462,8 @@ class PersonScreen(RcScreen):
                 lambda new_id: self.app.push_screen(
                     AssessmentScreen(new_id, after=self.back_from_assessment)), key="start")
 
-        self.app.push_screen(InstrumentChooser(library, targets), chosen)
+        only = None if self.detail.full_access else for_shelter_staff
+        self.app.push_screen(InstrumentChooser(library, targets, only), chosen)
 
     def refresh_records(self) -> None:
         self.panes["overview"].refresh_data()

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from rc_tui.domain.instruments.content import Content
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.cases import CaseService
 from rc_tui.services.home import HomeService
@@ -192,3 +193,54 @@ def test_hostile_text_in_the_new_fields(family: Family, as_user: Login) -> None:
         svc(siri).admit(AdmissionInput(facility="shelter", person=PersonInput(alias="X"),
                                        arrived_via="self", admitted_at=NOW,
                                        payer="x" * 100_001))
+
+
+def test_shelter_staff_assess_only_with_the_setting(family: Family, as_user: Login) -> None:
+    """With the organisation's setting on, shelter staff run and sign, for a resident, the
+    instruments for victims and children that need no special training – and see only those of her
+    assessments; never anyone else's, never another instrument, never without it."""
+    from rc_tui.domain.instruments.library import load_library
+    from rc_tui.services.assessments import AssessmentService
+    from rc_tui.services.settings import set_shelter_staff_assessments
+    from tests.conftest import ADMIN, ADMIN_PASS
+    from tests.service.test_housing import sign_perpetrator_assessment
+
+    lib = load_library(None)
+    acute = lib.get("rc-acute")
+    ids = rooms(as_user)
+    chef = as_user(CHEF, CHEF_PASS)
+    svc(chef).admit(AdmissionInput(facility="shelter", person=None,
+                                   existing_person_id=family.victim, arrived_via="self",
+                                   admitted_at=NOW, place_id=ids["1A"]))
+    # her caseworker's assessments: one victim-side, one with a training-required one
+    anna = AssessmentService(as_user(ANNA, ANNA_PASS), clock=lambda: NOW)
+    mine = anna.start(family.victim, acute)
+    other = sign_perpetrator_assessment(as_user(ANNA, ANNA_PASS), family.victim)
+    siri = AssessmentService(as_user(SIRI, SIRI_PASS), clock=lambda: NOW)
+    with pytest.raises(NoAccess):  # the setting is off
+        siri.start(family.victim, acute)
+    with pytest.raises(NoAccess):
+        siri.history(family.victim)
+    with Vault.unlock(family.path, ADMIN, ADMIN_PASS) as admin:
+        set_shelter_staff_assessments(admin, True)
+    siri_v = Vault.unlock(family.path, SIRI, SIRI_PASS)
+    try:
+        siri = AssessmentService(siri_v, clock=lambda: NOW)
+        aid = siri.start(family.victim, acute)
+        answers = {item.id: "no" for item in acute.all_items()}
+        content = Content(answers=answers)
+        version = siri.save_draft(aid, siri.get(aid).version, content)
+        siri.sign(aid, version, content, {"risk": "low"}, "Inga tecken i kväll.")
+        assert siri.get(aid).signed
+        shown = {r.id for r in siri.history(family.victim)}
+        assert shown == {mine, aid}  # not the perpetrator-side one
+        with pytest.raises(NoAccess):
+            siri.get(other)
+        with pytest.raises(NoAccess):  # a training-required instrument
+            siri.start(family.victim, lib.get("rc-perpetrator"))
+        with pytest.raises(NoAccess):  # not a resident
+            siri.start(family.child, acute)
+        with pytest.raises(NoAccess):
+            siri.history(family.child)
+    finally:
+        siri_v.close(None)

@@ -22,12 +22,16 @@ if TYPE_CHECKING:
 
 
 class AssessmentsPane(PersonPane, Vertical):
-    def __init__(self, person_id: int, detail: PersonDetail) -> None:
+    def __init__(self, person_id: int, detail: PersonDetail, *,
+                 shelter_assess: bool = False) -> None:
+        """``shelter_assess``: shelter staff with the organisation's setting on (they see
+        the assessments made with the instruments they may use)."""
         super().__init__(person_id, detail)
         self.assessments: list[AssessmentRow] = []
+        self.shown = detail.full_access or shelter_assess
 
     def compose(self) -> ComposeResult:
-        if self.detail.full_access:
+        if self.shown:
             yield Plain("", id="trend", classes="trend")
             yield DataTable(id="assessments-table", cursor_type="row", zebra_stripes=True)
             yield Plain(_("a = new assessment, Enter = open (a draft of yours "
@@ -37,7 +41,7 @@ class AssessmentsPane(PersonPane, Vertical):
                           "they are not shown here."), classes="empty")
 
     def add_columns(self) -> None:
-        if self.detail.full_access:
+        if self.shown:
             self.query_one("#assessments-table", DataTable).add_columns(
                 _("Date"), _("Instrument"), _("Level"), _("Status"), _("By"))
 
