@@ -34,8 +34,10 @@ class FollowUpDialog(FormDialog):
     FIELD_ORDER = ("outcome", "note")
 
     def __init__(self, title: str, reach: str, earlier: str, outcomes: dict[str, str],
-                 record: Record, context: tuple[str, int | None]) -> None:
+                 record: Record, context: tuple[str, int | None], *,
+                 him: bool = False) -> None:
         super().__init__()
+        self.him = him
         self.title_text = title
         self.reach = reach
         self.earlier = earlier
@@ -49,7 +51,8 @@ class FollowUpDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Plain(self.title_text, classes="form-title")
-            yield Plain(_("How to reach her") + ": " + (self.reach or "–"), classes="hint")
+            yield Plain((_("How to reach him") if self.him else _("How to reach her")) + ": "
+                        + (self.reach or "–"), classes="hint")
             if self.earlier:
                 yield Plain(_("Earlier attempts") + ":\n" + self.earlier, classes="hint")
             yield Label(_("Outcome"), classes="field-label")
@@ -95,5 +98,6 @@ class DepartureFollowupDialog(FollowUpDialog):
               day=f"{row.departed_at:%Y-%m-%d}"),
             row.reach, row.followup_note, followup_outcomes(facility),
             lambda outcome, note: _svc(self).record_departure_followup(
-                row.stay_id, row.version, outcome, note), (str(row.stay_id), None))
+                row.stay_id, row.version, outcome, note), (str(row.stay_id), None),
+            him=facility == "perpetrator_housing")
         self.row = row

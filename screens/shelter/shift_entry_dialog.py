@@ -34,7 +34,9 @@ class ShiftEntryDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
             yield Static(_("Shift-log entry"), classes="form-title", markup=False)
-            yield Label(_("About (an entry about a resident also goes into her journal)"),
+            yield Label(_("About (an entry about a resident also goes into his journal)")
+                        if self.facility == "perpetrator_housing" else
+                        _("About (an entry about a resident also goes into her journal)"),
                         classes="field-label")
             yield KeyChoice([("0", "", _("nobody in particular"))]
                             + [(KEYS[i], str(pid), name)

@@ -257,7 +257,9 @@ class AdmissionMixin(ShelterBase):
         with self.versioned("stay changed elsewhere") as (s, same_version):
             stay = same_version(self._stay(s, stay_id), version)
             if not stay.planned:
-                raise ValidationError([_("She has already arrived.")])
+                raise ValidationError([_("He has already arrived.")
+                                       if stay.facility == "perpetrator_housing"
+                                       else _("She has already arrived.")])
             for st in [stay, *self._children(s, stay)]:
                 st.planned = False
                 st.admitted_at = when

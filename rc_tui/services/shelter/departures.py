@@ -55,7 +55,9 @@ class DeparturesMixin(ShelterBase):
         with self.versioned("stay changed elsewhere") as (s, same_version):
             stay = same_version(self._stay(s, stay_id), version)
             if stay.departed_at is not None:
-                raise ValidationError([_("She has already left.")])
+                raise ValidationError([_("He has already left.")
+                                       if stay.facility == "perpetrator_housing"
+                                       else _("She has already left.")])
             if when < stay.admitted_at:
                 raise ValidationError([_("The departure is before the arrival.")])
             due = rules.departure_followup_due(when.date())
@@ -87,7 +89,9 @@ class DeparturesMixin(ShelterBase):
         with self.versioned("stay changed elsewhere") as (s, same_version):
             stay = same_version(self._stay(s, stay_id), version)
             if stay.departed_at is None:
-                raise ValidationError([_("She has not left.")])
+                raise ValidationError([_("He has not left.")
+                                       if stay.facility == "perpetrator_housing"
+                                       else _("She has not left.")])
             if stay.followed_up_at is not None:
                 raise ValidationError([_("The follow-up is already recorded.")])
             now = self.clock()
