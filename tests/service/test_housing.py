@@ -283,3 +283,27 @@ def test_hostile_text_through_the_admission(family: Family, as_user: Login) -> N
         assert composed.strip() in stay_line(stays[0]), why
     with pytest.raises(ValidationError):
         chef.admit(new_man(None, override_reason="x" * 100_001))
+
+
+def test_each_facility_sees_only_its_own_stays_of_a_person(family: Family,
+                                                           as_user: Login) -> None:
+    """A person who stayed at the shelter and later in the temporary housing: the
+    perpetrator service sees the housing stay only, shelter staff the shelter stay only."""
+    place = flat(as_user)
+    chef_v = as_user(CHEF, CHEF_PASS)
+    chef = svc(chef_v)
+    bed = chef.add_place("shelter", "Rum 1", "1A")
+    first = chef.admit(AdmissionInput(facility="shelter", person=None,
+                                      existing_person_id=family.victim, arrived_via="self",
+                                      admitted_at=NOW, place_id=bed))
+    version = chef.board("shelter").residents[0].version
+    chef.depart(first.stay_id, version, NOW + timedelta(days=1), "own_housing")
+    later = NOW + timedelta(days=2)
+    ShelterService(chef_v, clock=lambda: later).admit(AdmissionInput(
+        facility=HOUSING, person=None, existing_person_id=family.victim, arrived_via="unit",
+        admitted_at=later, place_id=place, override_reason="Akut."))
+    per = svc(as_user(PER, PER_PASS))
+    assert [st.facility for st in per.stays_of(family.victim)] == [HOUSING]
+    siri = svc(as_user(SIRI, SIRI_PASS))
+    assert [st.facility for st in siri.stays_of(family.victim)] == ["shelter"]
+    assert [st.facility for st in chef.stays_of(family.victim)] == ["shelter", HOUSING]
