@@ -162,7 +162,7 @@ class BoardScreen(RcScreen):
     @staticmethod
     def _child(c: ChildLine) -> str:
         """A child with gender and birth year, as far as the user may see them."""
-        facts = [label(GENDERS, c.gender) if c.gender else "",
+        facts = [label(GENDERS, c.gender) if c.gender not in ("", "unknown") else "",
                  str(c.birth_year) if c.birth_year else ""]
         shown = ", ".join(f for f in facts if f)
         return c.name + (f" ({shown})" if shown else "")
