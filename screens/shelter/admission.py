@@ -135,9 +135,8 @@ class AdmissionScreen(RcScreen):
                         classes="field-label")
             yield SafeTextArea("", id="note", classes="short")
             if self._may_override:
-                yield Label(_("Manager: admit without a signed risk assessment – why "
-                              "(flagged for review; empty: the assessment is required)"),
-                            classes="field-label")
+                yield Label(_("Manager: why admit him without a signed risk assessment "
+                              "(flagged)"), classes="field-label")
                 yield SafeTextArea("", id="override", classes="short")
             yield Plain("", id="message", classes="message")
         yield KeyBar()
