@@ -420,6 +420,21 @@ class Stay(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class PersonLink(Base):
+    """An anonymous record (an alias-only admission) found to be a known person: a manager
+    linked them. The anonymous record stays as it was – its journal, its signed notes and
+    its access-log entries untouched – and its stays now belong to the known person."""
+
+    __tablename__ = "person_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    anonymous_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+    known_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    linked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class Place(Base):
     """A bed (place) in a room of the shelter, or a place in the temporary housing."""
 

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 # the capability table lives in its own light module (re-exported: see __all__)
 from rc_tui.services.capabilities import CAPABILITIES, Capability, capabilities_of, roles_with
 from rc_tui.services.errors import NoAccess, PermissionDenied
-from storage.models import Assignment, CaseMember, Person, Stay
+from storage.models import Assignment, CaseMember, Person, PersonLink, Stay
 from storage.vault import UserInfo, Vault
 
 __all__ = [
@@ -169,8 +169,7 @@ class AccessPolicy:
         if not self.can(Capability.RESIDENTS):
             return set()
         if self._residents is None:
-            self._residents = set(s.scalars(select(Stay.person_id).where(
-                Stay.facility == "shelter")))
+            self._residents = _residents_of(s, "shelter")
         return self._residents
 
     def housing_residents(self, s: Session) -> set[int]:
@@ -184,8 +183,7 @@ class AccessPolicy:
                                            CaseMember.id == Assignment.case_member_id)
                 .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None),
                        CaseMember.role == "perpetrator").limit(1)) is not None
-            self._housing = set(s.scalars(select(Stay.person_id).where(
-                Stay.facility == "perpetrator_housing"))) if works_there else set()
+            self._housing = _residents_of(s, "perpetrator_housing") if works_there else set()
         return self._housing
 
     def my_cases(self, s: Session) -> set[int]:
@@ -226,6 +224,16 @@ class AccessPolicy:
         return (person.id in self.assigned_persons(s) or person.id in self.grants.revealed
                 or person.id in self.shelter_residents(s)
                 or person.id in self.housing_residents(s))
+
+
+def _residents_of(s: Session, facility: str) -> set[int]:
+    """Everyone with a stay at ``facility``, and the anonymous records linked to one of
+    them (their history stays readable where the stays went)."""
+    residents = set(s.scalars(select(Stay.person_id).where(Stay.facility == facility)))
+    if residents:
+        residents |= set(s.scalars(select(PersonLink.anonymous_id).where(
+            PersonLink.known_id.in_(residents))))
+    return residents
 
 
 def require(level: Level, needed: Level = Level.FULL, person_id: int | None = None) -> None:

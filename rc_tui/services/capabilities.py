@@ -26,6 +26,8 @@ class Capability(enum.Enum):
     #: admit to the temporary housing without a signed risk assessment of him (a stated
     #: reason; the admission is flagged for the log review)
     HOUSING_OVERRIDE = "housing_override"
+    #: link an anonymous record to the known person it turned out to be
+    LINK_RECORDS = "link_records"
     MANAGE_PLACES = "manage_places"  # set up a facility's places
     SHIFT_HANDOVER = "shift_handover"  # works the shelter's shifts: the handover is due
     ASSIGN = "assign"  # assign caseworkers to tracks
@@ -45,7 +47,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.MANAGER: frozenset({
         Capability.CASE_CONTENT, Capability.ALL_CASES, Capability.SHELTER_BOARD,
         Capability.HOUSING_BOARD, Capability.HOUSING_OVERRIDE, Capability.MANAGE_PLACES,
-        Capability.ASSIGN,
+        Capability.LINK_RECORDS, Capability.ASSIGN,
         Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW}),
     Role.ADMIN: frozenset({
         Capability.USERS, Capability.SETTINGS}),

@@ -117,6 +117,7 @@ class PersonScreen(RcScreen):
         Binding("l", "safety_plan", "Safety plan", show=False, id="person.safety-plan"),
         Binding("m", "sessions", "Talks and referrals", show=False, id="person.sessions"),
         Binding("h", "housing", "Temporary housing", show=False, id="person.housing"),
+        Binding("i", "link", "Link to known person", show=False, id="person.link"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
@@ -192,7 +193,13 @@ class PersonScreen(RcScreen):
             return action not in {"edit", "consent", "child_report", "new_note", "sign",
                                   "correct", "tab", "export", "new_assessment",
                                   "investigate", "decide", "plan_item", "close_track",
-                                  "partner_contact", "safety_plan", "sessions", "housing"}
+                                  "partner_contact", "safety_plan", "sessions", "housing",
+                                  "link"}
+        if action == "link":
+            # a manager, on an anonymous record (an alias alone)
+            p = d.data
+            return d.full_access and self.shell.can(Capability.LINK_RECORDS) and not (
+                d.id_number or p.given_name.strip() or p.family_name.strip())
         if action == "housing":
             # the perpetrator service admits its own client, in his family's case
             return d.full_access and self.shell.can(Capability.HOUSING_BOARD) and any(
@@ -257,6 +264,18 @@ class PersonScreen(RcScreen):
                                  if admitted else None)
 
         self.load(fetch, show, key="housing")
+
+    def action_link(self) -> None:
+        """Link this anonymous record to the known person (then show that person)."""
+        from screens.shelter.link_dialog import LinkDialog
+
+        assert self.detail is not None
+
+        def linked(known: int | None) -> None:
+            if known:
+                self.shell.open_person(known)
+
+        self.app.push_screen(LinkDialog(self.person_id, self.detail.display_name), linked)
 
     def action_export(self) -> None:
         self.app.push_screen(ExportDialog(self.person_id))

@@ -121,6 +121,8 @@ NOT_SCANNED: dict[str, str] = {
     "ShelterService.move": "write (returns nothing)",
     "ShelterService.depart": "write (returns the follow-up date)",
     "ShelterService.record_departure_followup": "write (returns nothing)",
+    "ShelterService.link_anonymous": "write (returns the id of the person the caller "
+                                     "named by number)",
     "ShelterService.register_turned_away": "write (returns the new id)",
     "ShelterService.record_turned_away_followup": "write (returns the next date)",
     "ShelterService.write_entry": "write (returns the new id)",
@@ -301,6 +303,7 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
     "InvestigationView": ("assessment_ids", "case_id", "concluded_at", "conclusion",
                           "ended_on", "findings", "id", "investigator", "investigator_id",
                           "person_id", "started_on", "template", "version", "with_consent"),
+    "LinkLine": ("anonymous", "linked_at", "linked_by", "other_id", "other_name", "reason"),
     "IntakeLine": ("case_number", "channel", "immediate_danger", "occurred_at",
                    "what_happened"),
     "Item": ("children", "critical", "depth", "guidance", "id", "maximum", "minimum",
@@ -422,6 +425,8 @@ classify("ChildLine", FREE, stay_id=SHELTER, gender=SHELTER, birth_year=SHELTER)
 classify("DepartureRow", FREE, reach=SHELTER, followup_note=SHELTER)
 # what happened, on the contact person's own record
 classify("IntakeLine", SHELTER)
+# a link on the person's own record: the other record's name follows the need-to-know
+classify("LinkLine", SHELTER, other_name=FREE)
 classify("PlanItemView", SHELTER, id=FREE)
 # -- the compartments of the samråd and the coordination view
 classify("MemberView", FULL, person_id=FREE, role=FREE, name=FREE, full=FREE)

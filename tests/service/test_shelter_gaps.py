@@ -16,9 +16,9 @@ from rc_tui.domain.instruments.content import Content
 from rc_tui.services.accounts import ValidationError
 from rc_tui.services.cases import CaseService
 from rc_tui.services.home import HomeService
-from rc_tui.services.people import PersonInput
+from rc_tui.services.people import PeopleService, PersonInput
 from rc_tui.services.shelter import AdmissionInput, ShelterService
-from storage.errors import NoAccess
+from storage.errors import NoAccess, PermissionDenied
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, hostile_cases
 from tests.service.test_access import (  # noqa: F401 - fixtures
@@ -244,3 +244,70 @@ def test_shelter_staff_assess_only_with_the_setting(family: Family, as_user: Log
             siri.history(family.child)
     finally:
         siri_v.close(None)
+
+
+def test_a_manager_links_an_anonymous_record_to_the_known_woman(family: Family,
+                                                                as_user: Login) -> None:
+    """«Ros» came anonymously with her son; she is Åsa, the victim of the family. A manager
+    links the records: the stays become Åsa's (her son's stay still follows hers), Åsa
+    joins the anonymous case, the anonymous record's journal and its access-log entries
+    stay as they were, and shelter staff still read that history."""
+    from sqlalchemy import func, select
+
+    from rc_tui.services.records import RecordService
+    from storage.models import AccessLog, Stay
+    from tests.service.test_access import VICTIM_NO
+
+    ids = rooms(as_user)
+    siri_v = as_user(SIRI, SIRI_PASS)
+    stay_id = woman(siri_v, ids["1A"], "Ros", 1, note="Kom i natt.")
+    ros = svc(siri_v).board("shelter").residents[0].person_id
+    RecordService(siri_v, clock=lambda: NOW).add_note(ros, "note", "Sover oroligt.",
+                                                      sign=True)
+    with siri_v.session() as s:
+        entries_before = s.scalar(select(func.count()).select_from(AccessLog).where(
+            AccessLog.person_id == ros))
+    # only a manager links, and only an anonymous record, with a reason
+    with pytest.raises(PermissionDenied):
+        svc(siri_v).link_anonymous(ros, VICTIM_NO, "Samma kvinna.")
+    chef = svc(as_user(CHEF, CHEF_PASS))
+    with pytest.raises(ValidationError):
+        chef.link_anonymous(ros, VICTIM_NO, "  ")
+    with pytest.raises(ValidationError):
+        chef.link_anonymous(family.victim, VICTIM_NO, "Samma kvinna.")
+    with pytest.raises(ValidationError):
+        chef.link_anonymous(ros, "19121212-1213", "Samma kvinna.")
+    assert chef.link_anonymous(ros, VICTIM_NO, "Hon berättade sitt namn.") == family.victim
+    with pytest.raises(ValidationError):
+        chef.link_anonymous(ros, VICTIM_NO, "Igen.")
+    # the stays are hers now (the son's follows hers), on the board under her name
+    with siri_v.session() as s:
+        assert s.get_one(Stay, stay_id).person_id == family.victim
+        assert s.scalar(select(func.count()).select_from(AccessLog).where(
+            AccessLog.person_id == ros)) >= entries_before  # nothing rewritten or lost
+        flagged = s.scalars(select(AccessLog).where(AccessLog.action == "link",
+                                                    AccessLog.record_type == "person_link"))
+        assert {e.person_id for e in flagged} == {ros, family.victim}
+    siri = svc(as_user(SIRI, SIRI_PASS))
+    resident = siri.board("shelter").residents[0]
+    assert resident.person_id == family.victim and len(resident.children) == 1
+    assert [st.note for st in siri.stays_of(family.victim)] == ["Kom i natt."]
+    assert siri.stays_of(ros) == []
+    # the anonymous record's history stays readable, and says where it went
+    siri_again = as_user(SIRI, SIRI_PASS)
+    assert RecordService(siri_again).journal(ros)[0].body == "Sover oroligt."
+    (link,) = siri.links_of(ros)
+    assert link.other_id == family.victim and link.anonymous
+    assert link.reason == "Hon berättade sitt namn."
+    assert siri.links_of(family.victim)[0].other_id == ros
+    # the known woman joined the anonymous case; her caseworker gained nothing there
+    anna = as_user(ANNA, ANNA_PASS)
+    chef_v = as_user(CHEF, CHEF_PASS)
+    ros_case = PeopleService(chef_v).get(ros).cases[0][0]
+    members = {m.person.id: m for m in CaseService(chef_v).detail(ros_case).members}
+    assert family.victim in members and not members[family.victim].assigned
+    with pytest.raises(NoAccess):
+        RecordService(anna).journal(ros)
+    # a caseworker cannot see the link on the anonymous record either
+    with pytest.raises(NoAccess):
+        svc(anna).links_of(ros)

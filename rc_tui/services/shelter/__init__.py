@@ -20,7 +20,8 @@ Where things live (``ShelterService`` is composed of one part per concern):
 * ``board`` – the places board, moving a resident;
 * ``admission`` – admitting (anonymous ones and children included), a planned arrival;
 * ``departures`` – departures and the follow-up after a stay;
-* ``stays`` – a person's stays on her own record;
+* ``stays`` – a person's stays on her own record; linking an anonymous record to the
+  known person it turned out to be;
 * ``turned_away`` – the turned-away register, its follow-up and statistics;
 * ``shift_log`` – the shift log and the handover;
 * ``due`` – the shelter's due items.
@@ -35,17 +36,17 @@ from rc_tui.services.shelter.departures import DepartureRow, DeparturesMixin
 from rc_tui.services.shelter.due import shelter_due
 from rc_tui.services.shelter.places import PlacesMixin, PlaceView
 from rc_tui.services.shelter.shift_log import ShiftEntryView, ShiftLogMixin
-from rc_tui.services.shelter.stays import StayFactLine, StaysMixin, stay_line
+from rc_tui.services.shelter.stays import LinkLine, LinksMixin, StayFactLine, StaysMixin, stay_line
 from rc_tui.services.shelter.turned_away import TurnedAwayInput, TurnedAwayMixin, TurnedAwayRow
 
 __all__ = [
     "BOARD_CAPABILITY", "AdmissionInput", "AdmissionResult", "BoardLine", "BoardView",
-    "ChildLine", "DepartureRow", "PlaceView",
+    "ChildLine", "DepartureRow", "LinkLine", "PlaceView",
     "ResidentLine", "ShelterService", "ShiftEntryView", "StayFactLine", "TurnedAwayInput",
     "TurnedAwayRow", "facilities_for", "shelter_due", "stay_line",
 ]
 
 
 class ShelterService(PlacesMixin, BoardMixin, AdmissionMixin, DeparturesMixin, StaysMixin,
-                     TurnedAwayMixin, ShiftLogMixin):
+                     LinksMixin, TurnedAwayMixin, ShiftLogMixin):
     """The shelter and the temporary housing: ``ShelterService(vault, screen="shelter")``."""

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         SafetyPlanRow,
     )
     from rc_tui.services.session import UserSession
-    from rc_tui.services.shelter import StayFactLine
+    from rc_tui.services.shelter import LinkLine, StayFactLine
 
 
 
@@ -104,10 +104,11 @@ def plan_line(r: SafetyPlanRow) -> str:
 
 
 #: consents, child welfare reports, stays; with the whole record also the partner contacts
-#: (the outcomes made for him, or hers) and the safety plans; what the intakes say happened
+#: (the outcomes made for him, or hers) and the safety plans; what the intakes say
+#: happened; the links between an anonymous record and the known person
 OverviewData = tuple["list[ConsentState]", "list[ChildReportState]", "list[StayFactLine]",
                      "list[PartnerContactOutcome] | None", "list[PartnerContactView] | None",
-                     "list[SafetyPlanRow] | None", "list[IntakeLine]"]
+                     "list[SafetyPlanRow] | None", "list[IntakeLine]", "list[LinkLine]"]
 
 
 class OverviewPane(PersonPane, VerticalScroll):
@@ -144,10 +145,11 @@ class OverviewPane(PersonPane, VerticalScroll):
                 plans = session.safety_plans("person").history(self.person_id)
         return (records.consents(self.person_id), records.child_reports(self.person_id),
                 session.shelter("person").stays_of(self.person_id), outcomes, contacts, plans,
-                session.cases("person").intakes_of(self.person_id))
+                session.cases("person").intakes_of(self.person_id),
+                session.shelter("person").links_of(self.person_id))
 
     def populate(self, data: OverviewData) -> None:
-        consents, reports, stays, outcomes, contacts, plans, intakes = data
+        consents, reports, stays, outcomes, contacts, plans, intakes, links = data
         if self.detail.full_access:
             lines = [outcome_line(o) for o in outcomes or []]
             for contact in contacts or []:
@@ -180,9 +182,14 @@ class OverviewPane(PersonPane, VerticalScroll):
         ]
         self.query_one("#child-reports", Plain).set_text(
             "\n".join(report_lines) or _("None recorded."))
-        self.query_one("#stays", Plain).set_text("\n".join(
-            stay_line(st) + ("\n  " + _("Note at admission") + ": " + st.note if st.note
-                             else "") for st in stays) or _("None recorded."))
+        lines = [stay_line(st) + ("\n  " + _("Note at admission") + ": " + st.note if st.note
+                                  else "") for st in stays]
+        lines += [(_("This anonymous record is {name}: its stays are there.", name=x.other_name)
+                   if x.anonymous else
+                   _("Earlier anonymous record: {name}.", name=x.other_name))
+                  + " " + _("Linked {day} by {who}: {reason}", day=f"{x.linked_at:%Y-%m-%d}",
+                            who=x.linked_by, reason=x.reason) for x in links]
+        self.query_one("#stays", Plain).set_text("\n".join(lines) or _("None recorded."))
         self.query_one("#intake-accounts", Plain).set_text("\n".join(
             f"{i.occurred_at:%Y-%m-%d} {i.case_number} ({label(CHANNELS, i.channel)})"
             + (" – " + _("immediate danger") if i.immediate_danger else "")

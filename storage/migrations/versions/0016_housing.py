@@ -13,7 +13,10 @@
 * the follow-up after a departure as the turned-away register has it: ``stays.reach`` (how
   she may be reached, asked when she leaves), ``followup_outcome``, ``followup_attempts``
   (attempts that did not reach her; three in all) and ``followup_due`` (the next attempt;
-  ``NULL``: fourteen days after the departure, as before).
+  ``NULL``: fourteen days after the departure, as before);
+* ``person_links``: an anonymous record a manager linked to the known person it turned out
+  to be (its stays moved to the known person; the record itself, its journal and its
+  access-log entries stay as they were).
 
 Stays made before this revision keep ``NULL`` in all of them.
 
@@ -49,6 +52,21 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_stays_assessment", "assessments", ["assessment_id"],
                                  ["id"])
         batch.create_foreign_key("fk_stays_decision", "decisions", ["decision_id"], ["id"])
+    op.create_table(
+        "person_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("anonymous_id", sa.Integer(), nullable=False),
+        sa.Column("known_id", sa.Integer(), nullable=False),
+        sa.Column("linked_by_id", sa.Integer(), nullable=False),
+        sa.Column("linked_at", sa.DateTime(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["anonymous_id"], ["persons.id"]),
+        sa.ForeignKeyConstraint(["known_id"], ["persons.id"]),
+        sa.ForeignKeyConstraint(["linked_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("anonymous_id"),
+    )
+    op.create_index("ix_person_links_known_id", "person_links", ["known_id"])
 
 
 def downgrade() -> None:
