@@ -273,6 +273,8 @@ def test_a_manager_links_an_anonymous_record_to_the_known_woman(family: Family,
     chef = svc(as_user(CHEF, CHEF_PASS))
     with pytest.raises(ValidationError):
         chef.link_anonymous(ros, VICTIM_NO, "  ")
+    with pytest.raises(ValidationError, match="anonym"):  # a named record is not anonymous
+        chef.link_anonymous(family.perpetrator, VICTIM_NO, "Samma kvinna.")
     with pytest.raises(ValidationError):
         chef.link_anonymous(family.victim, VICTIM_NO, "Samma kvinna.")
     with pytest.raises(ValidationError):
