@@ -306,9 +306,9 @@ async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
     from rc_tui.services.shelter import BoardLine, ResidentLine, TurnedAwayRow
     from screens.shelter.admission import AdmissionScreen
     from screens.shelter.departure_dialog import DepartureDialog
+    from screens.shelter.followup_dialog import TurnedAwayFollowupDialog
     from screens.shelter.shift_entry_dialog import ShiftEntryDialog
     from screens.shelter.turned_away_dialog import TurnedAwayDialog
-    from screens.shelter.followup_dialog import TurnedAwayFollowupDialog
     from screens.users import AddUserDialog, ConfirmDialog, ResetPassphraseDialog
 
     found: list[str] = []
