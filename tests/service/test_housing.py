@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -308,3 +309,49 @@ def test_each_facility_sees_only_its_own_stays_of_a_person(family: Family,
     siri = svc(as_user(SIRI, SIRI_PASS))
     assert [st.facility for st in siri.stays_of(family.victim)] == ["shelter"]
     assert [st.facility for st in chef.stays_of(family.victim)] == ["shelter", HOUSING]
+
+
+def test_migration_0016_from_the_previous_schema(tmp_path: Path) -> None:
+    """A database at 0015 with a stay: after 0016 the stay is intact with none of the new
+    facts (no assessment, override, decision, note, follow-up attempts), the link table is
+    there, and running 0016 on a database that has the columns already adds nothing."""
+    from alembic import command
+
+    from storage import db, schema
+    from tests.conftest import create
+
+    path = tmp_path / "old.db"
+    v = create(path)
+    key = bytes(v._data_key)
+    v.close(None)
+    path.unlink()
+    engine = db.make_engine(path, key)
+    with engine.begin() as conn:
+        cfg = schema.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0015")
+        conn.execute(text(
+            "INSERT INTO persons (id, alias, interpreter_needed, may_call, may_text, "
+            "may_letter, protection_level, created_at, updated_at, version) VALUES "
+            "(1, 'A', 0, 0, 0, 0, 'none', '2025-01-01', '2025-01-01', 1)"))
+        conn.execute(text(
+            "INSERT INTO stays (id, person_id, facility, admitted_at, version, planned) "
+            "VALUES (1, 1, 'perpetrator_housing', '2026-11-01 10:00:00', 1, 0)"))
+    with engine.begin() as conn:
+        cfg = schema.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        row = conn.execute(text(
+            "SELECT person_id, assessment_id, override_reason, decision_id, admission_note, "
+            "followup_attempts, followup_due FROM stays")).one()
+        assert tuple(row) == (1, None, None, None, None, 0, None)
+        assert conn.execute(text("SELECT count(*) FROM person_links")).scalar() == 0
+        # rewound to 0015 by dropping its table only (as the tests do): 0016 again
+        conn.execute(text("DROP TABLE person_links"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0015'"))
+    with engine.begin() as conn:
+        cfg = schema.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        assert conn.execute(text("SELECT count(*) FROM stays")).scalar() == 1
+    engine.dispose()
