@@ -183,6 +183,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="shelter staff may run and sign, for the shelter's residents, the "
                          "instruments for victims and children that need no special "
                          "training")
+    st.add_argument("--documents", choices=["encrypted-pdf", "printer"],
+                    help="how documents leave the program: an encrypted PDF in the user's "
+                         "export folder, or the printer (CUPS lp)")
+    st.add_argument("--plaintext-export", choices=["on", "off"],
+                    help="also allow plaintext files, after a warning (default off)")
+    st.add_argument("--export-max-age", type=int, metavar="HOURS",
+                    help="export files older than this are removed at the next start (1-168)")
+    st.add_argument("--centre-name", metavar="TEXT", help="the centre's name in every "
+                    "document's header")
+    st.add_argument("--printer", metavar="QUEUE", help="the CUPS queue for documents "
+                    "(\"\": the system's default)")
+
+    ex = cmd(sub, "exports", help="the export folders: list your own files, or remove the "
+             "expired ones")
+    exsub = ex.add_subparsers(dest="exports_command", required=True)
+    exl = cmd(exsub, "list", help="your own export files: name, size, age (stdin: "
+              "passphrase)")
+    exl.add_argument("--user", required=True)
+    cmd(exsub, "purge", help="remove every export file older than the setting "
+        "export_max_age_hours (no passphrase)")
 
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
@@ -211,8 +231,11 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         "run": _cmd_run, "init": _cmd_init, "user": _cmd_user, "check": _cmd_check,
         "rekey": _cmd_rekey, "settings": _cmd_settings, "demo": _cmd_demo,
         "instruments": _cmd_instruments, "backup": _cmd_backup, "restore": _cmd_restore,
+        "exports": _cmd_exports,
     }
     try:
+        if command not in {"instruments", "exports"}:
+            _purge_exports(args)
         return handlers[command](args, source)
     except KeyboardInterrupt:
         return EXIT_FAIL
@@ -236,6 +259,24 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
             kind = f"{kind}: {exc.name}"
         _err(_("Internal error ({kind}).", kind=kind))
         return EXIT_FAIL
+
+
+def _purge_exports(args: argparse.Namespace) -> int:
+    """Remove expired export files: at every start, before anything else (a failure to
+    does not stop the command; the next start tries again)."""
+    from rc_tui.services import exports
+
+    path = _db_path(args.db)
+    if args.command == "demo" and not args.db:
+        from rc_tui import demo
+
+        path = demo.default_demo_path()
+    if not exports.root(path).is_dir():
+        return 0
+    try:
+        return exports.purge(path, exports.max_age_hours(path))
+    except OSError:
+        return 0
 
 
 def _err(message: str) -> None:
@@ -524,11 +565,41 @@ def _cmd_settings(args: argparse.Namespace, source: PassphraseSource) -> int:
                 settings.set_investigation_after_stay_days(vault, args.investigation_days)
             if args.shelter_assessments is not None:
                 settings.set_shelter_staff_assessments(vault, args.shelter_assessments == "on")
+            if args.documents is not None:
+                settings.set_document_output(vault, args.documents.replace("-", "_"))
+            if args.plaintext_export is not None:
+                settings.set_plaintext_export(vault, args.plaintext_export == "on")
+            if args.export_max_age is not None:
+                settings.set_export_max_age_hours(vault, args.export_max_age)
+            if args.centre_name is not None:
+                settings.set_centre_name(vault, args.centre_name)
+            if args.printer is not None:
+                settings.set_printer_queue(vault, args.printer)
         except settings.SettingError as exc:
             _err(str(exc))
             return EXIT_FAIL
         for name, value in settings.current(vault).items():
             print(f"{name}\t{value}")
+    return EXIT_OK
+
+
+def _cmd_exports(args: argparse.Namespace, source: PassphraseSource) -> int:
+    """``list``: the user's own files, after their passphrase (names, sizes and ages – no
+    content); ``purge``: every user's expired files, without a passphrase (it only
+    removes)."""
+    from rc_tui.services import exports
+
+    path = _db_path(args.db)
+    if args.exports_command == "purge":
+        removed = exports.purge(path, exports.max_age_hours(path))
+        print(_n("Removed {n} expired export file.", "Removed {n} expired export files.",
+                 removed, n=removed))
+        return EXIT_OK
+    with _login(args, source) as vault:
+        username = vault.user.username
+    for f in exports.listing(path, username):
+        hours, rest = divmod(int(f.age_seconds), 3600)
+        print(f"{f.name}\t{f.size}\t{hours}h{rest // 60:02d}m")
     return EXIT_OK
 
 

@@ -1,9 +1,9 @@
-"""Writing case data to a plaintext file: always an explicit choice, after a warning, and
-logged (action ``export``, flagged for the manager's review)."""
+"""Writing a document to a plaintext file: only where an administrator turned plaintext
+export on, always an explicit choice after a warning, and logged (action ``export`` with the
+file's hash, flagged for the manager's review)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
 from rc_tui.services.accounts import error_text
-from rc_tui.services.export import ExportService
+from rc_tui.services.documents import DocumentError, DocumentRequest
 from screens.base import RcModal
 from screens.components import Plain, SafeInput
 from screens.components.key_bar import KeyBar
@@ -21,7 +21,7 @@ from storage.errors import VaultError
 
 
 class PlaintextExportDialog(RcModal):
-    """Ask for a new file and write ``content()`` to it (owner-only, logged)."""
+    """Ask for a new file and write the document to it (owner-only, logged)."""
 
     BINDINGS = [
         Binding("ctrl+s", "write", "Write file", id="plaintext-export-dialog.write"),
@@ -29,16 +29,10 @@ class PlaintextExportDialog(RcModal):
     ]
     FIELD_ORDER = ("path",)
 
-    def __init__(self, person_id: int | None, title: str, default_name: str,
-                 content: Callable[[ExportService], str], *, record_type: str,
-                 record_id: int | None = None) -> None:
+    def __init__(self, request: DocumentRequest, title: str) -> None:
         super().__init__()
-        self.person_id = person_id
+        self.request = request
         self.title_text = title
-        self.default_name = default_name
-        self.content = content
-        self.record_type = record_type
-        self.record_id = record_id
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -47,7 +41,8 @@ class PlaintextExportDialog(RcModal):
                           "everything in it. Write it only where it is protected, delete it "
                           "when done. The export is logged and reviewed."), classes="hint")
             yield Label(_("File (must not exist)"), classes="field-label")
-            yield SafeInput(str(Path("~") / self.default_name), id="path", max_length=500)
+            yield SafeInput(str(Path("~") / f"rc-tui-{self.request.kind}.txt"), id="path",
+                            max_length=500)
             yield Plain("", id="message", classes="message")
         yield KeyBar()
 
@@ -60,18 +55,18 @@ class PlaintextExportDialog(RcModal):
     def action_write(self) -> None:
         session = self.shell.session
         assert session is not None
-        service = session.export("export")
         try:
-            written = service.write_plaintext(
-                Path(self.query_one("#path", SafeInput).value.strip()), self.person_id,
-                self.content(service), record_type=self.record_type,
-                record_id=self.record_id)
+            written = session.documents("export").write_plaintext(
+                self.request, Path(self.query_one("#path", SafeInput).value.strip()))
         except FileExistsError:
             self.query_one("#message", Plain).set_text(_("The file exists already."))
             return
         except OSError as exc:
             self.query_one("#message", Plain).set_text(
                 _("The file could not be written ({kind}).", kind=type(exc).__name__))
+            return
+        except DocumentError as exc:
+            self.query_one("#message", Plain).set_text(str(exc))
             return
         except VaultError as exc:
             self.query_one("#message", Plain).set_text(error_text(exc))

@@ -12,10 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Static
 
 from rc_tui.i18n import _, _n
+from rc_tui.services.documents import DocumentRequest
 from rc_tui.services.logreview import Escalation, LogEntry, LogFilter, MonthSummary
 from screens.base import RcScreen
 from screens.components import AppHeader, KeyChoice, Plain, SafeInput, cell, fit_columns
 from screens.components.key_bar import KeyBar
+from screens.document import DocumentDialog
 from screens.intake import yes_no
 from storage.errors import PermissionDenied
 
@@ -31,6 +33,7 @@ class LogReviewScreen(RcScreen):
     BINDINGS = [
         Binding("ctrl+r", "mark", "Mark reviewed", id="log-review.mark"),
         Binding("ctrl+s", "summary", "Summary per month", id="log-review.summary"),
+        Binding("ctrl+e", "log_extract", "Log extract", id="log-review.log-extract"),
         Binding("escape", "app.pop_screen", "Back", id="log-review.back"),
     ]
     FIELD_ORDER = ("f-user", "f-person", "f-from", "f-to", "f-action", "f-flagged")
@@ -194,6 +197,19 @@ class LogReviewScreen(RcScreen):
         self.load(lambda session: session.log_review("logreview").mark_reviewed([entry_id]),
                   lambda _done: self.submit_form(then=lambda: table.move_cursor(
                       row=min(row + 1, table.row_count - 1))), key="mark")
+
+    def action_log_extract(self) -> None:
+        """The log extract of the selected entry's person: every entry about them."""
+        table = self.query_one("#log", DataTable)
+        if self.showing_summary or not self.entries:
+            return
+        entry = self.entries[table.cursor_row]
+        if entry.person_id is None:
+            self.query_one("#message", Plain).set_text(
+                _("The selected entry is about no person."))
+            return
+        self.app.push_screen(DocumentDialog(DocumentRequest("log_extract", entry.person_id),
+                                            _("Log extract: who has read the record")))
 
     def action_summary(self) -> None:
         self.load(lambda session: session.log_review("logreview").monthly_summary(),

@@ -31,7 +31,7 @@ from storage.errors import (
     UnknownUser,
     VaultError,
 )
-from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES, SETTING_RANGES
+from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES, setting_allowed
 from storage.roles import Role, UserStatus
 from storage.vault import CheckReport, UserInfo, UserRow, Vault
 
@@ -183,8 +183,7 @@ class AdminVault(Vault):
     def set_setting(self, name: str, value: Any) -> None:
         if name not in DEFAULT_SETTINGS:
             raise ValueError(name)
-        lo, hi = SETTING_RANGES[name]
-        if not isinstance(value, int) or not lo <= value <= hi:
+        if not setting_allowed(name, value):
             raise ValueError(name)
         with self._directory_file() as kf:
             values = dict(directory.settings_of(kf, None).values)

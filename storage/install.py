@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,18 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     #: 1: shelter staff may run and sign, for the shelter's residents, the instruments for
     #: victims and children the organisation has loaded that require no special training
     "shelter_staff_assessments": 0,
+    #: how documents leave the program: "encrypted_pdf" (a file with a one-time password
+    #: in the user's export folder) or "printer" (piped to the CUPS queue, no file)
+    "document_output": "encrypted_pdf",
+    #: 1: the user may also write a plaintext file (after a warning); only an
+    #: administrator's explicit choice turns it on
+    "plaintext_export": 0,
+    #: export files older than this are removed at the next start and by `exports purge`
+    "export_max_age_hours": 24,
+    #: the centre's name in every document's header
+    "centre_name": "",
+    #: the CUPS queue for "printer" ("" = the system's default queue)
+    "printer_queue": "",
 }
 
 #: The allowed range of each setting: enforced when an administrator sets it and again
@@ -24,15 +37,38 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "session_lifetime_seconds": (3600, 24 * 3600),
     "investigation_after_stay_days": (1, 60),
     "shelter_staff_assessments": (0, 1),
+    "plaintext_export": (0, 1),
+    "export_max_age_hours": (1, 7 * 24),
+}
+
+#: settings that take one of a few words
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {
+    "document_output": ("encrypted_pdf", "printer"),
+}
+
+#: settings that are text: their longest length and the pattern the whole value matches (a
+#: queue name is handed to `lp -d`, so it may not start with "-" or hold odd characters)
+SETTING_TEXTS: dict[str, tuple[int, str]] = {
+    "centre_name": (80, r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*"),
+    "printer_queue": (64, r"(?:[A-Za-z0-9_][A-Za-z0-9_.@-]*)?"),
 }
 
 
-def checked_setting(name: str, value: Any) -> Any:
-    """``value`` if it is a whole number in the setting's range, else the default."""
+def setting_allowed(name: str, value: Any) -> bool:
+    """Whether ``value`` is a value the setting ``name`` may take."""
+    if name in SETTING_CHOICES:
+        return isinstance(value, str) and value in SETTING_CHOICES[name]
+    if name in SETTING_TEXTS:
+        longest, pattern = SETTING_TEXTS[name]
+        return (isinstance(value, str) and len(value) <= longest
+                and re.fullmatch(pattern, value) is not None)
     lo, hi = SETTING_RANGES[name]
-    if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
-        return value
-    return DEFAULT_SETTINGS[name]
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def checked_setting(name: str, value: Any) -> Any:
+    """``value`` if the setting may take it (``setting_allowed``), else the default."""
+    return value if setting_allowed(name, value) else DEFAULT_SETTINGS[name]
 
 
 #: Each user's own preferences (stored as one JSON object per user in ``meta``) and their

@@ -14,6 +14,7 @@ Where things live:
   ``records`` (journal, consent, child reports), ``assessments``, ``risk``, ``casework/``
   (investigations, decisions, plans, follow-up, closing), ``shelter/`` (places, board,
   admission, departures, turned-away register, shift log), ``samrad/`` (meetings,
-  minutes, coordination), ``search``, ``drafts``, ``export``, ``home`` (the due list),
+  minutes, coordination), ``search``, ``drafts``, ``documents`` (with ``pdf`` and
+  ``exports``), ``home`` (the due list),
   ``logreview``, ``settings`` and ``accounts`` (login, passphrases).
 """

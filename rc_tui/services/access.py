@@ -75,6 +75,7 @@ _LOGGED_REFUSALS: dict[Capability, str] = {
 _REASONS: dict[Capability, str] = {
     Capability.CASE_CONTENT: "administrators see no case content",
     Capability.LOG_REVIEW: "log review is for managers",
+    Capability.LOG_EXTRACT: "log extracts are for managers",
     Capability.ASSIGN: "only managers assign caseworkers",
     Capability.CONVENE_SAMRAD: "the centre's manager convenes a samråd",
 }

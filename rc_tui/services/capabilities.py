@@ -33,6 +33,7 @@ class Capability(enum.Enum):
     ASSIGN = "assign"  # assign caseworkers to tracks
     CONVENE_SAMRAD = "convene_samrad"  # convene and chair a samråd
     LOG_REVIEW = "log_review"  # review the access log
+    LOG_EXTRACT = "log_extract"  # a person's log extract: who has read their record
     USERS = "users"  # manage user accounts
     SETTINGS = "settings"  # the installation's settings
 
@@ -48,7 +49,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.CASE_CONTENT, Capability.ALL_CASES, Capability.SHELTER_BOARD,
         Capability.HOUSING_BOARD, Capability.HOUSING_OVERRIDE, Capability.MANAGE_PLACES,
         Capability.LINK_RECORDS, Capability.ASSIGN,
-        Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW}),
+        Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW, Capability.LOG_EXTRACT}),
     Role.ADMIN: frozenset({
         Capability.USERS, Capability.SETTINGS}),
 }

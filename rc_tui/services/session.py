@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from rc_tui.services.assessments import AssessmentService
     from rc_tui.services.cases import CaseService
     from rc_tui.services.casework import CaseworkService
+    from rc_tui.services.documents import DocumentService
     from rc_tui.services.drafts import DraftService, DraftWriter
-    from rc_tui.services.export import ExportService
     from rc_tui.services.home import HomeService
     from rc_tui.services.logreview import LogReviewService
     from rc_tui.services.people import PeopleService
@@ -212,9 +212,9 @@ class UserSession:
                 self._draft_writer = DraftWriter(self.drafts("draft"))
             return self._draft_writer
 
-    def export(self, screen: str = "export") -> ExportService:
-        from rc_tui.services.export import ExportService
-        return ExportService(self._vault, screen=screen, clock=self.clock)
+    def documents(self, screen: str = "document") -> DocumentService:
+        from rc_tui.services.documents import DocumentService
+        return DocumentService(self._vault, screen=screen, clock=self.clock)
 
     def accounts(self) -> AccountService:
         from rc_tui.services.accounts import AccountService

@@ -48,6 +48,49 @@ def set_shelter_staff_assessments(vault: Vault, on: bool) -> None:
     """Whether shelter staff may run and sign, for the shelter's residents, the
     instruments for victims and children that need no special training."""
     vault.set_setting("shelter_staff_assessments", 1 if on else 0)
+DOCUMENT_OUTPUTS = ("encrypted_pdf", "printer")
+EXPORT_AGE_RANGE = (1, 7 * 24)
+
+
+def set_document_output(vault: Vault, output: str) -> None:
+    """How documents leave the program: an encrypted PDF in the user's export folder, or
+    the printer queue."""
+    if output not in DOCUMENT_OUTPUTS:
+        raise SettingError(_("Allowed values are: {values}.",
+                             values=", ".join(DOCUMENT_OUTPUTS)))
+    vault.set_setting("document_output", output)
+
+
+def set_plaintext_export(vault: Vault, allowed: bool) -> None:
+    """Whether users may also write a plaintext file (after a warning): off unless an
+    administrator turns it on."""
+    vault.set_setting("plaintext_export", 1 if allowed else 0)
+
+
+def set_export_max_age_hours(vault: Vault, hours: int) -> None:
+    lo, hi = EXPORT_AGE_RANGE
+    if not lo <= hours <= hi:
+        raise SettingError(_("Allowed values are {lo}-{hi} hours.", lo=lo, hi=hi))
+    vault.set_setting("export_max_age_hours", hours)
+
+
+def _set_text(vault: Vault, name: str, value: str) -> None:
+    from storage.install import setting_allowed
+
+    if not setting_allowed(name, value):
+        raise SettingError(_("Not an allowed value (too long, or characters that may not "
+                             "be used)."))
+    vault.set_setting(name, value)
+
+
+def set_centre_name(vault: Vault, name: str) -> None:
+    """The centre's name in every document's header."""
+    _set_text(vault, "centre_name", name.strip())
+
+
+def set_printer_queue(vault: Vault, queue: str) -> None:
+    """The CUPS queue documents are printed on ("" = the system's default queue)."""
+    _set_text(vault, "printer_queue", queue.strip())
 
 
 def current(vault: Vault) -> dict[str, Any]:
@@ -56,6 +99,11 @@ def current(vault: Vault) -> dict[str, Any]:
         "session_lifetime_seconds": int(vault.setting("session_lifetime_seconds")),
         "investigation_after_stay_days": int(vault.setting("investigation_after_stay_days")),
         "shelter_staff_assessments": int(vault.setting("shelter_staff_assessments")),
+        "document_output": str(vault.setting("document_output")),
+        "plaintext_export": int(vault.setting("plaintext_export")),
+        "export_max_age_hours": int(vault.setting("export_max_age_hours")),
+        "centre_name": str(vault.setting("centre_name")),
+        "printer_queue": str(vault.setting("printer_queue")),
     }
 
 

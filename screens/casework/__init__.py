@@ -6,7 +6,6 @@ from screens.casework.decision import DecisionScreen
 from screens.casework.decision_letter import DecisionLetterScreen
 from screens.casework.follow_up_dialog import FollowUpDialog
 from screens.casework.investigation import InvestigationScreen
-from screens.casework.letter_export_dialog import LetterExportDialog
 from screens.casework.plan_item_dialog import PlanItemDialog
 from screens.casework.template_dialog import TemplateDialog
 
@@ -17,7 +16,6 @@ __all__ = [
     "DecisionScreen",
     "FollowUpDialog",
     "InvestigationScreen",
-    "LetterExportDialog",
     "PlanItemDialog",
     "TemplateDialog",
 ]

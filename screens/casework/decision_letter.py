@@ -1,4 +1,4 @@
-"""The decision letter, shown and written to a file."""
+"""The decision letter, shown, and printed or written as an encrypted PDF."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 
+from rc_tui.i18n import _
+from rc_tui.services.documents import DocumentRequest
 from screens.base import RcScreen
-from screens.casework.letter_export_dialog import LetterExportDialog
 from screens.components import AppHeader, Plain
 from screens.components.key_bar import KeyBar
+from screens.document import DocumentDialog
 
 
 class DecisionLetterScreen(RcScreen):
-    """The decision as the person gets it. Writing it to a file is explicit and logged."""
+    """The decision as the person gets it. W sends it out the installation's way (printer
+    or encrypted PDF), logged."""
 
     BINDINGS = [
-        Binding("w", "write", "Write to file", id="decision-letter.write"),
+        Binding("w", "write", "Print or write", id="decision-letter.write"),
         Binding("escape", "back", "Back", id="decision-letter.back"),
     ]
 
@@ -54,7 +57,8 @@ class DecisionLetterScreen(RcScreen):
         return action != "write" or bool(self.letter)  # nothing to write before it is read
 
     def action_write(self) -> None:
-        self.app.push_screen(LetterExportDialog(self.person_id, self.decision_id, self.letter))
+        self.app.push_screen(DocumentDialog(DocumentRequest("decision_letter", self.decision_id),
+                                            _("Decision letter")))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -4,7 +4,6 @@ from screens.person.child_report_dialog import ChildReportDialog
 from screens.person.consent_dialog import ConsentDialog
 from screens.person.edit import PROTECTION_KEYS, PersonEditScreen
 from screens.person.emergency import EmergencyAccessScreen
-from screens.person.export_dialog import ExportDialog
 from screens.person.note import NOTE_KEYS, NoteScreen
 from screens.person.screen import PersonScreen, protection_banner
 
@@ -14,7 +13,6 @@ __all__ = [
     "ChildReportDialog",
     "ConsentDialog",
     "EmergencyAccessScreen",
-    "ExportDialog",
     "NoteScreen",
     "PersonEditScreen",
     "PersonScreen",

@@ -1,6 +1,7 @@
 """A safety plan (säkerhetsplan): written section by section with her (or with the child),
-signed with a review date, then shown read-only to go through with her again. A signed
-plan never changes: N makes a new version of it."""
+signed with a review date, then shown read-only to go through with her again (W prints it
+or writes it as an encrypted PDF for her). A signed plan never changes: N makes a new
+version of it."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from textual.widgets import Label
 
 from rc_tui.domain.safety import templates
 from rc_tui.i18n import _
+from rc_tui.services.documents import DocumentRequest
 from rc_tui.services.safety import SafetyPlanView
 from screens.base import RcScreen, discard_binding
 from screens.components import AppHeader, Plain, SafeInput, SafeTextArea
 from screens.components.key_bar import KeyBar
 from screens.confirm import AskDialog
+from screens.document import DocumentDialog
 
 if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
@@ -31,7 +34,7 @@ def _field(section_id: str) -> str:
 class SafetyPlanScreen(RcScreen):
     """Ctrl+S saves the plan unsigned, Ctrl+T signs it (after one question); Esc goes back
     keeping what was typed as a draft. A signed plan is shown read-only: N makes a new
-    version (the signed one stays as it was)."""
+    version (the signed one stays as it was), W prints it or writes it out."""
 
     DRAFT = "safety_plan"
 
@@ -39,6 +42,7 @@ class SafetyPlanScreen(RcScreen):
         Binding("ctrl+s", "save", "Save", id="safety-plan.save"),
         Binding("ctrl+t", "sign", "Sign", priority=True, id="safety-plan.sign"),
         Binding("n", "new_version", "New version", id="safety-plan.new-version"),
+        Binding("w", "write_out", "Print or write", id="safety-plan.write-out"),
         Binding("escape", "back", "Back", id="safety-plan.back"),
         discard_binding("safety-plan"),
     ]
@@ -98,7 +102,7 @@ class SafetyPlanScreen(RcScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "sign", "discard_draft"):
             return not self.view.signed
-        if action == "new_version":
+        if action in ("new_version", "write_out"):  # what she takes away is the signed plan
             return self.view.signed
         return True
 
@@ -148,6 +152,10 @@ class SafetyPlanScreen(RcScreen):
                 self._store(sign=True)
 
         self.app.push_screen(AskDialog(_("Sign? y/n")), answered)
+
+    def action_write_out(self) -> None:
+        self.app.push_screen(DocumentDialog(DocumentRequest("safety_plan", self.view.id),
+                                            self.view.title or _("Safety plan")))
 
     def action_new_version(self) -> None:
         plan_id, name = self.view.id, self.person_name

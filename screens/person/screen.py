@@ -29,6 +29,7 @@ from rc_tui.services.casework import (
     PlanItemView,
     TrackState,
 )
+from rc_tui.services.documents import DocumentRequest
 from rc_tui.services.people import PersonDetail
 from rc_tui.services.records import Note
 from rc_tui.services.risk import CurrentLevel
@@ -47,11 +48,11 @@ from screens.casework import (
 )
 from screens.components import AppHeader, Plain
 from screens.components.key_bar import KeyBar
+from screens.document import DocumentDialog
 from screens.person.child_report_dialog import ChildReportDialog
 from screens.person.consent_dialog import ConsentDialog
 from screens.person.edit import PersonEditScreen
 from screens.person.emergency import EmergencyAccessScreen
-from screens.person.export_dialog import ExportDialog
 from screens.person.note import NoteScreen
 from screens.person.panes import (
     AssessmentsPane,
@@ -98,7 +99,7 @@ class PersonScreen(RcScreen):
         Binding("s", "sign", "Sign note", id="person.sign"),
         Binding("r", "correct", "Correct note", id="person.correct"),
         Binding("v", "reveal", "Reveal identity", id="person.reveal"),
-        Binding("x", "export", "Export journal", id="person.export"),
+        Binding("x", "export", "Journal copy", id="person.export"),
         Binding("a", "new_assessment", "New assessment", id="person.new-assessment"),
         Binding("1", "tab('overview')", "Overview", show=False, id="person.tab-overview"),
         Binding("2", "tab('journal')", "Journal", show=False, id="person.tab-journal"),
@@ -119,6 +120,7 @@ class PersonScreen(RcScreen):
         Binding("h", "housing", "Temporary housing", show=False, id="person.housing"),
         Binding("i", "link", "Link to known person", show=False, id="person.link"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
+        Binding("g", "log_extract", "Log extract", show=False, id="person.log-extract"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
 
@@ -182,6 +184,8 @@ class PersonScreen(RcScreen):
         yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "log_extract":  # who has read the record: the manager's
+            return self.shell.can(Capability.LOG_EXTRACT)
         d = self.detail
         if d is None:
             return True
@@ -278,7 +282,12 @@ class PersonScreen(RcScreen):
         self.app.push_screen(LinkDialog(self.person_id, self.detail.display_name), linked)
 
     def action_export(self) -> None:
-        self.app.push_screen(ExportDialog(self.person_id))
+        self.app.push_screen(DocumentDialog(DocumentRequest("journal", self.person_id),
+                                            _("Journal copy")))
+
+    def action_log_extract(self) -> None:
+        self.app.push_screen(DocumentDialog(DocumentRequest("log_extract", self.person_id),
+                                            _("Log extract: who has read the record")))
 
     def action_emergency(self) -> None:
         self.app.push_screen(EmergencyAccessScreen(self.person_id))

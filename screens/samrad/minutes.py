@@ -1,4 +1,4 @@
-"""The approved minutes, and writing them to a file."""
+"""The approved minutes, printed or written as an encrypted PDF."""
 
 from __future__ import annotations
 
@@ -10,19 +10,21 @@ from textual.containers import VerticalScroll
 
 from rc_tui.domain import samrad as rules
 from rc_tui.i18n import _
+from rc_tui.services.documents import DocumentRequest
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain
 from screens.components.key_bar import KeyBar
-from screens.export import PlaintextExportDialog
+from screens.document import DocumentDialog
 from screens.samrad.common import AGENCY_CODES
 
 
 class MinutesScreen(RcScreen):
     """The minutes as text; 0–7 choose the receiving agency's extract (only the persons
-    whose sharing covers it), W writes the shown text to a file (explicit, logged)."""
+    whose sharing covers it), W sends the chosen extract out the installation's way
+    (printer or encrypted PDF; logged)."""
 
     BINDINGS = [
-        Binding("w", "write", "Write to file", id="minutes.write"),
+        Binding("w", "write", "Print or write", id="minutes.write"),
         Binding("escape", "back", "Back", id="minutes.back"),
     ]
 
@@ -63,10 +65,9 @@ class MinutesScreen(RcScreen):
             event.stop()
 
     def action_write(self) -> None:
-        text = self.text
-        self.app.push_screen(PlaintextExportDialog(
-            None, _("Write the minutes to a file"), f"rc-tui-samrad-{self.samrad_id}.txt",
-            lambda _svc: text, record_type="samrad_minutes", record_id=self.samrad_id))
+        self.app.push_screen(DocumentDialog(
+            DocumentRequest("samrad_minutes", self.samrad_id, self.agency),
+            _("Minutes of samråd")))
 
     def action_back(self) -> None:
         self.app.pop_screen()

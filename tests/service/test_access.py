@@ -355,29 +355,27 @@ def test_outside_working_hours() -> None:
 
 
 @pytest.mark.parametrize("user", list(MATRIX))
-def test_access_matrix_export(family: Family, as_user: Callable[[str, str], Vault], user: str,
-                              tmp_path: Path) -> None:
-    from rc_tui.services.export import ExportService
+def test_access_matrix_export(family: Family, as_user: Callable[[str, str], Vault],
+                              user: str) -> None:
+    import os
+    import stat
+
+    from rc_tui.services.documents import DocumentRequest, DocumentService
 
     v = as_user(user, PASSES[user])
-    export = ExportService(v)
+    documents = DocumentService(v)
     for person_id, expected in zip(_who(family), MATRIX[user], strict=True):
-        target = tmp_path / f"{user}-{person_id}.txt"
+        request = DocumentRequest("journal", person_id)
         if expected == "full":
-            text_ = export.journal_text(person_id)
-            export.write_plaintext(target, person_id, text_)
-            assert target.exists()
-            import os
-            import stat
-
+            issued = documents.issue(request)
+            assert issued.path is not None and issued.path.exists() and issued.password
             if os.name == "posix":
-                assert stat.S_IMODE(target.stat().st_mode) == 0o600
+                assert stat.S_IMODE(issued.path.stat().st_mode) == 0o600
         else:
+            before = sorted((family.path.parent / "exports").rglob("*"))
             with pytest.raises(NoAccess):
-                export.journal_text(person_id)
-            with pytest.raises(NoAccess):
-                export.write_plaintext(target, person_id, "x")
-            assert not target.exists()
+                documents.issue(request)
+            assert sorted((family.path.parent / "exports").rglob("*")) == before
     if "full" in MATRIX[user]:
         with v.session() as s:
             flagged = s.execute(text(
@@ -407,7 +405,7 @@ def test_shelter_staff_see_residents_and_their_children(
         people.get(family.perpetrator)
     titles = {h.title for h in SearchService(siri).search("Öberg")}
     assert titles == {"Åsa Öberg", "Ella Öberg"}
-    from rc_tui.services.export import ExportService
+    from rc_tui.services.documents import DocumentRequest, DocumentService
 
-    with pytest.raises(NoAccess):  # what the shelter needs - not exports
-        ExportService(siri).journal_text(family.victim)
+    with pytest.raises(NoAccess):  # what the shelter needs - not journal copies
+        DocumentService(siri).issue(DocumentRequest("journal", family.victim))

@@ -109,7 +109,12 @@ NOT_SCANNED: dict[str, str] = {
     "RecordService.add_note": "write (returns the new id)",
     "RecordService.edit_draft": "write (returns the new version)",
     "RecordService.sign": "write (returns nothing)",
-    "ExportService.write_plaintext": "writes text the caller already holds to a file",
+    "DocumentService.issue": "sends a document out (printer or encrypted file; returns its "
+                             "hash and password); composed only from scanned calls "
+                             "(journal, decision_letter, minutes_text, SafetyPlanService.get, "
+                             "LogReviewService.entries)",
+    "DocumentService.write_plaintext": "writes a document to a file (the same composition as "
+                                       "issue; returns the path)",
     "SamradService.request": "write (returns the new id)",
     "SamradService.save": "write (returns the new version)",
     "SamradService.approve": "write (returns a count)",

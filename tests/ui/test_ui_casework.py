@@ -19,15 +19,15 @@ from screens.casework import (
     DecisionScreen,
     FollowUpDialog,
     InvestigationScreen,
-    LetterExportDialog,
     PlanItemDialog,
     TemplateDialog,
 )
+from screens.document import DocumentDialog
 from screens.home import HomeScreen
 from screens.person import ConsentDialog, PersonScreen
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import Text, keys, screen_text, settle, signed_in
+from tests.helpers import Text, keys, screen_text, settle, signed_in, wait_until
 
 
 async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) -> None:
@@ -99,17 +99,22 @@ async def test_intake_to_closure_by_keyboard(installed: Path, tmp_path: Path) ->
         letter = screen_text(app)
         assert "BESLUT" in letter and "Stödsamtal" in letter and "beviljat" in letter
         assert "överklaga" not in letter  # granted: no appeal information
-        # writing the letter to a file: explicit, with a warning, logged
+        # the letter leaves as an encrypted PDF (the default): its password shown once
         await pilot.press("w")
         await settle(pilot)
-        assert isinstance(app.screen, LetterExportDialog)
-        assert "INTE krypterad" in screen_text(app) or "inte krypterad" in screen_text(app)
-        out = tmp_path / "beslut.txt"
-        field = app.screen.query_one("#path")
-        field.value = str(out)  # type: ignore[attr-defined]
+        assert isinstance(app.screen, DocumentDialog)
+        assert "krypterad PDF" in screen_text(app)
+        dialog = app.screen
         await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: dialog.issued is not None)
         await settle(pilot)
-        assert out.read_text(encoding="utf-8").startswith("BESLUT")
+        issued = dialog.issued
+        assert issued is not None and issued.path is not None and issued.password
+        assert issued.password in screen_text(app)
+        assert issued.path.read_bytes().startswith(b"%PDF")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionLetterScreen)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)

@@ -143,6 +143,7 @@ async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family
 
 async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
                       third: int) -> list[str]:
+    from rc_tui.services.documents import DocumentRequest
     from screens.assessment.entry_dialog import EntryDialog
     from screens.case import AddMemberDialog, RelationDialog
     from screens.casework.close_dialog import CloseDialog
@@ -151,12 +152,12 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
     from screens.casework.plan_item_dialog import PlanItemDialog
     from screens.casework.template_dialog import TemplateDialog
     from screens.conflict import ConflictScreen
+    from screens.document import DocumentDialog
     from screens.intake import IntakeScreen
     from screens.passphrase import ChangePassphraseScreen
     from screens.person.child_report_dialog import ChildReportDialog
     from screens.person.consent_dialog import ConsentDialog
     from screens.person.edit import PersonEditScreen
-    from screens.person.export_dialog import ExportDialog
     from screens.person.note import NoteScreen
     from screens.person.safety_plan import SafetyPlanScreen
     from screens.samrad import ActionDialog, ParticipantDialog
@@ -187,7 +188,8 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
             ("close", lambda: CloseDialog("Stäng", lambda reason: None, field="Skäl",
                                           draft_key=(f"track{family.case_id}", family.victim))),
             ("template", lambda: TemplateDialog("adult")),
-            ("export", lambda: ExportDialog(family.victim)),
+            ("export", lambda: DocumentDialog(DocumentRequest("journal", family.victim),
+                                              "Journalkopia")),
             ("factor", lambda: EntryDialog("factor", draft_key=("t-factor", family.victim))),
             ("scenario", lambda: EntryDialog("scenario", draft_key=("t-scen", family.victim))),
             ("incident", lambda: EntryDialog("incident", draft_key=("t-inc", family.victim))),
@@ -217,6 +219,7 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
     from rc_tui.domain.instruments.scoring import score
     from rc_tui.services.assessments import AssessmentService
     from rc_tui.services.casework import DecisionInput
+    from rc_tui.services.documents import DocumentRequest
     from rc_tui.services.people import PersonSummary
     from screens.assessment import (
         AssessmentScreen,
@@ -227,8 +230,8 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
     )
     from screens.casework.decision_letter import DecisionLetterScreen
     from screens.casework.follow_up_dialog import FollowUpDialog
-    from screens.casework.letter_export_dialog import LetterExportDialog
     from screens.confirm import AskDialog
+    from screens.document import DocumentDialog
     from screens.intake import DuplicateDialog
     from screens.person.emergency import EmergencyAccessScreen
 
@@ -262,7 +265,8 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
             ("duplicate", lambda: DuplicateDialog(twins)),
             ("follow-up", lambda: FollowUpDialog(followup)),
             ("decision letter", lambda: DecisionLetterScreen(decision, family.victim)),
-            ("letter export", lambda: LetterExportDialog(family.victim, decision, "Beslut")),
+            ("letter export", lambda: DocumentDialog(
+                DocumentRequest("decision_letter", decision), "Beslut")),
             ("emergency access", lambda: EmergencyAccessScreen(family.outsider)),
             ("ask", lambda: AskDialog("Signera? j/n")),
         ]
@@ -273,6 +277,7 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
 
 
 async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
+    from rc_tui.services.documents import DocumentRequest
     from screens.case import AssignDialog
     from screens.export import PlaintextExportDialog
     from screens.person.partner_contact import PartnerContactDialog
@@ -293,8 +298,8 @@ async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> lis
                            ("place", lambda: PlaceDialog("shelter")),
                            ("minutes", lambda: MinutesScreen(ids["samrad"])),
                            ("minutes export", lambda: PlaintextExportDialog(
-                               None, "Skriv protokollet till en fil", "rc-tui-samrad.txt",
-                               lambda _svc: "", record_type="samrad_minutes")),
+                               DocumentRequest("samrad_minutes", ids["samrad"]),
+                               "Skriv protokollet till en fil")),
                            ("partner contact", lambda: PartnerContactDialog(
                                family.perpetrator, partners))]:
             found += await walk(pilot, name,

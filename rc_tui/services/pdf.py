@@ -1,0 +1,122 @@
+"""Rendering a document to PDF (fpdf2, with the DejaVu Sans font shipped in rc_tui/data/fonts,
+so that Swedish and most other scripts print).
+
+Only bytes come out: nothing is written to disk here (``documents`` decides where the bytes
+go). Every page has the centre's header and a page number. Text is drawn as text – fpdf2
+interprets no markup unless asked – after control characters and the Unicode direction
+overrides are taken out, so stored text can neither break the layout nor disguise itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+
+from fpdf import FPDF
+from fpdf.enums import EncryptionMethod, WrapMode, XPos, YPos
+
+from rc_tui.i18n import _
+
+FONT = "DejaVu"
+#: control characters (tab and line feed are handled apart), the bidirectional overrides
+#: and isolates (they can make text read differently from what was stored), lone surrogates
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff\ufeff]")
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """What is printed or written: a title and sections of plain text. ``kind`` names the
+    document in file names and the access log (never anything about the person)."""
+
+    kind: str
+    title: str
+    sections: tuple[Section, ...]
+
+
+def clean(text: str) -> str:
+    """``text`` as it may be drawn: line ends unified, tabs as spaces, control characters,
+    direction overrides and lone surrogates removed, composed (NFC)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    return unicodedata.normalize("NFC", _UNSAFE.sub("", text))
+
+
+class _Pages(FPDF):
+    def __init__(self, header: str, title: str) -> None:
+        super().__init__(format="A4")
+        self._header_text = header
+        self._title = title
+
+    def header(self) -> None:
+        self.set_font(FONT, size=9)
+        self.cell(0, 5, self._header_text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(120, 120, 120)
+        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
+        self.ln(5)
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(FONT, size=8)
+        self.cell(0, 10, _("Page {page} of {pages}", page=self.page_no(), pages="{nb}"),
+                  align="C")
+
+
+def render(doc: Document, *, centre: str, produced: datetime, by: str,
+           password: str | None = None) -> bytes:
+    """The document as PDF bytes; with ``password`` encrypted with AES-256 (the file opens
+    only with it; the owner password is random and thrown away)."""
+    header = " · ".join(p for p in (clean(centre) or "rc-tui", clean(doc.title),
+                                    f"{produced:%Y-%m-%d %H:%M}") if p)
+    pdf = _Pages(header, clean(doc.title))
+    # the document's properties are left empty: the title could name the person
+    pdf.set_creator("rc-tui")
+    fonts = resources.files("rc_tui.data") / "fonts" / "DejaVuSans.ttf"
+    with resources.as_file(fonts) as font_path:
+        pdf.add_font(FONT, fname=str(font_path))
+    # a glyph the font lacks is left out (fpdf2 says which on its logger, with the text)
+    logging.getLogger("fpdf").setLevel(logging.ERROR)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_font(FONT, size=15)
+    pdf.multi_cell(width, 8, clean(doc.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                   wrapmode=WrapMode.WORD)
+    pdf.set_font(FONT, size=9)
+    pdf.multi_cell(width, 5, _("Produced {when} by {user}", when=f"{produced:%Y-%m-%d %H:%M}",
+                               user=clean(by)),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    for section in doc.sections:
+        if section.heading:
+            pdf.set_font(FONT, size=12)
+            pdf.multi_cell(width, 7, clean(section.heading), new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
+        pdf.set_font(FONT, size=10)
+        pdf.multi_cell(width, 5, clean(section.body) or "–", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
+        pdf.ln(3)
+    if password is not None:
+        pdf.set_encryption(owner_password=secrets.token_urlsafe(32), user_password=password,
+                           encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True)
+    return bytes(pdf.output())
+
+
+#: one-time passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed easily
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def one_time_password() -> str:
+    """A random password for one document: 4 groups of 5 characters (about 99 bits)."""
+    return "-".join("".join(secrets.choice(_ALPHABET) for _i in range(5)) for _g in range(4))
