@@ -79,15 +79,19 @@ def _local(utc: datetime) -> datetime:
 
 class DocumentService(Service):
     # ------------------------------------------------------------------ settings
+    # (read by the case-working roles only: an administrator's session produces no document)
     def output(self) -> str:
+        self.require(Capability.CASE_CONTENT)
         value = str(self.vault.setting("document_output"))
         return value if value in OUTPUTS else OUTPUTS[0]
 
     def plaintext_allowed(self) -> bool:
+        self.require(Capability.CASE_CONTENT)
         return int(self.vault.setting("plaintext_export")) == 1
 
     def export_max_age_hours(self) -> int:
         """How long an export file stays in the folder (removed at the next start after)."""
+        self.require(Capability.CASE_CONTENT)
         return int(self.vault.setting("export_max_age_hours"))
 
     # ------------------------------------------------------------------ composing
