@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ("*.py", "*.tcss", "*.toml", "*.txt", "*.mako", "*.yaml")
+SHIPPED = ("*.py", "*.tcss", "*.toml", "*.txt", "*.mako", "*.yaml", "*.ttf")
 
 
 def test_wheel_contains_all_sources(tmp_path: Path) -> None:
