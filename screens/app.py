@@ -282,7 +282,6 @@ class RcApp(Navigation):
     def set_low_bandwidth(self, on: bool) -> None:
         """Low-bandwidth mode on or off, at once (see ``screens.terminal``)."""
         from rich.color import ColorSystem
-        from textual.widgets import Input, TextArea
 
         from screens import terminal
 
@@ -294,19 +293,17 @@ class RcApp(Navigation):
         terminal.set_scrollbars(ascii_only=on)
         terminal.set_mouse(app_driver(self), not on)
         self.set_class(on, terminal.LOW_BANDWIDTH_CLASS)
-        for screen in self.screen_stack:
-            for field in screen.query("Input, TextArea"):
-                if isinstance(field, (Input, TextArea)):
-                    field.cursor_blink = not on
         if self.screen_stack:
             self.screen.refresh(repaint=True, layout=True)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Low-bandwidth mode: a text field's cursor does not blink (each blink is a
-        redraw sent over the link)."""
+        """A text field's cursor never blinks, in either mode: each blink is a redraw sent
+        over the link, and a link that always carries output is never found dead by sshd's
+        client-alive check (a paused laptop stayed connected for minutes). Idle, rc-tui
+        writes nothing (tests/system/test_pty.py)."""
         from textual.widgets import Input, TextArea
 
-        if self.low_bandwidth and isinstance(event.widget, (Input, TextArea)):
+        if isinstance(event.widget, (Input, TextArea)):
             event.widget.cursor_blink = False
 
     def toggle_low_bandwidth(self) -> None:

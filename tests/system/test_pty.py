@@ -47,6 +47,9 @@ def test_sighup_locks_and_closes_the_vault(installed: Path) -> None:
         assert v.check().ok
 
 
+#: Seconds an idle session is watched: a heartbeat and two idle-lock ticks at least.
+IDLE_SECONDS = 2.5
+
 #: Where a hang-up lands: on the login screen, during the key derivation, right after the
 #: login, with a dialog opening, in the middle of typing in a form.
 MOMENTS = ("login screen", "kdf", "after login", "dialog opening", "typing")
@@ -107,3 +110,36 @@ def test_a_hangup_at_any_moment_ends_the_process_within_5_seconds(installed: Pat
             rows = s.execute(text("SELECT action, username FROM access_log")).all()
         assert v.check().ok
     assert [tuple(r) for r in rows].count(("hangup", ANNA)) >= logged_in
+
+
+def test_an_idle_session_writes_nothing(installed: Path) -> None:
+    """Idle, rc-tui writes 0 bytes – on the login screen (a text field focused) and at home
+    in both modes: no blinking cursor, no timer that repaints what has not changed. Over
+    SSH, output that never stops keeps sshd's client-alive check from ever finding a dead
+    link."""
+    app = PtyApp(installed)
+
+    def idle(where: str) -> None:
+        app.settle(0.5)
+        start = app.mark()
+        time.sleep(IDLE_SECONDS)
+        assert app.since(start) == b"", f"written while idle: {where}"
+
+    try:
+        app.wait_for("Logga in")
+        idle("login screen")
+        app.type(ANNA + "\r")
+        app.type(ANNA_PASS + "\r", delay=0.002)
+        app.wait_for("Mina öppna ärenden")
+        app.settle(1.0)  # the home screen's later parts, the first heartbeat
+        idle("home screen")
+        app.send("b")  # low-bandwidth mode on; its notice goes after 4 s (a visible change)
+        app.wait_for("ingen mus")
+        app.settle(0.3)
+        shown = app.mark()
+        deadline = time.monotonic() + 15
+        while not app.since(shown) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        idle("home screen, low bandwidth")
+    finally:
+        app.close()
