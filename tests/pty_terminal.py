@@ -9,6 +9,7 @@ the pty, driven by ``send-keys``, read by ``capture-pane``).
 from __future__ import annotations
 
 import os
+import select
 import shlex
 import signal
 import subprocess
@@ -59,6 +60,7 @@ class PtyTerminal:
         self._output = bytearray()
         self._lock = threading.Lock()
         self._changed = time.monotonic()
+        self._stop = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -72,6 +74,12 @@ class PtyTerminal:
 
     def _read(self) -> None:
         while True:
+            # polled, not blocked in read: a close of the master while a read holds it
+            # would not hang the terminal up until the program writes again
+            if self._stop.is_set():
+                return
+            if not select.select([self.master], [], [], 0.05)[0]:
+                continue
             try:
                 chunk = os.read(self.master, 65536)
             except OSError:
@@ -144,6 +152,8 @@ class PtyTerminal:
         """Close the terminal (a window closed, sshd ending a dropped link's session): the
         kernel hangs the pty up and sends SIGHUP to a program it controls."""
         if self.master >= 0:
+            self._stop.set()
+            self._reader.join(5)
             os.close(self.master)
             self.master = -1
 
