@@ -20,6 +20,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -92,6 +93,14 @@ def _db_path(arg: str | None) -> Path:
     from storage import files
 
     return Path(arg).expanduser() if arg else files.default_db_path()
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text}",
+                                           text=text)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,6 +213,30 @@ def build_parser() -> argparse.ArgumentParser:
     cmd(exsub, "purge", help="remove every export file older than the setting "
         "export_max_age_hours (no passphrase)")
 
+    pl = cmd(sub, "places", help="the places (rooms and beds) of the shelter and the "
+             "temporary housing (stdin: a manager's passphrase; list: any user who works "
+             "with the facility)")
+    psub = pl.add_subparsers(dest="places_command", required=True)
+    for name, text in (("list", "list the places (tab-separated: id, room, place)"),
+                       ("add", "add a place"),
+                       ("out-of-use", "take a place out of use for a period (repairs)")):
+        pcmd = cmd(psub, name, help=text)
+        pcmd.add_argument("--user", required=True)
+        pcmd.add_argument("--facility", choices=["shelter", "perpetrator_housing"],
+                          default="shelter", help="shelter (default) or perpetrator_housing "
+                          "(the temporary housing)")
+        if name == "add":
+            pcmd.add_argument("--room", required=True, help="the room, e.g. 'Rum 2'")
+            pcmd.add_argument("place", help="the place (bed), e.g. '2A'")
+        if name == "out-of-use":
+            pcmd.add_argument("place_id", type=int, help="the place's id (places list)")
+            pcmd.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD",
+                              help="first day out of use (default: today)")
+            pcmd.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD",
+                              help="the day it is back in use (default: until further "
+                              "notice)")
+            pcmd.add_argument("--reason", required=True)
+
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
     isub = ins.add_subparsers(dest="instruments_command", required=True)
@@ -232,6 +265,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         "rekey": _cmd_rekey, "settings": _cmd_settings, "demo": _cmd_demo,
         "instruments": _cmd_instruments, "backup": _cmd_backup, "restore": _cmd_restore,
         "exports": _cmd_exports,
+        "places": _cmd_places,
     }
     try:
         if command not in {"instruments", "exports"}:
@@ -600,6 +634,34 @@ def _cmd_exports(args: argparse.Namespace, source: PassphraseSource) -> int:
     for f in exports.listing(path, username):
         hours, rest = divmod(int(f.age_seconds), 3600)
         print(f"{f.name}\t{f.size}\t{hours}h{rest // 60:02d}m")
+    return EXIT_OK
+
+
+def _cmd_places(args: argparse.Namespace, source: PassphraseSource) -> int:
+    """The places through the shelter service: its access rules (adding and taking out of
+    use: managers) and its access-log entries, as in the app."""
+    from rc_tui.services.errors import NoAccess, PermissionDenied, ValidationError
+    from rc_tui.services.shelter import ShelterService
+
+    with _login(args, source) as vault:
+        service = ShelterService(vault)
+        try:
+            if args.places_command == "add":
+                place_id = service.add_place(args.facility, args.room, args.place)
+                print(_("Place {place} added (id {id}).", place=args.place, id=place_id))
+            elif args.places_command == "out-of-use":
+                service.set_out_of_use(args.place_id, args.start or date.today(), args.end,
+                                       args.reason)
+                print(_("Place {id} is out of use.", id=args.place_id))
+            else:
+                for place in service.places(args.facility):
+                    print(f"{place.id}\t{place.room}\t{place.label}")
+        except ValidationError as exc:
+            return _validation(exc)
+        except (NoAccess, PermissionDenied):  # refused and access-logged by the service
+            _err(_("Refused: a manager sets up the places; a facility's places are seen by "
+                   "its own staff and managers."))
+            return EXIT_AUTH
     return EXIT_OK
 
 

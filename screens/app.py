@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import threading
 import time
 import traceback
@@ -28,6 +27,7 @@ from rc_tui.services.capabilities import Capability
 from screens.base import OPEN_GROUP, translate_bindings
 from screens.closing import (
     CLOSE_WAIT_SECONDS,
+    ClosingSave,
     clear_passphrase_fields,
     close_session,
     closing_saves,
@@ -40,6 +40,7 @@ from storage.files import default_instruments_dir
 
 if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
+    from screens.hangup import HangupWatch
 
 
 #: The style sheets, base first and low-bandwidth last (it overrides the borders of all).
@@ -67,6 +68,39 @@ KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "r
 NEVER_HELD = frozenset({"ctrl+q", "ctrl+l", "ctrl+g", "f12"})
 
 
+class HungUpSafeOutput:
+    """The terminal's output for Textual's writer thread, which ends at the first error: a
+    write to a hung-up terminal fails (EIO), the thread would stop reading its bounded
+    queue, and the event loop's next writes – the shutdown's own, after a hang-up – would
+    wait for it for ever, the vault open. After a hang-up nobody can see the output, so
+    it is dropped instead."""
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+        self.hung_up = False
+
+    def write(self, text: str) -> int:
+        if not self.hung_up:
+            try:
+                self._file.write(text)
+            except (OSError, ValueError):
+                self.hung_up = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.hung_up:
+            try:
+                self._file.flush()
+            except (OSError, ValueError):
+                self.hung_up = True
+
+    def fileno(self) -> int:
+        return int(self._file.fileno())
+
+    def isatty(self) -> bool:
+        return bool(self._file.isatty())
+
+
 def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[Driver]:
     """``base`` (Textual's driver for this terminal), calling ``urgent()`` from its input
     thread as soon as lock, quick-hide or quit is read – before the key is queued for the
@@ -74,6 +108,12 @@ def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[D
     ``process_message`` is the driver's public hook for each message it reads."""
 
     class UrgentKeysDriver(base):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            output = getattr(self, "_file", None)
+            if output is not None:  # the terminal's output (Linux driver: its writer thread)
+                self._file = HungUpSafeOutput(output)
+
         def process_message(self, message: Message) -> None:
             if isinstance(message, events.Key) and message.key in NEVER_HELD:
                 urgent()
@@ -123,8 +163,13 @@ class RcApp(Navigation):
         self.lock_reason: str | None = None
         #: threads that are closing ended sessions (``close_vault``)
         self.closers: list[threading.Thread] = []
-        #: the event loop's thread (``interrupt_database_wait``)
+        #: the event loop's thread (``interrupt_database_wait``) and the loop
         self._ui_thread: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        #: guards ``session`` against the hang-up watch's thread (``take_session``)
+        self._session_lock = threading.Lock()
+        self._hung_up = False
+        self.hangup_watch: HangupWatch | None = None
         i18n.set_language(lang or i18n.DEFAULT_LANGUAGE)
         translate_bindings(self)
         self._normal_terminal = (console_color_system(self.console), self.animation_level,
@@ -135,7 +180,7 @@ class RcApp(Navigation):
     # ------------------------------------------------------------------ start
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
-        self._install_signal_handlers()
+        self._loop = asyncio.get_running_loop()
         self.set_interval(1.0, self.check_session)
         self.push_screen(self._entry_screen())
 
@@ -148,25 +193,41 @@ class RcApp(Navigation):
         return LoginScreen(self.db_path, demo=self.is_demo, demo_logins=self.demo_logins,
                            locked_user=None)
 
-    def _install_signal_handlers(self) -> None:
-        """A hang-up (dropped SSH link, closed terminal) locks and closes the vault cleanly.
-
-        The event loop runs ``hangup`` when it is free; it may be waiting for the database
-        on the UI thread (a form's save under another session's write lock). The signal's
-        own Python handler, which runs in this thread between two bytecodes even then, makes
-        that wait give up at once (asyncio is still woken through its wakeup file: the
-        handler it installs only has to exist)."""
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop = asyncio.get_running_loop()
-            for name in ("SIGHUP", "SIGTERM"):
-                sig = getattr(signal, name, None)
-                if sig is not None:
-                    loop.add_signal_handler(sig, self.hangup)
-                    signal.signal(sig, lambda _sig, _frame: self.interrupt_database_wait())
-
     def hangup(self) -> None:
+        """A hang-up (dropped SSH link, closed terminal): close the vault, drafts first, and
+        exit. Run on the event loop when the hang-up watch asks (``screens.hangup``); the
+        watch ends the process itself if the loop cannot."""
         self.close_vault("hangup")
+        if self.hangup_watch is not None:
+            self.hangup_watch.loop_closed.set()
         self.exit(0)
+
+    def request_hangup(self) -> None:
+        """From the hang-up watch's thread: a form's save waiting for the write lock on the
+        UI thread gives up at once, and the loop runs ``hangup`` as soon as it is free."""
+        self.interrupt_database_wait()
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has ended already
+                loop.call_soon_threadsafe(self.hangup)
+
+    def take_session(self) -> UserSession | None:
+        """The open session, let go of (any thread); after a hang-up no login keeps one
+        (``on_login``)."""
+        with self._session_lock:
+            self._hung_up = True
+            session, self.session = self.session, None
+        return session
+
+    def install_hangup_watch(self) -> bool:
+        """Start the hang-up watch (a real terminal only: ``run_app``)."""
+        from screens.hangup import HangupWatch
+
+        watch = HangupWatch(self.request_hangup, self.take_session, lambda: self.closers)
+        if not watch.start():
+            return False
+        self.hangup_watch = watch
+        return True
 
     # ------------------------------------------------------------------ session
     def can(self, capability: Capability) -> bool:
@@ -181,7 +242,13 @@ class RcApp(Navigation):
 
     def on_login(self, session: UserSession, previous_user: str | None) -> None:
         """Called by the login screens once a user is signed in."""
-        self.session = session
+        with self._session_lock:
+            late = self._hung_up
+            if not late:
+                self.session = session
+        if late:  # the terminal hung up during the login: close at once, show nothing
+            self._start_closer(session, "hangup", [])
+            return
         self.is_demo = session.demo
         if not self.cli_lang and session.user.language in i18n.LANGUAGES:
             i18n.set_language(session.user.language or i18n.DEFAULT_LANGUAGE)
@@ -215,7 +282,6 @@ class RcApp(Navigation):
     def set_low_bandwidth(self, on: bool) -> None:
         """Low-bandwidth mode on or off, at once (see ``screens.terminal``)."""
         from rich.color import ColorSystem
-        from textual.widgets import Input, TextArea
 
         from screens import terminal
 
@@ -227,19 +293,17 @@ class RcApp(Navigation):
         terminal.set_scrollbars(ascii_only=on)
         terminal.set_mouse(app_driver(self), not on)
         self.set_class(on, terminal.LOW_BANDWIDTH_CLASS)
-        for screen in self.screen_stack:
-            for field in screen.query("Input, TextArea"):
-                if isinstance(field, (Input, TextArea)):
-                    field.cursor_blink = not on
         if self.screen_stack:
             self.screen.refresh(repaint=True, layout=True)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Low-bandwidth mode: a text field's cursor does not blink (each blink is a
-        redraw sent over the link)."""
+        """A text field's cursor never blinks, in either mode: each blink is a redraw sent
+        over the link, and a link that always carries output is never found dead by sshd's
+        client-alive check (a paused laptop stayed connected for minutes). Idle, rc-tui
+        writes nothing (tests/system/test_pty.py)."""
         from textual.widgets import Input, TextArea
 
-        if self.low_bandwidth and isinstance(event.widget, (Input, TextArea)):
+        if isinstance(event.widget, (Input, TextArea)):
             event.widget.cursor_blink = False
 
     def toggle_low_bandwidth(self) -> None:
@@ -280,7 +344,14 @@ class RcApp(Navigation):
         saves = closing_saves(self.screen_stack)  # drafts first: nothing typed is lost
         clear_passphrase_fields(self.screen_stack)
         # the session's grants (emergency access, reveals) end with it
-        session, self.session = self.session, None
+        with self._session_lock:
+            session, self.session = self.session, None
+        if session is None:  # the hang-up watch has taken it meanwhile
+            return None
+        return self._start_closer(session, action, saves)
+
+    def _start_closer(self, session: UserSession, action: str,
+                      saves: list[ClosingSave]) -> threading.Thread:
         closer = threading.Thread(target=close_session, args=(session, action, saves),
                                   name="rc-tui-close")
         closer.start()
@@ -456,6 +527,7 @@ def run_app(db_path: Path, *, lang: str | None = None, low_bandwidth: bool = Fal
         os.environ.pop(name, None)
     app = RcApp(db_path, lang=lang, low_bandwidth=low_bandwidth,
                 instruments_dir=instruments_dir)
+    app.install_hangup_watch()  # before Textual starts its threads: they inherit the mask
     result = app.run(mouse=not low_bandwidth)
     app.wait_closed()  # the terminal is back already; the closing entry may still be due
     return int(result or app.return_code or 0)

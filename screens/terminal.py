@@ -14,7 +14,7 @@ What it changes, and where Textual lets us (Textual 8):
 - **ASCII borders.** The class ``-low-bandwidth`` on the app switches every border
   (``screens/styles/low_bandwidth.tcss``) to ``ascii``; scrollbars lose their partial-cell glyphs
   (``ScrollBar.renderer``, the documented way to change how scrollbars are drawn).
-- **No animations, no blinking cursor** (a blink redraws the field twice a second).
+- **No animations.** (No text field's cursor blinks in either mode: ``RcApp.on_descendant_focus``.)
 """
 
 from __future__ import annotations

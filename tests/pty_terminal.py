@@ -9,6 +9,7 @@ the pty, driven by ``send-keys``, read by ``capture-pane``).
 from __future__ import annotations
 
 import os
+import select
 import shlex
 import signal
 import subprocess
@@ -36,7 +37,9 @@ class PtyTerminal:
 
     def __init__(self, args: Sequence[str], *, term: str = "xterm-256color",
                  cols: int = 80, rows: int = 24, env: dict[str, str] | None = None,
-                 cwd: Path | None = None) -> None:
+                 cwd: Path | None = None, controlling: bool = False) -> None:
+        """``controlling``: the pty becomes the program's controlling terminal, as under
+        sshd or a terminal window, so closing it (``hang_up``) sends SIGHUP."""
         import pty
 
         self.master, slave = pty.openpty()
@@ -45,8 +48,11 @@ class PtyTerminal:
         for name in ("COLORTERM", "LC_ALL", "TEXTUAL_COLOR_SYSTEM", "NO_COLOR"):
             if name not in (env or {}):
                 child_env.pop(name, None)  # the colours follow TERM, as over SSH
+        # the new session's leader takes its stdin as controlling terminal, then becomes rc-tui
+        shim = ["-c", "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+                "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"] if controlling else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rc_tui", *args],
+            [sys.executable, *shim, "-m", "rc_tui", *args],
             stdin=slave, stdout=slave, stderr=slave, env=child_env, cwd=cwd,
             start_new_session=True,
         )
@@ -54,6 +60,7 @@ class PtyTerminal:
         self._output = bytearray()
         self._lock = threading.Lock()
         self._changed = time.monotonic()
+        self._stop = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -67,6 +74,12 @@ class PtyTerminal:
 
     def _read(self) -> None:
         while True:
+            # polled, not blocked in read: a close of the master while a read holds it
+            # would not hang the terminal up until the program writes again
+            if self._stop.is_set():
+                return
+            if not select.select([self.master], [], [], 0.05)[0]:
+                continue
             try:
                 chunk = os.read(self.master, 65536)
             except OSError:
@@ -135,11 +148,20 @@ class PtyTerminal:
         self._set_size(self.master, cols, rows)
         self.proc.send_signal(signal.SIGWINCH)
 
+    def hang_up(self) -> None:
+        """Close the terminal (a window closed, sshd ending a dropped link's session): the
+        kernel hangs the pty up and sends SIGHUP to a program it controls."""
+        if self.master >= 0:
+            self._stop.set()
+            self._reader.join(5)
+            os.close(self.master)
+            self.master = -1
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
-        os.close(self.master)
+        self.hang_up()
 
 
 class TmuxTerminal:

@@ -288,3 +288,45 @@ def test_newer_schema_cli(db: Path) -> None:
     assert_clean(r)
 
 
+
+
+def test_places_are_set_up_by_a_manager_and_seen_by_the_facilitys_staff(db: Path) -> None:
+    """``rc-tui places``: what a fresh shared host needs before its first night shift."""
+    siri_pass = "nattens stilla långa fras"
+    r = run("user", "add", "--db", str(db), "--user", "admin", "siri", "--role", "shelter",
+            stdin=f"{ADMIN_PASS}\n{siri_pass}\n")
+    assert r.returncode == 0, r.stderr
+    for room, place in (("Rum 1", "1A"), ("Rum 1", "1B")):
+        r = run("places", "add", "--db", str(db), "--user", "chef", "--room", room, place,
+                stdin=CHEF_PASS + "\n")
+        assert r.returncode == 0, r.stderr
+    r = run("places", "add", "--db", str(db), "--user", "chef", "--facility",
+            "perpetrator_housing", "--room", "Lägenhet", "L1", stdin=CHEF_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+    r = run("places", "list", "--db", str(db), "--user", "siri", stdin=siri_pass + "\n")
+    assert r.returncode == 0, r.stderr  # the manager's logins enrolled her
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    assert [row[1:] for row in rows] == [["Rum 1", "1A"], ["Rum 1", "1B"]]
+    r = run("places", "out-of-use", "--db", str(db), "--user", "chef", rows[1][0],
+            "--from", "2026-01-05", "--reason", "Vattenskada", stdin=CHEF_PASS + "\n")
+    assert r.returncode == 0, r.stderr
+    # bad paths: a night worker or an administrator may not add places; a
+    # shelter worker does not see the temporary housing; bad input is a usage error
+    r = run("places", "add", "--db", str(db), "--user", "siri", "--room", "Rum 9", "9A",
+            stdin=siri_pass + "\n")
+    assert r.returncode == 3 and "9A" not in r.stdout
+    r = run("places", "add", "--db", str(db), "--user", "admin", "--room", "Rum 9", "9A",
+            stdin=ADMIN_PASS + "\n")
+    assert r.returncode == 3 and "chef" in r.stderr
+    r = run("places", "list", "--db", str(db), "--user", "siri", "--facility",
+            "perpetrator_housing", stdin=siri_pass + "\n")
+    assert r.returncode == 3 and "L1" not in r.stdout
+    r = run("places", "out-of-use", "--db", str(db), "--user", "chef", rows[0][0],
+            "--from", "5 jan", "--reason", "x", stdin=CHEF_PASS + "\n")
+    assert r.returncode == 2
+    r = run("places", "add", "--db", str(db), "--user", "chef", "--room", " ", "2A",
+            stdin=CHEF_PASS + "\n")
+    assert r.returncode == 1 and r.stderr
+    r = run("places", "list", "--db", str(db), "--user", "chef", stdin=CHEF_PASS + "\n")
+    assert len(r.stdout.splitlines()) == 2
+    assert_clean(r)

@@ -76,6 +76,22 @@ def _replace(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def readme_setup_commands(db: Path) -> list[list[str]]:
+    """README's step 2 (database, users, idle lock, places) as argv lists for ``rc_tui.cli``:
+    each line's ``runuser -u rctui -- /opt/rc-tui/bin/rc-tui`` taken off, the test's
+    database for the README's."""
+    block = _readme_block("runuser -u rctui -- /opt/rc-tui/bin/rc-tui init", "\n```")
+    commands = []
+    for line in block.replace("\\\n", " ").splitlines():
+        if not line.strip():
+            continue
+        argv = shlex.split(line)
+        assert argv[:5] == ["runuser", "-u", "rctui", "--", "/opt/rc-tui/bin/rc-tui"], line
+        argv = [str(db) if a == "/srv/rc-tui/data/rc-tui.db" else a for a in argv[5:]]
+        commands.append(argv)
+    return commands
+
+
 def readme_wrapper(pidfile: Path, db: Path) -> str:
     """README's wrapper script, with the venv under test, the test's database, its pid
     written down, and two test-only settings (light Argon2, no animations) – no secret."""
@@ -277,3 +293,27 @@ def test_night_staff_over_ssh_a_shift_log_entry_and_a_dropped_link(
     with Vault.unlock(family.path, SIRI, SIRI_PASS) as v:
         log = ShelterService(v).shift_log("shelter")
     assert [(e.author, e.body) for e in log if e.body == ENTRY] == [(SIRI, ENTRY)], log
+
+
+def test_the_readmes_setup_steps_end_with_a_night_shift_that_can_work(tmp_path: Path) -> None:
+    """README's step 2, literally (through ``rc_tui.cli``, passphrases on stdin as each
+    command documents): the night worker it adds can log in once the manager's
+    ``places`` commands have run, and finds the shelter's places free."""
+    from tests.system.test_cli import run
+
+    db = tmp_path / "data" / "rc-tui.db"
+    admin, manager, siri, siri_new = ("styrelsens långa fras", "fyrbåkens långa fras",
+                                      "nattens stilla långa fras", "gryningens egen fras")
+    stdin = {"init": [admin, manager], "user": [admin, siri], "settings": [admin],
+             "places": [manager]}
+    commands = readme_setup_commands(db)
+    assert [c[0] for c in commands].count("places") >= 2
+    for argv in commands:
+        result = run(*argv, stdin="".join(f"{line}\n" for line in stdin[argv[0]]))
+        assert result.returncode == 0, (argv, result.stderr)
+    result = run("user", "passwd", "--db", str(db), "--user", "siri",
+                 stdin=f"{siri}\n{siri_new}\n")  # what her first login asks for
+    assert result.returncode == 0, result.stderr
+    with Vault.unlock(db, "siri", siri_new) as v:
+        board = ShelterService(v).board("shelter")
+        assert board.free == len(board.lines) >= 2

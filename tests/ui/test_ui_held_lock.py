@@ -5,10 +5,9 @@ entry and the key's wipe happen in a thread that waits a bounded time."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from textual import events
 
 from screens.app import CLOSE_WAIT_SECONDS, RcApp, urgent_keys_driver
 from screens.components import SafeTextArea
+from screens.hangup import HangupWatch
 from screens.hide import HideScreen
 from screens.home import HomeScreen
 from screens.login import LoginScreen
@@ -232,14 +232,21 @@ async def test_a_hangup_during_a_save_waiting_for_the_lock_does_not_hang(
         app.screen.query_one("#body", SafeTextArea).load_text("Avbruten.")
         session = app.session
         assert session is not None
+        # the hang-up watch as run_app starts it, but called from a timer thread instead
+        # of its sigwait (a real SIGHUP would go to pytest; tests/system/test_pty.py sends
+        # real ones) and without ending the process
+        exits: list[int] = []
+        watch = HangupWatch(app.request_hangup, app.take_session, lambda: app.closers,
+                            exit_process=exits.append, exit_after=1.0)
+        app.hangup_watch = watch
         with write_lock_held(family.path):
-            timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGHUP))
+            timer = threading.Timer(0.3, lambda: watch.hung_up(time.monotonic()))
             began = asyncio.get_running_loop().time()
             timer.start()
             await pilot.press("ctrl+s")  # waits for the lock on the UI thread
             await within(pilot, lambda: app.return_code is not None, INSTANT, since=began)
             timer.join()
-            assert app.session is None
+            assert app.session is None and exits == [0]
             app.wait_closed()
             assert not session.is_open
     assert ("hangup", ANNA, "deferred") in log_rows(family.path)
