@@ -32,7 +32,12 @@ from screens.closing import (
     close_session,
     closing_saves,
 )
-from screens.compat import app_driver, console_color_system, node_bindings
+from screens.compat import (
+    app_driver,
+    console_color_system,
+    node_bindings,
+    wrap_driver_output,
+)
 from screens.navigation import Navigation
 from storage import install
 from storage.errors import DatabaseLocked, KeyChanged, SessionRevoked, VaultError
@@ -76,13 +81,13 @@ class HungUpSafeOutput:
     it is dropped instead."""
 
     def __init__(self, file: Any) -> None:
-        self._file = file
+        self._output = file
         self.hung_up = False
 
     def write(self, text: str) -> int:
         if not self.hung_up:
             try:
-                self._file.write(text)
+                self._output.write(text)
             except (OSError, ValueError):
                 self.hung_up = True
         return len(text)
@@ -90,15 +95,15 @@ class HungUpSafeOutput:
     def flush(self) -> None:
         if not self.hung_up:
             try:
-                self._file.flush()
+                self._output.flush()
             except (OSError, ValueError):
                 self.hung_up = True
 
     def fileno(self) -> int:
-        return int(self._file.fileno())
+        return int(self._output.fileno())
 
     def isatty(self) -> bool:
-        return bool(self._file.isatty())
+        return bool(self._output.isatty())
 
 
 def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[Driver]:
@@ -110,9 +115,7 @@ def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[D
     class UrgentKeysDriver(base):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            output = getattr(self, "_file", None)
-            if output is not None:  # the terminal's output (Linux driver: its writer thread)
-                self._file = HungUpSafeOutput(output)
+            wrap_driver_output(self, HungUpSafeOutput)  # output to a hung-up terminal: dropped
 
         def process_message(self, message: Message) -> None:
             if isinstance(message, events.Key) and message.key in NEVER_HELD:
@@ -165,7 +168,7 @@ class RcApp(Navigation):
         self.closers: list[threading.Thread] = []
         #: the event loop's thread (``interrupt_database_wait``) and the loop
         self._ui_thread: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         #: guards ``session`` against the hang-up watch's thread (``take_session``)
         self._session_lock = threading.Lock()
         self._hung_up = False
@@ -180,7 +183,7 @@ class RcApp(Navigation):
     # ------------------------------------------------------------------ start
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
-        self._loop = asyncio.get_running_loop()
+        self._event_loop = asyncio.get_running_loop()
         self.set_interval(1.0, self.check_session)
         self.push_screen(self._entry_screen())
 
@@ -206,7 +209,7 @@ class RcApp(Navigation):
         """From the hang-up watch's thread: a form's save waiting for the write lock on the
         UI thread gives up at once, and the loop runs ``hangup`` as soon as it is free."""
         self.interrupt_database_wait()
-        loop = self._loop
+        loop = self._event_loop
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has ended already
                 loop.call_soon_threadsafe(self.hangup)

@@ -10,6 +10,7 @@ objects (``tests/ui/test_textual_compat.py`` checks this too).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rich.color import ColorSystem
@@ -66,6 +67,22 @@ def app_driver(app: App[Any]) -> Driver | None:
     Textual has no public accessor. Checked against Textual 8.2.8.
     """
     return app._driver
+
+
+def wrap_driver_output(driver: Driver, wrap: Callable[[Any], Any]) -> None:
+    """Put ``wrap(output)`` in place of the driver's terminal output (``LinuxDriver._file``,
+    which its writer thread is given when the app starts); no-op for a driver without one.
+
+    Why: Textual's writer thread ends at the first failed write, and after a hang-up (EIO)
+    the event loop's next writes wait for ever on its bounded queue – the shutdown never
+    ends and the vault stays open (``screens.app.HungUpSafeOutput`` drops output instead).
+    Textual has no public hook for the driver's output file. Checked against Textual 8.2.8:
+    ``LinuxDriver.__init__`` sets ``_file`` (``sys.__stderr__``) and ``start_application_mode``
+    hands it to ``WriterThread``; the headless driver has none.
+    """
+    output = getattr(driver, "_file", None)
+    if output is not None:
+        driver._file = wrap(output)  # type: ignore[attr-defined]
 
 
 def set_driver_mouse(driver: Driver | None, enabled: bool) -> None:
