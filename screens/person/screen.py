@@ -117,7 +117,8 @@ class PersonScreen(RcScreen):
                 id="person.partner-contact"),
         Binding("l", "safety_plan", "Safety plan", show=False, id="person.safety-plan"),
         Binding("m", "sessions", "Talks and referrals", show=False, id="person.sessions"),
-        Binding("h", "housing", "Temporary housing", show=False, id="person.housing"),
+        Binding("h", "housing", "Admit to the shelter or the temporary housing", show=False,
+                id="person.housing"),
         Binding("i", "link", "Link to known person", show=False, id="person.link"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
         Binding("g", "log_extract", "Log extract", show=False, id="person.log-extract"),
@@ -205,9 +206,7 @@ class PersonScreen(RcScreen):
             return d.full_access and self.shell.can(Capability.LINK_RECORDS) and not (
                 d.id_number or p.given_name.strip() or p.family_name.strip())
         if action == "housing":
-            # the perpetrator service admits its own client, in his family's case
-            return d.full_access and self.shell.can(Capability.HOUSING_BOARD) and any(
-                role == "perpetrator" and status == "open" for _c, _n, role, status in d.cases)
+            return self._admission_facility() is not None
         if action in ("plan_item", "sessions"):
             return d.full_access or self.shelter_level
         if action == "new_assessment":
@@ -250,20 +249,39 @@ class PersonScreen(RcScreen):
         self.load(fetch, lambda view: self.app.push_screen(
             SafetyPlanScreen(view, name), self._after), key="safety-plan")
 
+    def _admission_facility(self) -> str | None:
+        """Where this user may admit this person by the record, if anywhere: the perpetrator
+        service its own client to the temporary housing, in his family's case; a manager a
+        woman the centre knows to the shelter (shelter staff, who may not see her record
+        before she stays, admit her as new, and a manager links the records later). Both
+        need the whole record – a stay widens who sees the person."""
+        d = self.detail
+        if d is None or not d.full_access:
+            return None
+        open_roles = {role for _c, _n, role, status in d.cases if status == "open"}
+        if "perpetrator" in open_roles and self.shell.can(Capability.HOUSING_BOARD):
+            return "perpetrator_housing"
+        if "victim" in open_roles and self.shell.can(Capability.SHELTER_BOARD):
+            return "shelter"
+        return None
+
     def action_housing(self) -> None:
-        """Admit him to the temporary housing by his record (the free places first read)."""
+        """Admit the person by the record (the free places first read)."""
         from screens.shelter import AdmissionScreen
 
         assert self.detail is not None
         known = (self.person_id, self.detail.display_name)
+        facility = self._admission_facility()
+        if facility is None:
+            return
 
         def fetch(session: UserSession) -> list[BoardLine]:
-            view = session.shelter("person").board("perpetrator_housing")
+            view = session.shelter("person").board(facility)
             return [x for x in view.lines if x.state == "free"]
 
         def show(free: list[BoardLine]) -> None:
-            # the overview's stays are read again when he is admitted
-            self.app.push_screen(AdmissionScreen("perpetrator_housing", free, known),
+            # the overview's stays are read again when the person is admitted
+            self.app.push_screen(AdmissionScreen(facility, free, known),
                                  lambda admitted: self.panes["overview"].refresh_data()
                                  if admitted else None)
 

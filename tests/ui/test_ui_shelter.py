@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from rc_tui.services.home import HomeService
 from rc_tui.services.people import PersonInput
 from rc_tui.services.records import RecordService
@@ -13,12 +15,15 @@ from rc_tui.services.shelter import AdmissionInput, ShelterService
 from screens.app import RcApp
 from screens.home import HomeScreen
 from screens.person import PersonScreen
-from screens.shelter import BoardScreen, ShiftLogScreen, TurnedAwayScreen
+from screens.shelter import AdmissionScreen, BoardScreen, ShiftLogScreen, TurnedAwayScreen
+from storage.models import Stay
 from storage.roles import Role
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, enrol
 from tests.helpers import screen_text, settle, signed_in, type_text, wait_until
 from tests.service.test_access import (  # noqa: F401 - fixtures
+    BO,
+    BO_PASS,
     CHEF,
     CHEF_PASS,
     PER,
@@ -183,3 +188,38 @@ async def test_arrival_departure_and_its_follow_up_by_keyboard(family: Family) -
         board_view = ShelterService(v).board("shelter")
         assert [r.name for r in board_view.residents] == ["«Vilja»"]
         assert not board_view.residents[0].planned
+
+
+async def test_a_manager_admits_a_known_woman_by_her_record(family: Family) -> None:
+    """A manager (whole record and the shelter board) admits her from her record: her stay
+    joins her case. Her own caseworker, who may not see the shelter's places, has no such
+    key; shelter staff admit her as new and a manager links the records. (Karin Ek, not
+    protected: a protected woman's name a manager reveals first, and then the same.)"""
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        ShelterService(v).add_place("shelter", "Rum 9", "9A")
+    app = RcApp(family.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await signed_in(pilot, CHEF, CHEF_PASS)
+        app.open_person(family.outsider)
+        await wait_until(pilot, lambda: isinstance(app.screen, PersonScreen))
+        await settle(pilot)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, AdmissionScreen))
+        await settle(pilot)
+        assert app.screen.facility == "shelter"  # type: ignore[attr-defined]
+        assert "Karin Ek" in screen_text(app)
+        await pilot.press("e", "1", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, PersonScreen))
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v, v.session() as s:
+        stay = s.scalars(select(Stay)).one()
+        assert (stay.person_id, stay.case_id, stay.facility) == (
+            family.outsider, family.other_case, "shelter")
+    app = RcApp(family.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await signed_in(pilot, BO, BO_PASS)  # her own caseworker
+        app.open_person(family.outsider)
+        await wait_until(pilot, lambda: isinstance(app.screen, PersonScreen))
+        await settle(pilot)
+        assert app.screen.check_action("housing", ()) is False
