@@ -46,6 +46,17 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def refreshed(pilot: Pilot[Any], *, timeout: float = 30.0) -> None:
+    """Wait until the screen has been laid out and drawn after what is queued for it, and
+    what was asked to run after that refresh (``call_after_refresh``) has run. For a check
+    of where widgets are after a change the screen handles itself (the focus moved: the
+    field is scrolled into view after the next refresh, the one after lays that out), at a
+    fraction of ``pilot.pause()``, which wakes every widget on the screen and sleeps."""
+    done = asyncio.Event()
+    pilot.app.screen.call_after_refresh(done.set)
+    await asyncio.wait_for(done.wait(), timeout)
+
+
 class Text(str):
     """Free text among keys for ``keys``: pasted into the focused field, not pressed."""
 

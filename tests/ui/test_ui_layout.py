@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,8 @@ from screens.app import RcApp
 from screens.base import field_label
 from screens.components import KeyChoice, KeyToggles, fit_columns
 from storage.vault import Vault
-from tests.conftest import ADMIN, ADMIN_PASS
-from tests.helpers import login, screen_text, settle, signed_in, wait_until
+from tests.conftest import ADMIN, ADMIN_PASS, Templates, copy_installation
+from tests.helpers import login, refreshed, screen_text, settle, signed_in, wait_until
 from tests.service.test_access import (  # noqa: F401 - fixtures
     ANNA,
     ANNA_PASS,
@@ -79,7 +80,8 @@ def problems_of(screen: Screen[Any], name: str) -> list[str]:
 async def walk(pilot: Any, name: str, open_it: Callable[[], object],
                snapshot: Any = None) -> list[str]:
     """Open a form, check the focused field (and its text snapshot), move through every
-    focusable widget (as Tab does), check each field; close the form again."""
+    focusable widget (as Tab does), check each field; close the form again (``settle``
+    afterwards: the screen below may be loading)."""
     app = pilot.app
     before = app.screen
     open_it()
@@ -96,14 +98,17 @@ async def walk(pilot: Any, name: str, open_it: Callable[[], object],
     seen: set[int] = set()
     for _ in range(len(screen.focus_chain)):
         screen.focus_next()
-        await pilot.pause()
-        await pilot.pause()
+        # drawn with the new focus, after which the field is scrolled into view with its
+        # label (``call_after_refresh``); then that scroll laid out
+        await refreshed(pilot)
+        await refreshed(pilot)
         if screen.focused is None or id(screen.focused) in seen:
             break
         seen.add(id(screen.focused))
         found += problems_of(screen, name)
-    app.pop_screen()
-    await settle(pilot)
+    # closed without waiting: the screen below reloads what it shows, which the next
+    # form's opening waits for (``settle``), and so does each session after its last form
+    await app.pop_screen()
     return found
 
 
@@ -124,11 +129,22 @@ def _prepare(family: Family) -> dict[str, int]:
 PARTS = ("anna-1", "anna-2", "anna-3", "anna-dialogs", "chef", "siri-admin")
 
 
+def _prepared(family: Family, templates: Templates) -> dict[str, int]:
+    """The family with what ``_prepare`` adds, built once per run (``Templates``) and
+    copied over this test's family."""
+    def build(path: Path) -> dict[str, int]:
+        copy_installation(family.path, path)
+        return _prepare(replace(family, path=path))
+
+    return templates.copy("layout-forms", family.path, build)  # type: ignore[no-any-return]
+
+
 @pytest.mark.parametrize("part", PARTS)
 async def test_every_form_shows_the_focused_fields_label_at_80x24(family: Family,
+                                                                   templates: Templates,
                                                                    snapshot: Any,
                                                                    part: str) -> None:
-    ids = _prepare(family)
+    ids = _prepared(family, templates)
     found: list[str] = []
     if part == "anna-dialogs":
         found += await _anna_dialogs(family, ids, snapshot)
@@ -204,6 +220,7 @@ async def _anna_forms(family: Family, ids: dict[str, int], snapshot: Any,
         for name, make in forms[(third - 1) * size:third * size]:
             found += await walk(pilot, name, lambda make=make: app.push_screen(make()),
                                snapshot)
+        await settle(pilot)
         if third == 3:
             app.lock()
             await settle(pilot)
@@ -273,6 +290,7 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
         for name, make in dialogs:
             found += await walk(pilot, name, lambda make=make: app.push_screen(make()),
                                snapshot)
+        await settle(pilot)
     return found
 
 
@@ -304,6 +322,7 @@ async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> lis
                                family.perpetrator, partners))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
+        await settle(pilot)
     return found
 
 
@@ -335,6 +354,7 @@ async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
                             lambda: TurnedAwayFollowupDialog(request))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
+        await settle(pilot)
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
         await signed_in(pilot, ADMIN, ADMIN_PASS)
         for name, make in [("add user", AddUserDialog),
@@ -342,6 +362,7 @@ async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
                            ("revoke", lambda: ConfirmDialog("Återkalla anna? j/n"))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
+        await settle(pilot)
     return found
 
 
@@ -384,8 +405,7 @@ async def test_due_items_show_who_in_the_visible_line_at_80x24(family: Family) -
                                          due_on=date(2026, 1, 5)), case_id=family.case_id)
     app = RcApp(family.path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         shown = screen_text(app)
         line = next(ln for ln in shown.splitlines() if "2026-01-05" in ln)
         assert "Åsa Öberg: plan" in line, line
@@ -425,8 +445,7 @@ async def test_plan_decision_and_assessment_tables_keep_what_matters_at_80x24(
             period_start=date(2027, 1, 5), period_end=date(2027, 6, 30)))
     app = RcApp(family.path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         app.open_person(family.victim)
         await settle(pilot)
         await pilot.press("5")
@@ -473,22 +492,19 @@ async def test_every_screen_at_80x24(family: Family, snapshot: Any) -> None:
         await pilot.press("escape")
         found += await _shot(pilot, snapshot, "lock", "ctrl+l")
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, CHEF, CHEF_PASS)
+        await signed_in(pilot, CHEF, CHEF_PASS)
         await wait_until(pilot, lambda: "Intakt" in screen_text(pilot.app))
         found += await _shot(pilot, snapshot, "home manager")
         # (the log review is not kept: its flags depend on the hour the test runs)
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, SIRI, SIRI_PASS)
+        await signed_in(pilot, SIRI, SIRI_PASS)
         found += await _shot(pilot, snapshot, "home shelter")
         found += await _shot(pilot, snapshot, "shelter board", "s")
         found += await _shot(pilot, snapshot, "shift log", "l")
         await pilot.press("escape")
         found += await _shot(pilot, snapshot, "turned away", "v")
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await login(pilot, ADMIN, ADMIN_PASS)
+        await signed_in(pilot, ADMIN, ADMIN_PASS)
         found += await _shot(pilot, snapshot, "home administrator")
         found += await _shot(pilot, snapshot, "users", "u")
         await pilot.press("escape")
