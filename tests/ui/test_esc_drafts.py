@@ -17,6 +17,7 @@ from rc_tui.services.records import RecordService
 from screens.app import RcApp
 from screens.assessment.entry_dialog import EntryDialog
 from screens.assessment.text_dialog import TextDialog
+from screens.base import FormMixin
 from screens.case import AddMemberDialog
 from screens.casework.close_dialog import CloseDialog
 from screens.casework.decision import DecisionScreen
@@ -30,7 +31,7 @@ from screens.samrad.action_dialog import ActionDialog
 from screens.samrad.participant_dialog import ParticipantDialog
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
-from tests.helpers import login, paste, settle, wait_until
+from tests.helpers import paste, screen_text, settle, signed_in, wait_until
 from tests.service.test_access import Family, family  # noqa: F401 - fixture
 
 #: (form name, factory, the text field typed into)
@@ -72,38 +73,69 @@ def _drafts(family: Family) -> list[Any]:
         return DraftService(v).mine()
 
 
-@pytest.mark.parametrize("how", ["escape", "hangup"])
-@pytest.mark.parametrize(("name", "make", "field"), FORMS, ids=[f[0] for f in FORMS])
-async def test_esc_or_a_hangup_keeps_what_was_typed(family: Family, name: str,
-                                                     make: Callable[[Family], Any],
-                                                     field: str, how: str) -> None:
+TYPED = "Halvskrivet <b>[bold]x[/]</b>"
+
+
+def _kept(family: Family) -> list[str]:
+    """What is wrong with the drafts kept of ``FORMS``: each form has exactly one, holding
+    what was typed into its field (a line per form that has not)."""
+    drafts = _drafts(family)
+    wrong = []
+    for name, _make, field in FORMS:
+        mine = [d for d in drafts if d.form == name]
+        if len(mine) != 1 or mine[0].state.get(field) != TYPED:
+            wrong.append(f"{name}: drafts {[d.state for d in mine]!r}")
+    return wrong
+
+
+async def test_esc_keeps_what_was_typed_on_every_form(family: Family) -> None:
+    """Each form in turn, in one session: typed into, left with Esc, opened again (the
+    text is back), left again; afterwards each form has its draft, and the home screen's
+    due list offers the intake's."""
     app = RcApp(family.path)
-    typed = "Halvskrivet <b>[bold]x[/]</b>"
     async with app.run_test(size=(100, 30)) as pilot:
-        await login(pilot, ANNA, ANNA_PASS)
-        form = await _open(pilot, app, make(family), field)
-        await paste(pilot, typed)
-        assert _value(form.query_one(f"#{field}")) == typed
-        if how == "hangup":  # what SIGHUP runs (the pty test proves the signal's wiring)
-            app.hangup()
-            await pilot.pause()
-        else:
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        for name, make, field in FORMS:
+            form = await _open(pilot, app, make(family), field)
+            await paste(pilot, TYPED)
+            assert _value(form.query_one(f"#{field}")) == TYPED, name
             await pilot.press("escape")
             await settle(pilot)
-            assert app.screen is not form
+            assert app.screen is not form, name
             # the form opened again has it back
             again = await _open(pilot, app, make(family), field)
-            assert _value(again.query_one(f"#{field}")) == typed
+            assert _value(again.query_one(f"#{field}")) == TYPED, name
             await pilot.press("escape")
             await settle(pilot)
-    (draft,) = [d for d in _drafts(family) if d.form == name]
-    assert draft.state[field] == typed
+        # the home due list leads back to the kept intake
+        assert isinstance(app.screen, HomeScreen)
+        assert "Oavslutat: ny aktualisering" in screen_text(app), screen_text(app)
+    assert _kept(family) == []
+
+
+async def test_a_hangup_keeps_what_was_typed_on_every_open_form(
+        family: Family, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every form open at once, one over the other, each with text typed into it: one
+    hang-up keeps them all. (No autosave meanwhile: what is kept is the hang-up's.)"""
+    monkeypatch.setattr(FormMixin, "DRAFT_SECONDS", 3600.0)
+    app = RcApp(family.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        for name, make, field in FORMS:
+            form = await _open(pilot, app, make(family), field)
+            await paste(pilot, TYPED)
+            assert _value(form.query_one(f"#{field}")) == TYPED, name
+        # nothing written yet: what is kept below is what the hang-up saved
+        assert [d.form for d in _drafts(family)] == []
+        app.hangup()  # what SIGHUP runs (the pty test proves the signal's wiring)
+        await pilot.pause()
+    assert _kept(family) == []
 
 
 async def test_ctrl_d_discards_only_after_a_yes(family: Family) -> None:
     app = RcApp(family.path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         form = await _open(pilot, app, NoteScreen(family.victim), "body")
         await paste(pilot, "Nästan klar anteckning")
         await pilot.press("escape")  # kept
@@ -123,45 +155,34 @@ async def test_ctrl_d_discards_only_after_a_yes(family: Family) -> None:
     assert [d for d in _drafts(family) if d.form == "note"] == []
 
 
-async def test_the_home_due_list_leads_back_to_a_kept_intake(family: Family) -> None:
+def _notes(family: Family, body: str) -> list[Any]:
+    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
+        return [n for n in RecordService(v).journal(family.victim) if n.body == body]
+
+
+async def test_signing_a_note_asks_once(family: Family) -> None:
+    """No and Esc leave the form as it was, nothing saved; yes signs it (each answer to
+    the question in turn, in one session)."""
     app = RcApp(family.path)
+    body = "Samtal om skyddsplan."
     async with app.run_test(size=(100, 30)) as pilot:
-        await login(pilot, ANNA, ANNA_PASS)
-        await _open(pilot, app, IntakeScreen(), "referrer")
-        await paste(pilot, "Skolkuratorn")
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
-        app.screen.reload()  # type: ignore[attr-defined]
-        await settle(pilot)
-        from tests.helpers import screen_text
-
-        assert "Oavslutat: ny aktualisering" in screen_text(app), screen_text(app)
-
-
-@pytest.mark.parametrize("answer", ["n", "escape", "j"])
-async def test_signing_a_note_asks_once(family: Family, answer: str) -> None:
-    app = RcApp(family.path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         form = await _open(pilot, app, NoteScreen(family.victim), "body")
         form.query_one("#type").choose("phone")
-        await paste(pilot, "Samtal om skyddsplan.")
-        await pilot.press("ctrl+t")
-        await settle(pilot)
-        assert isinstance(app.screen, AskDialog)
-        assert app.screen.question == "Signera? j/n"
-        await pilot.press(answer)
-        await settle(pilot)
-        if answer == "j":
-            assert app.screen is not form
-        else:
-            assert app.screen is form and form.query_one("#body").text == \
-                "Samtal om skyddsplan."
-    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
-        notes = [n for n in RecordService(v).journal(family.victim)
-                 if n.body == "Samtal om skyddsplan."]
-    assert [n.signed for n in notes] == ([True] if answer == "j" else [])
+        await paste(pilot, body)
+        for answer in ("n", "escape", "j"):
+            await pilot.press("ctrl+t")
+            await settle(pilot)
+            assert isinstance(app.screen, AskDialog), answer
+            assert app.screen.question == "Signera? j/n"
+            await pilot.press(answer)
+            await settle(pilot)
+            if answer == "j":
+                assert app.screen is not form
+            else:
+                assert app.screen is form and form.query_one("#body").text == body, answer
+                assert _notes(family, body) == [], answer
+    assert [n.signed for n in _notes(family, body)] == [True]
 
 
 async def test_the_autosave_never_blocks_typing_while_another_writer_holds_the_lock(
@@ -185,7 +206,7 @@ async def test_the_autosave_never_blocks_typing_while_another_writer_holds_the_l
             release.wait(30)
 
     async with app.run_test(size=(100, 30)) as pilot:
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         form = await _open(pilot, app, IntakeScreen(), "referrer")
         await paste(pilot, "Polisen")
         holder = threading.Thread(target=hold_the_write_lock)
@@ -209,21 +230,24 @@ async def test_the_autosave_never_blocks_typing_while_another_writer_holds_the_l
         assert "Polisen i Malmö".startswith(draft.state["referrer"])
 
 
-@pytest.mark.parametrize("answer", ["n", "j"])
-async def test_signing_a_draft_note_from_the_journal_asks_once(family: Family,
-                                                               answer: str) -> None:
+async def test_signing_a_draft_note_from_the_journal_asks_once(family: Family) -> None:
+    """No leaves the note a draft, yes signs it (one answer after the other)."""
     with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
         note_id = RecordService(v).add_note(family.victim, "phone", "Utkast att signera.")
+
+    def signed() -> bool:
+        (note,) = [n for n in _notes(family, "Utkast att signera.") if n.id == note_id]
+        return note.signed
+
     app = RcApp(family.path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await login(pilot, ANNA, ANNA_PASS)
+        await signed_in(pilot, ANNA, ANNA_PASS)
         app.open_person(family.victim, tab="journal")
         await settle(pilot)
         await pilot.press("2")  # the journal tab, the newest note selected
         await settle(pilot)
-        await pilot.press("s", answer)  # in one go: the answer lands in the question
-        await settle(pilot)
-        assert not isinstance(app.screen, AskDialog)
-    with Vault.unlock(family.path, ANNA, ANNA_PASS) as v:
-        (note,) = [n for n in RecordService(v).journal(family.victim) if n.id == note_id]
-    assert note.signed is (answer == "j")
+        for answer in ("n", "j"):
+            await pilot.press("s", answer)  # in one go: the answer lands in the question
+            await settle(pilot)
+            assert not isinstance(app.screen, AskDialog), answer
+            assert signed() is (answer == "j"), answer
