@@ -203,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "document's header")
     st.add_argument("--printer", metavar="QUEUE", help="the CUPS queue for documents "
                     "(\"\": the system's default)")
+    st.add_argument("--suppression-k", type=int, metavar="K",
+                    help="statistics show counts from 1 to K-1 as '<K' (3-20)")
 
     ex = cmd(sub, "exports", help="the export folders: list your own files, or remove the "
              "expired ones")
@@ -609,6 +611,8 @@ def _cmd_settings(args: argparse.Namespace, source: PassphraseSource) -> int:
                 settings.set_centre_name(vault, args.centre_name)
             if args.printer is not None:
                 settings.set_printer_queue(vault, args.printer)
+            if args.suppression_k is not None:
+                settings.set_suppression_k(vault, args.suppression_k)
         except settings.SettingError as exc:
             _err(str(exc))
             return EXIT_FAIL
