@@ -74,6 +74,9 @@ class Protected:
     col_totals: tuple[Cell, ...]
     total: Cell
     k: int
+    #: nothing of the table can be shown (its total is known elsewhere and a cell would
+    #: still be given away): every cell and line total is ``x``
+    withheld: bool = False
 
 
 def _check_k(k: int) -> None:
@@ -88,14 +91,26 @@ def _shown(value: int) -> Cell:
 _HIDDEN_CELL = Cell(HIDDEN, None, "hidden")
 
 
-def protect_counts(counts: Sequence[int], k: int = DEFAULT_K) -> Protected:
+class _Stuck(Exception):
+    """Nothing is left to hide and a cell can still be worked out."""
+
+
+def protect_counts(counts: Sequence[int], k: int = DEFAULT_K, *, known_total: bool = False,
+                   totals: bool = True) -> Protected:
     """A one-row table (categories and their total)."""
-    return protect_table([list(counts)], k)
+    return protect_table([list(counts)], k, known_total=known_total, totals=totals)
 
 
-def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K) -> Protected:
+def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K, *,
+                  known_total: bool = False, totals: bool = True) -> Protected:
     """``counts`` (rows of non-negative counts, all rows as long) with its row, column
-    and grand totals, suppressed so that no suppressed cell can be worked out."""
+    and grand totals, suppressed so that no suppressed cell can be worked out.
+
+    ``known_total``: the grand total is shown elsewhere too (another table of the same
+    people), so it is never hidden here – it is shown as ``<k`` when small, and if a cell
+    could still be worked out with nothing left to hide, the whole table is withheld.
+    ``totals=False``: no totals at all (a table where one person may count in several
+    cells, whose cells do not add up to anything)."""
     _check_k(k)
     rows = [list(r) for r in counts]
     if not rows or any(len(r) != len(rows[0]) for r in rows):
@@ -106,10 +121,13 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K) -> Protec
     state: dict[tuple[int, int], State] = {
         (r, c): ("small" if 0 < rows[r][c] < k else "shown")
         for r in range(n_rows) for c in range(n_cols)}
+    grand = sum(map(sum, rows))
+    if known_total and 0 < grand < k:
+        return _withheld(n_rows, n_cols, Cell(small(k), None, "small"), k)
     # a line of one cell has that cell as its total: it is drawn as the cell, never apart
-    row_shown = [n_cols > 1] * n_rows
-    col_shown = [n_rows > 1] * n_cols
-    grand_shown = [True]
+    row_shown = [totals and n_cols > 1] * n_rows
+    col_shown = [totals and n_rows > 1] * n_cols
+    grand_shown = [totals or known_total]
     while True:
         pinned = _pinned(rows, state, row_shown, col_shown, grand_shown[0], k)
         if pinned is None:
@@ -120,12 +138,18 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K) -> Protec
             for c in range(n_cols):
                 col_shown[c] = col_shown[c] and all(
                     state[r, c] == "shown" for r in range(n_rows))
-            grand_shown[0] = grand_shown[0] and all(s == "shown" for s in state.values())
+            grand_shown[0] = known_total or (
+                grand_shown[0] and all(s == "shown" for s in state.values()))
+            if known_total and _pinned(rows, state, row_shown, col_shown, True, k) != set():
+                return _withheld(n_rows, n_cols, _shown(grand), k)
             break
         if not pinned:
             break
         r, c = min(pinned)
-        _hide_one_more(rows, state, row_shown, col_shown, grand_shown, r, c)
+        try:
+            _hide_one_more(rows, state, row_shown, col_shown, grand_shown, r, c, known_total)
+        except _Stuck:
+            return _withheld(n_rows, n_cols, _shown(grand), k)
     cells = tuple(
         tuple(_shown(rows[r][c]) if state[r, c] == "shown"
               else Cell(small(k), None, "small") if state[r, c] == "small" else _HIDDEN_CELL
@@ -138,13 +162,21 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K) -> Protec
         col_totals=tuple(cells[0][c] if n_rows == 1
                          else _shown(sum(rows[r][c] for r in range(n_rows))) if col_shown[c]
                          else _HIDDEN_CELL for c in range(n_cols)),
-        total=_shown(sum(map(sum, rows))) if grand_shown[0] else _HIDDEN_CELL,
+        total=_shown(grand) if grand_shown[0] else _HIDDEN_CELL,
         k=k)
+
+
+def _withheld(n_rows: int, n_cols: int, total: Cell, k: int) -> Protected:
+    return Protected(cells=tuple(tuple(_HIDDEN_CELL for _c in range(n_cols))
+                                 for _r in range(n_rows)),
+                     row_totals=tuple(_HIDDEN_CELL for _r in range(n_rows)),
+                     col_totals=tuple(_HIDDEN_CELL for _c in range(n_cols)),
+                     total=total, k=k, withheld=True)
 
 
 def _hide_one_more(rows: list[list[int]], state: dict[tuple[int, int], State],
                    row_shown: list[bool], col_shown: list[bool], grand_shown: list[bool],
-                   r: int, c: int) -> None:
+                   r: int, c: int, known_total: bool) -> None:
     """Cell (r, c) can be worked out: in the line through it (its row or column, of those
     whose total is shown) that hides the fewest cells – the one that gives it away – hide
     the smallest non-zero count (a hidden 0 adds no doubt when the rest is small), or,
@@ -158,7 +190,14 @@ def _hide_one_more(rows: list[list[int]], state: dict[tuple[int, int], State],
         members = [(i, c) for i in range(n_rows)]
         lines.append((sum(state[p] != "shown" for p in members), "col", members))
     if not lines:
-        grand_shown[0] = False
+        if not known_total:
+            grand_shown[0] = False
+            return
+        anywhere = [(v, p) for p, v in ((p, rows[p[0]][p[1]]) for p in state)
+                    if state[p] == "shown" and v > 0]
+        if not anywhere:
+            raise _Stuck
+        state[min(anywhere)[1]] = "hidden"
         return
     _hidden, kind, members = min(lines, key=lambda line: line[0])
     candidates = [(rows[i][j], (i, j)) for i, j in members
@@ -285,7 +324,24 @@ class _Search:
             else:
                 self.open_hidden[e] -= sign
 
-    def run(self, order: list[int], choices: list[list[int]], j: int = 0) -> bool:
+    def _candidates(self, v: int, choices: list[int], allowed: set[int]) -> list[int]:
+        """The values left for ``v``: forced when it closes an equation, and never more
+        than an equation's rest leaves room for."""
+        forced: set[int] = set()
+        cap = math.inf
+        for e in self.member_of[v]:
+            others_small = self.open_small[e] - self.is_small[v]
+            others = others_small + self.open_hidden[e] - (not self.is_small[v])
+            if others == 0:
+                forced.add(self.remaining[e])
+            cap = min(cap, self.remaining[e] - others_small)
+        if forced:
+            return [x for x in forced if x in allowed and x <= cap] if len(forced) == 1 else []
+        return [x for x in choices if x <= cap]
+
+    def run(self, order: list[int], choices: list[list[int]], j: int = 0,
+            allowed: list[set[int]] | None = None) -> bool:
+        allowed = allowed if allowed is not None else [set(c) for c in choices]
         self.steps += 1
         if self.steps > self.budget:
             return False
@@ -293,9 +349,10 @@ class _Search:
             eqs = {e for v in order for e in self.member_of[v]}
             return all(self.remaining[e] == 0 for e in eqs)
         v = order[j]
-        for x in choices[j]:
+        for x in self._candidates(v, choices[j], allowed[j]):
             self._assign(v, x, 1)
-            ok = all(self._fits(e) for e in self.member_of[v]) and self.run(order, choices, j + 1)
+            ok = (all(self._fits(e) for e in self.member_of[v])
+                  and self.run(order, choices, j + 1, allowed))
             self._assign(v, x, -1)
             if ok:
                 return True

@@ -68,6 +68,20 @@ def test_a_line_with_nothing_left_to_hide_loses_its_total() -> None:
     assert recover(p) == {}
 
 
+def test_a_total_known_from_another_table_is_never_hidden() -> None:
+    # the victims' count is shown in each table of victims: it stays, and when it would
+    # still give a cell away the table is withheld
+    p = protect_counts([7, 3, 20], known_total=True)
+    assert texts(p) == [["x", "<5", "20"]] and p.total.text == "30"
+    p = protect_counts([1, 5], known_total=True)
+    assert p.withheld and texts(p) == [["x", "x"]] and p.total.text == "6"
+    p = protect_counts([2, 1, 0], known_total=True)
+    assert p.withheld and p.total.text == "<5"
+    # no totals at all: only the small counts go
+    p = protect_counts([2, 7, 9], totals=False)
+    assert texts(p) == [["<5", "7", "9"]] and p.total.text == HIDDEN
+
+
 def test_the_previous_period_and_the_change() -> None:
     now, before = protect_counts([7, 3, 20]), protect_counts([6, 9, 20])
     assert [change(a, b) for a, b in zip(now.cells[0], before.cells[0], strict=True)] == [
@@ -160,7 +174,7 @@ counts = st.one_of(st.integers(0, 6), st.integers(0, CAP))
 
 
 @st.composite
-def tables(draw: st.DrawFn) -> tuple[list[list[int]], list[list[int]], int]:
+def tables(draw: st.DrawFn) -> tuple[list[list[int]], list[list[int]], int, bool, bool]:
     n_rows = draw(st.integers(1, 3))
     n_cols = draw(st.integers(1, 4))
     k = draw(st.sampled_from([3, 5]))
@@ -168,15 +182,38 @@ def tables(draw: st.DrawFn) -> tuple[list[list[int]], list[list[int]], int]:
     def one() -> list[list[int]]:
         return [[draw(counts) for _ in range(n_cols)] for _ in range(n_rows)]
 
-    return one(), one(), k
+    known_total = draw(st.booleans())
+    return one(), one(), k, known_total, not known_total and draw(st.booleans())
 
 
-@settings(max_examples=200, deadline=None)
+def assert_true_to(p: Protected, truth: list[list[int]], k: int) -> None:
+    """What is shown is true, and each marker says what it claims."""
+    for r, row in enumerate(truth):
+        for c, count in enumerate(row):
+            cell = p.cells[r][c]
+            assert cell.value in (None, count)
+            if cell.state == "small":
+                assert 0 < count < k
+            if cell.state == "hidden" and not p.withheld:
+                assert count == 0 or count >= k
+
+
+@settings(max_examples=300, deadline=None)
 @given(tables())
 def test_no_suppressed_cell_can_be_recovered(
-        drawn: tuple[list[list[int]], list[list[int]], int]) -> None:
-    now_counts, before_counts, k = drawn
-    now, before = protect_table(now_counts, k), protect_table(before_counts, k)
+        drawn: tuple[list[list[int]], list[list[int]], int, bool, bool]) -> None:
+    now_counts, before_counts, k, known_total, no_totals = drawn
+    now, before = (protect_table(t, k, known_total=known_total, totals=not no_totals)
+                   for t in (now_counts, before_counts))
+    for p, truth in ((now, now_counts), (before, before_counts)):
+        grand = sum(map(sum, truth))
+        if known_total:  # the reader knows the total from elsewhere: it is always shown
+            assert p.total.text == (f"<{k}" if 0 < grand < k else str(grand))
+        if no_totals:
+            assert p.total.text == HIDDEN or len(p.cells) == len(p.cells[0]) == 1
+        if p.withheld:
+            assert all(c.text == HIDDEN for row in p.cells for c in row)
+    assume(not now.withheld and not before.withheld)
     assume(_search_size(now) <= 4_000 and _search_size(before) <= 4_000)
     now_fills, before_fills = solutions(now), solutions(before)
     # the change column links the periods cell by cell: keep the pairs that agree with it
@@ -188,26 +225,24 @@ def test_no_suppressed_cell_can_be_recovered(
         v = p.cells[r][c].value
         return fill[r, c] if v is None else v
 
-    pairs = [(a, b) for a in now_fills for b in before_fills
-             if all(text == HIDDEN or int(text) == value(now, a, r, c) - value(before, b, r, c)
-                    for (r, c), text in shown_change.items())]
-    assert pairs
-    for p, side in ((now, 0), (before, 1)):
+    # a change shown beside a suppressed cell would tie the two periods' fillings together
+    links = {rc: text for rc, text in shown_change.items() if text != HIDDEN
+             and not (now.cells[rc[0]][rc[1]].shown and before.cells[rc[0]][rc[1]].shown)}
+    if links:
+        pairs = [(a, b) for a in now_fills for b in before_fills
+                 if all(int(text) == value(now, a, r, c) - value(before, b, r, c)
+                        for (r, c), text in links.items())]
+        now_fills = [a for a, _b in pairs]
+        before_fills = [b for _a, b in pairs]
+    assert now_fills and before_fills
+    for p, fills in ((now, now_fills), (before, before_fills)):
         for r in range(n_rows):
             for c in range(n_cols):
                 if not p.cells[r][c].shown:
-                    possible = {pair[side][r, c] for pair in pairs}
+                    possible = {fill[r, c] for fill in fills}
                     assert len(possible) > 1, (r, c, possible, texts(p))
-    # and what is shown is true
     for p, truth in ((now, now_counts), (before, before_counts)):
-        for r in range(n_rows):
-            for c in range(n_cols):
-                cell = p.cells[r][c]
-                assert cell.value in (None, truth[r][c])
-                if cell.state == "small":
-                    assert 0 < truth[r][c] < k
-                if cell.state == "hidden":
-                    assert truth[r][c] == 0 or truth[r][c] >= k
+        assert_true_to(p, truth, k)
 
 
 def test_a_table_too_large_to_solve_shows_only_totals_that_hide_nothing(
