@@ -145,11 +145,20 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K, *,
             break
         if not pinned:
             break
-        r, c = min(pinned)
-        try:
-            _hide_one_more(rows, state, row_shown, col_shown, grand_shown, r, c, known_total)
-        except _Stuck:
-            return _withheld(n_rows, n_cols, _shown(grand), k)
+        # every cell given away by a line gets one more hidden in that line, then the
+        # table is solved again; only when no such line is left, something wider goes
+        touched: set[tuple[str, int]] = set()
+        for r, c in sorted(pinned):
+            if touched & {("row", r), ("col", c)}:
+                continue  # solved again first: what was hidden may be enough
+            line = _hide_one_more(rows, state, row_shown, col_shown, r, c)
+            if line is not None:
+                touched.add(line)
+        if not touched:
+            try:
+                _last_resort(rows, state, grand_shown, known_total)
+            except _Stuck:
+                return _withheld(n_rows, n_cols, _shown(grand), k)
     cells = tuple(
         tuple(_shown(rows[r][c]) if state[r, c] == "shown"
               else Cell(small(k), None, "small") if state[r, c] == "small" else _HIDDEN_CELL
@@ -175,12 +184,13 @@ def _withheld(n_rows: int, n_cols: int, total: Cell, k: int) -> Protected:
 
 
 def _hide_one_more(rows: list[list[int]], state: dict[tuple[int, int], State],
-                   row_shown: list[bool], col_shown: list[bool], grand_shown: list[bool],
-                   r: int, c: int, known_total: bool) -> None:
+                   row_shown: list[bool], col_shown: list[bool], r: int, c: int
+                   ) -> tuple[str, int] | None:
     """Cell (r, c) can be worked out: in the line through it (its row or column, of those
     whose total is shown) that hides the fewest cells – the one that gives it away – hide
     the smallest non-zero count (a hidden 0 adds no doubt when the rest is small), or,
-    with none left, that line's total; with no line left, the grand total."""
+    with none left, that line's total. The line acted on; None when no line through it
+    shows its total."""
     n_rows, n_cols = len(rows), len(rows[0])
     lines: list[tuple[int, str, list[tuple[int, int]]]] = []
     if row_shown[r]:
@@ -190,15 +200,7 @@ def _hide_one_more(rows: list[list[int]], state: dict[tuple[int, int], State],
         members = [(i, c) for i in range(n_rows)]
         lines.append((sum(state[p] != "shown" for p in members), "col", members))
     if not lines:
-        if not known_total:
-            grand_shown[0] = False
-            return
-        anywhere = [(v, p) for p, v in ((p, rows[p[0]][p[1]]) for p in state)
-                    if state[p] == "shown" and v > 0]
-        if not anywhere:
-            raise _Stuck
-        state[min(anywhere)[1]] = "hidden"
-        return
+        return None
     _hidden, kind, members = min(lines, key=lambda line: line[0])
     candidates = [(rows[i][j], (i, j)) for i, j in members
                   if state[i, j] == "shown" and rows[i][j] > 0]
@@ -208,6 +210,21 @@ def _hide_one_more(rows: list[list[int]], state: dict[tuple[int, int], State],
         row_shown[r] = False
     else:
         col_shown[c] = False
+    return (kind, r if kind == "row" else c)
+
+
+def _last_resort(rows: list[list[int]], state: dict[tuple[int, int], State],
+                 grand_shown: list[bool], known_total: bool) -> None:
+    """No row or column total is left to blame: the grand total goes, or – when it is
+    known from elsewhere – the smallest non-zero count still shown (``_Stuck`` if none)."""
+    if not known_total:
+        grand_shown[0] = False
+        return
+    anywhere = [(v, p) for p, v in ((p, rows[p[0]][p[1]]) for p in state)
+                if state[p] == "shown" and v > 0]
+    if not anywhere:
+        raise _Stuck
+    state[min(anywhere)[1]] = "hidden"
 
 
 def _pinned(rows: list[list[int]], state: dict[tuple[int, int], State], row_shown: list[bool],
