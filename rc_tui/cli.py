@@ -239,6 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "notice)")
             pcmd.add_argument("--reason", required=True)
 
+    sts = cmd(sub, "stats", help="the board's statistics for a period, aggregates only "
+                                "(stdin: a manager's passphrase)")
+    sts.add_argument("--user", required=True, help="a manager")
+    sts.add_argument("--period", required=True,
+                     help="2026 (a year), 2026-H1, 2026-Q3 or 2026-05; shown beside the same "
+                          "period a year earlier")
+    sts.add_argument("--format", choices=["text", "csv"], default="text")
+    sts.add_argument("--out", metavar="FILE", help="write here (a new file) instead of "
+                                                  "standard output")
+
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
     isub = ins.add_subparsers(dest="instruments_command", required=True)
@@ -268,6 +278,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         "instruments": _cmd_instruments, "backup": _cmd_backup, "restore": _cmd_restore,
         "exports": _cmd_exports,
         "places": _cmd_places,
+        "stats": _cmd_stats,
     }
     try:
         if command not in {"instruments", "exports"}:
@@ -666,6 +677,31 @@ def _cmd_places(args: argparse.Namespace, source: PassphraseSource) -> int:
             _err(_("Refused: a manager sets up the places; a facility's places are seen by "
                    "its own staff and managers."))
             return EXIT_AUTH
+def _cmd_stats(args: argparse.Namespace, source: PassphraseSource) -> int:
+    """Aggregates only (every figure through the small-cell rule), so the output may
+    leave the database without the plaintext warning that an export of a record carries."""
+    from rc_tui.domain.periods import parse_period
+    from rc_tui.services.statistics import StatisticsService, render_csv, render_text
+
+    try:
+        period = parse_period(args.period)
+    except ValueError:
+        _err(_("Not a period: {period} (2026, 2026-H1, 2026-Q3 or 2026-05).",
+               period=args.period))
+        return EXIT_USAGE
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None and out.exists():
+        _err(_("{path} exists already; choose a new file.", path=out))
+        return EXIT_FAIL
+    with _login(args, source) as vault:
+        report = StatisticsService(vault, screen="cli").report(period)
+    text = render_csv(report) if args.format == "csv" else render_text(report)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        with out.open("x", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        print(_("Statistics written to {path}.", path=out))
     return EXIT_OK
 
 

@@ -91,6 +91,10 @@ def _shown(value: int) -> Cell:
 _HIDDEN_CELL = Cell(HIDDEN, None, "hidden")
 
 
+#: the suppressed cells of a line (their indexes) and the least and most they add up to
+_Equation = tuple[list[int], int, int]
+
+
 class _Stuck(Exception):
     """Nothing is left to hide and a cell can still be worked out."""
 
@@ -141,7 +145,7 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K, *,
             grand_shown[0] = known_total or (
                 grand_shown[0] and all(s == "shown" for s in state.values()))
             if known_total and _pinned(rows, state, row_shown, col_shown, True, k) != set():
-                return _withheld(n_rows, n_cols, _shown(grand), k)
+                return _withheld(n_rows, n_cols, _total(grand, k), k)
             break
         if not pinned:
             break
@@ -158,7 +162,7 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K, *,
             try:
                 _last_resort(rows, state, grand_shown, known_total)
             except _Stuck:
-                return _withheld(n_rows, n_cols, _shown(grand), k)
+                return _withheld(n_rows, n_cols, _total(grand, k), k)
     cells = tuple(
         tuple(_shown(rows[r][c]) if state[r, c] == "shown"
               else Cell(small(k), None, "small") if state[r, c] == "small" else _HIDDEN_CELL
@@ -166,13 +170,18 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K, *,
         for r in range(n_rows))
     return Protected(
         cells=cells,
-        row_totals=tuple(cells[r][0] if n_cols == 1 else _shown(sum(rows[r])) if row_shown[r]
-                         else _HIDDEN_CELL for r in range(n_rows)),
+        row_totals=tuple(cells[r][0] if n_cols == 1 else _total(sum(rows[r]), k)
+                         if row_shown[r] else _HIDDEN_CELL for r in range(n_rows)),
         col_totals=tuple(cells[0][c] if n_rows == 1
-                         else _shown(sum(rows[r][c] for r in range(n_rows))) if col_shown[c]
+                         else _total(sum(rows[r][c] for r in range(n_rows)), k) if col_shown[c]
                          else _HIDDEN_CELL for c in range(n_cols)),
-        total=_shown(grand) if grand_shown[0] else _HIDDEN_CELL,
+        total=_total(grand, k) if grand_shown[0] else _HIDDEN_CELL,
         k=k)
+
+
+def _total(value: int, k: int) -> Cell:
+    """A total goes through the same rule as a cell: 1..k-1 is "<k"."""
+    return Cell(small(k), None, "small") if 0 < value < k else _shown(value)
 
 
 def _withheld(n_rows: int, n_cols: int, total: Cell, k: int) -> Protected:
@@ -247,23 +256,25 @@ def _pinned(rows: list[list[int]], state: dict[tuple[int, int], State], row_show
             lines.append(([(r, c) for r in range(n_rows)], sum(rows[r][c] for r in range(n_rows))))
     if grand_shown:
         lines.append(([(r, c) for r in range(n_rows) for c in range(n_cols)], sum(map(sum, rows))))
-    # every shown total is one equation over the suppressed cells of its line
+    # every shown total bounds the sum of the suppressed cells of its line: exactly, or
+    # to 1..k-1 when the total itself is shown as "<k"
     index = {p: i for i, p in enumerate(suppressed)}
-    equations: list[tuple[list[int], int]] = []
+    equations: list[_Equation] = []
     for members, total in lines:
         unknown = [index[p] for p in members if p in index]
         if unknown:
-            equations.append((unknown, total - sum(rows[p[0]][p[1]] for p in members
-                                                   if p not in index)))
+            known = sum(rows[p[0]][p[1]] for p in members if p not in index)
+            lo, hi = (1, k - 1) if 0 < total < k else (total, total)
+            equations.append((unknown, lo - known, hi - known))
     n = len(suppressed)
     is_small = [state[p] == "small" for p in suppressed]
     truth = [rows[p[0]][p[1]] for p in suppressed]
     member_of: list[list[int]] = [[] for _ in range(n)]
     bound = [math.inf] * n
-    for e, (unknown, rest) in enumerate(equations):
+    for e, (unknown, _lo, hi) in enumerate(equations):
         for v in unknown:
             member_of[v].append(e)
-            bound[v] = min(bound[v], rest)
+            bound[v] = min(bound[v], hi)
     budget = _BUDGET
     pinned: set[tuple[int, int]] = set()
     for target in range(n):
@@ -279,7 +290,7 @@ def _pinned(rows: list[list[int]], state: dict[tuple[int, int], State], row_show
     return pinned
 
 
-def _another_filling(target: int, equations: list[tuple[list[int], int]],
+def _another_filling(target: int, equations: list[_Equation],
                      member_of: list[list[int]], is_small: list[bool], truth: list[int],
                      bound: list[float], k: int, budget: int) -> tuple[bool, int]:
     """(whether the suppressed cells can be filled to agree with every equation with
@@ -315,61 +326,60 @@ class _Search:
     """A depth-first search for one filling of the suppressed cells that makes every
     equation add up (each ``<k`` takes 1..k-1, each ``x`` 0 or k and more)."""
 
-    def __init__(self, equations: list[tuple[list[int], int]], member_of: list[list[int]],
+    def __init__(self, equations: list[_Equation], member_of: list[list[int]],
                  is_small: list[bool], k: int, budget: int) -> None:
         self.member_of = member_of
         self.is_small = is_small
         self.k = k
         self.budget = budget
         self.steps = 0
-        self.remaining = [rest for _unknown, rest in equations]
-        self.open_small = [sum(1 for v in unknown if is_small[v]) for unknown, _r in equations]
-        self.open_hidden = [len(unknown) - n for (unknown, _r), n in
+        #: what the unassigned cells of each equation must still add up to, at least/most
+        self.low = [lo for _unknown, lo, _hi in equations]
+        self.high = [hi for _unknown, _lo, hi in equations]
+        self.open_small = [sum(1 for v in unknown if is_small[v])
+                           for unknown, _lo, _hi in equations]
+        self.open_hidden = [len(eq[0]) - n for eq, n in
                             zip(equations, self.open_small, strict=True)]
 
     def _fits(self, e: int) -> bool:
-        rest = self.remaining[e]
-        if rest < self.open_small[e]:
+        if self.high[e] < self.open_small[e]:
             return False
-        return self.open_hidden[e] > 0 or rest <= (self.k - 1) * self.open_small[e]
+        return self.open_hidden[e] > 0 or self.low[e] <= (self.k - 1) * self.open_small[e]
 
     def _assign(self, v: int, x: int, sign: int) -> None:
         for e in self.member_of[v]:
-            self.remaining[e] -= sign * x
+            self.low[e] -= sign * x
+            self.high[e] -= sign * x
             if self.is_small[v]:
                 self.open_small[e] -= sign
             else:
                 self.open_hidden[e] -= sign
 
-    def _candidates(self, v: int, choices: list[int], allowed: set[int]) -> list[int]:
-        """The values left for ``v``: forced when it closes an equation, and never more
-        than an equation's rest leaves room for."""
-        forced: set[int] = set()
+    def _candidates(self, v: int, choices: list[int]) -> list[int]:
+        """The values left for ``v``: at least what an equation it closes still lacks, and
+        never more than an equation's rest leaves room for."""
+        floor = -math.inf
         cap = math.inf
         for e in self.member_of[v]:
             others_small = self.open_small[e] - self.is_small[v]
             others = others_small + self.open_hidden[e] - (not self.is_small[v])
             if others == 0:
-                forced.add(self.remaining[e])
-            cap = min(cap, self.remaining[e] - others_small)
-        if forced:
-            return [x for x in forced if x in allowed and x <= cap] if len(forced) == 1 else []
-        return [x for x in choices if x <= cap]
+                floor = max(floor, self.low[e])
+            cap = min(cap, self.high[e] - others_small)
+        return [x for x in choices if floor <= x <= cap]
 
-    def run(self, order: list[int], choices: list[list[int]], j: int = 0,
-            allowed: list[set[int]] | None = None) -> bool:
-        allowed = allowed if allowed is not None else [set(c) for c in choices]
+    def run(self, order: list[int], choices: list[list[int]], j: int = 0) -> bool:
         self.steps += 1
         if self.steps > self.budget:
             return False
         if j == len(order):
             eqs = {e for v in order for e in self.member_of[v]}
-            return all(self.remaining[e] == 0 for e in eqs)
+            return all(self.low[e] <= 0 <= self.high[e] for e in eqs)
         v = order[j]
-        for x in self._candidates(v, choices[j], allowed[j]):
+        for x in self._candidates(v, choices[j]):
             self._assign(v, x, 1)
             ok = (all(self._fits(e) for e in self.member_of[v])
-                  and self.run(order, choices, j + 1, allowed))
+                  and self.run(order, choices, j + 1))
             self._assign(v, x, -1)
             if ok:
                 return True

@@ -84,8 +84,8 @@ from storage.models import (
     TurnedAway,
 )
 
-__all__ = ["Figure", "Figures", "Report", "Section", "StatTable", "StatisticsService",
-           "parse_period"]
+__all__ = ["StatCells", "StatFigure", "StatReport", "StatSection", "StatTable",
+           "StatisticsService", "parse_period", "render_csv", "render_text"]
 
 ADULT_BANDS: tuple[tuple[str, int, int], ...] = (
     (N_("under 18"), 0, 17), ("18–24", 18, 24), ("25–34", 25, 34), ("35–44", 35, 44),
@@ -97,7 +97,7 @@ NOT_STATED = "unknown"
 
 
 @dataclass(frozen=True)
-class Figures:
+class StatCells:
     """One period's table as it may be shown (display text only)."""
 
     cells: tuple[tuple[str, ...], ...]
@@ -112,10 +112,10 @@ class StatTable:
     title: str
     rows: tuple[str, ...]
     columns: tuple[str, ...]
-    now: Figures
-    before: Figures
+    now: StatCells
+    before: StatCells
     #: the change from the year before, per cell and total (``x`` where either is hidden)
-    change: Figures
+    change: StatCells
     #: the cells do not add up (one person or request may count in several)
     no_totals: bool = False
     #: nothing of the period could be shown without giving a person away
@@ -123,7 +123,7 @@ class StatTable:
 
 
 @dataclass(frozen=True)
-class Figure:
+class StatFigure:
     key: str
     label: str
     now: str
@@ -131,21 +131,21 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class Section:
+class StatSection:
     key: str
     title: str
     tables: tuple[StatTable, ...]
-    figures: tuple[Figure, ...]
+    figures: tuple[StatFigure, ...]
 
 
 @dataclass(frozen=True)
-class Report:
+class StatReport:
     period: str
     previous: str
     start: date
     end: date
     k: int
-    sections: tuple[Section, ...]
+    sections: tuple[StatSection, ...]
 
 
 # ---------------------------------------------------------------------- raw counts
@@ -407,14 +407,14 @@ def _collect(s: Session, p: Period) -> _Raw:
 
 # ---------------------------------------------------------------------- the report
 
-def _figures(p: Protected) -> Figures:
-    return Figures(tuple(tuple(c.text for c in row) for row in p.cells),
+def _figures(p: Protected) -> StatCells:
+    return StatCells(tuple(tuple(c.text for c in row) for row in p.cells),
                    tuple(c.text for c in p.row_totals), tuple(c.text for c in p.col_totals),
                    p.total.text)
 
 
-def _changes(a: Protected, b: Protected) -> Figures:
-    return Figures(
+def _changes(a: Protected, b: Protected) -> StatCells:
+    return StatCells(
         tuple(tuple(change(x, y) for x, y in zip(ra, rb, strict=True))
               for ra, rb in zip(a.cells, b.cells, strict=True)),
         tuple(change(x, y) for x, y in zip(a.row_totals, b.row_totals, strict=True)),
@@ -436,36 +436,36 @@ class _Builder:
         return StatTable(key, title, tuple(rows), tuple(columns), _figures(a), _figures(b),
                          _changes(a, b), no_totals=not totals, withheld=a.withheld)
 
-    def count(self, key: str, label: str) -> Figure:
+    def count(self, key: str, label: str) -> StatFigure:
         def one(raw: _Raw) -> str:
             return protect_counts([raw.counts[key]], self.k).cells[0][0].text
 
-        return Figure(key, label, one(self.now), one(self.before))
+        return StatFigure(key, label, one(self.now), one(self.before))
 
-    def quantile(self, key: str, label: str, q: float) -> Figure:
-        return Figure(f"{key}.{q}", label, percentile(self.now.values[key], q, self.k),
+    def quantile(self, key: str, label: str, q: float) -> StatFigure:
+        return StatFigure(f"{key}.{q}", label, percentile(self.now.values[key], q, self.k),
                       percentile(self.before.values[key], q, self.k))
 
-    def average(self, key: str, label: str, days: tuple[int, int], people: str) -> Figure:
+    def average(self, key: str, label: str, days: tuple[int, int], people: str) -> StatFigure:
         """Beds taken per night: shown when the stays behind it are k or more."""
         def one(raw: _Raw, n_days: int) -> str:
             if raw.counts[people] < self.k:
                 return HIDDEN
             return f"{raw.counts[key] / n_days:.1f}"
 
-        return Figure(key, label, one(self.now, days[0]), one(self.before, days[1]))
+        return StatFigure(key, label, one(self.now, days[0]), one(self.before, days[1]))
 
 
 def _labels(table: dict[str, str]) -> list[str]:
     return [_(v) for v in table.values()]
 
 
-def _sections(b: _Builder, period: Period, previous: Period) -> tuple[Section, ...]:
+def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSection, ...]:
     genders = _labels(GENDERS)
     adult_cols = [_(label) for label, _lo, _hi in ADULT_BANDS] + [_(AGE_UNKNOWN)]
     child_cols = [label for label, _lo, _hi in CHILD_BANDS] + [_(AGE_UNKNOWN)]
     new_known = [_("new"), _("known before")]
-    people = Section("people", _("People"), (
+    people = StatSection("people", _("People"), (
         b.table("people.victim", _("Victims by gender and age"), genders, adult_cols,
                 known_total=True),
         b.table("people.victim.new", _("Victims: new or known"), [_("victims")], new_known,
@@ -482,7 +482,7 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[Section, .
                 _labels(CHANNELS)),
     ), ())
     days = _("days")
-    lead = Section("lead_times", _("Lead times"), (), (
+    lead = StatSection("lead_times", _("Lead times"), (), (
         b.quantile("lead.intake_to_start", _("Intake to investigation start, median ({unit})",
                                              unit=days), 0.5),
         b.quantile("lead.intake_to_start", _("Intake to investigation start, 90th percentile "
@@ -502,7 +502,7 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[Section, .
     n_days = (period.days, previous.days)
     for facility, title in (("shelter", _("The shelter")),
                             ("perpetrator_housing", _("The temporary housing"))):
-        facilities.append(Section(facility, title, (
+        facilities.append(StatSection(facility, title, (
             b.table(f"{facility}.arrivals", _("Arrivals by channel"), [_("arrivals")],
                     [*_labels(shelter_rules.ARRIVED_VIA), _("not stated")]),
             b.table(f"{facility}.departures", _("Departures by destination"), [_("departures")],
@@ -524,7 +524,7 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[Section, .
             b.count(f"{facility}.followed_up", _("Departures followed up")),
         )))
     interventions = [str(v.label) for v in catalog().interventions.values()]
-    needs = Section("needs", _("Needs and interventions"), (
+    needs = StatSection("needs", _("Needs and interventions"), (
         b.table("needs.areas", _("Need areas found in investigations"), [_("investigations")],
                 [label for _key, label in _need_areas()], totals=False),
         b.table("needs.decisions", _("Decisions by intervention and outcome"), interventions,
@@ -533,7 +533,7 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[Section, .
                 _labels(FOLLOWUP_OUTCOMES)),
     ), ())
     agencies = _labels(AGENCIES)
-    coordination = Section("coordination", _("Coordination"), (
+    coordination = StatSection("coordination", _("Coordination"), (
         b.table("samrad.agencies", _("Agencies taking part (samråd)"), [_("samråd")],
                 agencies, totals=False),
         b.table("samrad.actions", _("Agreed actions reviewed, by agency and outcome"),
@@ -543,7 +543,7 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[Section, .
         b.count("samrad.repeats", _("Repeated samråd")),
     ))
     kinds = [str(v.label) for v in session_catalog().referral_kinds.values()]
-    support = Section("support", _("Perpetrator service and support work"), (
+    support = StatSection("support", _("Perpetrator service and support work"), (
         b.table("partner.outcomes", _("Partner contacts made, by outcome"), [_("contacts")],
                 [_("reached"), _("declined"), _("not reached")]),
         b.table("sessions.attendance", _("Attendance at sessions"), [_("attendances")],
@@ -555,7 +555,7 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[Section, .
         b.count("partner.due", _("Partner contacts that became due")),
         b.count("sessions.held", _("Sessions held")),
     ))
-    risk = Section("risk", _("Risk"), (
+    risk = StatSection("risk", _("Risk"), (
         b.table("risk.levels", _("Latest risk level of each person assessed"), [_("persons")],
                 [*(BUILTIN_LEVEL_LABELS[lv][language()] for lv in BUILTIN_LEVELS),
                  _("other level")]),
@@ -569,13 +569,13 @@ class StatisticsService(Service):
     def __init__(self, vault: Any, **kw: Any) -> None:
         super().__init__(vault, screen=kw.pop("screen", "statistics"), **kw)
 
-    def k(self) -> int:
+    def _k(self) -> int:
         try:
             return int(self.vault.setting("suppression_k"))
         except (KeyError, TypeError, ValueError):
             return DEFAULT_K
 
-    def report(self, period: str | Period) -> Report:
+    def report(self, period: str | Period) -> StatReport:
         """The statistics of ``period`` (``2026``, ``2026-H1``, ``2026-Q3``, ``2026-05``)
         beside the same period a year earlier. ``ValueError`` for a period it cannot read."""
         chosen = parse_period(period) if isinstance(period, str) else period
@@ -583,6 +583,80 @@ class StatisticsService(Service):
         with self.audited("statistics",
                           check=lambda _s: self.require(Capability.STATISTICS)) as s:
             now, before = _collect(s, chosen), _collect(s, previous)
-        k = self.k()
-        return Report(chosen.code, previous.code, chosen.start, chosen.end, k,
+        k = self._k()
+        return StatReport(chosen.code, previous.code, chosen.start, chosen.end, k,
                       _sections(_Builder(now, before, k), chosen, previous))
+
+
+# ---------------------------------------------------------------------- outputs
+
+def _grid(t: StatTable, fig: StatCells) -> list[str]:
+    """One period's table as aligned text (the totals as a last column and row)."""
+    total_label = _("total")
+    show_totals = not t.no_totals
+    header = ["", *t.columns, *([total_label] if show_totals and len(t.columns) > 1 else [])]
+    body = [[label, *cells, *([fig.row_totals[i]] if show_totals and len(t.columns) > 1
+                              else [])]
+            for i, (label, cells) in enumerate(zip(t.rows, fig.cells, strict=True))]
+    if show_totals and len(t.rows) > 1:
+        body.append([total_label, *fig.col_totals,
+                     *([fig.total] if len(t.columns) > 1 else [])])
+    widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                      for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+            for row in (header, *body)]
+
+
+def render_text(report: StatReport) -> str:
+    """The report as plain text (aggregates only)."""
+    out = [_("Statistics {period} beside {previous}", period=report.period,
+             previous=report.previous),
+           _("Counts from 1 to {last} are shown as <{k}; x: hidden so that a small count "
+             "cannot be worked out, or shown on fewer than {k} people.",
+             last=report.k - 1, k=report.k), ""]
+    for section in report.sections:
+        out += [section.title, "=" * len(section.title)]
+        for f in section.figures:
+            out.append(f"{f.label}: {f.now}  ({report.previous}: {f.before})")
+        if section.figures:
+            out.append("")
+        for t in section.tables:
+            out.append(t.title)
+            if t.withheld:
+                out.append(_("{period}: withheld (too few to show without giving a person "
+                             "away); total {total}", period=report.period, total=t.now.total))
+            else:
+                out += [f"{report.period}:", *_grid(t, t.now)]
+            out += [f"{report.previous}:", *_grid(t, t.before),
+                    _("Change:"), *_grid(t, t.change), ""]
+    return "\n".join(out) + "\n"
+
+
+def render_csv(report: StatReport) -> str:
+    """The report as CSV, one figure a line: section, table, row, column, period, value."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["section", "table", "row", "column", "period", "value"])
+    total = _("total")
+    for section in report.sections:
+        for f in section.figures:
+            w.writerow([section.key, f.key, f.label, "", report.period, f.now])
+            w.writerow([section.key, f.key, f.label, "", report.previous, f.before])
+        for t in section.tables:
+            for period, fig in ((report.period, t.now), (report.previous, t.before),
+                                ("change", t.change)):
+                for label, cells, row_total in zip(t.rows, fig.cells, fig.row_totals,
+                                                   strict=True):
+                    for column, cell in zip(t.columns, cells, strict=True):
+                        w.writerow([section.key, t.key, label, column, period, cell])
+                    if not t.no_totals and len(t.columns) > 1:
+                        w.writerow([section.key, t.key, label, total, period, row_total])
+                if not t.no_totals:
+                    if len(t.rows) > 1:
+                        for column, cell in zip(t.columns, fig.col_totals, strict=True):
+                            w.writerow([section.key, t.key, total, column, period, cell])
+                    w.writerow([section.key, t.key, total, total, period, fig.total])
+    return buf.getvalue()

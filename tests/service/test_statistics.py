@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from rc_tui.domain.periods import parse_period
 from rc_tui.domain.suppression import protect_table
 from rc_tui.services import statistics
-from rc_tui.services.statistics import Report, StatisticsService, StatTable
+from rc_tui.services.statistics import StatisticsService, StatReport, StatTable
 from storage.errors import NoAccess
 from storage.models import (
     AccessLog,
@@ -130,15 +130,15 @@ def db(installed: Path) -> Iterator[Path]:
     yield installed
 
 
-def report(v: Vault, period: str = "2026-H1") -> Report:
+def report(v: Vault, period: str = "2026-H1") -> StatReport:
     return StatisticsService(v, clock=lambda: NOW).report(period)
 
 
-def table(r: Report, key: str) -> StatTable:
+def table(r: StatReport, key: str) -> StatTable:
     return next(t for sec in r.sections for t in sec.tables if t.key == key)
 
 
-def figure(r: Report, key: str) -> tuple[str, str]:
+def figure(r: StatReport, key: str) -> tuple[str, str]:
     f = next(f for sec in r.sections for f in sec.figures if f.key == key)
     return f.now, f.before
 

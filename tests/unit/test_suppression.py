@@ -68,6 +68,15 @@ def test_a_line_with_nothing_left_to_hide_loses_its_total() -> None:
     assert recover(p) == {}
 
 
+def test_a_small_total_is_small_too() -> None:
+    p = protect_counts([2, 0, 1])
+    assert texts(p) == [["<5", "0", "<5"]] and p.total.text == "<5"
+    assert recover(p) == {}
+    # four small cells under a total of "<5" can only be 1 each: more is hidden
+    p = protect_table([[1, 1], [1, 1]])
+    assert recover(p) == {} and p.total.text in ("<5", "x")
+
+
 def test_a_total_known_from_another_table_is_never_hidden() -> None:
     # the victims' count is shown in each table of victims: it stays, and when it would
     # still give a cell away the table is withheld
@@ -130,6 +139,7 @@ def _domain(p: Protected, r: int, c: int) -> list[int]:
 
 def solutions(p: Protected) -> list[dict[tuple[int, int], int]]:
     """Every filling of the suppressed cells that agrees with everything shown."""
+    k = p.k
     holes = [(r, c) for r, row in enumerate(p.cells) for c, cell in enumerate(row)
              if not cell.shown]
     n_rows, n_cols = len(p.cells), len(p.cells[0])
@@ -141,12 +151,16 @@ def solutions(p: Protected) -> list[dict[tuple[int, int], int]]:
             v = p.cells[r][c].value
             return fill[r, c] if v is None else v
 
-        ok = all(t.value is None or t.value == sum(at(r, c) for c in range(n_cols))
+        def agrees(t: Cell, total: int) -> bool:
+            if t.state == "small":  # a total of 1..k-1 shown as "<k"
+                return 0 < total < k
+            return t.value is None or t.value == total
+
+        ok = all(agrees(t, sum(at(r, c) for c in range(n_cols)))
                  for r, t in enumerate(p.row_totals))
-        ok = ok and all(t.value is None or t.value == sum(at(r, c) for r in range(n_rows))
+        ok = ok and all(agrees(t, sum(at(r, c) for r in range(n_rows)))
                         for c, t in enumerate(p.col_totals))
-        ok = ok and (p.total.value is None or p.total.value == sum(
-            at(r, c) for r in range(n_rows) for c in range(n_cols)))
+        ok = ok and agrees(p.total, sum(at(r, c) for r in range(n_rows) for c in range(n_cols)))
         if ok:
             found.append(fill)
     return found
@@ -187,7 +201,10 @@ def tables(draw: st.DrawFn) -> tuple[list[list[int]], list[list[int]], int, bool
 
 
 def assert_true_to(p: Protected, truth: list[list[int]], k: int) -> None:
-    """What is shown is true, and each marker says what it claims."""
+    """What is shown is true, each marker says what it claims, and no count from 1 to
+    k-1 is shown – not even as a total."""
+    for t in (*p.row_totals, *p.col_totals, p.total):
+        assert t.value is None or t.value == 0 or t.value >= k
     for r, row in enumerate(truth):
         for c, count in enumerate(row):
             cell = p.cells[r][c]
