@@ -56,15 +56,15 @@ def table_lines(t: StatTable, period: str, previous: str, *, ascii_only: bool,
             lines.append(f"  {_('total'):{label_width}}  {t.now.total:>8}  {t.before.total:>8}")
         return lines
     # the longer of rows and columns runs down the screen, the shorter side by side
-    now = t.now
+    fig = t.now
     across = len(t.rows) <= len(t.columns)
     lines_of, side = (t.columns, t.rows) if across else (t.rows, t.columns)
 
     def value(i: int, j: int) -> str:
-        return now.cells[j][i] if across else now.cells[i][j]
+        return fig.cells[j][i] if across else fig.cells[i][j]
 
-    line_totals, side_totals = ((now.col_totals, now.row_totals) if across
-                                else (now.row_totals, now.col_totals))
+    line_totals, side_totals = ((fig.col_totals, fig.row_totals) if across
+                                else (fig.row_totals, fig.col_totals))
     show_totals = not t.no_totals
     cell_width = max(5, min(12, (width - 24) // (len(side) + show_totals) - 2))
     heads = [_fit(h, cell_width) for h in side] + ([_("total")] if show_totals else [])
@@ -76,7 +76,7 @@ def table_lines(t: StatTable, period: str, previous: str, *, ascii_only: bool,
         lines.append(f"  {_fit(label, 22):22}  "
                      + "  ".join(f"{v:>{cell_width}}" for v in values))
     if show_totals:
-        values = [*side_totals, now.total]
+        values = [*side_totals, fig.total]
         lines.append(f"  {_('total'):22}  " + "  ".join(f"{v:>{cell_width}}" for v in values))
         lines.append("  " + _("{previous}: total {total}", previous=previous,
                               total=t.before.total))
