@@ -47,7 +47,7 @@ def table_lines(t: StatTable, period: str, previous: str, *, ascii_only: bool,
     if len(t.rows) == 1:
         now, before = t.now.cells[0], t.before.cells[0]
         largest = max((int(v) for v in now if v.isdigit()), default=0)
-        label_width = min(28, max(len(c) for c in t.columns))
+        label_width = min(34, max(len(c) for c in t.columns))
         lines.append(f"  {'':{label_width}}  {period:>8}  {previous:>8}")
         for column, a, b in zip(t.columns, now, before, strict=True):
             lines.append(f"  {_fit(column, label_width):{label_width}}  {a:>8}  {b:>8}  "

@@ -17,7 +17,8 @@ Who is counted, per period:
   of investigations concluded in the period; children's investigations under way in the
   period that ran past four months;
 * **the shelter and the temporary housing**: stays and nights in the period (women and
-  men apart from accompanying children), beds taken per night on average, arrivals by
+  men apart from accompanying children), beds taken per night on average (nights and the
+  average only over k stays or more: one stay's nights are that person's), arrivals by
   channel, departures by destination and the departures followed up; the turned-away
   register by reason (one request may give several) and by referral;
 * **needs and interventions**: need areas written in investigations concluded in the
@@ -442,6 +443,16 @@ class _Builder:
 
         return StatFigure(key, label, one(self.now), one(self.before))
 
+    def sum_over(self, key: str, label: str, people: str) -> StatFigure:
+        """A sum over people (nights of stays): shown only when they are k or more – the
+        nights of one stay are that woman's stay."""
+        def one(raw: _Raw) -> str:
+            if raw.counts[people] < self.k:
+                return HIDDEN if raw.counts[people] else "0"
+            return protect_counts([raw.counts[key]], self.k).cells[0][0].text
+
+        return StatFigure(key, label, one(self.now), one(self.before))
+
     def quantile(self, key: str, label: str, q: float) -> StatFigure:
         return StatFigure(f"{key}.{q}", label, percentile(self.now.values[key], q, self.k),
                       percentile(self.before.values[key], q, self.k))
@@ -450,7 +461,7 @@ class _Builder:
         """Beds taken per night: shown when the stays behind it are k or more."""
         def one(raw: _Raw, n_days: int) -> str:
             if raw.counts[people] < self.k:
-                return HIDDEN
+                return HIDDEN if raw.counts[people] else "0"
             return f"{raw.counts[key] / n_days:.1f}"
 
         return StatFigure(key, label, one(self.now, days[0]), one(self.before, days[1]))
@@ -514,8 +525,10 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
         ), (
             b.count(f"{facility}.adults.stays", _("Stays (adults)")),
             b.count(f"{facility}.children.stays", _("Stays (accompanying children)")),
-            b.count(f"{facility}.adults.nights", _("Nights (adults)")),
-            b.count(f"{facility}.children.nights", _("Nights (accompanying children)")),
+            b.sum_over(f"{facility}.adults.nights", _("Nights (adults)"),
+                       f"{facility}.adults.stays"),
+            b.sum_over(f"{facility}.children.nights", _("Nights (accompanying children)"),
+                       f"{facility}.children.stays"),
             b.average(f"{facility}.adults.nights", _("Places taken per night (adults)"),
                       n_days, f"{facility}.adults.stays"),
             b.average(f"{facility}.children.nights",
