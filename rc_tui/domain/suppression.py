@@ -160,7 +160,7 @@ def protect_table(counts: Sequence[Sequence[int]], k: int = DEFAULT_K, *,
                 touched.add(line)
         if not touched:
             try:
-                _last_resort(rows, state, grand_shown, known_total)
+                _last_resort(rows, state, row_shown, col_shown, grand_shown, known_total)
             except _Stuck:
                 return _withheld(n_rows, n_cols, _total(grand, k), k)
     cells = tuple(
@@ -223,11 +223,25 @@ def _hide_one_more(rows: list[list[int]], state: dict[tuple[int, int], State],
 
 
 def _last_resort(rows: list[list[int]], state: dict[tuple[int, int], State],
-                 grand_shown: list[bool], known_total: bool) -> None:
-    """No row or column total is left to blame: the grand total goes, or – when it is
-    known from elsewhere – the smallest non-zero count still shown (``_Stuck`` if none)."""
-    if not known_total:
+                 row_shown: list[bool], col_shown: list[bool], grand_shown: list[bool],
+                 known_total: bool) -> None:
+    """No line through a given-away cell shows its total, yet the other totals together
+    still give it away (the grand total minus the other rows): the grand total goes –
+    unless it is known from elsewhere –, else the smallest row or column total still
+    shown over a suppressed cell, else the smallest non-zero count still shown; ``_Stuck``
+    with none left."""
+    if grand_shown[0] and not known_total:
         grand_shown[0] = False
+        return
+    # a line that hides nothing adds nothing by its total: hiding it would not help
+    n_rows, n_cols = len(rows), len(rows[0])
+    totals = [(sum(rows[r]), 0, r) for r in range(n_rows) if row_shown[r]
+              and any(state[r, c] != "shown" for c in range(n_cols))]
+    totals += [(sum(row[c] for row in rows), 1, c) for c in range(n_cols) if col_shown[c]
+               and any(state[r, c] != "shown" for r in range(n_rows))]
+    if totals:
+        _total, kind, i = min(totals)
+        (col_shown if kind else row_shown)[i] = False
         return
     anywhere = [(v, p) for p, v in ((p, rows[p[0]][p[1]]) for p in state)
                 if state[p] == "shown" and v > 0]
