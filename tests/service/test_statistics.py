@@ -20,12 +20,23 @@ from rc_tui.services.statistics import StatisticsService, StatReport, StatTable
 from storage.errors import NoAccess
 from storage.models import (
     AccessLog,
+    Assessment,
     Case,
     CaseMember,
     Decision,
+    FollowUp,
     Intake,
     Investigation,
+    PartnerContact,
     Person,
+    Recontact,
+    Referral,
+    Samrad,
+    SamradAction,
+    SamradParticipant,
+    SeriesSession,
+    SessionAttendance,
+    SessionSeries,
     Stay,
     TurnedAway,
     User,
@@ -113,12 +124,81 @@ def build(s: Session) -> None:
         first_stay = first_stay or stay.id
     s.add(Stay(person_id=child, facility="shelter", accompanying_id=first_stay,
                admitted_at=datetime(2026, 3, 1), departed_at=datetime(2026, 3, 11)))
+    _support_and_coordination(s, anna, case.id, victims, man)
     # six turned away (no place), two of them also for substance use, all referred on
     for i in range(6):
         s.add(TurnedAway(facility="shelter", requested_at=datetime(2026, 4, 1 + i),
                          reasons="no_place,substance_use" if i < 2 else "no_place",
                          referred_to="other_shelter", followup_due=date(2026, 4, 3 + i),
                          created_at=datetime(2026, 4, 1 + i)))
+
+
+def _support_and_coordination(s: Session, anna: int, case_id: int, victims: list[int],
+                              man: int) -> None:
+    """Partner contacts, sessions, re-contacts, referrals, follow-ups, samråd and risk."""
+    at = datetime(2026, 3, 2, 10)
+    # partner contacts: reached 5, declined 1, not reached 2; his track (1 February) made
+    # one due on 15 February
+    for outcome in ["reached"] * 5 + ["declined"] + ["not_reached"] * 2:
+        s.add(PartnerContact(person_id=victims[0], perpetrator_id=man, case_id=case_id,
+                             contacted_at=at, outcome=outcome, recorded_by_id=anna,
+                             created_at=at))
+    # one series, six sessions: attended 5, no-show 1; two re-contacts, one reached
+    series = SessionSeries(kind="mi", leader_id=anna, started_on=date(2026, 3, 1),
+                           created_at=at)
+    s.add(series)
+    s.flush()
+    for i, attendance in enumerate(["attended"] * 5 + ["no_show"]):
+        session = SeriesSession(series_id=series.id, held_on=date(2026, 3, 1 + 5 * i),
+                                recorded_by_id=anna, recorded_at=at)
+        s.add(session)
+        s.flush()
+        s.add(SessionAttendance(session_id=session.id, person_id=man, attendance=attendance))
+    for reached in (True, False):
+        s.add(Recontact(series_id=series.id, person_id=man, attempted_on=date(2026, 4, 20),
+                        reached=reached, by_id=anna, created_at=at))
+    # referrals: treatment 6 (sent in March)
+    for _i in range(6):
+        s.add(Referral(person_id=man, case_id=case_id, kind="treatment", to_whom="-",
+                       sent_on=date(2026, 3, 3), created_by_id=anna, created_at=at,
+                       updated_at=at))
+    # follow-ups done: need met 5, continue 1
+    for outcome in ["need_met"] * 5 + ["continue"]:
+        s.add(FollowUp(person_id=victims[0], kind="intervention", due_on=date(2026, 5, 1),
+                       done_at=datetime(2026, 5, 2), outcome=outcome, created_at=at))
+    # samråd: two held (one a repeat) with the police taking part in both, health in one;
+    # the second reviewed six police actions of the first: done 5, not acted 1
+    meetings = []
+    for i in range(2):
+        meeting = Samrad(case_id=case_id, requested_by="police", requested_at=at,
+                         meeting_on=date(2026, 4, 1 + 14 * i), chair_id=anna,
+                         repeat=i == 1, created_at=at, updated_at=at)
+        s.add(meeting)
+        s.flush()
+        meetings.append(meeting.id)
+        s.add(SamradParticipant(samrad_id=meeting.id, kind="participant", agency="police"))
+        if i == 0:
+            s.add(SamradParticipant(samrad_id=meeting.id, kind="participant", agency="health"))
+    for outcome in ["done"] * 5 + ["not_acted"]:
+        s.add(SamradAction(samrad_id=meetings[0], person_id=victims[0], what="-",
+                           agency="police", outcome=outcome, reviewed_in_id=meetings[1]))
+    s.flush()
+    for i, meeting_id in enumerate(meetings):  # approved: the minutes are read-only now
+        row = s.get(Samrad, meeting_id)
+        assert row is not None
+        row.approved_at = datetime(2026, 4, 2 + 14 * i)
+        s.flush()
+    # risk: six women's latest signed levels – high 5 (one of them low before), medium 1
+    for i, level in enumerate(["high"] * 5 + ["medium"]):
+        if i == 0:
+            _assessment(s, victims[i], "low", datetime(2026, 2, 1))
+        _assessment(s, victims[i], level, datetime(2026, 3, 1 + i))
+
+
+def _assessment(s: Session, person: int, level: str, signed: datetime) -> None:
+    s.add(Assessment(person_id=person, instrument_id="rc-danger-victim", instrument_version="1",
+                     instrument_title="-", definition="{}", definition_sha256="0" * 64,
+                     level=level, signed_at=signed, created_at=signed, updated_at=signed))
 
 
 @pytest.fixture
@@ -179,7 +259,19 @@ def test_the_raw_counts_of_the_hand_built_year(db: Path) -> None:
     assert sum(found.values()) == 6
     decisions = now.tables["needs.decisions"]
     assert decisions[2] == [5, 0, 0] and sum(map(sum, decisions)) == 5  # support talks
-    assert now.counts["samrad.held"] == 0 and now.tables["partner.outcomes"] == [[0, 0, 0]]
+    assert now.tables["needs.followups"] == [[5, 1, 0, 0]]
+    assert now.counts["partner.due"] == 1
+    assert now.tables["partner.outcomes"] == [[5, 1, 2]]
+    assert now.counts["sessions.held"] == 6
+    assert now.tables["sessions.attendance"] == [[5, 0, 1]]
+    assert now.tables["sessions.recontacts"] == [[1, 1]]
+    assert now.tables["referrals.kinds"] == [[6, 0, 0, 0, 0]]
+    assert (now.counts["samrad.held"], now.counts["samrad.repeats"]) == (2, 1)
+    assert now.tables["samrad.agencies"] == [[2, 1, 0, 0, 0, 0, 0]]
+    actions = now.tables["samrad.actions"]
+    assert actions[0] == [5, 0, 1] and sum(map(sum, actions)) == 6
+    assert now.tables["risk.levels"] == [[0, 1, 5, 0]]
+    assert before.tables["risk.levels"] == [[0, 0, 0, 0]]
 
 
 def test_every_figure_leaves_through_the_suppression_rule(db: Path) -> None:
@@ -227,7 +319,15 @@ def test_every_figure_leaves_through_the_suppression_rule(db: Path) -> None:
         ("6", "<5", "0", "0", "0", "0", "0", "0"),)
     assert table(r, "shelter.turned_away.reasons").now.total == "x"  # they do not add up
     assert table(r, "needs.decisions").now.cells[2] == ("5", "0", "0")
-    assert table(r, "risk.levels").now.total == "0"
+    # 1 medium beside 5 high of 6: hiding the 5 is not enough (6 - x, x 0 or 5+, is 1),
+    # so the total goes too
+    assert table(r, "risk.levels").now.cells == (("0", "<5", "x", "0"),)
+    assert table(r, "risk.levels").now.total == "x"
+    assert table(r, "partner.outcomes").now.cells == (("5", "<5", "<5"),)
+    assert figure(r, "sessions.held") == ("6", "0")
+    assert figure(r, "samrad.held") == ("<5", "0")
+    assert table(r, "samrad.agencies").now.cells == (("<5", "<5", "0", "0", "0", "0", "0"),)
+    assert table(r, "needs.followups").now.cells[0][:2] == ("x", "<5")
 
 
 def test_no_small_count_is_in_the_report(db: Path) -> None:
