@@ -677,6 +677,9 @@ def _cmd_places(args: argparse.Namespace, source: PassphraseSource) -> int:
             _err(_("Refused: a manager sets up the places; a facility's places are seen by "
                    "its own staff and managers."))
             return EXIT_AUTH
+    return EXIT_OK
+
+
 def _cmd_stats(args: argparse.Namespace, source: PassphraseSource) -> int:
     """Aggregates only (every figure through the small-cell rule), so the output may
     leave the database without the plaintext warning that an export of a record carries."""
