@@ -199,12 +199,22 @@ def _by(codes: Sequence[str], values: Iterable[str | None]) -> list[int]:
 
 def _people(s: Session, p: Period, raw: _Raw) -> None:
     lo, hi = _span(p)
-    rows = s.execute(
-        select(CaseMember.role, CaseMember.person_id, func.min(CaseMember.added_at),
-               Person.gender, Person.birth_date, Person.birth_year, Person.created_at)
-        .join(Person, Person.id == CaseMember.person_id)
-        .where(CaseMember.added_at >= lo, CaseMember.added_at < hi)
-        .group_by(CaseMember.role, CaseMember.person_id)).all()
+    # each person once per role, on the first day a track of that role began in the period
+    first: dict[tuple[str, int], datetime] = {}
+    for role, pid, added in s.execute(
+            select(CaseMember.role, CaseMember.person_id, CaseMember.added_at)
+            .where(CaseMember.added_at >= lo, CaseMember.added_at < hi)).all():
+        if (role, pid) not in first or added < first[role, pid]:
+            first[role, pid] = added
+    wanted = sorted({pid for _role, pid in first})
+    persons: dict[int, tuple[Any, ...]] = {}
+    for i in range(0, len(wanted), 900):  # below SQLite's limit of bound parameters
+        for pid, *facts in s.execute(
+                select(Person.id, Person.gender, Person.birth_date, Person.birth_year,
+                       Person.created_at).where(Person.id.in_(wanted[i:i + 900]))).all():
+            persons[pid] = tuple(facts)
+    rows = [(role, pid, added, *persons[pid]) for (role, pid), added in first.items()
+            if pid in persons]
     genders = list(GENDERS)
     for role, bands in (("victim", ADULT_BANDS), ("perpetrator", ADULT_BANDS),
                         ("child", CHILD_BANDS)):
