@@ -203,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "document's header")
     st.add_argument("--printer", metavar="QUEUE", help="the CUPS queue for documents "
                     "(\"\": the system's default)")
+    st.add_argument("--suppression-k", type=int, metavar="K",
+                    help="statistics show counts from 1 to K-1 as '<K' (3-20)")
 
     ex = cmd(sub, "exports", help="the export folders: list your own files, or remove the "
              "expired ones")
@@ -237,6 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "notice)")
             pcmd.add_argument("--reason", required=True)
 
+    sts = cmd(sub, "stats", help="the board's statistics for a period, aggregates only "
+                                "(stdin: a manager's passphrase)")
+    sts.add_argument("--user", required=True, help="a manager")
+    sts.add_argument("--period", required=True,
+                     help="2026 (a year), 2026-H1, 2026-Q3 or 2026-05; shown beside the same "
+                          "period a year earlier")
+    sts.add_argument("--format", choices=["text", "csv"], default="text")
+    sts.add_argument("--out", metavar="FILE", help="write here (a new file) instead of "
+                                                  "standard output")
+
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
     isub = ins.add_subparsers(dest="instruments_command", required=True)
@@ -266,6 +278,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         "instruments": _cmd_instruments, "backup": _cmd_backup, "restore": _cmd_restore,
         "exports": _cmd_exports,
         "places": _cmd_places,
+        "stats": _cmd_stats,
     }
     try:
         if command not in {"instruments", "exports"}:
@@ -609,6 +622,8 @@ def _cmd_settings(args: argparse.Namespace, source: PassphraseSource) -> int:
                 settings.set_centre_name(vault, args.centre_name)
             if args.printer is not None:
                 settings.set_printer_queue(vault, args.printer)
+            if args.suppression_k is not None:
+                settings.set_suppression_k(vault, args.suppression_k)
         except settings.SettingError as exc:
             _err(str(exc))
             return EXIT_FAIL
@@ -662,6 +677,34 @@ def _cmd_places(args: argparse.Namespace, source: PassphraseSource) -> int:
             _err(_("Refused: a manager sets up the places; a facility's places are seen by "
                    "its own staff and managers."))
             return EXIT_AUTH
+    return EXIT_OK
+
+
+def _cmd_stats(args: argparse.Namespace, source: PassphraseSource) -> int:
+    """Aggregates only (every figure through the small-cell rule), so the output may
+    leave the database without the plaintext warning that an export of a record carries."""
+    from rc_tui.domain.periods import parse_period
+    from rc_tui.services.statistics import StatisticsService, render_csv, render_text
+
+    try:
+        period = parse_period(args.period)
+    except ValueError:
+        _err(_("Not a period: {period} (2026, 2026-H1, 2026-Q3 or 2026-05).",
+               period=args.period))
+        return EXIT_USAGE
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None and out.exists():
+        _err(_("{path} exists already; choose a new file.", path=out))
+        return EXIT_FAIL
+    with _login(args, source) as vault:
+        report = StatisticsService(vault, screen="cli").report(period)
+    text = render_csv(report) if args.format == "csv" else render_text(report)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        with out.open("x", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        print(_("Statistics written to {path}.", path=out))
     return EXIT_OK
 
 

@@ -48,6 +48,7 @@ class HomeScreen(RcScreen):
                 id="home.board-perpetrator-housing"),
         Binding("slash", "search", "Search", show=False, id="home.search"),
         Binding("g", "log_review", "Log review", id="home.log-review"),
+        Binding("r", "statistics", "Statistics", id="home.statistics"),
         Binding("u", "users", "Users", id="home.users"),
         Binding("i", "settings", "Settings", id="home.settings"),
         Binding("p", "passphrase", "Passphrase", id="home.passphrase"),
@@ -60,6 +61,7 @@ class HomeScreen(RcScreen):
     ACTION_CAPABILITY = {
         "users": Capability.USERS, "settings": Capability.SETTINGS,
         "log_review": Capability.LOG_REVIEW, "intake": Capability.CASE_CONTENT,
+        "statistics": Capability.STATISTICS,
         "search": Capability.CASE_CONTENT,
     }
 
@@ -120,6 +122,8 @@ class HomeScreen(RcScreen):
                                   "turned-away register."))
                 if shell.can(BOARD_CAPABILITY["perpetrator_housing"]):
                     yield Plain(_("T the temporary housing (perpetrator service)."))
+                if shell.can(Capability.STATISTICS):
+                    yield Plain(_("R statistics for the board (aggregates only)."))
                 yield Plain(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen "
                               "instantly; the same key brings it back. Ctrl+P lists every "
                               "action."))
@@ -157,6 +161,11 @@ class HomeScreen(RcScreen):
         widget = self.query_one("#chain-status", Plain)
         widget.set_text(text_value)
         widget.set_class(not ok, "alert")
+
+    def action_statistics(self) -> None:
+        from screens.statistics import StatisticsScreen
+
+        self.app.push_screen(StatisticsScreen())
 
     def action_log_review(self) -> None:
         from screens.logreview import LogReviewScreen

@@ -28,6 +28,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "centre_name": "",
     #: the CUPS queue for "printer" ("" = the system's default queue)
     "printer_queue": "",
+    #: statistics show counts from 1 to k-1 as "<k" (rc_tui.domain.suppression)
+    "suppression_k": 5,
 }
 
 #: The allowed range of each setting: enforced when an administrator sets it and again
@@ -39,6 +41,8 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "shelter_staff_assessments": (0, 1),
     "plaintext_export": (0, 1),
     "export_max_age_hours": (1, 7 * 24),
+    # below 3, "<k" would name the count ("<2" is 1)
+    "suppression_k": (3, 20),
 }
 
 #: settings that take one of a few words

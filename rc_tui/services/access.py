@@ -71,6 +71,7 @@ _LOGGED_REFUSALS: dict[Capability, str] = {
     Capability.SHELTER_BOARD: "shelter",
     Capability.HOUSING_BOARD: "perpetrator_housing",
     Capability.MANAGE_PLACES: "place",
+    Capability.STATISTICS: "statistics",
 }
 _REASONS: dict[Capability, str] = {
     Capability.CASE_CONTENT: "administrators see no case content",

@@ -34,6 +34,7 @@ class Capability(enum.Enum):
     CONVENE_SAMRAD = "convene_samrad"  # convene and chair a samråd
     LOG_REVIEW = "log_review"  # review the access log
     LOG_EXTRACT = "log_extract"  # a person's log extract: who has read their record
+    STATISTICS = "statistics"  # the board's statistics (aggregates, small counts hidden)
     USERS = "users"  # manage user accounts
     SETTINGS = "settings"  # the installation's settings
 
@@ -49,7 +50,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.CASE_CONTENT, Capability.ALL_CASES, Capability.SHELTER_BOARD,
         Capability.HOUSING_BOARD, Capability.HOUSING_OVERRIDE, Capability.MANAGE_PLACES,
         Capability.LINK_RECORDS, Capability.ASSIGN,
-        Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW, Capability.LOG_EXTRACT}),
+        Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW, Capability.LOG_EXTRACT,
+        Capability.STATISTICS}),
     Role.ADMIN: frozenset({
         Capability.USERS, Capability.SETTINGS}),
 }

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from rc_tui.services.sessions import SessionService
     from rc_tui.services.settings import SettingsService
     from rc_tui.services.shelter import ShelterService
+    from rc_tui.services.statistics import StatisticsService
     from storage.roles import Role
     from storage.vault import EnrolledUser, UserInfo, Vault
 
@@ -197,6 +198,10 @@ class UserSession:
     def log_review(self, screen: str = "log_review") -> LogReviewService:
         from rc_tui.services.logreview import LogReviewService
         return LogReviewService(self._vault, screen=screen, clock=self.clock)
+
+    def statistics(self, screen: str = "statistics") -> StatisticsService:
+        from rc_tui.services.statistics import StatisticsService
+        return StatisticsService(self._vault, screen=screen, clock=self.clock)
 
     def drafts(self, screen: str = "drafts") -> DraftService:
         from rc_tui.services.drafts import DraftService

@@ -48,6 +48,8 @@ def set_shelter_staff_assessments(vault: Vault, on: bool) -> None:
     """Whether shelter staff may run and sign, for the shelter's residents, the
     instruments for victims and children that need no special training."""
     vault.set_setting("shelter_staff_assessments", 1 if on else 0)
+
+
 DOCUMENT_OUTPUTS = ("encrypted_pdf", "printer")
 EXPORT_AGE_RANGE = (1, 7 * 24)
 
@@ -93,6 +95,17 @@ def set_printer_queue(vault: Vault, queue: str) -> None:
     _set_text(vault, "printer_queue", queue.strip())
 
 
+K_RANGE = (3, 20)
+
+
+def set_suppression_k(vault: Vault, k: int) -> None:
+    """The smallest count the statistics show as it is (smaller ones are "<k")."""
+    lo, hi = K_RANGE
+    if not lo <= k <= hi:
+        raise SettingError(_("Allowed values are {lo}-{hi}.", lo=lo, hi=hi))
+    vault.set_setting("suppression_k", k)
+
+
 def current(vault: Vault) -> dict[str, Any]:
     return {
         "idle_timeout_seconds": int(vault.setting("idle_timeout_seconds")),
@@ -104,6 +117,7 @@ def current(vault: Vault) -> dict[str, Any]:
         "export_max_age_hours": int(vault.setting("export_max_age_hours")),
         "centre_name": str(vault.setting("centre_name")),
         "printer_queue": str(vault.setting("printer_queue")),
+        "suppression_k": int(vault.setting("suppression_k")),
     }
 
 
@@ -128,3 +142,5 @@ class SettingsService:
 
     def set_shelter_staff_assessments(self, on: bool) -> None:
         set_shelter_staff_assessments(self._vault, on)
+    def set_suppression_k(self, k: int) -> None:
+        set_suppression_k(self._vault, k)

@@ -219,6 +219,7 @@ ARGUMENTS: dict[str, Callable[[Demo], list[Any]]] = {
     "days": lambda d: [3650],
     "open_only": lambda d: [False],
     "series_id": lambda d: d.series,
+    "period": lambda d: ["2026", "2026-H1"],
 }
 
 
@@ -398,6 +399,12 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
                       "recorded_by", "referred_note", "referred_to", "requested_at",
                       "version"),
     "TurnedAwayStats": ("by_reason", "by_referral", "followed_up", "not_reached", "total"),
+    "StatReport": ("end", "k", "period", "previous", "sections", "start"),
+    "StatSection": ("figures", "key", "tables", "title"),
+    "StatTable": ("before", "change", "columns", "key", "no_totals", "now", "rows", "title",
+                  "withheld"),
+    "StatFigure": ("before", "key", "label", "now"),
+    "StatCells": ("cells", "col_totals", "row_totals", "total"),
 }
 
 # -- data about the centre's work or the user's own access, and the instrument library
@@ -407,7 +414,9 @@ for _cls in ("BoardView", "CaseDetail", "CaseRow", "ChainStatus", "CoordinationV
              "ShiftEntryView", "Participant", "Review", "ActionInput", "PersonMinutes",
              "PlanItemInput", "Instrument", "Section", "Item", "Option", "Scoring",
              "Threshold", "Dimension", "Level", "Localized", "DraftView",
-             "PartnerContactCounts", "StoredSection"):
+             "PartnerContactCounts", "StoredSection",
+             # the board's statistics: aggregates through the small-cell rule only
+             "StatReport", "StatSection", "StatTable", "StatFigure", "StatCells"):
     classify(_cls, FREE)
 # -- a person's own record: what shelter staff may see of residents, caseworkers of theirs
 classify("PersonSummary", FREE, masked_id=SHELTER, birth=SHELTER, protection_level=SHELTER,

@@ -1,0 +1,76 @@
+"""The board's statistics through Pilot: the manager's R on the home screen opens them at
+80×24, a period typed in is read, and in low-bandwidth mode the bars are ASCII. The key is
+not offered to a caseworker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from screens.app import RcApp
+from screens.home import HomeScreen
+from screens.statistics import StatisticsScreen, bar
+from storage.models import Case, Intake, Person
+from storage.vault import Vault
+from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
+from tests.helpers import paste, screen_text, settle, signed_in, wait_until
+
+
+def _intakes(s: Session) -> None:
+    case = Case(case_number="S-9", opened_at=datetime(2025, 3, 1))
+    s.add(case)
+    s.flush()
+    for i in range(7):
+        s.add(Intake(case_id=case.id, contact_person_id=_person(s),
+                     channel="police", occurred_at=datetime(2025, 3, 1 + i),
+                     created_at=datetime(2025, 3, 1)))
+
+
+def _person(s: Session) -> int:
+    p = Person(given_name="Y", created_at=datetime(2025, 3, 1), updated_at=datetime(2025, 3, 1))
+    s.add(p)
+    s.flush()
+    return p.id
+
+
+async def test_the_manager_reads_a_period_at_80_by_24(installed: Path) -> None:
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v, v.session(write=True) as s:
+        _intakes(s)
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await signed_in(pilot, MANAGER, MANAGER_PASS)
+        assert isinstance(app.screen, HomeScreen)
+        app.low_bandwidth = True
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, StatisticsScreen)
+        field = app.screen.query_one("#period")
+        field.value = ""  # type: ignore[attr-defined]
+        await paste(pilot, "2025-Q1")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "2025-Q1 jämfört med 2024-Q1" in screen_text(app))
+        text = app.screen.query_one("#stats").render()
+        shown = str(text)
+        assert "Aktualiseringar per kontaktväg" in shown
+        assert "#" * 20 in shown and "█" not in shown  # seven police intakes: one full bar
+        # the tables fit 80 columns (the explanation above them wraps)
+        too_wide = [line for line in shown.splitlines()[1:] if len(line) > 78]
+        assert not too_wide
+        await pilot.press("escape")
+        await settle(pilot)
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, StatisticsScreen)
+        assert "statistik" not in screen_text(app).lower()
+
+
+def test_a_hidden_count_gets_no_bar() -> None:
+    assert bar("<5", 10, ascii_only=True) == "" and bar("x", 10, ascii_only=False) == ""
+    assert bar("10", 10, ascii_only=True) == "#" * 20 and bar("5", 10, ascii_only=False) == "█" * 10
