@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from rc_tui.i18n import _
+from rc_tui.i18n import _, _n
 from rc_tui.services.documents import DocumentError, DocumentRequest, Issued
 from screens.base import RcModal
 from screens.components import Plain
@@ -56,10 +56,13 @@ class DocumentDialog(RcModal):
                 _("Ctrl+S prints the document on the centre's printer. Nothing is written "
                   "to disk here; fetch it from the printer at once.")
                 if self.output == "printer" else
-                _("Ctrl+S writes the document as an encrypted PDF to your export folder. "
-                  "Its password is shown here once: give it to the recipient another way "
-                  "(not with the file). The file is removed after {hours} hours.",
-                  hours=hours))
+                _n("Ctrl+S writes the document as an encrypted PDF to your export folder. "
+                   "Its password is shown here once: give it to the recipient another way "
+                   "(not with the file). The file is removed after {hours} hour.",
+                   "Ctrl+S writes the document as an encrypted PDF to your export folder. "
+                   "Its password is shown here once: give it to the recipient another way "
+                   "(not with the file). The file is removed after {hours} hours.",
+                   hours, hours=hours))
             self.refresh_bindings()
 
         def fetch(session: UserSession) -> tuple[str, bool, int]:

@@ -15,7 +15,7 @@ from tests.msgids import collect, plural_pairs
 
 #: a placeholder, then up to two words, then an English plural noun: that count needs _n
 COUNTED_NOUN = re.compile(r"\{(\w+)\} (?:[\w-]+ ){0,2}?(children|people|[a-z-]+[^s\W]s)\b")
-NOT_NOUNS = {"is", "was", "has", "does", "its", "this", "us", "as", "yes", "wants"}
+NOT_NOUNS = {"is", "was", "has", "does", "its", "this", "us", "as", "yes", "wants", "exists"}
 #: messages whose number is a fixed limit or a range, never 1 (checked where possible)
 FIXED_NUMBERS = {
     "A name may have at most {n} characters.": "services/people.py: 200",
@@ -27,6 +27,9 @@ FIXED_NUMBERS = {
     "At most {n} entries.": "instruments.content.MAX_ENTRIES",
     "Allowed values are {lo}-{hi} seconds.": "a range",
     "Allowed values are {lo}-{hi} days.": "a range",
+    "Allowed values are {lo}-{hi} hours.": "a range",
+    "Counts from 1 to {last} are shown as <{k}; x: hidden so that a small count cannot be "
+    "worked out, or shown on fewer than {k} people.": "the suppression_k setting: 3-20",
 }
 #: Swedish and English stand-ins for choosing a form: "åtgärd(er)", "medlem(mar)", "item(s)"
 FORM_HACK = re.compile(r"\w\((?:s|e?r|ar|or|na|mar|n|en)\)")
