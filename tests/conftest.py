@@ -232,12 +232,14 @@ def _no_network() -> Iterator[None]:
 
 #: test files with the longest tests: they start first, so with several workers no long
 #: test is left running alone at the end (xdist hands tests out in collection order)
-SLOW_FIRST = ("test_ui_hostile_casework.py", "test_ui_intake.py", "test_ui_compartments.py",
-              "test_ui_casework.py", "test_ui_hostile.py", "test_ui_assessment.py",
-              "test_ui_logreview.py", "test_ui_samrad.py", "test_ui_hostile_shelter.py",
-              "test_ui_shelter.py", "test_cli.py", "test_drafts.py", "test_conflicts.py",
-              "test_concurrency.py", "test_backup.py", "test_ssh.py", "test_demo.py",
-              "test_snapshots.py")
+SLOW_FIRST = ("test_ui_perpetrator_path.py", "test_leak_scan.py", "test_ui_compartments.py",
+              "test_ui_casework.py", "test_ui_layout.py", "test_ui_hostile_casework.py",
+              "test_ui_intake.py", "test_ui_assessment.py", "test_pty.py",
+              "test_ui_hostile.py", "test_ui_logreview.py", "test_ui_samrad.py",
+              "test_ui_hostile_shelter.py", "test_ui_shelter.py", "test_ui_sessions.py",
+              "test_ui_safety.py", "test_documents.py", "test_terminals.py", "test_cli.py",
+              "test_drafts.py", "test_conflicts.py", "test_concurrency.py", "test_backup.py",
+              "test_ssh.py", "test_demo.py", "test_snapshots.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

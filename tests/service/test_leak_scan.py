@@ -27,7 +27,10 @@ import dataclasses
 import importlib
 import inspect
 import json
+import os
 import pkgutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -646,7 +649,12 @@ def scan_value(result: Any, view: RoleView, where: str, owner: int | None = None
 # ---------------------------------------------------------------------- the demo
 
 def build_small_demo(path: Path) -> None:
-    assert demo.ensure_demo(path, persons=16, progress=lambda _m: None)
+    """A 16-person demo, made by the command in a process of its own (the generator itself
+    is measured in-process by tests/service/test_demo.py)."""
+    r = subprocess.run([sys.executable, "-m", "rc_tui", "demo", "--db", str(path),
+                        "--persons", "16", "--no-open"], capture_output=True, text=True,
+                       timeout=300, check=False, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert r.returncode == 0, r.stderr
 
 
 @pytest.fixture(scope="module")
