@@ -97,7 +97,10 @@ async def test_a_burst_goes_field_by_field() -> None:
         assert value(app, "secret") == "hemlig"
         assert value(app, "kind") == "k"
         assert app.focused is app.screen.query_one("#notes")
-        assert app.screen.query_one("#notes", SafeTextArea).text == "ab"
+        # delivered is not yet handled: the text box inserts from its own queue (a loaded
+        # machine took more than one pause); a lost key never arrives and times out here
+        notes = app.screen.query_one("#notes", SafeTextArea)
+        await wait_until(pilot, lambda: notes.text == "ab", timeout=10)
 
 
 async def test_a_burst_of_the_dialog_key_opens_one_dialog() -> None:
