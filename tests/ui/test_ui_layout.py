@@ -295,12 +295,17 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
 
 
 async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
+    from rc_tui.domain.sessions import kinds_for, referral_kinds_for
     from rc_tui.services.documents import DocumentRequest
     from screens.case import AssignDialog
     from screens.export import PlaintextExportDialog
     from screens.person.partner_contact import PartnerContactDialog
     from screens.samrad import MinutesScreen, RequestDialog, SamradScreen
+    from screens.sessions import SessionsScreen
+    from screens.sessions.dialogs import ReferralDialog, SeriesDialog
+    from screens.shelter.link_dialog import LinkDialog
     from screens.shelter.place_dialog import PlaceDialog
+    from screens.statistics import StatisticsScreen
 
     found: list[str] = []
     async with RcApp(family.path).run_test(size=SIZE) as pilot:
@@ -319,7 +324,18 @@ async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> lis
                                DocumentRequest("samrad_minutes", ids["samrad"]),
                                "Skriv protokollet till en fil")),
                            ("partner contact", lambda: PartnerContactDialog(
-                               family.perpetrator, partners))]:
+                               family.perpetrator, partners)),
+                           ("sessions", lambda: SessionsScreen(
+                               family.perpetrator, "Bengt Öberg", ("perpetrator",),
+                               family.case_id, full=True)),
+                           ("series", lambda: SeriesDialog(
+                               family.perpetrator, family.case_id,
+                               kinds_for(["perpetrator"]))),
+                           ("referral", lambda: ReferralDialog(
+                               family.perpetrator, family.case_id,
+                               referral_kinds_for(["perpetrator"]))),
+                           ("statistics", StatisticsScreen),
+                           ("link", lambda: LinkDialog(family.victim, "Åsa Öberg"))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
         await settle(pilot)
@@ -331,6 +347,7 @@ async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
     from screens.shelter.admission import AdmissionScreen
     from screens.shelter.departure_dialog import DepartureDialog
     from screens.shelter.followup_dialog import TurnedAwayFollowupDialog
+    from screens.shelter.move_dialog import MoveDialog
     from screens.shelter.shift_entry_dialog import ShiftEntryDialog
     from screens.shelter.turned_away_dialog import TurnedAwayDialog
     from screens.users import AddUserDialog, ConfirmDialog, ResetPassphraseDialog
@@ -350,6 +367,7 @@ async def _siri_and_admin_forms(family: Family, snapshot: Any) -> list[str]:
                            ("shift entry", lambda: ShiftEntryDialog("shelter", [])),
                            ("admission", lambda: AdmissionScreen("shelter", free)),
                            ("departure", lambda: DepartureDialog(resident)),
+                           ("move", lambda: MoveDialog(resident, free)),
                            ("turned away follow-up",
                             lambda: TurnedAwayFollowupDialog(request))]:
             found += await walk(pilot, name,
