@@ -295,14 +295,23 @@ async def _anna_dialogs(family: Family, ids: dict[str, int], snapshot: Any) -> l
 
 
 async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> list[str]:
-    from rc_tui.domain.sessions import kinds_for, referral_kinds_for
+    from rc_tui.domain.sessions import kinds_for, referral_kinds_for, session_catalog
     from rc_tui.services.documents import DocumentRequest
     from screens.case import AssignDialog
     from screens.export import PlaintextExportDialog
     from screens.person.partner_contact import PartnerContactDialog
     from screens.samrad import MinutesScreen, RequestDialog, SamradScreen
     from screens.sessions import SessionsScreen
-    from screens.sessions.dialogs import ReferralDialog, SeriesDialog
+    from screens.sessions.dialogs import (
+        GroupChoiceDialog,
+        GroupSessionDialog,
+        RecontactDialog,
+        ReferralDialog,
+        ReferralStepDialog,
+        SeriesDialog,
+        SessionDialog,
+        end_series_dialog,
+    )
     from screens.shelter.link_dialog import LinkDialog
     from screens.shelter.place_dialog import PlaceDialog
     from screens.statistics import StatisticsScreen
@@ -336,6 +345,29 @@ async def _chef_forms(family: Family, ids: dict[str, int], snapshot: Any) -> lis
                                referral_kinds_for(["perpetrator"]))),
                            ("statistics", StatisticsScreen),
                            ("link", lambda: LinkDialog(family.victim, "Åsa Öberg"))]:
+            found += await walk(pilot, name,
+                               lambda make=make: pilot.app.push_screen(make()), snapshot)
+        await settle(pilot)
+        # the forms about a series, a group and a referral that exist (made here, after
+        # the screens above were drawn empty)
+        talks, refs = pilot.app.session.sessions("t"), pilot.app.session.referrals("t")
+        kinds = kinds_for(["perpetrator"])
+        group_kind = next(k for k in kinds if session_catalog().kinds[k].group)
+        talks.start_series(family.perpetrator, "mi", case_id=family.case_id)
+        group_id = talks.start_series(family.perpetrator, group_kind, title="Tisdagsgruppen",
+                                      case_id=family.case_id)
+        refs.refer(family.perpetrator, referral_kinds_for(["perpetrator"])[0],
+                   "Beroendemottagningen", case_id=family.case_id)
+        series = next(x for x in talks.series_for(family.perpetrator) if not x.group)
+        referral = refs.referrals(family.perpetrator)[0]
+        group, groups = talks.group(group_id), talks.my_groups()
+        for name, make in [("session", lambda: SessionDialog(series)),
+                           ("re-contact", lambda: RecontactDialog(series)),
+                           ("end series", lambda: end_series_dialog(series, lambda _r: None)),
+                           ("group session", lambda: GroupSessionDialog(group)),
+                           ("group choice", lambda: GroupChoiceDialog(
+                               family.perpetrator, family.case_id, groups)),
+                           ("referral step", lambda: ReferralStepDialog(referral))]:
             found += await walk(pilot, name,
                                lambda make=make: pilot.app.push_screen(make()), snapshot)
         await settle(pilot)
