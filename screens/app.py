@@ -17,7 +17,6 @@ from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
-from textual.message import Message
 from textual.screen import Screen
 
 from rc_tui import i18n
@@ -36,8 +35,8 @@ from screens.compat import (
     app_driver,
     console_color_system,
     node_bindings,
-    wrap_driver_output,
 )
+from screens.driver import NEVER_HELD, urgent_keys_driver
 from screens.navigation import Navigation
 from storage import install
 from storage.errors import DatabaseLocked, KeyChanged, SessionRevoked, VaultError
@@ -69,62 +68,6 @@ HEARTBEAT_SECONDS = 2.0
 #: ahead wait for them (``RcApp.hold_keys``).
 KEY_HOLDING_WORKERS = frozenset({"login", "create", "passphrase", "add-user", "reset",
                                  OPEN_GROUP})
-#: Keys that are never held behind such a worker (quit, lock, hide).
-NEVER_HELD = frozenset({"ctrl+q", "ctrl+l", "ctrl+g", "f12"})
-
-
-class HungUpSafeOutput:
-    """The terminal's output for Textual's writer thread, which ends at the first error: a
-    write to a hung-up terminal fails (EIO), the thread would stop reading its bounded
-    queue, and the event loop's next writes – the shutdown's own, after a hang-up – would
-    wait for it for ever, the vault open. After a hang-up nobody can see the output, so
-    it is dropped instead."""
-
-    def __init__(self, file: Any) -> None:
-        self._output = file
-        self.hung_up = False
-
-    def write(self, text: str) -> int:
-        if not self.hung_up:
-            try:
-                self._output.write(text)
-            except (OSError, ValueError):
-                self.hung_up = True
-        return len(text)
-
-    def flush(self) -> None:
-        if not self.hung_up:
-            try:
-                self._output.flush()
-            except (OSError, ValueError):
-                self.hung_up = True
-
-    def fileno(self) -> int:
-        return int(self._output.fileno())
-
-    def isatty(self) -> bool:
-        return bool(self._output.isatty())
-
-
-def urgent_keys_driver(base: type[Driver], urgent: Callable[[], None]) -> type[Driver]:
-    """``base`` (Textual's driver for this terminal), calling ``urgent()`` from its input
-    thread as soon as lock, quick-hide or quit is read – before the key is queued for the
-    event loop, which may be waiting for the database (``RcApp.interrupt_database_wait``).
-    ``process_message`` is the driver's public hook for each message it reads."""
-
-    class UrgentKeysDriver(base):  # type: ignore[misc,valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            wrap_driver_output(self, HungUpSafeOutput)  # output to a hung-up terminal: dropped
-
-        def process_message(self, message: Message) -> None:
-            if isinstance(message, events.Key) and message.key in NEVER_HELD:
-                urgent()
-            super().process_message(message)
-
-    return UrgentKeysDriver
-
-
 class RcApp(Navigation):
     """One process = one terminal session. At most one user is unlocked at a time."""
 

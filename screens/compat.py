@@ -75,7 +75,7 @@ def wrap_driver_output(driver: Driver, wrap: Callable[[Any], Any]) -> None:
 
     Why: Textual's writer thread ends at the first failed write, and after a hang-up (EIO)
     the event loop's next writes wait for ever on its bounded queue – the shutdown never
-    ends and the vault stays open (``screens.app.HungUpSafeOutput`` drops output instead).
+    ends and the vault stays open (``screens.driver.HungUpSafeOutput`` drops output instead).
     Textual has no public hook for the driver's output file. Checked against Textual 8.2.8:
     ``LinuxDriver.__init__`` sets ``_file`` (``sys.__stderr__``) and ``start_application_mode``
     hands it to ``WriterThread``; the headless driver has none.

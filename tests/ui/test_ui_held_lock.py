@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import text
 from textual import events
 
-from screens.app import CLOSE_WAIT_SECONDS, RcApp, urgent_keys_driver
+from screens.app import CLOSE_WAIT_SECONDS, RcApp
 from screens.components import SafeTextArea
+from screens.driver import urgent_keys_driver
 from screens.hangup import HangupWatch
 from screens.hide import HideScreen
 from screens.home import HomeScreen

@@ -72,7 +72,7 @@ def test_a_login_that_finishes_after_the_hangup_is_closed_at_once(tmp_path: Path
 def test_output_to_a_hung_up_terminal_is_dropped_not_raised() -> None:
     """Textual's writer thread ends at its first error, and the shutdown's writes then wait
     on its full queue for ever (seen: a hung-up process stuck in ``Queue.put``)."""
-    from screens.app import HungUpSafeOutput
+    from screens.driver import HungUpSafeOutput
 
     class HungUp:
         writes = 0
