@@ -7,15 +7,13 @@ command); tests/system/test_cli_input.py runs real processes for what only a pro
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from rc_tui import i18n
+from tests.cli_runner import run_cli
 from tests.conftest import Templates
 
 ADMIN_PASS = "styrelsens långa fras"
@@ -26,22 +24,7 @@ FIRST = f"{ADMIN_PASS}\n{CHEF_PASS}\n"  # init: the administrator's, then the ma
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """``rc-tui ARGS`` with ``stdin`` piped in: its exit code and what it printed."""
-    from rc_tui import cli, hygiene
-
-    pipe = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    real_harden = hygiene.harden_process
-    hygiene.harden_process = lambda: {}  # core dumps and ptrace are the process's: not pytest's
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main(list(args), stdin=pipe)
-            except SystemExit as exc:  # argparse's usage errors
-                code = exc.code if isinstance(exc.code, int) else 2
-    finally:
-        hygiene.harden_process = real_harden
-        i18n.set_language("sv")
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess(list(args), *run_cli(*args, stdin=stdin))
 
 
 def assert_clean(result: subprocess.CompletedProcess[str]) -> None:

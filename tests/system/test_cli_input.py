@@ -3,7 +3,6 @@ user), a Windows line end (CRLF) is a line end – for every command that reads 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from storage import files
 from storage.authstate import Throttle
 from storage.vault import Vault
+from tests.cli_runner import run_cli
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
 
 NEW_PASS = "en helt ny lång fras"
@@ -21,22 +21,9 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    """``rc-tui`` in this process with ``stdin`` given as bytes under a text stream that
-    splits lines at ``\n`` only (as ``sys.stdin`` does on POSIX): exit code, stdout, stderr."""
-    import rc_tui.hygiene
-    from rc_tui.cli import main
-
-    monkeypatch.setattr(rc_tui.hygiene, "harden_process", dict)
-
-    def run(*args: object, stdin: bytes = b"") -> tuple[int, str, str]:
-        capsys.readouterr()
-        stream = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8", newline="\n")
-        code = main([str(a) for a in args], stdin=stream)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def cli() -> Cli:
+    """``rc-tui`` in this process (``tests.cli_runner``): exit code, stdout, stderr."""
+    return run_cli
 
 
 def lines(*phrases: str | bytes, end: bytes = b"\n") -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 from collections.abc import Callable
@@ -13,6 +12,7 @@ import pytest
 from storage import files
 from storage.errors import UnsafeFolder
 from storage.vault import Vault
+from tests.cli_runner import run_cli
 from tests.conftest import ADMIN_PASS, ANNA, ANNA_PASS
 
 CHEF_PASS = "fyrbåkens långa fras"
@@ -45,20 +45,9 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    """``rc-tui`` in this process: exit code, stdout, stderr."""
-    import rc_tui.hygiene
-    from rc_tui.cli import main
-
-    monkeypatch.setattr(rc_tui.hygiene, "harden_process", dict)
-
-    def run(*args: object, stdin: str = "") -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main([str(a) for a in args], stdin=io.StringIO(stdin))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def cli() -> Cli:
+    """``rc-tui`` in this process (``tests.cli_runner``): exit code, stdout, stderr."""
+    return run_cli
 
 
 def folder_with_mode(parent: Path, name: str, wanted: int) -> Path:
