@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.services.access import AccessPolicy, Capability, Level, grants_for, require
 from rc_tui.services.errors import ConflictError, NoAccess
 from storage import audit, integrity
-from storage.models import User
+from storage.models import Assignment, Case, CaseMember, User
 from storage.vault import UserInfo, Vault
 
 Clock = Callable[[], datetime]
@@ -72,8 +72,6 @@ def user_names(s: Session, ids: set[int | None]) -> dict[int, str]:
 def my_open_tracks(svc: Service, s: Session) -> dict[int, int]:
     """Persons on an open track (in an open case) this user is assigned to -> case id: whose
     due items are this user's."""
-    from storage.models import Assignment, Case, CaseMember
-
     rows = s.execute(
         select(CaseMember.person_id, CaseMember.case_id)
         .join(Assignment, Assignment.case_member_id == CaseMember.id)
