@@ -81,6 +81,9 @@ class AdmissionScreen(RcScreen):
             if housing:
                 yield Plain(_("Only on a signed risk assessment of him (his record, "
                               "Assessments). Enter moves on, Ctrl+S saves."), classes="hint")
+            elif self.known:
+                yield Plain(_("No decision is needed. Enter moves on, Ctrl+S saves."),
+                            classes="hint")
             else:
                 yield Plain(_("An alias alone is enough; no decision is needed. Enter moves "
                               "on, Ctrl+S saves."), classes="hint")
