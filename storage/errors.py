@@ -110,6 +110,18 @@ class NoAccess(VaultError):
         self.record_id = record_id
 
 
+#: what the database's restriction triggers raise (migration 0017)
+RESTRICTED_MESSAGE = "rc-tui: the person's record is restricted"
+
+
+class RecordRestricted(VaultError):
+    """The person's record is restricted while a dispute is examined: nothing about the
+    person may be added or changed until a manager lifts the restriction (the database's
+    triggers refuse it, whoever writes)."""
+
+    code = "record_restricted"
+
+
 class BackupDamaged(VaultError):
     """Not an rc-tui backup, or its contents do not match their checksums."""
 

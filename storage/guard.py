@@ -30,11 +30,13 @@ from storage import audit, db, directory, files, keys
 from storage.authstate import SealedEvents
 from storage.directory_acts import record_directory, unrecorded
 from storage.errors import (
+    RESTRICTED_MESSAGE,
     DatabaseDamaged,
     DatabaseLocked,
     KeyChanged,
     KeyFileDamaged,
     NoDataKey,
+    RecordRestricted,
     RekeyBusy,
     SessionRevoked,
     VaultError,
@@ -212,6 +214,8 @@ class GuardedVault:
                 raise DatabaseDamaged(type(exc).__name__) from None
             if db.is_busy(exc):
                 raise DatabaseLocked() from None
+            if RESTRICTED_MESSAGE in str(getattr(exc, "orig", None) or exc):
+                raise RecordRestricted() from None
             raise
 
     def _begin(self, write: bool, *, finish_rekey: bool = True,

@@ -28,6 +28,8 @@ __all__ = [
     "Consent",
     "Decision",
     "Draft",
+    "ExtractDecision",
+    "ExtractReview",
     "FollowUp",
     "Intake",
     "Investigation",
@@ -35,6 +37,8 @@ __all__ = [
     "Meta",
     "PartnerContact",
     "Person",
+    "PersonHistory",
+    "PersonRestriction",
     "Place",
     "PlaceOutOfUse",
     "PlanItem",
@@ -919,6 +923,81 @@ class Referral(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# --------------------------------------------------------------------------- record rights
+
+
+class PersonHistory(Base):
+    """An earlier value of a person's name or identity number (rectification): written by
+    the service that changes it, with who and why; a change made past the services gets a
+    row from a trigger (``changed_by_id`` NULL). Never changed (triggers)."""
+
+    __tablename__ = "person_history"
+    __table_args__ = (Index("ix_person_history_person", "person_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    field: Mapped[str] = mapped_column(String(16))  # given_name | family_name | alias | id_number
+    old_value: Mapped[str | None] = mapped_column(Text, default=None)
+    new_value: Mapped[str | None] = mapped_column(Text, default=None)
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: "rectification" (a stated correction) or "edit" (the person form)
+    kind: Mapped[str] = mapped_column(String(16), default="edit")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PersonRestriction(Base):
+    """A manager restricted a person's record while a dispute is examined (GDPR art. 18):
+    read-only for everyone (triggers refuse every write about the person) and hidden from
+    search except for managers, until lifted."""
+
+    __tablename__ = "person_restrictions"
+    __table_args__ = (Index("ix_person_restrictions_person", "person_id", "lifted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    restricted_at: Mapped[datetime]
+    restricted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    lifted_at: Mapped[datetime | None] = mapped_column(default=None)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    lift_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExtractReview(Base):
+    """The review of a record extract (registerutdrag): who reviewed it for which person,
+    when, and how (``via``: ``review`` in the app, ``cli`` when nothing needed review).
+    Each passage's decision is an ``ExtractDecision``. Never changed (triggers)."""
+
+    __tablename__ = "extract_reviews"
+    __table_args__ = (Index("ix_extract_reviews_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime]
+    via: Mapped[str] = mapped_column(String(8))
+    passages: Mapped[int] = mapped_column(default=0)  # passages in the extract
+    withheld: Mapped[int] = mapped_column(default=0)
+
+
+class ExtractDecision(Base):
+    """One passage of an extract that concerned another person: released or withheld
+    (with a reason from ``data/withholding_reasons.toml``), bound to the passage's text by
+    its hash (a passage changed since is reviewed again). Never changed (triggers)."""
+
+    __tablename__ = "extract_decisions"
+    __table_args__ = (Index("ix_extract_decisions_review", "review_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("extract_reviews.id"))
+    passage: Mapped[str] = mapped_column(String(64))  # its key: "journal:12"
+    passage_sha256: Mapped[str] = mapped_column(String(64))
+    flag: Mapped[str] = mapped_column(String(16))  # why it needed review
+    decision: Mapped[str] = mapped_column(String(8))  # release | withhold
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 # Text is stored composed (NFC), whatever service writes it (see storage.nfc).

@@ -77,6 +77,8 @@ _REASONS: dict[Capability, str] = {
     Capability.CASE_CONTENT: "administrators see no case content",
     Capability.LOG_REVIEW: "log review is for managers",
     Capability.LOG_EXTRACT: "log extracts are for managers",
+    Capability.RECORD_EXTRACT: "record extracts are for managers and the person's caseworker",
+    Capability.RESTRICT_RECORDS: "only managers restrict a record",
     Capability.ASSIGN: "only managers assign caseworkers",
     Capability.CONVENE_SAMRAD: "the centre's manager convenes a samråd",
 }

@@ -60,6 +60,10 @@ ERROR_MESSAGES: dict[str, str] = {
         "You have no access to this person. Emergency access needs a reason and is logged "
         "and reviewed."
     ),
+    "record_restricted": N_(
+        "The person's record is restricted while a dispute is examined: it can be read but "
+        "not changed, and nothing can be added to it until a manager lifts the restriction."
+    ),
     "backup_damaged": N_(
         "The backup file is missing, damaged or not an rc-tui backup. Nothing was changed."
     ),

@@ -34,6 +34,11 @@ class Capability(enum.Enum):
     CONVENE_SAMRAD = "convene_samrad"  # convene and chair a samråd
     LOG_REVIEW = "log_review"  # review the access log
     LOG_EXTRACT = "log_extract"  # a person's log extract: who has read their record
+    #: a person's record extract (registerutdrag) with the review of passages about others
+    #: (and only for a person whose own track the user holds, or as a manager)
+    RECORD_EXTRACT = "record_extract"
+    #: restrict a person's record while a dispute is examined, and lift it
+    RESTRICT_RECORDS = "restrict_records"
     STATISTICS = "statistics"  # the board's statistics (aggregates, small counts hidden)
     USERS = "users"  # manage user accounts
     SETTINGS = "settings"  # the installation's settings
@@ -42,7 +47,7 @@ class Capability(enum.Enum):
 #: role -> what it may do: the one table every role check is answered from
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.CASEWORKER: frozenset({
-        Capability.CASE_CONTENT, Capability.HOUSING_BOARD}),
+        Capability.CASE_CONTENT, Capability.HOUSING_BOARD, Capability.RECORD_EXTRACT}),
     Role.SHELTER: frozenset({
         Capability.CASE_CONTENT, Capability.RESIDENTS, Capability.SHELTER_BOARD,
         Capability.SHIFT_HANDOVER}),
@@ -51,7 +56,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.HOUSING_BOARD, Capability.HOUSING_OVERRIDE, Capability.MANAGE_PLACES,
         Capability.LINK_RECORDS, Capability.ASSIGN,
         Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW, Capability.LOG_EXTRACT,
-        Capability.STATISTICS}),
+        Capability.RECORD_EXTRACT, Capability.RESTRICT_RECORDS, Capability.STATISTICS}),
     Role.ADMIN: frozenset({
         Capability.USERS, Capability.SETTINGS}),
 }

@@ -15,7 +15,7 @@ from rc_tui.services.access import AccessPolicy, Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.errors import ValidationError, VaultError
 from rc_tui.services.risk import current_level
-from storage.models import Person
+from storage.models import Person, PersonRestriction
 
 MAX_TEXT = 100_000  # characters in any one free-text field
 MAX_NAME = 200
@@ -86,6 +86,9 @@ class PersonDetail:
     full_access: bool = False
     #: the current risk level and its date ("" when none, or not for this user)
     risk: str = ""
+    #: the record is restricted while a dispute is examined (read-only; not in search
+    #: but for managers) – shown to those who see more than that the person exists
+    record_restricted: bool = False
 
 
 def display_name(given: str | None, family: str | None, alias: str | None) -> str:
@@ -343,12 +346,16 @@ class PeopleService(Service):
                     cases=cases, created_at=None, restricted=restricted, identity_hidden=hidden)
             full = level >= Level.FULL
             current = current_level(s, p.id) if full else None
+            under_restriction = s.scalar(select(PersonRestriction.id).where(
+                PersonRestriction.person_id == p.id,
+                PersonRestriction.lifted_at.is_(None)).limit(1)) is not None
             return PersonDetail(
                 id=p.id, version=p.version, data=to_input(p),
                 display_name=display_name(p.given_name, p.family_name, p.alias),
                 id_number=p.id_number or "", masked_id=masked_id(p), birth_date=p.birth_date,
                 cases=cases, created_at=p.created_at, full_access=full,
                 risk=current.short() if current else "",
+                record_restricted=under_restriction,
             )
 
     def reveal(self, person_id: int) -> None:
@@ -378,7 +385,10 @@ class PeopleService(Service):
                      record_id=person_id, reason=reason.strip(), flagged=True)
 
     def update(self, person_id: int, version: int, data: PersonInput) -> int:
-        """Save changes if nobody else changed the person since ``version``; new version."""
+        """Save changes if nobody else changed the person since ``version``; new version.
+        Earlier names and identity numbers are kept in the person's history."""
+        from rc_tui.services.record_rights import record_name_changes
+
         self.require(Capability.CASE_CONTENT)
         number, problems = validate(data, self.today())
         if problems:
@@ -389,7 +399,9 @@ class PeopleService(Service):
                 raise VaultError("not found")
             self.require_person(s, person_id, Level.SHELTER)
             same_version(p, version)
-            apply_input(p, data, number)
+            with s.no_autoflush:  # the earlier names and number are kept (rectification)
+                apply_input(p, data, number)
+                record_name_changes(s, p, by_id=self.user.id, at=self.clock(), kind="edit")
             p.updated_at = self.clock()
             s.flush()
             index_person(s, p)

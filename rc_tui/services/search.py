@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ from rc_tui.domain import identity
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.people import WITHHELD, summary_for
+from rc_tui.services.record_rights import restricted_persons
 from storage import audit
 from storage.models import Case, JournalNote, Person
 from storage.nfc import nfc
@@ -80,6 +81,9 @@ class SearchHit:
     title: str
     detail: str
     protection_level: str = "none"
+    #: the person's record is restricted while a dispute is examined (managers only: for
+    #: everyone else such a person is not found at all)
+    record_restricted: bool = False
 
 
 def query_words(query: str, today: date | None = None) -> list[str]:
@@ -211,7 +215,7 @@ class SearchService(Service):
                                for w in words)
             if len(hits) < limit and not numbers_only:  # numbers are not looked for in text
                 hits.extend(self._notes(s, words, query, limit - len(hits), passes))
-            hits = hits[:limit]
+            hits = self._restrictions(s, hits)[:limit]
             audit.append_many(s, [
                 {"action": "search_hit", "user_id": self.user.id,
                  "username": self.user.username, "screen": self.screen,
@@ -313,6 +317,16 @@ class SearchService(Service):
                                   f"{note.created_at:%Y-%m-%d} {excerpt}",
                                   row.protection_level))
         return hits
+
+    def _restrictions(self, s: Session, hits: list[SearchHit]) -> list[SearchHit]:
+        """A restricted record is hidden from search – except from managers, who see it
+        marked (they examine the dispute)."""
+        restricted = restricted_persons(s)
+        if not restricted:
+            return hits
+        if self.access.can(Capability.ALL_CASES):
+            return [replace(h, record_restricted=h.person_id in restricted) for h in hits]
+        return [h for h in hits if h.person_id not in restricted]
 
     def _visible_persons(self, s: Session) -> set[int]:
         return (self.access.peer_persons(s) | self.access.grants.emergency
