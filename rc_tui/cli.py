@@ -249,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     sts.add_argument("--out", metavar="FILE", help="write here (a new file) instead of "
                                                   "standard output")
 
+    from rc_tui.commands import extract as extract_command
+
+    extract_command.add_parser(sub, cmd)
+
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
     isub = ins.add_subparsers(dest="instruments_command", required=True)
@@ -279,6 +283,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         "exports": _cmd_exports,
         "places": _cmd_places,
         "stats": _cmd_stats,
+        "extract": _cmd_extract,
     }
     try:
         if command not in {"instruments", "exports"}:
@@ -706,6 +711,12 @@ def _cmd_stats(args: argparse.Namespace, source: PassphraseSource) -> int:
             handle.write(text)
         print(_("Statistics written to {path}.", path=out))
     return EXIT_OK
+
+
+def _cmd_extract(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui.commands import extract
+
+    return extract.run(args, source)
 
 
 def _cmd_demo(args: argparse.Namespace, source: PassphraseSource) -> int:

@@ -39,7 +39,8 @@ from rc_tui.services.pdf import Document, Section, one_time_password, render
 from storage import files
 from storage.models import Decision
 
-KINDS = ("journal", "decision_letter", "samrad_minutes", "safety_plan", "log_extract")
+KINDS = ("journal", "decision_letter", "samrad_minutes", "safety_plan", "log_extract",
+         "record_extract")
 OUTPUTS = ("encrypted_pdf", "printer")
 LOCAL = ZoneInfo("Europe/Stockholm")
 #: how long `lp` may take to accept the job
@@ -54,7 +55,8 @@ class DocumentError(VaultError):
 @dataclass(frozen=True)
 class DocumentRequest:
     """Which document: ``kind`` (one of ``KINDS``) and the id of what it is made from – the
-    person (journal, log extract), the decision, the samråd or the safety plan.
+    person (journal, log extract), the decision, the samråd, the safety plan or the review
+    of a record extract.
     ``agency``: for samråd minutes, the receiving agency's extract (None: the centre's)."""
 
     kind: str
@@ -101,7 +103,7 @@ class DocumentService(Service):
         self.require(Capability.CASE_CONTENT)
         builders = {"journal": self._journal, "decision_letter": self._decision_letter,
                     "samrad_minutes": self._samrad_minutes, "safety_plan": self._safety_plan,
-                    "log_extract": self._log_extract}
+                    "log_extract": self._log_extract, "record_extract": self._record_extract}
         if req.kind not in builders:
             raise VaultError("unknown document")
         return builders[req.kind](req)
@@ -183,6 +185,15 @@ class DocumentService(Service):
                          (Section("", intro), Section("", "\n".join(lines)))),
                 req.id, None)
 
+    def _record_extract(self, req: DocumentRequest) -> tuple[Document, int | None, int | None]:
+        """A person's record extract as reviewed (``ExtractService``: managers and the
+        person's caseworker; withheld passages as withheld)."""
+        from rc_tui.services.extracts import ExtractService
+
+        doc, person_id = ExtractService(self.vault, screen=self.screen,
+                                        clock=self.clock).document(req.id)
+        return doc, person_id, req.id
+
     # ------------------------------------------------------------------ leaving
     def issue(self, req: DocumentRequest) -> Issued:
         """Compose the document and send it out the installation's way; logged with the
@@ -204,6 +215,25 @@ class DocumentService(Service):
         digest = hashlib.sha256(data).hexdigest()
         self._log(person_id, req.kind, record_id, f"{output} sha256={digest}", path)
         return Issued(output, digest, password, path)
+
+    def issue_to(self, req: DocumentRequest, path: Path) -> Issued:
+        """The command line's way out: the document as an encrypted PDF (always; never
+        plaintext) in a new owner-only file at ``path``, its one-time password returned
+        to be shown once; logged with the hash like ``issue``."""
+        doc, person_id, record_id = self._compose(req)
+        password = one_time_password()
+        data = render(doc, centre=str(self.vault.setting("centre_name")),
+                      produced=_local(self.clock()),
+                      by=self.user.display_name or self.user.username, password=password)
+        path = Path(path).expanduser()
+        try:
+            exports.write_new(path, data)
+        except OSError as exc:
+            raise DocumentError(_("The file could not be written ({kind}).",
+                                  kind=type(exc).__name__)) from None
+        digest = hashlib.sha256(data).hexdigest()
+        self._log(person_id, req.kind, record_id, f"encrypted_pdf sha256={digest}", path)
+        return Issued("encrypted_pdf", digest, password, path)
 
     @staticmethod
     def _text(doc: Document, centre: str, produced: datetime, by: str) -> str:
