@@ -60,6 +60,7 @@ FORMS: dict[str, str] = {
     "recontact": N_("re-contact attempt"),
     "referral": N_("referral"),
     "referral_step": N_("referral's answer, start or end"),
+    "rectify": N_("rectification"),
 }
 
 

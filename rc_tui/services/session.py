@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from rc_tui.services.casework import CaseworkService
     from rc_tui.services.documents import DocumentService
     from rc_tui.services.drafts import DraftService, DraftWriter
+    from rc_tui.services.extracts import ExtractService
     from rc_tui.services.home import HomeService
     from rc_tui.services.logreview import LogReviewService
     from rc_tui.services.people import PeopleService
+    from rc_tui.services.record_rights import RecordRightsService
     from rc_tui.services.records import RecordService
     from rc_tui.services.referrals import ReferralService
     from rc_tui.services.safety import PartnerContactService, SafetyPlanService
@@ -216,6 +218,14 @@ class UserSession:
             if self._draft_writer is None:
                 self._draft_writer = DraftWriter(self.drafts("draft"))
             return self._draft_writer
+
+    def extracts(self, screen: str) -> ExtractService:
+        from rc_tui.services.extracts import ExtractService
+        return ExtractService(self._vault, screen=screen, clock=self.clock)
+
+    def record_rights(self, screen: str) -> RecordRightsService:
+        from rc_tui.services.record_rights import RecordRightsService
+        return RecordRightsService(self._vault, screen=screen, clock=self.clock)
 
     def documents(self, screen: str = "document") -> DocumentService:
         from rc_tui.services.documents import DocumentService

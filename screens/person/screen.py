@@ -122,6 +122,12 @@ class PersonScreen(RcScreen):
         Binding("i", "link", "Link to known person", show=False, id="person.link"),
         Binding("n", "emergency", "Emergency access", id="person.emergency"),
         Binding("g", "log_extract", "Log extract", show=False, id="person.log-extract"),
+        Binding("R", "record_extract", "Record extract", show=False,
+                id="person.record-extract"),
+        Binding("F", "rectify", "Rectify name or identity number", show=False,
+                id="person.rectify"),
+        Binding("Y", "restrict", "Restrict record or lift the restriction", show=False,
+                id="person.restrict"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
 
@@ -190,6 +196,8 @@ class PersonScreen(RcScreen):
         d = self.detail
         if d is None:
             return True
+        if action in self.RIGHTS:
+            return self._rights_offered(action, d)
         if action == "reveal":
             return d.identity_hidden and not d.restricted
         if action == "emergency":
@@ -220,6 +228,16 @@ class PersonScreen(RcScreen):
             return d.full_access and any(role != "perpetrator"
                                          for _cid, _no, role, _st in d.cases)
         return True
+
+    #: the data subject's rights: the record extract, restriction and rectification
+    RIGHTS = frozenset({"record_extract", "restrict", "rectify"})
+
+    def _rights_offered(self, action: str, d: PersonDetail) -> bool:
+        if action == "record_extract":  # managers and the person's own caseworker
+            return d.full_access and self.shell.can(Capability.RECORD_EXTRACT)
+        if action == "restrict":
+            return d.full_access and self.shell.can(Capability.RESTRICT_RECORDS)
+        return d.full_access and not d.identity_hidden  # rectify
 
     def action_partner_contact(self) -> None:
         person_id = self.person_id
@@ -306,6 +324,45 @@ class PersonScreen(RcScreen):
     def action_log_extract(self) -> None:
         self.app.push_screen(DocumentDialog(DocumentRequest("log_extract", self.person_id),
                                             _("Log extract: who has read the record")))
+
+    def action_record_extract(self) -> None:
+        """Everything about the person; the passages about others reviewed first."""
+        from screens.person.extract_review import ExtractReviewDialog
+
+        person_id = self.person_id
+        self.load(lambda session: session.extracts("person").prepare(person_id),
+                  lambda draft: self.app.push_screen(ExtractReviewDialog(draft)),
+                  key="record-extract")
+
+    def action_rectify(self) -> None:
+        from screens.person.rectify_dialog import RectifyDialog
+
+        assert self.detail is not None
+        self.app.push_screen(RectifyDialog(self.person_id, self.detail.version),
+                             self._reload)
+
+    def action_restrict(self) -> None:
+        """Restrict the record while a dispute is examined, or lift the restriction."""
+        from screens.casework.close_dialog import CloseDialog
+
+        assert self.detail is not None
+        person_id, lift = self.person_id, self.detail.record_restricted
+        session = self.shell.session
+        assert session is not None
+        rights = session.record_rights("person")
+        if lift:
+            dialog = CloseDialog(_("Lift the restriction of the record"),
+                                 lambda reason: rights.lift(person_id, reason),
+                                 field=_("Outcome of the examination"),
+                                 draft_key=("lift-restriction", person_id))
+        else:
+            dialog = CloseDialog(_("Restrict the record while a dispute is examined: it "
+                                   "can be read but not changed, and is hidden from search "
+                                   "(but for managers)"),
+                                 lambda reason: rights.restrict(person_id, reason),
+                                 field=_("What is disputed"),
+                                 draft_key=("restrict", person_id))
+        self.app.push_screen(dialog, self._reload)
 
     def action_emergency(self) -> None:
         self.app.push_screen(EmergencyAccessScreen(self.person_id))

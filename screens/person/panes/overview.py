@@ -22,7 +22,7 @@ from rc_tui.domain.vocab import (
     PROTECTION_LEVELS,
     label,
 )
-from rc_tui.i18n import _
+from rc_tui.i18n import N_, _
 from rc_tui.services.people import PersonDetail
 from rc_tui.services.shelter import stay_line
 from screens.components import Plain
@@ -30,6 +30,7 @@ from screens.person.panes.base import PersonPane
 
 if TYPE_CHECKING:
     from rc_tui.services.cases import IntakeLine
+    from rc_tui.services.record_rights import HistoryEntry
     from rc_tui.services.records import ChildReportState, ConsentState
     from rc_tui.services.safety import (
         PartnerContactOutcome,
@@ -47,7 +48,9 @@ def yes_no(value: bool) -> str:
 
 def overview_text(d: PersonDetail) -> str:
     p = d.data
-    lines = [
+    lines = [_("RESTRICTED while a dispute is examined: the record can be read but not "
+               "changed.")] if d.record_restricted else []
+    lines += [
         f"{_('Identity no.')}: {d.id_number or '–'}"
         + (f"   {_('Born')}: {d.birth_date.isoformat()}" if d.birth_date
            else (f"   {_('Birth year')}: {p.birth_year}" if p.birth_year else "")),
@@ -108,7 +111,11 @@ def plan_line(r: SafetyPlanRow) -> str:
 #: happened; the links between an anonymous record and the known person
 OverviewData = tuple["list[ConsentState]", "list[ChildReportState]", "list[StayFactLine]",
                      "list[PartnerContactOutcome] | None", "list[PartnerContactView] | None",
-                     "list[SafetyPlanRow] | None", "list[IntakeLine]", "list[LinkLine]"]
+                     "list[SafetyPlanRow] | None", "list[IntakeLine]", "list[LinkLine]",
+                     "list[HistoryEntry]"]
+#: the fields whose earlier values the history shows
+HISTORY_FIELDS = {"given_name": N_("given name"), "family_name": N_("family name"),
+                  "alias": N_("alias"), "id_number": N_("identity number")}
 
 
 class OverviewPane(PersonPane, VerticalScroll):
@@ -122,6 +129,13 @@ class OverviewPane(PersonPane, VerticalScroll):
         yield Plain("", id="stays")
         yield Static(_("What happened (intakes)"), classes="panel-title", markup=False)
         yield Plain("", id="intake-accounts")
+        # the earlier names and identity numbers: shown only when there are any
+        title = Static(_("Earlier names and identity numbers"), classes="panel-title",
+                       markup=False, id="history-title")
+        history = Plain("", id="name-history")
+        title.display = history.display = False
+        yield title
+        yield history
         if self.detail.full_access:
             his = any(role == "perpetrator" and status == "open"
                       for _cid, _no, role, status in self.detail.cases)
@@ -146,10 +160,18 @@ class OverviewPane(PersonPane, VerticalScroll):
         return (records.consents(self.person_id), records.child_reports(self.person_id),
                 session.shelter("person").stays_of(self.person_id), outcomes, contacts, plans,
                 session.cases("person").intakes_of(self.person_id),
-                session.shelter("person").links_of(self.person_id))
+                session.shelter("person").links_of(self.person_id),
+                session.record_rights("person").history(self.person_id))
 
     def populate(self, data: OverviewData) -> None:
-        consents, reports, stays, outcomes, contacts, plans, intakes, links = data
+        consents, reports, stays, outcomes, contacts, plans, intakes, links, history = data
+        self.query_one("#history-title").display = bool(history)
+        self.query_one("#name-history", Plain).display = bool(history)
+        self.query_one("#name-history", Plain).set_text("\n".join(
+            f"{h.changed_at:%Y-%m-%d} {label(HISTORY_FIELDS, h.field)}: "
+            f"{h.old_value or '–'} → {h.new_value or '–'}  "
+            + (f"({h.changed_by}" + (f": {h.reason})" if h.reason else ")") if h.changed_by
+               else _("(changed outside rc-tui)")) for h in history))
         if self.detail.full_access:
             lines = [outcome_line(o) for o in outcomes or []]
             for contact in contacts or []:
