@@ -76,6 +76,8 @@ class SearchScreen(RcScreen):
         table.clear()
         for index, hit in enumerate(self.hits):
             title = hit.title or _("Registered – you have no access (Enter: emergency access)")
+            if hit.record_restricted:  # managers only: everyone else does not find it
+                title = _("RESTRICTED") + " " + title
             table.add_row(cell(_(KIND_LABELS[hit.kind])), cell(title, 60),
                           cell(hit.detail, 60), protection_cell(hit.protection_level),
                           key=str(index))
