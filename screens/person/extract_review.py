@@ -72,7 +72,7 @@ class ExtractReviewDialog(RcModal):
         p = self.marked[i]
         d = self.decisions.get(p.key)
         state = ("?" if d is None else _("released") if d.release
-                 else _("withheld ({n})", n=self.codes.index(d.reason or "") + 1))
+                 else _("withheld, {rule}", rule=reasons()[d.reason or ""].rule))
         mark = "›" if i == self.cursor else " "
         return f"{mark} [{state}] {p.section}: {p.heading} – {_(FLAG_TEXT[p.flag or 'person'])}"
 
