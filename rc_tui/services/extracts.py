@@ -503,8 +503,8 @@ class ExtractService(Service):
                      record_id=review_id)
         sections = [Section("", _(
             "Everything recorded about the person in rc-tui. Passages that concern another "
-            "person were reviewed by {reviewer} on {when}; {withheld} of {total} passages "
-            "are withheld, each marked with the reason and the rule.",
+            "person were reviewed by {reviewer} on {when}. Passages in all: {total}; "
+            "withheld (each marked with the reason and the rule): {withheld}.",
             reviewer=reviewer.display_name if reviewer else "–",
             when=_local(review.reviewed_at), withheld=review.withheld,
             total=len(passages)))]
