@@ -185,6 +185,10 @@ class ExtractService(Service):
         if not (self.access.can(Capability.ALL_CASES)
                 or person_id in self.access.assigned_persons(s)):
             raise NoAccess(person_id, "record_extract", None)
+        if not self.access.identity_visible(s, p):
+            # the extract names the person: a protected identity is revealed first (logged)
+            raise ValidationError([_("The person's identity is protected: reveal it first "
+                                     "(V, logged and reviewed).")])
         return p
 
     def person_by_number(self, number: str) -> int:

@@ -234,7 +234,8 @@ class PersonScreen(RcScreen):
 
     def _rights_offered(self, action: str, d: PersonDetail) -> bool:
         if action == "record_extract":  # managers and the person's own caseworker
-            return d.full_access and self.shell.can(Capability.RECORD_EXTRACT)
+            return (d.full_access and not d.identity_hidden
+                    and self.shell.can(Capability.RECORD_EXTRACT))
         if action == "restrict":
             return d.full_access and self.shell.can(Capability.RESTRICT_RECORDS)
         return d.full_access and not d.identity_hidden  # rectify

@@ -149,6 +149,17 @@ NOT_SCANNED: dict[str, str] = {
     "SessionService.record_recontact": "write (returns nothing)",
     "ReferralService.refer": "write (returns the new id)",
     "ReferralService.update_referral": "write (returns the new version)",
+    "DocumentService.issue_to": "writes a document to a file for the command line (the same "
+                                "composition as issue; returns its hash and password)",
+    "ExtractService.record_review": "write (returns the new id)",
+    "ExtractService.record_unreviewed": "write (returns the new id)",
+    "ExtractService.document": "composes the extract for DocumentService (never returned to "
+                               "a screen) from the passages of the scanned prepare",
+    "ExtractService.person_by_number": "the command line's lookup (returns the id of the "
+                                       "person the caller named by number)",
+    "RecordRightsService.restrict": "write (returns nothing)",
+    "RecordRightsService.lift": "write (returns nothing)",
+    "RecordRightsService.rectify": "write (returns the new version)",
 }
 
 
@@ -364,7 +375,7 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
     "Participant": ("agency", "kind", "name", "role", "undertaking"),
     "PersonDetail": ("birth_date", "cases", "created_at", "data", "display_name",
                      "full_access", "id", "id_number", "identity_hidden", "masked_id",
-                     "restricted", "risk", "version"),
+                     "record_restricted", "restricted", "risk", "version"),
     "PersonInput": ("accessibility_needs", "alias", "birth_year", "family_name", "gender",
                     "given_name", "id_number", "interpreter_needed", "language", "may_call",
                     "may_letter", "may_text", "protection_level", "safe_address",
@@ -388,7 +399,13 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
                    "participants", "place", "previous_id", "repeat", "requested_at",
                    "requested_by", "version"),
     "Scoring": ("count_answers", "max_insufficient", "method", "thresholds", "timeframe"),
-    "SearchHit": ("case_id", "detail", "kind", "person_id", "protection_level", "title"),
+    "SearchHit": ("case_id", "detail", "kind", "person_id", "protection_level",
+                  "record_restricted", "title"),
+    "ExtractDraft": ("name", "passages", "person_id"),
+    "Passage": ("flag", "heading", "key", "section", "sha256", "text"),
+    "HistoryEntry": ("changed_at", "changed_by", "field", "kind", "new_value", "old_value",
+                     "person_id", "reason"),
+    "Restriction": ("by", "person_id", "reason", "since"),
     "Section": ("id", "items", "timeframes", "title"),
     "ShiftEntryView": ("about", "author", "body", "id", "person_id", "read", "shift",
                        "written_at"),
@@ -425,9 +442,15 @@ for _cls in ("BoardView", "CaseDetail", "CaseRow", "ChainStatus", "CoordinationV
 classify("PersonSummary", FREE, masked_id=SHELTER, birth=SHELTER, protection_level=SHELTER,
          risk=FULL)
 classify("PersonDetail", FREE, id_number=SHELTER, masked_id=SHELTER, birth_date=SHELTER,
-         created_at=SHELTER, risk=FULL)
+         created_at=SHELTER, risk=FULL, record_restricted=SHELTER)
 classify("PersonInput", SHELTER, given_name=FREE, family_name=FREE, alias=FREE)
-classify("SearchHit", FREE, protection_level=SHELTER)
+classify("SearchHit", FREE, protection_level=SHELTER, record_restricted=FULL)
+# -- the data subject's rights: the extract is the whole record (managers and the person's
+# own caseworker); earlier names and a restriction on the person's own record
+classify("ExtractDraft", FULL, person_id=FREE)
+classify("Passage", FULL)
+classify("HistoryEntry", SHELTER, person_id=FREE)
+classify("Restriction", SHELTER, person_id=FREE)
 classify("Note", SHELTER, id=FREE)
 classify("ConsentState", SHELTER)
 classify("ChildReportState", SHELTER)
