@@ -107,7 +107,8 @@ class RecordRightsService(Service):
             if row is None:
                 return None
             by = s.get(User, row.restricted_by_id)
-            return Restriction(person_id, row.restricted_at, by.display_name if by else "", row.reason)
+            return Restriction(person_id, row.restricted_at, by.display_name if by else "",
+                               row.reason)
 
     def restrict(self, person_id: int, reason: str) -> None:
         """Restrict the person's record (managers) while a dispute is examined."""
@@ -195,6 +196,7 @@ class RecordRightsService(Service):
                              .order_by(PersonHistory.id.desc())).all()
             self.log(s, "view", person_id=person_id, record_type="person_history",
                      record_id=person_id)
-            return [HistoryEntry(person_id, r.field, r.old_value or "", r.new_value or "", r.changed_at,
-                                 users.get(r.changed_by_id or 0, ""), r.kind, r.reason)
+            return [HistoryEntry(person_id, r.field, r.old_value or "", r.new_value or "",
+                                 r.changed_at, users.get(r.changed_by_id or 0, ""), r.kind,
+                                 r.reason)
                     for r in rows]
