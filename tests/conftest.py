@@ -266,6 +266,17 @@ def tables_added_after(revision: str) -> list[str]:
 
 
 def drop_tables_added_after(conn: Any, revision: str) -> None:
-    """Drop (on a raw DB-API connection) what the migrations after ``revision`` added."""
-    for table in tables_added_after(revision):
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    """Drop (on a raw DB-API connection, or SQLAlchemy's) what the migrations after
+    ``revision`` added: their tables, and the triggers on older tables that refer to them
+    (a later revision's triggers on an older table make no sense without its tables; the
+    migrations make them anew)."""
+    import re
+
+    run = getattr(conn, "exec_driver_sql", None) or conn.execute
+    dropped = tables_added_after(revision)
+    for table in dropped:
+        run(f"DROP TABLE IF EXISTS {table}")
+    for name, sql in run("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") \
+            .fetchall():
+        if any(re.search(rf"\b{t}\b", sql or "") for t in dropped):
+            run(f"DROP TRIGGER IF EXISTS {name}")

@@ -346,8 +346,10 @@ def test_migration_0016_from_the_previous_schema(tmp_path: Path) -> None:
             "followup_attempts, followup_due FROM stays")).one()
         assert tuple(row) == (1, None, None, None, None, 0, None)
         assert conn.execute(text("SELECT count(*) FROM person_links")).scalar() == 0
-        # rewound to 0015 by dropping its table only (as the tests do): 0016 again
-        conn.execute(text("DROP TABLE person_links"))
+        # rewound to 0015 by dropping its tables only (as the tests do): 0016 again
+        from tests.conftest import drop_tables_added_after
+
+        drop_tables_added_after(conn, "0015")
         conn.execute(text("UPDATE alembic_version SET version_num = '0015'"))
     with engine.begin() as conn:
         cfg = schema.alembic_config()

@@ -159,3 +159,32 @@ def test_restriction_blocks_every_write_and_hides_from_search(
             .order_by(AccessLog.id)).all()
         assert actions == ["restrict", "unrestrict"]
         assert s.get(Person, family.perpetrator) is not None
+
+
+def test_migration_0017_from_the_previous_schema(family: Family) -> None:
+    """A database at 0016 gains the history, restriction and extract tables and their
+    triggers; its people keep their data and get no history, and a restriction works."""
+    from storage import db, schema
+    from tests.conftest import drop_tables_added_after
+
+    with Vault.unlock(family.path, PER, PER_PASS) as v:
+        key = bytes(v._data_key)
+    conn = db.connect(family.path, key)
+    try:
+        drop_tables_added_after(conn, "0016")
+        assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                "AND name LIKE '%restricted'").fetchall()
+        conn.execute("UPDATE alembic_version SET version_num = '0016'")
+        conn.commit()
+    finally:
+        conn.close()
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as chef:  # migrates
+        assert chef.check().ok
+        with chef.session() as s:
+            assert s.scalar(text("SELECT version_num FROM alembic_version")) == schema.HEAD
+            assert s.scalar(text("SELECT count(*) FROM person_history")) == 0
+            assert s.scalar(select(Person.id_number).where(
+                Person.id == family.perpetrator)) == PERP_NO
+        RecordRightsService(chef).restrict(family.perpetrator, REASON)
+    with Vault.unlock(family.path, PER, PER_PASS) as per, pytest.raises(RecordRestricted):
+        RecordService(per).add_note(family.perpetrator, "note", "Ny anteckning")

@@ -427,7 +427,8 @@ def test_migration_0014_from_the_previous_schema(family: Family) -> None:
             assert s.scalar(text("SELECT version_num FROM alembic_version")) == schema.HEAD
             triggers = set(s.scalars(text(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name IN ('partner_contacts', 'safety_plans')")))
+                "AND tbl_name IN ('partner_contacts', 'safety_plans') "
+                "AND name LIKE '%\\_readonly' ESCAPE '\\'")))
     assert len(triggers) == 6
     with Vault.unlock(family.path, PER, PER_PASS) as per:
         assert pcs(per).record(reached(family)) > 0
