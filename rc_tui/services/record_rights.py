@@ -194,8 +194,9 @@ class RecordRightsService(Service):
             users = {u.id: u.display_name for u in s.scalars(select(User))}
             rows = s.scalars(select(PersonHistory).where(PersonHistory.person_id == person_id)
                              .order_by(PersonHistory.id.desc())).all()
-            self.log(s, "view", person_id=person_id, record_type="person_history",
-                     record_id=person_id)
+            if rows:  # what is shown is logged (nothing to show, nothing read)
+                self.log(s, "view", person_id=person_id, record_type="person_history",
+                         record_id=person_id)
             return [HistoryEntry(person_id, r.field, r.old_value or "", r.new_value or "",
                                  r.changed_at, users.get(r.changed_by_id or 0, ""), r.kind,
                                  r.reason)

@@ -23,6 +23,7 @@ from rc_tui.services import capabilities, exports, settings
 from rc_tui.services.access import Capability
 from rc_tui.services.casework import CaseworkService, DecisionInput
 from rc_tui.services.documents import DocumentError, DocumentRequest, DocumentService
+from rc_tui.services.extracts import ExtractService, ReviewDecision
 from rc_tui.services.logreview import LogFilter, LogReviewService
 from rc_tui.services.people import PeopleService
 from rc_tui.services.safety import SafetyPlanService
@@ -89,15 +90,21 @@ def _records(family: Family) -> dict[str, DocumentRequest]:
         PeopleService(v).emergency_access(family.victim, REASON)
     with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
         _svc, samrad_id = _minutes(v, family, "danger")
+        # the child's record extract, reviewed: the passages about her family released
+        extracts = ExtractService(v)
+        review = extracts.record_review(family.child, [
+            ReviewDecision(p.key, True) for p in extracts.prepare(family.child).to_review])
     return {"journal": DocumentRequest("journal", family.victim),
             "decision_letter": DocumentRequest("decision_letter", decision),
             "samrad_minutes": DocumentRequest("samrad_minutes", samrad_id),
             "safety_plan": DocumentRequest("safety_plan", plan_id),
+            "record_extract": DocumentRequest("record_extract", review),
             "log_extract": DocumentRequest("log_extract", family.victim)}
 
 
 #: what each kind's text must hold (read back from the PDF)
 EXPECTED = {"journal": VICTIM_NOTE, "decision_letter": "BESLUT", "samrad_minutes": SHARED,
+            "record_extract": "Registerutdrag – Ella",
             "safety_plan": PLAN_TEXT, "log_extract": REASON}
 
 
