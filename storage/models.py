@@ -937,7 +937,7 @@ class PersonHistory(Base):
     __table_args__ = (Index("ix_person_history_person", "person_id", "field"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     field: Mapped[str] = mapped_column(String(16))  # given_name | family_name | alias | id_number
     old_value: Mapped[str | None] = mapped_column(Text, default=None)
     new_value: Mapped[str | None] = mapped_column(Text, default=None)
@@ -957,7 +957,7 @@ class PersonRestriction(Base):
     __table_args__ = (Index("ix_person_restrictions_person", "person_id", "lifted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     restricted_at: Mapped[datetime]
     restricted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
@@ -975,7 +975,7 @@ class ExtractReview(Base):
     __table_args__ = (Index("ix_extract_reviews_person", "person_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime]
     via: Mapped[str] = mapped_column(String(8))
@@ -992,7 +992,8 @@ class ExtractDecision(Base):
     __table_args__ = (Index("ix_extract_decisions_review", "review_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("extract_reviews.id"))
+    review_id: Mapped[int] = mapped_column(ForeignKey("extract_reviews.id",
+                                                      ondelete="CASCADE"))
     passage: Mapped[str] = mapped_column(String(64))  # its key: "journal:12"
     passage_sha256: Mapped[str] = mapped_column(String(64))
     flag: Mapped[str] = mapped_column(String(16))  # why it needed review

@@ -6,6 +6,9 @@ restriction.
 * ``person_history``: the earlier values of a person's names and identity number, with who
   changed them and why (read-only). A change of those columns made past the services gets
   a row from a trigger all the same (no user, no reason), so no earlier value is lost;
+* rows of these tables go with their person (``ON DELETE CASCADE``: a person culled by
+  retention leaves no history, review or lifted restriction behind; a restriction not yet
+  lifted refuses to be deleted, and with it the person);
 * ``person_restrictions``: a manager restricted a person's record while a dispute is
   examined. While a restriction is not lifted, triggers refuse every insert and update of
   the person's rows – the person, their tracks, journal, assessments, consents,
@@ -84,7 +87,7 @@ def upgrade() -> None:
         sa.Column("changed_by_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"]),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["changed_by_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -99,7 +102,7 @@ def upgrade() -> None:
         sa.Column("lifted_at", sa.DateTime(), nullable=True),
         sa.Column("lifted_by_id", sa.Integer(), nullable=True),
         sa.Column("lift_reason", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"]),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["restricted_by_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["lifted_by_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -115,7 +118,7 @@ def upgrade() -> None:
         sa.Column("via", sa.String(8), nullable=False),
         sa.Column("passages", sa.Integer(), nullable=False),
         sa.Column("withheld", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["persons.id"]),
+        sa.ForeignKeyConstraint(["person_id"], ["persons.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["reviewer_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -129,7 +132,7 @@ def upgrade() -> None:
         sa.Column("flag", sa.String(16), nullable=False),
         sa.Column("decision", sa.String(8), nullable=False),
         sa.Column("reason", sa.String(32), nullable=True),
-        sa.ForeignKeyConstraint(["review_id"], ["extract_reviews.id"]),
+        sa.ForeignKeyConstraint(["review_id"], ["extract_reviews.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_extract_decisions_review", "extract_decisions", ["review_id"])
