@@ -155,17 +155,30 @@ def _sha(heading: str, text: str) -> str:
 
 
 class _Composer:
-    """Collects the passages of one person's extract, marking those to review."""
+    """Collects the passages of one person's extract, marking those to review.
 
-    def __init__(self, others: list[rules.Other], shelter: bool) -> None:
+    ``hidden``: someone the record could mention has an identity the reviewer may not
+    see (a protected victim in a perpetrator's extract). Then every passage but the
+    person's own details is marked, whatever it says: were only the passages that match
+    her name or number marked, a reviewer could write candidate names into the record and
+    learn from the marks which one is hers."""
+
+    def __init__(self, others: list[rules.Other], shelter: bool, hidden: bool) -> None:
         self.others = others
         self.shelter = shelter
+        self.hidden = hidden
         self.passages: list[Passage] = []
 
     def add(self, key: str, section: str, heading: str, lines: list[str], *,
-            about_other: bool = False) -> None:
+            about_other: bool = False, own: bool = False) -> None:
+        """``own``: the person's own details and tracks, composed here of their own
+        fields alone – never marked."""
         body = "\n".join(line for line in lines if line)
-        flag = "person" if about_other else None
+        if own:
+            self.passages.append(Passage(key, section, heading, body or "–", None,
+                                         _sha(heading, body)))
+            return
+        flag = "person" if about_other or self.hidden else None
         found = rules.review_flag(body, self.others, shelter=self.shelter)
         if found is not None and (flag is None
                                   or rules.FLAGS.index(found) < rules.FLAGS.index(flag)):
@@ -243,7 +256,8 @@ class ExtractService(Service):
         others = [rules.other([o.given_name, o.family_name, o.alias], own, o.id_number,
                               o.safe_address) for o in related]
         roles = set(s.scalars(select(CaseMember.role).where(CaseMember.person_id == p.id)))
-        c = _Composer(others, shelter="perpetrator" in roles)
+        hidden = any(not self.access.identity_visible(s, o) for o in related)
+        c = _Composer(others, shelter="perpetrator" in roles, hidden=hidden)
         users = {u.id: u.display_name for u in s.scalars(select(User))}
 
         def who(user_id: int | None) -> str:
@@ -304,13 +318,14 @@ class ExtractService(Service):
             _("Language: {value}", value=p.language or "–"),
             _("Safe address: {value}", value=p.safe_address or "–"),
             _("Safe times: {value}", value=p.safe_times or "–"),
-            _("Protection: {value}", value=label(PROTECTION_LEVELS, p.protection_level))])
+            _("Protection: {value}", value=label(PROTECTION_LEVELS, p.protection_level))],
+              own=True)
         history = s.scalars(select(PersonHistory).where(PersonHistory.person_id == p.id)
                             .order_by(PersonHistory.id)).all()
         if history:
             c.add("person_history", sec, _("Earlier names and identity numbers"), [
                 f"{_local(h.changed_at)}  {h.field}: {h.old_value or '–'} → "
-                f"{h.new_value or '–'}" for h in history])
+                f"{h.new_value or '–'}" for h in history], own=True)
 
     def _cases(self, s: Session, p: Person, c: _Composer) -> None:
         sec = _("Cases")
@@ -322,7 +337,7 @@ class ExtractService(Service):
             c.add(f"case:{m.id}", sec, row.case_number, [
                 _("Role: {value}", value=label(MEMBER_ROLES, m.role)),
                 _("Added: {value}", value=_day(m.added_at)),
-                _("Track closed: {value}", value=_day(m.closed_at))])
+                _("Track closed: {value}", value=_day(m.closed_at))], own=True)
             for other in s.scalars(select(CaseMember).where(
                     CaseMember.case_id == case, CaseMember.person_id != p.id)
                     .order_by(CaseMember.id)):
