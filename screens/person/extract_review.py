@@ -27,7 +27,7 @@ FLAG_TEXT = {"address": "an address", "shelter": "tells of the shelter",
 
 
 class ExtractReviewDialog(RcModal):
-    """↑/↓ choose a marked passage; R releases it, 1–4 withhold it with that reason;
+    """↑/↓ choose a marked passage; R releases it, 1–9 withhold it with that reason;
     Ctrl+S records the review (every marked passage decided) and opens the document
     dialog."""
 
@@ -39,6 +39,11 @@ class ExtractReviewDialog(RcModal):
         Binding("2", "withhold(2)", "", show=False, id="extract-review.withhold-2"),
         Binding("3", "withhold(3)", "", show=False, id="extract-review.withhold-3"),
         Binding("4", "withhold(4)", "", show=False, id="extract-review.withhold-4"),
+        Binding("5", "withhold(5)", "", show=False, id="extract-review.withhold-5"),
+        Binding("6", "withhold(6)", "", show=False, id="extract-review.withhold-6"),
+        Binding("7", "withhold(7)", "", show=False, id="extract-review.withhold-7"),
+        Binding("8", "withhold(8)", "", show=False, id="extract-review.withhold-8"),
+        Binding("9", "withhold(9)", "", show=False, id="extract-review.withhold-9"),
         Binding("ctrl+s", "record", "Record and issue", id="extract-review.record"),
         Binding("escape", "close", "Close", id="extract-review.close"),
     ]
@@ -49,7 +54,7 @@ class ExtractReviewDialog(RcModal):
         self.marked = draft.to_review
         self.cursor = 0
         self.decisions: dict[str, ReviewDecision] = {}
-        self.codes = list(reasons())[:4]
+        self.codes = list(reasons())[:9]  # one digit each
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -80,10 +85,11 @@ class ExtractReviewDialog(RcModal):
         total, done = len(self.marked), len(self.decisions)
         self.query_one("#summary", Plain).set_text(
             _n("{n} passage of {total} concerns another person: release it (R) or withhold "
-               "it with a reason (1–4). Decided: {done}.",
+               "it with a reason (1–{last}). Decided: {done}.",
                "{n} passages of {total} concern another person: release each (R) or "
-               "withhold it with a reason (1–4). Decided: {done}.",
-               total, n=total, total=len(self.draft.passages), done=done)
+               "withhold it with a reason (1–{last}). Decided: {done}.",
+               total, n=total, total=len(self.draft.passages), done=done,
+               last=len(self.codes))
             if total else
             _("Nothing in the record concerns another person. Ctrl+S records that and "
               "issues the extract."))
