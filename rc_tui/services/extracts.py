@@ -35,6 +35,7 @@ from rc_tui.domain.casework import (
     OUTCOMES,
     PLAN_KINDS,
     PLAN_STATUSES,
+    catalog,
     intervention_label,
 )
 from rc_tui.domain.safety import FEAR_LEVELS, PARTNER_OUTCOMES, SAFETY_VIEWS, YES_NO
@@ -283,8 +284,11 @@ class ExtractService(Service):
         for i in s.scalars(select(Investigation).where(Investigation.person_id == p.id)
                            .order_by(Investigation.id)):
             findings = json.loads(i.findings or "{}")
+            template = catalog().templates.get(i.template)
+            areas = {code: str(text) for code, text in template.areas} if template else {}
             c.add(f"investigation:{i.id}", sec, f"{_day(i.started_on)} – {_day(i.ended_on)}",
-                  [*[f"{k}: {v}" for k, v in findings.items() if v], i.conclusion])
+                  [*[f"{areas.get(k, k)}: {v}" for k, v in findings.items() if v],
+                   i.conclusion])
         sec = _("Decisions")
         for d in s.scalars(select(Decision).where(Decision.person_id == p.id)
                            .order_by(Decision.id)):

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 
 from rc_tui.domain.extracts import reasons
-from rc_tui.i18n import _, _n
+from rc_tui.i18n import N_, _, _n
 from rc_tui.services.documents import DocumentRequest
 from rc_tui.services.extracts import ExtractDraft, ReviewDecision
 from screens.base import RcModal
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
 
 #: why a passage is marked, as the reviewer reads it
-FLAG_TEXT = {"address": "an address", "shelter": "tells of the shelter",
-             "person": "another person"}
+FLAG_TEXT = {"address": N_("an address"), "shelter": N_("tells of the shelter"),
+             "person": N_("another person")}
 
 
 class ExtractReviewDialog(RcModal):
