@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -45,13 +45,27 @@ from sqlalchemy.orm import Session
 
 from rc_tui.domain import shelter as shelter_rules
 from rc_tui.domain.ages import age_from_year, age_on
-from rc_tui.domain.casework import FOLLOWUP_OUTCOMES, OUTCOMES, add_months, catalog
+from rc_tui.domain.casework import (
+    FOLLOWUP_OUTCOMES,
+    OUTCOMES,
+    add_months,
+    catalog,
+    emergency_needs_investigation,
+)
 from rc_tui.domain.instruments.loader import BUILTIN_LEVEL_LABELS
 from rc_tui.domain.instruments.model import BUILTIN_LEVELS
 from rc_tui.domain.periods import Period, parse_period
 from rc_tui.domain.safety import PARTNER_CONTACT_DAYS
 from rc_tui.domain.samrad import ACTION_OUTCOMES
-from rc_tui.domain.sessions import ATTENDANCE, session_catalog
+from rc_tui.domain.sessions import (
+    ATTENDANCE,
+    REFERRAL_OUTCOMES,
+    Attempt,
+    Attendance,
+    dropped_out_on,
+    last_reached,
+    session_catalog,
+)
 from rc_tui.domain.suppression import (
     DEFAULT_K,
     HIDDEN,
@@ -79,8 +93,10 @@ from storage.models import (
     Samrad,
     SamradAction,
     SamradParticipant,
+    SeriesMember,
     SeriesSession,
     SessionAttendance,
+    SessionSeries,
     Stay,
     TurnedAway,
 )
@@ -159,6 +175,8 @@ class _Raw:
     counts: dict[str, int]
     #: one value per person or item, for medians and percentiles
     values: dict[str, list[float]]
+    #: per month of the period: (nights, the stays behind them, days of the month)
+    months: dict[str, list[tuple[int, frozenset[int], int]]] = field(default_factory=dict)
 
 
 def _span(p: Period) -> tuple[datetime, datetime]:
@@ -229,9 +247,48 @@ def _people(s: Session, p: Period, raw: _Raw) -> None:
         raw.tables[f"people.{role}"] = table
         raw.tables[f"people.{role}.new"] = [new_known]
     channels = list(CHANNELS)
-    intakes = s.scalars(select(Intake.channel).where(Intake.occurred_at >= lo,
-                                                     Intake.occurred_at < hi)).all()
-    raw.tables["people.channels"] = [_by(channels, intakes)]
+    months = p.months()
+    monthly = [[0] * len(channels) for _m in months]
+    for channel, at in s.execute(select(Intake.channel, Intake.occurred_at).where(
+            Intake.occurred_at >= lo, Intake.occurred_at < hi)).all():
+        day = _as_date(at)
+        column = channels.index(channel) if channel in channels else len(channels) - 1
+        monthly[(day.year - p.start.year) * 12 + day.month - p.start.month][column] += 1
+    # one table: the channels of the period are its column totals (so the two cannot be
+    # played against each other)
+    raw.tables["people.intakes_monthly"] = monthly
+    _violence(s, p, raw)
+
+
+#: the forms of violence the violence mapping asks about (its yes/no items)
+VIOLENCE_MAPPING = "rc-violence-mapping"
+VIOLENCE_FORMS: dict[str, str] = {
+    "physical": N_("physical"), "psychological": N_("psychological"), "sexual": N_("sexual"),
+    "economic": N_("economic"), "material": N_("material"), "honour": N_("honour-related"),
+    "digital": N_("digital")}
+
+
+def _violence(s: Session, p: Period, raw: _Raw) -> None:
+    """The forms of violence in each person's latest violence mapping signed in the
+    period (one person may name several)."""
+    lo, hi = _span(p)
+    latest: dict[int, tuple[datetime, str]] = {}
+    for pid, at, answers in s.execute(select(
+            Assessment.person_id, Assessment.signed_at, Assessment.answers).where(
+            Assessment.instrument_id == VIOLENCE_MAPPING, Assessment.signed_at >= lo,
+            Assessment.signed_at < hi)).all():
+        if at is not None and (pid not in latest or at > latest[pid][0]):
+            latest[pid] = (at, answers)
+    found: Counter[str] = Counter()
+    for _at, answers in latest.values():
+        try:
+            given = json.loads(answers or "{}")
+        except ValueError:
+            given = {}
+        if isinstance(given, dict):
+            found.update(form for form in VIOLENCE_FORMS if given.get(form) == "yes")
+    raw.counts["people.mapped"] = len(latest)
+    raw.tables["people.violence"] = [[found.get(form, 0) for form in VIOLENCE_FORMS]]
 
 
 def _lead_times(s: Session, p: Period, raw: _Raw) -> None:
@@ -257,22 +314,44 @@ def _lead_times(s: Session, p: Period, raw: _Raw) -> None:
     raw.counts["lead.child_past_four_months"] = sum(
         1 for start, end in children
         if (end is None or end >= p.start) and add_months(start, 4) < min(end or p.end, p.end))
-    raw.counts["lead.emergency_decisions"] = s.scalar(
-        select(func.count(Decision.id)).where(Decision.emergency.is_(True),
-                                              Decision.decided_at >= lo,
-                                              Decision.decided_at < hi)) or 0
+    emergency = s.execute(select(Decision.person_id, Decision.decided_at).where(
+        Decision.emergency.is_(True), Decision.decided_at >= lo, Decision.decided_at < hi)).all()
+    raw.counts["lead.emergency_decisions"] = len(emergency)
+    # waiting at the end of the period: no investigation of the person started on or
+    # after the decision, or open already (the rule of the due list)
+    waiting = 0
+    persons = sorted({pid for pid, _at in emergency})
+    investigations: dict[int, list[tuple[date, date | None]]] = {}
+    for i in range(0, len(persons), 900):
+        for pid, start, end in s.execute(select(
+                Investigation.person_id, Investigation.started_on, Investigation.ended_on)
+                .where(Investigation.person_id.in_(persons[i:i + 900]))).all():
+            investigations.setdefault(pid, []).append((start, end))
+    for pid, at in emergency:
+        on = _as_date(at)
+        begun = [datetime.combine(day, time()) for day, end in investigations.get(pid, [])
+                 if day <= p.end and (day >= on or end is None or end >= on)]
+        if emergency_needs_investigation(at, True, begun) is not None:
+            waiting += 1
+    raw.counts["lead.emergency_waiting"] = waiting
 
 
 def _facility(s: Session, p: Period, raw: _Raw, facility: str) -> None:
     lo, hi = _span(p)
-    stays = s.execute(select(Stay.accompanying_id, Stay.admitted_at, Stay.departed_at,
-                             Stay.arrived_via, Stay.destination, Stay.followed_up_at)
+    stays = s.execute(select(Stay.id, Stay.accompanying_id, Stay.admitted_at, Stay.departed_at,
+                             Stay.arrived_via, Stay.destination, Stay.followed_up_at,
+                             Stay.followup_outcome)
                       .where(Stay.facility == facility, Stay.planned.is_(False),
                              Stay.admitted_at < hi)).all()
+    months = p.months()
+    ends = [*months[1:], p.end + timedelta(days=1)]
     for who, adult in (("adults", True), ("children", False)):
         nights = 0
         stays_in = 0
-        for acc, admitted, departed, *_rest in stays:
+        #: per month: the nights in it and the stays they belong to
+        month_nights = [0] * len(months)
+        month_stays: list[set[int]] = [set() for _m in months]
+        for stay_id, acc, admitted, departed, *_rest in stays:
             if (acc is None) != adult:
                 continue
             first = max(_as_date(admitted), p.start)
@@ -282,17 +361,30 @@ def _facility(s: Session, p: Period, raw: _Raw, facility: str) -> None:
                 continue
             stays_in += 1
             nights += max(0, (last - first).days)
+            for m, (start, end) in enumerate(zip(months, ends, strict=True)):
+                in_month = (min(last, end) - max(first, start)).days
+                if in_month > 0:
+                    month_nights[m] += in_month
+                    month_stays[m].add(stay_id)
         raw.counts[f"{facility}.{who}.stays"] = stays_in
         raw.counts[f"{facility}.{who}.nights"] = nights
-    arrived = [via for acc, admitted, _d, via, _dest, _f in stays
+        raw.months[f"{facility}.{who}.occupancy"] = [
+            (n, frozenset(ids), (end - start).days)
+            for n, ids, start, end in zip(month_nights, month_stays, months, ends, strict=True)]
+    arrived = [via for _i, acc, admitted, _d, via, _dest, _f, _o in stays
                if acc is None and p.contains(_as_date(admitted))]
     raw.tables[f"{facility}.arrivals"] = [_by([*shelter_rules.ARRIVED_VIA, NOT_STATED],
                                               arrived)]
-    leaving = [(dest, followed) for acc, _a, dep, _v, dest, followed in stays
-               if acc is None and dep is not None and p.contains(_as_date(dep))]
+    leaving = [(dest, followed, outcome) for _i, acc, _a, dep, _v, dest, followed, outcome
+               in stays if acc is None and dep is not None and p.contains(_as_date(dep))]
     raw.tables[f"{facility}.departures"] = [_by([*shelter_rules.DESTINATIONS],
-                                                (d or "unknown" for d, _f in leaving))]
-    raw.counts[f"{facility}.followed_up"] = sum(1 for _d, f in leaving if f is not None)
+                                                (d or "unknown" for d, _f, _o in leaving))]
+    raw.counts[f"{facility}.followed_up"] = sum(1 for _d, f, _o in leaving if f is not None)
+    # the departures of the period by the outcome of their follow-up (not yet: due or
+    # still being tried)
+    outcomes = [*shelter_rules.followup_outcomes(facility), "pending"]
+    raw.tables[f"{facility}.followups"] = [_by(outcomes, (
+        o if f is not None and o in outcomes else "pending" for _d, f, o in leaving))]
     turned = s.execute(select(TurnedAway.reasons, TurnedAway.referred_to).where(
         TurnedAway.facility == facility, TurnedAway.requested_at >= lo,
         TurnedAway.requested_at < hi)).all()
@@ -387,20 +479,99 @@ def _support(s: Session, p: Period, raw: _Raw) -> None:
     sent = s.scalars(select(Referral.kind).where(Referral.sent_on >= p.start,
                                                  Referral.sent_on <= p.end)).all()
     raw.tables["referrals.kinds"] = [[sum(1 for k in sent if k == code) for code in kinds]]
+    ended = s.scalars(select(Referral.outcome).where(Referral.ended_on >= p.start,
+                                                     Referral.ended_on <= p.end)).all()
+    raw.tables["referrals.outcomes"] = [_by(list(REFERRAL_OUTCOMES), ended)]
+    raw.counts["sessions.dropouts"] = _dropouts(s, p)
 
 
+def _dropouts(s: Session, p: Period) -> int:
+    """Members of a series of talks or a group who dropped out in the period, by the
+    drop-out rule of the series' kind (``rc_tui.domain.sessions.dropped_out_on``) as it
+    stood at the end of the period (or when the series ended): what came after a
+    re-contact that reached the person counts anew."""
+    lo, _hi = _span(p)
+    kinds = session_catalog().kinds
+    members = s.execute(
+        select(SeriesMember.series_id, SeriesMember.person_id, SessionSeries.kind,
+               SessionSeries.started_on, SessionSeries.ended_at)
+        .join(SessionSeries, SessionSeries.id == SeriesMember.series_id)
+        .where(SessionSeries.started_on <= p.end, SeriesMember.joined_on <= p.end,
+               (SessionSeries.ended_at.is_(None)) | (SessionSeries.ended_at >= lo))).all()
+    if not members:
+        return 0
+    series_ids = sorted({m[0] for m in members})
+    marks: dict[tuple[int, int], list[Attendance]] = {}
+    tries: dict[tuple[int, int], list[Attempt]] = {}
+    for i in range(0, len(series_ids), 900):
+        chunk = series_ids[i:i + 900]
+        for sid, pid, held, attendance in s.execute(
+                select(SeriesSession.series_id, SessionAttendance.person_id,
+                       SeriesSession.held_on, SessionAttendance.attendance)
+                .join(SeriesSession, SeriesSession.id == SessionAttendance.session_id)
+                .where(SeriesSession.series_id.in_(chunk), SeriesSession.held_on <= p.end)):
+            marks.setdefault((sid, pid), []).append(Attendance(held, attendance))
+        for sid, pid, on, reached in s.execute(
+                select(Recontact.series_id, Recontact.person_id, Recontact.attempted_on,
+                       Recontact.reached)
+                .where(Recontact.series_id.in_(chunk), Recontact.attempted_on <= p.end)):
+            tries.setdefault((sid, pid), []).append(Attempt(on, reached))
+    dropped = 0
+    for sid, pid, code, started, ended_at in members:
+        kind = kinds.get(code)
+        if kind is None:
+            continue
+        today = min(p.end, _as_date(ended_at)) if ended_at is not None else p.end
+        dropped_on = dropped_out_on(kind, started, marks.get((sid, pid), []), today,
+                                    last_reached(tries.get((sid, pid), [])))
+        if dropped_on is not None and p.contains(dropped_on):
+            dropped += 1
+    return dropped
+
+
+
+
+RISK_CHANGES: dict[str, str] = {"first": N_("first assessment"), "raised": N_("raised"),
+                                "same": N_("unchanged"), "lowered": N_("lowered"),
+                                "other": N_("not comparable")}
 
 
 def _risk(s: Session, p: Period, raw: _Raw) -> None:
+    """The level of each person's latest assessment signed in the period (a violence
+    mapping sets no level), and how it compares with the assessment before it."""
     lo, hi = _span(p)
     latest: dict[int, tuple[datetime, str | None]] = {}
     for pid, at, level in s.execute(select(Assessment.person_id, Assessment.signed_at,
                                            Assessment.level).where(
-            Assessment.signed_at >= lo, Assessment.signed_at < hi)).all():
+            Assessment.signed_at >= lo, Assessment.signed_at < hi,
+            Assessment.level.is_not(None))).all():
         if at is not None and (pid not in latest or at > latest[pid][0]):
             latest[pid] = (at, level)
     raw.tables["risk.levels"] = [_by([*BUILTIN_LEVELS, "other"],
                                      (lv for _a, lv in latest.values()))]
+    # the assessment signed before each one counted (any time before it)
+    before: dict[int, tuple[datetime, str | None]] = {}
+    persons = sorted(latest)
+    for i in range(0, len(persons), 900):
+        for pid, at, level in s.execute(select(
+                Assessment.person_id, Assessment.signed_at, Assessment.level).where(
+                Assessment.person_id.in_(persons[i:i + 900]), Assessment.signed_at < hi,
+                Assessment.level.is_not(None))).all():
+            if at is None or at >= latest[pid][0]:
+                continue
+            if pid not in before or at > before[pid][0]:
+                before[pid] = (at, level)
+    order = {level: n for n, level in enumerate(BUILTIN_LEVELS)}
+
+    def compared(pid: int) -> str:
+        if pid not in before:
+            return "first"
+        now, then = order.get(str(latest[pid][1])), order.get(str(before[pid][1]))
+        if now is None or then is None:
+            return "other"
+        return "raised" if now > then else "lowered" if now < then else "same"
+
+    raw.tables["risk.changes"] = [_by(list(RISK_CHANGES), (compared(pid) for pid in latest))]
 
 
 def _collect(s: Session, p: Period) -> _Raw:
@@ -477,6 +648,72 @@ class _Builder:
         return StatFigure(key, label, one(self.now, days[0]), one(self.before, days[1]))
 
 
+    def joint(self, key: str, title: str, rows: Sequence[str], columns: Sequence[str],
+              margin: tuple[str, str, str]) -> tuple[StatTable, StatTable]:
+        """A table and the table of its column totals (the months of a period and the
+        period): protected once, so that the two cannot be played against each other –
+        the second shows exactly the first's column totals and grand total."""
+        monthly = self.table(key, title, rows, columns)
+        margin_key, margin_title, margin_row = margin
+
+        def margin_of(fig: StatCells) -> StatCells:
+            return StatCells((fig.col_totals,), (fig.total,), fig.col_totals, fig.total)
+
+        if len(rows) == 1:  # one month: the month is the period
+            return monthly, StatTable(margin_key, margin_title, (margin_row,), tuple(columns),
+                                      monthly.now, monthly.before, monthly.change)
+        return monthly, StatTable(margin_key, margin_title, (margin_row,), tuple(columns),
+                                  margin_of(monthly.now), margin_of(monthly.before),
+                                  margin_of(monthly.change))
+
+    def occupancy(self, key: str, title: str, rows: Sequence[str],
+                  columns: Sequence[tuple[str, str]]) -> StatTable:
+        """Places taken per night in each month (one column per kind of resident). A
+        month is shown only on k stays or more; and since the period's nights are shown
+        too, the months not shown must together hold k stays or more (else the smallest
+        month shown goes as well), so their nights cannot be worked out either."""
+        def one(raw: _Raw) -> list[list[str]]:
+            out: list[list[str]] = []
+            for _label, prefix in columns:
+                months = raw.months[prefix]
+                hide = {m for m, (n, ids, _d) in enumerate(months) if 0 < len(ids) < self.k}
+                while hide:
+                    behind = frozenset().union(*(months[m][1] for m in hide))
+                    if len(behind) >= self.k:
+                        break
+                    shown = [(len(ids), m) for m, (n, ids, _d) in enumerate(months)
+                             if m not in hide and ids]
+                    if not shown:
+                        break
+                    hide.add(min(shown)[1])
+                out.append([HIDDEN if m in hide else "0" if not n else f"{n / days:.1f}"
+                            for m, (n, _ids, days) in enumerate(months)])
+            return [list(row) for row in zip(*out, strict=True)]
+
+        def diff(a: str, b: str) -> str:
+            if HIDDEN in (a, b):
+                return HIDDEN
+            d = float(a) - float(b)
+            return f"+{d:.1f}" if d > 0 else f"{d:.1f}"
+
+        now, before = one(self.now), one(self.before)
+        blank = tuple(HIDDEN for _c in columns)
+
+        def cells(grid: list[list[str]]) -> StatCells:
+            return StatCells(tuple(tuple(r) for r in grid), tuple(HIDDEN for _r in grid),
+                             blank, HIDDEN)
+
+        return StatTable(key, title, tuple(rows), tuple(c for c, _p in columns), cells(now),
+                         cells(before),
+                         cells([[diff(a, b) for a, b in zip(ra, rb, strict=True)]
+                                for ra, rb in zip(now, before, strict=True)]),
+                         no_totals=True)
+
+
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"),
+          N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
+
+
 def _labels(table: dict[str, str]) -> list[str]:
     return [_(v) for v in table.values()]
 
@@ -486,6 +723,10 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
     adult_cols = [_(label) for label, _lo, _hi in ADULT_BANDS] + [_(AGE_UNKNOWN)]
     child_cols = [label for label, _lo, _hi in CHILD_BANDS] + [_(AGE_UNKNOWN)]
     new_known = [_("new"), _("known before")]
+    months = [_(MONTHS[m.month - 1]) for m in period.months()]
+    monthly_intakes, intakes_by_channel = b.joint(
+        "people.intakes_monthly", _("Intakes per month by referral channel"), months,
+        _labels(CHANNELS), ("people.channels", _("Intakes by referral channel"), _("intakes")))
     people = StatSection("people", _("People"), (
         b.table("people.victim", _("Victims by gender and age"), genders, adult_cols,
                 known_total=True),
@@ -499,9 +740,13 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
                 child_cols, known_total=True),
         b.table("people.child.new", _("Children: new or known"), [_("children")], new_known,
                 known_total=True),
-        b.table("people.channels", _("Intakes by referral channel"), [_("intakes")],
-                _labels(CHANNELS)),
-    ), ())
+        intakes_by_channel,
+        b.table("people.violence", _("Forms of violence in the violence mappings"),
+                [_("persons")], _labels(VIOLENCE_FORMS), totals=False),
+        monthly_intakes,
+    ), (
+        b.count("people.mapped", _("Persons whose violence was mapped")),
+    ))
     days = _("days")
     lead = StatSection("lead_times", _("Lead times"), (), (
         b.quantile("lead.intake_to_start", _("Intake to investigation start, median ({unit})",
@@ -518,6 +763,8 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
                                                 "({unit})", unit=days), 0.9),
         b.count("lead.child_past_four_months", _("Children's investigations past four months")),
         b.count("lead.emergency_decisions", _("Emergency decisions")),
+        b.count("lead.emergency_waiting",
+                _("Emergency decisions still waiting for an investigation")),
     ))
     facilities = []
     n_days = (period.days, previous.days)
@@ -527,7 +774,13 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
             b.table(f"{facility}.arrivals", _("Arrivals by channel"), [_("arrivals")],
                     [*_labels(shelter_rules.ARRIVED_VIA), _("not stated")]),
             b.table(f"{facility}.departures", _("Departures by destination"), [_("departures")],
-                    _labels(shelter_rules.DESTINATIONS)),
+                    _labels(shelter_rules.DESTINATIONS), known_total=True),
+            b.table(f"{facility}.followups", _("Departures by the outcome of the follow-up"),
+                    [_("departures")], [*_labels(shelter_rules.followup_outcomes(facility)),
+                                        _("not followed up yet")], known_total=True),
+            b.occupancy(f"{facility}.occupancy", _("Places taken per night, by month"),
+                        months, [(_("adults"), f"{facility}.adults.occupancy"),
+                                 (_("children"), f"{facility}.children.occupancy")]),
             b.table(f"{facility}.turned_away.reasons", _("Turned away by reason"),
                     [_("requests")], _labels(shelter_rules.TURNED_AWAY_REASONS), totals=False),
             b.table(f"{facility}.turned_away.referred", _("Turned away: referred to"),
@@ -544,7 +797,6 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
             b.average(f"{facility}.children.nights",
                       _("Places taken per night (accompanying children)"), n_days,
                       f"{facility}.children.stays"),
-            b.count(f"{facility}.followed_up", _("Departures followed up")),
         )))
     interventions = [str(v.label) for v in catalog().interventions.values()]
     needs = StatSection("needs", _("Needs and interventions"), (
@@ -574,14 +826,19 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
         b.table("sessions.recontacts", _("Re-contact attempts"), [_("attempts")],
                 [_("reached"), _("not reached")]),
         b.table("referrals.kinds", _("Referrals sent"), [_("referrals")], kinds),
+        b.table("referrals.outcomes", _("Referrals ended, by outcome"), [_("referrals")],
+                _labels(REFERRAL_OUTCOMES)),
     ), (
         b.count("partner.due", _("Partner contacts that became due")),
         b.count("sessions.held", _("Sessions held")),
+        b.count("sessions.dropouts", _("Drop-outs from talks and groups")),
     ))
     risk = StatSection("risk", _("Risk"), (
         b.table("risk.levels", _("Latest risk level of each person assessed"), [_("persons")],
                 [*(BUILTIN_LEVEL_LABELS[lv][language()] for lv in BUILTIN_LEVELS),
-                 _("other level")]),
+                 _("other level")], known_total=True),
+        b.table("risk.changes", _("Latest level against the assessment before it"),
+                [_("persons")], _labels(RISK_CHANGES), known_total=True),
     ), ())
     return (people, lead, *facilities, needs, coordination, support, risk)
 

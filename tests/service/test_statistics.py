@@ -34,6 +34,7 @@ from storage.models import (
     Samrad,
     SamradAction,
     SamradParticipant,
+    SeriesMember,
     SeriesSession,
     SessionAttendance,
     SessionSeries,
@@ -111,6 +112,18 @@ def build(s: Session) -> None:
     s.add(Investigation(person_id=child, case_id=case.id, template="child",
                         investigator_id=anna, started_on=date(2026, 1, 5), created_at=added,
                         updated_at=added))
+    # two emergency decisions: the child's (her investigation is open: not waiting) and
+    # the man's (no investigation of him: still waiting on 30 June)
+    for pid, day in ((child, datetime(2026, 3, 1, 9)), (man, datetime(2026, 5, 10, 9))):
+        s.add(Decision(person_id=pid, case_id=case.id, intervention="practical_support",
+                       outcome="granted", reasons="-", legal_basis="sol", legal_text="-",
+                       emergency=True, decided_by_id=anna, decided_at=day))
+    # violence mappings signed in the period (no level): physical 6, psychological 5,
+    # sexual 1 – the first woman's earlier mapping (economic) is not her latest
+    _mapping(s, victims[0], {"economic": "yes"}, datetime(2026, 1, 20))
+    for i, pid in enumerate(victims):
+        _mapping(s, pid, {"physical": "yes", "psychological": "yes" if i < 5 else "no",
+                          "sexual": "yes" if i == 5 else "unknown"}, datetime(2026, 2, 2))
     # the shelter: five women 1-11 March (10 nights each: 50), all came with the police,
     # all went to their own housing, two followed up; one child with the first
     first_stay = None
@@ -118,7 +131,8 @@ def build(s: Session) -> None:
         stay = Stay(person_id=victims[i], facility="shelter", admitted_at=datetime(2026, 3, 1),
                     departed_at=datetime(2026, 3, 11), arrived_via="police",
                     destination="own_housing",
-                    followed_up_at=datetime(2026, 3, 20) if i < 2 else None)
+                    followed_up_at=datetime(2026, 3, 20) if i < 2 else None,
+                    followup_outcome=("safe", "supported")[i] if i < 2 else None)
         s.add(stay)
         s.flush()
         first_stay = first_stay or stay.id
@@ -148,6 +162,9 @@ def _support_and_coordination(s: Session, anna: int, case_id: int, victims: list
                            created_at=at)
     s.add(series)
     s.flush()
+    # he was reached again on 20 April and has not come since: dropped out on 18 May
+    # (four weeks without an attended session)
+    s.add(SeriesMember(series_id=series.id, person_id=man, joined_on=date(2026, 3, 1)))
     for i, attendance in enumerate(["attended"] * 5 + ["no_show"]):
         session = SeriesSession(series_id=series.id, held_on=date(2026, 3, 1 + 5 * i),
                                 recorded_by_id=anna, recorded_at=at)
@@ -157,11 +174,12 @@ def _support_and_coordination(s: Session, anna: int, case_id: int, victims: list
     for reached in (True, False):
         s.add(Recontact(series_id=series.id, person_id=man, attempted_on=date(2026, 4, 20),
                         reached=reached, by_id=anna, created_at=at))
-    # referrals: treatment 6 (sent in March)
-    for _i in range(6):
+    # referrals: treatment 6 (sent in March), ended in May: completed 5, dropped out 1
+    for i in range(6):
         s.add(Referral(person_id=man, case_id=case_id, kind="treatment", to_whom="-",
                        sent_on=date(2026, 3, 3), created_by_id=anna, created_at=at,
-                       updated_at=at))
+                       updated_at=at, ended_on=date(2026, 5, 1),
+                       outcome="completed" if i < 5 else "dropped_out"))
     # follow-ups done: need met 5, continue 1
     for outcome in ["need_met"] * 5 + ["continue"]:
         s.add(FollowUp(person_id=victims[0], kind="intervention", due_on=date(2026, 5, 1),
@@ -193,6 +211,13 @@ def _support_and_coordination(s: Session, anna: int, case_id: int, victims: list
         if i == 0:
             _assessment(s, victims[i], "low", datetime(2026, 2, 1))
         _assessment(s, victims[i], level, datetime(2026, 3, 1 + i))
+
+
+def _mapping(s: Session, person: int, answers: dict[str, str], signed: datetime) -> None:
+    s.add(Assessment(person_id=person, instrument_id="rc-violence-mapping",
+                     instrument_version="1", instrument_title="-", definition="{}",
+                     definition_sha256="0" * 64, answers=json.dumps(answers), signed_at=signed,
+                     created_at=signed, updated_at=signed))
 
 
 def _assessment(s: Session, person: int, level: str, signed: datetime) -> None:
@@ -236,18 +261,30 @@ def test_the_raw_counts_of_the_hand_built_year(db: Path) -> None:
     assert now.tables["people.child"][female] == [1, 0, 0, 0, 0]
     assert before.tables["people.victim"][female] == [0, 0, 0, 7, 0, 0, 0, 0]
     assert before.tables["people.victim.new"] == [[7, 0]]
-    assert now.tables["people.channels"] == [[2, 5, 0, 0, 0, 0, 0]]
-    assert before.tables["people.channels"] == [[0, 6, 0, 0, 0, 0, 0]]
+    # intakes by month and channel: all seven in January, the year before all in February
+    assert now.tables["people.intakes_monthly"] == [[2, 5, 0, 0, 0, 0, 0]] + [[0] * 7] * 5
+    assert before.tables["people.intakes_monthly"][1] == [0, 6, 0, 0, 0, 0, 0]
+    assert sum(map(sum, before.tables["people.intakes_monthly"])) == 6
+    assert now.counts["people.mapped"] == 6
+    assert now.tables["people.violence"] == [[6, 5, 1, 0, 0, 0, 0]]
     assert now.values["lead.intake_to_start"] == [31.0] * 5
     assert now.values["lead.start_to_decision"] == [38.0] * 5
     assert sorted(now.values["lead.investigation_days"]) == [30, 40, 50, 60, 70]
     assert now.counts["lead.child_past_four_months"] == 1
-    assert now.counts["lead.emergency_decisions"] == 0
+    assert now.counts["lead.emergency_decisions"] == 2
+    assert now.counts["lead.emergency_waiting"] == 1
     assert now.counts["shelter.adults.stays"] == 5
     assert now.counts["shelter.adults.nights"] == 50
     assert now.counts["shelter.children.stays"] == 1
     assert now.counts["shelter.children.nights"] == 10
     assert now.counts["shelter.followed_up"] == 2
+    assert now.tables["shelter.followups"] == [[1, 1, 0, 0, 3]]
+    # ten nights in March each (of 31): five women, one child; no other month
+    occupancy = now.months["shelter.adults.occupancy"]
+    assert [n for n, _ids, _days in occupancy] == [0, 0, 50, 0, 0, 0]
+    assert [len(ids) for _n, ids, _days in occupancy] == [0, 0, 5, 0, 0, 0]
+    assert [d for _n, _ids, d in occupancy] == [31, 28, 31, 30, 31, 30]
+    assert [n for n, _i, _d in now.months["shelter.children.occupancy"]] == [0, 0, 10, 0, 0, 0]
     assert now.tables["shelter.arrivals"] == [[0, 5, 0, 0, 0, 0]]
     assert now.tables["shelter.departures"] == [[5, 0, 0, 0, 0, 0, 0]]
     assert now.tables["shelter.turned_away.reasons"] == [[6, 2, 0, 0, 0, 0, 0, 0]]
@@ -258,7 +295,7 @@ def test_the_raw_counts_of_the_hand_built_year(db: Path) -> None:
     assert found["adult:protection_short"] == 4 and found["adult:housing_short"] == 2
     assert sum(found.values()) == 6
     decisions = now.tables["needs.decisions"]
-    assert decisions[2] == [5, 0, 0] and sum(map(sum, decisions)) == 5  # support talks
+    assert decisions[2] == [5, 0, 0] and sum(map(sum, decisions)) == 7  # support talks
     assert now.tables["needs.followups"] == [[5, 1, 0, 0]]
     assert now.counts["partner.due"] == 1
     assert now.tables["partner.outcomes"] == [[5, 1, 2]]
@@ -266,11 +303,16 @@ def test_the_raw_counts_of_the_hand_built_year(db: Path) -> None:
     assert now.tables["sessions.attendance"] == [[5, 0, 1]]
     assert now.tables["sessions.recontacts"] == [[1, 1]]
     assert now.tables["referrals.kinds"] == [[6, 0, 0, 0, 0]]
+    assert now.tables["referrals.outcomes"] == [[5, 1, 0, 0, 0]]
+    assert now.counts["sessions.dropouts"] == 1
+    assert before.counts["sessions.dropouts"] == 0
     assert (now.counts["samrad.held"], now.counts["samrad.repeats"]) == (2, 1)
     assert now.tables["samrad.agencies"] == [[2, 1, 0, 0, 0, 0, 0]]
     actions = now.tables["samrad.actions"]
     assert actions[0] == [5, 0, 1] and sum(map(sum, actions)) == 6
-    assert now.tables["risk.levels"] == [[0, 1, 5, 0]]
+    assert now.tables["risk.levels"] == [[0, 1, 5, 0]]  # the mappings set no level
+    # first assessment 5, raised 1 (the first woman: low in February, high in March)
+    assert now.tables["risk.changes"] == [[5, 1, 0, 0, 0]]
     assert before.tables["risk.levels"] == [[0, 0, 0, 0]]
 
 
@@ -294,10 +336,18 @@ def test_every_figure_leaves_through_the_suppression_rule(db: Path) -> None:
     assert new.before.cells == (("7", "0"),)
     assert table(r, "people.perpetrator").withheld  # one man: his table is withheld
     assert table(r, "people.perpetrator").now.total == "<5"
+    # the channels of the half-year are the column totals of the months' table, protected
+    # with it: self 2 and police 5 in January of 7 – the 5 is hidden with the 2, and so
+    # are the columns' totals (the police column would give the 5 back)
+    monthly = table(r, "people.intakes_monthly")
+    assert monthly.now.cells[0] == ("<5", "x", "0", "0", "0", "0", "0")
+    assert monthly.now.row_totals == ("7", "0", "0", "0", "0", "0")
     channels = table(r, "people.channels")
-    # self 2 and police 5 of 7: the 5 is hidden with the 2 (7 - x, x 0 or 5+, is 1 or 2)
-    assert channels.now.cells == (("<5", "x", "0", "0", "0", "0", "0"),)
+    assert channels.now.cells == (monthly.now.col_totals,) == (("x", "x", "0", "0", "0", "0",
+                                                                "0"),)
     assert channels.now.total == "7" and channels.before.cells[0][1] == "6"
+    assert table(r, "people.violence").now.cells == (("6", "5", "<5", "0", "0", "0", "0"),)
+    assert figure(r, "people.mapped") == ("6", "0")
     assert figure(r, "lead.intake_to_start.0.5") == ("31", "x")
     assert figure(r, "lead.start_to_decision.0.9") == ("38", "x")
     assert figure(r, "lead.investigation_days.0.5") == ("50", "x")
@@ -313,16 +363,30 @@ def test_every_figure_leaves_through_the_suppression_rule(db: Path) -> None:
     assert [f.now for f in places if "per night" in f.label or "per natt" in f.label] == [
         "0.3", "x"]
     assert [f.before for f in places if "per natt" in f.label] == ["0", "0"]
-    assert figure(r, "shelter.followed_up") == ("<5", "0")
+    assert table(r, "shelter.followups").now.cells == (("<5", "<5", "0", "0", "<5"),)
+    assert table(r, "shelter.followups").now.total == "5"
+    # March: 50 nights of five women over 31 nights; the child's ten nights are hers
+    occupancy = table(r, "shelter.occupancy")
+    assert occupancy.now.cells == (("0", "0"), ("0", "0"), ("1.6", "x"), ("0", "0"),
+                                   ("0", "0"), ("0", "0"))
+    assert occupancy.change.cells[2] == ("+1.6", "x")
+    assert figure(r, "lead.emergency_decisions") == ("<5", "0")
+    assert figure(r, "lead.emergency_waiting") == ("<5", "0")
+    assert figure(r, "sessions.dropouts") == ("<5", "0")
+    assert table(r, "referrals.outcomes").now.cells == (("x", "<5", "0", "0", "0"),)
     assert table(r, "shelter.arrivals").now.cells == (("0", "5", "0", "0", "0", "0"),)
     assert table(r, "shelter.turned_away.reasons").now.cells == (
         ("6", "<5", "0", "0", "0", "0", "0", "0"),)
     assert table(r, "shelter.turned_away.reasons").now.total == "x"  # they do not add up
-    assert table(r, "needs.decisions").now.cells[2] == ("5", "0", "0")
+    # support talks granted 5 and practical support (the emergencies) 2 of 7 granted:
+    # the 5 goes with the 2
+    decisions = table(r, "needs.decisions")
+    assert decisions.now.cells[2] == ("x", "0", "0") and decisions.now.cells[7][0] == "<5"
     # 1 medium beside 5 high of 6: hiding the 5 is not enough (6 - x, x 0 or 5+, is 1),
-    # so the total goes too
-    assert table(r, "risk.levels").now.cells == (("0", "<5", "x", "0"),)
-    assert table(r, "risk.levels").now.total == "x"
+    # and the total of 6 persons is shown by the changes too: both tables are withheld
+    for key in ("risk.levels", "risk.changes"):
+        assert table(r, key).withheld and table(r, key).now.total == "6"
+        assert set(table(r, key).now.cells[0]) == {"x"}
     assert table(r, "partner.outcomes").now.cells == (("5", "<5", "<5"),)
     assert figure(r, "sessions.held") == ("6", "0")
     assert figure(r, "samrad.held") == ("<5", "0")
@@ -384,3 +448,25 @@ def test_a_period_it_cannot_read_is_refused() -> None:
     assert parse_period("2024-02").end == date(2024, 2, 29)
     assert parse_period("2026-H2").days == 184
 
+
+
+def test_months_not_shown_hold_k_stays_together() -> None:
+    """Places per night by month: a month of 1..k-1 stays is hidden, and since the
+    period's nights are shown beside them, the hidden months must hold k stays together
+    (else their nights are the period's minus the months shown): one more month goes."""
+    def month(nights: int, stays: range) -> tuple[int, frozenset[int], int]:
+        return (nights, frozenset(stays), 30)
+
+    raw = statistics._Raw({}, {}, {}, {"f": [
+        month(60, range(0, 6)), month(20, range(10, 12)), month(90, range(20, 27)),
+        month(0, range(0))]})
+    empty = statistics._Raw({}, {}, {}, {"f": [month(0, range(0))] * 4})
+    t = statistics._Builder(raw, empty, 5).occupancy("o", "-", list("abcd"), [("c", "f")])
+    # the 2-stay month is hidden; alone it would be given away: the 6-stay month goes too
+    assert [row[0] for row in t.now.cells] == ["x", "x", "3.0", "0"]
+    enough = statistics._Raw({}, {}, {}, {"f": [
+        month(60, range(0, 6)), month(20, range(10, 12)), month(30, range(12, 15)),
+        month(0, range(0))]})
+    t = statistics._Builder(enough, empty, 5).occupancy("o", "-", list("abcd"), [("c", "f")])
+    # two hidden months of 2 and 3 stays: five stays together, nothing more to hide
+    assert [row[0] for row in t.now.cells] == ["2.0", "x", "x", "0"]
