@@ -245,9 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     sts.add_argument("--period", required=True,
                      help="2026 (a year), 2026-H1, 2026-Q3 or 2026-05; shown beside the same "
                           "period a year earlier")
-    sts.add_argument("--format", choices=["text", "csv"], default="text")
+    sts.add_argument("--format", choices=["text", "csv", "xlsx"], default="text",
+                     help="xlsx: one sheet per area (needs --out)")
     sts.add_argument("--out", metavar="FILE", help="write here (a new file) instead of "
                                                   "standard output")
+    sts.add_argument("--board-report", action="store_true",
+                     help="the report for the board with tables and charts, the way every "
+                          "document leaves (the printer or an encrypted PDF)")
 
     from rc_tui.commands import extract as extract_command
 
@@ -688,29 +692,9 @@ def _cmd_places(args: argparse.Namespace, source: PassphraseSource) -> int:
 def _cmd_stats(args: argparse.Namespace, source: PassphraseSource) -> int:
     """Aggregates only (every figure through the small-cell rule), so the output may
     leave the database without the plaintext warning that an export of a record carries."""
-    from rc_tui.domain.periods import parse_period
-    from rc_tui.services.statistics import StatisticsService, render_csv, render_text
+    from rc_tui.commands import stats
 
-    try:
-        period = parse_period(args.period)
-    except ValueError:
-        _err(_("Not a period: {period} (2026, 2026-H1, 2026-Q3 or 2026-05).",
-               period=args.period))
-        return EXIT_USAGE
-    out = Path(args.out).expanduser() if args.out else None
-    if out is not None and out.exists():
-        _err(_("{path} exists already; choose a new file.", path=out))
-        return EXIT_FAIL
-    with _login(args, source) as vault:
-        report = StatisticsService(vault, screen="cli").report(period)
-    text = render_csv(report) if args.format == "csv" else render_text(report)
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        with out.open("x", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        print(_("Statistics written to {path}.", path=out))
-    return EXIT_OK
+    return stats.run(args, source, login=_login, err=_err)
 
 
 def _cmd_extract(args: argparse.Namespace, source: PassphraseSource) -> int:

@@ -1,5 +1,7 @@
 """The one path for every document that leaves the database: decision letters, samråd
-minutes, journal copies, safety plans and log extracts.
+minutes, journal copies, safety plans, log extracts and the yearly statistics report for
+the board (aggregates only, composed by ``statistics_out`` from what the statistics
+service let through its small-cell rule).
 
 A screen asks for a document by what it is (``DocumentRequest``: the kind and the record's
 id), never by handing over text: the document is composed here by the services that own
@@ -35,12 +37,18 @@ from rc_tui.services import exports
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.errors import VaultError
-from rc_tui.services.pdf import Document, Section, one_time_password, render
+from rc_tui.services.pdf import (
+    Document,
+    Section,
+    one_time_password,
+    render,
+    section_text,
+)
 from storage import files
 from storage.models import Decision
 
 KINDS = ("journal", "decision_letter", "samrad_minutes", "safety_plan", "log_extract",
-         "record_extract")
+         "record_extract", "board_report")
 OUTPUTS = ("encrypted_pdf", "printer")
 LOCAL = ZoneInfo("Europe/Stockholm")
 #: how long `lp` may take to accept the job
@@ -57,11 +65,13 @@ class DocumentRequest:
     """Which document: ``kind`` (one of ``KINDS``) and the id of what it is made from – the
     person (journal, log extract), the decision, the samråd, the safety plan or the review
     of a record extract.
-    ``agency``: for samråd minutes, the receiving agency's extract (None: the centre's)."""
+    ``agency``: for samråd minutes, the receiving agency's extract (None: the centre's).
+    ``period``: for the board's report, the period (``2026``, ``2026-H1`` …; ``id`` unused)."""
 
     kind: str
     id: int
     agency: str | None = None
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,8 @@ class DocumentService(Service):
         self.require(Capability.CASE_CONTENT)
         builders = {"journal": self._journal, "decision_letter": self._decision_letter,
                     "samrad_minutes": self._samrad_minutes, "safety_plan": self._safety_plan,
-                    "log_extract": self._log_extract, "record_extract": self._record_extract}
+                    "log_extract": self._log_extract, "record_extract": self._record_extract,
+                    "board_report": self._board_report}
         if req.kind not in builders:
             raise VaultError("unknown document")
         return builders[req.kind](req)
@@ -159,6 +170,17 @@ class DocumentService(Service):
             Section(sec.title, view.texts.get(sec.id, "") or "–") for sec in view.sections]
         return (Document("safety_plan", view.title or _("Safety plan"), tuple(sections)),
                 view.person_id, view.id)
+
+    def _board_report(self, req: DocumentRequest) -> tuple[Document, int | None, int | None]:
+        """The yearly (or any period's) statistics for the board: managers only
+        (``STATISTICS``, checked and logged by the statistics service); about nobody."""
+        from rc_tui.services.statistics import StatisticsService
+        from rc_tui.services.statistics_out import board_document
+
+        self.require(Capability.STATISTICS)
+        report = StatisticsService(self.vault, screen=self.screen, clock=self.clock).report(
+            req.period or str(self.clock().year))
+        return board_document(report, str(self.vault.setting("centre_name"))), None, None
 
     def _log_extract(self, req: DocumentRequest) -> tuple[Document, int | None, int | None]:
         """Every access-log entry about the person (managers: ``LOG_EXTRACT``)."""
@@ -243,7 +265,7 @@ class DocumentService(Service):
         for section in doc.sections:
             if section.heading:
                 parts.append(section.heading)
-            parts += [section.body, ""]
+            parts += [section_text(section), ""]
         return "\n".join(parts)
 
     def write_plaintext(self, req: DocumentRequest, path: Path) -> Path:

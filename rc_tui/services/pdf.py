@@ -31,8 +31,47 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u206
 
 @dataclass(frozen=True)
 class Section:
+    """A heading and text; a statistics report's section also has a table (its first row
+    the header) and bars (a label and the figure shown: a bar is drawn for a number only,
+    never for a suppressed ``<k`` or ``x``). ``minor``: a smaller heading."""
+
     heading: str
     body: str
+    table: tuple[tuple[str, ...], ...] = ()
+    bars: tuple[tuple[str, str], ...] = ()
+    minor: bool = False
+
+
+def _value(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _as_shown(table: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """A wide table turned so that its longer side runs down the page."""
+    if table and len(table[0]) - 1 > len(table) - 1 and len(table[0]) > 5:
+        return tuple(zip(*table, strict=True))
+    return table
+
+
+def section_text(section: Section) -> str:
+    """A section as plain text (the table aligned, the bars in ``#``)."""
+    lines = [section.body] if section.body else []
+    table = _as_shown(section.table)
+    if table:
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                            for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+                  for row in table]
+    largest = max((_value(v) or 0 for _l, v in section.bars), default=0)
+    for label, value in section.bars:
+        n = _value(value)
+        bar = "#" * max(1, round(30 * n / largest)) if n and largest else ""
+        lines.append(f"{label[:30]:30}  {value:>7}  {bar}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -100,17 +139,69 @@ def render(doc: Document, *, centre: str, produced: datetime, by: str,
     pdf.ln(3)
     for section in doc.sections:
         if section.heading:
-            pdf.set_font(FONT, size=12)
+            pdf.set_font(FONT, size=10.5 if section.minor else 12)
             pdf.multi_cell(width, 7, clean(section.heading), new_x=XPos.LMARGIN,
                            new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
         pdf.set_font(FONT, size=10)
-        pdf.multi_cell(width, 5, clean(section.body) or "–", new_x=XPos.LMARGIN,
-                       new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
+        if section.body or not (section.table or section.bars):
+            pdf.multi_cell(width, 5, clean(section.body) or "–", new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
+        if section.table:
+            _table(pdf, _as_shown(section.table), width)
+        if section.bars:
+            _bars(pdf, section.bars, width)
         pdf.ln(3)
     if password is not None:
         pdf.set_encryption(owner_password=secrets.token_urlsafe(32), user_password=password,
                            encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True)
     return bytes(pdf.output())
+
+
+def _fit(pdf: FPDF, text: str, room: float) -> str:
+    """``text`` cut (with an ellipsis) to fit ``room`` millimetres in the current font."""
+    text = clean(text)
+    if pdf.get_string_width(text) <= room:
+        return text
+    while text and pdf.get_string_width(text + "…") > room:
+        text = text[:-1]
+    return text + "…"
+
+
+def _table(pdf: FPDF, table: tuple[tuple[str, ...], ...], width: float) -> None:
+    """A table of text: the first column (labels) wide, the figures right-aligned."""
+    pdf.set_font(FONT, size=8)
+    n = len(table[0])
+    first = min(70.0, width * 0.4) if n > 1 else width
+    other = (width - first) / max(1, n - 1)
+    for r, row in enumerate(table):
+        if pdf.will_page_break(5):
+            pdf.add_page()
+        pdf.set_font(FONT, size=8)
+        for c, cell in enumerate(row):
+            room = first if c == 0 else other
+            pdf.cell(room, 4.5, _fit(pdf, cell, room - 1.5), border="B" if r == 0 else 0,
+                     align="L" if c == 0 else "R")
+        pdf.ln(4.5)
+
+
+def _bars(pdf: FPDF, bars: tuple[tuple[str, str], ...], width: float) -> None:
+    """A bar chart drawn with rectangles: a bar only for a shown number."""
+    pdf.set_font(FONT, size=8)
+    largest = max((_value(v) or 0 for _l, v in bars), default=0)
+    label_w, value_w = min(70.0, width * 0.4), 16.0
+    room = width - label_w - value_w - 4
+    pdf.ln(1)
+    for label, value in bars:
+        if pdf.will_page_break(5):
+            pdf.add_page()
+        pdf.cell(label_w, 4.5, _fit(pdf, label, label_w - 1.5))
+        pdf.cell(value_w, 4.5, _fit(pdf, value, value_w - 1), align="R")
+        n = _value(value)
+        if n and largest:
+            pdf.set_fill_color(90, 110, 140)
+            pdf.rect(pdf.get_x() + 3, pdf.get_y() + 0.8, max(0.8, room * n / largest), 3,
+                     style="F")
+        pdf.ln(4.5)
 
 
 #: one-time passwords: no look-alike characters (0/O, 1/l/I), read aloud or typed easily

@@ -470,3 +470,77 @@ def test_months_not_shown_hold_k_stays_together() -> None:
     t = statistics._Builder(enough, empty, 5).occupancy("o", "-", list("abcd"), [("c", "f")])
     # two hidden months of 2 and 3 stays: five stays together, nothing more to hide
     assert [row[0] for row in t.now.cells] == ["2.0", "x", "x", "0"]
+
+
+def xlsx_sheets(data: bytes) -> dict[str, str]:
+    """Each sheet's name and its text: the cells' strings and numbers, read from the
+    workbook's XML (no spreadsheet library needed)."""
+    import re
+    import zipfile
+    from io import BytesIO
+    from xml.etree import ElementTree
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        assert z.testzip() is None
+        shared = [("".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")))
+                  for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml"))]
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        names = [s.get("name") or "" for s in book.iter(f"{{{ns['m']}}}sheet")]
+        out = {}
+        for i, name in enumerate(names, start=1):
+            sheet = ElementTree.fromstring(z.read(f"xl/worksheets/sheet{i}.xml"))
+            texts = []
+            for c in sheet.iter(f"{{{ns['m']}}}c"):
+                v = c.find("m:v", ns)
+                if v is not None and v.text is not None:
+                    texts.append(shared[int(v.text)] if c.get("t") == "s" else v.text)
+            out[name] = "\n".join(texts)
+        props = z.read("docProps/core.xml").decode()
+    assert not re.search(r"<dc:creator>(?!rc-tui)", props)
+    return out
+
+
+def test_the_xlsx_has_a_sheet_per_area_with_what_the_report_shows(db: Path) -> None:
+    from rc_tui.services.statistics_out import render_xlsx
+
+    with Vault.unlock(db, MANAGER, MANAGER_PASS) as v:
+        r = report(v)
+    sheets = xlsx_sheets(render_xlsx(r))
+    assert list(sheets) == [sec.title[:31] for sec in r.sections]
+    people = sheets[r.sections[0].title]
+    assert "Aktualiseringar per kontaktväg" in people and "<5" in people
+    shelter = next(sec.title for sec in r.sections if sec.key == "shelter")
+    assert "1.6" in sheets[shelter[:31]]  # March's places per night
+    # what was suppressed is not in the file: no count from 1 to 4 as a number anywhere
+    for text in sheets.values():
+        assert not {"1", "2", "3", "4"} & set(text.split("\n"))
+
+
+def test_the_board_report_is_a_document_with_tables_and_bars(db: Path) -> None:
+    from pypdf import PdfReader
+
+    from rc_tui.services.documents import DocumentRequest, DocumentService
+
+    with Vault.unlock(db, MANAGER, MANAGER_PASS) as v:
+        issued = DocumentService(v, clock=lambda: NOW).issue(
+            DocumentRequest("board_report", 0, period="2026-H1"))
+        with v.session() as s:
+            logged = s.scalars(select(AccessLog).where(AccessLog.action == "export")).all()
+    assert issued.output == "encrypted_pdf" and issued.path is not None
+    reader = PdfReader(str(issued.path))
+    assert reader.is_encrypted and reader.decrypt(issued.password or "")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "2026-H1" in text and "2025-H1" in text
+    assert "Aktualiseringar per månad och kontaktväg" in text
+    assert "Belagda platser per natt, per månad" in text and "1.6" in text
+    # the bars are rectangles drawn on the page, one per shown non-zero figure
+    drawn = b"".join(page.get_contents().get_data() for page in reader.pages  # type: ignore[union-attr]
+                     if page.get_contents() is not None)
+    assert drawn.count(b" re f") + drawn.count(b" re\nf") >= 3
+    assert [(e.record_type, e.person_id, e.flagged) for e in logged] == [
+        ("board_report", None, True)]
+    issued.path.unlink()
+    # anyone else: refused (the statistics' own check), nothing written
+    with Vault.unlock(db, ANNA, ANNA_PASS) as v, pytest.raises(NoAccess):
+        DocumentService(v).issue(DocumentRequest("board_report", 0, period="2026"))

@@ -1,6 +1,6 @@
 """``rc-tui stats``: the board's statistics on the command line – aggregates only. The demo
-is scanned for every person's names and numbers (and every case number) in the text and
-the CSV output: none may be there."""
+is scanned for every person's names and numbers (and every case number) in the text, the
+CSV and the xlsx output and in the text of the board's PDF report: none may be there."""
 
 from __future__ import annotations
 
@@ -86,3 +86,34 @@ def test_a_caseworker_and_a_bad_period_are_refused(demo_db: Path) -> None:
     bad = run("stats", "--db", str(demo_db), "--user", "chef", "--period", "2026-H3",
               stdin=CHEF_PASS + "\n")
     assert bad.returncode == 2
+
+
+def test_xlsx_and_the_board_report_hold_aggregates_only(demo_db: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from tests.service.test_statistics import xlsx_sheets
+
+    year = str(date.today().year)
+    secrets = secrets_of(demo_db)
+    out = tmp_path / "stats.xlsx"
+    made = run("stats", "--db", str(demo_db), "--user", "chef", "--period", year,
+               "--format", "xlsx", "--out", str(out), stdin=CHEF_PASS + "\n")
+    assert made.returncode == 0, made.stderr
+    sheets = xlsx_sheets(out.read_bytes())
+    assert len(sheets) >= 7
+    assert any(re.fullmatch(r"[1-9]\d+", v) for text in sheets.values()
+               for v in text.split("\n"))  # the demo has work in it
+    assert not leaks("\n".join(sheets.values()), secrets)
+    assert run("stats", "--db", str(demo_db), "--user", "chef", "--period", year,
+               "--format", "xlsx", stdin=CHEF_PASS + "\n").returncode == 2  # no --out
+    report = run("stats", "--db", str(demo_db), "--user", "chef", "--period", year,
+                 "--board-report", stdin=CHEF_PASS + "\n")
+    assert report.returncode == 0, report.stderr
+    path = Path(re.findall(r"(/\S+\.pdf)", report.stdout)[0])
+    password = report.stdout.strip().rsplit(" ", 1)[-1]
+    reader = PdfReader(str(path))
+    assert reader.decrypt(password)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert year in text and len(reader.pages) >= 3
+    assert not leaks(text, secrets)
+    path.unlink()
