@@ -13,7 +13,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from rc_tui.i18n import _
+from rc_tui.services.documents import DocumentRequest
 from rc_tui.services.statistics import StatReport, StatTable
+from rc_tui.services.statistics_out import chart_rows
 from screens.base import RcScreen
 from screens.components import AppHeader, Plain, SafeInput
 from screens.components.key_bar import KeyBar
@@ -25,12 +27,63 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def bar(value: str, largest: int, *, ascii_only: bool) -> str:
-    """A bar for a shown count (none for ``<k``, ``x`` or 0)."""
-    if not value.isdigit() or largest <= 0 or int(value) == 0:
+def _fit_keep_tail(text: str, width: int) -> str:
+    """``text`` cut to ``width`` in the middle, keeping what follows its last comma (the
+    median and the 90th percentile of one lead time must stay apart)."""
+    if len(text) <= width or ", " not in text:
+        return _fit(text, width)
+    head, tail = text.rsplit(", ", 1)
+    room = width - len(tail) - 3
+    return head[:room] + "…, " + tail if room > 3 else _fit(text, width)
+
+
+def _number(value: str) -> float | None:
+    """A shown figure as a number; None for ``<k``, ``x`` and anything else."""
+    try:
+        return float(value) if value.replace(".", "", 1).isdigit() else None
+    except ValueError:
+        return None
+
+
+def bar(value: str, largest: float, *, ascii_only: bool, width: int = BAR_WIDTH) -> str:
+    """A bar for a shown figure (none for ``<k``, ``x`` or 0: a bar's length would tell
+    what the marker hides)."""
+    n = _number(value)
+    if n is None or largest <= 0 or n <= 0:
         return ""
-    length = max(1, round(BAR_WIDTH * int(value) / largest))
+    length = max(1, round(width * n / largest))
     return ("#" if ascii_only else "█") * length
+
+
+def chart(title: str, rows: list[tuple[str, str]], *, ascii_only: bool,
+          width: int = 78) -> list[str]:
+    """A bar chart as text lines at most ``width`` wide: label, the figure as shown, bar."""
+    if not rows:
+        return []
+    largest = max((_number(v) or 0.0 for _l, v in rows), default=0.0)
+    label_width = min(36, max(len(label) for label, _v in rows))
+    room = max(10, width - label_width - 14)
+    return [title, *(f"  {_fit_keep_tail(label, label_width):{label_width}}  {value:>7}  "
+                     f"{bar(value, largest, ascii_only=ascii_only, width=room)}".rstrip()
+                     for label, value in rows), ""]
+
+
+def chart_lines(r: StatReport, *, ascii_only: bool, width: int = 78) -> list[str]:
+    """The screen's charts: intakes per month, the shelter's places taken per night by
+    month, the turned-away by reason, and the lead times (median and 90th percentile)."""
+    tables = {t.key: t for s in r.sections for t in s.tables}
+    lines: list[str] = []
+    for key in ("people.intakes_monthly", "shelter.occupancy", "shelter.turned_away.reasons"):
+        t = tables.get(key)
+        if t is not None:
+            lines += chart(f"{t.title} ({r.period})", chart_rows(t), ascii_only=ascii_only,
+                           width=width)
+    lead = next((s for s in r.sections if s.key == "lead_times"), None)
+    if lead is not None:
+        lines += chart(f"{lead.title} ({r.period})",
+                       [(f.label, f.now) for f in lead.figures if ".0." in f.key],
+                       ascii_only=ascii_only, width=width)
+    return lines
 
 
 def table_lines(t: StatTable, period: str, previous: str, *, ascii_only: bool,
@@ -88,6 +141,8 @@ def report_lines(r: StatReport, *, ascii_only: bool) -> list[str]:
                "cannot be worked out, or shown on fewer than {k} people.",
                last=r.k - 1, k=r.k), ""]
     rule = "=" if ascii_only else "═"
+    title = _("Charts")
+    lines += [title, rule * len(title), *chart_lines(r, ascii_only=ascii_only)]
     for section in r.sections:
         lines += [section.title, rule * len(section.title)]
         for f in section.figures:
@@ -101,9 +156,12 @@ def report_lines(r: StatReport, *, ascii_only: bool) -> list[str]:
 
 class StatisticsScreen(RcScreen):
     BINDINGS = [
+        Binding("ctrl+s", "board_report", "Report for the board", id="statistics.report"),
         Binding("escape", "app.pop_screen", "Back", id="statistics.back"),
     ]
     FIELD_ORDER = ("period",)
+    #: the period shown (the report for the board is made for it)
+    period: str | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
@@ -136,7 +194,18 @@ class StatisticsScreen(RcScreen):
         message.set_text(_("Reading the statistics…"))
         self.load(lambda session: session.statistics("statistics").report(period), self.show)
 
+    def action_board_report(self) -> None:
+        """The shown period's report for the board, the way every document leaves."""
+        from screens.document import DocumentDialog
+
+        if self.period is None:
+            return
+        self.app.push_screen(DocumentDialog(
+            DocumentRequest("board_report", 0, period=self.period),
+            _("Statistics for the board {period}", period=self.period)))
+
     def show(self, report: StatReport) -> None:
+        self.period = report.period
         ascii_only = bool(getattr(self.app, "low_bandwidth", False))
         self.query_one("#message", Plain).set_text(
             _("{period} beside {previous}. Aggregates only.", period=report.period,

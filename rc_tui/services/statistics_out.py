@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 import re
 
-import xlsxwriter
-
 from rc_tui.i18n import _
 from rc_tui.services.pdf import Document, Section
 from rc_tui.services.statistics import StatCells, StatReport, StatTable
@@ -48,6 +46,8 @@ def render_xlsx(report: StatReport) -> bytes:
     """The report as an xlsx workbook (bytes, made in memory: no temporary file), one
     sheet per area: its figures, then each table for the period, the year before and the
     change."""
+    import xlsxwriter  # here: the screens use this module's charts, never the workbook
+
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
     # the file's properties say nothing but what it is

@@ -10,8 +10,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from screens.app import RcApp
+from screens.document import DocumentDialog
 from screens.home import HomeScreen
-from screens.statistics import StatisticsScreen, bar
+from screens.statistics import StatisticsScreen, bar, chart
 from storage.models import Case, Intake, Person
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
@@ -59,6 +60,14 @@ async def test_the_manager_reads_a_period_at_80_by_24(installed: Path) -> None:
         # the tables fit 80 columns (the explanation above them wraps)
         too_wide = [line for line in shown.splitlines()[1:] if len(line) > 78]
         assert not too_wide
+        # the charts: March's seven intakes as the longest bar of the months
+        assert "Diagram" in shown and any(
+            line.startswith("  mar") and line.endswith("#" * 40) for line in shown.splitlines())
+        # the report for the board leaves through the document dialog
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, DocumentDialog))
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
     app = RcApp(installed)
@@ -74,3 +83,8 @@ async def test_the_manager_reads_a_period_at_80_by_24(installed: Path) -> None:
 def test_a_hidden_count_gets_no_bar() -> None:
     assert bar("<5", 10, ascii_only=True) == "" and bar("x", 10, ascii_only=False) == ""
     assert bar("10", 10, ascii_only=True) == "#" * 20 and bar("5", 10, ascii_only=False) == "█" * 10
+    assert bar("1.5", 3.0, ascii_only=True) == "#" * 10 and bar("0", 3.0, ascii_only=True) == ""
+    lines = chart("t", [("jan", "7"), ("feb", "<5"), ("mar", "x"), ("apr", "3.5")],
+                  ascii_only=True, width=40)
+    assert lines[1].endswith("#" * 23) and lines[2].endswith("<5") and lines[3].endswith("x")
+    assert all(len(line) <= 40 for line in lines)
