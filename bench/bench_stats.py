@@ -7,6 +7,11 @@ manager, and the text and CSV rendering of it.
 
 Prints one JSON object per line (median, min, max of --repeat runs, milliseconds) and always
 exits 0. Uses the demo manager (the demo's public passphrase); real Argon2 parameters.
+
+The floor, measured in the same run on the same database: one bare SQL aggregate over
+what the report must read at least – the tracks of both years joined to their persons
+(``count(*)``, no grouping) – so a loaded machine shows as a higher floor, not as a slower
+report. ``ratio`` is the year's median over the floor's.
 """
 
 from __future__ import annotations
@@ -75,8 +80,23 @@ def main(argv: list[str] | None = None) -> int:
             service = StatisticsService(v, screen="bench")
             period = str(args.year)
             report = service.report(period)
-            emit("stats_year", timed(lambda: service.report(period), args.repeat),
-                 period=period, tables=sum(len(s.tables) for s in report.sections))
+            floor_sql = (
+                "SELECT count(*), min(persons.created_at) FROM case_members JOIN persons "
+                "ON persons.id = case_members.person_id WHERE case_members.added_at >= "
+                f"'{args.year - 1}-01-01 00:00:00.000000' AND case_members.added_at < "
+                f"'{args.year + 1}-01-01 00:00:00.000000'")
+            with v.session() as s:
+                tracks = s.connection().exec_driver_sql(floor_sql).fetchall()[0][0]
+
+                def floor() -> None:
+                    s.connection().exec_driver_sql(floor_sql).fetchall()
+
+                floor_ms = timed(floor, args.repeat)
+            emit("stats_floor", floor_ms, tracks=tracks)
+            year_ms = timed(lambda: service.report(period), args.repeat)
+            emit("stats_year", year_ms, period=period,
+                 tables=sum(len(s.tables) for s in report.sections),
+                 ratio=round(statistics.median(year_ms) / statistics.median(floor_ms), 1))
             emit("stats_render", timed(lambda: (render_text(report), render_csv(report)),
                                        args.repeat))
     finally:

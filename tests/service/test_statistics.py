@@ -544,3 +544,46 @@ def test_the_board_report_is_a_document_with_tables_and_bars(db: Path) -> None:
     # anyone else: refused (the statistics' own check), nothing written
     with Vault.unlock(db, ANNA, ANNA_PASS) as v, pytest.raises(NoAccess):
         DocumentService(v).issue(DocumentRequest("board_report", 0, period="2026"))
+
+
+def test_the_ages_counted_by_sqlite_are_the_domain_rule(installed: Path) -> None:
+    """The people tables count ages in SQL: the same completed years as
+    ``rc_tui.domain.ages`` (29 February, the day before a birthday, a birth year alone,
+    a birth after the day), checked against it one person at a time."""
+    from rc_tui.domain.ages import age_from_year, age_on
+
+    added = [datetime(2026, 2, 28, 23, 59), datetime(2026, 3, 1, 0, 0),
+             datetime(2026, 12, 31, 12, 0), datetime(2026, 6, 15, 8, 0)]
+    births: list[tuple[date | None, int | None]] = [
+        (date(2008, 2, 29), None), (date(2008, 3, 1), None), (date(2007, 12, 31), None),
+        (date(2026, 6, 16), None), (None, 2008), (None, 2026), (None, 2027),
+        (date(1961, 6, 15), None), (None, None)]
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v, v.session(write=True) as s:
+        case = Case(case_number="A-1", opened_at=added[0])
+        s.add(case)
+        s.flush()
+        expected = []
+        for when in added:
+            for birth, year in births:
+                p = Person(given_name="X", gender="female", birth_date=birth, birth_year=year,
+                           created_at=when, updated_at=when)
+                s.add(p)
+                s.flush()
+                s.add(CaseMember(case_id=case.id, person_id=p.id, role="victim",
+                                 added_at=when))
+                try:
+                    age = (age_on(birth, when.date()) if birth is not None else
+                           age_from_year(year, when.date()) if year is not None else None)
+                except ValueError:
+                    age = None
+                expected.append(age)
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v, v.session() as s:
+        raw = statistics._Raw({}, {}, {})
+        statistics._people(s, parse_period("2026"), raw)
+    bands = statistics.ADULT_BANDS
+    want = [0] * (len(bands) + 1)
+    for age in expected:
+        want[statistics._band(bands, age)] += 1
+    assert raw.tables["people.victim"][0] == want
+    assert raw.tables["people.victim.new"] == [[len(expected), 0]]
+    assert want[0] > 0 and want[-1] > 0  # under 18 and not known both occur
