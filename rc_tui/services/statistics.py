@@ -724,8 +724,8 @@ class _Builder:
         def diff(a: str, b: str) -> str:
             if HIDDEN in (a, b):
                 return HIDDEN
-            d = float(a) - float(b)
-            return f"+{d:.1f}" if d > 0 else f"{d:.1f}"
+            d = round(float(a) - float(b), 1)
+            return f"+{d:.1f}" if d > 0 else f"{d:.1f}" if d < 0 else "0"
 
         now, before = one(self.now), one(self.before)
         blank = tuple(HIDDEN for _c in columns)
