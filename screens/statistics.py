@@ -68,12 +68,55 @@ def chart(title: str, rows: list[tuple[str, str]], *, ascii_only: bool,
                      for label, value in rows), ""]
 
 
+#: one mark per column of a stacked bar (the referral channels)
+STACK_MARKS = "█▓▒░▞▚▪"
+STACK_MARKS_ASCII = "#=+-~*o"
+
+
+def stacked(t: StatTable, title: str, *, ascii_only: bool, width: int = 78) -> list[str]:
+    """A table's rows as stacked bars (the months, each by channel): a segment for each
+    shown count, none for ``<k`` or ``x``, the row's total as shown beside it; a legend of
+    the marks of the columns that have a segment."""
+    marks = STACK_MARKS_ASCII if ascii_only else STACK_MARKS
+    if t.withheld or len(t.columns) > len(marks):
+        return []
+    largest = max((_number(v) or 0.0 for v in t.now.row_totals), default=0.0)
+    label_width = min(12, max(len(label) for label in t.rows))
+    room = max(10, width - label_width - 14)
+    lines, used = [], set()
+    for label, cells, total in zip(t.rows, t.now.cells, t.now.row_totals, strict=True):
+        bar_text = ""
+        for i, cell in enumerate(cells):
+            n = _number(cell)
+            if n and largest > 0:
+                bar_text += marks[i] * max(1, round(room * n / largest))
+                used.add(i)
+        lines.append(f"  {_fit(label, label_width):{label_width}}  {total:>7}  "
+                     f"{bar_text[:room]}".rstrip())
+    legend: list[str] = []
+    line = " "
+    for i in sorted(used):
+        item = f" {marks[i]} {t.columns[i]}"
+        if len(line) + len(item) > width:
+            legend.append(line)
+            line = " "
+        line += item
+    if used:
+        legend.append(line)
+    return [title, *lines, *legend, ""]
+
+
 def chart_lines(r: StatReport, *, ascii_only: bool, width: int = 78) -> list[str]:
     """The screen's charts: intakes per month, the shelter's places taken per night by
     month, the turned-away by reason, and the lead times (median and 90th percentile)."""
     tables = {t.key: t for s in r.sections for t in s.tables}
     lines: list[str] = []
-    for key in ("people.intakes_monthly", "shelter.occupancy", "shelter.turned_away.reasons"):
+    monthly = tables.get("people.intakes_monthly")
+    if monthly is not None:
+        title = f"{monthly.title} ({r.period})"
+        lines += stacked(monthly, title, ascii_only=ascii_only, width=width) or chart(
+            title, chart_rows(monthly), ascii_only=ascii_only, width=width)
+    for key in ("shelter.occupancy", "shelter.turned_away.reasons"):
         t = tables.get(key)
         if t is not None:
             lines += chart(f"{t.title} ({r.period})", chart_rows(t), ascii_only=ascii_only,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from screens.app import RcApp
 from screens.document import DocumentDialog
 from screens.home import HomeScreen
-from screens.statistics import StatisticsScreen, bar, chart
+from screens.statistics import StatisticsScreen, bar, chart, stacked
 from storage.models import Case, Intake, Person
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS, MANAGER, MANAGER_PASS
@@ -60,9 +60,11 @@ async def test_the_manager_reads_a_period_at_80_by_24(installed: Path) -> None:
         # the tables fit 80 columns (the explanation above them wraps)
         too_wide = [line for line in shown.splitlines()[1:] if len(line) > 78]
         assert not too_wide
-        # the charts: March's seven intakes as the longest bar of the months
+        # the charts: March's seven police intakes as the longest bar of the months, in
+        # the police's mark (ASCII in low bandwidth)
         assert "Diagram" in shown and any(
-            line.startswith("  mar") and line.endswith("#" * 40) for line in shown.splitlines())
+            line.startswith("  mar") and line.endswith("=" * 40) for line in shown.splitlines())
+        assert "= polis" in shown
         # the report for the board leaves through the document dialog
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, DocumentDialog))
@@ -88,3 +90,15 @@ def test_a_hidden_count_gets_no_bar() -> None:
                   ascii_only=True, width=40)
     assert lines[1].endswith("#" * 23) and lines[2].endswith("<5") and lines[3].endswith("x")
     assert all(len(line) <= 40 for line in lines)
+
+
+def test_stacked_bars_draw_only_shown_counts() -> None:
+    from rc_tui.services.statistics import StatCells, StatTable
+
+    cells = StatCells((("10", "x", "<5"), ("20", "10", "0")), ("x", "30"), ("x", "x", "x"), "x")
+    t = StatTable("m", "t", ("jan", "feb"), ("a", "b", "c"), cells, cells, cells)
+    jan, feb, legend, _blank = stacked(t, "title", ascii_only=True, width=40)[1:]
+    # January's total is hidden: its one shown count still gets its segment
+    assert jan.split() == ["jan", "x", "#" * 8]  # 23 columns for 30
+    assert feb.split() == ["feb", "30", "#" * 15 + "=" * 8]
+    assert legend.split() == ["#", "a", "=", "b"]  # no mark for a column never drawn
