@@ -13,8 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from rc_tui.i18n import _
+from rc_tui.services.errors import NoAccess, PermissionDenied
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _refused() -> str:
+    return _("Refused: the board's statistics are for managers.")
 
 
 def run(args: argparse.Namespace, source: Any, *, login: Callable[..., Any],
@@ -38,7 +43,11 @@ def run(args: argparse.Namespace, source: Any, *, login: Callable[..., Any],
         err(_("{path} exists already; choose a new file.", path=out))
         return EXIT_FAIL
     with login(args, source) as vault:
-        report = StatisticsService(vault, screen="cli").report(period)
+        try:
+            report = StatisticsService(vault, screen="cli").report(period)
+        except (NoAccess, PermissionDenied):  # refused and access-logged by the service
+            err(_refused())
+            return EXIT_FAIL
     data: bytes
     if args.format == "xlsx":
         from rc_tui.services.statistics_out import render_xlsx
@@ -69,6 +78,9 @@ def _board_report(args: argparse.Namespace, source: Any, login: Callable[..., An
         try:
             issued = DocumentService(vault, screen="cli").issue(
                 DocumentRequest("board_report", 0, period=period))
+        except (NoAccess, PermissionDenied):  # refused and access-logged by the service
+            err(_refused())
+            return EXIT_FAIL
         except DocumentError as exc:
             err(str(exc))
             return EXIT_FAIL

@@ -83,6 +83,11 @@ def test_a_caseworker_and_a_bad_period_are_refused(demo_db: Path) -> None:
     refused = run("stats", "--db", str(demo_db), "--user", "anna", "--period", "2026",
                   stdin=ANNA_PASS + "\n")
     assert refused.returncode == 1 and refused.stdout == ""
+    assert "bara för chefer" in refused.stderr
+    report = run("stats", "--db", str(demo_db), "--user", "anna", "--period", "2026",
+                 "--board-report", stdin=ANNA_PASS + "\n")
+    assert report.returncode == 1 and report.stdout == ""
+    assert "bara för chefer" in report.stderr
     bad = run("stats", "--db", str(demo_db), "--user", "chef", "--period", "2026-H3",
               stdin=CHEF_PASS + "\n")
     assert bad.returncode == 2
