@@ -59,7 +59,7 @@ def _as_shown(table: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]
 
 def section_text(section: Section) -> str:
     """A section as plain text (the table aligned, the bars in ``#``)."""
-    lines = [section.body] if section.body else []
+    lines = []
     table = _as_shown(section.table)
     if table:
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -71,6 +71,8 @@ def section_text(section: Section) -> str:
         n = _value(value)
         bar = "#" * max(1, round(30 * n / largest)) if n and largest else ""
         lines.append(f"{label[:30]:30}  {value:>7}  {bar}")
+    if section.body:  # before the figures when there are none, else under them
+        lines.insert(0 if not (table or section.bars) else len(lines), section.body)
     return "\n".join(lines)
 
 
@@ -143,13 +145,18 @@ def render(doc: Document, *, centre: str, produced: datetime, by: str,
             pdf.multi_cell(width, 7, clean(section.heading), new_x=XPos.LMARGIN,
                            new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
         pdf.set_font(FONT, size=10)
-        if section.body or not (section.table or section.bars):
+        figures = bool(section.table or section.bars)
+        if not figures:
             pdf.multi_cell(width, 5, clean(section.body) or "–", new_x=XPos.LMARGIN,
                            new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
         if section.table:
             _table(pdf, _as_shown(section.table), width)
         if section.bars:
             _bars(pdf, section.bars, width)
+        if figures and section.body:  # under its table: what the table leaves out
+            pdf.set_font(FONT, size=8)
+            pdf.multi_cell(width, 4.5, clean(section.body), new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT, wrapmode=WrapMode.WORD)
         pdf.ln(3)
     if password is not None:
         pdf.set_encryption(owner_password=secrets.token_urlsafe(32), user_password=password,

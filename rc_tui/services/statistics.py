@@ -803,7 +803,7 @@ def _sections(b: _Builder, period: Period, previous: Period) -> tuple[StatSectio
                             ("perpetrator_housing", _("The temporary housing"))):
         facilities.append(StatSection(facility, title, (
             b.table(f"{facility}.arrivals", _("Arrivals by channel"), [_("arrivals")],
-                    [*_labels(shelter_rules.ARRIVED_VIA), _("not stated")]),
+                    [*_labels(shelter_rules.arrived_via(facility)), _("not stated")]),
             b.table(f"{facility}.departures", _("Departures by destination"), [_("departures")],
                     _labels(shelter_rules.DESTINATIONS), known_total=True),
             b.table(f"{facility}.followups", _("Departures by the outcome of the follow-up"),

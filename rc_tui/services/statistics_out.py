@@ -145,17 +145,19 @@ def board_document(report: StatReport, centre: str) -> Document:
         if lead_bars:
             sections.append(Section(_("Lead times"), "", bars=lead_bars))
         for t in area.tables:
-            body = ""
+            lines = []
             grid: tuple[tuple[str, ...], ...] = ()
-            if t.withheld:
-                body = _("{period}: withheld (too few to show without giving a person "
-                         "away); total {total}", period=report.period, total=t.now.total)
-            else:
-                grid = tuple(tuple(r) for r in _grid(t, t.now))
-            body = "\n".join(p for p in (body, _("{previous}: total {total}",
-                                                  previous=report.previous,
-                                                  total=t.before.total)) if p)
             bars = tuple(chart_rows(t)) if t.key.endswith(CHARTED) else ()
-            sections.append(Section(t.title, body, table=grid, bars=bars, minor=True))
+            if t.withheld:
+                lines.append(_("{period}: withheld (too few to show without giving a "
+                               "person away); total {total}", period=report.period,
+                               total=t.now.total))
+            elif not (bars and len(t.rows) == 1):  # a one-row table is its bars
+                grid = tuple(tuple(r) for r in _grid(t, t.now))
+            if not t.no_totals:
+                lines.append(_("{previous}: total {total}", previous=report.previous,
+                               total=t.before.total))
+            sections.append(Section(t.title, "\n".join(lines), table=grid, bars=bars,
+                                    minor=True))
     return Document("board_report", _("Statistics for the board {period}",
                                       period=report.period), tuple(sections))
