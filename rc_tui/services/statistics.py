@@ -525,10 +525,11 @@ def _dropouts(s: Session, p: Period) -> int:
     kinds = session_catalog().kinds
     members = s.execute(
         select(SeriesMember.series_id, SeriesMember.person_id, SessionSeries.kind,
-               SessionSeries.started_on, SessionSeries.ended_at)
+               SessionSeries.started_on, SessionSeries.ended_at, SeriesMember.left_on)
         .join(SessionSeries, SessionSeries.id == SeriesMember.series_id)
         .where(SessionSeries.started_on <= _sql(p.end), SeriesMember.joined_on <= _sql(p.end),
-               (SessionSeries.ended_at.is_(None)) | (SessionSeries.ended_at >= _sql(lo)))).all()
+               (SessionSeries.ended_at.is_(None)) | (SessionSeries.ended_at >= _sql(lo)),
+               SeriesMember.left_on.is_(None) | (SeriesMember.left_on >= _sql(p.start)))).all()
     if not members:
         return 0
     series_ids = sorted({m[0] for m in members})
@@ -548,11 +549,14 @@ def _dropouts(s: Session, p: Period) -> int:
                 .where(Recontact.series_id.in_(chunk), Recontact.attempted_on <= _sql(p.end))):
             tries.setdefault((sid, pid), []).append(Attempt(on, reached))
     dropped = 0
-    for sid, pid, code, started, ended_at in members:
+    for sid, pid, code, started, ended_at, left_on in members:
         kind = kinds.get(code)
         if kind is None:
             continue
-        today = min(p.end, _as_date(ended_at)) if ended_at is not None else p.end
+        # judged as it stood when the series ended or the member left (a leaving is not
+        # a drop-out), at the latest at the end of the period
+        today = min(d for d in (p.end, _as_date(ended_at) if ended_at else None, left_on)
+                    if d is not None)
         dropped_on = dropped_out_on(kind, started, marks.get((sid, pid), []), today,
                                     last_reached(tries.get((sid, pid), [])))
         if dropped_on is not None and p.contains(dropped_on):

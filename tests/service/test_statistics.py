@@ -165,6 +165,10 @@ def _support_and_coordination(s: Session, anna: int, case_id: int, victims: list
     # he was reached again on 20 April and has not come since: dropped out on 18 May
     # (four weeks without an attended session)
     s.add(SeriesMember(series_id=series.id, person_id=man, joined_on=date(2026, 3, 1)))
+    # another member left on 10 March before the rule would have said he dropped out
+    # (four weeks from the start: 29 March): leaving is no drop-out
+    s.add(SeriesMember(series_id=series.id, person_id=victims[1], joined_on=date(2026, 3, 1),
+                       left_on=date(2026, 3, 10)))
     for i, attendance in enumerate(["attended"] * 5 + ["no_show"]):
         session = SeriesSession(series_id=series.id, held_on=date(2026, 3, 1 + 5 * i),
                                 recorded_by_id=anna, recorded_at=at)
