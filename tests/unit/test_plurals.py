@@ -30,6 +30,10 @@ FIXED_NUMBERS = {
     "Allowed values are {lo}-{hi} hours.": "a range",
     "Counts from 1 to {last} are shown as <{k}; x: hidden so that a small count cannot be "
     "worked out, or shown on fewer than {k} people.": "the suppression_k setting: 3-20",
+    "The statistics of {centre} for {period}, beside {previous}. Aggregates only: no person "
+    "can be told from them. Counts from 1 to {last} are shown as <{k}; x: hidden so that a "
+    "small count cannot be worked out, or shown on fewer than {k} people.":
+        "the suppression_k setting: 3-20",
 }
 #: Swedish and English stand-ins for choosing a form: "åtgärd(er)", "medlem(mar)", "item(s)"
 FORM_HACK = re.compile(r"\w\((?:s|e?r|ar|or|na|mar|n|en)\)")
