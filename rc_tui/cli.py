@@ -129,7 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         return parent.add_parser(name, parents=[shared], **kw)  # type: ignore[no-any-return]
 
 
-    cmd(sub, "run", help="open the app (default)")
+    run = cmd(sub, "run", help="open the app (default)")
+    for parser, default in ((p, None), (run, argparse.SUPPRESS)):
+        parser.add_argument("--pack", metavar="FILE", default=default,
+                            help="open an outage pack instead of the database (see `pack`)")
+    from rc_tui.commands import pack as pack_command
+
+    pack_command.add_parser(sub, cmd)
 
     init = cmd(sub, "init", help="create a database, its first administrator (user "
                "management, no data key) and its first manager (holds the data key) "
@@ -288,6 +294,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         "places": _cmd_places,
         "stats": _cmd_stats,
         "extract": _cmd_extract,
+        "pack": _cmd_pack,
     }
     try:
         if command not in {"instruments", "exports"}:
@@ -381,8 +388,23 @@ def _validation(exc: Exception) -> int:
 def _cmd_run(args: argparse.Namespace, source: PassphraseSource) -> int:
     from screens.app import run_app
 
-    return run_app(_db_path(args.db), lang=args.lang, low_bandwidth=bool(args.low_bandwidth),
+    path = _db_path(args.db)
+    if getattr(args, "pack", None):
+        from storage.pack import pack_info
+
+        path = Path(args.pack).expanduser()
+        if pack_info(path) is None:
+            _err(_("{path} is not an outage pack (or its key file {path}.keys is missing).",
+                   path=path))
+            return EXIT_DB
+    return run_app(path, lang=args.lang, low_bandwidth=bool(args.low_bandwidth),
                    instruments_dir=_instruments_dir(args))
+
+
+def _cmd_pack(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui.commands import pack
+
+    return pack.run(args, source, _db_path(args.db))
 
 
 def _instruments_dir(args: argparse.Namespace) -> Path | None:

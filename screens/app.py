@@ -91,6 +91,8 @@ class RcApp(Navigation):
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
+        #: an outage pack (``rc-tui --pack``): every screen's header says so
+        self.outage = install.is_pack(self.db_path)
         self.cli_lang = lang
         self.cli_low_bandwidth = low_bandwidth  # --low-bandwidth: for every user
         self.low_bandwidth = False

@@ -201,3 +201,27 @@ class AccountPending(VaultError):
     """The slot waits for enrolment by a manager (added or reset by an administrator)."""
 
     code = "account_pending"
+
+
+class PackExpired(VaultError):
+    """An outage pack past its expiry: it does not open (a new one is made from the
+    database once it is reachable)."""
+
+    code = "pack_expired"
+
+
+class OfflineRefused(PermissionDenied):
+    """A write that an outage pack cannot carry back (only the operations the merge
+    replays are possible in a pack)."""
+
+    code = "offline_refused"
+
+
+class NotAPack(VaultError):
+    code = "not_a_pack"
+
+
+class PackMerged(VaultError):
+    """The pack was merged already: a second merge is refused."""
+
+    code = "pack_merged"

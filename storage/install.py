@@ -30,6 +30,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "printer_queue": "",
     #: statistics show counts from 1 to k-1 as "<k" (rc_tui.domain.suppression)
     "suppression_k": 5,
+    #: the days an outage pack opens for after it was made (``rc-tui pack create``)
+    "pack_days": 7,
 }
 
 #: The allowed range of each setting: enforced when an administrator sets it and again
@@ -43,6 +45,7 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "export_max_age_hours": (1, 7 * 24),
     # below 3, "<k" would name the count ("<2" is 1)
     "suppression_k": (3, 20),
+    "pack_days": (1, 14),
 }
 
 #: settings that take one of a few words
@@ -97,3 +100,14 @@ def peek_demo(path: Path) -> tuple[bool, list[tuple[str, str, str]]]:
     except VaultError:
         return False, []
     return kf.demo, (kf.demo_logins if kf.demo else [])
+
+
+def is_pack(path: Path) -> bool:
+    """Whether ``path`` is an outage pack (its key file says so; no secret is read)."""
+    import json
+
+    try:
+        data = json.loads(files.keyfile_path(Path(path)).read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("pack"), dict)

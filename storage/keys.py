@@ -450,6 +450,8 @@ class KeyFile:
     revocations: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the settings an administrator signed (see storage.directory)
     settings: dict[str, Any] | None = None
+    #: an outage pack's key file (``storage.pack``): what it is, no secret
+    pack: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
         data: dict[str, Any] = {
@@ -469,6 +471,8 @@ class KeyFile:
             data["revocations"] = dict(sorted(self.revocations.items()))
         if self.settings is not None:
             data["settings"] = self.settings
+        if self.pack is not None:
+            data["pack"] = self.pack
         if self.demo:
             data["demo"] = True
             data["demo_logins"] = [list(x) for x in self.demo_logins]
@@ -491,6 +495,7 @@ class KeyFile:
                 version=int(data.get("version", LEGACY_VERSION)),
                 revocations={str(k): v for k, v in revocations.items()},
                 settings=settings if isinstance(settings, dict) else None,
+                pack=data["pack"] if isinstance(data.get("pack"), dict) else None,
                 db_id=str(data["db_id"]),
                 generation=int(data["generation"]),
                 audit_public_key=b64d(data["audit_public_key"]),

@@ -1003,3 +1003,60 @@ class ExtractDecision(Base):
 
 # Text is stored composed (NFC), whatever service writes it (see storage.nfc).
 nfc.install_orm(Base)
+
+
+class Pack(Base):
+    """An outage pack made from this database (``rc_tui.services.packs``): for whom, until
+    when, which persons it holds, and whether it came back. The pack itself is a file of its
+    own, encrypted with its own key; this row is what the centre knows about it."""
+
+    __tablename__ = "packs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    #: JSON list of the person ids the pack holds (ids only, as the access log)
+    persons: Mapped[str] = mapped_column(Text)
+    #: issued -> merged (every operation handled; a second merge is refused)
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    merged_at: Mapped[datetime | None] = mapped_column(default=None)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: a manager's approval to merge the pack of a user revoked since
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class PackOperation(Base):
+    """One write made in an outage pack: the service call with its arguments (JSON) and
+    what it returned. Kept in the pack; replayed through the services at the merge."""
+
+    __tablename__ = "pack_operations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    service: Mapped[str] = mapped_column(String(48))
+    method: Mapped[str] = mapped_column(String(48))
+    args: Mapped[str] = mapped_column(Text)
+    #: the version a versioned edit was based on (None for appends)
+    base_version: Mapped[int | None] = mapped_column(default=None)
+    #: JSON of what the call returned in the pack (ids of what it created)
+    result: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class PackMerge(Base):
+    """What the merge did with one operation of a pack: merged (with what the call returned
+    here), conflict, refused or duplicate. Written in the same transaction as the
+    operation's own writes, so a resumed merge never applies an operation twice."""
+
+    __tablename__ = "pack_merges"
+    __table_args__ = (UniqueConstraint("pack_id", "op_id", name="uq_pack_merges_op"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
+    op_id: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(Text, default=None)
+    detail: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime]
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -101,6 +101,16 @@ ERROR_MESSAGES: dict[str, str] = {
         "This account is waiting to be activated: it opens once a manager has logged in "
         "after it was added or its passphrase was reset. Ask a manager to log in."
     ),
+    "pack_expired": N_(
+        "This outage pack has expired and does not open any more. Make a new one while the "
+        "database can be reached: rc-tui pack create --db DATABASE --user NAME --out FILE"
+    ),
+    "offline_refused": N_(
+        "Not possible in outage mode: this change could not be brought back to the "
+        "database. Make it when the connection is back."
+    ),
+    "not_a_pack": N_("This is not an outage pack of this database."),
+    "pack_merged": N_("This outage pack has been merged already; it cannot be merged twice."),
     "vault_error": N_("The operation could not be completed."),
 }
 
@@ -238,8 +248,11 @@ def login(
     path: Path, username: str, passphrase: str, clock: Callable[[], float] = time.time,
 ) -> Vault:
     """Unlock for ``username``. Typed usernames are trimmed but otherwise used as typed."""
+    from storage.pack import open_pack, pack_info
     from storage.vault import Vault
 
+    if pack_info(path) is not None:  # an outage pack: opened as such (expiry, operations)
+        return open_pack(path, username.strip(), passphrase, clock=clock)
     return Vault.unlock(path, username.strip(), passphrase, clock=clock)
 
 

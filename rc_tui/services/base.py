@@ -23,6 +23,7 @@ from rc_tui.services.access import AccessPolicy, Capability, Level, grants_for, 
 from rc_tui.services.errors import ConflictError, NoAccess
 from storage import audit, integrity
 from storage.models import Assignment, Case, CaseMember, User
+from storage.pack import PackVault
 from storage.vault import UserInfo, Vault
 
 Clock = Callable[[], datetime]
@@ -99,6 +100,10 @@ class Service:
         self.screen = screen or type(self).__name__.lower()
         self.clock = clock
         self.access = AccessPolicy(vault.user, grants_for(vault))
+        if isinstance(vault, PackVault):  # an outage pack: the writes become operations
+            from rc_tui.services.packs.recording import record_offline
+
+            record_offline(self)
 
     @property
     def user(self) -> UserInfo:

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from rc_tui.i18n import _
 from screens.components.plain import Plain
 
 
@@ -19,6 +20,9 @@ class AppHeader(Horizontal):
     AppHeader > #hdr-demo { width: auto; padding: 0 1; background: $warning; color: $background;
                             text-style: bold; display: none; }
     AppHeader.-demo > #hdr-demo { display: block; }
+    AppHeader.-outage { height: 2; }
+    AppHeader > #hdr-outage { dock: bottom; width: 100%; height: 1; padding: 0 1;
+                              background: $error; color: $text; text-style: bold; }
     """
 
     def __init__(self, title: str, user: str = "", demo: bool = False) -> None:
@@ -31,3 +35,7 @@ class AppHeader(Horizontal):
         yield Plain(self._title, id="hdr-title", one_line=True)
         yield Plain(self._user, id="hdr-user", one_line=True)
         yield Static("DEMO", id="hdr-demo", markup=False)
+        if getattr(self.app, "outage", False):  # working in an outage pack: on every screen
+            self.add_class("-outage")
+            yield Plain(_("Outage mode – changes are brought in when the connection is back"),
+                        id="hdr-outage", one_line=True)

@@ -1,0 +1,350 @@
+"""Bringing an outage pack back: its operations replayed through the database's services.
+
+Each recorded operation is called again on the shared database, as the pack's user (or, for
+a user revoked since, as the manager who approves it), through the same service method –
+so the access rules, the validation and the access log apply as if it were typed there
+now. What the merge did with it (``pack_merges``) is written in that call's own
+transaction (``RecordingVault.carrying``): a merge that stops half way resumes where it
+stopped and never applies an operation twice.
+
+* a versioned edit whose record changed meanwhile is a **conflict**: not applied, kept with
+  both sides (``MergeItem.sides``) for the user to decide – nothing is overwritten;
+* an operation the user may no longer do (lost access, the person's track closed) is
+  **refused** and listed for a manager;
+* an intake is merged and its persons matched against the database's: possible
+  **duplicates** are listed;
+* records made in the pack get new ids here: later operations that refer to them are
+  translated (``IdMap``); one that refers to a record whose own operation was not merged
+  is refused, never pointed at whatever has that id here.
+
+Then the pack's own access log is appended to the database's (marked with the pack), and
+the pack is marked merged: a second merge is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from rc_tui.services.access import Capability
+from rc_tui.services.base import Service
+from rc_tui.services.errors import (
+    ConflictError,
+    NoAccess,
+    PermissionDenied,
+    ValidationError,
+    VaultError,
+)
+from rc_tui.services.packs import codec
+from rc_tui.services.packs.recording import SUPPORTED, OpSpec
+from storage import audit
+from storage.errors import NotAPack, PackMerged
+from storage.models import AccessLog, Pack, PackMerge, PackOperation, Person, User, UserStatus
+from storage.pack import PackVault, RecordingVault
+from storage.roles import Role
+
+#: argument names that refer to a record, and its kind
+REFS: dict[str, str] = {
+    "person_id": "person", "existing_person_id": "person", "perpetrator_id": "person",
+    "partner_id": "person", "child_person_id": "person", "existing_child_ids": "person",
+    "case_id": "case", "note_id": "journal_note", "corrects_id": "journal_note",
+    "decision_id": "decision",
+}
+#: fields of a returned dataclass that name a record made by the call, and its kind
+MADE: dict[str, str] = {
+    "case_id": "case", "intake_id": "intake", "person_ids": "person", "person_id": "person",
+    "child_ids": "person", "stay_id": "stay",
+}
+#: outcomes left for a person to decide
+OPEN = ("conflict", "refused", "duplicate")
+
+
+@dataclass(frozen=True)
+class MergeItem:
+    op_id: int
+    what: str  # "RecordService.add_note"
+    outcome: str  # merged, conflict, refused, duplicate
+    detail: str
+    #: a conflict: (field, in the pack, in the database) for each field that differs
+    sides: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    uid: str
+    items: tuple[MergeItem, ...]
+    log_entries: int
+    approved_by: str | None
+
+    def open_items(self) -> list[MergeItem]:
+        return [i for i in self.items if i.outcome in OPEN]
+
+
+def made_ids(spec: OpSpec, result: Any) -> list[tuple[str, int]]:
+    """The records a call made, in order, from what it returned (stored JSON form)."""
+    if spec.returns is not None:
+        return [(spec.returns, int(result))] if isinstance(result, int) else []
+    found: list[tuple[str, int]] = []
+    if isinstance(result, dict) and "$t" in result:
+        for name, value in dict(result.get("f", {})).items():
+            kind = MADE.get(name)
+            if kind is None:
+                continue
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, int) and not isinstance(v, bool):
+                    found.append((kind, v))
+    return found
+
+
+class IdMap:
+    """Records made in the pack -> the same records made here by the merge."""
+
+    def __init__(self) -> None:
+        self.made_in_pack: set[tuple[str, int]] = set()
+        self.ids: dict[tuple[str, int], int] = {}
+        self.versions: dict[tuple[str, int, int], int] = {}
+
+    def learn(self, spec: OpSpec, args: Any, pack_result: Any, here_result: Any) -> None:
+        for (kind, old), (_k, new) in zip(made_ids(spec, pack_result),
+                                          made_ids(spec, here_result), strict=False):
+            self.ids[(kind, old)] = new
+        if spec.edits is not None and isinstance(pack_result, int) \
+                and isinstance(here_result, int):
+            kind, arg = spec.edits
+            record = _arg(args, arg)
+            if isinstance(record, int):
+                self.versions[(kind, self.ids.get((kind, record), record), pack_result)] = \
+                    here_result
+
+    def translate(self, value: Any, key: str | None = None) -> Any:
+        """``value`` (stored JSON form) with every reference to a record made in the pack
+        replaced by the record made here; ``KeyError`` when that one was not merged."""
+        kind = REFS.get(key or "")
+        if kind is not None and isinstance(value, int) and not isinstance(value, bool):
+            if (kind, value) in self.made_in_pack:
+                return self.ids[(kind, value)]
+            return value
+        if isinstance(value, list):
+            return [self.translate(v, key) for v in value]
+        if isinstance(value, dict):
+            if "$t" in value:
+                return {"$t": value["$t"], "f": {k: self.translate(v, k)
+                                                  for k, v in dict(value["f"]).items()}}
+            if "$m" in value and key is None:  # the top level: the call's arguments
+                return {"$m": {k: self.translate(v, k) for k, v in dict(value["$m"]).items()}}
+        return value
+
+
+def _arg(args: Any, name: str) -> Any:
+    if isinstance(args, dict) and "$m" in args:
+        return dict(args["$m"]).get(name)
+    return None
+
+
+def _service(name: str) -> Callable[..., Service]:
+    from rc_tui.services.cases import CaseService
+    from rc_tui.services.people import PeopleService
+    from rc_tui.services.records import RecordService
+    from rc_tui.services.safety import PartnerContactService
+    from rc_tui.services.shelter import ShelterService
+
+    classes: dict[str, Callable[..., Service]] = {
+        "CaseService": CaseService, "PeopleService": PeopleService,
+        "RecordService": RecordService, "PartnerContactService": PartnerContactService,
+        "ShelterService": ShelterService}
+    return classes[name]
+
+
+class PackMergeService(Service):
+    """``PackMergeService(vault)`` on the shared database, opened as a ``RecordingVault``
+    by the pack's user (or by the manager who approves a revoked user's pack)."""
+
+    def merge(self, pack: PackVault) -> MergeReport:
+        vault = self.vault
+        if not isinstance(vault, RecordingVault):
+            raise VaultError("the merge needs a recording vault")
+        info = pack.info
+        if info.source_db_id != vault.db_id:
+            raise NotAPack("made from another database")
+        with pack.session() as ps:
+            ops = [(o.id, o.service, o.method, o.args, o.result)
+                   for o in ps.scalars(select(PackOperation).order_by(PackOperation.id))]
+        approved_by: str | None = None
+        with self.write() as s:
+            reg = s.scalar(select(Pack).where(Pack.uid == info.uid))
+            if reg is None:
+                raise NotAPack("not in this database's registry")
+            if reg.status == "merged":
+                raise PackMerged(info.uid)
+            owner = s.get(User, reg.user_id)
+            if owner is None or owner.username != info.username:
+                raise NotAPack("the pack's user")
+            if owner.id != self.user.id:
+                # only the pack's own user merges it; a manager approves the pack of a
+                # user revoked since (whose own login no longer opens the database)
+                if self.user.role is not Role.MANAGER or \
+                        owner.status == UserStatus.ACTIVE.value:
+                    raise PermissionDenied("pack of another user")
+                reg.approved_by_id = self.user.id
+                approved_by = self.user.username
+                self.log(s, "pack_merge_approved", record_type="pack", record_id=reg.id,
+                         reason=f"pack of revoked user {owner.username}", flagged=True)
+            pack_id, owner_id = reg.id, owner.id
+            done = {m.op_id: (m.outcome, m.result, m.detail)
+                    for m in s.scalars(select(PackMerge).where(PackMerge.pack_id == pack_id))}
+        ids = IdMap()
+        for _id, service, method, _args, result in ops:
+            spec = SUPPORTED.get((service, method))
+            if spec is not None:
+                ids.made_in_pack |= set(made_ids(spec, codec.plain(result)))
+        items: list[MergeItem] = []
+        for op_id, service, method, args, result in ops:
+            what = f"{service}.{method}"
+            spec = SUPPORTED.get((service, method))
+            if op_id in done:
+                outcome, here, detail = done[op_id]
+                if outcome in ("merged", "duplicate") and spec is not None:
+                    ids.learn(spec, codec.plain(args), codec.plain(result), codec.plain(here))
+                items.append(MergeItem(op_id, what, outcome, detail or ""))
+                continue
+            items.append(self._replay(pack_id, op_id, what, spec, args, result, ids))
+        log_entries = self._merge_log(pack, pack_id, owner_id, ids, done)
+        with self.write() as s:
+            reg = s.get(Pack, pack_id)
+            assert reg is not None
+            reg.status = "merged"
+            reg.merged_at = self.clock()
+            reg.merged_by_id = self.user.id
+            counts = {o: sum(1 for i in items if i.outcome == o)
+                      for o in ("merged", *OPEN)}
+            self.log(s, "pack_merge", record_type="pack", record_id=pack_id,
+                     reason=", ".join(f"{k} {v}" for k, v in counts.items()),
+                     flagged=bool(counts["conflict"] or counts["refused"]))
+        return MergeReport(info.uid, tuple(items), log_entries, approved_by)
+
+    def _replay(self, pack_id: int, op_id: int, what: str, spec: OpSpec | None,
+                args: str, pack_result: str | None, ids: IdMap) -> MergeItem:
+        vault = self.vault
+        assert isinstance(vault, RecordingVault)
+        if spec is None:
+            return self._settle(pack_id, op_id, what, "refused",
+                                "not an operation an outage pack may carry")
+        service, method = what.split(".", 1)
+        stored = codec.plain(args)
+        try:
+            translated = ids.translate(stored)
+        except KeyError:
+            return self._settle(pack_id, op_id, what, "refused",
+                                "refers to a record whose own operation was not merged")
+        if spec.version_arg is not None and spec.edits is not None:
+            kind, arg = spec.edits
+            record, base = _arg(translated, arg), _arg(translated, spec.version_arg)
+            if (kind, record, base) in ids.versions:  # an earlier edit of the pack's own
+                translated["$m"][spec.version_arg] = ids.versions[(kind, record, base)]
+        try:
+            kwargs = codec.decode(translated)
+        except (ValueError, TypeError) as exc:
+            return self._settle(pack_id, op_id, what, "refused", f"unreadable ({exc})")
+        svc = _service(service)(vault, screen="pack_merge", clock=self.clock)
+        duplicates = self._duplicates(kwargs) if method == "register_intake" else []
+        outcome = "duplicate" if duplicates else "merged"
+        detail = ("possible duplicates of persons " + ", ".join(map(str, duplicates))
+                  if duplicates else "")
+        row = PackMerge(pack_id=pack_id, op_id=op_id, outcome=outcome, detail=detail or None,
+                        at=self.clock(), by_id=self.user.id)
+        try:
+            with vault.carrying(lambda: row) as carry:
+                result = getattr(svc, method)(**kwargs)
+        except ConflictError:
+            return self._conflict(pack_id, op_id, what, kwargs)
+        except ValidationError as exc:
+            return self._settle(pack_id, op_id, what, "refused", "; ".join(exc.reasons))
+        except (NoAccess, PermissionDenied) as exc:
+            return self._settle(pack_id, op_id, what, "refused",
+                                f"no access any more ({exc.code})")
+        here = codec.dumps(result)
+        with self.write() as s:
+            if carry.written:
+                stored_row = s.get(PackMerge, row.id)
+                assert stored_row is not None
+                stored_row.result = here
+            else:  # the call changed nothing here (a note signed already)
+                s.add(PackMerge(pack_id=pack_id, op_id=op_id, outcome=outcome, result=here,
+                                detail=detail or None, at=self.clock(), by_id=self.user.id))
+        ids.learn(spec, stored, codec.plain(pack_result), codec.plain(here))
+        return MergeItem(op_id, what, outcome, detail)
+
+    def _settle(self, pack_id: int, op_id: int, what: str, outcome: str, detail: str,
+                sides: tuple[tuple[str, str, str], ...] = ()) -> MergeItem:
+        with self.write() as s:
+            s.add(PackMerge(pack_id=pack_id, op_id=op_id, outcome=outcome, at=self.clock(),
+                            by_id=self.user.id,
+                            detail=json.dumps({"text": detail, "sides": sides})
+                            if sides else detail))
+            self.log(s, "pack_merge_op", outcome=outcome[:16], record_type="pack",
+                     record_id=pack_id, reason=f"operation {op_id} {what}: {outcome}",
+                     flagged=outcome == "refused")
+        return MergeItem(op_id, what, outcome, detail, sides)
+
+    def _conflict(self, pack_id: int, op_id: int, what: str,
+                  kwargs: dict[str, Any]) -> MergeItem:
+        """Both sides of a versioned edit whose record changed meanwhile."""
+        from rc_tui.services.people import to_input
+
+        sides: list[tuple[str, str, str]] = []
+        person_id, theirs = kwargs.get("person_id"), kwargs.get("data")
+        if isinstance(person_id, int) and theirs is not None:
+            with self.audited("person", person_id=person_id) as s:
+                p = s.get(Person, person_id)
+                current = to_input(p) if p is not None else None
+            if current is not None:
+                for f in dataclasses.fields(theirs):
+                    mine, here = getattr(theirs, f.name), getattr(current, f.name)
+                    if mine != here:
+                        sides.append((f.name, str(mine), str(here)))
+        return self._settle(pack_id, op_id, what, "conflict",
+                            "changed in the database since the pack was made", tuple(sides))
+
+    def _duplicates(self, kwargs: dict[str, Any]) -> list[int]:
+        from rc_tui.services.people import PeopleService
+
+        people = PeopleService(self.vault, screen="pack_merge", clock=self.clock)
+        found: list[int] = []
+        for member in getattr(kwargs.get("data"), "members", []):
+            if member.person is not None:
+                found += [d.id for d in people.find_duplicates(member.person)]
+        return sorted(set(found))
+
+    def _merge_log(self, pack: PackVault, pack_id: int, owner_id: int, ids: IdMap,
+                   done: dict[int, Any]) -> int:
+        """The pack's own access log, appended to the database's once (op 0 marks it)."""
+        if 0 in done:
+            return int(done[0][2] or 0)
+        uid = pack.info.uid
+        with pack.session() as ps:
+            rows = list(ps.scalars(select(AccessLog).order_by(AccessLog.id)))
+        entries: list[dict[str, Any]] = []
+        for r in rows:
+            person = r.person_id
+            if person is not None and ("person", person) in ids.made_in_pack:
+                person = ids.ids.get(("person", person))
+            entries.append({
+                "action": r.action, "ts": r.ts, "user_id": owner_id, "username": r.username,
+                "outcome": r.outcome, "person_id": person, "record_type": r.record_type,
+                "record_id": None if r.record_type and (
+                    r.record_type, r.record_id) in ids.made_in_pack else r.record_id,
+                "screen": f"pack {uid[:8]} {r.screen or ''}"[:48],
+                "reason": r.reason, "flagged": r.flagged})
+        with self.write() as s:
+            audit.append_many(s, entries)
+            s.add(PackMerge(pack_id=pack_id, op_id=0, outcome="log", detail=str(len(entries)),
+                            at=self.clock(), by_id=self.user.id))
+        return len(entries)
+
+    def can_merge(self) -> bool:
+        return self.access.can(Capability.CASE_CONTENT)
