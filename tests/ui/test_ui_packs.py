@@ -1,0 +1,61 @@
+"""An outage pack in the app: the banner on every screen, a journal note written by
+keyboard and recorded as an operation. (The rules are in tests/service/test_packs.py.)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
+from rc_tui.services.packs import PackService
+from rc_tui.services.people import PersonInput
+from screens.app import RcApp
+from storage.models import PackOperation
+from storage.pack import open_pack
+from storage.vault import Vault
+from tests.conftest import ANNA, ANNA_PASS
+from tests.helpers import paste, screen_text, settle, signed_in, wait_until
+
+BANNER = "Avbrottsläge – ändringar förs in när förbindelsen är tillbaka"
+
+
+def anna_pack(installed: Path, out: Path) -> int:
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        made = CaseService(v).register_intake(IntakeInput(
+            occurred_at=datetime(2026, 12, 1, 10, 0), channel="self", what_happened="",
+            immediate_danger=False, members=[MemberInput("victim", PersonInput(
+                given_name="Vera", family_name="Avbrottsson", birth_year=1980,
+                gender="female"))]))
+        PackService(v).create(out, ANNA_PASS)
+    return made.person_ids[0]
+
+
+async def test_a_note_written_in_a_pack_under_the_banner(installed: Path,
+                                                        tmp_path: Path) -> None:
+    pack = tmp_path / "anna.pack"
+    anna_pack(installed, pack)
+    app = RcApp(pack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert BANNER in screen_text(app)  # already on the login screen
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        assert BANNER in screen_text(app)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        await paste(pilot, "Avbrottsson")
+        await wait_until(pilot, lambda: "Vera" in screen_text(app))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Journal" in screen_text(app))
+        await pilot.press("j")
+        await settle(pilot)
+        await pilot.press("k")
+        await paste(pilot, "Ringde under avbrottet.")
+        await pilot.press("ctrl+t", "j")  # sign? j
+        await settle(pilot)
+        await wait_until(pilot, lambda: "Ringde under avbrottet." in screen_text(app))
+        assert BANNER in screen_text(app)
+    with open_pack(pack, ANNA, ANNA_PASS) as v, v.session() as s:
+        (op,) = s.scalars(select(PackOperation))
+        assert (op.service, op.method) == ("RecordService", "add_note")
