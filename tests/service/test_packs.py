@@ -232,19 +232,29 @@ def test_a_merge_that_stopped_resumes_without_applying_anything_twice(
         for n in range(3):
             RecordService(pack).add_note(pid, "contact", f"Anteckning {n} i avbrottet.",
                                          sign=True)
-    real = PackMergeService._replay
-    calls = {"n": 0}
+    from rc_tui.services.packs import merge as merge_module
 
-    def stop_at_the_third(self: PackMergeService, *args: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # the connection went again
-        return real(self, *args)
+    real = merge_module.codec
 
-    monkeypatch.setattr(PackMergeService, "_replay", stop_at_the_third)
+    class StopAfterTheSecond:
+        """The connection goes again just after the second note was written here."""
+
+        calls = 0
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def dumps(self, value: Any) -> str:
+            StopAfterTheSecond.calls += 1
+            if StopAfterTheSecond.calls == 2:
+                raise KeyboardInterrupt
+            return real.dumps(value)
+
+    monkeypatch.setattr(merge_module, "codec", StopAfterTheSecond())
     with pytest.raises(KeyboardInterrupt):
         _merge(demo, out)
-    monkeypatch.setattr(PackMergeService, "_replay", real)
+    monkeypatch.setattr(merge_module, "codec", real)
+    assert _notes(demo, "Anteckning 1 i avbrottet.") == 1  # written with its merge entry
     report = _merge(demo, out)
     assert [i.outcome for i in report.items] == ["merged"] * 3
     for n in range(3):
