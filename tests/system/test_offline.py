@@ -1,6 +1,6 @@
 """Nothing in rc-tui needs a network: a whole working session – a new installation, an
 intake, the shelter's board and shift log, the due list, the integrity check and the app
-itself logging in – runs in a network namespace that has no network at all (where the
+itself logging in, and an outage pack opened in the app – runs in a network namespace that has no network at all (where the
 machine allows one). Every other test runs with network sockets refused in-process
 (tests/conftest.py)."""
 
@@ -53,6 +53,24 @@ SCRIPT = textwrap.dedent('''
             await pilot.pause()
             assert type(app.screen).__name__ == "BoardScreen"
     asyncio.run(run())
+    # an outage pack (made here too: the database is the same either way) opens and works
+    # by keyboard under its banner
+    from rc_tui.services.packs import PackService
+    from tests.helpers import screen_text
+    pack = Path(sys.argv[1]) / "chef.pack"
+    with Vault.unlock(path, "chef", "chefens fras utan nät") as v:
+        PackService(v).create(pack, "chefens fras utan nät")
+    async def outage() -> None:
+        app = RcApp(pack)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await login(pilot, "chef", "chefens fras utan nät")
+            assert "Avbrottsläge" in screen_text(app)
+            await pilot.press("s")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "BoardScreen"
+            assert "Ros" in screen_text(app) and "Avbrottsläge" in screen_text(app)
+    asyncio.run(outage())
     print("offline ok")
 ''')
 
