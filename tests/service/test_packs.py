@@ -362,3 +362,30 @@ def test_a_night_worker_pack_carries_the_shift_log_and_an_admission(
     assert [i.outcome for i in report.items] == ["merged", "merged"], report.items
     with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
         assert s.scalar(select(Person.id).where(Person.alias == "Nattgäst"))
+
+
+def test_the_pack_command(demo: Path, tmp_path: Path) -> None:
+    from tests.cli_runner import run_cli
+
+    out = tmp_path / "anna.pack"
+    code, said, err = run_cli("pack", "create", "--db", demo, "--user", "anna", "--out", out,
+                              "--days", "3", stdin=USERS["anna"] + "\n")
+    assert code == 0, err
+    assert str(out) in said and "12 personer" in said
+    code, _said, err = run_cli("pack", "create", "--db", demo, "--user", "anna", "--out", out,
+                               stdin=USERS["anna"] + "\n")
+    assert code == 1 and "finns redan" in err
+    with open_pack(out, "anna", USERS["anna"]) as pack:
+        RecordService(pack).add_note(_first_full(pack), "contact", "Från kommandot.", sign=True)
+    code, said, err = run_cli("pack", "list", "--db", demo, "--user", "chef",
+                              stdin=USERS["chef"] + "\n")
+    assert code == 0 and "\tanna\t" in said and "\tissued\t" in said
+    code, said, err = run_cli("pack", "merge", "--db", demo, "--user", "anna", out,
+                              stdin=USERS["anna"] + "\n")
+    assert code == 0, err
+    assert "RecordService.add_note\tmerged" in said and "1 ändring införd" in said
+    code, said, err = run_cli("pack", "merge", "--db", demo, "--user", "anna", out,
+                              stdin=USERS["anna"] + "\n")
+    assert code == 1 and "redan infört" in err
+    code, _said, err = run_cli("--pack", tmp_path / "nothing.pack", stdin="")
+    assert code == 4 and "inget avbrottspaket" in err
