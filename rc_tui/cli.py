@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(\"\": the system's default)")
     st.add_argument("--suppression-k", type=int, metavar="K",
                     help="statistics show counts from 1 to K-1 as '<K' (3-20)")
+    st.add_argument("--pack-days", type=int, metavar="DAYS",
+                    help="the days an outage pack opens for after it was made (1-14)")
 
     ex = cmd(sub, "exports", help="the export folders: list your own files, or remove the "
              "expired ones")
@@ -655,6 +657,8 @@ def _cmd_settings(args: argparse.Namespace, source: PassphraseSource) -> int:
                 settings.set_printer_queue(vault, args.printer)
             if args.suppression_k is not None:
                 settings.set_suppression_k(vault, args.suppression_k)
+            if args.pack_days is not None:
+                settings.set_pack_days(vault, args.pack_days)
         except settings.SettingError as exc:
             _err(str(exc))
             return EXIT_FAIL

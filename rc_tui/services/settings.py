@@ -106,6 +106,13 @@ def set_suppression_k(vault: Vault, k: int) -> None:
     vault.set_setting("suppression_k", k)
 
 
+def set_pack_days(vault: Vault, days: int) -> None:
+    """The days an outage pack opens for after it was made (``rc-tui pack create``)."""
+    if not 1 <= days <= 14:
+        raise SettingError(_("Allowed values are {lo}-{hi}.", lo=1, hi=14))
+    vault.set_setting("pack_days", days)
+
+
 def current(vault: Vault) -> dict[str, Any]:
     return {
         "idle_timeout_seconds": int(vault.setting("idle_timeout_seconds")),
@@ -118,6 +125,7 @@ def current(vault: Vault) -> dict[str, Any]:
         "centre_name": str(vault.setting("centre_name")),
         "printer_queue": str(vault.setting("printer_queue")),
         "suppression_k": int(vault.setting("suppression_k")),
+        "pack_days": int(vault.setting("pack_days")),
     }
 
 

@@ -6,7 +6,7 @@ and revoked users included, never twice."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -368,10 +368,16 @@ def test_the_pack_command(demo: Path, tmp_path: Path) -> None:
     from tests.cli_runner import run_cli
 
     out = tmp_path / "anna.pack"
+    code, _said, err = run_cli("settings", "--db", demo, "--user", "admin", "--pack-days", "3",
+                               stdin=USERS["admin"] + "\n")
+    assert code == 0, err
     code, said, err = run_cli("pack", "create", "--db", demo, "--user", "anna", "--out", out,
-                              "--days", "3", stdin=USERS["anna"] + "\n")
+                              stdin=USERS["anna"] + "\n")
     assert code == 0, err
     assert str(out) in said and "12 personer" in said
+    with open_pack(out, "anna", USERS["anna"]) as pack:  # the administrators' setting
+        left = pack.info.expires_at - datetime.now(UTC).replace(tzinfo=None)
+        assert timedelta(days=2.9) < left < timedelta(days=3)
     code, _said, err = run_cli("pack", "create", "--db", demo, "--user", "anna", "--out", out,
                                stdin=USERS["anna"] + "\n")
     assert code == 1 and "finns redan" in err

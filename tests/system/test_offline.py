@@ -1,8 +1,8 @@
 """Nothing in rc-tui needs a network: a whole working session – a new installation, an
-intake, the shelter's board and shift log, the due list, the integrity check and the app
-itself logging in, and an outage pack opened in the app – runs in a network namespace that has no network at all (where the
-machine allows one). Every other test runs with network sockets refused in-process
-(tests/conftest.py)."""
+intake, the shelter's board and shift log, the due list, the integrity check, the app
+itself logging in and an outage pack opened in the app – runs in a network namespace that
+has no network at all (where the machine allows one). Every other test runs with network
+sockets refused in-process (tests/conftest.py)."""
 
 from __future__ import annotations
 
