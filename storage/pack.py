@@ -269,5 +269,11 @@ def copy_rows(source: Session, target: Connection, name: str, ids: Sequence[int]
     return count
 
 
+def insert_rows(target: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    """Insert rows the caller made (a redacted copy): no full-text entry goes with them."""
+    if rows:
+        target.execute(insert(table(name)), rows)
+
+
 def new_uid() -> str:
     return uuid.uuid4().hex

@@ -98,11 +98,21 @@ def test_a_pack_holds_only_the_users_compartment(demo: Path, tmp_path: Path,
         with pack.session() as s:
             persons = set(s.scalars(select(Person.id)))
             notes = list(s.scalars(select(JournalNote.body)))
-        # the same policy: every person at least at the shelter level, every table's rows
-        # only where the level reaches its rule
-        assert persons and all(view.levels[p] >= Level.SHELTER for p in persons)
+            whole = set(s.scalars(select(CaseMember.person_id).where(
+                CaseMember.person_id.in_(select(JournalNote.person_id)))))
+            peers = [p for p in s.scalars(select(Person)) if view.levels[p.id] < Level.SHELTER]
+        # the same policy: every person at least known to exist; those known only to exist
+        # by their name and nothing else; every table's rows only where the level reaches
+        assert persons and all(view.levels[p] >= Level.EXISTS for p in persons)
+        assert all(view.levels[p] >= Level.SHELTER for p in whole)
+        blank = ("id_number", "birth_date", "birth_year", "gender", "language",
+                 "accessibility_needs", "safe_times", "safe_address")
+        assert all(getattr(p, c) is None for p in peers for c in blank)
+        assert all(view.identity[p.id] for p in peers)
         with pack.session() as s:
             for name, (column, needed) in TABLES.items():
+                if name == "persons":  # above: by name only, or at their level
+                    continue
                 owners = s.execute(text(f"SELECT {column} FROM {name}")).scalars()
                 assert all(view.levels[o] >= needed for o in owners), name
         # the database knows: the registry and one access-log entry per person in it
@@ -374,7 +384,7 @@ def test_the_pack_command(demo: Path, tmp_path: Path) -> None:
     code, said, err = run_cli("pack", "create", "--db", demo, "--user", "anna", "--out", out,
                               stdin=USERS["anna"] + "\n")
     assert code == 0, err
-    assert str(out) in said and "12 personer" in said
+    assert str(out) in said and "16 personer" in said
     with open_pack(out, "anna", USERS["anna"]) as pack:  # the administrators' setting
         left = pack.info.expires_at - datetime.now(UTC).replace(tzinfo=None)
         assert timedelta(days=2.9) < left < timedelta(days=3)
@@ -395,3 +405,23 @@ def test_the_pack_command(demo: Path, tmp_path: Path) -> None:
     assert code == 1 and "redan infört" in err
     code, _said, err = run_cli("--pack", tmp_path / "nothing.pack", stdin="")
     assert code == 4 and "inget avbrottspaket" in err
+
+
+def test_a_partner_contact_attempt_in_the_perpetrator_workers_pack(demo: Path,
+                                                                   tmp_path: Path) -> None:
+    from rc_tui.services.safety import PartnerContactService
+    from rc_tui.services.safety.partner import PartnerContactInput
+
+    out = make(demo, "per", tmp_path / "per.pack")
+    with open_pack(out, "per", USERS["per"]) as pack:
+        man = _first_full(pack)
+        contacts = PartnerContactService(pack)
+        (her, *_rest) = contacts.partners(man)  # known in his case by her name only
+        contacts.record(PartnerContactInput(man, her.person_id, "not_reached",
+                                            datetime.now(UTC).replace(tzinfo=None)
+                                            - timedelta(hours=1)))
+    report = _merge(demo, out, "per")
+    assert [i.outcome for i in report.items] == ["merged"], report.items
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef:
+        assert any(c.outcome == "not_reached"
+                   for c in PartnerContactService(chef).for_partner(her.person_id))

@@ -6,7 +6,10 @@ those who work a board, its current residents) whose record and identity the use
 (``Level.SHELTER`` or more, identity visible), and of each of them only the tables the
 user's level reaches (``TABLES``: ``Level.FULL`` for assessments, investigations,
 decisions, plans, safety plans and partner contacts; the last ``JOURNAL_NOTES`` journal
-notes). Every table of the schema is either in ``TABLES`` or in ``LEFT_OUT`` with the
+notes). The other members of those cases whom the user only knows to exist
+(``Level.EXISTS``) come as they are shown at that level – name and role in the case, and
+nothing else (``PEER_COLUMNS``; not at all when their identity is protected): a partner
+contact needs her. Every table of the schema is either in ``TABLES`` or in ``LEFT_OUT`` with the
 reason (a test keeps the two complete), so a new table is decided on, never copied by
 default.
 """
@@ -28,7 +31,7 @@ from rc_tui.services.base import Service
 from rc_tui.services.errors import NoAccess
 from storage import audit
 from storage.models import JournalNote, Pack, Person, ShiftEntry, Stay, User
-from storage.pack import PackInfo, copy_rows, new_pack, new_uid, table
+from storage.pack import PackInfo, copy_rows, insert_rows, new_pack, new_uid, table
 from storage.roles import Role
 
 #: the last journal notes of each person that go into a pack
@@ -39,7 +42,6 @@ SHIFT_LOG_DAYS = 3
 #: table -> (the column naming the person, the level the user needs for that person)
 TABLES: dict[str, tuple[str, Level]] = {
     "persons": ("id", Level.SHELTER),
-    "case_members": ("person_id", Level.SHELTER),
     "consents": ("person_id", Level.SHELTER),
     "child_reports": ("child_person_id", Level.SHELTER),
     "journal_notes": ("person_id", Level.SHELTER),
@@ -53,8 +55,14 @@ TABLES: dict[str, tuple[str, Level]] = {
     "partner_contacts": ("person_id", Level.FULL),
     "safety_plans": ("person_id", Level.FULL),
 }
+#: what a pack holds of a person the user knows only to exist: the name and nothing else
+PEER_COLUMNS = ("id", "given_name", "family_name", "alias", "protection_level", "created_at",
+                "updated_at", "version")
+
 #: tables copied by their own rule (``_select``)
 DERIVED = {
+    "case_members": "the memberships of the persons in the pack, and of the other members "
+                    "of their cases (``PEER_COLUMNS``)",
     "cases": "the cases of the copied memberships",
     "assignments": "the assignments of the copied memberships",
     "relations": "relations between two persons in the pack",
@@ -151,9 +159,20 @@ class PackService(Service):
                                .limit(JOURNAL_NOTES))
         chosen["journal_notes"] = notes
         members = table("case_members")
+        chosen["case_members"] = _ids(s, members, members.c.person_id.in_(list(levels)))
         case_ids = sorted(set(s.scalars(select(members.c.case_id).where(
             members.c.id.in_(chosen["case_members"])))))
         chosen["cases"] = case_ids
+        # the other members of those cases, as the user sees them (``PEER_COLUMNS``)
+        peers: list[int] = []
+        for member_id, person_id in s.execute(select(members.c.id, members.c.person_id).where(
+                members.c.case_id.in_(case_ids), members.c.person_id.not_in(list(levels)))):
+            person = s.get(Person, person_id)
+            if person is not None and self.access.level(s, person_id) >= Level.EXISTS \
+                    and self.access.identity_visible(s, person):
+                peers.append(person_id)
+                chosen["case_members"].append(member_id)
+        chosen["peers"] = sorted(set(peers))
         chosen["assignments"] = _ids(s, table("assignments"),
                                      table("assignments").c.case_member_id.in_(
                                          chosen["case_members"]))
@@ -206,23 +225,29 @@ class PackService(Service):
                              *[n for n in chosen if n not in (
                                  "users", "persons", "cases", "case_members", "assignments",
                                  "relations", "intakes", "places", "place_out_of_use",
-                                 "stays")]):
+                                 "stays", "peers")]):
+                    if name == "persons":
+                        persons = table("persons")
+                        insert_rows(target, "persons", [dict(r) for r in s.execute(
+                            select(*[persons.c[c] for c in PEER_COLUMNS]).where(
+                                persons.c.id.in_(chosen["peers"]))).mappings()])
                     copy_rows(s, target, name, chosen.get(name, []))
+                held = sorted(set(levels) | set(chosen["peers"]))
                 pack = Pack(uid=info.uid, user_id=self.user.id, created_at=now,
-                            expires_at=expires, persons=json.dumps(sorted(levels)),
-                            status="issued")
+                            expires_at=expires, persons=json.dumps(held), status="issued")
                 s.add(pack)
                 s.flush()
                 self.log(s, "pack_create", record_type="pack", record_id=pack.id,
-                         reason=f"{len(levels)} persons, expires {expires:%Y-%m-%d %H:%M}")
+                         reason=f"{len(held)} persons ({len(chosen['peers'])} by name only), "
+                                f"expires {expires:%Y-%m-%d %H:%M}")
                 audit.append_many(s, [
                     {"action": "pack_create", "user_id": self.user.id,
                      "username": self.user.username, "screen": self.screen,
                      "person_id": pid, "record_type": "pack", "record_id": pack.id}
-                    for pid in sorted(levels)])
+                    for pid in held])
         if progress is not None:
             progress(info.uid)
-        return PackMade(info.uid, Path(out), expires, tuple(sorted(levels)))
+        return PackMade(info.uid, Path(out), expires, tuple(held))
 
     def packs(self) -> list[PackRow]:
         """The packs of this user; a manager sees every pack (what is outside, until
