@@ -178,6 +178,10 @@ def test_writes_become_operations_and_the_rest_is_refused(demo: Path,
             assert s.get(JournalNote, note) is not None
         assert [(o.service, o.method) for o in ops] == [("RecordService", "add_note")]
         assert ops[0].result == str(note)
+        # the pack's schema is the database's, its log a chain of its own, and the copied
+        # signed records carry their seals: `rc-tui check` holds for a pack too
+        report = pack.check()
+        assert report.ok, report.problems
 
 
 # ---------------------------------------------------------------------- merging

@@ -31,7 +31,15 @@ from rc_tui.services.base import Service
 from rc_tui.services.errors import NoAccess
 from storage import audit
 from storage.models import JournalNote, Pack, Person, ShiftEntry, Stay, User
-from storage.pack import PackInfo, copy_rows, insert_rows, new_pack, new_uid, table
+from storage.pack import (
+    PackInfo,
+    carry_seals,
+    copy_rows,
+    insert_rows,
+    new_pack,
+    new_uid,
+    table,
+)
 from storage.roles import Role
 
 #: the last journal notes of each person that go into a pack
@@ -218,8 +226,8 @@ class PackService(Service):
                         for name in ("idle_timeout_seconds", "session_lifetime_seconds")}
             levels = self.caseload(s)
             chosen = self._select(s, levels)
-            with new_pack(out, info, passphrase=passphrase, user=me,
-                          settings=settings) as target:
+            with new_pack(out, info, passphrase=passphrase, user=me, settings=settings,
+                          source=s) as target:
                 for name in ("users", "persons", "cases", "case_members", "assignments",
                              "relations", "intakes", "places", "place_out_of_use", "stays",
                              *[n for n in chosen if n not in (
@@ -232,6 +240,7 @@ class PackService(Service):
                             select(*[persons.c[c] for c in PEER_COLUMNS]).where(
                                 persons.c.id.in_(chosen["peers"]))).mappings()])
                     copy_rows(s, target, name, chosen.get(name, []))
+                carry_seals(s, target, user_id=self.user.id, username=self.user.username)
                 held = sorted(set(levels) | set(chosen["peers"]))
                 pack = Pack(uid=info.uid, user_id=self.user.id, created_at=now,
                             expires_at=expires, persons=json.dumps(held), status="issued")

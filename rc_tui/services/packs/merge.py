@@ -330,6 +330,8 @@ class PackMergeService(Service):
             rows = list(ps.scalars(select(AccessLog).order_by(AccessLog.id)))
         entries: list[dict[str, Any]] = []
         for r in rows:
+            if r.action == "seal_copied":  # the database's own seals, copied in: not news
+                continue
             person = r.person_id
             if person is not None and ("person", person) in ids.made_in_pack:
                 person = ids.ids.get(("person", person))
