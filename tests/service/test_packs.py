@@ -118,6 +118,9 @@ def test_a_pack_holds_only_the_users_compartment(demo: Path, tmp_path: Path,
         # the database knows: the registry and one access-log entry per person in it
         assert registry is not None and registry.user_id == pack.user.id
         assert logged == persons
+        with pack.session() as s:  # the full-text indexes delete for real, as the database's
+            assert ("secure-delete", 1) in s.execute(text(
+                "SELECT k, v FROM note_fts_config")).all()
         if user == "siri":  # the shelter's board: its residents and the shift log
             assert ShelterService(pack).board("shelter").residents
     finally:
@@ -429,3 +432,23 @@ def test_a_partner_contact_attempt_in_the_perpetrator_workers_pack(demo: Path,
     with Vault.unlock(demo, "chef", USERS["chef"]) as chef:
         assert any(c.outcome == "not_reached"
                    for c in PartnerContactService(chef).for_partner(her.person_id))
+
+
+def test_an_intake_of_someone_the_database_knows_is_merged_as_a_possible_duplicate(
+        demo: Path, tmp_path: Path) -> None:
+    out = make(demo, "anna", tmp_path / "anna.pack")
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
+        known = s.scalar(select(Person).where(Person.id_number.is_not(None),
+                                              Person.protection_level == "none"))
+        assert known is not None
+        number, known_id = known.id_number, known.id
+    with open_pack(out, "anna", USERS["anna"]) as pack:
+        CaseService(pack).register_intake(dataclasses.replace(_intake("Samma"), members=[
+            MemberInput("victim", PersonInput(given_name="Samma", family_name="Person",
+                                              id_number=str(number), gender="female"))]))
+    report = _merge(demo, out)
+    (item,) = report.items
+    assert item.outcome == "duplicate" and str(known_id) in item.detail
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
+        # merged all the same (nothing typed in the outage is lost), offered for linking
+        assert s.scalar(select(Person.id).where(Person.given_name == "Samma"))
