@@ -160,6 +160,10 @@ NOT_SCANNED: dict[str, str] = {
     "RecordRightsService.restrict": "write (returns nothing)",
     "RecordRightsService.lift": "write (returns nothing)",
     "RecordRightsService.rectify": "write (returns the new version)",
+    "PackService.create": "write: makes an outage pack (its content is scanned by "
+                          "tests/service/test_packs.py against these same secrets)",
+    "PackMergeService.merge": "write: replays a pack's operations (returns what became of "
+                              "each: ids, outcomes, the caller's own edits)",
 }
 
 
@@ -425,6 +429,8 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
                   "withheld"),
     "StatFigure": ("before", "key", "label", "now"),
     "StatCells": ("cells", "col_totals", "row_totals", "total"),
+    "PackRow": ("created_at", "expires_at", "merged_at", "open_items", "persons", "status",
+                "uid", "username"),
 }
 
 # -- data about the centre's work or the user's own access, and the instrument library
@@ -436,7 +442,9 @@ for _cls in ("BoardView", "CaseDetail", "CaseRow", "ChainStatus", "CoordinationV
              "Threshold", "Dimension", "Level", "Localized", "DraftView",
              "PartnerContactCounts", "StoredSection",
              # the board's statistics: aggregates through the small-cell rule only
-             "StatReport", "StatSection", "StatTable", "StatFigure", "StatCells"):
+             "StatReport", "StatSection", "StatTable", "StatFigure", "StatCells",
+             # the registry of outage packs: who, when, how many persons (a count)
+             "PackRow"):
     classify(_cls, FREE)
 # -- a person's own record: what shelter staff may see of residents, caseworkers of theirs
 classify("PersonSummary", FREE, masked_id=SHELTER, birth=SHELTER, protection_level=SHELTER,

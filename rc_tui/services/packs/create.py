@@ -137,7 +137,7 @@ def _ids(s: Session, t: Table, where: Any) -> list[int]:
 class PackService(Service):
     """``PackService(vault)``: make an outage pack for the signed-in user; list packs."""
 
-    def caseload(self, s: Session) -> dict[int, Level]:
+    def _caseload(self, s: Session) -> dict[int, Level]:
         """The persons a pack of this user holds, with the user's level for each."""
         wanted = set(self.access.assigned_persons(s))
         if self.access.can(Capability.SHELTER_BOARD) or self.access.can(Capability.RESIDENTS):
@@ -224,7 +224,7 @@ class PackService(Service):
                 raise NoAccess(None, "pack", None)
             settings = {name: self.vault.setting(name)
                         for name in ("idle_timeout_seconds", "session_lifetime_seconds")}
-            levels = self.caseload(s)
+            levels = self._caseload(s)
             chosen = self._select(s, levels)
             with new_pack(out, info, passphrase=passphrase, user=me, settings=settings,
                           source=s) as target:

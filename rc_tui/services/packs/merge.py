@@ -31,7 +31,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rc_tui.services.access import Capability
 from rc_tui.services.base import Service
 from rc_tui.services.errors import (
     ConflictError,
@@ -347,6 +346,3 @@ class PackMergeService(Service):
             s.add(PackMerge(pack_id=pack_id, op_id=0, outcome="log", detail=str(len(entries)),
                             at=self.clock(), by_id=self.user.id))
         return len(entries)
-
-    def can_merge(self) -> bool:
-        return self.access.can(Capability.CASE_CONTENT)
