@@ -31,7 +31,17 @@ from storage.errors import (
     UnknownUser,
     WrongPassphrase,
 )
-from storage.models import AccessLog, Assignment, Base, CaseMember, JournalNote, Pack, Person
+from storage.models import (
+    AccessLog,
+    Assignment,
+    Base,
+    CaseMember,
+    JournalNote,
+    Pack,
+    Person,
+    ShiftEntry,
+    ShiftRead,
+)
 from storage.models import PackOperation as Op
 from storage.pack import PackVault, RecordingVault, open_pack
 from storage.vault import Vault
@@ -371,14 +381,18 @@ def test_a_night_worker_pack_carries_the_shift_log_and_an_admission(
         shelter = ShelterService(pack)
         board = shelter.board("shelter")
         free = next(line.place_id for line in board.lines if line.state == "free")
-        shelter.write_entry("shelter", "Lugn natt under avbrottet.")
+        entry = shelter.write_entry("shelter", "Lugn natt under avbrottet.")
+        shelter.mark_read([entry])  # the handover, of an entry made in the pack
         shelter.admit(AdmissionInput(facility="shelter", person=PersonInput(
             alias="Nattgäst", gender="female"), arrived_via="police",
             admitted_at=datetime(2026, 12, 6, 23, 30), place_id=free))
     report = _merge(demo, out, "siri")
-    assert [i.outcome for i in report.items] == ["merged", "merged"], report.items
+    assert [i.outcome for i in report.items] == ["merged"] * 3, report.items
     with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
         assert s.scalar(select(Person.id).where(Person.alias == "Nattgäst"))
+        merged = s.scalar(select(ShiftEntry.id).where(
+            ShiftEntry.body == "Lugn natt under avbrottet."))
+        assert s.scalar(select(ShiftRead.id).where(ShiftRead.entry_id == merged))
 
 
 def test_the_pack_command(demo: Path, tmp_path: Path) -> None:

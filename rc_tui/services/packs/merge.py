@@ -52,7 +52,7 @@ REFS: dict[str, str] = {
     "person_id": "person", "existing_person_id": "person", "perpetrator_id": "person",
     "partner_id": "person", "child_person_id": "person", "existing_child_ids": "person",
     "case_id": "case", "note_id": "journal_note", "corrects_id": "journal_note",
-    "decision_id": "decision",
+    "decision_id": "decision", "entry_ids": "shift_entry",
 }
 #: fields of a returned dataclass that name a record made by the call, and its kind
 MADE: dict[str, str] = {

@@ -37,6 +37,7 @@ SUPPORTED: dict[tuple[str, str], OpSpec] = {
     ("RecordService", "add_note"): OpSpec(returns="journal_note"),
     ("RecordService", "sign"): OpSpec(),
     ("ShelterService", "write_entry"): OpSpec(returns="shift_entry"),
+    ("ShelterService", "mark_read"): OpSpec(),
     ("PartnerContactService", "record"): OpSpec(returns="partner_contact"),
     ("CaseService", "register_intake"): OpSpec(),
     ("ShelterService", "admit"): OpSpec(),
