@@ -24,6 +24,7 @@ from rc_tui.services.packs.create import DERIVED, LEFT_OUT, TABLES
 from rc_tui.services.people import PeopleService, PersonInput
 from rc_tui.services.records import RecordService
 from rc_tui.services.shelter import AdmissionInput, ShelterService
+from storage import audit
 from storage.errors import (
     OfflineRefused,
     PackExpired,
@@ -232,6 +233,8 @@ def test_merge_replays_appends_once_with_the_packs_access_log(demo: Path,
         made = CaseService(pack).register_intake(_intake("Ny"))
         # a note on the person the pack's own intake made: translated to the merged id
         RecordService(pack).add_note(made.person_ids[0], "contact", "Om den nya.", sign=True)
+        with pack.session(write=True) as s:  # an insider writes into the pack's own log
+            audit.append(s, "view", username="chef", person_id=pid, screen="forged")
     report = _merge(demo, out)
     assert [i.outcome for i in report.items] == ["merged"] * 4, report.items
     assert report.log_entries > 0
@@ -246,6 +249,8 @@ def test_merge_replays_appends_once_with_the_packs_access_log(demo: Path,
         assert s.scalar(select(AccessLog.id).where(AccessLog.screen.like("pack %"),
                                                    AccessLog.action == "login"))
         assert s.scalar(select(AccessLog.id).where(AccessLog.action == "pack_merge"))
+        forged = s.scalar(select(AccessLog).where(AccessLog.screen.like("pack % forged")))
+        assert forged is not None and forged.username == "anna"
     with pytest.raises(PackMerged):
         _merge(demo, out)
     assert _notes(demo, "Om den nya.") == 1

@@ -193,7 +193,7 @@ class PackMergeService(Service):
                 approved_by = self.user.username
                 self.log(s, "pack_merge_approved", record_type="pack", record_id=reg.id,
                          reason=f"pack of revoked user {owner.username}", flagged=True)
-            pack_id, owner_id = reg.id, owner.id
+            pack_id, owner_id, owner_name = reg.id, owner.id, owner.username
             done = {m.op_id: (m.outcome, m.result, m.detail)
                     for m in s.scalars(select(PackMerge).where(PackMerge.pack_id == pack_id))}
         ids = IdMap()
@@ -212,7 +212,7 @@ class PackMergeService(Service):
                 items.append(MergeItem(op_id, what, outcome, detail or ""))
                 continue
             items.append(self._replay(pack_id, op_id, what, spec, args, result, ids))
-        log_entries = self._merge_log(pack, pack_id, owner_id, ids, done)
+        log_entries = self._merge_log(pack, pack_id, owner_id, owner_name, ids, done)
         with self.write() as s:
             reg = s.get(Pack, pack_id)
             assert reg is not None
@@ -319,8 +319,8 @@ class PackMergeService(Service):
                 found += [d.id for d in people.find_duplicates(member.person)]
         return sorted(set(found))
 
-    def _merge_log(self, pack: PackVault, pack_id: int, owner_id: int, ids: IdMap,
-                   done: dict[int, Any]) -> int:
+    def _merge_log(self, pack: PackVault, pack_id: int, owner_id: int, owner_name: str,
+                   ids: IdMap, done: dict[int, Any]) -> int:
         """The pack's own access log, appended to the database's once (op 0 marks it)."""
         if 0 in done:
             return int(done[0][2] or 0)
@@ -335,7 +335,9 @@ class PackMergeService(Service):
             if person is not None and ("person", person) in ids.made_in_pack:
                 person = ids.ids.get(("person", person))
             entries.append({
-                "action": r.action, "ts": r.ts, "user_id": owner_id, "username": r.username,
+                # whoever an entry of the pack names, the pack's user wrote it (a pack is a
+                # file its user holds: they could have written anything into its log)
+                "action": r.action, "ts": r.ts, "user_id": owner_id, "username": owner_name,
                 "outcome": r.outcome, "person_id": person, "record_type": r.record_type,
                 "record_id": None if r.record_type and (
                     r.record_type, r.record_id) in ids.made_in_pack else r.record_id,
