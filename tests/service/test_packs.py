@@ -471,3 +471,21 @@ def test_an_intake_of_someone_the_database_knows_is_merged_as_a_possible_duplica
     with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
         # merged all the same (nothing typed in the outage is lost), offered for linking
         assert s.scalar(select(Person.id).where(Person.given_name == "Samma"))
+
+
+def test_migration_0020_from_the_previous_schema(installed: Path) -> None:
+    """A database at 0016 (the pack tables dropped, as the tests rewind) gets the registry,
+    the operations and the merges at the next login, its users intact."""
+    from storage import db
+    from tests.conftest import ANNA, ANNA_PASS, drop_tables_added_after
+
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        key = bytes(v._data_key)
+    with db.raw_connection(installed, key) as conn:
+        drop_tables_added_after(conn, "0016")
+        conn.execute("UPDATE alembic_version SET version_num = '0016'")
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v, v.session() as s:
+        assert s.execute(text("SELECT count(*) FROM packs")).scalar() == 0
+        assert s.execute(text("SELECT count(*) FROM pack_operations")).scalar() == 0
+        assert s.execute(text("SELECT count(*) FROM pack_merges")).scalar() == 0
+        assert s.execute(text("SELECT count(*) FROM users")).scalar() == 3
