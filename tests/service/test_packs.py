@@ -17,7 +17,7 @@ from rc_tui.services.access import Level
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
 from rc_tui.services.casework import CaseworkService
 from rc_tui.services.casework.plans import PlanItemInput
-from rc_tui.services.errors import PermissionDenied
+from rc_tui.services.errors import PermissionDenied, ValidationError
 from rc_tui.services.home import HomeService
 from rc_tui.services.packs import PackMergeService, PackService
 from rc_tui.services.packs.create import DERIVED, LEFT_OUT, TABLES
@@ -151,6 +151,9 @@ def test_a_pack_holds_only_the_users_compartment(demo: Path, tmp_path: Path,
 
 def test_only_the_users_passphrase_opens_it_until_it_expires(demo: Path,
                                                              tmp_path: Path) -> None:
+    with pytest.raises(ValidationError):  # no longer than the setting's range allows
+        make(demo, "anna", tmp_path / "long.pack", days=30)
+    assert not (tmp_path / "long.pack").exists()
     out = make(demo, "anna", tmp_path / "anna.pack", days=2)
     with pytest.raises(WrongPassphrase):
         open_pack(out, "anna", USERS["per"])

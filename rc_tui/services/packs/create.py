@@ -17,7 +17,6 @@ default.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,10 +25,12 @@ from typing import Any
 from sqlalchemy import Table, select, true
 from sqlalchemy.orm import Session
 
+from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
-from rc_tui.services.errors import NoAccess
+from rc_tui.services.errors import NoAccess, ValidationError
 from storage import audit
+from storage.install import SETTING_RANGES
 from storage.models import JournalNote, Pack, Person, ShiftEntry, Stay, User
 from storage.pack import (
     PackInfo,
@@ -66,6 +67,10 @@ TABLES: dict[str, tuple[str, Level]] = {
 #: what a pack holds of a person the user knows only to exist: the name and nothing else
 PEER_COLUMNS = ("id", "given_name", "family_name", "alias", "protection_level", "created_at",
                 "updated_at", "version")
+
+#: copied first, in this order (then the rest)
+COPY_FIRST = ("users", "persons", "cases", "case_members", "assignments", "relations",
+              "intakes", "places", "place_out_of_use", "stays")
 
 #: tables copied by their own rule (``_select``)
 DERIVED = {
@@ -207,14 +212,18 @@ class PackService(Service):
         chosen["shift_reads"] = _ids(s, reads, reads.c.entry_id.in_(entries))
         return chosen
 
-    def create(self, out: Path, passphrase: str, *, days: int | None = None,
-               progress: Callable[[str], None] | None = None) -> PackMade:
+    def create(self, out: Path, passphrase: str, *, days: int | None = None) -> PackMade:
         """Make the pack ``out`` (and ``out.keys``) for this user, sealed with
-        ``passphrase`` (the user's own: it opens the pack and nothing else does). The
-        registry and the access log (one entry per person in it) are written in the
-        transaction the rows are read in."""
+        ``passphrase`` (the user's own: it opens the pack and nothing else does), opening
+        for ``days`` (default: the setting ``pack_days``). The registry and the access log
+        (one entry per person in it) are written in the transaction the rows are read in."""
         self.require(Capability.CASE_CONTENT)
         valid_days = int(days if days is not None else self.vault.setting("pack_days"))
+        lo, hi = SETTING_RANGES["pack_days"]
+        if not lo <= valid_days <= hi:
+            raise ValidationError([_("A pack opens for 1 to 14 days.")])
+        settings = {name: self.vault.setting(name)
+                    for name in ("idle_timeout_seconds", "session_lifetime_seconds")}
         now = self.clock()
         expires = now + timedelta(days=valid_days)
         info = PackInfo(new_uid(), self.vault.db_id, self.user.username, expires)
@@ -222,18 +231,15 @@ class PackService(Service):
             me = s.get(User, self.user.id)
             if me is None:
                 raise NoAccess(None, "pack", None)
-            settings = {name: self.vault.setting(name)
-                        for name in ("idle_timeout_seconds", "session_lifetime_seconds")}
             levels = self._caseload(s)
             chosen = self._select(s, levels)
             with new_pack(out, info, passphrase=passphrase, user=me, settings=settings,
                           source=s) as target:
-                for name in ("users", "persons", "cases", "case_members", "assignments",
-                             "relations", "intakes", "places", "place_out_of_use", "stays",
-                             *[n for n in chosen if n not in (
-                                 "users", "persons", "cases", "case_members", "assignments",
-                                 "relations", "intakes", "places", "place_out_of_use",
-                                 "stays", "peers")]):
+                # what others refer to first (the pack checks no foreign key while it is
+                # filled, but the order keeps it readable), the persons by name only too
+                for name in (*COPY_FIRST, *[n for n in chosen if n not in COPY_FIRST]):
+                    if name == "peers":
+                        continue
                     if name == "persons":
                         persons = table("persons")
                         insert_rows(target, "persons", [dict(r) for r in s.execute(
@@ -254,8 +260,6 @@ class PackService(Service):
                      "username": self.user.username, "screen": self.screen,
                      "person_id": pid, "record_type": "pack", "record_id": pack.id}
                     for pid in held])
-        if progress is not None:
-            progress(info.uid)
         return PackMade(info.uid, Path(out), expires, tuple(held))
 
     def packs(self) -> list[PackRow]:
