@@ -188,6 +188,18 @@ def open_pack(path: Path, username: str, passphrase: str, *,
     return vault
 
 
+def check_passphrase(vault: Vault, passphrase: str) -> None:
+    """``WrongPassphrase`` unless ``passphrase`` opens this user's own slot in the
+    database's key file: a pack is sealed with the user's passphrase, not any other."""
+    kf = keys.KeyFile.load(vault.keyfile_path)
+    keys.open_private_key(kf.slot(vault.user.username), passphrase, kf.db_id)
+
+
+def default_pack_path(username: str, when: datetime) -> Path:
+    """Where the app puts a pack it makes: the user's own data folder."""
+    return files.default_data_dir() / "packs" / f"{username}-{when:%Y%m%d-%H%M}.pack"
+
+
 @contextmanager
 def new_pack(out: Path, info: PackInfo, *, passphrase: str, user: User,
              settings: dict[str, Any], source: Session) -> Iterator[Connection]:

@@ -151,6 +151,9 @@ def test_a_pack_holds_only_the_users_compartment(demo: Path, tmp_path: Path,
 
 def test_only_the_users_passphrase_opens_it_until_it_expires(demo: Path,
                                                              tmp_path: Path) -> None:
+    with Vault.unlock(demo, "anna", USERS["anna"]) as v, pytest.raises(WrongPassphrase):
+        PackService(v).create(tmp_path / "other.pack", "någon annans fras")  # hers only
+    assert not (tmp_path / "other.pack").exists()
     with pytest.raises(ValidationError):  # no longer than the setting's range allows
         make(demo, "anna", tmp_path / "long.pack", days=30)
     assert not (tmp_path / "long.pack").exists()

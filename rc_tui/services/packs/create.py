@@ -35,7 +35,9 @@ from storage.models import JournalNote, Pack, Person, ShiftEntry, Stay, User
 from storage.pack import (
     PackInfo,
     carry_seals,
+    check_passphrase,
     copy_rows,
+    default_pack_path,
     insert_rows,
     new_pack,
     new_uid,
@@ -222,6 +224,7 @@ class PackService(Service):
         lo, hi = SETTING_RANGES["pack_days"]
         if not lo <= valid_days <= hi:
             raise ValidationError([_("A pack opens for 1 to 14 days.")])
+        check_passphrase(self.vault, passphrase)  # the user's own, as they logged in with
         settings = {name: self.vault.setting(name)
                     for name in ("idle_timeout_seconds", "session_lifetime_seconds")}
         now = self.clock()
@@ -261,6 +264,10 @@ class PackService(Service):
                      "person_id": pid, "record_type": "pack", "record_id": pack.id}
                     for pid in held])
         return PackMade(info.uid, Path(out), expires, tuple(held))
+
+    def suggested_path(self) -> Path:
+        """Where the app puts a new pack of this user (their own data folder)."""
+        return default_pack_path(self.user.username, self.clock())
 
     def packs(self) -> list[PackRow]:
         """The packs of this user; a manager sees every pack (what is outside, until
