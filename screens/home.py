@@ -52,6 +52,9 @@ class HomeScreen(RcScreen):
         Binding("u", "users", "Users", id="home.users"),
         Binding("i", "settings", "Settings", id="home.settings"),
         Binding("p", "passphrase", "Passphrase", id="home.passphrase"),
+        # in the palette (Ctrl+P) and the README, not the key bar: a key used before a
+        # planned outage, not every day
+        Binding("o", "make_pack", "Outage pack", show=False, id="home.make-pack"),
         Binding("l", "language", "Svenska/English", id="home.language"),
         Binding("b", "low_bandwidth", "Low bandwidth on/off", show=False, id="home.low-bandwidth"),
     ]
@@ -62,7 +65,7 @@ class HomeScreen(RcScreen):
         "users": Capability.USERS, "settings": Capability.SETTINGS,
         "log_review": Capability.LOG_REVIEW, "intake": Capability.CASE_CONTENT,
         "statistics": Capability.STATISTICS,
-        "search": Capability.CASE_CONTENT,
+        "search": Capability.CASE_CONTENT, "make_pack": Capability.CASE_CONTENT,
     }
 
     def __init__(self) -> None:
@@ -233,6 +236,8 @@ class HomeScreen(RcScreen):
         if action == "board":
             needed = BOARD_CAPABILITY.get(str(parameters[0]))
             return needed is not None and self.shell.can(needed)
+        if action == "make_pack" and self.shell.outage:  # not a pack made from a pack
+            return False
         return needed is None or self.shell.can(needed)
 
     @on(DataTable.RowSelected)
@@ -323,6 +328,11 @@ class HomeScreen(RcScreen):
         from screens.settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
+
+    def action_make_pack(self) -> None:
+        from screens.pack import MakePackScreen
+
+        self.app.push_screen(MakePackScreen())
 
     def action_passphrase(self) -> None:
         from screens.passphrase import ChangePassphraseScreen

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rc_tui.services.extracts import ExtractService
     from rc_tui.services.home import HomeService
     from rc_tui.services.logreview import LogReviewService
+    from rc_tui.services.packs import PackService
     from rc_tui.services.people import PeopleService
     from rc_tui.services.record_rights import RecordRightsService
     from rc_tui.services.records import RecordService
@@ -226,6 +227,10 @@ class UserSession:
     def record_rights(self, screen: str) -> RecordRightsService:
         from rc_tui.services.record_rights import RecordRightsService
         return RecordRightsService(self._vault, screen=screen, clock=self.clock)
+
+    def packs(self, screen: str = "pack") -> PackService:
+        from rc_tui.services.packs import PackService
+        return PackService(self._vault, screen=screen, clock=self.clock)
 
     def documents(self, screen: str = "document") -> DocumentService:
         from rc_tui.services.documents import DocumentService

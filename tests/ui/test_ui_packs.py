@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
@@ -59,3 +60,24 @@ async def test_a_note_written_in_a_pack_under_the_banner(installed: Path,
     with open_pack(pack, ANNA, ANNA_PASS) as v, v.session() as s:
         (op,) = s.scalars(select(PackOperation))
         assert (op.service, op.method) == ("RecordService", "add_note")
+
+
+async def test_a_pack_made_from_the_home_screen(installed: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from rc_tui.services.packs import PackService as Packs
+
+    target = tmp_path / "made-in-app.pack"
+    monkeypatch.setattr(Packs, "suggested_path", lambda self: target)
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        await pilot.press("o")
+        await settle(pilot)
+        await paste(pilot, "fel fras")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Fel lösenfras" in screen_text(app))
+        assert not target.exists()
+        await paste(pilot, ANNA_PASS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Avbrottspaketet är skrivet" in screen_text(app))
+    assert target.exists() and Path(f"{target}.keys").exists()
