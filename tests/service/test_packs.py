@@ -481,18 +481,42 @@ def test_an_intake_of_someone_the_database_knows_is_merged_as_a_possible_duplica
 
 
 def test_migration_0020_from_the_previous_schema(installed: Path) -> None:
-    """A database at 0016 (the pack tables dropped, as the tests rewind) gets the registry,
-    the operations and the merges at the next login, its users intact."""
-    from storage import db
+    """A database at the revision before 0020 (the later tables dropped, as the tests
+    rewind) gets the registry, the operations and the merges at the next login, its users
+    intact."""
+    from storage import db, schema
     from tests.conftest import ANNA, ANNA_PASS, drop_tables_added_after
 
+    previous = schema.KNOWN_REVISIONS[schema.KNOWN_REVISIONS.index("0020") - 1]
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
         key = bytes(v._data_key)
     with db.raw_connection(installed, key) as conn:
-        drop_tables_added_after(conn, "0016")
-        conn.execute("UPDATE alembic_version SET version_num = '0016'")
+        drop_tables_added_after(conn, previous)
+        conn.execute(f"UPDATE alembic_version SET version_num = '{previous}'")
     with Vault.unlock(installed, ANNA, ANNA_PASS) as v, v.session() as s:
         assert s.execute(text("SELECT count(*) FROM packs")).scalar() == 0
         assert s.execute(text("SELECT count(*) FROM pack_operations")).scalar() == 0
         assert s.execute(text("SELECT count(*) FROM pack_merges")).scalar() == 0
         assert s.execute(text("SELECT count(*) FROM users")).scalar() == 3
+
+
+def test_a_restricted_record_stays_restricted_in_a_pack_and_at_the_merge(
+        demo: Path, tmp_path: Path) -> None:
+    from rc_tui.services.record_rights import RecordRightsService
+    from storage.errors import RecordRestricted
+
+    with Vault.unlock(demo, "anna", USERS["anna"]) as v:
+        pid = _first_full(v)
+    before = make(demo, "anna", tmp_path / "before.pack")
+    with open_pack(before, "anna", USERS["anna"]) as pack:
+        RecordService(pack).add_note(pid, "contact", "Skrivet innan begränsningen.", sign=True)
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef:
+        RecordRightsService(chef).restrict(pid, "Hon bestrider uppgifterna om adressen.")
+    after = make(demo, "anna", tmp_path / "after.pack")
+    with open_pack(after, "anna", USERS["anna"]) as pack:
+        with pytest.raises(RecordRestricted):  # the pack refuses as the database does
+            RecordService(pack).add_note(pid, "contact", "Efter begränsningen.", sign=True)
+        assert "bestrider" not in " ".join(pack_text(pack))  # the reason stays home
+    (item,) = _merge(demo, before).items  # made before it: refused at the merge, listed
+    assert item.outcome == "refused"
+    assert _notes(demo, "Skrivet innan begränsningen.") == [0]

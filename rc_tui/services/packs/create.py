@@ -88,7 +88,12 @@ DERIVED = {
     "shift_entries": "the last days of the shift log, for shelter staff: entries about "
                      "nobody or about a person in the pack",
     "shift_reads": "the handover marks of the copied entries",
+    "person_restrictions": "a restriction not lifted of a person in the pack, without its "
+                           "reasons (RESTRICTION_COLUMNS): the pack refuses to add to the "
+                           "record as the database does",
 }
+#: what a pack holds of a restriction: that it is there (its triggers do the rest)
+RESTRICTION_COLUMNS = ("id", "person_id", "restricted_at", "restricted_by_id")
 #: tables never copied, and why
 LEFT_OUT = {
     "meta": "the pack has its own (its id, audit key, expiry)",
@@ -112,6 +117,9 @@ LEFT_OUT = {
     "pack_operations": "filled in the pack",
     "pack_merges": "the registry of merges stays with the database",
     "alembic_version": "written by the pack's own schema upgrade",
+    "person_history": "earlier names and identity numbers stay with the database",
+    "extract_reviews": "record extracts are made in the database",
+    "extract_decisions": "the same",
 }
 
 
@@ -249,6 +257,13 @@ class PackService(Service):
                             select(*[persons.c[c] for c in PEER_COLUMNS]).where(
                                 persons.c.id.in_(chosen["peers"]))).mappings()])
                     copy_rows(s, target, name, chosen.get(name, []))
+                # last: from here on the restricted persons' rows refuse every insert
+                restrictions = table("person_restrictions")
+                insert_rows(target, "person_restrictions", [
+                    {**dict(r), "reason": "", "lift_reason": ""} for r in s.execute(
+                        select(*[restrictions.c[c] for c in RESTRICTION_COLUMNS]).where(
+                            restrictions.c.person_id.in_(list(levels)),
+                            restrictions.c.lifted_at.is_(None))).mappings()])
                 carry_seals(s, target, user_id=self.user.id, username=self.user.username)
                 held = sorted(set(levels) | set(chosen["peers"]))
                 pack = Pack(uid=info.uid, user_id=self.user.id, created_at=now,

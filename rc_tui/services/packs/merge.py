@@ -266,6 +266,8 @@ class PackMergeService(Service):
         except (NoAccess, PermissionDenied) as exc:
             return self._settle(pack_id, op_id, what, "refused",
                                 f"no access any more ({exc.code})")
+        except VaultError as exc:  # the record restricted meanwhile, a record gone, …
+            return self._settle(pack_id, op_id, what, "refused", exc.code)
         here = codec.dumps(result)
         with self.write() as s:
             if carry.written:
