@@ -282,6 +282,7 @@ class PackService(Service):
 
     def suggested_path(self) -> Path:
         """Where the app puts a new pack of this user (their own data folder)."""
+        self.require(Capability.CASE_CONTENT)  # administrators make no packs
         return default_pack_path(self.user.username, self.clock())
 
     def packs(self) -> list[PackRow]:
