@@ -45,6 +45,8 @@ __all__ = [
     "Recontact",
     "Referral",
     "Relation",
+    "RetentionCulling",
+    "RetentionKeep",
     "Role",
     "SafetyPlan",
     "Samrad",
@@ -999,6 +1001,35 @@ class ExtractDecision(Base):
     flag: Mapped[str] = mapped_column(String(16))  # why it needed review
     decision: Mapped[str] = mapped_column(String(8))  # release | withhold
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
+
+# --------------------------------------------------------------------------- retention
+
+
+class RetentionKeep(Base):
+    """A manager's decision to keep a person's record past its retention period (gallring),
+    with the reason. Lifting it keeps the row (``lifted_at``)."""
+
+    __tablename__ = "retention_keeps"
+    __table_args__ = (Index("ix_retention_keeps_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None] = mapped_column(default=None)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class RetentionCulling(Base):
+    """Empty except inside the one transaction that culls: while it holds a row the
+    read-only triggers let rows be deleted (``storage.retention``; ``rc-tui check`` reports
+    a row left behind)."""
+
+    __tablename__ = "retention_culling"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
 
 
 # Text is stored composed (NFC), whatever service writes it (see storage.nfc).

@@ -3,7 +3,7 @@ recorded in a pack (``pack_operations``; the same schema is used in the pack fil
 a merge did with each of them (``pack_merges``).
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
