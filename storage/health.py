@@ -4,6 +4,7 @@ first page, checked before it is returned) and the full integrity check."""
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -11,7 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from storage import audit, db, files, integrity, keys, schema
 from storage.errors import DatabaseBusy, DatabaseDamaged
 from storage.guard import GuardedVault, wipe_all
-from storage.values import CheckReport
+from storage.values import CheckReport, ReclaimReport
+
+#: how long reclaiming waits for other sessions' readers to let the WAL be truncated
+RECLAIM_WAIT_SECONDS = 10.0
 
 _DB_ERRORS = db.DATABASE_ERRORS
 #: a session turns damage into ``DatabaseDamaged`` (anything else, e.g. a revoked
@@ -63,6 +67,32 @@ class HealthMixin(GuardedVault):
             finally:
                 keys.wipe(key)
         raise DatabaseBusy("rekeyed during the copy")
+
+    def reclaim(self, wait_seconds: float = RECLAIM_WAIT_SECONDS) -> ReclaimReport:
+        """Rewrite the database so no page of a deleted record is left in the file.
+
+        ``secure_delete`` (on for every connection) zeroes what SQLite frees, but older
+        versions of a page stay in the write-ahead log until a checkpoint, and a page
+        rebuilt by a b-tree balance is not guaranteed to be clean. So: ``VACUUM`` (the whole
+        database rebuilt; its temporary copy in memory, ``temp_store=MEMORY``), then a
+        TRUNCATE checkpoint, which copies the new pages into the main file and empties the
+        log – it waits for other sessions' readers (up to ``wait_seconds``). The report
+        says whether free pages or log bytes are left (then run it again when others have
+        logged out).
+        """
+        self.heartbeat()
+        wal = Path(f"{self.path}-wal")
+        with db.raw_connection(self.path, self._data_key) as conn:
+            conn.execute("VACUUM")
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.1)
+            free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+            left = wal.stat().st_size if wal.exists() else 0
+        return ReclaimReport(free, left)
 
     def check(self) -> CheckReport:
         """Every integrity check; never raises for what it finds in the database.

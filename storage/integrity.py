@@ -16,6 +16,13 @@ columns, so a new column is a deliberate choice. Approved minutes also cover the
 participants, persons discussed, their own actions' agreed terms, and the review
 outcomes recorded in that meeting for earlier actions.
 
+Culling (gallring, ``storage.retention``) deletes sealed records on purpose: each one is
+named with its content hash in a ``retention_cull`` entry. A sealed record that is gone is
+accepted only with such an entry whose hash is the one it was sealed with, made by a user
+whose role may cull (a manager); a culled record that is there again, and a culling
+marker left in ``retention_culling`` (it would leave read-only rows deletable), are
+reported.
+
 Problems name the record type and id only, never content.
 """
 
@@ -33,6 +40,10 @@ from sqlalchemy.orm import Session
 
 FORMAT = "v1"
 MAX_PROBLEMS = 50
+#: the access-log action that names a record deleted by culling (``storage.retention``)
+CULL_ACTION = "retention_cull"
+#: the roles whose entries may cull
+CULL_ROLES = frozenset({"manager"})
 
 
 @dataclass(frozen=True)
@@ -200,26 +211,56 @@ def all_sealed(ex: Executor) -> dict[tuple[str, int], str]:
 
 
 def verify_sealed(ex: Executor) -> list[str]:
-    """Compare every sealed record with the hashes its sealing entries recorded."""
+    """Compare every sealed record with the hashes its sealing entries recorded; a record
+    that is gone must have been culled (see the module docstring).
+
+    The log is read in order: a cull closes a record's history (its hash must be the one
+    it was sealed with), and a sealing of the same id after it (SQLite may give a later
+    record the id of a culled one) starts a new one."""
     current = all_sealed(ex)
     recorded: dict[tuple[str, int], set[str]] = defaultdict(set)
-    rows = ex.execute(text(
-        "SELECT record_type, record_id, content_hash FROM access_log "
-        "WHERE content_hash IS NOT NULL ORDER BY id")).all()
-    for record_type, record_id, digest in rows:
-        if record_type in KINDS and record_id is not None:
-            recorded[(str(record_type), int(record_id))].add(str(digest))
+    culled: set[tuple[str, int]] = set()
     problems: list[str] = []
-    for key in sorted(set(current) | set(recorded)):
+    rows = ex.execute(text(
+        "SELECT l.id, l.action, l.record_type, l.record_id, l.content_hash, u.role "
+        "FROM access_log l LEFT JOIN users u ON u.id = l.user_id "
+        "WHERE l.content_hash IS NOT NULL ORDER BY l.id")).all()
+    for log_id, action, record_type, record_id, digest, role in rows:
+        if record_type not in KINDS or record_id is None:
+            continue
+        key = (str(record_type), int(record_id))
+        label = f"{KINDS[record_type].label} {int(record_id)}"
+        if action != CULL_ACTION:
+            recorded[key].add(str(digest))
+            culled.discard(key)
+            continue
+        if role not in CULL_ROLES:
+            problems.append(f"access log row {log_id} culls {label}, but its user may not "
+                            "cull")
+        if key not in recorded:
+            problems.append(f"{label} was culled (access log row {log_id}) but never sealed")
+        elif recorded[key] != {str(digest)}:
+            problems.append(f"{label} was changed after it was sealed, before it was culled")
+        recorded.pop(key, None)
+        culled.add(key)
+    for key in sorted(set(current) | set(recorded) | culled):
         record_type, rid = key
         label = f"{KINDS[record_type].label} {rid}"
-        if key not in recorded:
+        if key in culled:
+            if key in current:
+                problems.append(f"{label} was culled (access log) but is there again")
+        elif key not in recorded:
             problems.append(f"{label} is sealed, but its sealing is not in the access log")
         elif key not in current:
             problems.append(f"{label} was sealed (access log) but is missing or no longer "
                             "sealed")
         elif recorded[key] != {current[key]}:
             problems.append(f"{label} was changed after it was sealed")
+    if ex.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                       "AND name = 'retention_culling'")).first() and ex.execute(
+            text("SELECT 1 FROM retention_culling")).first():
+        problems.append("retention: a culling marker was left in the database (read-only "
+                        "records can be deleted while it is there)")
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         problems = [*problems[:MAX_PROBLEMS], f"{more} more sealed records do not match"]

@@ -49,6 +49,21 @@ class CheckReport:
     damaged: bool = False
 
 
+@dataclass(frozen=True)
+class ReclaimReport:
+    """What reclaiming the pages of deleted records found (``Vault.reclaim``)."""
+
+    #: pages on the free list after the VACUUM (0: every page is in use)
+    free_pages: int
+    #: bytes left in the write-ahead log (0: it was checkpointed and truncated, so no
+    #: older version of a page is left in it)
+    wal_bytes: int
+
+    @property
+    def complete(self) -> bool:
+        return self.free_pages == 0 and self.wal_bytes == 0
+
+
 def user_info(u: User) -> UserInfo:
     return UserInfo(
         u.id, u.username, u.display_name, Role(u.role), u.must_change_passphrase, u.language
