@@ -265,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract_command.add_parser(sub, cmd)
 
+    from rc_tui.commands import retention
+
+
+    retention.add_parser(sub, cmd)
+
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "
                                      "or check definition files")
     isub = ins.add_subparsers(dest="instruments_command", required=True)
@@ -297,6 +302,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         "stats": _cmd_stats,
         "extract": _cmd_extract,
         "pack": _cmd_pack,
+        "retention": _cmd_retention,
     }
     try:
         if command not in {"instruments", "exports"}:
@@ -727,6 +733,12 @@ def _cmd_extract(args: argparse.Namespace, source: PassphraseSource) -> int:
     from rc_tui.commands import extract
 
     return extract.run(args, source)
+
+
+def _cmd_retention(args: argparse.Namespace, source: PassphraseSource) -> int:
+    from rc_tui.commands import retention
+
+    return retention.run(args, source)
 
 
 def _cmd_demo(args: argparse.Namespace, source: PassphraseSource) -> int:

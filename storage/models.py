@@ -1002,6 +1002,7 @@ class ExtractDecision(Base):
     decision: Mapped[str] = mapped_column(String(8))  # release | withhold
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
 
+
 # --------------------------------------------------------------------------- retention
 
 

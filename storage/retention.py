@@ -19,9 +19,13 @@ the records (the name trigram index by its trigger); all of them delete for real
 Problems and logs name record types and ids, never content.
 """
 
+# The statements are built from table and column names of this module and integer ids
+# (``_in``): never from text.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -57,25 +61,27 @@ def culling(s: Session, now: datetime) -> Iterator[None]:
 
 
 def sealed_records(s: Session, persons: Collection[int], cases: Collection[int]
-                   ) -> dict[tuple[str, int], str]:
-    """The sealed records that culling ``persons`` and ``cases`` removes, with their
-    current content hashes."""
-    out: dict[tuple[str, int], str] = {}
+                   ) -> dict[tuple[str, int], tuple[str, int | None]]:
+    """The sealed records that culling ``persons`` and ``cases`` removes: their current
+    content hashes and whose they are (``None``: a case's samråd minutes)."""
+    out: dict[tuple[str, int], tuple[str, int | None]] = {}
     if persons:
         for kind in PERSON_SEALED:
             table = integrity.KINDS[kind].table
-            ids = s.scalars(text(
-                f"SELECT id FROM {table} WHERE person_id IN {_in(persons)}")).all()  # noqa: S608
-            for rid, digest in integrity.content_hashes(s, kind, ids).items():
-                out[(kind, rid)] = digest
+            owners: dict[int, int] = dict(s.execute(text(
+                f"SELECT id, person_id FROM {table} WHERE person_id IN {_in(persons)}"
+            )).tuples().all())
+            for rid, digest in integrity.content_hashes(s, kind, owners).items():
+                out[(kind, rid)] = (digest, int(owners[rid]))
     if cases:
-        ids = s.scalars(text(f"SELECT id FROM samrad WHERE case_id IN {_in(cases)}")).all()  # noqa: S608
+        ids = s.scalars(text(f"SELECT id FROM samrad WHERE case_id IN {_in(cases)}")).all()
         for rid, digest in integrity.content_hashes(s, "samrad", ids).items():
-            out[("samrad", rid)] = digest
+            out[("samrad", rid)] = (digest, None)
     return out
 
 
-def unmatched_seals(s: Session, sealed: dict[tuple[str, int], str]) -> list[tuple[str, int]]:
+def unmatched_seals(s: Session, sealed: Mapping[tuple[str, int], tuple[str, int | None]]
+                    ) -> list[tuple[str, int]]:
     """Sealed records whose content no longer matches what their sealing logged (a cull
     must not destroy the evidence of a change: ``rc-tui check`` reports them)."""
     if not sealed:
@@ -84,7 +90,7 @@ def unmatched_seals(s: Session, sealed: dict[tuple[str, int], str]) -> list[tupl
     types = {t for t, _ in sealed}
     ids = {i for _, i in sealed}
     rows = s.execute(text(
-        "SELECT action, record_type, record_id, content_hash FROM access_log "  # noqa: S608
+        "SELECT action, record_type, record_id, content_hash FROM access_log "
         f"WHERE content_hash IS NOT NULL AND record_id IN {_in(ids)} ORDER BY id")).all()
     for action, record_type, record_id, digest in rows:
         if record_type in types:
@@ -93,7 +99,8 @@ def unmatched_seals(s: Session, sealed: dict[tuple[str, int], str]) -> list[tupl
                 recorded.pop(key, None)
             else:
                 recorded.setdefault(key, set()).add(str(digest))
-    return sorted(key for key, digest in sealed.items() if recorded.get(key) != {digest})
+    return sorted(key for key, (digest, _owner) in sealed.items()
+                  if recorded.get(key) != {digest})
 
 
 def _fk_violations(s: Session) -> set[tuple[Any, ...]]:
@@ -109,7 +116,7 @@ def delete_records(s: Session, persons: Collection[int], cases: Collection[int])
     p, c = _in(persons), _in(cases)
     notes = f"(SELECT id FROM journal_notes WHERE person_id IN {p})"
     series = s.scalars(text(
-        f"SELECT id FROM session_series WHERE case_id IN {c} OR id IN ("  # noqa: S608
+        f"SELECT id FROM session_series WHERE case_id IN {c} OR id IN ("
         "SELECT series_id FROM series_members GROUP BY series_id "
         f"HAVING sum(person_id NOT IN {p}) = 0)")).all()
     ss = _in(series)
@@ -169,7 +176,7 @@ def delete_records(s: Session, persons: Collection[int], cases: Collection[int])
 def delete_rows(s: Session, table: str, ids: Collection[int]) -> None:
     """Delete the turned-away requests or shift-log entries ``ids`` (inside ``culling``)."""
     if table == "shift_entries":
-        s.execute(text(f"DELETE FROM shift_reads WHERE entry_id IN {_in(ids)}"))  # noqa: S608
+        s.execute(text(f"DELETE FROM shift_reads WHERE entry_id IN {_in(ids)}"))
     elif table != "turned_away":
         raise ValueError(f"not a table culled by rows: {table}")
-    s.execute(text(f"DELETE FROM {table} WHERE id IN {_in(ids)}"))  # noqa: S608
+    s.execute(text(f"DELETE FROM {table} WHERE id IN {_in(ids)}"))

@@ -11,6 +11,7 @@ from rc_tui.demo.base import DEMO_CASEWORKER, DEMO_SEED, as_user, require_demo
 from rc_tui.demo.casework import casework
 from rc_tui.demo.families import IdNumbers, Registered, family, opened_at, shapes
 from rc_tui.demo.registration import perpetrator_tracks, register
+from rc_tui.demo.retention import old_records
 from rc_tui.demo.safety import safety
 from rc_tui.demo.samrad import samrad
 from rc_tui.demo.sessions import sessions
@@ -54,3 +55,4 @@ def generate(vault: Vault, persons: int, *, seed: int = DEMO_SEED) -> None:
     sessions(vault, registered)
     samrad(vault, registered)
     safety(vault, registered)
+    old_records(vault)

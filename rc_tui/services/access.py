@@ -72,6 +72,7 @@ _LOGGED_REFUSALS: dict[Capability, str] = {
     Capability.HOUSING_BOARD: "perpetrator_housing",
     Capability.MANAGE_PLACES: "place",
     Capability.STATISTICS: "statistics",
+    Capability.RETENTION: "retention",
 }
 _REASONS: dict[Capability, str] = {
     Capability.CASE_CONTENT: "administrators see no case content",

@@ -40,6 +40,8 @@ class Capability(enum.Enum):
     #: restrict a person's record while a dispute is examined, and lift it
     RESTRICT_RECORDS = "restrict_records"
     STATISTICS = "statistics"  # the board's statistics (aggregates, small counts hidden)
+    #: retention (gallring): cull what is due, decide to keep a record past its period
+    RETENTION = "retention"
     USERS = "users"  # manage user accounts
     SETTINGS = "settings"  # the installation's settings
 
@@ -56,7 +58,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.HOUSING_BOARD, Capability.HOUSING_OVERRIDE, Capability.MANAGE_PLACES,
         Capability.LINK_RECORDS, Capability.ASSIGN,
         Capability.CONVENE_SAMRAD, Capability.LOG_REVIEW, Capability.LOG_EXTRACT,
-        Capability.RECORD_EXTRACT, Capability.RESTRICT_RECORDS, Capability.STATISTICS}),
+        Capability.RECORD_EXTRACT, Capability.RESTRICT_RECORDS, Capability.STATISTICS,
+        Capability.RETENTION}),
     Role.ADMIN: frozenset({
         Capability.USERS, Capability.SETTINGS}),
 }

@@ -20,6 +20,7 @@ from rc_tui.services.casework import casework_due
 from rc_tui.services.drafts import drafts_due
 from rc_tui.services.people import PersonSummary, summary, summary_for
 from rc_tui.services.referrals import referrals_due
+from rc_tui.services.retention import retention_due
 from rc_tui.services.safety import partner_contact_due_items, safety_plan_review_due
 from rc_tui.services.samrad import samrad_due
 from rc_tui.services.sessions import sessions_due
@@ -87,6 +88,7 @@ DUE_RULES: list[Callable[[Service, Session], list[DueItem]]] = [
     sessions_due,
     referrals_due,
     drafts_due,
+    retention_due,
 ]
 
 
