@@ -68,9 +68,8 @@ def sealed_records(s: Session, persons: Collection[int], cases: Collection[int]
     if persons:
         for kind in PERSON_SEALED:
             table = integrity.KINDS[kind].table
-            owners: dict[int, int] = dict(s.execute(text(
-                f"SELECT id, person_id FROM {table} WHERE person_id IN {_in(persons)}"
-            )).tuples().all())
+            owners = {int(r[0]): int(r[1]) for r in s.execute(text(
+                f"SELECT id, person_id FROM {table} WHERE person_id IN {_in(persons)}"))}
             for rid, digest in integrity.content_hashes(s, kind, owners).items():
                 out[(kind, rid)] = (digest, int(owners[rid]))
     if cases:

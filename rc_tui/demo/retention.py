@@ -1,7 +1,8 @@
 """Records old enough to cull (retention, ``rc-tui retention``): a family registered in
 2019 whose case was closed in 2020, an old client of those years born on the 15th (kept by
 the birth-day rule) and a turned-away request of 2020. Their names and texts carry the
-word ``Gallring`` so a test can look for every trace of them after culling."""
+word ``Gallring`` (the culled ones ``Gallringsdotter``/``Gallringsprov``) so a test can
+look for every trace of them after culling."""
 
 from __future__ import annotations
 
@@ -16,20 +17,21 @@ from rc_tui.services.shelter import ShelterService, TurnedAwayInput
 from storage.vault import Vault
 
 #: the family that is due to be culled (victim and child), and the one kept (born on 15th)
-CULLED_NAMES = ("Vendela Gallringsdotter", "Ture Gallringsdotter")
+CULLED_NAMES = (("Vendela", "Gallringsdotter"), ("Tyko", "Gallringsdotter"))
 CULLED_ID_NUMBER = "840722-1236"
 CULLED_NOTE = "Gallringsprov: samtal om boende och skola, allt lugnt sedan flytten."
-KEPT_NAME = "Siv Gallringsberg"
+CULLED_ACCOUNT = "Gallringsprov: hot i hemmet, ville ha råd om skyddat boende."
+KEPT_NAME = ("Siv", "Gallringsberg")
 KEPT_ID_NUMBER = "860315-4561"
 TURNED_AWAY_CONTACT = "Gallringsförfrågan"
 
 
 def _family(worker: Vault, opened: datetime, closed: datetime, members: list[MemberInput],
-            note: str) -> None:
+            account: str, note: str) -> None:
     clock = Clock(opened)
     result = CaseService(worker, screen="demo", clock=clock).register_intake(IntakeInput(
         occurred_at=opened, channel="self", immediate_danger=False, members=members,
-        what_happened="Gallringsprov: hot i hemmet, ville ha råd om skyddat boende."))
+        what_happened=account))
     RecordService(worker, screen="demo", clock=clock).add_note(
         result.person_ids[0], "support_talk", note, sign=True, case_id=result.case_id)
     clock.now = closed
@@ -43,16 +45,17 @@ def old_records(vault: Vault) -> None:
         victim, child = CULLED_NAMES
         _family(worker, datetime(2019, 3, 11, 10, 0), datetime(2020, 6, 1, 14, 0), [
             MemberInput("victim", PersonInput(
-                given_name=victim.split()[0], family_name=victim.split()[1],
+                given_name=victim[0], family_name=victim[1],
                 id_number=CULLED_ID_NUMBER, gender="female")),
             MemberInput("child", PersonInput(
-                given_name=child.split()[0], family_name=child.split()[1], birth_year=2012,
-                gender="male"))], CULLED_NOTE)
+                given_name=child[0], family_name=child[1], birth_year=2012,
+                gender="male"))], CULLED_ACCOUNT, CULLED_NOTE)
         _family(worker, datetime(2019, 9, 2, 9, 0), datetime(2020, 2, 3, 9, 0), [
             MemberInput("victim", PersonInput(
-                given_name=KEPT_NAME.split()[0], family_name=KEPT_NAME.split()[1],
+                given_name=KEPT_NAME[0], family_name=KEPT_NAME[1],
                 id_number=KEPT_ID_NUMBER, gender="female"))],
-            "Gallringsprov: född den 15:e, sparas för forskning.")
+            "Gallringsberg: hot från före detta sambo, ville ha råd.",
+            "Gallringsberg: född den 15:e, sparas för forskning.")
     clock = Clock(datetime(2020, 11, 20, 23, 0))
     ShelterService(vault, screen="demo", clock=clock).register_turned_away(TurnedAwayInput(
         facility="shelter", requested_at=clock.now, reasons=["no_place"],

@@ -357,8 +357,8 @@ class RetentionService(Service):
         """Reclaim the pages again (after an ``apply`` whose checkpoint waited for others
         in vain)."""
         self.require(Capability.CASE_CONTENT)
-        self.access.require(Capability.RETENTION)
         with self.write() as s:
+            self.access.require(Capability.RETENTION)
             self.log(s, "retention_reclaim", record_type="retention")
         return self.vault.reclaim()
 

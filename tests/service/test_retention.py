@@ -1,0 +1,263 @@
+"""Retention (gallring) on the demo: the dry run, culling with nothing left in any
+decrypted page of the database or its WAL, the exceptions, refusals and insiders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from rc_tui import demo
+from rc_tui.demo import retention as old
+from rc_tui.services import retention as retention_service
+from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
+from rc_tui.services.casework import CaseworkService
+from rc_tui.services.errors import ConflictError, NoAccess, ValidationError
+from rc_tui.services.home import HomeService
+from rc_tui.services.retention import RetentionService
+from rc_tui.services.search import SearchService
+from storage import audit
+from storage import retention as culling
+from storage.models import AccessLog, JournalNote, Person
+from storage.vault import Vault
+from tests.cli_runner import run_cli
+from tests.conftest import Templates
+from tests.service.test_demo import build_by_command
+
+PASS = {u[0]: u[3] for u in demo.DEMO_USERS}
+#: every trace of the culled family and the culled turned-away request
+CULLED_TEXT = [old.CULLED_NAMES[0][1], old.CULLED_NAMES[0][0], old.CULLED_NAMES[1][0],
+               "8407221236", "840722-1236", old.CULLED_NOTE[14:], old.CULLED_ACCOUNT[14:],
+               old.TURNED_AWAY_CONTACT]
+PAGE, RESERVE = 4096, 80  # SQLCipher 4: 16 bytes IV + 64 bytes HMAC at each page's end
+WAL_HEADER, FRAME_HEADER = 32, 24
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path, templates: Templates) -> Path:
+    path = tmp_path / "demo" / "demo.db"
+    templates.copy("demo", path, build_by_command)
+    return path
+
+
+@pytest.fixture
+def chef(demo_copy: Path) -> Iterator[Vault]:
+    v = Vault.unlock(demo_copy, "chef", PASS["chef"])
+    yield v
+    v.close(None)
+
+
+def unlock(path: Path, user: str) -> Vault:
+    return Vault.unlock(path, user, PASS[user])
+
+
+def family_ids(v: Vault, family_name: str) -> list[int]:
+    with v.session() as s:
+        return sorted(s.scalars(select(Person.id).where(Person.family_name == family_name)))
+
+
+def decrypted_pages(v: Vault) -> Iterator[bytes]:
+    """Every page of the database file and every frame of its WAL, decrypted in memory
+    with the data key (free pages and superseded WAL frames included): what the file
+    holds, not what SQL can still see. Nothing is written anywhere."""
+    key = bytes(v._data_key)
+
+    def plain(page: bytes, first: bool) -> bytes:
+        body = page[16:PAGE - RESERVE] if first else page[:PAGE - RESERVE]
+        iv = page[PAGE - RESERVE:PAGE - RESERVE + 16]
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        return decryptor.update(body) + decryptor.finalize()
+
+    data = v.path.read_bytes()
+    assert len(data) % PAGE == 0
+    for start in range(0, len(data), PAGE):
+        yield plain(data[start:start + PAGE], start == 0)
+    wal = Path(f"{v.path}-wal")
+    frames = wal.read_bytes() if wal.exists() else b""
+    for start in range(WAL_HEADER, len(frames) - PAGE + 1, FRAME_HEADER + PAGE):
+        number = int.from_bytes(frames[start:start + 4], "big")
+        page = frames[start + FRAME_HEADER:start + FRAME_HEADER + PAGE]
+        yield plain(page, number == 1)
+
+
+def traces(v: Vault, words: list[str]) -> set[str]:
+    found: set[str] = set()
+    encoded = [(w, w.encode("utf-8")) for w in words]
+    for page in decrypted_pages(v):
+        found |= {w for w, b in encoded if b in page}
+    return found
+
+
+def test_dry_run_and_apply_on_the_demo(chef: Vault) -> None:
+    """Counts only; then the family and the request are gone: not found by search, no
+    trace in any decrypted page of the file or its WAL, check passes, the log holds a
+    pseudonymous entry per person and the sealed note's hash."""
+    victim, child = family_ids(chef, old.CULLED_NAMES[0][1])
+    svc = RetentionService(chef)
+    plan = svc.plan()
+    assert plan.due == {"person_record": 2, "turned_away": 1, "shift_log": 0}
+    assert plan.kept == {"birth_day": 1}
+    assert [d.kind for d in HomeService(chef).due_items()].count("retention") == 1
+    # the scan finds what is there (so finding nothing later means something)
+    assert traces(chef, CULLED_TEXT) == set(CULLED_TEXT)
+    assert {h.person_id for h in SearchService(chef).search("Gallringsdotter")} >= {victim}
+
+    result = svc.apply(plan.due)
+
+    assert result.culled == plan.due
+    assert result.held == {}
+    assert result.sealed_records == 1  # her signed note
+    assert result.reclaim is not None and result.reclaim.complete
+    for query in ("Gallringsdotter", "Vendela", "840722-1236", "allt lugnt sedan flytten"):
+        assert SearchService(chef).search(query) == [], query
+    assert SearchService(chef).search("Gallringsberg")  # kept by the birth-day rule
+    assert traces(chef, CULLED_TEXT) == set()
+    assert chef.check().ok, chef.check().problems
+    with chef.session() as s:
+        assert s.get(Person, victim) is None and s.get(Person, child) is None
+        culls = s.scalars(select(AccessLog).where(
+            AccessLog.action == culling.CULL_ACTION)).all()
+        persons = [e for e in culls if e.record_type == "person"]
+        assert len(persons) == 2 and all(e.person_id is None for e in persons)
+        assert len({e.reason for e in persons}) == 2
+        assert all(e.reason and e.reason.startswith("pseudonym ") for e in persons)
+        assert [e.record_type for e in culls if e.content_hash] == ["journal_note"]
+        summary = s.scalars(select(AccessLog).where(
+            AccessLog.action == "retention_apply")).one()
+        assert summary.flagged
+    assert [d.kind for d in HomeService(chef).due_items()].count("retention") == 0
+    assert RetentionService(chef).plan().total == 0
+
+
+def test_keep_decisions_and_open_cases_are_respected(chef: Vault) -> None:
+    victim, _child = family_ids(chef, old.CULLED_NAMES[0][1])
+    svc = RetentionService(chef)
+    with pytest.raises(ValidationError):
+        svc.keep(victim, "  ")
+    svc.keep(victim, "Arkivmyndigheten har beslutat att akten ska bevaras.")
+    kept = svc.keep_of(victim)
+    assert kept is not None and kept.decided_by == "Cecilia Demo-Chef"
+    plan = svc.plan()
+    # the child goes alone: the case stays with her (she is its intake's contact person)
+    assert plan.due["person_record"] == 1 and plan.kept["keep_decision"] == 1
+    svc.lift_keep(victim)
+    assert svc.keep_of(victim) is None
+    assert svc.plan().due["person_record"] == 2
+
+    # she comes back: a new, open case; her child's old record is kept with hers
+    CaseService(chef).register_intake(IntakeInput(
+        occurred_at=datetime(2026, 12, 1, 10, 0), channel="self", what_happened="Åter.",
+        immediate_danger=False, members=[MemberInput("victim", existing_person_id=victim)]))
+    plan = svc.plan()
+    assert plan.due["person_record"] == 0
+    assert plan.kept["open_case"] == 1 and plan.kept["family_open_case"] == 1
+
+
+def test_an_open_case_keeps_the_whole_family(chef: Vault) -> None:
+    victim, _child = family_ids(chef, old.CULLED_NAMES[0][1])
+    case_id = CaseService(chef).intakes_of(victim)[0].case_number
+    with chef.session() as s:
+        case = s.execute(text("SELECT id FROM cases WHERE case_number = :n"),
+                         {"n": case_id}).scalar_one()
+    CaseworkService(chef).close_case(case, "Återöppnad.", reopen=True)
+    plan = RetentionService(chef).plan()
+    assert plan.due["person_record"] == 0 and plan.kept["open_case"] == 2
+
+
+def test_a_changed_plan_or_a_tampered_seal_culls_nothing(chef: Vault) -> None:
+    svc = RetentionService(chef)
+    with pytest.raises(ConflictError):
+        svc.apply({"person_record": 1, "turned_away": 1, "shift_log": 0})
+    victim, _child = family_ids(chef, old.CULLED_NAMES[0][1])
+    with chef.session(write=True) as s:  # an insider rewrites her signed note
+        s.execute(text("DROP TRIGGER journal_signed_no_update"))
+        s.execute(text("UPDATE journal_notes SET body = 'ändrad' WHERE person_id = :p"),
+                  {"p": victim})
+    with pytest.raises(ValidationError):
+        svc.apply(svc.plan().due)
+    assert family_ids(chef, old.CULLED_NAMES[0][1])  # nothing culled: the evidence stays
+
+
+@pytest.mark.parametrize("user", ["anna", "per", "siri"])
+def test_non_managers_are_refused_and_the_refusal_logged(demo_copy: Path, user: str) -> None:
+    v = unlock(demo_copy, user)
+    try:
+        svc = RetentionService(v)
+        for call in (svc.plan, lambda: svc.apply({"person_record": 2, "turned_away": 1,
+                                                  "shift_log": 0}),
+                     lambda: svc.keep(1, "Vill spara."), svc.reclaim):
+            with pytest.raises(NoAccess):
+                call()
+        assert retention_service.retention_due(svc, None) == []  # type: ignore[arg-type]
+        with v.session() as s:
+            denied = s.scalars(select(AccessLog).where(
+                AccessLog.user_id == v.user.id, AccessLog.outcome == "denied",
+                AccessLog.record_type == "retention")).all()
+        assert len(denied) == 4  # plan, apply, keep, reclaim
+    finally:
+        v.close(None)
+    chef = unlock(demo_copy, "chef")
+    try:
+        assert RetentionService(chef).plan().due["person_record"] == 2  # nothing culled
+    finally:
+        chef.close(None)
+
+
+def test_an_insider_with_the_storage_api_cannot_cull_unseen(demo_copy: Path) -> None:
+    """A caseworker with Python, the data key and the storage API: the triggers refuse to
+    delete a signed note; past them (the culling marker), check names the note that is
+    gone, a cull entry in the caseworker's own name, and a marker left behind."""
+    anna = unlock(demo_copy, "anna")
+    try:
+        with anna.session() as s:
+            note = s.scalars(select(JournalNote.id).where(
+                JournalNote.signed_at.is_not(None))).first()
+        assert note is not None
+        with pytest.raises(IntegrityError), anna.session(write=True) as s:
+            s.execute(text("DELETE FROM journal_notes WHERE id = :n"), {"n": note})
+        with anna.session(write=True) as s, culling.culling(s, datetime(2026, 12, 7)):
+            s.execute(text("DELETE FROM note_fts WHERE rowid = :n"), {"n": note})
+            s.execute(text("DELETE FROM journal_notes WHERE id = :n"), {"n": note})
+        problems = anna.check().problems
+        assert f"signed journal note {note} was sealed (access log) but is missing or no " \
+               "longer sealed" in problems
+        with anna.session(write=True) as s:
+            sealed = s.execute(text(
+                "SELECT content_hash FROM access_log WHERE record_type = 'journal_note' "
+                "AND record_id = :n AND content_hash IS NOT NULL"), {"n": note}).scalar()
+            audit.append(s, culling.CULL_ACTION, user_id=anna.user.id, username="anna",
+                         record_type="journal_note", record_id=note, content_hash=sealed)
+            s.execute(text("INSERT INTO retention_culling (id, started_at) VALUES (1, :t)"),
+                      {"t": datetime(2026, 12, 7)})
+        problems = anna.check().problems
+        assert any("culls signed journal note" in p and "may not cull" in p
+                   for p in problems), problems
+        assert any("culling marker was left" in p for p in problems)
+    finally:
+        anna.close(None)
+
+
+def test_the_command_prints_counts_only_and_needs_the_typed_word(demo_copy: Path) -> None:
+    code, out, err = run_cli("--lang", "en", "retention", "--db", demo_copy, "--user", "chef",
+                             stdin=PASS["chef"] + "\n")
+    assert code == 0, err
+    assert "persons' records\t2" in out and "turned-away requests\t1" in out
+    assert not any(word in out + err for word in CULLED_TEXT)
+    code, out, err = run_cli("--lang", "en", "retention", "--db", demo_copy, "--user", "chef",
+                             "--apply", stdin=PASS["chef"] + "\nyes\n")
+    assert code == 1 and "Not confirmed" in err
+    code, _out, err = run_cli("--lang", "en", "retention", "--db", demo_copy, "--user",
+                              "anna", "--apply", stdin=PASS["anna"] + "\nCULL\n")
+    assert code == 1 and "for managers" in err
+    code, out, err = run_cli("--lang", "en", "retention", "--db", demo_copy, "--user", "chef",
+                             "--apply", stdin=PASS["chef"] + "\nCULL\n")
+    assert code == 0, err
+    assert "Culled:" in out and "Pages reclaimed" in out
+    code, out, err = run_cli("--lang", "en", "check", "--db", demo_copy, "--user", "chef",
+                             stdin=PASS["chef"] + "\n")
+    assert code == 0, err
