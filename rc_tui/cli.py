@@ -267,7 +267,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     from rc_tui.commands import retention
 
-
     retention.add_parser(sub, cmd)
 
     ins = cmd(sub, "instruments", help="risk-assessment instruments: list what is loaded, "

@@ -61,9 +61,9 @@ def _reclaimed(report: ReclaimReport | None) -> bool:
     if report.complete:
         print(_("Pages reclaimed: no free pages are left and the write-ahead log is empty."))
         return True
-    print(_("Not all pages could be reclaimed yet ({free} free pages, {wal} bytes in the "
-            "write-ahead log): run rc-tui retention --reclaim when the others have logged "
-            "out.", free=report.free_pages, wal=report.wal_bytes), file=sys.stderr)
+    print(_("Not all pages could be reclaimed yet (free pages: {free}; bytes left in the "
+            "write-ahead log: {wal}): run rc-tui retention --reclaim when the others have "
+            "logged out.", free=report.free_pages, wal=report.wal_bytes), file=sys.stderr)
     return False
 
 

@@ -369,7 +369,7 @@ class RetentionService(Service):
         if not reason:
             raise ValidationError([_("State why the record is kept.")])
         if len(reason) > MAX_REASON:
-            raise ValidationError([_("The reason is too long (at most {n} characters).",
+            raise ValidationError([_("A text may have at most {n} characters.",
                                      n=MAX_REASON)])
         with self.write() as s:
             self.access.require(Capability.RETENTION)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from rc_tui.services.record_rights import RecordRightsService
     from rc_tui.services.records import RecordService
     from rc_tui.services.referrals import ReferralService
+    from rc_tui.services.retention import RetentionService
     from rc_tui.services.safety import PartnerContactService, SafetyPlanService
     from rc_tui.services.samrad import SamradService
     from rc_tui.services.search import SearchService
@@ -205,6 +206,10 @@ class UserSession:
     def statistics(self, screen: str = "statistics") -> StatisticsService:
         from rc_tui.services.statistics import StatisticsService
         return StatisticsService(self._vault, screen=screen, clock=self.clock)
+
+    def retention(self, screen: str = "retention") -> RetentionService:
+        from rc_tui.services.retention import RetentionService
+        return RetentionService(self._vault, screen=screen, clock=self.clock)
 
     def drafts(self, screen: str = "drafts") -> DraftService:
         from rc_tui.services.drafts import DraftService

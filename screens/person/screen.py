@@ -32,6 +32,7 @@ from rc_tui.services.casework import (
 from rc_tui.services.documents import DocumentRequest
 from rc_tui.services.people import PersonDetail
 from rc_tui.services.records import Note
+from rc_tui.services.retention import KeepView
 from rc_tui.services.risk import CurrentLevel
 from rc_tui.services.safety import SafetyPlanView
 from screens.assessment import (
@@ -128,6 +129,8 @@ class PersonScreen(RcScreen):
                 id="person.rectify"),
         Binding("Y", "restrict", "Restrict record or lift the restriction", show=False,
                 id="person.restrict"),
+        Binding("f", "keep", "Keep past the retention period", show=False,
+                id="person.retention-keep"),
         Binding("escape", "app.pop_screen", "Back", id="person.back"),
     ]
 
@@ -193,6 +196,8 @@ class PersonScreen(RcScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "log_extract":  # who has read the record: the manager's
             return self.shell.can(Capability.LOG_EXTRACT)
+        if action == "keep":  # retention: the manager's keep decision
+            return self.shell.can(Capability.RETENTION)
         d = self.detail
         if d is None:
             return True
@@ -364,6 +369,32 @@ class PersonScreen(RcScreen):
                                  field=_("What is disputed"),
                                  draft_key=("restrict", person_id))
         self.app.push_screen(dialog, self._reload)
+    def action_keep(self) -> None:
+        """A manager keeps the record past its retention period (with the reason), or
+        lifts the keep decision in force."""
+        from screens.confirm import AskDialog
+        from screens.person.keep_dialog import KeepDialog
+
+        person_id, name = self.person_id, self.detail.display_name if self.detail else ""
+
+        def lifted(yes: bool | None) -> None:
+            if yes:
+                self.load(lambda session: session.retention("person").lift_keep(person_id),
+                          lambda _done: self.app.notify(_("The keep decision is lifted."),
+                                                        markup=False), key="keep")
+
+        def show(current: tuple[KeepView | None]) -> None:
+            view = current[0]
+            if view is None:
+                self.app.push_screen(KeepDialog(person_id, name))
+                return
+            self.app.push_screen(AskDialog(_(
+                "Kept past the retention period since {date} by {who}: {reason}. Lift the "
+                "keep decision? y/n", date=view.decided_at.date().isoformat(),
+                who=view.decided_by, reason=view.reason)), lifted)
+
+        self.load(lambda session: (session.retention("person").keep_of(person_id),), show,
+                  key="keep")
 
     def action_emergency(self) -> None:
         self.app.push_screen(EmergencyAccessScreen(self.person_id))
