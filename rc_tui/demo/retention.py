@@ -57,6 +57,9 @@ def old_records(vault: Vault) -> None:
             "Gallringsberg: hot från före detta sambo, ville ha råd.",
             "Gallringsberg: född den 15:e, sparas för forskning.")
     clock = Clock(datetime(2020, 11, 20, 23, 0))
-    ShelterService(vault, screen="demo", clock=clock).register_turned_away(TurnedAwayInput(
+    shelter = ShelterService(vault, screen="demo", clock=clock)
+    row = shelter.register_turned_away(TurnedAwayInput(
         facility="shelter", requested_at=clock.now, reasons=["no_place"],
         referred_to="other_shelter", contact=TURNED_AWAY_CONTACT))
+    clock.now = datetime(2020, 11, 23, 10, 0)
+    shelter.record_turned_away_followup(row, 1, "safe")

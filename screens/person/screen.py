@@ -389,7 +389,7 @@ class PersonScreen(RcScreen):
                 self.app.push_screen(KeepDialog(person_id, name))
                 return
             self.app.push_screen(AskDialog(_(
-                "Kept past the retention period since {date} by {who}: {reason}. Lift the "
+                "Kept past the retention period since {date} by {who}: {reason} – Lift the "
                 "keep decision? y/n", date=view.decided_at.date().isoformat(),
                 who=view.decided_by, reason=view.reason)), lifted)
 
