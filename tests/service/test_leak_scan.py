@@ -164,6 +164,11 @@ NOT_SCANNED: dict[str, str] = {
                           "tests/service/test_packs.py against these same secrets)",
     "PackMergeService.merge": "write: replays a pack's operations (returns what became of "
                               "each: ids, outcomes, the caller's own edits)",
+    "RetentionService.apply": "culls what is due (returns counts per kind)",
+    "RetentionService.reclaim": "maintenance (returns page counts)",
+    "RetentionService.due_total": "inside the caller's transaction (returns a count)",
+    "RetentionService.keep": "write (returns nothing)",
+    "RetentionService.lift_keep": "write (returns nothing)",
 }
 
 
@@ -431,6 +436,8 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
     "StatCells": ("cells", "col_totals", "row_totals", "total"),
     "PackRow": ("created_at", "expires_at", "merged_at", "open_items", "persons", "status",
                 "uid", "username"),
+    "RetentionPlan": ("due", "kept", "today"),
+    "KeepView": ("decided_at", "decided_by", "reason"),
 }
 
 # -- data about the centre's work or the user's own access, and the instrument library
@@ -444,7 +451,9 @@ for _cls in ("BoardView", "CaseDetail", "CaseRow", "ChainStatus", "CoordinationV
              # the board's statistics: aggregates through the small-cell rule only
              "StatReport", "StatSection", "StatTable", "StatFigure", "StatCells",
              # the registry of outage packs: who, when, how many persons (a count)
-             "PackRow"):
+             "PackRow",
+             # retention: counts per kind and per reason kept, nothing about anyone
+             "RetentionPlan"):
     classify(_cls, FREE)
 # -- a person's own record: what shelter staff may see of residents, caseworkers of theirs
 classify("PersonSummary", FREE, masked_id=SHELTER, birth=SHELTER, protection_level=SHELTER,
@@ -510,6 +519,8 @@ classify("GroupView", FREE)
 classify("GroupMember", SHELTER, person_id=FREE, name=FREE)
 classify("GroupRow", FREE)
 classify("ReferralView", FULL, id=FREE, person_id=FREE)
+# -- retention: a manager's keep decision on a person's record
+classify("KeepView", FULL)
 
 #: DTOs whose own ``id`` is the person's id.
 PERSON_DTOS = {"PersonSummary", "PersonDetail"}
