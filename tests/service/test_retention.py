@@ -261,3 +261,47 @@ def test_the_command_prints_counts_only_and_needs_the_typed_word(demo_copy: Path
     code, out, err = run_cli("--lang", "en", "check", "--db", demo_copy, "--user", "chef",
                              stdin=PASS["chef"] + "\n")
     assert code == 0, err
+
+
+def test_migration_0018_from_the_previous_schema(tmp_path: Path) -> None:
+    """A database at 0016 with a signed note: after 0018 the note is still read-only
+    (also against DELETE), deletable only while the culling marker is there, and the keep
+    decisions' table exists."""
+    from alembic import command
+
+    from storage import db, schema
+    from tests.conftest import create
+
+    path = tmp_path / "old.db"
+    v = create(path)
+    key = bytes(v._data_key)
+    v.close(None)
+    path.unlink()
+    engine = db.make_engine(path, key)
+
+    def upgrade(to: str) -> None:
+        with engine.begin() as conn:
+            cfg = schema.alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, to)
+
+    upgrade("0016")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO persons (id, alias, interpreter_needed, may_call, may_text, "
+            "may_letter, protection_level, created_at, updated_at, version) VALUES "
+            "(1, 'A', 0, 0, 0, 0, 'none', '2019-01-01', '2019-01-01', 1)"))
+        conn.execute(text(
+            "INSERT INTO journal_notes (id, person_id, note_type, body, created_at, "
+            "signed_at, version) VALUES (1, 1, 'contact', 'x', '2019-01-01', '2019-01-01', 1)"))
+    upgrade("head")
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("DELETE FROM journal_notes WHERE id = 1"))
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM retention_keeps")).scalar() == 0
+        conn.execute(text("INSERT INTO retention_culling (id, started_at) "
+                          "VALUES (1, '2026-12-07')"))
+        conn.execute(text("DELETE FROM journal_notes WHERE id = 1"))
+        conn.execute(text("DELETE FROM retention_culling"))
+        assert conn.execute(text("SELECT count(*) FROM journal_notes")).scalar() == 0
+    engine.dispose()
