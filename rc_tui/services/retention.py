@@ -174,10 +174,14 @@ class RetentionService(Service):
         self._families(s, due, work)
         for kind, table, column in (("turned_away", "turned_away", "requested_at"),
                                     ("shift_log", "shift_entries", "written_at")):
-            event = self.rules.kinds[kind].starts[0]
+            rule = self.rules.kinds[kind]
+            event = rule.starts[0]
             extra = " AND journal_note_id IS NULL" if table == "shift_entries" else ""
+            # nothing written after this day can be due (the rules decide the rest)
+            latest = rules_.add_years(today, -rule.years) + timedelta(days=1)
             rows = s.execute(text(
-                f"SELECT id, {column} FROM {table} WHERE person_id IS NULL{extra}")).all()
+                f"SELECT id, {column} FROM {table} WHERE person_id IS NULL{extra} "
+                f"AND {column} < :d"), {"d": latest}).all()
             work.rows[kind] = [
                 int(rid) for rid, when in rows
                 if rules_.evaluate(rules_.Facts(kind, {event: _day(when)}), self.rules,

@@ -34,6 +34,8 @@ PASS = {u[0]: u[3] for u in demo.DEMO_USERS}
 CULLED_TEXT = [old.CULLED_NAMES[0][1], old.CULLED_NAMES[0][0], old.CULLED_NAMES[1][0],
                "8407221236", "840722-1236", old.CULLED_NOTE[14:], old.CULLED_ACCOUNT[14:],
                old.TURNED_AWAY_CONTACT]
+#: the tests' fixed day (the rules get no clock of their own; the services get this one)
+NOW = datetime(2026, 12, 7, 12, 0)
 PAGE, RESERVE = 4096, 80  # SQLCipher 4: 16 bytes IV + 64 bytes HMAC at each page's end
 WAL_HEADER, FRAME_HEADER = 32, 24
 
@@ -98,11 +100,12 @@ def test_dry_run_and_apply_on_the_demo(chef: Vault) -> None:
     trace in any decrypted page of the file or its WAL, check passes, the log holds a
     pseudonymous entry per person and the sealed note's hash."""
     victim, child = family_ids(chef, old.CULLED_NAMES[0][1])
-    svc = RetentionService(chef)
+    svc = RetentionService(chef, clock=lambda: NOW)
     plan = svc.plan()
     assert plan.due == {"person_record": 2, "turned_away": 1, "shift_log": 0}
     assert plan.kept == {"birth_day": 1}
-    assert [d.kind for d in HomeService(chef).due_items()].count("retention") == 1
+    assert [d.kind for d in HomeService(chef, clock=lambda: NOW).due_items()
+            ].count("retention") == 1
     # the scan finds what is there (so finding nothing later means something)
     assert traces(chef, CULLED_TEXT) == set(CULLED_TEXT)
     assert {h.person_id for h in SearchService(chef).search("Gallringsdotter")} >= {victim}
@@ -130,13 +133,14 @@ def test_dry_run_and_apply_on_the_demo(chef: Vault) -> None:
         summary = s.scalars(select(AccessLog).where(
             AccessLog.action == "retention_apply")).one()
         assert summary.flagged
-    assert [d.kind for d in HomeService(chef).due_items()].count("retention") == 0
-    assert RetentionService(chef).plan().total == 0
+    assert [d.kind for d in HomeService(chef, clock=lambda: NOW).due_items()
+            ].count("retention") == 0
+    assert RetentionService(chef, clock=lambda: NOW).plan().total == 0
 
 
 def test_keep_decisions_and_open_cases_are_respected(chef: Vault) -> None:
     victim, _child = family_ids(chef, old.CULLED_NAMES[0][1])
-    svc = RetentionService(chef)
+    svc = RetentionService(chef, clock=lambda: NOW)
     with pytest.raises(ValidationError):
         svc.keep(victim, "  ")
     svc.keep(victim, "Arkivmyndigheten har beslutat att akten ska bevaras.")
@@ -165,12 +169,12 @@ def test_an_open_case_keeps_the_whole_family(chef: Vault) -> None:
         case = s.execute(text("SELECT id FROM cases WHERE case_number = :n"),
                          {"n": case_id}).scalar_one()
     CaseworkService(chef).close_case(case, "Återöppnad.", reopen=True)
-    plan = RetentionService(chef).plan()
+    plan = RetentionService(chef, clock=lambda: NOW).plan()
     assert plan.due["person_record"] == 0 and plan.kept["open_case"] == 2
 
 
 def test_a_changed_plan_or_a_tampered_seal_culls_nothing(chef: Vault) -> None:
-    svc = RetentionService(chef)
+    svc = RetentionService(chef, clock=lambda: NOW)
     with pytest.raises(ConflictError):
         svc.apply({"person_record": 1, "turned_away": 1, "shift_log": 0})
     victim, _child = family_ids(chef, old.CULLED_NAMES[0][1])
@@ -187,7 +191,7 @@ def test_a_changed_plan_or_a_tampered_seal_culls_nothing(chef: Vault) -> None:
 def test_non_managers_are_refused_and_the_refusal_logged(demo_copy: Path, user: str) -> None:
     v = unlock(demo_copy, user)
     try:
-        svc = RetentionService(v)
+        svc = RetentionService(v, clock=lambda: NOW)
         for call in (svc.plan, lambda: svc.apply({"person_record": 2, "turned_away": 1,
                                                   "shift_log": 0}),
                      lambda: svc.keep(1, "Vill spara."), svc.reclaim):
@@ -203,7 +207,8 @@ def test_non_managers_are_refused_and_the_refusal_logged(demo_copy: Path, user: 
         v.close(None)
     chef = unlock(demo_copy, "chef")
     try:
-        assert RetentionService(chef).plan().due["person_record"] == 2  # nothing culled
+        # nothing culled
+        assert RetentionService(chef, clock=lambda: NOW).plan().due["person_record"] == 2
     finally:
         chef.close(None)
 
@@ -240,6 +245,31 @@ def test_an_insider_with_the_storage_api_cannot_cull_unseen(demo_copy: Path) -> 
         assert any("culling marker was left" in p for p in problems)
     finally:
         anna.close(None)
+
+
+def test_shift_log_entries_by_their_own_rule(chef: Vault) -> None:
+    """With shorter periods (rules as data), the shift log's entries not about anyone go
+    by their own start; those about a resident stay with her record."""
+    from rc_tui.domain.retention import parse_rules
+
+    rules = parse_rules(
+        "[kinds.person_record]\nyears = 50\nstarts = ['last_entry']\n"
+        "[kinds.turned_away]\nyears = 50\nstarts = ['request_date']\n"
+        "[kinds.shift_log]\nyears = 1\nstarts = ['written']\n")
+    later = datetime(2028, 1, 1)
+    with chef.session() as s:
+        loose = s.execute(text("SELECT count(*) FROM shift_entries WHERE person_id IS NULL "
+                               "AND journal_note_id IS NULL")).scalar_one()
+        total = s.execute(text("SELECT count(*) FROM shift_entries")).scalar_one()
+    assert loose and total > loose
+    svc = RetentionService(chef, clock=lambda: later, rules=rules)
+    plan = svc.plan()
+    assert plan.due == {"person_record": 0, "turned_away": 0, "shift_log": loose}
+    assert svc.apply(plan.due).culled["shift_log"] == loose
+    with chef.session() as s:
+        assert s.execute(text("SELECT count(*) FROM shift_entries")).scalar_one() == \
+            total - loose
+    assert chef.check().ok
 
 
 def test_the_command_prints_counts_only_and_needs_the_typed_word(demo_copy: Path) -> None:
