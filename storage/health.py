@@ -82,8 +82,14 @@ class HealthMixin(GuardedVault):
         """
         self.heartbeat()
         wal = Path(f"{self.path}-wal")
+        vacuumed = True
         with db.raw_connection(self.path, self._data_key) as conn:
-            conn.execute("VACUUM")
+            try:
+                conn.execute("VACUUM")
+            except _DB_ERRORS as exc:
+                if not db.is_busy(exc):
+                    raise
+                vacuumed = False  # another session wrote for longer than the busy timeout
             deadline = time.monotonic() + wait_seconds
             while True:
                 busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
@@ -92,7 +98,7 @@ class HealthMixin(GuardedVault):
                 time.sleep(0.1)
             free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
             left = wal.stat().st_size if wal.exists() else 0
-        return ReclaimReport(free, left)
+        return ReclaimReport(free, left, vacuumed)
 
     def check(self) -> CheckReport:
         """Every integrity check; never raises for what it finds in the database.

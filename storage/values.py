@@ -58,10 +58,12 @@ class ReclaimReport:
     #: bytes left in the write-ahead log (0: it was checkpointed and truncated, so no
     #: older version of a page is left in it)
     wal_bytes: int
+    #: the VACUUM ran (False: another session held the write lock too long)
+    vacuumed: bool = True
 
     @property
     def complete(self) -> bool:
-        return self.free_pages == 0 and self.wal_bytes == 0
+        return self.vacuumed and self.free_pages == 0 and self.wal_bytes == 0
 
 
 def user_info(u: User) -> UserInfo:

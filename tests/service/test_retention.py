@@ -19,6 +19,7 @@ from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
 from rc_tui.services.casework import CaseworkService
 from rc_tui.services.errors import ConflictError, NoAccess, ValidationError
 from rc_tui.services.home import HomeService
+from rc_tui.services.logreview import LogFilter, LogReviewService
 from rc_tui.services.retention import RetentionService
 from rc_tui.services.search import SearchService
 from storage import audit
@@ -121,6 +122,10 @@ def test_dry_run_and_apply_on_the_demo(chef: Vault) -> None:
     assert SearchService(chef).search("Gallringsberg")  # kept by the birth-day rule
     assert traces(chef, CULLED_TEXT) == set()
     assert chef.check().ok, chef.check().problems
+    # the manager's log review still reads the whole log (her old entries name no one now)
+    review = LogReviewService(chef).entries(LogFilter(limit=100_000))
+    assert any(e.action == "retention_cull" for e in review)
+    assert not any(w in str(e) for e in review for w in CULLED_TEXT)
     with chef.session() as s:
         assert s.get(Person, victim) is None and s.get(Person, child) is None
         culls = s.scalars(select(AccessLog).where(
