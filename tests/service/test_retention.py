@@ -340,3 +340,26 @@ def test_migration_0018_from_the_previous_schema(tmp_path: Path) -> None:
         conn.execute(text("DELETE FROM retention_culling"))
         assert conn.execute(text("SELECT count(*) FROM journal_notes")).scalar() == 0
     engine.dispose()
+
+
+def test_reclaiming_says_when_another_reader_keeps_the_log(installed: Path) -> None:
+    """A reader in another session keeps the WAL from being emptied: the report says so
+    (the command then exits 1); once it is gone, everything is reclaimed."""
+    from storage import db
+    from tests.conftest import MANAGER, MANAGER_PASS
+
+    v = Vault.unlock(installed, MANAGER, MANAGER_PASS)
+    try:
+        with v.session(write=True) as s:  # something in the WAL
+            audit.append(s, "view", user_id=v.user.id, username=v.user.username)
+        reader = db.connect(installed, v._data_key)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM access_log").fetchone()
+            held = v.reclaim(wait_seconds=0.2)
+            assert held.vacuumed and not held.complete and held.wal_bytes > 0
+        finally:
+            reader.close()
+        assert v.reclaim().complete
+    finally:
+        v.close(None)
