@@ -108,7 +108,8 @@ def _in(ids: Iterable[int]) -> str:
     return "(" + ", ".join(map(str, wanted)) + ")" if wanted else "(NULL)"
 
 
-#: every dated event of a person's record: (person column, date column, table)
+#: every dated entry of a person's record: (person column, date column, table) – what was
+#: written and when, never a date planned ahead (a plan item's due date) or a read
 _ENTRIES = [
     ("id", "updated_at", "persons"),
     ("person_id", "added_at", "case_members"), ("person_id", "closed_at", "case_members"),
@@ -120,7 +121,7 @@ _ENTRIES = [
     ("person_id", "updated_at", "investigations"),
     ("person_id", "concluded_at", "investigations"),
     ("person_id", "decided_at", "decisions"),
-    ("person_id", "created_at", "plan_items"), ("person_id", "due_on", "plan_items"),
+    ("person_id", "created_at", "plan_items"),
     ("person_id", "created_at", "followups"), ("person_id", "done_at", "followups"),
     ("person_id", "admitted_at", "stays"), ("person_id", "followed_up_at", "stays"),
     ("person_id", "created_at", "partner_contacts"),
