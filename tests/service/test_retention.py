@@ -277,6 +277,28 @@ def test_shift_log_entries_by_their_own_rule(chef: Vault) -> None:
     assert chef.check().ok
 
 
+def test_check_accepts_a_culled_seal_only_with_the_hash_it_was_sealed_with(
+        chef: Vault) -> None:
+    """A manager's cull entry naming another hash than the seal's (a record changed before
+    it was culled, or a forged entry) is reported, and so is a culled record still there."""
+    with chef.session() as s:
+        note = s.scalars(select(JournalNote.id).where(
+            JournalNote.signed_at.is_not(None))).first()
+        sealed = s.execute(text(
+            "SELECT content_hash FROM access_log WHERE record_type = 'journal_note' "
+            "AND record_id = :n AND content_hash IS NOT NULL"), {"n": note}).scalar()
+    assert note is not None and sealed
+
+    with chef.session(write=True) as s:
+        audit.append(s, culling.CULL_ACTION, user_id=chef.user.id, username="chef",
+                     record_type="journal_note", record_id=note, content_hash="0" * 64)
+    problems = chef.check().problems
+    assert f"signed journal note {note} was changed after it was sealed, before it was " \
+           "culled" in problems
+    assert f"signed journal note {note} was culled (access log) but is there again" \
+        in problems
+
+
 def test_the_command_prints_counts_only_and_needs_the_typed_word(demo_copy: Path) -> None:
     code, out, err = run_cli("--lang", "en", "retention", "--db", demo_copy, "--user", "chef",
                              stdin=PASS["chef"] + "\n")

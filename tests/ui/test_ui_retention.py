@@ -3,11 +3,14 @@ Ctrl+S; F again shows it and lifts it after one question. A caseworker has no su
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from rc_tui.services.retention import RetentionService
 from screens.app import RcApp
 from screens.confirm import AskDialog
 from screens.person import PersonScreen
 from screens.person.keep_dialog import KeepDialog
+from storage.models import AccessLog
 from storage.vault import Vault
 from tests.conftest import ANNA, ANNA_PASS
 from tests.helpers import paste, screen_text, settle, signed_in
@@ -51,4 +54,8 @@ async def test_a_manager_keeps_a_record_and_lifts_the_decision(family: Family) -
         await settle(pilot)
         await pilot.press("f")
         await settle(pilot)
-        assert isinstance(app.screen, PersonScreen)  # no key for a caseworker
+        assert isinstance(app.screen, PersonScreen)  # no key for a caseworker: the
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v, v.session() as s:
+        asked = s.scalars(select(AccessLog).where(  # service is not even asked
+            AccessLog.username == ANNA, AccessLog.record_type == "retention")).all()
+    assert asked == []
