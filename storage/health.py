@@ -4,7 +4,6 @@ first page, checked before it is returned) and the full integrity check."""
 from __future__ import annotations
 
 import contextlib
-import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -90,12 +89,9 @@ class HealthMixin(GuardedVault):
                 if not db.is_busy(exc):
                     raise
                 vacuumed = False  # another session wrote for longer than the busy timeout
-            deadline = time.monotonic() + wait_seconds
-            while True:
-                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-                if not busy or time.monotonic() >= deadline:
-                    break
-                time.sleep(0.1)
+            # the checkpoint waits for other sessions' readers through the busy handler
+            conn.execute(f"PRAGMA busy_timeout = {int(wait_seconds * 1000)}")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
             left = wal.stat().st_size if wal.exists() else 0
         return ReclaimReport(free, left, vacuumed)
