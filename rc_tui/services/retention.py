@@ -295,7 +295,7 @@ class RetentionService(Service):
             if dict(plan.due) != dict(confirmed):
                 raise ConflictError("retention plan")
             held: Counter[str] = Counter()
-            culled: Counter[str] = Counter()
+            culled: Counter[str] = Counter(dict.fromkeys(rules_.KINDS, 0))
             entries: list[dict[str, object]] = []
             key = self._pseudonym_key(s)
             with culling.culling(s, self.clock()):
