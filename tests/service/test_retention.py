@@ -321,9 +321,11 @@ def test_the_command_prints_counts_only_and_needs_the_typed_word(demo_copy: Path
 
 
 def test_migration_0018_from_the_previous_schema(tmp_path: Path) -> None:
-    """A database at 0016 with a signed note: after 0018 the note is still read-only
-    (also against DELETE), deletable only while the culling marker is there, and the keep
-    decisions' table exists."""
+    """A database at 0017 with a signed note, a rectified name and a restricted record:
+    after 0018 the note is still read-only (also against DELETE), deletable only while the
+    culling marker is there, and the person goes with her history; the marker does not
+    open the way past a restriction not lifted (its person stays), and the keep decisions'
+    table exists."""
     from alembic import command
 
     from storage import db, schema
@@ -342,7 +344,7 @@ def test_migration_0018_from_the_previous_schema(tmp_path: Path) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, to)
 
-    upgrade("0016")
+    upgrade("0017")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO persons (id, alias, interpreter_needed, may_call, may_text, "
@@ -351,6 +353,18 @@ def test_migration_0018_from_the_previous_schema(tmp_path: Path) -> None:
         conn.execute(text(
             "INSERT INTO journal_notes (id, person_id, note_type, body, created_at, "
             "signed_at, version) VALUES (1, 1, 'contact', 'x', '2019-01-01', '2019-01-01', 1)"))
+        conn.execute(text("UPDATE persons SET alias = 'B' WHERE id = 1"))  # its history row
+        conn.execute(text(
+            "INSERT INTO users (id, username, display_name, role, status, "
+            "must_change_passphrase, created_at, version) VALUES "
+            "(1, 'chef', 'Chef', 'manager', 'active', 0, '2019-01-01', 1)"))
+        conn.execute(text(
+            "INSERT INTO persons (id, alias, interpreter_needed, may_call, may_text, "
+            "may_letter, protection_level, created_at, updated_at, version) VALUES "
+            "(2, 'C', 0, 0, 0, 0, 'none', '2019-01-01', '2019-01-01', 1)"))
+        conn.execute(text(
+            "INSERT INTO person_restrictions (person_id, restricted_at, restricted_by_id, "
+            "reason, lift_reason) VALUES (2, '2019-02-01', 1, 'disputed', '')"))
     upgrade("head")
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("DELETE FROM journal_notes WHERE id = 1"))
@@ -359,8 +373,19 @@ def test_migration_0018_from_the_previous_schema(tmp_path: Path) -> None:
         conn.execute(text("INSERT INTO retention_culling (id, started_at) "
                           "VALUES (1, '2026-12-07')"))
         conn.execute(text("DELETE FROM journal_notes WHERE id = 1"))
+        assert conn.execute(text("SELECT count(*) FROM person_history")).scalar() == 1
+        conn.execute(text("DELETE FROM persons WHERE id = 1"))
+        assert conn.execute(text("SELECT count(*) FROM person_history")).scalar() == 0
         conn.execute(text("DELETE FROM retention_culling"))
         assert conn.execute(text("SELECT count(*) FROM journal_notes")).scalar() == 0
+    with pytest.raises(IntegrityError, match="lifted, not deleted"), \
+            engine.begin() as conn:
+        conn.execute(text("INSERT INTO retention_culling (id, started_at) "
+                          "VALUES (1, '2026-12-07')"))
+        conn.execute(text("DELETE FROM persons WHERE id = 2"))
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM persons")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM retention_culling")).scalar() == 0
     engine.dispose()
 
 
