@@ -6,9 +6,12 @@ stay without a departure – means the period has not started), and the days of 
 whose people are kept for research. ``evaluate`` answers for one record from facts the
 caller gathered and a date it is given (no clock here: the tests fix it).
 
-The exceptions, checked first and in this order: a person in an open case, anyone in a
-family (a case shared with them) where someone has an open case, a manager's keep
-decision, the birth-day rule. The legal references in the data are marked "to be
+The exceptions, checked first and in this order: a person whose record is restricted
+(a dispute about it is being examined: GDPR art. 18), anyone in the family of such a person
+(a case shared with them, or a record that names them both: a relation, a link, a partner
+contact, a stay accompanying theirs – culling it would change the restricted record), a
+person in an open case, anyone in a family where someone has an open case, a manager's
+keep decision, the birth-day rule. The legal references in the data are marked "to be
 verified before going live".
 """
 
@@ -40,12 +43,15 @@ class Rules:
     kinds: Mapping[str, Rule]
     birth_days: frozenset[int]
     birth_days_ref: str
+    restricted_ref: str
 
 
 class Verdict(enum.Enum):
     DUE = "due"
     NOT_YET = "not_yet"
     ONGOING = "ongoing"  # a start event has not happened yet (a stay goes on)
+    RESTRICTED = "restricted"  # the record is restricted while a dispute is examined
+    FAMILY_RESTRICTED = "family_restricted"
     OPEN_CASE = "open_case"
     FAMILY_OPEN_CASE = "family_open_case"
     KEEP_DECISION = "keep_decision"
@@ -63,6 +69,8 @@ class Facts:
     keep_decision: bool = False
     open_case: bool = False
     family_open_case: bool = False
+    restricted: bool = False
+    family_restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,10 @@ def add_years(day: date, years: int) -> date:
 def evaluate(facts: Facts, rules: Rules, today: date) -> Result:
     """Is the record ``facts`` describes due to be culled on ``today``?"""
     rule = rules.kinds[facts.kind]
+    if facts.restricted:
+        return Result(Verdict.RESTRICTED)
+    if facts.family_restricted:
+        return Result(Verdict.FAMILY_RESTRICTED)
     if facts.open_case:
         return Result(Verdict.OPEN_CASE)
     if facts.family_open_case:
@@ -130,7 +142,8 @@ def parse_rules(raw: str) -> Rules:
     days = exceptions.get("birth_days", [])
     if any(not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 31 for d in days):
         raise ValueError("retention birth_days must be days of the month (1-31)")
-    return Rules(kinds, frozenset(days), str(exceptions.get("birth_days_ref", "")))
+    return Rules(kinds, frozenset(days), str(exceptions.get("birth_days_ref", "")),
+                 str(exceptions.get("restricted_ref", "")))
 
 
 _rules: Rules | None = None

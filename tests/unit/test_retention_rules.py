@@ -26,6 +26,8 @@ def test_the_shipped_rules_load_with_references_marked_for_verification() -> Non
     for rule in rules.kinds.values():
         assert "to be verified before going live" in rule.legal_ref
     assert "to be verified before going live" in rules.birth_days_ref
+    assert "art. 18" in rules.restricted_ref
+    assert "to be verified before going live" in rules.restricted_ref
 
 
 def test_five_years_after_the_last_entry_to_the_day() -> None:
@@ -46,6 +48,12 @@ def test_the_latest_start_event_counts_and_an_ongoing_stay_never_starts_it() -> 
 
 
 @pytest.mark.parametrize(("kw", "verdict"), [
+    ({"restricted": True}, r.Verdict.RESTRICTED),
+    ({"family_restricted": True}, r.Verdict.FAMILY_RESTRICTED),
+    # a restriction is counted as such, whatever else would keep the record
+    ({"restricted": True, "open_case": True, "keep_decision": True}, r.Verdict.RESTRICTED),
+    ({"family_restricted": True, "birth_date": date(1980, 3, 15)},
+     r.Verdict.FAMILY_RESTRICTED),
     ({"open_case": True}, r.Verdict.OPEN_CASE),
     ({"family_open_case": True}, r.Verdict.FAMILY_OPEN_CASE),
     ({"keep_decision": True}, r.Verdict.KEEP_DECISION),
