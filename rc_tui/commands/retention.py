@@ -25,6 +25,8 @@ KIND_LABELS = {
     "shift_log": N_("shift-log entries"),
 }
 KEPT_LABELS = {
+    "restricted": N_("the record is restricted (a dispute is examined)"),
+    "family_restricted": N_("someone in the family has a restricted record"),
     "open_case": N_("in an open case"),
     "family_open_case": N_("someone in the family has an open case"),
     "keep_decision": N_("a manager's keep decision"),

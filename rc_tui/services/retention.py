@@ -136,6 +136,25 @@ _ENTRIES = [
 ]
 
 
+#: everyone a restricted record (not lifted) ties to: who shares a case with the person, and
+#: who is named with them in a row the cull would delete or change (a relation, a link
+#: between records, a partner contact, a stay accompanying theirs or accompanied by it).
+#: Culling them would change the restricted record, which only its lifting allows (the
+#: database refuses the stay's update and the person's delete; these deletes it would not).
+_RESTRICTED = "SELECT person_id FROM person_restrictions WHERE lifted_at IS NULL"
+_TIED_TO_RESTRICTED = " UNION ".join([
+    "SELECT m1.person_id AS p FROM case_members m1 JOIN case_members m2 "
+    f"ON m2.case_id = m1.case_id WHERE m2.person_id IN ({_RESTRICTED})",
+    *(f"SELECT {a} FROM {table} WHERE {b} IN ({_RESTRICTED})"
+      for table, x, y in (("relations", "from_person_id", "to_person_id"),
+                          ("person_links", "anonymous_id", "known_id"),
+                          ("partner_contacts", "person_id", "perpetrator_id"))
+      for a, b in ((x, y), (y, x))),
+    "SELECT a.person_id FROM stays a JOIN stays b ON a.accompanying_id = b.id "
+    f"OR b.accompanying_id = a.id WHERE b.person_id IN ({_RESTRICTED})",
+])
+
+
 class RetentionService(Service):
     """``RetentionService(vault, screen="cli")``; every method is for managers."""
 
@@ -222,6 +241,11 @@ class RetentionService(Service):
         keeps = set(s.scalars(text(
             "SELECT person_id FROM retention_keeps WHERE lifted_at IS NULL "
             f"AND person_id IN {ids}")))
+        restricted = set(s.scalars(text(
+            f"SELECT person_id FROM person_restrictions WHERE lifted_at IS NULL "
+            f"AND person_id IN {ids}")))
+        family_restricted = set(s.scalars(text(
+            f"SELECT p FROM ({_TIED_TO_RESTRICTED}) WHERE p IN {ids}")))
         due: set[int] = set()
         for pid, (birth, _created) in candidates.items():
             events: dict[str, date | None] = {"last_entry": last.get(pid, _day(_created))}
@@ -230,7 +254,8 @@ class RetentionService(Service):
             facts = rules_.Facts(
                 "person_record", events, birth_date=_day(birth) if birth else None,
                 keep_decision=pid in keeps, open_case=pid in open_case,
-                family_open_case=pid in family_open)
+                family_open_case=pid in family_open, restricted=pid in restricted,
+                family_restricted=pid in family_restricted)
             result = rules_.evaluate(facts, self.rules, today)
             if result.due:
                 due.add(pid)
