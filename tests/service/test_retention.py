@@ -410,3 +410,60 @@ def test_reclaiming_says_when_another_reader_keeps_the_log(installed: Path) -> N
         assert v.reclaim().complete
     finally:
         v.close(None)
+
+
+#: the victim's given name after a rectification (the old one stays in her history)
+RECTIFIED = "Gallringsrättad"
+
+
+def test_a_restricted_record_holds_its_family_and_its_rights_go_with_the_cull(
+        chef: Vault) -> None:
+    """A record restricted while a dispute is examined is not culled, nor is its family's
+    (counted per reason; the rest of the run culls, nothing fights the culling marker);
+    once the restriction is lifted the family is culled with its rectified name's history,
+    its reviewed extract and the lifted restriction – no trace in any decrypted page."""
+    from rc_tui.services.extracts import ExtractService, ReviewDecision
+    from rc_tui.services.record_rights import RecordRightsService
+    from storage.models import ExtractDecision
+
+    victim, child = family_ids(chef, old.CULLED_NAMES[0][1])
+
+    def then() -> datetime:  # her record's last entries, long enough ago
+        return datetime(2020, 7, 1, 10, 0)
+
+    rights = RecordRightsService(chef, clock=then)
+    with chef.session() as s:
+        version = s.get(Person, victim).version  # type: ignore[union-attr]
+    rights.rectify(victim, version, "given_name", RECTIFIED, "Felstavat i ansökan.")
+    extracts = ExtractService(chef, clock=then)
+    draft = extracts.prepare(victim)
+    assert draft.to_review  # her child, a member of her case
+    extracts.record_review(victim, [ReviewDecision(p.key, False, "osl_26_1")
+                                    for p in draft.to_review])
+    with chef.session() as s:
+        hashes = list(s.scalars(select(ExtractDecision.passage_sha256)))
+    assert hashes
+    rights.restrict(victim, "Hon bestrider en anteckning.")
+
+    svc = RetentionService(chef, clock=lambda: NOW)
+    plan = svc.plan()
+    assert plan.due == {"person_record": 0, "turned_away": 1, "shift_log": 0}
+    assert plan.kept == {"restricted": 1, "family_restricted": 1, "birth_day": 1}
+    result = svc.apply(plan.due)
+    assert result.culled == plan.due and result.held == {}
+    assert family_ids(chef, old.CULLED_NAMES[0][1]) == [victim, child]
+    assert chef.check().ok, chef.check().problems
+
+    rights.lift(victim, "Anteckningen stod sig.")
+    plan = svc.plan()
+    assert plan.due["person_record"] == 2 and plan.kept == {"birth_day": 1}
+    words = [old.CULLED_NAMES[0][0], RECTIFIED, *hashes]
+    assert traces(chef, words) == set(words)
+    result = svc.apply(plan.due)
+    assert result.culled["person_record"] == 2 and result.held == {}
+    with chef.session() as s:
+        for table in ("person_history", "person_restrictions", "extract_reviews",
+                      "extract_decisions"):
+            assert s.scalar(text(f"SELECT count(*) FROM {table}")) == 0, table
+    assert traces(chef, words) == set()
+    assert chef.check().ok, chef.check().problems
