@@ -467,3 +467,22 @@ def test_a_restricted_record_holds_its_family_and_its_rights_go_with_the_cull(
             assert s.scalar(text(f"SELECT count(*) FROM {table}")) == 0, table
     assert traces(chef, words) == set()
     assert chef.check().ok, chef.check().problems
+
+
+def test_a_record_named_with_a_restricted_one_is_held_without_a_shared_case(
+        chef: Vault) -> None:
+    """Culling the child would delete the link between her record and a restricted one
+    (no case shared): that would change the restricted record, so she is held back, and
+    her mother with her (the case's intake is hers)."""
+    from rc_tui.services.record_rights import RecordRightsService
+
+    _victim, child = family_ids(chef, old.CULLED_NAMES[0][1])
+    (kept,) = family_ids(chef, old.KEPT_NAME[1])
+    with chef.session(write=True) as s:
+        s.execute(text("INSERT INTO person_links (anonymous_id, known_id, linked_by_id, "
+                       "linked_at, reason) VALUES (:a, :k, :u, '2020-01-01', 'Samma.')"),
+                  {"a": child, "k": kept, "u": chef.user.id})
+    RecordRightsService(chef).restrict(kept, "Hon bestrider en anteckning.")
+    plan = RetentionService(chef, clock=lambda: NOW).plan()
+    assert plan.due["person_record"] == 0
+    assert plan.kept == {"restricted": 1, "family_restricted": 1, "shared_records": 1}
