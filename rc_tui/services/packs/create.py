@@ -120,6 +120,8 @@ LEFT_OUT = {
     "person_history": "earlier names and identity numbers stay with the database",
     "extract_reviews": "record extracts are made in the database",
     "extract_decisions": "the same",
+    "retention_keeps": "keep decisions are a manager's act in the database",
+    "retention_culling": "a marker that exists only inside a cull's transaction",
 }
 
 
