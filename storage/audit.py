@@ -26,11 +26,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from storage.bulkinsert import insert_rows
 from storage.models import AccessLog, AuditHead
 
 GENESIS = "0" * 64
@@ -48,7 +50,7 @@ def _row_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + "|" + canonical).encode("ascii")).hexdigest()
 
 
-def _fields(row: AccessLog) -> dict[str, Any]:
+def _fields(row: AccessLog | SimpleNamespace) -> dict[str, Any]:
     fields = {
         "id": row.id,
         "ts": row.ts.isoformat(timespec="microseconds"),
@@ -175,6 +177,33 @@ def append_many(session: Session | Connection, entries: list[dict[str, Any]]) ->
         rows.append({c: getattr(row, c) for c in _COLUMNS})
         prev_hash, next_id = row.hash, next_id + 1
     session.execute(insert(AccessLog), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1)
+                    .values(last_id=next_id - 1, last_hash=prev_hash))
+
+
+def append_bulk(session: Session, entries: list[dict[str, Any]]) -> None:
+    """``append_many`` for many thousands of entries (the bulk demo's sealed notes): the
+    same chain, hashed from plain dicts instead of ORM objects and written with multi-row
+    INSERTs (``storage.bulkinsert``), then one head update."""
+    if not entries:
+        return
+    last_id, prev_hash = _tail(session)
+    next_id = last_id + 1
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        row = SimpleNamespace(
+            id=next_id, ts=entry.get("ts") or now, user_id=entry.get("user_id"),
+            username=entry.get("username"), action=entry["action"],
+            outcome=entry.get("outcome", "ok"), person_id=entry.get("person_id"),
+            record_type=entry.get("record_type"), record_id=entry.get("record_id"),
+            screen=entry.get("screen"), reason=entry.get("reason"),
+            flagged=bool(entry.get("flagged", False)),
+            content_hash=entry.get("content_hash"), prev_hash=prev_hash, hash="")
+        row.hash = _row_hash(prev_hash, _fields(row))
+        rows.append({c: getattr(row, c) for c in _COLUMNS})
+        prev_hash, next_id = row.hash, next_id + 1
+    insert_rows(session, cast(Table, AccessLog.__table__), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1)
                     .values(last_id=next_id - 1, last_hash=prev_hash))
 

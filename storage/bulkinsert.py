@@ -1,0 +1,55 @@
+"""Many rows into one table with few statements: the bulk demo's writer.
+
+sqlcipher3's ``executemany`` (what SQLAlchemy uses for a list of parameter sets) costs,
+for every row, time in proportion to the statements the connection has cached: with the
+hundred or so a session's connection holds, a row took 0.05-0.1 ms instead of 3 µs (a
+million journal notes: minutes instead of seconds). A multi-row ``INSERT … VALUES (…),
+(…)`` runs as one ``execute`` and does not pay it.
+
+The values go through each column's SQLAlchemy bind processor (dates and times stored
+exactly as the ORM stores them, booleans as 0/1), and through the engine's
+``before_cursor_execute`` listeners like any statement (text composed to NFC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+__all__ = ["insert_rows"]
+
+#: Below SQLite's default limit of 32,766 bound parameters per statement.
+MAX_PARAMETERS = 32_000
+
+
+def insert_rows(session: Session, table: Table | str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys, all column names of ``table``) in the
+    session's transaction, as few multi-row statements as the parameter limit allows.
+
+    ``table`` by name (a search index, which has no model): the values are bound as
+    they are."""
+    if not rows:
+        return
+    conn = session.connection()
+    columns = list(rows[0])
+    dialect = conn.dialect
+    processors: list[Callable[[Any], Any] | None] = (
+        [None] * len(columns) if isinstance(table, str)
+        else [table.c[name].type.bind_processor(dialect) for name in columns])
+    name = table if isinstance(table, str) else table.name
+    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    group = "(" + ", ".join(["?"] * len(columns)) + ")"
+    # names from the caller's code (a model's table, an index's columns), never from data
+    head = f"INSERT INTO {name} ({', '.join(columns)}) VALUES "  # noqa: S608
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        values: list[Any] = []
+        for row in chunk:
+            for column, process in zip(columns, processors, strict=True):
+                value = row[column]
+                values.append(process(value) if process is not None and value is not None
+                              else value)
+        conn.exec_driver_sql(head + ", ".join([group] * len(chunk)), tuple(values))
