@@ -4,6 +4,8 @@ and 1,000,000 journal notes. Same families as the service-layer demo, same searc
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 import random
 import re
 import time
@@ -11,6 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select, text
@@ -21,6 +25,8 @@ from rc_tui.demo.base import (
     BASE_DATE,
     DEMO_CASEWORKER,
     DEMO_PERPETRATOR_WORKER,
+    DEMO_USERS,
+    NotADemoDatabase,
     require_demo,
 )
 from rc_tui.demo.families import IdNumbers, family, opened_at, shapes
@@ -33,7 +39,7 @@ from rc_tui.demo.words import (
 )
 from rc_tui.services.cases import case_search_numbers
 from rc_tui.services.people import apply_input, index_person, validate
-from storage import audit, integrity
+from storage import audit, db, files, integrity, keys
 from storage.bulkinsert import insert_rows
 from storage.models import (
     Assignment,
@@ -50,6 +56,8 @@ from storage.vault import Vault
 
 #: Persons (or journal notes) per transaction in :func:`generate_bulk`.
 BATCH = 20_000
+#: From this many persons and notes on, :func:`generate_bulk` writes in a process of its own.
+SEPARATE_PROCESS_ROWS = 20_000
 #: About one bulk note in this many gets one of the rare sentences.
 RARE_ONE_IN = 50_000
 
@@ -121,11 +129,75 @@ def _bulk_note(rng: random.Random) -> tuple[str, str]:
     return kind, " ".join(parts)
 
 
+def generate_bulk(
+    vault: Vault, persons: int, notes: int, seed: int = 7, *,
+    progress: Callable[[str], None] | None = None, separate_process: bool | None = None,
+) -> BulkResult:
+    """Write ``persons`` synthetic persons and ``notes`` signed journal notes into a demo
+    database (see :func:`_write`). Refuses any database that was not created as a demo.
+
+    The rows are written by a process of its own (``spawn``: a fresh interpreter) that
+    opens the database as the same demo user without SQLCipher's memory security
+    (``storage.db.without_memory_security``): the data is fiction, and locking and wiping
+    every allocation made the writing 10-40 times slower. This process keeps its memory
+    security. ``separate_process``: ``None`` chooses by size (from
+    :data:`SEPARATE_PROCESS_ROWS` rows on, where starting a process pays); the rows are
+    the same either way. A user that is not a demo login (no known passphrase) is
+    written here.
+    """
+    require_demo(vault)
+    say = progress or (lambda _msg: None)
+    if separate_process is None:
+        separate_process = persons + notes >= SEPARATE_PROCESS_ROWS
+    if not separate_process or vault.user.username not in {u[0] for u in DEMO_USERS}:
+        return _write(vault, persons, notes, seed, say)
+    context = multiprocessing.get_context("spawn")
+    here, there = context.Pipe()
+    child = context.Process(target=_write_in_child, name="rc-tui-bulk-demo", args=(
+        str(vault.path), vault.user.username, persons, notes, seed, there))
+    child.start()
+    there.close()
+    try:
+        while True:
+            try:
+                kind, value = here.recv()
+            except EOFError:
+                raise RuntimeError("the bulk demo's writer ended without a result") from None
+            if kind == "say":
+                say(str(value))
+            elif kind == "done":
+                return BulkResult(**value)
+            else:
+                raise RuntimeError(f"the bulk demo's writer failed: {value}")
+    finally:
+        child.join()
+        here.close()
+
+
+def _write_in_child(path: str, username: str, persons: int, notes: int, seed: int,
+                    out: Connection) -> None:
+    try:
+        db.without_memory_security()  # before this process's first connection
+        if not keys.KeyFile.load(files.keyfile_path(Path(path))).demo:
+            raise NotADemoDatabase("demo data is only written into a demo database")
+        phrase = next(u[3] for u in DEMO_USERS if u[0] == username)
+        vault = Vault.unlock(Path(path), username, phrase)
+        try:
+            result = _write(vault, persons, notes, seed,
+                            lambda message: out.send(("say", message)))
+        finally:
+            vault.close(None)
+        out.send(("done", dataclasses.asdict(result)))
+    except BaseException as exc:  # reported to the parent, which raises
+        out.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.close()
+
+
 # C901: one deterministic pass that writes families, cases, notes and search rows in
 # batches; splitting it would pass the generator state through every helper
-def generate_bulk(  # noqa: C901
-    vault: Vault, persons: int, notes: int, seed: int = 7, *,
-    progress: Callable[[str], None] | None = None,
+def _write(  # noqa: C901
+    vault: Vault, persons: int, notes: int, seed: int, say: Callable[[str], None],
 ) -> BulkResult:
     """Write ``persons`` synthetic persons (in families, with cases, members, relations and
     intakes) and ``notes`` signed journal notes straight into a demo database, with their
@@ -138,7 +210,6 @@ def generate_bulk(  # noqa: C901
     tracks; the perpetrators' go to ``per``); nobody is assigned to the other cases.
     """
     require_demo(vault)
-    say = progress or (lambda _msg: None)
     result = BulkResult()
     rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
     ids = IdNumbers(rng)

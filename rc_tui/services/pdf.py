@@ -9,6 +9,7 @@ overrides are taken out, so stored text can neither break the layout nor disguis
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -16,9 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-
-from fpdf import FPDF
-from fpdf.enums import EncryptionMethod, WrapMode, XPos, YPos
+from typing import Any
 
 from rc_tui.i18n import _
 
@@ -94,33 +93,45 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFC", _UNSAFE.sub("", text))
 
 
-class _Pages(FPDF):
-    def __init__(self, header: str, title: str) -> None:
-        super().__init__(format="A4")
-        self._header_text = header
-        self._title = title
+@functools.cache
+def _pages_class() -> type[Any]:
+    """fpdf2 is imported when the first document is made, not with the services: a
+    session that never makes one does not hold its 20-odd MB."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
 
-    def header(self) -> None:
-        self.set_font(FONT, size=9)
-        self.cell(0, 5, self._header_text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_draw_color(120, 120, 120)
-        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
-        self.ln(5)
+    class _Pages(FPDF):
+        def __init__(self, header: str, title: str) -> None:
+            super().__init__(format="A4")
+            self._header_text = header
+            self._title = title
 
-    def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font(FONT, size=8)
-        self.cell(0, 10, _("Page {page} of {pages}", page=self.page_no(), pages="{nb}"),
-                  align="C")
+        def header(self) -> None:
+            self.set_font(FONT, size=9)
+            self.cell(0, 5, self._header_text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_draw_color(120, 120, 120)
+            self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin,
+                      self.get_y() + 1)
+            self.ln(5)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font(FONT, size=8)
+            self.cell(0, 10, _("Page {page} of {pages}", page=self.page_no(), pages="{nb}"),
+                      align="C")
+
+    return _Pages
 
 
 def render(doc: Document, *, centre: str, produced: datetime, by: str,
            password: str | None = None) -> bytes:
     """The document as PDF bytes; with ``password`` encrypted with AES-256 (the file opens
     only with it; the owner password is random and thrown away)."""
+    from fpdf.enums import EncryptionMethod, WrapMode, XPos, YPos
+
     header = " · ".join(p for p in (clean(centre) or "rc-tui", clean(doc.title),
                                     f"{produced:%Y-%m-%d %H:%M}") if p)
-    pdf = _Pages(header, clean(doc.title))
+    pdf = _pages_class()(header, clean(doc.title))
     # the document's properties are left empty: the title could name the person
     pdf.set_creator("rc-tui")
     fonts = resources.files("rc_tui.data") / "fonts" / "DejaVuSans.ttf"

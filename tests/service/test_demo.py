@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -175,7 +176,7 @@ def _digest(v: Vault) -> str:
     return h.hexdigest()
 
 
-def test_bulk_demo_is_searchable(tmp_path: Path) -> None:
+def test_bulk_demo_is_searchable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = make_demo(tmp_path / "a", persons=300, notes=1000)
     with Vault.unlock(path, "anna", ANNA_PASS) as v:
         with v.session() as s:
@@ -216,9 +217,14 @@ def test_bulk_demo_is_searchable(tmp_path: Path) -> None:
         assert any(h.kind == "case" for h in search.search(rows[0].case_number))
         assert v.check().ok
         first = _digest(v)
+    # the large demo's path: written by a process of its own, without SQLCipher's memory
+    # security (fiction only); the same rows
+    real = demo.generate_bulk
+    monkeypatch.setattr(demo, "generate_bulk", functools.partial(real, separate_process=True))
     second = make_demo(tmp_path / "b", persons=300, notes=1000)
     with Vault.unlock(second, "anna", ANNA_PASS) as v:
         assert _digest(v) == first
+        assert v.check().ok
 
 
 def test_demo_admin_holds_no_data_key_and_every_user_is_enrolled(demo_db: Path) -> None:
@@ -246,6 +252,24 @@ def test_demo_data_only_in_a_demo_database(vault: Vault) -> None:
         demo.generate_bulk(vault, 10, 10)
     with pytest.raises(demo.NotADemoDatabase):
         demo.generate(vault, 10)
+    with vault.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM persons")) == 0
+
+
+def test_the_bulk_writer_process_opens_only_a_demo(vault: Vault,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer that goes without memory security checks for itself that the database
+    is a demo, before it opens it (not only its caller)."""
+    import multiprocessing
+
+    from rc_tui.demo import bulk
+    from storage import db
+
+    monkeypatch.setattr(db, "_memory_security", True)  # restored: the call below clears it
+    here, there = multiprocessing.Pipe()
+    bulk._write_in_child(str(vault.path), "chef", 10, 10, 7, there)
+    kind, message = here.recv()
+    assert kind == "error" and message.startswith("NotADemoDatabase"), message
     with vault.session() as s:
         assert s.scalar(text("SELECT count(*) FROM persons")) == 0
 

@@ -180,3 +180,27 @@ def test_cli_imports_the_ui_lazily() -> None:
     top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert not [n for n in top if isinstance(n, ast.ImportFrom)
                 and (n.module or "").startswith("screens")]
+
+
+def test_a_session_loads_no_migrations_documents_instruments_or_demo() -> None:
+    """Memory after login: what a signed-in session imports to show the home screen and
+    open a person leaves out what it may never use – Alembic (only when a migration is
+    due), fpdf2/pypdf (documents), PyYAML (an assessment's instrument) and the demo
+    generator. Each is megabytes of RSS held for the whole session."""
+    code = ("import sys, screens.app, screens.login, screens.home, screens.person, "
+            "rc_tui.services.session, rc_tui.services.accounts, storage.vault; "
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'alembic', 'fpdf', 'pypdf', 'yaml', 'mako'} or m.startswith('rc_tui.demo') "
+            "or m.startswith('storage.migrations')); assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_only_the_bulk_demo_goes_without_sqlcipher_memory_security() -> None:
+    """``storage.db.without_memory_security`` is for the bulk demo's own writer process
+    (fictional data) and nothing else in the product."""
+    callers = sorted(
+        str(path.relative_to(ROOT)) for package in ("rc_tui", "screens", "storage")
+        for path in (ROOT / package).rglob("*.py")
+        if "without_memory_security(" in path.read_text(encoding="utf-8")
+        and path != ROOT / "storage" / "db.py")
+    assert callers == ["rc_tui/demo/bulk.py"]
