@@ -5,6 +5,8 @@ the parent stays small (on Linux a child inherits the parent's peak RSS at fork/
     _probe.py unlock DB USER N   passphrase on stdin; time N x Vault.unlock, print the results
     _probe.py start DB           print the marker as soon as the login screen is shown, exit
     _probe.py login DB USER      passphrase on stdin; log in in the app, print the results
+    _probe.py keys DB USER       passphrase on stdin; CPU per key typed into the search field,
+                                 and into a bare Textual Input in the same process
 """
 
 from __future__ import annotations
@@ -128,6 +130,69 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
     app.exit(0)
 
 
+#: Typed one key at a time into the search field (and the bare Input); each key is left
+#: to settle, as a slow typist or a slow link delivers them: the search runs after every key.
+TYPED = "lindqvist"
+#: Wall time left after each key: the search's debounce (0.15 s), the search and its redraw.
+KEY_SETTLE_S = 0.6
+
+
+async def type_keys(pilot: Pilot[Any], text: str) -> list[float]:
+    """CPU time (all threads of the process) per key, in milliseconds."""
+    cpu: list[float] = []
+    for char in text:
+        t = time.process_time()
+        await pilot.press(char)
+        await pilot.pause(KEY_SETTLE_S)
+        cpu.append((time.process_time() - t) * 1000)
+    return cpu
+
+
+#: search_typing's result, reported with the bare Input's once the app has ended
+TYPING: dict[str, list[float]] = {}
+
+
+async def search_typing(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> None:
+    from screens.home import HomeScreen
+    from screens.search import SearchScreen
+
+    await shown(app, LoginScreen, focus="username")
+    app.screen.query_one("#username", Input).value = username
+    await pilot.press("enter")
+    app.screen.query_one("#passphrase", Input).value = phrase
+    await pilot.press("enter")
+    await shown(app, HomeScreen)
+    await pilot.pause(1.0)  # the home screen's lists read and drawn
+    await pilot.press("ctrl+f")
+    await shown(app, SearchScreen, focus="query")
+    await pilot.pause(0.5)
+    TYPING["search_ms"] = await type_keys(pilot, TYPED)
+    app.exit(0)
+
+
+def bare_typing() -> list[float]:
+    """The floor: the same keys into a bare Textual Input (one widget and a footer-less
+    screen), in this process, after the app above has ended."""
+    from textual.app import App, ComposeResult
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input(id="field")
+
+    bare = Bare()
+    out: list[float] = []
+
+    async def drive(pilot: Pilot[None]) -> None:
+        while not (bare.focused is not None and bare.focused.id == "field"):
+            await asyncio.sleep(0.01)
+        await pilot.pause(0.5)
+        out.extend(await type_keys(pilot, TYPED))
+        bare.exit()
+
+    asyncio.run(bare.run_async(headless=True, size=(80, 24), auto_pilot=drive))
+    return out
+
+
 def setup(db: Path) -> None:
     from rc_tui import demo
 
@@ -169,6 +234,12 @@ def main() -> int:
         async def pilot_start(pilot: Pilot[int]) -> None:
             await start(app, pilot)
         auto = pilot_start
+    elif mode == "keys":
+        username, phrase = sys.argv[3], sys.stdin.readline().rstrip("\n")
+
+        async def pilot_keys(pilot: Pilot[int]) -> None:
+            await search_typing(app, pilot, username, phrase)
+        auto = pilot_keys
     else:
         username, phrase = sys.argv[3], sys.stdin.readline().rstrip("\n")
 
@@ -176,7 +247,12 @@ def main() -> int:
             await login(app, pilot, username, phrase)
         auto = pilot_login
     asyncio.run(app.run_async(headless=True, auto_pilot=auto))
-    return 0 if app._exception is None else 1
+    if app._exception is not None:
+        return 1
+    if mode == "keys":
+        say(RESULT + json.dumps({"search_ms": TYPING["search_ms"], "bare_ms": bare_typing(),
+                                 "typed": TYPED}))
+    return 0
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import BindingsMap
 from textual.dom import DOMNode
 from textual.driver import Driver
+from textual.widgets import DataTable
 
 TEXTUAL_CHECKED = "8.2.8"
 
@@ -137,3 +138,13 @@ class CompatApp(App[ReturnType]):
             return
         self._exit_renderables.append(report)
         self._close_messages_no_wait()
+
+
+def table_changes(table: DataTable[Any]) -> int | None:
+    """How many times ``table`` has changed: Textual's ``_update_count`` (it keys the
+    table's own row-offset cache), raised by every row or column added or removed, a cell
+    updated and a resize – not by ``clear`` alone, but a refill adds rows after it.
+    ``screens.loading.redraw_tables`` draws a table again only when it changed since its
+    last redraw. ``None`` when the counter is missing: then it always redraws."""
+    count = getattr(table, "_update_count", None)
+    return count if isinstance(count, int) else None

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.dom import DOMNode
 from textual.widgets import DataTable
 
+from screens import compat
+
 if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
 
@@ -95,23 +97,37 @@ def load(node: DOMNode, fetch: Callable[[UserSession], T], populate: Callable[[T
     node.run_worker(job, thread=True, group=group, name=key)
 
 
+#: each table's change count after its last redraw (see redraw_tables)
+_REDRAWN: weakref.WeakKeyDictionary[DataTable[Any], int] = weakref.WeakKeyDictionary()
+
+
 def redraw_tables(node: DOMNode) -> None:
     """Draw the refilled tables of ``node`` again once their columns have been measured.
 
     Textual's ``DataTable`` measures its columns only when its own queue is idle but caches
     each row's rendering as soon as it is drawn: a table refilled outside its own handlers
     (from a load) may be drawn in between and keep the rows cut to the old widths until the
-    cursor moves. Setting a cell to its own value after the next refresh renders it anew."""
+    cursor moves. Setting a cell to its own value after the next refresh renders it anew.
+
+    A table not changed since its last such redraw is left alone
+    (``screens.compat.table_changes``): a search typed key by key drew its results twice
+    per key."""
     from textual.coordinate import Coordinate
 
     for table in node.query(DataTable):
         if not table.row_count or not table.columns:
+            continue
+        changes = compat.table_changes(table)
+        if changes is not None and _REDRAWN.get(table) == changes:
             continue
 
         def again(table: DataTable[Any] = table) -> None:
             if table.is_attached and table.row_count and table.columns:
                 origin = Coordinate(0, 0)
                 table.update_cell_at(origin, table.get_cell_at(origin))
+                redrawn = compat.table_changes(table)
+                if redrawn is not None:
+                    _REDRAWN[table] = redrawn
 
         table.call_after_refresh(again)
 

@@ -3,6 +3,8 @@ text – results as you type."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -71,8 +73,15 @@ class SearchScreen(RcScreen):
                   group=OPEN_GROUP if open_first else LOAD_GROUP)
 
     def show(self, query: str, hits: list[SearchHit]) -> None:
-        self.hits = hits
         table = self.query_one(DataTable)
+        same = hits == self.hits and table.row_count == len(hits)
+        self.hits = hits
+        if not same:  # the next key often finds the same: the table is not drawn again
+            self._fill(table)
+        message = "" if self.hits or not query.strip() else _("No matches.")
+        self.query_one("#message", Plain).set_text(message)
+
+    def _fill(self, table: DataTable[Any]) -> None:
         table.clear()
         for index, hit in enumerate(self.hits):
             title = hit.title or _("Registered – you have no access (Enter: emergency access)")
@@ -81,8 +90,6 @@ class SearchScreen(RcScreen):
             table.add_row(cell(_(KIND_LABELS[hit.kind])), cell(title, 60),
                           cell(hit.detail, 60), protection_cell(hit.protection_level),
                           key=str(index))
-        message = "" if self.hits or not query.strip() else _("No matches.")
-        self.query_one("#message", Plain).set_text(message)
 
     def action_to_results(self) -> None:
         table = self.query_one(DataTable)

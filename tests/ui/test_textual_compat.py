@@ -27,7 +27,7 @@ from textual.binding import Binding, BindingsMap
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.widget import Widget
-from textual.widgets import Static, TextArea
+from textual.widgets import DataTable, Static, TextArea
 from textual.widgets.text_area import Edit
 
 from screens import compat
@@ -103,6 +103,31 @@ async def test_driver_mouse_switch_writes_the_escape_codes() -> None:
     compat.set_driver_mouse(driver, True)
     assert "\x1b[?1000h" in written and "\x1b[?1003h" in written
     compat.set_driver_mouse(None, True)  # no driver (before start): nothing happens
+
+
+async def test_table_changes_count_every_row_added() -> None:
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+    app = One()
+    async with app.run_test() as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("a", "b")
+        await pilot.pause()
+        before = compat.table_changes(table)
+        assert isinstance(before, int)
+        await pilot.pause()
+        assert compat.table_changes(table) == before  # drawing again is not a change
+        table.add_row("1", "2")
+        added = compat.table_changes(table)
+        table.add_row("3", "4")
+        again = compat.table_changes(table)
+        table.clear()
+        table.add_row("1", "2")  # a refill: cleared, then rows added
+        refilled = compat.table_changes(table)
+        assert added is not None and again is not None and refilled is not None
+        assert before < added < again < refilled
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the Linux driver")
