@@ -85,11 +85,44 @@ async def start(app: RcApp, pilot: Pilot[int]) -> None:
     app.exit(0)
 
 
-async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> None:
-    from screens.home import HomeScreen  # what the app imports after login, not at start
+def home_steps(marks: dict[str, float]) -> None:
+    """Mark the steps from the unlock to the home screen's lists on screen (``marks``:
+    name -> perf_counter, the first time each is reached)."""
+    from screens.home import HomeScreen
 
+    def mark(name: str) -> None:
+        marks.setdefault(name, time.perf_counter())
+
+    real_on_login, real_compose = RcApp.on_login, HomeScreen.compose
+    real_mount, real_show = HomeScreen.on_mount, HomeScreen.show
+
+    def on_login(self: RcApp, *args: Any, **kwargs: Any) -> None:
+        mark("on_login")
+        real_on_login(self, *args, **kwargs)
+
+    def compose(self: HomeScreen) -> Any:
+        mark("compose")
+        yield from real_compose(self)
+
+    def on_mount(self: HomeScreen) -> None:
+        real_mount(self)
+        mark("mounted")
+
+    def show(self: HomeScreen, lists: Any) -> None:
+        mark("lists_read")
+        real_show(self, lists)
+        self.call_after_refresh(lambda: mark("lists_painted"))
+
+    RcApp.on_login = on_login  # type: ignore[method-assign]
+    HomeScreen.compose = compose  # type: ignore[method-assign]
+    HomeScreen.on_mount = on_mount  # type: ignore[method-assign]
+    HomeScreen.show = show  # type: ignore[method-assign]
+
+
+async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> None:
     unlock: list[float] = []
     errors: list[str] = []
+    marks: dict[str, float] = {}
     real_login = accounts.login
 
     def timed_login(*args: Any, **kwargs: Any) -> Any:
@@ -101,10 +134,17 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
             raise
         finally:
             unlock.append(time.perf_counter() - t)
+            marks.setdefault("unlocked", time.perf_counter())
 
     accounts.login = timed_login  # the screen calls accounts.login in its worker
     await shown(app, LoginScreen, focus="username")
+    # the RSS of the login screen, before the home screen's modules are imported
     rss_login_screen = peak_rss_mb(), proc_status_mb("VmRSS")
+    # imported before the clock starts (the app imports it after the unlock): the bench
+    # times the screen's own work
+    from screens.home import HomeScreen
+
+    home_steps(marks)
     app.screen.query_one("#username", Input).value = username
     await pilot.press("enter")  # FormMixin: moves focus to the passphrase
     field = app.screen.query_one("#passphrase", Input)
@@ -115,8 +155,15 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
     await pilot.press("enter")  # submits; the login runs in a thread worker
     await shown(app, HomeScreen, failed=lambda: bool(errors))
     total = time.perf_counter() - t0
+    marks.setdefault("painted", time.perf_counter())
     rss_first_paint = proc_status_mb("VmRSS")
     await pilot.pause(1.0)  # the session at rest: what it holds while the user works
+    deadline = time.perf_counter() + TIMEOUT_S
+    while "lists_painted" not in marks and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    start = marks.get("unlocked")
+    steps = {name: round((at - start) * 1000, 1) for name, at in sorted(
+        marks.items(), key=lambda item: item[1])} if start is not None else {}
     say(RESULT + json.dumps({
         "submit_to_home_s": total,
         "unlock_s": unlock[0] if unlock else None,
@@ -126,6 +173,7 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
         "rss_login_screen_mb": rss_login_screen[1],
         "rss_after_login_mb": proc_status_mb("VmRSS"),
         "rss_at_first_paint_mb": rss_first_paint,
+        "steps_ms": steps,
     }))
     app.exit(0)
 

@@ -37,6 +37,7 @@ BUDGETS: dict[str, float | None] = {
     "unlock_s": 1.0,
     "first_screen_after_login_s": None,
     "rss_after_login_mb": 80.0,
+    "cpu_per_key_ratio": 3.0,
 }
 
 
@@ -148,9 +149,14 @@ def run_all(db: Path, user: str, phrase: str, repeat: int) -> None:
     totals = [r["submit_to_home_s"] for r in logins]
     in_app = [r["unlock_s"] for r in logins if r["unlock_s"] is not None]
     rest = [r["submit_to_home_s"] - r["unlock_s"] for r in logins if r["unlock_s"] is not None]
+    step_names = [name for name in logins[0].get("steps_ms", {})]
     emit("first_screen_after_login_s", totals, includes_unlock=True,
          unlock_part_s=round(statistics.median(in_app), 3) if in_app else None,
-         excluding_unlock_s=round(statistics.median(rest), 3) if rest else None)
+         excluding_unlock_s=round(statistics.median(rest), 3) if rest else None,
+         # ms after the unlock returned, medians: the login's on_login, the home screen
+         # composed, mounted, painted, its lists read (in a thread) and drawn
+         steps_ms={name: median_or_none(r.get("steps_ms", {}).get(name) for r in logins)
+                   for name in step_names})
     peaks = [r["peak_rss_mb"] for r in logins if r["peak_rss_mb"] is not None]
     if not peaks:
         print(json.dumps({"metric": "rss_after_login_mb", "value": None,
@@ -168,6 +174,22 @@ def run_all(db: Path, user: str, phrase: str, repeat: int) -> None:
          peak_at_login_screen_mb=median_or_none(r["peak_rss_login_screen_mb"] for r in logins),
          now_at_login_screen_mb=median_or_none(r["rss_login_screen_mb"] for r in logins),
          vmhwm_mb=median_or_none(hwm))
+
+
+def typing_cost(db: Path, user: str, phrase: str, repeat: int) -> None:
+    """CPU per key typed into the search field, beside a bare Textual Input typed in the
+    same process (the floor): the ratio of the medians."""
+    runs = measure("cpu_per_key_ratio", repeat,
+                   lambda: probe("keys", str(db), user, stdin=phrase + "\n"))
+    if not runs:
+        return
+    ratios = [statistics.median(r["search_ms"]) / statistics.median(r["bare_ms"])
+              for r in runs]
+    emit("cpu_per_key_ratio", ratios,
+         search_ms=median_or_none(v for r in runs for v in r["search_ms"]),
+         bare_input_ms=median_or_none(v for r in runs for v in r["bare_ms"]),
+         typed=runs[0]["typed"], note="CPU of the whole process per key, each key left "
+         "to settle (the search runs after every key)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             user, phrase = login["user"], login["passphrase"]
         run_all(db, user, phrase, repeat)
+        typing_cost(db, user, phrase, repeat)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

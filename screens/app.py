@@ -240,6 +240,7 @@ class RcApp(Navigation):
         self.animation_level = "none" if on else animations
         terminal.set_scrollbars(ascii_only=on)
         terminal.set_mouse(app_driver(self), not on)
+        terminal.set_compact_output(on)
         self.set_class(on, terminal.LOW_BANDWIDTH_CLASS)
         if self.screen_stack:
             self.screen.refresh(repaint=True, layout=True)

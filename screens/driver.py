@@ -10,6 +10,7 @@ from textual import events
 from textual.driver import Driver
 from textual.message import Message
 
+from screens import terminal
 from screens.compat import wrap_driver_output
 
 #: Keys that are never held behind such a worker (quit, lock, hide).
@@ -30,7 +31,7 @@ class HungUpSafeOutput:
     def write(self, text: str) -> int:
         if not self.hung_up:
             try:
-                self._output.write(text)
+                self._output.write(terminal.compacted(text))
             except (OSError, ValueError):
                 self.hung_up = True
         return len(text)

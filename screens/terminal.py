@@ -15,10 +15,16 @@ What it changes, and where Textual lets us (Textual 8):
   (``screens/styles/low_bandwidth.tcss``) to ``ascii``; scrollbars lose their partial-cell glyphs
   (``ScrollBar.renderer``, the documented way to change how scrollbars are drawn).
 - **No animations.** (No text field's cursor blinks in either mode: ``RcApp.on_descendant_focus``.)
+- **Compacted output** (``compacted``): what Textual writes, with the same effect in
+  fewer bytes – no colour reset right after a full reset, no cursor move straight
+  overwritten by the next, and a run of blanks after a reset erased (``ESC[nX``) and
+  skipped (``ESC[nC``) instead of written out. A key in a text field rewrites the field's
+  whole line: 142 bytes a key before, mostly those blanks and resets.
 """
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from rich.color import ColorSystem
@@ -29,6 +35,38 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from screens import compat
 
 LOW_BANDWIDTH_CLASS = "-low-bandwidth"
+
+_RESET = "\x1b[0m"
+#: after a full reset, setting the default colours again changes nothing
+_RESET_THEN_DEFAULTS = re.compile(r"\x1b\[0m(?:\x1b\[(?:39;49|49|39)m)+")
+#: a cursor move followed at once by another: only the second counts
+_MOVE_THEN_MOVE = re.compile(r"\x1b\[\d+;\d+H(?=\x1b\[\d+;\d+H)")
+#: blanks after a full reset: default colours, no attributes, so erasing the cells
+#: (ESC[nX, which leaves the cursor) and moving past them (ESC[nC) draws the same
+_RESET_BLANKS = re.compile(r"\x1b\[0m( {12,})")
+_compact = False
+
+
+def set_compact_output(on: bool) -> None:
+    """Compact what goes to the terminal from now on (low-bandwidth mode) or not."""
+    global _compact  # one terminal per process
+    _compact = on
+
+
+def compacted(text: str) -> str:
+    """``text`` for the terminal, compacted when low-bandwidth mode is on (see above).
+
+    Each rule rewrites whole escape sequences found in ``text``; a sequence cut by the end
+    of a write is left as it is, so a chunk boundary costs bytes, never correctness. The
+    blanks' rule relies on every line Textual writes starting with a cursor move, so the
+    cursor's place after the last blank of a line (ESC[nC stops at the margin) is never
+    used."""
+    if not _compact or "\x1b" not in text:
+        return text
+    text = _RESET_THEN_DEFAULTS.sub(_RESET, text)
+    text = _MOVE_THEN_MOVE.sub("", text)
+    return _RESET_BLANKS.sub(
+        lambda m: f"{_RESET}\x1b[{len(m[1])}X\x1b[{len(m[1])}C", text)
 
 
 class AsciiScrollBarRender(ScrollBarRender):
