@@ -118,19 +118,27 @@ class HomeScreen(RcScreen):
                     yield DataTable(id="persons", cursor_type="row", show_header=False)
             with Vertical(classes="panel"):
                 yield Static(_("Keys"), classes="panel-title", markup=False)
-                if shell.can(Capability.CASE_CONTENT):
-                    yield Plain(_("N new intake. Ctrl+F searches from anywhere."))
-                if shell.can(BOARD_CAPABILITY["shelter"]):
-                    yield Plain(_("S the shelter: places board, admission, shift log, "
-                                  "turned-away register."))
-                if shell.can(BOARD_CAPABILITY["perpetrator_housing"]):
-                    yield Plain(_("T the temporary housing (perpetrator service)."))
-                if shell.can(Capability.STATISTICS):
-                    yield Plain(_("R statistics for the board (aggregates only)."))
-                yield Plain(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen "
-                              "instantly; the same key brings it back. Ctrl+P lists every "
-                              "action."))
+                # one widget for the lines (below the fold): each widget costs the first
+                # paint after login its styles, layout and rendering
+                yield Plain("\n".join(self._key_lines()), id="home-keys")
         yield KeyBar()
+
+    def _key_lines(self) -> list[str]:
+        shell = self.shell
+        lines: list[str] = []
+        if shell.can(Capability.CASE_CONTENT):
+            lines.append(_("N new intake. Ctrl+F searches from anywhere."))
+        if shell.can(BOARD_CAPABILITY["shelter"]):
+            lines.append(_("S the shelter: places board, admission, shift log, "
+                           "turned-away register."))
+        if shell.can(BOARD_CAPABILITY["perpetrator_housing"]):
+            lines.append(_("T the temporary housing (perpetrator service)."))
+        if shell.can(Capability.STATISTICS):
+            lines.append(_("R statistics for the board (aggregates only)."))
+        lines.append(_("Ctrl+L locks at once. Ctrl+G (or F12) hides the screen "
+                       "instantly; the same key brings it back. Ctrl+P lists every "
+                       "action."))
+        return lines
 
     def on_mount(self) -> None:
         if self.shell.can(Capability.CASE_CONTENT):
