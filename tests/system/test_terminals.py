@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import shutil
 import statistics
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,13 @@ from screens.terminal import LOW_BANDWIDTH_CLASS
 from storage.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASS, ANNA, ANNA_PASS
 from tests.helpers import login, screen_text, settle
-from tests.pty_terminal import MOUSE_ON, RICH_COLOURS, PtyTerminal, box_characters
+from tests.pty_terminal import (
+    MOUSE_ON,
+    RICH_COLOURS,
+    PtyTerminal,
+    TmuxTerminal,
+    box_characters,
+)
 
 POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pty and signals")
 TEST_ENV = {"RC_TUI_INSECURE_TEST_KDF": "1"}
@@ -75,6 +82,32 @@ def test_low_bandwidth_mode_writes_fewer_bytes(installed: Path) -> None:
     assert not [seq for seq in RICH_COLOURS if seq in low]
     assert box_characters(low) == set()
     assert "Lösenfras".encode() in low  # still UTF-8 text
+
+
+@POSIX_ONLY
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_compacted_output_draws_what_was_typed_in_a_real_terminal(installed: Path,
+                                                                  tmp_path: Path) -> None:
+    """Low-bandwidth mode erases and skips blanks (``ESC[nX ESC[nC``) instead of writing
+    them: a terminal (tmux) shows the field as typed, the deleted letter gone."""
+    term = TmuxTerminal(tmp_path, "lb", [
+        "env", *(f"{k}={v}" for k, v in TEST_ENV.items()), sys.executable, "-m", "rc_tui",
+        "--db", str(installed), "--low-bandwidth"])
+    try:
+        term.log_in(ANNA, ANNA_PASS)
+        term.wait_for("Mina öppna ärenden")
+        term.type("n")
+        term.wait_for("Ny aktualisering")
+        term.type("sRingde.")  # channel: herself; what happened
+        term.keys("C-o")  # leaves the text box
+        term.type("nvMajaxx")  # no immediate danger, role: victim; a name with two slips
+        term.wait_for("Majaxx")
+        term.keys("BSpace", "BSpace")
+        term.wait_for("Maja", gone="Majax")
+        line = next(row for row in term.screen().splitlines() if row.startswith(" Förnamn"))
+        assert line.split("|", 1)[1].rstrip() == " Maja", line
+    finally:
+        term.kill_server()
 
 
 @POSIX_ONLY
