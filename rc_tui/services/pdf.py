@@ -17,9 +17,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rc_tui.i18n import _
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT = "DejaVu"
 #: control characters (tab and line feed are handled apart), the bidirectional overrides

@@ -185,12 +185,14 @@ def test_cli_imports_the_ui_lazily() -> None:
 def test_a_session_loads_no_migrations_documents_instruments_or_demo() -> None:
     """Memory after login: what a signed-in session imports to show the home screen and
     open a person leaves out what it may never use – Alembic (only when a migration is
-    due), fpdf2/pypdf (documents), PyYAML (an assessment's instrument) and the demo
-    generator. Each is megabytes of RSS held for the whole session."""
+    due), fpdf2/pypdf (documents), XlsxWriter (a spreadsheet export), PyYAML (an
+    assessment's instrument) and the demo generator. Each is megabytes of RSS held for the
+    whole session."""
     code = ("import sys, screens.app, screens.login, screens.home, screens.person, "
             "rc_tui.services.session, rc_tui.services.accounts, storage.vault; "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'alembic', 'fpdf', 'pypdf', 'yaml', 'mako'} or m.startswith('rc_tui.demo') "
+            "{'alembic', 'fpdf', 'pypdf', 'xlsxwriter', 'yaml', 'mako'} "
+            "or m.startswith('rc_tui.demo') "
             "or m.startswith('storage.migrations')); assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
