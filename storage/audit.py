@@ -27,13 +27,14 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.bulkinsert import insert_rows
 from storage.models import AccessLog, AuditHead
+from storage.nfc import nfc
 
 GENESIS = "0" * 64
 GAP_ACTION = "log_gap"
@@ -156,56 +157,66 @@ def append(
 
 def append_many(session: Session | Connection, entries: list[dict[str, Any]]) -> None:
     """Append several entries with one INSERT and one head update – e.g. every search hit
-    shown. Each dict holds ``append``'s keywords (``action`` required)."""
-    if not entries:
-        return
-    last_id, prev_hash = _tail(session)
-    next_id = last_id + 1
-    now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for entry in entries:
-        row = AccessLog(
-            id=next_id, ts=entry.get("ts") or now, user_id=entry.get("user_id"),
-            username=entry.get("username"), action=entry["action"],
-            outcome=entry.get("outcome", "ok"), person_id=entry.get("person_id"),
-            record_type=entry.get("record_type"), record_id=entry.get("record_id"),
-            screen=entry.get("screen"), reason=entry.get("reason"),
-            flagged=bool(entry.get("flagged", False)),
-            content_hash=entry.get("content_hash"), prev_hash=prev_hash, hash="",
-        )
-        row.hash = _row_hash(prev_hash, _fields(row))
-        rows.append({c: getattr(row, c) for c in _COLUMNS})
-        prev_hash, next_id = row.hash, next_id + 1
-    session.execute(insert(AccessLog), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1)
-                    .values(last_id=next_id - 1, last_hash=prev_hash))
+    shown. Each dict holds ``append``'s keywords (``action`` required).
+
+    The rows are plain values, not ``AccessLog`` objects (which cost more than the insert
+    itself): text is composed (NFC) here, as the model's attributes compose it, so the hash
+    covers exactly what is stored."""
+    rows, head = _chained_rows(session, entries)
+    if rows:
+        session.execute(insert(_LOG_TABLE), rows)
+        session.execute(update(AuditHead).where(AuditHead.id == 1)
+                        .values(last_id=head[0], last_hash=head[1]))
 
 
 def append_bulk(session: Session, entries: list[dict[str, Any]]) -> None:
     """``append_many`` for many thousands of entries (the bulk demo's sealed notes): the
-    same chain, hashed from plain dicts instead of ORM objects and written with multi-row
-    INSERTs (``storage.bulkinsert``), then one head update."""
-    if not entries:
-        return
-    last_id, prev_hash = _tail(session)
+    same rows and chain, written with multi-row INSERTs (``storage.bulkinsert``), then one
+    head update."""
+    rows, head = _chained_rows(session, entries)
+    if rows:
+        insert_rows(session, _LOG_TABLE, rows)
+        session.execute(update(AuditHead).where(AuditHead.id == 1)
+                        .values(last_id=head[0], last_hash=head[1]))
+
+
+def _chained_rows(session: Session | Connection, entries: list[dict[str, Any]]
+                  ) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+    """The rows for ``entries`` after the chain's tail, and the new head (id, hash)."""
+    last_id, prev_hash = _tail(session) if entries else (0, GENESIS)
     next_id = last_id + 1
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for entry in entries:
-        row = SimpleNamespace(
-            id=next_id, ts=entry.get("ts") or now, user_id=entry.get("user_id"),
-            username=entry.get("username"), action=entry["action"],
-            outcome=entry.get("outcome", "ok"), person_id=entry.get("person_id"),
-            record_type=entry.get("record_type"), record_id=entry.get("record_id"),
-            screen=entry.get("screen"), reason=entry.get("reason"),
-            flagged=bool(entry.get("flagged", False)),
-            content_hash=entry.get("content_hash"), prev_hash=prev_hash, hash="")
-        row.hash = _row_hash(prev_hash, _fields(row))
-        rows.append({c: getattr(row, c) for c in _COLUMNS})
-        prev_hash, next_id = row.hash, next_id + 1
-    insert_rows(session, cast(Table, AccessLog.__table__), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1)
-                    .values(last_id=next_id - 1, last_hash=prev_hash))
+        row: dict[str, Any] = {
+            "id": next_id, "ts": entry.get("ts") or now, "user_id": entry.get("user_id"),
+            "username": _text(entry.get("username")), "action": _text(entry["action"]),
+            "outcome": _text(entry.get("outcome", "ok")), "person_id": entry.get("person_id"),
+            "record_type": _text(entry.get("record_type")),
+            "record_id": entry.get("record_id"), "screen": _text(entry.get("screen")),
+            "reason": _text(entry.get("reason")), "flagged": bool(entry.get("flagged", False)),
+            "content_hash": _text(entry.get("content_hash")), "prev_hash": prev_hash,
+        }
+        fields = {k: row[k] for k in _HASHED}
+        fields["ts"] = row["ts"].isoformat(timespec="microseconds")
+        if row["content_hash"] is not None:
+            fields["content_hash"] = row["content_hash"]
+        row["hash"] = _row_hash(prev_hash, fields)
+        rows.append(row)
+        prev_hash, next_id = row["hash"], next_id + 1
+    return rows, (next_id - 1, prev_hash)
+
+
+def _text(value: Any) -> Any:
+    return nfc(value) if isinstance(value, str) else value
+
+
+#: the table itself: a Core insert of plain rows, not the ORM's bulk path
+_LOG_TABLE: Table = AccessLog.__table__  # type: ignore[assignment]
+
+#: the fields every row hash covers (``_fields``; ``content_hash`` only when there is one)
+_HASHED = ("id", "ts", "user_id", "username", "action", "outcome", "person_id",
+           "record_type", "record_id", "screen", "reason", "flagged")
 
 
 _COLUMNS = ("id", "ts", "user_id", "username", "action", "outcome", "person_id",

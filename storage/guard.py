@@ -54,11 +54,16 @@ FOLLOW_REKEY_SECONDS = 10.0
 REKEY_CHECKPOINT_WAIT_MS = 2000
 
 #: The guard at the start of every transaction: is this user still active, and is a
-#: rekey pending? One indexed lookup each, in the transaction's own snapshot.
+#: rekey pending? One indexed lookup each, in the transaction's own snapshot. It also reads
+#: the access epoch (migration 0019) of that snapshot, for the services' snapshot reads
+#: (``Session.info[ACCESS_EPOCH]``; None before 0019).
 _GUARD = text(
     "SELECT (SELECT status FROM users WHERE username = :u), "
-    "(SELECT value FROM meta WHERE key = 'rekey_pending')"
+    "(SELECT value FROM meta WHERE key = 'rekey_pending'), "
+    "(SELECT value FROM meta WHERE key = 'access_epoch')"
 )
+#: ``Session.info`` key of the access epoch the transaction's guard read
+ACCESS_EPOCH = "rc_access_epoch"
 
 
 class GuardedVault:
@@ -229,7 +234,8 @@ class GuardedVault:
                         expire_on_commit=False)
             try:
                 s.begin()
-                status, pending = s.execute(_GUARD, {"u": self.user.username}).one()
+                status, pending, epoch = s.execute(_GUARD, {"u": self.user.username}).one()
+                s.info[ACCESS_EPOCH] = epoch
             except (sqlcipher3.dbapi2.DatabaseError, sa_exc.DatabaseError,
                     DatabaseDamaged) as exc:
                 s.close()

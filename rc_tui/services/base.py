@@ -5,6 +5,13 @@ asks the ``AccessPolicy`` whether the user may do it, and writes the access-log 
 that same transaction (``Service.audited`` does all three for the common case; an update
 under optimistic locking runs in ``Service.versioned``). Screens get plain dataclasses
 back, never ORM objects.
+
+The busiest reads (search, a person opened, the due list) run in ``Service.snapshot``
+instead: a read transaction, which never waits for the write lock and never makes anyone
+wait, and then one short write transaction that appends the access-log entries of what is
+about to be shown, chained and committed before the data is returned. That write compares
+the access epoch (see migration 0019) with the read's: when somebody's access was narrowed
+in between, the read is done again under the new rules (``Service.reading``).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from rc_tui.services.access import AccessPolicy, Capability, Level, grants_for, require
 from rc_tui.services.errors import ConflictError, NoAccess
 from storage import audit, integrity
+from storage.guard import ACCESS_EPOCH
 from storage.models import Assignment, Case, CaseMember, User
 from storage.pack import PackVault
 from storage.vault import UserInfo, Vault
@@ -35,6 +43,20 @@ class _Versioned(Protocol):
 
 
 _V = TypeVar("_V", bound=_Versioned)
+_T = TypeVar("_T")
+
+#: ``Session.info`` key of a snapshot's access-log entries, written after the read
+_PENDING = "rc_pending_log"
+#: snapshot reads tried before a read is done under the write lock as a whole
+SNAPSHOT_TRIES = 3
+
+
+class AccessChanged(ConflictError):
+    """Somebody's access was narrowed while a snapshot read ran: nothing of it may be
+    shown (``Service.reading`` reads again; elsewhere it is a conflict: try again)."""
+
+    def __init__(self) -> None:
+        super().__init__("access")
 
 
 class SameVersion:
@@ -119,6 +141,48 @@ class Service:
             yield s
 
     @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read transaction for a read that shows case data: the access check and the
+        reads run in one consistent snapshot without the write lock; the access-log
+        entries (``log``, ``log_many``) are kept and appended afterwards in one short write
+        transaction, committed before this returns – so nothing is shown unlogged. When the
+        access epoch moved between the two, ``AccessChanged`` is raised and nothing is
+        logged. A refusal (``NoAccess``) is logged as in ``write``. Nothing may be written
+        in the read transaction itself."""
+        self.access.reset()
+        pending: list[dict[str, Any]] = []
+        try:
+            with self.vault.session() as s:
+                # the access epoch (migration 0019) as this snapshot's guard read it
+                epoch = s.info[ACCESS_EPOCH]
+                s.info[_PENDING] = pending
+                yield s
+        except NoAccess as exc:
+            with self.vault.session(write=True) as s:
+                self.log(s, "view", outcome="denied", person_id=exc.person_id,
+                         record_type=exc.record_type, record_id=exc.record_id)
+            raise
+        if pending:
+            with self.vault.session(write=True) as s:
+                if s.info[ACCESS_EPOCH] != epoch:
+                    raise AccessChanged()
+                audit.append_many(s, pending)
+
+    def reading(self, read: Callable[[Session], _T]) -> _T:
+        """``read(s)`` in a ``snapshot``, read again when somebody's access was narrowed
+        meanwhile; after ``SNAPSHOT_TRIES`` such tries, once under the write lock (where
+        nothing can move). ``read`` must have no effect but its access-log entries."""
+        for _attempt in range(SNAPSHOT_TRIES):
+            try:
+                with self.snapshot() as s:
+                    result = read(s)
+                return result
+            except AccessChanged:
+                continue
+        with self.write() as s:
+            return read(s)
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction. A refusal (``NoAccess``) rolls it back and is then logged
         on its own, so every denied attempt is in the access log."""
@@ -179,8 +243,26 @@ class Service:
         return self.access.capabilities
 
     def log(self, s: Session, action: str, **kw: Any) -> None:
+        """One access-log entry by this user: in this transaction, or for a ``snapshot``
+        read kept and appended right after it."""
+        pending: list[dict[str, Any]] | None = s.info.get(_PENDING)
+        if pending is not None:
+            pending.append({"action": action, "user_id": self.user.id,
+                            "username": self.user.username, "screen": self.screen, **kw})
+            return
         audit.append(s, action, user_id=self.user.id, username=self.user.username,
                      screen=self.screen, **kw)
+
+    def log_many(self, s: Session, action: str, entries: list[dict[str, Any]]) -> None:
+        """Several entries of one ``action`` by this user in one statement (e.g. every
+        search hit shown); each dict holds ``log``'s keywords."""
+        rows = [{"action": action, "user_id": self.user.id, "username": self.user.username,
+                 "screen": self.screen, **e} for e in entries]
+        pending: list[dict[str, Any]] | None = s.info.get(_PENDING)
+        if pending is not None:
+            pending.extend(rows)
+        else:
+            audit.append_many(s, rows)
 
     def log_sealed(self, s: Session, action: str, record_type: str, record_id: int,
                    **kw: Any) -> None:

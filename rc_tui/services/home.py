@@ -100,8 +100,8 @@ class HomeService(Service):
     def due_items(self) -> list[DueItem]:
         """Everything due for this user, overdue first."""
         self.require(Capability.CASE_CONTENT)
-        with self.read() as s:
-            items = [item for rule in DUE_RULES for item in rule(self, s)]
+        # a snapshot: the due list takes no write lock (it logs nothing)
+        items = self.reading(lambda s: [item for rule in DUE_RULES for item in rule(self, s)])
         # one line per thing due, however many rules see it (e.g. a manager assigned to
         # a shelter resident's track)
         unique = {(d.kind, d.person_id) if d.kind in ONE_PER_PERSON and d.person_id

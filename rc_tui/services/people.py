@@ -176,12 +176,13 @@ def summary(p: Person) -> PersonSummary:
 
 
 def summary_for(access: AccessPolicy, s: Session, p: Person, *,
-                case_id: int | None = None) -> PersonSummary:
+                case_id: int | None = None, risk: bool = True) -> PersonSummary:
     """``summary`` as this user may see it: protected identities are withheld from
     everyone not assigned to the person (unless revealed with the explicit key), and a
     user who may only know that the person exists (the family compartment) gets the name
     and nothing more – not even the protection level. ``case_id``: the summary is for
-    that case's own list (see ``hidden_name``)."""
+    that case's own list (see ``hidden_name``). ``risk=False``: without the current risk
+    level (one query per person; search results do not show it)."""
     level = access.level(s, p.id)
     sees_person = level >= Level.SHELTER
     if access.identity_visible(s, p):
@@ -189,7 +190,7 @@ def summary_for(access: AccessPolicy, s: Session, p: Person, *,
             return PersonSummary(p.id, display_name(p.given_name, p.family_name, p.alias),
                                  "", "", WITHHELD)
         shown = summary(p)
-        if level >= Level.FULL:
+        if risk and level >= Level.FULL:
             current = current_level(s, p.id)
             if current is not None:
                 shown = replace(shown, risk=current.short())
@@ -312,51 +313,54 @@ class PeopleService(Service):
     def get(self, person_id: int) -> PersonDetail:
         """The person as this user may see them (``NoAccess`` when not at all)."""
         self.require(Capability.CASE_CONTENT)
-        with self.read() as s:
-            p = s.get(Person, person_id)
-            if p is None:
-                raise VaultError("not found")
-            level = self.require_person(s, person_id, Level.EXISTS)
-            rows = s.execute(text(
-                "SELECT c.id, c.case_number, m.role, c.status FROM case_members m "
-                "JOIN cases c ON c.id = m.case_id WHERE m.person_id = :p ORDER BY c.opened_at"
-            ), {"p": person_id}).all()
-            # the person's own memberships: shelter staff see a resident's case numbers
-            # (for her child reports), not the case itself
-            cases = [(r[0], r[1], r[2], r[3]) for r in rows
-                     if level >= Level.SHELTER or self.access.case_visible(s, r[0])]
-            hidden = not self.access.identity_visible(s, p)
-            restricted = level == Level.EXISTS
-            self.log(s, "view", person_id=p.id, record_type="person", record_id=p.id,
-                     reason="compartment" if restricted else None)
-            if hidden or restricted:
-                shown = summary_for(self.access, s, p)
-                # the family compartment: name and role only (not even the protection
-                # level); a manager who has not revealed a protected identity: no name
-                data = PersonInput(
-                    given_name="" if hidden else (p.given_name or ""),
-                    family_name="" if hidden else (p.family_name or ""),
-                    alias="" if hidden else (p.alias or ""),
-                    gender="unknown" if restricted else (p.gender or "unknown"),
-                    protection_level=WITHHELD if restricted else p.protection_level)
-                return PersonDetail(
-                    id=p.id, version=p.version, data=data, display_name=shown.display_name,
-                    id_number="", masked_id="" if hidden or restricted else masked_id(p),
-                    birth_date=None,
-                    cases=cases, created_at=None, restricted=restricted, identity_hidden=hidden)
-            full = level >= Level.FULL
-            current = current_level(s, p.id) if full else None
-            under_restriction = s.scalar(select(PersonRestriction.id).where(
-                PersonRestriction.person_id == p.id,
-                PersonRestriction.lifted_at.is_(None)).limit(1)) is not None
+        return self.reading(lambda s: self._get(s, person_id))
+
+    def _get(self, s: Session, person_id: int) -> PersonDetail:
+        """``get`` in the read transaction ``s`` (see ``Service.reading``)."""
+        p = s.get(Person, person_id)
+        if p is None:
+            raise VaultError("not found")
+        level = self.require_person(s, person_id, Level.EXISTS)
+        rows = s.execute(text(
+            "SELECT c.id, c.case_number, m.role, c.status FROM case_members m "
+            "JOIN cases c ON c.id = m.case_id WHERE m.person_id = :p ORDER BY c.opened_at"
+        ), {"p": person_id}).all()
+        # the person's own memberships: shelter staff see a resident's case numbers
+        # (for her child reports), not the case itself
+        cases = [(r[0], r[1], r[2], r[3]) for r in rows
+                 if level >= Level.SHELTER or self.access.case_visible(s, r[0])]
+        hidden = not self.access.identity_visible(s, p)
+        restricted = level == Level.EXISTS
+        self.log(s, "view", person_id=p.id, record_type="person", record_id=p.id,
+                 reason="compartment" if restricted else None)
+        if hidden or restricted:
+            shown = summary_for(self.access, s, p)
+            # the family compartment: name and role only (not even the protection
+            # level); a manager who has not revealed a protected identity: no name
+            data = PersonInput(
+                given_name="" if hidden else (p.given_name or ""),
+                family_name="" if hidden else (p.family_name or ""),
+                alias="" if hidden else (p.alias or ""),
+                gender="unknown" if restricted else (p.gender or "unknown"),
+                protection_level=WITHHELD if restricted else p.protection_level)
             return PersonDetail(
-                id=p.id, version=p.version, data=to_input(p),
-                display_name=display_name(p.given_name, p.family_name, p.alias),
-                id_number=p.id_number or "", masked_id=masked_id(p), birth_date=p.birth_date,
-                cases=cases, created_at=p.created_at, full_access=full,
-                risk=current.short() if current else "",
-                record_restricted=under_restriction,
-            )
+                id=p.id, version=p.version, data=data, display_name=shown.display_name,
+                id_number="", masked_id="" if hidden or restricted else masked_id(p),
+                birth_date=None,
+                cases=cases, created_at=None, restricted=restricted, identity_hidden=hidden)
+        full = level >= Level.FULL
+        current = current_level(s, p.id) if full else None
+        under_restriction = s.scalar(select(PersonRestriction.id).where(
+            PersonRestriction.person_id == p.id,
+            PersonRestriction.lifted_at.is_(None)).limit(1)) is not None
+        return PersonDetail(
+            id=p.id, version=p.version, data=to_input(p),
+            display_name=display_name(p.given_name, p.family_name, p.alias),
+            id_number=p.id_number or "", masked_id=masked_id(p), birth_date=p.birth_date,
+            cases=cases, created_at=p.created_at, full_access=full,
+            risk=current.short() if current else "",
+            record_restricted=under_restriction,
+        )
 
     def reveal(self, person_id: int) -> None:
         """Show a protected identity to this user for this session (explicit, logged).

@@ -29,7 +29,6 @@ from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.people import WITHHELD, summary_for
 from rc_tui.services.record_rights import restricted_persons
-from storage import audit
 from storage.models import Case, JournalNote, Person
 from storage.nfc import nfc
 
@@ -158,6 +157,15 @@ def matches(words: list[str], body: str) -> bool:
     return all(any(t.startswith(w) for t in tokens) for w in wanted)
 
 
+def like_pattern(word: str) -> str:
+    """A LIKE pattern that every text ``matches`` finds ``word`` in also matches (and a
+    few more, which ``matches`` then drops): the word's ASCII letters and digits as they
+    are (LIKE folds ASCII case), anything else any run of characters (LIKE does not fold
+    å, ä, ö, and text signed before it was composed may hold them decomposed)."""
+    pattern = "".join(c if c.isascii() and c.isalnum() else "%" for c in word.casefold())
+    return "%" + re.sub("%+", "%", pattern).strip("%") + "%"
+
+
 #: Above this many readable notes, journal search goes through the index instead.
 PYTHON_MATCH_MAX_NOTES = 5000
 
@@ -180,6 +188,12 @@ class SearchService(Service):
         words = query_words(query, today)
         if not words:
             return []
+        return self.reading(lambda s: self._search(s, query, words, today, limit))
+
+    def _search(self, s: Session, query: str, words: list[str], today: date,
+                limit: int) -> list[SearchHit]:
+        """One run of ``search`` in the read transaction ``s`` (run again when the access
+        rules moved meanwhile: see ``Service.reading``)."""
         passes = [False, True] if any(len(w) >= 5 for w in words) else [True]
         by_number = any(c.isdigit() for w in words for c in w)
         hits: list[SearchHit] = []
@@ -192,36 +206,36 @@ class SearchService(Service):
                     seen.add(key)
                     hits.append(hit)
 
-        with self.read() as s:
-            add(self._cases(s, query, limit))
-            for prefix in passes:
-                match = fts_query(query, prefix=prefix, today=today)
-                assert match is not None
-                add(self._persons(s, "SELECT rowid FROM person_fts WHERE person_fts MATCH :q ",
-                                  {"q": match}, limit, by_number))
-                if len(hits) >= limit:
-                    break
-            infix = infix_query(words)
-            if infix is not None and len(hits) < limit:
-                inside, rest = infix
-                sql = "SELECT rowid FROM person_name_fts WHERE person_name_fts MATCH :q "
-                if rest is not None:
-                    sql += ("AND rowid IN (SELECT rowid FROM person_fts "
-                            "WHERE person_fts MATCH :rest) ")
-                add(self._persons(s, sql, {"q": inside, "rest": rest}, limit, by_number))
-            hits.extend(self._restricted_number_hit(s, query, {h.person_id for h in hits},
-                                                    today))
-            numbers_only = all(w.isdigit() or (w[:2].isalpha() and w[2:].isdigit())
-                               for w in words)
-            if len(hits) < limit and not numbers_only:  # numbers are not looked for in text
-                hits.extend(self._notes(s, words, query, limit - len(hits), passes))
-            hits = self._restrictions(s, hits)[:limit]
-            audit.append_many(s, [
-                {"action": "search_hit", "user_id": self.user.id,
-                 "username": self.user.username, "screen": self.screen,
-                 "person_id": h.person_id, "record_type": h.kind, "record_id": h.case_id}
-                for h in hits if h.person_id is not None
-            ])
+        add(self._cases(s, query, limit))
+        for prefix in passes:
+            match = fts_query(query, prefix=prefix, today=today)
+            assert match is not None
+            add(self._persons(s, "SELECT rowid FROM person_fts WHERE person_fts MATCH :q ",
+                              {"q": match}, limit, by_number))
+            if len(hits) >= limit:
+                break
+        infix = infix_query(words)
+        if infix is not None and len(hits) < limit:
+            inside, rest = infix
+            sql = "SELECT rowid FROM person_name_fts WHERE person_name_fts MATCH :q "
+            if rest is not None:
+                sql += ("AND rowid IN (SELECT rowid FROM person_fts "
+                        "WHERE person_fts MATCH :rest) ")
+            add(self._persons(s, sql, {"q": inside, "rest": rest}, limit, by_number))
+        hits.extend(self._restricted_number_hit(s, query, {h.person_id for h in hits},
+                                                today))
+        numbers_only = all(w.isdigit() or (w[:2].isalpha() and w[2:].isdigit())
+                           for w in words)
+        if len(hits) < limit and not numbers_only:  # numbers are not looked for in text
+            hits.extend(self._notes(s, words, query, limit - len(hits), passes))
+        hits = self._restrictions(s, hits)[:limit]
+        # one entry per person, kind and case shown (several notes of one person in one
+        # case would make entries that say the same)
+        shown = dict.fromkeys((h.person_id, h.kind, h.case_id) for h in hits
+                              if h.person_id is not None)
+        self.log_many(s, "search_hit", [
+            {"person_id": person, "record_type": kind, "record_id": case}
+            for person, kind, case in shown])
         return hits
 
     def _persons(self, s: Session, matched: str, params: dict[str, Any], limit: int,
@@ -237,6 +251,8 @@ class SearchService(Service):
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
         ids = list(s.scalars(text(sql + "LIMIT :n"), {
             **params, "n": limit * 2, "ids": json.dumps(sorted(self._visible_persons(s)))}))
+        if not ids:
+            return []
         people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(ids)))}
         hits: list[SearchHit] = []
         for pid in ids:
@@ -245,7 +261,7 @@ class SearchService(Service):
                 continue  # protected and not assigned: never matched by name or number
             if by_number and self.access.level(s, pid) < Level.SHELTER:
                 continue
-            row = summary_for(self.access, s, p)  # family compartment: the name only
+            row = summary_for(self.access, s, p, risk=False)  # family compartment: the name only
             hits.append(SearchHit("person", pid, None, row.display_name,
                                   " ".join(x for x in (row.masked_id, row.birth) if x),
                                   row.protection_level))
@@ -284,15 +300,7 @@ class SearchService(Service):
             count = s.scalar(text("SELECT count(*) FROM journal_notes WHERE person_id IN "
                                   "(SELECT value FROM json_each(:ids))"), {"ids": readable})
             if (count or 0) <= PYTHON_MATCH_MAX_NOTES:
-                # a caseload's notes: read them and match here (bounded by the caseload)
-                for note_id, person_id, body in s.execute(text(
-                        "SELECT id, person_id, body FROM journal_notes WHERE person_id IN "
-                        "(SELECT value FROM json_each(:ids)) ORDER BY id DESC"),
-                        {"ids": readable}):
-                    if matches(words, body):
-                        rows.append((note_id, person_id))
-                        if len(rows) >= limit:
-                            break
+                rows = self._caseload_notes(s, words, readable, limit)
             else:
                 match = fts_query(query)
                 rows = [(r[0], 0) for r in s.execute(text(
@@ -302,6 +310,8 @@ class SearchService(Service):
                     {"q": match, "ids": readable, "n": limit})]
         hits: list[SearchHit] = []
         note_ids = [r[0] for r in rows]
+        if not note_ids:
+            return hits
         found = {n.id: (n, p) for n, p in s.execute(
             select(JournalNote, Person).join(Person, Person.id == JournalNote.person_id)
             .where(JournalNote.id.in_(note_ids))).all()}
@@ -311,7 +321,7 @@ class SearchService(Service):
             note, person = found[note_id]
             if not self.access.identity_visible(s, person):
                 continue
-            row = summary_for(self.access, s, person)
+            row = summary_for(self.access, s, person, risk=False)
             excerpt = " ".join(note.body.split())[:80]
             hits.append(SearchHit("note", person.id, note.case_id, row.display_name,
                                   f"{note.created_at:%Y-%m-%d} {excerpt}",
@@ -327,6 +337,34 @@ class SearchService(Service):
         if self.access.can(Capability.ALL_CASES):
             return [replace(h, record_restricted=h.person_id in restricted) for h in hits]
         return [h for h in hits if h.person_id not in restricted]
+
+    def _caseload_notes(self, s: Session, words: list[str], readable: str,
+                        limit: int) -> list[tuple[int, int]]:
+        """A caseload's notes that match, newest first, as (note id, person id): SQLite
+        picks the candidates (``like_pattern``: never fewer than match) among the notes
+        of the persons ``readable`` (a JSON list), and ``matches`` decides, reading the
+        text of only as many candidates as it takes to fill the list."""
+        sql = ("SELECT id, person_id FROM journal_notes WHERE person_id IN "
+               "(SELECT value FROM json_each(:ids))")
+        params: dict[str, Any] = {"ids": readable}
+        for i, word in enumerate(words):
+            sql += f" AND body LIKE :w{i}"
+            params[f"w{i}"] = like_pattern(word)
+        candidates = s.execute(text(sql + " ORDER BY id DESC"), params).all()
+        rows: list[tuple[int, int]] = []
+        step = max(limit, 10)
+        for start in range(0, len(candidates), step):
+            batch = candidates[start:start + step]
+            bodies: dict[int, str] = dict(s.execute(text(
+                "SELECT id, body FROM journal_notes WHERE id IN "
+                "(SELECT value FROM json_each(:ids))"),
+                {"ids": json.dumps([note_id for note_id, _p in batch])}).all())
+            for note_id, person_id in batch:
+                if matches(words, bodies.get(note_id, "")):
+                    rows.append((note_id, person_id))
+                    if len(rows) >= limit:
+                        return rows
+        return rows
 
     def _visible_persons(self, s: Session) -> set[int]:
         return (self.access.peer_persons(s) | self.access.grants.emergency

@@ -1,0 +1,213 @@
+"""Reads in a snapshot (``Service.snapshot``/``reading``): the search reads without the
+write lock and logs afterwards in a short write of its own, under the access epoch
+(migration 0019) – a narrowed access takes effect at once, across sessions, also when it
+lands between the read and its log entries; the caseload's journal search picks its
+candidates in SQL (``like_pattern``) without losing a match."""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from rc_tui.services.people import PeopleService
+from rc_tui.services.search import SearchService, like_pattern, matches, query_words
+from storage import audit
+from storage.errors import NoAccess
+from storage.vault import Vault
+from tests.conftest import ANNA, ANNA_PASS
+from tests.service.test_access import (  # noqa: F401 - fixtures
+    CHEF,
+    CHEF_PASS,
+    Family,
+    as_user,
+    family,
+)
+
+NOW = datetime(2026, 11, 26, 10, 0)
+
+
+def found(v: Vault, query: str) -> set[int | None]:
+    return {h.person_id for h in SearchService(v, clock=lambda: NOW).search(query)}
+
+
+def end_assignments(v: Vault, username: str) -> None:
+    """Ends every assignment of ``username`` through the storage API (no service ends one
+    yet: an insider, or a later feature, with the data key)."""
+    with v.session(write=True) as s:
+        s.execute(text("UPDATE assignments SET ended_at = :now WHERE ended_at IS NULL AND "
+                       "user_id = (SELECT id FROM users WHERE username = :u)"),
+                  {"now": NOW, "u": username})
+
+
+def hits_logged(v: Vault, username: str) -> list[int]:
+    with v.session() as s:
+        return list(s.scalars(text(
+            "SELECT person_id FROM access_log WHERE action = 'search_hit' AND username = :u "
+            "ORDER BY id"), {"u": username}))
+
+
+def epoch(v: Vault) -> int:
+    with v.session() as s:
+        return int(s.scalar(text("SELECT value FROM meta WHERE key = 'access_epoch'")))
+
+
+def test_an_ended_assignment_hides_the_family_from_the_next_search_of_another_session(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    anna, chef = as_user(ANNA, ANNA_PASS), as_user(CHEF, CHEF_PASS)
+    search = SearchService(anna, clock=lambda: NOW)
+    assert {family.child, family.perpetrator} <= {h.person_id for h in search.search("Öberg")}
+    logged = len(hits_logged(anna, ANNA))
+    end_assignments(chef, ANNA)
+    # the same service object, the same open session: nothing of the family any more
+    assert search.search("Öberg") == []
+    assert search.search("Ella") == []
+    assert len(hits_logged(anna, ANNA)) == logged
+    with pytest.raises(NoAccess):
+        PeopleService(anna).get(family.child)
+
+
+def test_a_narrowing_between_the_read_and_its_log_entries_reads_again(
+        family: Family, as_user: Callable[[str, str], Vault],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The assignment ends after anna's read has found the family and before its log
+    entries are written: what was found is not shown, nor logged; the search runs again
+    under the new rules."""
+    anna, chef = as_user(ANNA, ANNA_PASS), as_user(CHEF, CHEF_PASS)
+    real = SearchService._search
+    runs: list[int] = []
+
+    def racing(self: SearchService, *args: Any) -> Any:
+        result = real(self, *args)
+        runs.append(len(result))
+        if len(runs) == 1:
+            end_assignments(chef, ANNA)  # commits while anna's read transaction is open
+        return result
+
+    monkeypatch.setattr(SearchService, "_search", racing)
+    before = epoch(chef)
+    assert found(anna, "Öberg") == set()
+    assert runs[0] > 0 and runs[1:] == [0]
+    assert epoch(chef) > before
+    assert hits_logged(anna, ANNA) == []
+
+
+def test_the_log_entries_of_a_snapshot_are_chained_and_written_before_the_hits_return(
+        family: Family, as_user: Callable[[str, str], Vault],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    anna = as_user(ANNA, ANNA_PASS)
+    hits = SearchService(anna, clock=lambda: NOW).search("Öberg")
+    shown = {h.person_id for h in hits if h.person_id is not None}
+    assert shown and set(hits_logged(anna, ANNA)) == shown
+    with anna.session() as s:
+        assert audit.verify_chain(s).ok
+
+    def refused(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("the log cannot be written")
+
+    # no log entry, no hits: the failure reaches the caller instead of the results
+    monkeypatch.setattr(audit, "append_many", refused)
+    with pytest.raises(RuntimeError):
+        SearchService(anna, clock=lambda: NOW).search("Öberg")
+
+
+def test_a_refusal_in_a_snapshot_is_logged(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    anna = as_user(ANNA, ANNA_PASS)
+    with pytest.raises(NoAccess):
+        PeopleService(anna).get(family.outsider)
+    with anna.session() as s:
+        row = s.execute(text(
+            "SELECT action, outcome, person_id FROM access_log ORDER BY id DESC LIMIT 1")).one()
+    assert tuple(row) == ("view", "denied", family.outsider)
+
+
+def test_the_epoch_moves_on_every_narrowing_and_never_on_an_insert(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    chef = as_user(CHEF, CHEF_PASS)
+    steps = [
+        ("INSERT INTO assignments (case_member_id, user_id, assigned_at) SELECT id, "
+         "(SELECT id FROM users WHERE username = 'chef'), :now FROM case_members "
+         "WHERE person_id = :p", False),
+        ("UPDATE persons SET alias = 'x' WHERE id = :p", False),
+        ("UPDATE persons SET protection_level = 'sekretessmarkering' WHERE id = :p", True),
+        ("UPDATE assignments SET ended_at = :now WHERE case_member_id IN "
+         "(SELECT id FROM case_members WHERE person_id = :p)", True),
+        ("DELETE FROM assignments WHERE case_member_id IN "
+         "(SELECT id FROM case_members WHERE person_id = :p) AND user_id = "
+         "(SELECT id FROM users WHERE username = 'chef')", True),
+    ]
+    for sql, moves in steps:
+        before = epoch(chef)
+        with chef.session(write=True) as s:
+            s.execute(text(sql), {"p": family.outsider, "now": NOW})
+        assert (epoch(chef) > before) is moves, sql
+
+
+@pytest.mark.parametrize(("query", "body"), [
+    ("samtal", "Samtal om ekonomin."),
+    ("SAMT", "samtalet fortsatte"),
+    ("säkerhetsplan", "Säkerhetsplanen gicks igenom."),
+    ("ÅSA", "Träffade " + unicodedata.normalize("NFD", "Åsa") + " på mottagningen."),
+    ("öberg", "ÖBERG ringde"),
+    ("hot 12", "Hot vid 12-tiden"),
+    ("o_k", "o_kej"),
+])
+def test_the_sql_candidates_never_lose_a_match(query: str, body: str) -> None:
+    words = query_words(query)
+    assert matches(words, body)
+    db = sqlite3.connect(":memory:")
+    sql = "SELECT 1 WHERE " + " AND ".join("? LIKE ?" for _ in words)
+    params = [v for w in words for v in (body, like_pattern(w))]
+    assert db.execute(sql, params).fetchone() == (1,)
+
+
+def test_migration_0019_from_the_previous_schema(tmp_path: Path) -> None:
+    """A database at the revision before 0019: 0019 adds the epoch at 0 and its triggers;
+    run again (a rewound database) it keeps the epoch and has each trigger once."""
+    from alembic import command
+
+    from storage import db, schema
+    from storage.migrations.versions import __name__ as versions
+    from tests.conftest import create
+
+    TRIGGERS = __import__(f"{versions}.0019_access_epoch", fromlist=["TRIGGERS"]).TRIGGERS
+    path = tmp_path / "old.db"
+    v = create(path)
+    key = bytes(v._data_key)
+    v.close(None)
+    path.unlink()
+    engine = db.make_engine(path, key)
+
+    def upgrade(to: str) -> None:
+        with engine.begin() as conn:
+            cfg = schema.alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, to)
+
+    previous = schema.KNOWN_REVISIONS[schema.KNOWN_REVISIONS.index("0019") - 1]
+    upgrade(previous)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM meta WHERE key = 'access_epoch'")
+                            ).scalar() == 0
+    upgrade("head")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'access_epoch'")
+                            ).scalar() == "0"
+        conn.execute(text("UPDATE meta SET value = '7' WHERE key = 'access_epoch'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": previous})
+    upgrade("head")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'access_epoch'")
+                            ).scalar() == "7"
+        names = list(conn.scalars(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+            "'access_epoch%'")))
+        assert len(names) == len(set(names)) == len(TRIGGERS)
+    engine.dispose()
