@@ -219,15 +219,20 @@ def hidden_name(access: AccessPolicy, s: Session, p: Person,
     return title
 
 
+def search_numbers(id_number: str | None) -> list[str]:
+    """The tokens of an identity number in the search index (``search_tokens``)."""
+    if not id_number:
+        return []
+    try:
+        return identity.parse_identity_number(id_number, date.max).search_tokens()
+    except identity.IdentityNumberError:
+        return [id_number.replace("-", "")]
+
+
 def index_person(s: Session, p: Person) -> None:
     """Keep the person's search entry (inside the encrypted database) up to date."""
     names = " ".join(x for x in (p.given_name, p.family_name, p.alias) if x)
-    numbers: list[str] = []
-    if p.id_number:
-        try:
-            numbers = identity.parse_identity_number(p.id_number, date.max).search_tokens()
-        except identity.IdentityNumberError:
-            numbers = [p.id_number.replace("-", "")]
+    numbers = search_numbers(p.id_number)
     s.execute(text("DELETE FROM person_fts WHERE rowid = :id"), {"id": p.id})
     s.execute(text("INSERT INTO person_fts (rowid, names, numbers) VALUES (:id, :n, :d)"),
               {"id": p.id, "n": names, "d": " ".join(numbers)})

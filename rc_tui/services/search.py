@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import identity
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
-from rc_tui.services.people import WITHHELD, summary_for
+from rc_tui.services.people import WITHHELD, search_numbers, summary_for
 from rc_tui.services.record_rights import restricted_persons
 from storage.models import Case, JournalNote, Person
 from storage.nfc import nfc
@@ -166,6 +166,52 @@ def like_pattern(word: str) -> str:
     return "%" + re.sub("%+", "%", pattern).strip("%") + "%"
 
 
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+class Caseload:
+    """Persons matched here rather than in the index, with the index's rules: a few
+    hundred rows (a caseload and its families) are matched faster than the index can
+    skip the matches of a common prefix that belong to others. Names and identity numbers
+    are tokens as the index has them (letters and digits, lower case); every word is the
+    start of a token (or the whole token in the first pass), and a word of three letters
+    or more is also found inside a name (the trigram index's rule)."""
+
+    def __init__(self, rows: list[tuple[int, str | None, str | None, str | None,
+                                         str | None]]) -> None:
+        self.people: list[tuple[int, str, list[str]]] = []
+        for pid, given, family, alias, number in rows:
+            names = " ".join(x for x in (given, family, alias) if x).lower()
+            self.people.append((pid, names,
+                                _TOKEN.findall(names) + search_numbers(number)))
+
+    def matching(self, words: list[str], prefix: bool, limit: int) -> list[int]:
+        wanted = [w.lower() for w in words]
+        found: list[int] = []
+        for pid, _names, tokens in self.people:
+            if all(any(t.startswith(w) if prefix else t == w for t in tokens)
+                   for w in wanted):
+                found.append(pid)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def containing(self, words: list[str], limit: int) -> list[int]:
+        inside = [w.lower() for w in words
+                  if len(w) >= INFIX_MIN and not any(c.isdigit() for c in w)]
+        rest = [w.lower() for w in words if w.lower() not in inside]
+        found: list[int] = []
+        for pid, names, tokens in self.people:
+            if all(w in names for w in inside) and all(
+                    any(t.startswith(w) for t in tokens) for w in rest):
+                found.append(pid)
+                if len(found) >= limit:
+                    break
+        return found
+
+
+#: Up to this many persons a user may know exist are matched in Python (``Caseload``).
+PYTHON_MATCH_MAX_PERSONS = 2000
 #: Above this many readable notes, journal search goes through the index instead.
 PYTHON_MATCH_MAX_NOTES = 5000
 
@@ -207,21 +253,30 @@ class SearchService(Service):
                     hits.append(hit)
 
         add(self._cases(s, query, limit))
+        caseload = self._caseload(s)
         for prefix in passes:
-            match = fts_query(query, prefix=prefix, today=today)
-            assert match is not None
-            add(self._persons(s, "SELECT rowid FROM person_fts WHERE person_fts MATCH :q ",
-                              {"q": match}, limit, by_number))
+            if caseload is not None:
+                ids = caseload.matching(words, prefix, limit * 2)
+            else:
+                match = fts_query(query, prefix=prefix, today=today)
+                assert match is not None
+                ids = self._indexed(s, "SELECT rowid FROM person_fts WHERE person_fts "
+                                    "MATCH :q ", {"q": match}, limit)
+            add(self._persons(s, ids, limit, by_number))
             if len(hits) >= limit:
                 break
         infix = infix_query(words)
         if infix is not None and len(hits) < limit:
-            inside, rest = infix
-            sql = "SELECT rowid FROM person_name_fts WHERE person_name_fts MATCH :q "
-            if rest is not None:
-                sql += ("AND rowid IN (SELECT rowid FROM person_fts "
-                        "WHERE person_fts MATCH :rest) ")
-            add(self._persons(s, sql, {"q": inside, "rest": rest}, limit, by_number))
+            if caseload is not None:
+                ids = caseload.containing(words, limit * 2)
+            else:
+                inside, rest = infix
+                sql = "SELECT rowid FROM person_name_fts WHERE person_name_fts MATCH :q "
+                if rest is not None:
+                    sql += ("AND rowid IN (SELECT rowid FROM person_fts "
+                            "WHERE person_fts MATCH :rest) ")
+                ids = self._indexed(s, sql, {"q": inside, "rest": rest}, limit)
+            add(self._persons(s, ids, limit, by_number))
         hits.extend(self._restricted_number_hit(s, query, {h.person_id for h in hits},
                                                 today))
         numbers_only = all(w.isdigit() or (w[:2].isalpha() and w[2:].isdigit())
@@ -238,19 +293,24 @@ class SearchService(Service):
             for person, kind, case in shown])
         return hits
 
-    def _persons(self, s: Session, matched: str, params: dict[str, Any], limit: int,
-                 by_number: bool) -> list[SearchHit]:
-        """Persons by name or number: ``matched`` selects the matching rowids (person ids)
-        from an index, whichever; what is shown of them is decided here, the same way for
-        every index. With a number (or part of one) in the query, only persons whose
-        number the user may see: otherwise typing birth dates at a family member the user
-        may only know exists would reveal theirs."""
+    def _indexed(self, s: Session, matched: str, params: dict[str, Any],
+                 limit: int) -> list[int]:
+        """The person ids ``matched`` selects from an index (its rowids), among those this
+        user may know exist."""
         sql = matched
         if not self.access.can(Capability.ALL_CASES):
             # "+rowid": a filter on the matches, not a per-id lookup of the index
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
-        ids = list(s.scalars(text(sql + "LIMIT :n"), {
+        return list(s.scalars(text(sql + "LIMIT :n"), {
             **params, "n": limit * 2, "ids": json.dumps(sorted(self._visible_persons(s)))}))
+
+    def _persons(self, s: Session, ids: list[int], limit: int,
+                 by_number: bool) -> list[SearchHit]:
+        """Persons by name or number: ``ids`` are the matches (person ids) from an index or
+        from ``Caseload``, whichever; what is shown of them is decided here, the same way
+        for every source. With a number (or part of one) in the query, only persons whose
+        number the user may see: otherwise typing birth dates at a family member the user
+        may only know exists would reveal theirs."""
         if not ids:
             return []
         people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(ids)))}
@@ -365,6 +425,19 @@ class SearchService(Service):
                     if len(rows) >= limit:
                         return rows
         return rows
+
+    def _caseload(self, s: Session) -> Caseload | None:
+        """The persons this user may know exist, ready to match, when they are few (a
+        caseworker's caseload and its families); None for everyone else (the index)."""
+        if self.access.can(Capability.ALL_CASES):
+            return None
+        visible = self._visible_persons(s)
+        if len(visible) > PYTHON_MATCH_MAX_PERSONS:
+            return None
+        return Caseload([(r[0], r[1], r[2], r[3], r[4]) for r in s.execute(text(
+            "SELECT id, given_name, family_name, alias, id_number FROM persons "
+            "WHERE id IN (SELECT value FROM json_each(:ids)) ORDER BY id"),
+            {"ids": json.dumps(sorted(visible))})])
 
     def _visible_persons(self, s: Session) -> set[int]:
         return (self.access.peer_persons(s) | self.access.grants.emergency

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from rc_tui.services import search as search_module
 from rc_tui.services.people import PeopleService
 from rc_tui.services.search import SearchService, like_pattern, matches, query_words
 from storage import audit
@@ -25,6 +26,7 @@ from tests.conftest import ANNA, ANNA_PASS
 from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
     CHEF_PASS,
+    VICTIM_NO,
     Family,
     as_user,
     family,
@@ -148,6 +150,25 @@ def test_the_epoch_moves_on_every_narrowing_and_never_on_an_insert(
         with chef.session(write=True) as s:
             s.execute(text(sql), {"p": family.outsider, "now": NOW})
         assert (epoch(chef) > before) is moves, sql
+
+
+def test_a_caseload_matched_in_python_finds_what_the_index_finds(
+        family: Family, as_user: Callable[[str, str], Vault],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """anna's persons are matched in Python (``Caseload``); with the limit at 0 the same
+    searches go through the indexes: the same hits, in the same order."""
+    anna = as_user(ANNA, ANNA_PASS)
+    queries = ["Öberg", "öb", "ELLA", "berg", "ella öberg", "lla", "bengt", "åsa",
+               VICTIM_NO, VICTIM_NO[2:], VICTIM_NO[:8], "Ek", "karin", "xyz"]
+
+    def run() -> list[list[tuple[str, int | None, str]]]:
+        search = SearchService(anna, clock=lambda: NOW)
+        return [[(h.kind, h.person_id, h.title) for h in search.search(q)] for q in queries]
+
+    in_python = run()
+    monkeypatch.setattr(search_module, "PYTHON_MATCH_MAX_PERSONS", 0)
+    assert run() == in_python
+    assert any(in_python) and [] in in_python
 
 
 @pytest.mark.parametrize(("query", "body"), [
