@@ -262,7 +262,8 @@ class SearchService(Service):
                 assert match is not None
                 ids = self._indexed(s, "SELECT rowid FROM person_fts WHERE person_fts "
                                     "MATCH :q ", {"q": match}, limit)
-            add(self._persons(s, ids, limit, by_number))
+            add(self._persons(s, [i for i in ids if ("person", i, None) not in seen],
+                              limit - len(hits), by_number))
             if len(hits) >= limit:
                 break
         infix = infix_query(words)
@@ -276,7 +277,8 @@ class SearchService(Service):
                     sql += ("AND rowid IN (SELECT rowid FROM person_fts "
                             "WHERE person_fts MATCH :rest) ")
                 ids = self._indexed(s, sql, {"q": inside, "rest": rest}, limit)
-            add(self._persons(s, ids, limit, by_number))
+            add(self._persons(s, [i for i in ids if ("person", i, None) not in seen],
+                              limit - len(hits), by_number))
         hits.extend(self._restricted_number_hit(s, query, {h.person_id for h in hits},
                                                 today))
         numbers_only = all(w.isdigit() or (w[:2].isalpha() and w[2:].isdigit())
@@ -311,22 +313,21 @@ class SearchService(Service):
         for every source. With a number (or part of one) in the query, only persons whose
         number the user may see: otherwise typing birth dates at a family member the user
         may only know exists would reveal theirs."""
-        if not ids:
-            return []
-        people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(ids)))}
         hits: list[SearchHit] = []
-        for pid in ids:
-            p = people.get(pid)
-            if p is None or not self.access.identity_visible(s, p):
-                continue  # protected and not assigned: never matched by name or number
-            if by_number and self.access.level(s, pid) < Level.SHELTER:
-                continue
-            row = summary_for(self.access, s, p, risk=False)  # family compartment: the name only
-            hits.append(SearchHit("person", pid, None, row.display_name,
-                                  " ".join(x for x in (row.masked_id, row.birth) if x),
-                                  row.protection_level))
-            if len(hits) >= limit:
-                break
+        # loaded as many at a time as the list still needs (most matches are shown)
+        while ids and len(hits) < limit:
+            batch, ids = ids[:limit - len(hits)], ids[limit - len(hits):]
+            people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(batch)))}
+            for pid in batch:
+                p = people.get(pid)
+                if p is None or not self.access.identity_visible(s, p):
+                    continue  # protected and not assigned: never matched by name or number
+                if by_number and self.access.level(s, pid) < Level.SHELTER:
+                    continue
+                row = summary_for(self.access, s, p, risk=False)  # family: the name only
+                hits.append(SearchHit("person", pid, None, row.display_name,
+                                      " ".join(x for x in (row.masked_id, row.birth) if x),
+                                      row.protection_level))
         return hits
 
     def _cases(self, s: Session, query: str, limit: int) -> list[SearchHit]:
