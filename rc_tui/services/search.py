@@ -157,16 +157,37 @@ def matches(words: list[str], body: str) -> bool:
     return all(any(t.startswith(w) for t in tokens) for w in wanted)
 
 
-def like_pattern(word: str) -> str:
-    """A LIKE pattern that every text ``matches`` finds ``word`` in also matches (and a
-    few more, which ``matches`` then drops): the word's ASCII letters and digits as they
-    are (LIKE folds ASCII case), anything else any run of characters (LIKE does not fold
-    å, ä, ö, and text signed before it was composed may hold them decomposed)."""
-    pattern = "".join(c if c.isascii() and c.isalnum() else "%" for c in word.casefold())
-    return "%" + re.sub("%+", "%", pattern).strip("%") + "%"
+def word_start_globs(word: str) -> tuple[str, str]:
+    """Two GLOB patterns, one of which matches every text in which ``matches`` finds
+    ``word`` at the start of a word (and a few more, which ``matches`` then drops): the
+    text starts with it, or it follows a character that is not an ASCII letter or digit.
+    ASCII letters match either case; any other character of the word matches any run of
+    characters (GLOB folds no case, and text signed before it was composed may hold å, ä
+    and ö decomposed)."""
+    parts = []
+    for c in word.casefold():
+        if c.isascii() and c.isalpha():
+            parts.append(f"[{c}{c.upper()}]")
+        elif c.isascii() and c.isdigit():
+            parts.append(c)
+        else:
+            parts.append("*")
+    pattern = re.sub(r"\*+", "*", "".join(parts)) + "*"
+    return pattern, "*[^0-9A-Za-z]" + pattern
 
 
 _TOKEN = re.compile(r"[^\W_]+")
+#: an identity number as stored (``IdentityNumber.canonical``)
+_CANONICAL = re.compile(r"([0-9]{8})-([0-9]{4})")
+
+
+def _number_tokens(number: str | None) -> str:
+    """The index's tokens of a stored identity number (``search_numbers``), read off the
+    canonical form without parsing it again."""
+    if number and (m := _CANONICAL.fullmatch(number)) is not None:
+        date8, last4 = m.group(1), m.group(2)
+        return f" {date8}{last4} {date8[2:]}{last4} {date8} {date8[2:]}"
+    return "".join(" " + t for t in search_numbers(number))
 
 
 class Caseload:
@@ -175,22 +196,26 @@ class Caseload:
     skip the matches of a common prefix that belong to others. Names and identity numbers
     are tokens as the index has them (letters and digits, lower case); every word is the
     start of a token (or the whole token in the first pass), and a word of three letters
-    or more is also found inside a name (the trigram index's rule)."""
+    or more is also found inside a name (the trigram index's rule). The tokens of a
+    person are one string, each after a space, so a word is the start of one of them
+    when the string holds the word after a space."""
 
     def __init__(self, rows: list[tuple[int, str | None, str | None, str | None,
-                                         str | None]]) -> None:
-        self.people: list[tuple[int, str, list[str]]] = []
+                                         str | None]], numbers: bool) -> None:
+        self.people: list[tuple[int, str, str]] = []
         for pid, given, family, alias, number in rows:
             names = " ".join(x for x in (given, family, alias) if x).lower()
-            self.people.append((pid, names,
-                                _TOKEN.findall(names) + search_numbers(number)))
+            tokens = "".join(" " + t for t in _TOKEN.findall(names))
+            if numbers:  # only a word with a digit can match one
+                tokens += _number_tokens(number)
+            self.people.append((pid, names, tokens + " "))
 
     def matching(self, words: list[str], prefix: bool, limit: int) -> list[int]:
-        wanted = [w.lower() for w in words]
+        end = "" if prefix else " "
+        wanted = [" " + w.lower() + end for w in words]
         found: list[int] = []
         for pid, _names, tokens in self.people:
-            if all(any(t.startswith(w) if prefix else t == w for t in tokens)
-                   for w in wanted):
+            if all(w in tokens for w in wanted):
                 found.append(pid)
                 if len(found) >= limit:
                     break
@@ -199,11 +224,10 @@ class Caseload:
     def containing(self, words: list[str], limit: int) -> list[int]:
         inside = [w.lower() for w in words
                   if len(w) >= INFIX_MIN and not any(c.isdigit() for c in w)]
-        rest = [w.lower() for w in words if w.lower() not in inside]
+        rest = [" " + w.lower() for w in words if w.lower() not in inside]
         found: list[int] = []
         for pid, names, tokens in self.people:
-            if all(w in names for w in inside) and all(
-                    any(t.startswith(w) for t in tokens) for w in rest):
+            if all(w in names for w in inside) and all(w in tokens for w in rest):
                 found.append(pid)
                 if len(found) >= limit:
                     break
@@ -253,7 +277,7 @@ class SearchService(Service):
                     hits.append(hit)
 
         add(self._cases(s, query, limit))
-        caseload = self._caseload(s)
+        caseload = self._caseload(s, by_number)
         for prefix in passes:
             if caseload is not None:
                 ids = caseload.matching(words, prefix, limit * 2)
@@ -402,15 +426,15 @@ class SearchService(Service):
     def _caseload_notes(self, s: Session, words: list[str], readable: str,
                         limit: int) -> list[tuple[int, int]]:
         """A caseload's notes that match, newest first, as (note id, person id): SQLite
-        picks the candidates (``like_pattern``: never fewer than match) among the notes
-        of the persons ``readable`` (a JSON list), and ``matches`` decides, reading the
-        text of only as many candidates as it takes to fill the list."""
+        picks the candidates (``word_start_globs``: never fewer than match) among the
+        notes of the persons ``readable`` (a JSON list), and ``matches`` decides, reading
+        the text of only as many candidates as it takes to fill the list."""
         sql = ("SELECT id, person_id FROM journal_notes WHERE person_id IN "
                "(SELECT value FROM json_each(:ids))")
         params: dict[str, Any] = {"ids": readable}
         for i, word in enumerate(words):
-            sql += f" AND body LIKE :w{i}"
-            params[f"w{i}"] = like_pattern(word)
+            sql += f" AND (body GLOB :a{i} OR body GLOB :b{i})"
+            params[f"a{i}"], params[f"b{i}"] = word_start_globs(word)
         candidates = s.execute(text(sql + " ORDER BY id DESC"), params).all()
         rows: list[tuple[int, int]] = []
         step = max(limit, 10)
@@ -427,7 +451,7 @@ class SearchService(Service):
                         return rows
         return rows
 
-    def _caseload(self, s: Session) -> Caseload | None:
+    def _caseload(self, s: Session, numbers: bool) -> Caseload | None:
         """The persons this user may know exist, ready to match, when they are few (a
         caseworker's caseload and its families); None for everyone else (the index)."""
         if self.access.can(Capability.ALL_CASES):
@@ -438,7 +462,7 @@ class SearchService(Service):
         return Caseload([(r[0], r[1], r[2], r[3], r[4]) for r in s.execute(text(
             "SELECT id, given_name, family_name, alias, id_number FROM persons "
             "WHERE id IN (SELECT value FROM json_each(:ids)) ORDER BY id"),
-            {"ids": json.dumps(sorted(visible))})])
+            {"ids": json.dumps(sorted(visible))})], numbers=numbers)
 
     def _visible_persons(self, s: Session) -> set[int]:
         return (self.access.peer_persons(s) | self.access.grants.emergency

@@ -2,7 +2,7 @@
 write lock and logs afterwards in a short write of its own, under the access epoch
 (migration 0019) – a narrowed access takes effect at once, across sessions, also when it
 lands between the read and its log entries; the caseload's journal search picks its
-candidates in SQL (``like_pattern``) without losing a match."""
+candidates in SQL (``word_start_globs``) without losing a match."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from rc_tui.services import search as search_module
 from rc_tui.services.people import PeopleService
-from rc_tui.services.search import SearchService, like_pattern, matches, query_words
+from rc_tui.services.search import SearchService, matches, query_words, word_start_globs
 from storage import audit
 from storage.errors import NoAccess
 from storage.vault import Vault
@@ -179,14 +179,22 @@ def test_a_caseload_matched_in_python_finds_what_the_index_finds(
     ("öberg", "ÖBERG ringde"),
     ("hot 12", "Hot vid 12-tiden"),
     ("o_k", "o_kej"),
+    ("an", "Hon (anmälan) kom"),
+    ("ström", "Wikström, Ström"),
 ])
 def test_the_sql_candidates_never_lose_a_match(query: str, body: str) -> None:
     words = query_words(query)
     assert matches(words, body)
     db = sqlite3.connect(":memory:")
-    sql = "SELECT 1 WHERE " + " AND ".join("? LIKE ?" for _ in words)
-    params = [v for w in words for v in (body, like_pattern(w))]
+    sql = "SELECT 1 WHERE " + " AND ".join("(? GLOB ? OR ? GLOB ?)" for _ in words)
+    params = [v for w in words for g in word_start_globs(w) for v in (body, g)]
     assert db.execute(sql, params).fetchone() == (1,)
+    # and the word inside another word is no candidate
+    inside = "x" + body.replace(" ", "x")
+    if not matches(words, inside):
+        assert db.execute(sql, [v for w in words for g in word_start_globs(w)
+                                for v in (inside, g)]).fetchone() is None or \
+            any(not c.isascii() for c in query)
 
 
 def test_migration_0019_from_the_previous_schema(tmp_path: Path) -> None:
