@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import identity
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import Service
-from rc_tui.services.people import WITHHELD, search_numbers, summary_for
+from rc_tui.services.people import WITHHELD, PersonSummary, search_numbers, summary_for
 from rc_tui.services.record_rights import restricted_persons
 from storage.models import Case, JournalNote, Person
 from storage.nfc import nfc
@@ -397,16 +397,26 @@ class SearchService(Service):
         note_ids = [r[0] for r in rows]
         if not note_ids:
             return hits
-        found = {n.id: (n, p) for n, p in s.execute(
-            select(JournalNote, Person).join(Person, Person.id == JournalNote.person_id)
-            .where(JournalNote.id.in_(note_ids))).all()}
+        # the few columns shown (not whole notes), and each person once however many of
+        # her notes match
+        found = {r.id: r for r in s.execute(
+            select(JournalNote.id, JournalNote.person_id, JournalNote.case_id,
+                   JournalNote.created_at, JournalNote.body)
+            .where(JournalNote.id.in_(note_ids)))}
+        owners = {n.person_id for n in found.values()}
+        people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(owners)))}
+        shown: dict[int, PersonSummary | None] = {}
         for note_id in note_ids:
-            if note_id not in found:
+            note = found.get(note_id)
+            person = people.get(note.person_id) if note is not None else None
+            if note is None or person is None:
                 continue
-            note, person = found[note_id]
-            if not self.access.identity_visible(s, person):
+            if person.id not in shown:
+                shown[person.id] = (summary_for(self.access, s, person, risk=False)
+                                    if self.access.identity_visible(s, person) else None)
+            row = shown[person.id]
+            if row is None:
                 continue
-            row = summary_for(self.access, s, person, risk=False)
             excerpt = " ".join(note.body.split())[:80]
             hits.append(SearchHit("note", person.id, note.case_id, row.display_name,
                                   f"{note.created_at:%Y-%m-%d} {excerpt}",
