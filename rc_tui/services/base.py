@@ -11,7 +11,8 @@ instead: a read transaction, which never waits for the write lock and never make
 wait, and then one short write transaction that appends the access-log entries of what is
 about to be shown, chained and committed before the data is returned. That write compares
 the access epoch (see migration 0019) with the read's: when somebody's access was narrowed
-in between, the read is done again under the new rules (``Service.reading``).
+in between (an assignment ended, a record restricted …), the read is done again under the
+new rules (``Service.reading``).
 """
 
 from __future__ import annotations

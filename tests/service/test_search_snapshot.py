@@ -130,7 +130,7 @@ def test_a_refusal_in_a_snapshot_is_logged(
     assert tuple(row) == ("view", "denied", family.outsider)
 
 
-def test_the_epoch_moves_on_every_narrowing_and_never_on_an_insert(
+def test_the_epoch_moves_on_every_narrowing_and_on_no_other_insert(
         family: Family, as_user: Callable[[str, str], Vault]) -> None:
     chef = as_user(CHEF, CHEF_PASS)
     steps = [
@@ -145,6 +145,9 @@ def test_the_epoch_moves_on_every_narrowing_and_never_on_an_insert(
          "(SELECT id FROM case_members WHERE person_id = :p) AND user_id = "
          "(SELECT id FROM users WHERE username = 'chef')", True),
     ]
+    steps.append(("INSERT INTO person_restrictions (person_id, restricted_by_id, "
+                  "restricted_at, reason, lift_reason) VALUES (:p, (SELECT id FROM users WHERE "
+                  "username = 'chef'), :now, 'Bestridd uppgift.', '')", True))
     for sql, moves in steps:
         before = epoch(chef)
         with chef.session(write=True) as s:
@@ -206,7 +209,7 @@ def test_migration_0019_from_the_previous_schema(tmp_path: Path) -> None:
     from storage.migrations.versions import __name__ as versions
     from tests.conftest import create
 
-    TRIGGERS = __import__(f"{versions}.0019_access_epoch", fromlist=["TRIGGERS"]).TRIGGERS
+    triggers = __import__(f"{versions}.0019_access_epoch", fromlist=["TRIGGERS"]).TRIGGERS
     path = tmp_path / "old.db"
     v = create(path)
     key = bytes(v._data_key)
@@ -238,5 +241,5 @@ def test_migration_0019_from_the_previous_schema(tmp_path: Path) -> None:
         names = list(conn.scalars(text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
             "'access_epoch%'")))
-        assert len(names) == len(set(names)) == len(TRIGGERS)
+        assert len(names) == len(set(names)) == len(triggers)
     engine.dispose()

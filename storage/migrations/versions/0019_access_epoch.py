@@ -13,9 +13,9 @@ Triggers move it, whatever code writes: an update or delete of ``assignments``,
 ``case_members``, ``stays`` (its person or facility) and ``person_links``, a change of
 ``persons.protection_level``, and a new restriction of a record (``person_restrictions``,
 revision 0017: a restricted record is hidden from search). No other insert narrows anyone's
-access, so bulk inserts pay nothing for it. The counter lives in ``meta`` (there from the first revision), so a test
-that rewinds a database by dropping later tables leaves no trigger pointing at a missing
-table.
+access, so bulk inserts pay nothing for it. The counter lives in ``meta`` (there from the
+first revision), so a test that rewinds a database by dropping later tables leaves no
+trigger pointing at a missing table.
 
 Revision ID: 0019
 Revises: 0020 (made beside 0017–0020 on a branch from 0016; chained after them when rebased)
