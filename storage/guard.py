@@ -55,8 +55,8 @@ REKEY_CHECKPOINT_WAIT_MS = 2000
 
 #: The guard at the start of every transaction: is this user still active, and is a
 #: rekey pending? One indexed lookup each, in the transaction's own snapshot. It also reads
-#: the access epoch (migration 0019) of that snapshot, for the services' snapshot reads
-#: (``Session.info[ACCESS_EPOCH]``; None before 0019).
+#: the access epoch (migration 0021) of that snapshot, for the services' snapshot reads
+#: (``Session.info[ACCESS_EPOCH]``; None before 0021).
 _GUARD = text(
     "SELECT (SELECT status FROM users WHERE username = :u), "
     "(SELECT value FROM meta WHERE key = 'rekey_pending'), "

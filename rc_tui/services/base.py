@@ -10,7 +10,7 @@ The busiest reads (search, a person opened, the due list) run in ``Service.snaps
 instead: a read transaction, which never waits for the write lock and never makes anyone
 wait, and then one short write transaction that appends the access-log entries of what is
 about to be shown, chained and committed before the data is returned. That write compares
-the access epoch (see migration 0019) with the read's: when somebody's access was narrowed
+the access epoch (see migration 0021) with the read's: when somebody's access was narrowed
 in between (an assignment ended, a record restricted …), the read is done again under the
 new rules (``Service.reading``).
 """
@@ -154,7 +154,7 @@ class Service:
         pending: list[dict[str, Any]] = []
         try:
             with self.vault.session() as s:
-                # the access epoch (migration 0019) as this snapshot's guard read it
+                # the access epoch (migration 0021) as this snapshot's guard read it
                 epoch = s.info[ACCESS_EPOCH]
                 s.info[_PENDING] = pending
                 yield s

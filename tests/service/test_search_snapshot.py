@@ -1,6 +1,6 @@
 """Reads in a snapshot (``Service.snapshot``/``reading``): the search reads without the
 write lock and logs afterwards in a short write of its own, under the access epoch
-(migration 0019) – a narrowed access takes effect at once, across sessions, also when it
+(migration 0021) – a narrowed access takes effect at once, across sessions, also when it
 lands between the read and its log entries; the caseload's journal search picks its
 candidates in SQL (``word_start_globs``) without losing a match."""
 
@@ -200,8 +200,8 @@ def test_the_sql_candidates_never_lose_a_match(query: str, body: str) -> None:
             any(not c.isascii() for c in query)
 
 
-def test_migration_0019_from_the_previous_schema(tmp_path: Path) -> None:
-    """A database at the revision before 0019: 0019 adds the epoch at 0 and its triggers;
+def test_migration_0021_from_the_previous_schema(tmp_path: Path) -> None:
+    """A database at the revision before 0021: 0021 adds the epoch at 0 and its triggers;
     run again (a rewound database) it keeps the epoch and has each trigger once."""
     from alembic import command
 
@@ -209,7 +209,7 @@ def test_migration_0019_from_the_previous_schema(tmp_path: Path) -> None:
     from storage.migrations.versions import __name__ as versions
     from tests.conftest import create
 
-    triggers = __import__(f"{versions}.0019_access_epoch", fromlist=["TRIGGERS"]).TRIGGERS
+    triggers = __import__(f"{versions}.0021_access_epoch", fromlist=["TRIGGERS"]).TRIGGERS
     path = tmp_path / "old.db"
     v = create(path)
     key = bytes(v._data_key)
@@ -223,7 +223,7 @@ def test_migration_0019_from_the_previous_schema(tmp_path: Path) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, to)
 
-    previous = schema.KNOWN_REVISIONS[schema.KNOWN_REVISIONS.index("0019") - 1]
+    previous = schema.KNOWN_REVISIONS[schema.KNOWN_REVISIONS.index("0021") - 1]
     upgrade(previous)
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM meta WHERE key = 'access_epoch'")

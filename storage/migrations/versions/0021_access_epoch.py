@@ -17,8 +17,8 @@ access, so bulk inserts pay nothing for it. The counter lives in ``meta`` (there
 first revision), so a test that rewinds a database by dropping later tables leaves no
 trigger pointing at a missing table.
 
-Revision ID: 0019
-Revises: 0020 (made beside 0017–0020 on a branch from 0016; chained after them when rebased)
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07
 """
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
