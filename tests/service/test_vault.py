@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -52,18 +54,33 @@ def test_create_refuses_existing(installed: Path) -> None:
                      "en tredje lång fras")
 
 
-def test_connection_settings_are_enforced(vault: Vault) -> None:
-    with vault.engine.connect() as conn:
-        def pragma(name: str) -> str:
-            return str(conn.exec_driver_sql(f"PRAGMA {name}").scalar())
+#: opens the vault as the product does and prints its connection's settings (in a process
+#: of its own: the test processes go without memory security, tests/conftest.py)
+_SETTINGS = """
+import sys
+from pathlib import Path
+from storage.vault import Vault
+phrase = sys.stdin.readline().rstrip("\\n")
+with Vault.unlock(Path(sys.argv[1]), sys.argv[2], phrase) as v, v.engine.connect() as c:
+    for name in ("cipher_memory_security", "temp_store", "secure_delete", "foreign_keys",
+                 "journal_mode", "busy_timeout", "cipher_version"):
+        print(name, c.exec_driver_sql(f"PRAGMA {name}").scalar())
+"""
 
-        assert pragma("cipher_memory_security") == "1"
-        assert pragma("temp_store") == "2"  # MEMORY
-        assert pragma("secure_delete") == "1"
-        assert pragma("foreign_keys") == "1"
-        assert pragma("journal_mode") == "wal"
-        assert int(pragma("busy_timeout")) >= 5000
-        assert pragma("cipher_version").startswith("4.")
+
+def test_connection_settings_are_enforced(installed: Path) -> None:
+    r = subprocess.run([sys.executable, "-c", _SETTINGS, str(installed), ANNA],
+                       input=ANNA_PASS + "\n", capture_output=True, text=True, timeout=120,
+                       check=False, cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, r.stderr
+    pragma = dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    assert pragma["cipher_memory_security"] == "1"
+    assert pragma["temp_store"] == "2"  # MEMORY
+    assert pragma["secure_delete"] == "1"
+    assert pragma["foreign_keys"] == "1"
+    assert pragma["journal_mode"] == "wal"
+    assert int(pragma["busy_timeout"]) >= 5000
+    assert pragma["cipher_version"].startswith("4.")
 
 
 def test_database_is_not_plain_sqlite(installed: Path) -> None:
