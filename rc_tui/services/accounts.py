@@ -248,12 +248,13 @@ def login(
     path: Path, username: str, passphrase: str, clock: Callable[[], float] = time.time,
 ) -> Vault:
     """Unlock for ``username``. Typed usernames are trimmed but otherwise used as typed."""
-    from storage.pack import open_pack, pack_info
-    from storage.vault import Vault
+    from storage.pack import RecordingVault, open_pack, pack_info
 
     if pack_info(path) is not None:  # an outage pack: opened as such (expiry, operations)
         return open_pack(path, username.strip(), passphrase, clock=clock)
-    return Vault.unlock(path, username.strip(), passphrase, clock=clock)
+    # a vault that can carry a merge's row in an operation's transaction (a pack merged
+    # from the app); without one it writes exactly as a plain vault
+    return RecordingVault.unlock(path, username.strip(), passphrase, clock=clock)
 
 
 class AccountService:

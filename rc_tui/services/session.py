@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rc_tui.services.extracts import ExtractService
     from rc_tui.services.home import HomeService
     from rc_tui.services.logreview import LogReviewService
-    from rc_tui.services.packs import PackService
+    from rc_tui.services.packs import PackMergeService, PackService
     from rc_tui.services.people import PeopleService
     from rc_tui.services.record_rights import RecordRightsService
     from rc_tui.services.records import RecordService
@@ -236,6 +236,10 @@ class UserSession:
     def packs(self, screen: str = "pack") -> PackService:
         from rc_tui.services.packs import PackService
         return PackService(self._vault, screen=screen, clock=self.clock)
+
+    def pack_merge(self, screen: str = "pack_merge") -> PackMergeService:
+        from rc_tui.services.packs import PackMergeService
+        return PackMergeService(self._vault, screen=screen, clock=self.clock)
 
     def documents(self, screen: str = "document") -> DocumentService:
         from rc_tui.services.documents import DocumentService

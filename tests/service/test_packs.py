@@ -17,7 +17,7 @@ from rc_tui.services.access import Level
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
 from rc_tui.services.casework import CaseworkService
 from rc_tui.services.casework.plans import PlanItemInput
-from rc_tui.services.errors import PermissionDenied, ValidationError
+from rc_tui.services.errors import PermissionDenied, ValidationError, VaultError
 from rc_tui.services.home import HomeService
 from rc_tui.services.packs import PackMergeService, PackService
 from rc_tui.services.packs.create import DERIVED, LEFT_OUT, TABLES
@@ -478,6 +478,7 @@ def test_an_intake_of_someone_the_database_knows_is_merged_as_a_possible_duplica
     report = _merge(demo, out)
     (item,) = report.items
     assert item.outcome == "duplicate" and str(known_id) in item.detail
+    assert known_id in dict(item.persons)  # offered by name, as she may see them
     with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
         # merged all the same (nothing typed in the outage is lost), offered for linking
         assert s.scalar(select(Person.id).where(Person.given_name == "Samma"))
@@ -523,3 +524,72 @@ def test_a_restricted_record_stays_restricted_in_a_pack_and_at_the_merge(
     (item,) = _merge(demo, before).items  # made before it: refused at the merge, listed
     assert item.outcome == "refused"
     assert _notes(demo, "Skrivet innan begränsningen.") == [0]
+
+
+def _conflicted(demo: Path, tmp_path: Path) -> tuple[int, str]:
+    """A pack whose edit of a person's language ran into the manager's change meanwhile."""
+    out = make(demo, "anna", tmp_path / "conflict.pack")
+    with open_pack(out, "anna", USERS["anna"]) as pack:
+        pid = _first_full(pack)
+        data, version = _person_input(pack, pid)
+        PeopleService(pack).update(pid, version, dataclasses.replace(data, language="arabiska"))
+    _chef_sets(demo, pid, language="somaliska")
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef:
+        uid = [r.uid for r in PackService(chef).packs()][-1]
+    with RecordingVault.unlock(demo, "anna", USERS["anna"]) as shared:
+        report = PackMergeService(shared).merge_file(out, USERS["anna"])
+    assert [i.outcome for i in report.items] == ["conflict"]
+    return pid, uid
+
+
+def _chef_sets(demo: Path, pid: int, **changes: Any) -> None:
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef:
+        data, version = _person_input(chef, pid)
+        PeopleService(chef).update(pid, version, dataclasses.replace(data, **changes))
+
+
+def _language(demo: Path, pid: int) -> str | None:
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
+        return s.get(Person, pid).language  # type: ignore[union-attr]
+
+
+def test_a_conflict_is_decided_explicitly_and_a_change_meanwhile_is_a_new_conflict(
+        demo: Path, tmp_path: Path) -> None:
+    pid, uid = _conflicted(demo, tmp_path)
+    with RecordingVault.unlock(demo, "anna", USERS["anna"]) as shared:
+        merges = PackMergeService(shared)
+        (seen,) = merges.conflicts(uid)  # both sides, the database's as stored now
+        assert (seen.person_id, seen.pack.language, seen.database.language) == \
+            (pid, "arabiska", "somaliska")
+        _chef_sets(demo, pid, language="tigrinja")  # changed again while she looks
+        again = merges.resolve(uid, seen.op_id, "pack", seen.version)
+        assert again is not None and again.database.language == "tigrinja"
+        assert _language(demo, pid) == "tigrinja"  # nothing overwritten
+        assert merges.conflicts(uid) == [again]  # still open
+        assert merges.resolve(uid, again.op_id, "pack", again.version) is None
+        assert merges.conflicts(uid) == []
+    assert _language(demo, pid) == "arabiska"  # applied explicitly, on the current version
+    with Vault.unlock(demo, "chef", USERS["chef"]) as v, v.session() as s:
+        assert s.scalar(select(AccessLog.id).where(
+            AccessLog.action == "change", AccessLog.username == "anna",
+            AccessLog.person_id == pid, AccessLog.screen == "pack_merge"))
+        assert s.scalar(select(AccessLog.id).where(AccessLog.action == "pack_merge_resolved"))
+        (row,) = [r for r in PackService(v).packs() if r.uid == uid]
+        assert row.open_items == 0
+    with RecordingVault.unlock(demo, "anna", USERS["anna"]) as shared, \
+            pytest.raises(VaultError):  # decided once
+        PackMergeService(shared).resolve(uid, again.op_id, "database", again.version)
+
+
+def test_keeping_the_databases_value_writes_nothing_and_only_the_packs_user_decides(
+        demo: Path, tmp_path: Path) -> None:
+    pid, uid = _conflicted(demo, tmp_path)
+    with RecordingVault.unlock(demo, "per", USERS["per"]) as other, \
+            pytest.raises(PermissionDenied):  # another caseworker's pack
+        PackMergeService(other).conflicts(uid)
+    with RecordingVault.unlock(demo, "anna", USERS["anna"]) as shared:
+        merges = PackMergeService(shared)
+        (seen,) = merges.conflicts(uid)
+        assert merges.resolve(uid, seen.op_id, "database", seen.version) is None
+        assert merges.conflicts(uid) == []
+    assert _language(demo, pid) == "somaliska"

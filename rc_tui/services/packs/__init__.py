@@ -8,7 +8,12 @@ pack into operations; ``merge`` replays them on the database.
 from __future__ import annotations
 
 from rc_tui.services.packs.create import PackMade, PackRow, PackService
-from rc_tui.services.packs.merge import MergeItem, MergeReport, PackMergeService
+from rc_tui.services.packs.merge import (
+    MergeItem,
+    MergeReport,
+    PackConflict,
+    PackMergeService,
+)
 
-__all__ = ["MergeItem", "MergeReport", "PackMade", "PackMergeService", "PackRow",
-           "PackService"]
+__all__ = ["MergeItem", "MergeReport", "PackConflict", "PackMade", "PackMergeService",
+           "PackRow", "PackService"]

@@ -8,7 +8,11 @@ transaction (``RecordingVault.carrying``): a merge that stops half way resumes w
 stopped and never applies an operation twice.
 
 * a versioned edit whose record changed meanwhile is a **conflict**: not applied, kept with
-  both sides (``MergeItem.sides``) for the user to decide – nothing is overwritten;
+  both sides (``MergeItem.sides``) and the pack's own arguments for the user to decide –
+  nothing is overwritten. ``conflicts`` lists those still open, with the database's values
+  as they are now; ``resolve`` keeps the database's values, or applies the pack's through
+  the normal versioned update resting on the version the user saw (a change made meanwhile
+  is a new conflict, never an overwrite);
 * an operation the user may no longer do (lost access, the person's track closed) is
   **refused** and listed for a manager;
 * an intake is merged and its persons matched against the database's: possible
@@ -27,10 +31,12 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from rc_tui.services.access import Capability
 from rc_tui.services.base import Service
 from rc_tui.services.errors import (
     ConflictError,
@@ -44,8 +50,11 @@ from rc_tui.services.packs.recording import SUPPORTED, OpSpec
 from storage import audit
 from storage.errors import NotAPack, PackMerged
 from storage.models import AccessLog, Pack, PackMerge, PackOperation, Person, User, UserStatus
-from storage.pack import PackVault, RecordingVault
+from storage.pack import PackInfo, PackVault, RecordingVault, open_pack, pack_info
 from storage.roles import Role
+
+if TYPE_CHECKING:
+    from rc_tui.services.people import PersonInput, PersonSummary
 
 #: argument names that refer to a record, and its kind
 REFS: dict[str, str] = {
@@ -61,6 +70,8 @@ MADE: dict[str, str] = {
 }
 #: outcomes left for a person to decide
 OPEN = ("conflict", "refused", "duplicate")
+#: what the user chose for a conflict: the database's values kept, the pack's applied
+RESOLVED = {"database": "kept", "pack": "applied"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,21 @@ class MergeItem:
     detail: str
     #: a conflict: (field, in the pack, in the database) for each field that differs
     sides: tuple[tuple[str, str, str], ...] = ()
+    #: possible duplicates of an intake's persons: (id, name as this user may see it)
+    persons: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PackConflict:
+    """An open conflict of a merged pack: the pack's edit of a person and the person as
+    stored now. Applying the pack's rests on ``version`` – the one read here."""
+
+    op_id: int
+    person_id: int
+    name: str
+    version: int
+    pack: PersonInput
+    database: PersonInput
 
 
 @dataclass(frozen=True)
@@ -139,6 +165,19 @@ class IdMap:
         return value
 
 
+def _conflict_args(detail: str | None) -> dict[str, Any] | None:
+    """The pack's arguments of a person's edit kept with its conflict (decoded)."""
+    try:
+        stored = json.loads(detail or "")
+    except ValueError:
+        return None
+    args = stored.get("args") if isinstance(stored, dict) else None
+    if args is None:
+        return None
+    kwargs = codec.decode(args)
+    return kwargs if isinstance(kwargs.get("person_id"), int) else None
+
+
 def _arg(args: Any, name: str) -> Any:
     if isinstance(args, dict) and "$m" in args:
         return dict(args["$m"]).get(name)
@@ -162,6 +201,24 @@ def _service(name: str) -> Callable[..., Service]:
 class PackMergeService(Service):
     """``PackMergeService(vault)`` on the shared database, opened as a ``RecordingVault``
     by the pack's user (or by the manager who approves a revoked user's pack)."""
+
+    @staticmethod
+    def describe(path: Path) -> PackInfo:
+        """What the pack's key file says (whose, until when) – no secret, nothing opened."""
+        info = pack_info(Path(path))
+        if info is None:
+            raise NotAPack(str(path))
+        return info
+
+    def merge_file(self, path: Path, passphrase: str) -> MergeReport:
+        """Open the pack ``path`` with its user's passphrase (expired or not: what was typed
+        in it comes back whenever that is), merge it, close it."""
+        info = self.describe(path)
+        pack = open_pack(Path(path), info.username, passphrase, expired_ok=True)
+        try:
+            return self.merge(pack)
+        finally:
+            pack.close("logout")
 
     def merge(self, pack: PackVault) -> MergeReport:
         vault = self.vault
@@ -226,6 +283,97 @@ class PackMergeService(Service):
                      flagged=bool(counts["conflict"] or counts["refused"]))
         return MergeReport(info.uid, tuple(items), log_entries, approved_by)
 
+    # ------------------------------------------------------------------ open conflicts
+    def conflicts(self, uid: str) -> list[PackConflict]:
+        """The conflicts of the merged pack ``uid`` nobody has decided yet, each with the
+        person as stored now (read as this user may see them: ``NoAccess`` on one the user
+        can no longer see)."""
+        from rc_tui.services.people import PeopleService
+
+        with self.read() as s:
+            pack_id = self._own_pack(s, uid)
+            rows = [(m.op_id, m.detail) for m in s.scalars(select(PackMerge).where(
+                PackMerge.pack_id == pack_id, PackMerge.outcome == "conflict")
+                .order_by(PackMerge.op_id))]
+        people = PeopleService(self.vault, screen="pack_merge", clock=self.clock)
+        out: list[PackConflict] = []
+        for op_id, detail in rows:
+            kwargs = _conflict_args(detail)
+            if kwargs is None:  # not an edit of a person: nothing to apply from here
+                continue
+            now = people.get(kwargs["person_id"])
+            out.append(PackConflict(op_id, now.id, now.display_name, now.version,
+                                    kwargs["data"], now.data))
+        return out
+
+    def resolve(self, uid: str, op_id: int, choice: str,
+                version: int) -> PackConflict | None:
+        """Decide the conflict ``op_id`` of the pack ``uid``: ``"database"`` keeps the
+        stored values; ``"pack"`` applies the pack's through ``PeopleService.update``
+        resting on ``version`` – the database's version the user saw – logged as any
+        edit, and the conflict marked decided in that same transaction. When the person
+        changed again meanwhile nothing is written: the new conflict is returned."""
+        from rc_tui.services.people import PeopleService
+
+        if choice not in RESOLVED:
+            raise ValueError(choice)
+        with self.read() as s:
+            pack_id = self._own_pack(s, uid)
+            row = s.scalar(select(PackMerge).where(PackMerge.pack_id == pack_id,
+                                                   PackMerge.op_id == op_id,
+                                                   PackMerge.outcome == "conflict"))
+            if row is None:
+                raise VaultError("not found")
+            kwargs = _conflict_args(row.detail)
+            row_id = row.id
+        if kwargs is None:
+            raise VaultError("not found")
+        person_id: int = kwargs["person_id"]
+        people = PeopleService(self.vault, screen="pack_merge", clock=self.clock)
+        if choice == "pack":
+            vault = self.vault
+            if not isinstance(vault, RecordingVault):
+                raise VaultError("the merge needs a recording vault")
+            with self.read() as s:  # detached, changed, and added again by the update's
+                # own transaction: the decision is written with the edit or not at all
+                marker = s.get(PackMerge, row_id)
+                assert marker is not None
+            marker.outcome, marker.at, marker.by_id = RESOLVED[choice], self.clock(), \
+                self.user.id
+            try:
+                with vault.carrying(lambda: marker):
+                    people.update(person_id, version, kwargs["data"])
+            except ConflictError:
+                now = people.get(person_id)
+                return PackConflict(op_id, now.id, now.display_name, now.version,
+                                    kwargs["data"], now.data)
+            with self.write() as s:
+                self.log(s, "pack_merge_resolved", person_id=person_id,
+                         record_type="pack", record_id=pack_id,
+                         reason=f"operation {op_id}: the pack's values applied")
+            return None
+        with self.write() as s:
+            stored = s.get(PackMerge, row_id)
+            assert stored is not None
+            if stored.outcome != "conflict":
+                raise VaultError("not found")
+            stored.outcome, stored.at, stored.by_id = RESOLVED[choice], self.clock(), \
+                self.user.id
+            self.log(s, "pack_merge_resolved", person_id=person_id, record_type="pack",
+                     record_id=pack_id, reason=f"operation {op_id}: the database's values kept")
+        return None
+
+    def _own_pack(self, s: Any, uid: str) -> int:
+        """The registry id of the pack ``uid``, if this user may decide its conflicts: its
+        own user, or a manager (who sees every pack and approves a revoked user's)."""
+        self.require(Capability.CASE_CONTENT)
+        reg = s.scalar(select(Pack).where(Pack.uid == uid))
+        if reg is None:
+            raise NotAPack("not in this database's registry")
+        if reg.user_id != self.user.id and self.user.role is not Role.MANAGER:
+            raise PermissionDenied("pack of another user")
+        return int(reg.id)
+
     def _replay(self, pack_id: int, op_id: int, what: str, spec: OpSpec | None,
                 args: str, pack_result: str | None, ids: IdMap) -> MergeItem:
         vault = self.vault
@@ -252,7 +400,7 @@ class PackMergeService(Service):
         svc = _service(service)(vault, screen="pack_merge", clock=self.clock)
         duplicates = self._duplicates(kwargs) if method == "register_intake" else []
         outcome = "duplicate" if duplicates else "merged"
-        detail = ("possible duplicates of persons " + ", ".join(map(str, duplicates))
+        detail = ("possible duplicates of persons " + ", ".join(str(d.id) for d in duplicates)
                   if duplicates else "")
         row = PackMerge(pack_id=pack_id, op_id=op_id, outcome=outcome, detail=detail or None,
                         at=self.clock(), by_id=self.user.id)
@@ -260,7 +408,7 @@ class PackMergeService(Service):
             with vault.carrying(lambda: row) as carry:
                 result = getattr(svc, method)(**kwargs)
         except ConflictError:
-            return self._conflict(pack_id, op_id, what, kwargs)
+            return self._conflict(pack_id, op_id, what, kwargs, translated)
         except ValidationError as exc:
             return self._settle(pack_id, op_id, what, "refused", "; ".join(exc.reasons))
         except (NoAccess, PermissionDenied) as exc:
@@ -278,22 +426,26 @@ class PackMergeService(Service):
                 s.add(PackMerge(pack_id=pack_id, op_id=op_id, outcome=outcome, result=here,
                                 detail=detail or None, at=self.clock(), by_id=self.user.id))
         ids.learn(spec, stored, codec.plain(pack_result), codec.plain(here))
-        return MergeItem(op_id, what, outcome, detail)
+        return MergeItem(op_id, what, outcome, detail,
+                         persons=tuple((d.id, d.display_name) for d in duplicates))
 
     def _settle(self, pack_id: int, op_id: int, what: str, outcome: str, detail: str,
-                sides: tuple[tuple[str, str, str], ...] = ()) -> MergeItem:
+                sides: tuple[tuple[str, str, str], ...] = (),
+                args: Any = None) -> MergeItem:
         with self.write() as s:
             s.add(PackMerge(pack_id=pack_id, op_id=op_id, outcome=outcome, at=self.clock(),
                             by_id=self.user.id,
-                            detail=json.dumps({"text": detail, "sides": sides})
-                            if sides else detail))
+                            # a conflict keeps the pack's own arguments: applying them later
+                            # needs neither the pack nor its passphrase again
+                            detail=json.dumps({"text": detail, "sides": sides, "args": args})
+                            if sides or args is not None else detail))
             self.log(s, "pack_merge_op", outcome=outcome[:16], record_type="pack",
                      record_id=pack_id, reason=f"operation {op_id} {what}: {outcome}",
                      flagged=outcome == "refused")
         return MergeItem(op_id, what, outcome, detail, sides)
 
     def _conflict(self, pack_id: int, op_id: int, what: str,
-                  kwargs: dict[str, Any]) -> MergeItem:
+                  kwargs: dict[str, Any], args: Any) -> MergeItem:
         """Both sides of a versioned edit whose record changed meanwhile."""
         from rc_tui.services.people import to_input
 
@@ -309,17 +461,18 @@ class PackMergeService(Service):
                     if mine != here:
                         sides.append((f.name, str(mine), str(here)))
         return self._settle(pack_id, op_id, what, "conflict",
-                            "changed in the database since the pack was made", tuple(sides))
+                            "changed in the database since the pack was made", tuple(sides),
+                            args if what == "PeopleService.update" else None)
 
-    def _duplicates(self, kwargs: dict[str, Any]) -> list[int]:
+    def _duplicates(self, kwargs: dict[str, Any]) -> list[PersonSummary]:
         from rc_tui.services.people import PeopleService
 
         people = PeopleService(self.vault, screen="pack_merge", clock=self.clock)
-        found: list[int] = []
+        found: dict[int, PersonSummary] = {}
         for member in getattr(kwargs.get("data"), "members", []):
             if member.person is not None:
-                found += [d.id for d in people.find_duplicates(member.person)]
-        return sorted(set(found))
+                found.update((d.id, d) for d in people.find_duplicates(member.person))
+        return [found[k] for k in sorted(found)]
 
     def _merge_log(self, pack: PackVault, pack_id: int, owner_id: int, owner_name: str,
                    ids: IdMap, done: dict[int, Any]) -> int:
