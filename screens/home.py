@@ -55,6 +55,7 @@ class HomeScreen(RcScreen):
         # in the palette (Ctrl+P) and the README, not the key bar: a key used before a
         # planned outage, not every day
         Binding("o", "make_pack", "Outage pack", show=False, id="home.make-pack"),
+        Binding("m", "merge_pack", "Merge an outage pack", show=False, id="home.merge-pack"),
         Binding("l", "language", "Svenska/English", id="home.language"),
         Binding("b", "low_bandwidth", "Low bandwidth on/off", show=False, id="home.low-bandwidth"),
     ]
@@ -66,6 +67,7 @@ class HomeScreen(RcScreen):
         "log_review": Capability.LOG_REVIEW, "intake": Capability.CASE_CONTENT,
         "statistics": Capability.STATISTICS,
         "search": Capability.CASE_CONTENT, "make_pack": Capability.CASE_CONTENT,
+        "merge_pack": Capability.CASE_CONTENT,
     }
 
     def __init__(self) -> None:
@@ -244,7 +246,7 @@ class HomeScreen(RcScreen):
         if action == "board":
             needed = BOARD_CAPABILITY.get(str(parameters[0]))
             return needed is not None and self.shell.can(needed)
-        if action == "make_pack" and self.shell.outage:  # not a pack made from a pack
+        if action in ("make_pack", "merge_pack") and self.shell.outage:  # not in a pack
             return False
         return needed is None or self.shell.can(needed)
 
@@ -341,6 +343,11 @@ class HomeScreen(RcScreen):
         from screens.pack import MakePackScreen
 
         self.app.push_screen(MakePackScreen())
+
+    def action_merge_pack(self) -> None:
+        from screens.pack import MergePackScreen
+
+        self.app.push_screen(MergePackScreen())
 
     def action_passphrase(self) -> None:
         from screens.passphrase import ChangePassphraseScreen

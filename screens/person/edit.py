@@ -41,6 +41,32 @@ def _birth_year(data: PersonInput) -> int | None:
     return data.birth_year
 
 
+def person_rows(theirs: PersonInput, mine: PersonInput) -> list[tuple[str, str, str]]:
+    """(field, theirs, mine) for the person's fields that differ, as the conflict view
+    shows them (also for a merged outage pack's edit: screens.pack)."""
+    from screens.conflict import differing
+
+    contact = _("Safe contact")
+    return differing([
+        (_("Given name"), theirs.given_name, mine.given_name),
+        (_("Family name"), theirs.family_name, mine.family_name),
+        (_("Alias"), theirs.alias, mine.alias),
+        (_("Identity no."), theirs.id_number, mine.id_number),
+        (_("Birth year"), _birth_year(theirs), _birth_year(mine)),
+        (_("Gender"), label(GENDERS, theirs.gender), label(GENDERS, mine.gender)),
+        (_("Language"), theirs.language, mine.language),
+        (_("Interpreter"), theirs.interpreter_needed, mine.interpreter_needed),
+        (_("Accessibility needs"), theirs.accessibility_needs, mine.accessibility_needs),
+        (f"{contact}: {_('call')}", theirs.may_call, mine.may_call),
+        (f"{contact}: {_('text')}", theirs.may_text, mine.may_text),
+        (f"{contact}: {_('letters')}", theirs.may_letter, mine.may_letter),
+        (_("Safe times"), theirs.safe_times, mine.safe_times),
+        (_("Safe address"), theirs.safe_address, mine.safe_address),
+        (_("Protection"), label(PROTECTION_LEVELS, theirs.protection_level),
+         label(PROTECTION_LEVELS, mine.protection_level)),
+    ])
+
+
 class PersonEditScreen(RcScreen):
     DRAFT = "person_edit"
 
@@ -162,30 +188,11 @@ class PersonEditScreen(RcScreen):
                   lambda fresh: self._show_conflict(fresh, mine), key="conflict")
 
     def _show_conflict(self, fresh: PersonDetail, mine: PersonInput) -> None:
-        from screens.conflict import ConflictScreen, differing
+        from screens.conflict import ConflictScreen
 
         session = self.shell.session
         assert session is not None
-        theirs = fresh.data
-        contact = _("Safe contact")
-        rows = differing([
-            (_("Given name"), theirs.given_name, mine.given_name),
-            (_("Family name"), theirs.family_name, mine.family_name),
-            (_("Alias"), theirs.alias, mine.alias),
-            (_("Identity no."), theirs.id_number, mine.id_number),
-            (_("Birth year"), _birth_year(theirs), _birth_year(mine)),
-            (_("Gender"), label(GENDERS, theirs.gender), label(GENDERS, mine.gender)),
-            (_("Language"), theirs.language, mine.language),
-            (_("Interpreter"), theirs.interpreter_needed, mine.interpreter_needed),
-            (_("Accessibility needs"), theirs.accessibility_needs, mine.accessibility_needs),
-            (f"{contact}: {_('call')}", theirs.may_call, mine.may_call),
-            (f"{contact}: {_('text')}", theirs.may_text, mine.may_text),
-            (f"{contact}: {_('letters')}", theirs.may_letter, mine.may_letter),
-            (_("Safe times"), theirs.safe_times, mine.safe_times),
-            (_("Safe address"), theirs.safe_address, mine.safe_address),
-            (_("Protection"), label(PROTECTION_LEVELS, theirs.protection_level),
-             label(PROTECTION_LEVELS, mine.protection_level)),
-        ])
+        rows = person_rows(fresh.data, mine)
         self.detail = fresh  # from now on the form saves against what is stored
 
         def chosen(choice: str | None) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from textual.widgets import Input
 
 from rc_tui.services.cases import CaseService, IntakeInput, MemberInput
 from rc_tui.services.packs import PackService
 from rc_tui.services.people import PersonInput
+from rc_tui.services.records import RecordService
 from screens.app import RcApp
 from storage.models import PackOperation
 from storage.pack import open_pack
@@ -81,3 +83,45 @@ async def test_a_pack_made_from_the_home_screen(installed: Path, tmp_path: Path,
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Avbrottspaketet är skrivet" in screen_text(app))
     assert target.exists() and Path(f"{target}.keys").exists()
+
+
+async def test_a_pack_merged_from_the_home_screen_with_a_conflict_decided(
+        installed: Path, tmp_path: Path) -> None:
+    """M on the home screen: the pack's note comes in, its edit of Vera's language met
+    the manager's change and is shown side by side; 1 applies the pack's explicitly."""
+    import dataclasses
+
+    from rc_tui.services.people import PeopleService
+    from tests.conftest import MANAGER, MANAGER_PASS
+
+    pack = tmp_path / "anna.pack"
+    vera = anna_pack(installed, pack)
+    with open_pack(pack, ANNA, ANNA_PASS) as v:
+        RecordService(v).add_note(vera, "contact", "Ringde under avbrottet.", sign=True)
+        detail = PeopleService(v).get(vera)
+        PeopleService(v).update(vera, detail.version,
+                                dataclasses.replace(detail.data, language="arabiska"))
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
+        detail = PeopleService(v).get(vera)
+        PeopleService(v).update(vera, detail.version,
+                                dataclasses.replace(detail.data, language="somaliska"))
+    app = RcApp(installed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot, ANNA, ANNA_PASS)
+        await pilot.press("m")
+        await settle(pilot)
+        await paste(pilot, str(pack))
+        await pilot.press("enter")
+        await paste(pilot, ANNA_PASS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Ändrat i databasen under avbrottet" in screen_text(app))
+        shown = screen_text(app)
+        assert "somaliska" in shown and "arabiska" in shown  # side by side
+        await pilot.press("1")
+        await wait_until(pilot, lambda: "Avgjort." in screen_text(app))
+        shown = screen_text(app)
+        assert "Införda 1" in shown and "konflikter 1" in shown
+        assert "paketets värden införda" in shown
+        assert app.screen.query_one("#passphrase", Input).value == ""  # not kept
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
+        assert PeopleService(v).get(vera).data.language == "arabiska"

@@ -301,7 +301,10 @@ class PackMergeService(Service):
             kwargs = _conflict_args(detail)
             if kwargs is None:  # not an edit of a person: nothing to apply from here
                 continue
-            now = people.get(kwargs["person_id"])
+            try:
+                now = people.get(kwargs["person_id"])
+            except NoAccess:  # no longer hers to see (the refusal is logged): a manager's
+                continue
             out.append(PackConflict(op_id, now.id, now.display_name, now.version,
                                     kwargs["data"], now.data))
         return out
