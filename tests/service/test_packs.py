@@ -358,7 +358,9 @@ def test_lost_access_is_refused_and_listed_and_a_revoked_users_pack_needs_a_mana
         _merge(demo, out)
     with pytest.raises(PermissionDenied):  # another caseworker may not approve
         _merge(demo, out, as_user="per")
-    report = _merge(demo, out, as_user="chef")
+    with RecordingVault.unlock(demo, "chef", USERS["chef"]) as shared:
+        # as in the app: the manager's session, the pack opened with its user's passphrase
+        report = PackMergeService(shared).merge_file(out, USERS["anna"])
     assert report.approved_by == "chef"
     (item,) = report.items
     assert item.outcome == "merged"  # the manager sees every case: merged on approval
