@@ -99,6 +99,15 @@ OPERATIONS = {
     "ShelterService.admit": N_("Admission"),
     "PeopleService.update": N_("Person's details"),
 }
+#: the merge's refusals (``rc_tui.services.packs.merge``; stored in English in the
+#: database, shown in the user's language)
+REFUSALS = {
+    "not an operation an outage pack may carry": N_("not an operation an outage pack may "
+                                                    "carry"),
+    "refers to a record whose own operation was not merged": N_(
+        "it refers to a record whose own operation was not merged"),
+    "no access any more": N_("no access any more: a manager sees it in rc-tui pack list"),
+}
 OUTCOMES = {"merged": N_("merged"), "conflict": N_("conflict"), "refused": N_("refused"),
             "duplicate": N_("possible duplicate")}
 
@@ -222,7 +231,10 @@ class MergePackScreen(RcScreen):
                 f"{name} ({pid})" for pid, name in item.persons))
         if item.outcome == "conflict":
             return _("changed in the database meanwhile: decide side by side")
-        return item.detail if item.outcome == "refused" else ""
+        if item.outcome == "duplicate":
+            return _("possibly the same as: {persons}", persons=item.detail.removeprefix(
+                "possible duplicates of persons "))
+        return refusal_text(item.detail) if item.outcome == "refused" else ""
 
     def _next_conflict(self) -> None:
         """Each open conflict in turn, side by side; Esc leaves one for later."""
@@ -262,3 +274,15 @@ class MergePackScreen(RcScreen):
                     _("decided: the pack's values applied") if decision == "pack"
                     else _("decided: the database's values kept"), 60))
         self._next_conflict()
+
+
+def refusal_text(detail: str) -> str:
+    """Why the merge refused an operation, in the user's language where it is one of the
+    merge's own reasons or a refusal code; a validation's reasons come as they were."""
+    for english, msgid in REFUSALS.items():
+        if detail.startswith(english):
+            return _(msgid)
+    template = accounts.ERROR_MESSAGES.get(detail)
+    if template is not None and "{" not in template:
+        return _(template)
+    return detail

@@ -125,3 +125,11 @@ async def test_a_pack_merged_from_the_home_screen_with_a_conflict_decided(
         assert app.screen.query_one("#passphrase", Input).value == ""  # not kept
     with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         assert PeopleService(v).get(vera).data.language == "arabiska"
+
+
+def test_the_merges_refusals_are_shown_in_the_users_language() -> None:
+    from screens.pack import refusal_text
+
+    assert refusal_text("no access any more (no_access)").startswith("ingen behörighet längre")
+    assert "begränsad" in refusal_text("record_restricted")
+    assert refusal_text("Ange ett födelseår.") == "Ange ett födelseår."  # a validation's own
