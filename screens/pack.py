@@ -255,10 +255,17 @@ class MergePackScreen(RcScreen):
             self.load(lambda session: session.pack_merge().resolve(
                 uid, conflict.op_id, decision, conflict.version),
                 lambda again: self._decided(conflict.op_id, decision, again),
-                key="resolve", failed=self._failed)
+                key="resolve", failed=self._not_decided)
 
         self.app.push_screen(PackConflictScreen(conflict.name, person_rows(
             conflict.database, conflict.pack)), chosen)
+
+    def _not_decided(self, exc: Exception) -> bool:
+        """Refused (no access now, the record restricted …): the conflict stays open,
+        the next one is shown."""
+        self._failed(exc)
+        self._next_conflict()
+        return True
 
     def _decided(self, op_id: int, decision: str, again: PackConflict | None) -> None:
         if again is not None:  # changed once more meanwhile: shown again, nothing written
