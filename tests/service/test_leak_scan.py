@@ -164,6 +164,15 @@ NOT_SCANNED: dict[str, str] = {
                           "tests/service/test_packs.py against these same secrets)",
     "PackMergeService.merge": "write: replays a pack's operations (returns what became of "
                               "each: ids, outcomes, the caller's own edits)",
+    "PackMergeService.merge_file": "write: opens a pack with its user's passphrase and "
+                                   "merges it (returns as merge)",
+    "PackMergeService.conflicts": "the open conflicts of the caller's own pack (a "
+                                  "manager's: any): the database's side is what the "
+                                  "scanned PeopleService.get returns, the pack's side the "
+                                  "edit its user typed in it (tests/service/test_packs.py: "
+                                  "another caseworker is refused)",
+    "PackMergeService.resolve": "write: PeopleService.update or the decision alone "
+                                "(returns a new conflict as conflicts does)",
     "RetentionService.apply": "culls what is due (returns counts per kind)",
     "RetentionService.reclaim": "maintenance (returns page counts)",
     "RetentionService.due_total": "inside the caller's transaction (returns a count)",
