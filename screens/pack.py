@@ -134,6 +134,9 @@ class MergePackScreen(RcScreen):
         self.uid = ""
         self.conflicts: list[PackConflict] = []
         self.columns: list[ColumnKey] = []
+        #: each row's whole detail (the table shows its start): under the table for the
+        #: highlighted row
+        self.details: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield AppHeader("rc-tui", self.shell.user_line(), demo=self.shell.is_demo)
@@ -141,7 +144,8 @@ class MergePackScreen(RcScreen):
             yield Static(_("Merge an outage pack"), classes="form-title", markup=False)
             yield Plain(_("The changes made in a pack are brought in as if typed here now. "
                           "An edit of something changed here meanwhile is shown side by side "
-                          "for you to decide; nothing is overwritten."), classes="hint")
+                          "for you to decide; nothing is overwritten."), classes="hint",
+                        id="intro")
             yield Label(_("The pack's file"), classes="field-label")
             yield SafeInput(id="path", max_length=4096)
             yield Label(_("The pack's passphrase (its user's, as when it was made)"),
@@ -151,6 +155,7 @@ class MergePackScreen(RcScreen):
             yield Plain("", id="message", classes="message")
             yield Plain("", id="summary")
             yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+            yield Plain("", id="row-detail", classes="hint")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -205,8 +210,8 @@ class MergePackScreen(RcScreen):
         self.uid = merged.uid
         report = merged.report
         if report is None:
-            text = _n("This pack was merged before; {n} conflict is still open.",
-                      "This pack was merged before; {n} conflicts are still open.",
+            text = _n("This pack was merged before; {n} conflict of it was still open.",
+                      "This pack was merged before; {n} conflicts of it were still open.",
                       len(merged.conflicts), n=len(merged.conflicts))
         else:
             counts = {o: sum(1 for i in report.items if i.outcome == o) for o in OUTCOMES}
@@ -215,14 +220,21 @@ class MergePackScreen(RcScreen):
             if report.approved_by:
                 text += " " + _("Approved by {manager}.", manager=report.approved_by)
             for item in report.items:
+                self.details[str(item.op_id)] = self._detail(item)
                 table.add_row(cell(_(OPERATIONS.get(item.what, item.what)), 18),
-                              cell(_(OUTCOMES.get(item.outcome, item.outcome)), 18),
-                              cell(self._detail(item), 60), key=str(item.op_id))
+                              cell(_(OUTCOMES.get(item.outcome, item.outcome)), 16),
+                              cell(self._detail(item), 30), key=str(item.op_id))
         table.display = bool(table.row_count)
+        self.query_one("#intro", Plain).display = False  # room for the result at 80×24
         self.query_one("#message", Plain).set_text("")
         self.query_one("#summary", Plain).set_text(text)
         self.conflicts = list(merged.conflicts)
         self._next_conflict()
+
+    @on(DataTable.RowHighlighted, "#items")
+    def _row_detail(self, event: DataTable.RowHighlighted) -> None:
+        self.query_one("#row-detail", Plain).set_text(
+            self.details.get(str(event.row_key.value), ""))
 
     @staticmethod
     def _detail(item: MergeItem) -> str:
@@ -277,9 +289,10 @@ class MergePackScreen(RcScreen):
             self.query_one("#message", Plain).set_text(_("Decided."))
             table = self.query_one("#items", DataTable)
             if str(op_id) in table.rows:
-                table.update_cell(str(op_id), self.columns[2], cell(
-                    _("decided: the pack's values applied") if decision == "pack"
-                    else _("decided: the database's values kept"), 60))
+                text = (_("decided: the pack's values applied") if decision == "pack"
+                        else _("decided: the database's values kept"))
+                self.details[str(op_id)] = text
+                table.update_cell(str(op_id), self.columns[2], cell(text, 30))
         self._next_conflict()
 
 

@@ -121,7 +121,7 @@ async def test_a_pack_merged_from_the_home_screen_with_a_conflict_decided(
         await wait_until(pilot, lambda: "Avgjort." in screen_text(app))
         shown = screen_text(app)
         assert "Införda 1" in shown and "konflikter 1" in shown
-        assert "paketets värden införda" in shown
+        assert "avgjort: paketets" in shown
         assert app.screen.query_one("#passphrase", Input).value == ""  # not kept
     with Vault.unlock(installed, MANAGER, MANAGER_PASS) as v:
         assert PeopleService(v).get(vera).data.language == "arabiska"
