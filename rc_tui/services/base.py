@@ -159,15 +159,20 @@ class Service:
                 s.info[_PENDING] = pending
                 yield s
         except NoAccess as exc:
-            with self.vault.session(write=True) as s:
-                self.log(s, "view", outcome="denied", person_id=exc.person_id,
-                         record_type=exc.record_type, record_id=exc.record_id)
+            self._log_denied(exc)
             raise
         if pending:
             with self.vault.session(write=True) as s:
                 if s.info[ACCESS_EPOCH] != epoch:
                     raise AccessChanged()
                 audit.append_many(s, pending)
+
+    def _log_denied(self, exc: NoAccess) -> None:
+        """A refusal, logged in a transaction of its own (the refused one is rolled back),
+        so every denied attempt is in the access log."""
+        with self.vault.session(write=True) as s:
+            self.log(s, "view", outcome="denied", person_id=exc.person_id,
+                     record_type=exc.record_type, record_id=exc.record_id)
 
     def reading(self, read: Callable[[Session], _T]) -> _T:
         """``read(s)`` in a ``snapshot``, read again when somebody's access was narrowed
@@ -192,9 +197,7 @@ class Service:
             with self.vault.session(write=True) as s:
                 yield s
         except NoAccess as exc:
-            with self.vault.session(write=True) as s:
-                self.log(s, "view", outcome="denied", person_id=exc.person_id,
-                         record_type=exc.record_type, record_id=exc.record_id)
+            self._log_denied(exc)
             raise
 
     @contextmanager
