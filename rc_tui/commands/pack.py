@@ -130,8 +130,11 @@ def _merge(args: argparse.Namespace, source: Source, db_path: Path) -> int:
         print(_("Approved by {manager}.", manager=report.approved_by))
     for item in report.items:
         print(f"{item.op_id}\t{item.what}\t{item.outcome}\t{_detail(item.detail)}")
-        for name, mine, here in item.sides:
-            print(f"\t{name}:\t{_('in the pack')}: {mine}\t{_('in the database')}: {here}")
+        if item.sides:  # the fields only: their values are personal data, and standard
+            # output may be a file; the merge screen (m at home) shows both sides
+            print("\t" + _("Fields that differ: {fields}. Decide in rc-tui: m on the home "
+                           "screen, the same pack file.",
+                           fields=", ".join(name for name, _mine, _here in item.sides)))
     open_items = report.open_items()
     print(_n("{n} operation merged, {open} left for a person to decide; {log} access-log "
              "entries of the pack added.",

@@ -367,6 +367,45 @@ def test_lost_access_is_refused_and_listed_and_a_revoked_users_pack_needs_a_mana
     assert _notes(demo, "Efter att ärendet flyttats.") == [1]
 
 
+def test_an_operation_written_into_the_file_about_someone_outside_the_pack_is_refused(
+        demo: Path, tmp_path: Path) -> None:
+    """The pack's holder writes operations into the file by hand (her passphrase opens it):
+    about a person the pack was not made with – by id, and through one of his notes – and
+    a manager approves the merge after she was revoked. Neither reaches him, though the
+    manager's rights would: a merge never goes beyond the persons the pack holds."""
+    import json
+
+    from rc_tui.services.packs import codec
+    from storage.models import Pack
+    from storage.pack import utcnow
+
+    out = make(demo, "anna", tmp_path / "anna.pack")
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef:
+        with chef.session() as s:
+            held = set(json.loads(s.scalar(select(Pack.persons)) or "[]"))
+            other = s.scalar(select(Person.id).where(Person.id.not_in(held)))
+            assert other is not None
+        data, version = _person_input(chef, other)
+        note = RecordService(chef, screen="test").add_note(other, "contact", "Chefens anteckning.")
+    with Vault.unlock(demo, "admin", USERS["admin"]) as admin:
+        admin.revoke_user("anna")
+    with open_pack(out, "anna", USERS["anna"], expired_ok=True) as pack, \
+            pack.session(write=True) as s:
+        s.add(Op(created_at=utcnow(), service="PeopleService", method="update",
+                 args=codec.dumps({"person_id": other, "version": version,
+                                   "data": dataclasses.replace(data, alias="Utbytt")}),
+                 base_version=version))
+        s.add(Op(created_at=utcnow(), service="RecordService", method="sign",
+                 args=codec.dumps({"note_id": note})))
+    with RecordingVault.unlock(demo, "chef", USERS["chef"]) as shared:
+        report = PackMergeService(shared).merge_file(out, USERS["anna"])
+    assert [i.outcome for i in report.items] == ["refused", "refused"], report.items
+    with Vault.unlock(demo, "chef", USERS["chef"]) as chef, chef.session() as s:
+        person = s.get(Person, other)
+        assert person is not None and person.alias != "Utbytt"
+        assert s.get(JournalNote, note).signed_at is None
+
+
 def test_an_operation_about_a_person_the_user_lost_access_to_is_refused(
         demo: Path, tmp_path: Path) -> None:
     out = make(demo, "anna", tmp_path / "anna.pack")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,18 @@ from rc_tui.services.packs import codec
 from rc_tui.services.packs.recording import SUPPORTED, OpSpec
 from storage import audit
 from storage.errors import NotAPack, PackMerged
-from storage.models import AccessLog, Pack, PackMerge, PackOperation, Person, User, UserStatus
+from storage.models import (
+    AccessLog,
+    CaseMember,
+    Decision,
+    JournalNote,
+    Pack,
+    PackMerge,
+    PackOperation,
+    Person,
+    User,
+    UserStatus,
+)
 from storage.pack import PackInfo, PackVault, RecordingVault, open_pack, pack_info
 from storage.roles import Role
 
@@ -165,6 +176,29 @@ class IdMap:
         return value
 
 
+#: the person(s) an existing record of each kind belongs to: (their column, the record's)
+_OWNERS: dict[str, tuple[Any, Any]] = {
+    "journal_note": (JournalNote.person_id, JournalNote.id),
+    "decision": (Decision.person_id, Decision.id),
+    "case": (CaseMember.person_id, CaseMember.case_id),
+}
+
+
+def _references(value: Any, key: str | None = None) -> Iterator[tuple[str, int]]:
+    """Every record an operation's stored arguments name (``REFS``), as (kind, id)."""
+    kind = REFS.get(key or "")
+    if kind is not None and isinstance(value, int) and not isinstance(value, bool):
+        yield kind, value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _references(v, key)
+    elif isinstance(value, dict):
+        inner = value.get("f") if "$t" in value else value.get("$m")
+        if isinstance(inner, dict):
+            for k, v in inner.items():
+                yield from _references(v, k)
+
+
 def _conflict_args(detail: str | None) -> dict[str, Any] | None:
     """The pack's arguments of a person's edit kept with its conflict (decoded)."""
     try:
@@ -251,6 +285,10 @@ class PackMergeService(Service):
                 self.log(s, "pack_merge_approved", record_type="pack", record_id=reg.id,
                          reason=f"pack of revoked user {owner.username}", flagged=True)
             pack_id, owner_id, owner_name = reg.id, owner.id, owner.username
+            # the persons the pack was made with: no operation may reach anyone else,
+            # whatever rows its holder wrote into the file (an approved merge of a revoked
+            # user's pack runs with the manager's rights)
+            held = {int(p) for p in json.loads(reg.persons or "[]")}
             done = {m.op_id: (m.outcome, m.result, m.detail)
                     for m in s.scalars(select(PackMerge).where(PackMerge.pack_id == pack_id))}
         ids = IdMap()
@@ -267,6 +305,10 @@ class PackMergeService(Service):
                 if outcome in ("merged", "duplicate") and spec is not None:
                     ids.learn(spec, codec.plain(args), codec.plain(result), codec.plain(here))
                 items.append(MergeItem(op_id, what, outcome, detail or ""))
+                continue
+            outside = self._outside_pack(args, ids, held)
+            if outside is not None:
+                items.append(self._settle(pack_id, op_id, what, "refused", outside))
                 continue
             items.append(self._replay(pack_id, op_id, what, spec, args, result, ids))
         log_entries = self._merge_log(pack, pack_id, owner_id, owner_name, ids, done)
@@ -376,6 +418,28 @@ class PackMergeService(Service):
         if reg.user_id != self.user.id and self.user.role is not Role.MANAGER:
             raise PermissionDenied("pack of another user")
         return int(reg.id)
+
+    def _outside_pack(self, args: str, ids: IdMap, held: set[int]) -> str | None:
+        """Why the operation reaches beyond the persons the pack was made with (None: it
+        does not). A record made in the pack is checked where it was made; an existing
+        note, case or decision belongs to the pack when its person (a member) is held."""
+        try:
+            refs = list(_references(codec.plain(args)))
+        except ValueError:
+            return "unreadable"
+        existing = [(k, v) for k, v in refs if (k, v) not in ids.made_in_pack]
+        with self.read() as s:
+            for kind, record in existing:
+                if kind == "person":
+                    persons = {record}
+                elif kind in _OWNERS:
+                    person, key = _OWNERS[kind]
+                    persons = set(s.scalars(select(person).where(key == record)))
+                else:  # a shift-log entry marked read: the board's, not a person's record
+                    continue
+                if not persons & held:
+                    return "reaches a record of someone the pack was not made with"
+        return None
 
     def _replay(self, pack_id: int, op_id: int, what: str, spec: OpSpec | None,
                 args: str, pack_result: str | None, ids: IdMap) -> MergeItem:
