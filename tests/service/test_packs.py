@@ -36,6 +36,7 @@ from storage.models import (
     AccessLog,
     Assignment,
     Base,
+    Case,
     CaseMember,
     JournalNote,
     Pack,
@@ -147,6 +148,26 @@ def test_a_pack_holds_only_the_users_compartment(demo: Path, tmp_path: Path,
     assert values
     found = [x for x in values if x.encode() in raw or flat(x)[:20].encode() in raw]
     assert not found, found[:5]
+
+
+def test_a_shelter_workers_pack_holds_no_case_she_does_not_see_as_a_case(
+        demo: Path, tmp_path: Path) -> None:
+    """Night staff see residents, not their cases: no case row (closure reasons), closure
+    or assignment (who works which track) of a case the app does not show her goes into
+    her pack – the leak scan's text check cannot tell, the demo's closures being empty."""
+    from rc_tui.services.access import AccessPolicy, grants_for
+
+    out = make(demo, "siri", tmp_path / "siri.pack")
+    with Vault.unlock(demo, "siri", USERS["siri"]) as v, v.session() as s:
+        policy = AccessPolicy(v.user, grants_for(v))
+        visible = {c for c in s.scalars(select(Case.id)) if policy.case_visible(s, c)}
+    with open_pack(out, "siri", USERS["siri"]) as pack, pack.session() as s:
+        assert set(s.scalars(text("SELECT id FROM cases"))) <= visible
+        assert set(s.scalars(text("SELECT case_id FROM closures"))) <= visible
+        assert not list(s.execute(text(
+            "SELECT a.id FROM assignments a JOIN case_members m ON m.id = a.case_member_id "
+            "WHERE m.case_id NOT IN (SELECT id FROM cases)")))
+        assert s.scalar(text("SELECT count(*) FROM persons")) > 0  # the residents are there
 
 
 def test_only_the_users_passphrase_opens_it_until_it_expires(demo: Path,

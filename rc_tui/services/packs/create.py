@@ -184,9 +184,12 @@ class PackService(Service):
                                .limit(JOURNAL_NOTES))
         chosen["journal_notes"] = notes
         members = table("case_members")
-        chosen["case_members"] = _ids(s, members, members.c.person_id.in_(list(levels)))
-        case_ids = sorted(set(s.scalars(select(members.c.case_id).where(
-            members.c.id.in_(chosen["case_members"])))))
+        # the cases the user may see as cases (a shelter worker sees residents, not their
+        # cases: no case row, closure reason or who works which track goes into her pack)
+        case_ids = sorted(c for c in set(s.scalars(select(members.c.case_id).where(
+            members.c.person_id.in_(list(levels))))) if self.access.case_visible(s, c))
+        chosen["case_members"] = _ids(s, members, members.c.person_id.in_(list(levels))
+                                      & members.c.case_id.in_(case_ids))
         chosen["cases"] = case_ids
         # the other members of those cases, as the user sees them (``PEER_COLUMNS``)
         peers: list[int] = []
