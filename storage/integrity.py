@@ -19,9 +19,12 @@ outcomes recorded in that meeting for earlier actions.
 Culling (gallring, ``storage.retention``) deletes sealed records on purpose: each one is
 named with its content hash in a ``retention_cull`` entry. A sealed record that is gone is
 accepted only with such an entry whose hash is the one it was sealed with, made by a user
-whose role may cull (a manager); a culled record that is there again, and a culling
-marker left in ``retention_culling`` (it would leave read-only rows deletable), are
-reported.
+whose role may cull (a manager), and – culling takes whole persons – only when no person
+its sealing entries name is still there; a culled record that is there again, and a
+culling marker left in ``retention_culling`` (it would leave read-only rows deletable), are
+reported. The cull entries carry no manager's signature: whoever holds the data key can
+still erase a whole person and append matching entries (a record whose sealing names no
+person – approved samråd minutes, a pre-0010 baseline – needs only the entry).
 
 Problems name the record type and id only, never content.
 """
@@ -210,39 +213,10 @@ def all_sealed(ex: Executor) -> dict[tuple[str, int], str]:
     return out
 
 
-def verify_sealed(ex: Executor) -> list[str]:
-    """Compare every sealed record with the hashes its sealing entries recorded; a record
-    that is gone must have been culled (see the module docstring).
-
-    The log is read in order: a cull closes a record's history (its hash must be the one
-    it was sealed with), and a sealing of the same id after it (SQLite may give a later
-    record the id of a culled one) starts a new one."""
-    current = all_sealed(ex)
-    recorded: dict[tuple[str, int], set[str]] = defaultdict(set)
-    culled: set[tuple[str, int]] = set()
+def _compare(current: dict[tuple[str, int], str], recorded: dict[tuple[str, int], set[str]],
+             culled: set[tuple[str, int]]) -> list[str]:
+    """The sealed records as they are against what the log recorded (after its culls)."""
     problems: list[str] = []
-    rows = ex.execute(text(
-        "SELECT l.id, l.action, l.record_type, l.record_id, l.content_hash, u.role "
-        "FROM access_log l LEFT JOIN users u ON u.id = l.user_id "
-        "WHERE l.content_hash IS NOT NULL ORDER BY l.id")).all()
-    for log_id, action, record_type, record_id, digest, role in rows:
-        if record_type not in KINDS or record_id is None:
-            continue
-        key = (str(record_type), int(record_id))
-        label = f"{KINDS[record_type].label} {int(record_id)}"
-        if action != CULL_ACTION:
-            recorded[key].add(str(digest))
-            culled.discard(key)
-            continue
-        if role not in CULL_ROLES:
-            problems.append(f"access log row {log_id} culls {label}, but its user may not "
-                            "cull")
-        if key not in recorded:
-            problems.append(f"{label} was culled (access log row {log_id}) but never sealed")
-        elif recorded[key] != {str(digest)}:
-            problems.append(f"{label} was changed after it was sealed, before it was culled")
-        recorded.pop(key, None)
-        culled.add(key)
     for key in sorted(set(current) | set(recorded) | culled):
         record_type, rid = key
         label = f"{KINDS[record_type].label} {rid}"
@@ -256,6 +230,53 @@ def verify_sealed(ex: Executor) -> list[str]:
                             "sealed")
         elif recorded[key] != {current[key]}:
             problems.append(f"{label} was changed after it was sealed")
+    return problems
+
+
+def verify_sealed(ex: Executor) -> list[str]:
+    """Compare every sealed record with the hashes its sealing entries recorded; a record
+    that is gone must have been culled (see the module docstring).
+
+    The log is read in order: a cull closes a record's history (its hash must be the one
+    it was sealed with), and a sealing of the same id after it (SQLite may give a later
+    record the id of a culled one) starts a new one."""
+    current = all_sealed(ex)
+    recorded: dict[tuple[str, int], set[str]] = defaultdict(set)
+    owners: dict[tuple[str, int], set[int]] = defaultdict(set)
+    culled: set[tuple[str, int]] = set()
+    problems: list[str] = []
+    persons = {int(r[0]) for r in ex.execute(text("SELECT id FROM persons")).all()}
+    rows = ex.execute(text(
+        "SELECT l.id, l.action, l.record_type, l.record_id, l.content_hash, u.role, "
+        "l.person_id FROM access_log l LEFT JOIN users u ON u.id = l.user_id "
+        "WHERE l.content_hash IS NOT NULL ORDER BY l.id")).all()
+    for log_id, action, record_type, record_id, digest, role, person_id in rows:
+        if record_type not in KINDS or record_id is None:
+            continue
+        key = (str(record_type), int(record_id))
+        label = f"{KINDS[record_type].label} {int(record_id)}"
+        if action != CULL_ACTION:
+            recorded[key].add(str(digest))
+            if person_id is not None:
+                owners[key].add(int(person_id))
+            culled.discard(key)
+            continue
+        if role not in CULL_ROLES:
+            problems.append(f"access log row {log_id} culls {label}, but its user may not "
+                            "cull")
+        if key not in recorded:
+            problems.append(f"{label} was culled (access log row {log_id}) but never sealed")
+        elif recorded[key] != {str(digest)}:
+            problems.append(f"{label} was changed after it was sealed, before it was culled")
+        living = sorted(owners.pop(key, set()) & persons)
+        if living:
+            # culling deletes a whole person (and family) at once: a record culled while
+            # the person it was sealed for is still there was deleted on its own
+            problems.append(f"{label} was culled (access log row {log_id}), but person "
+                            f"{living[0]} it belongs to is still there")
+        recorded.pop(key, None)
+        culled.add(key)
+    problems += _compare(current, recorded, culled)
     if ex.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' "
                        "AND name = 'retention_culling'")).first() and ex.execute(
             text("SELECT 1 FROM retention_culling")).first():

@@ -299,6 +299,37 @@ def test_check_accepts_a_culled_seal_only_with_the_hash_it_was_sealed_with(
         in problems
 
 
+def test_a_forged_cull_of_one_signed_note_of_a_living_person_is_reported(
+        demo_copy: Path) -> None:
+    """A caseworker with the data key deletes one signed note past the triggers (the
+    culling marker) and appends a cull entry in a manager's name with the sealed hash:
+    check names the note, since culling takes a whole person and hers is still there."""
+    anna = unlock(demo_copy, "anna")
+    try:
+        with anna.session(write=True) as s:
+            note = s.scalar(select(JournalNote).where(JournalNote.signed_at.is_not(None)))
+            assert note is not None
+            nid, pid = note.id, note.person_id
+            sealed = s.execute(text(
+                "SELECT content_hash FROM access_log WHERE record_type = 'journal_note' "
+                "AND record_id = :n AND content_hash IS NOT NULL"), {"n": nid}).scalar()
+            chef_id = s.execute(text("SELECT id FROM users WHERE username = 'chef'")
+                                ).scalar_one()
+            with culling.culling(s, datetime(2026, 12, 7)):
+                s.execute(text("DELETE FROM note_fts WHERE rowid = :n"), {"n": nid})
+                s.execute(text("DELETE FROM shift_entries WHERE journal_note_id = :n"),
+                          {"n": nid})
+                s.execute(text("DELETE FROM journal_notes WHERE id = :n"), {"n": nid})
+            audit.append(s, culling.CULL_ACTION, user_id=chef_id, username="chef",
+                         record_type="journal_note", record_id=nid, content_hash=sealed)
+        problems = anna.check().problems
+        assert f"signed journal note {nid} was culled (access log row " in " ".join(problems)
+        assert any(f"but person {pid} it belongs to is still there" in p
+                   for p in problems), problems
+    finally:
+        anna.close(None)
+
+
 def test_the_command_prints_counts_only_and_needs_the_typed_word(demo_copy: Path) -> None:
     code, out, err = run_cli("--lang", "en", "retention", "--db", demo_copy, "--user", "chef",
                              stdin=PASS["chef"] + "\n")
@@ -378,11 +409,17 @@ def test_migration_0018_from_the_previous_schema(tmp_path: Path) -> None:
         assert conn.execute(text("SELECT count(*) FROM person_history")).scalar() == 0
         conn.execute(text("DELETE FROM retention_culling"))
         assert conn.execute(text("SELECT count(*) FROM journal_notes")).scalar() == 0
-    with pytest.raises(IntegrityError, match="lifted, not deleted"), \
+    # a restricted person refuses the delete (0022), and her restriction would (0017)
+    with pytest.raises(IntegrityError, match="record is restricted"), \
             engine.begin() as conn:
         conn.execute(text("INSERT INTO retention_culling (id, started_at) "
                           "VALUES (1, '2026-12-07')"))
         conn.execute(text("DELETE FROM persons WHERE id = 2"))
+    with pytest.raises(IntegrityError, match="lifted, not deleted"), \
+            engine.begin() as conn:
+        conn.execute(text("INSERT INTO retention_culling (id, started_at) "
+                          "VALUES (1, '2026-12-07')"))
+        conn.execute(text("DELETE FROM person_restrictions WHERE person_id = 2"))
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM persons")).scalar() == 1
         assert conn.execute(text("SELECT count(*) FROM retention_culling")).scalar() == 0
