@@ -24,7 +24,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Every revision this version knows, oldest first; the last one is the head.
 KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007",
                                     "0008", "0009", "0010", "0012", "0013", "0014",
-                                    "0015", "0016", "0017", "0018", "0020", "0021")
+                                    "0015", "0016", "0017", "0018", "0020", "0021",
+                                    "0022")
 HEAD = KNOWN_REVISIONS[-1]
 
 

@@ -282,11 +282,20 @@ def drop_tables_added_after(conn: Any, revision: str) -> None:
     migrations make them anew)."""
     import re
 
+    from storage import schema
+
     run = getattr(conn, "exec_driver_sql", None) or conn.execute
     dropped = tables_added_after(revision)
     for table in dropped:
         run(f"DROP TABLE IF EXISTS {table}")
+    # a later migration that adds only triggers names them by a ``TRIGGER_SUFFIX``
+    later = schema.KNOWN_REVISIONS[schema.KNOWN_REVISIONS.index(revision) + 1:]
+    suffixes = [m for rev in later
+                for source in (schema.MIGRATIONS_DIR / "versions").glob(f"{rev}_*.py")
+                for m in re.findall(r'^TRIGGER_SUFFIX = "(\w+)"',
+                                    source.read_text(encoding="utf-8"), re.MULTILINE)]
     for name, sql in run("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") \
             .fetchall():
-        if any(re.search(rf"\b{t}\b", sql or "") for t in dropped):
+        if any(re.search(rf"\b{t}\b", sql or "") for t in dropped) or \
+                any(name.endswith(x) for x in suffixes):
             run(f"DROP TRIGGER IF EXISTS {name}")

@@ -11,6 +11,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
+from rc_tui.domain.instruments.library import load_library
+from rc_tui.services.assessments import AssessmentService
 from rc_tui.services.casework import CaseworkService
 from rc_tui.services.errors import ValidationError
 from rc_tui.services.people import PeopleService
@@ -18,7 +20,7 @@ from rc_tui.services.record_rights import RecordRightsService
 from rc_tui.services.records import RecordService
 from rc_tui.services.search import SearchService
 from storage.errors import NoAccess, PermissionDenied, RecordRestricted
-from storage.models import AccessLog, JournalNote, Person, PersonHistory
+from storage.models import AccessLog, Assessment, JournalNote, Person, PersonHistory
 from storage.vault import Vault
 from tests.service.test_access import (  # noqa: F401 - fixtures
     CHEF,
@@ -188,3 +190,49 @@ def test_migration_0017_from_the_previous_schema(family: Family) -> None:
         RecordRightsService(chef).restrict(family.perpetrator, REASON)
     with Vault.unlock(family.path, PER, PER_PASS) as per, pytest.raises(RecordRestricted):
         RecordService(per).add_note(family.perpetrator, "note", "Ny anteckning")
+
+
+def test_restriction_blocks_deletes_too(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    """A draft of a restricted person is not discarded, through the service or past it."""
+    per, chef = as_user(PER, PER_PASS), as_user(CHEF, CHEF_PASS)
+    draft = AssessmentService(per).start(family.perpetrator,
+                                         load_library(None).get("rc-acute"))
+    RecordRightsService(chef).restrict(family.perpetrator, REASON)
+    with pytest.raises(RecordRestricted):
+        AssessmentService(per).discard(draft)
+    with pytest.raises(RecordRestricted), per.session(write=True) as s:
+        s.execute(text("DELETE FROM assessments WHERE id = :a"), {"a": draft})
+    with per.session() as s:
+        assert s.get(Assessment, draft) is not None
+    RecordRightsService(chef).lift(family.perpetrator, "Uppgifterna är utredda och riktiga")
+    AssessmentService(per).discard(draft)
+    with per.session() as s:
+        assert s.get(Assessment, draft) is None
+
+
+def test_migration_0022_from_the_previous_schema(family: Family) -> None:
+    """A database at 0021 gains the delete triggers: a restricted person's draft stays."""
+    from storage import db, schema
+    from tests.conftest import drop_tables_added_after
+
+    with Vault.unlock(family.path, PER, PER_PASS) as v:
+        draft = AssessmentService(v).start(family.perpetrator,
+                                           load_library(None).get("rc-acute"))
+        key = bytes(v._data_key)
+    conn = db.connect(family.path, key)
+    try:
+        drop_tables_added_after(conn, "0021")
+        assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                "AND name LIKE '%delete_restricted'").fetchall()
+        conn.execute("UPDATE alembic_version SET version_num = '0021'")
+        conn.commit()
+    finally:
+        conn.close()
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as chef:  # migrates
+        assert chef.check().ok
+        with chef.session() as s:
+            assert s.scalar(text("SELECT version_num FROM alembic_version")) == schema.HEAD
+        RecordRightsService(chef).restrict(family.perpetrator, REASON)
+    with Vault.unlock(family.path, PER, PER_PASS) as per, pytest.raises(RecordRestricted):
+        AssessmentService(per).discard(draft)
