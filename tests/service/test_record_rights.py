@@ -171,15 +171,11 @@ def test_migration_0017_from_the_previous_schema(family: Family) -> None:
 
     with Vault.unlock(family.path, PER, PER_PASS) as v:
         key = bytes(v._data_key)
-    conn = db.connect(family.path, key)
-    try:
+    with db.raw_connection(family.path, key) as conn:  # autocommit
         drop_tables_added_after(conn, "0016")
         assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
                                 "AND name LIKE '%restricted'").fetchall()
         conn.execute("UPDATE alembic_version SET version_num = '0016'")
-        conn.commit()
-    finally:
-        conn.close()
     with Vault.unlock(family.path, CHEF, CHEF_PASS) as chef:  # migrates
         assert chef.check().ok
         with chef.session() as s:
@@ -220,15 +216,11 @@ def test_migration_0022_from_the_previous_schema(family: Family) -> None:
         draft = AssessmentService(v).start(family.perpetrator,
                                            load_library(None).get("rc-acute"))
         key = bytes(v._data_key)
-    conn = db.connect(family.path, key)
-    try:
+    with db.raw_connection(family.path, key) as conn:  # autocommit
         drop_tables_added_after(conn, "0021")
         assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
                                 "AND name LIKE '%delete_restricted'").fetchall()
         conn.execute("UPDATE alembic_version SET version_num = '0021'")
-        conn.commit()
-    finally:
-        conn.close()
     with Vault.unlock(family.path, CHEF, CHEF_PASS) as chef:  # migrates
         assert chef.check().ok
         with chef.session() as s:
