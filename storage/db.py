@@ -25,10 +25,16 @@ from storage.errors import DatabaseDamaged, SecurityCheckFailed
 
 BUSY_TIMEOUT_MS = 10_000
 
-#: SQLCipher's memory security: every allocation locked in RAM and wiped when freed. On
-#: for every connection, except in a process that writes only fictional data and said so
-#: before its first connection (see ``without_memory_security``).
-_memory_security = True
+#: SQLCipher's memory security: every allocation SQLite makes locked in RAM and wiped when
+#: freed. Off unless the process asked for it before its first connection
+#: (``with_memory_security``; ``rc-tui --memory-security``), as in SQLCipher itself since
+#: 4.5. Measured here it made every statement 10-40 times dearer in CPU (an mlock/munlock
+#: pair and a wipe per allocation): a search 3-10 times slower, 30 sessions on one host
+#: queueing for the CPU. What it protects is narrow: the same plaintext is copied out of
+#: SQLite's buffers into Python strings, which are neither wiped nor locked whatever this
+#: says, while SQLCipher wipes its own key material when it frees it in either mode. The
+#: process dump and the core file, which would expose both, are closed (``rc_tui.hygiene``).
+_memory_security = False
 POLL_SECONDS = 0.010  # the longest pause of a writer waiting for the lock (begin_immediate)
 SQLITE_BUSY = 5
 
@@ -119,14 +125,22 @@ def connect(
     return conn
 
 
+def with_memory_security() -> None:
+    """Every connection of this process turns SQLCipher's memory security on and verifies it
+    (``rc-tui --memory-security``: a host's choice, for the price above). Call it before the
+    first connection: SQLCipher decides once per process."""
+    global _memory_security  # one process-wide choice, made once at start
+    _memory_security = True
+
+
 def without_memory_security() -> None:
     """This process writes only fictional data: its connections go without SQLCipher's
-    memory security. For the bulk demo's builder alone (``rc_tui.demo.bulk``, a process of
-    its own that opens nothing but a demo database): locking and wiping every allocation
-    made each row written there 10-40 times dearer, a million journal notes minutes
-    instead of seconds. Once a connection has turned it on, SQLCipher keeps it on for the
-    life of the process, so calling this later changes nothing; the app never calls it
-    (a test checks that only the bulk demo does)."""
+    memory security even where the host asked for it (``--memory-security``). For the bulk
+    demo's builder alone (``rc_tui.demo.bulk``, a process of its own that opens nothing but
+    a demo database): a million journal notes would take minutes instead of seconds. Once
+    a connection has turned it on, SQLCipher keeps it on for the life of the process, so
+    calling this later changes nothing; the app never calls it (a test checks that only
+    the bulk demo does)."""
     global _memory_security  # one process-wide choice, made once at start
     _memory_security = False
 

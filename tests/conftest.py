@@ -1,7 +1,5 @@
 """Shared fixtures. Tests use tiny Argon2 parameters through the explicit test-only switch
-``RC_TUI_INSECURE_TEST_KDF=1`` (the product refuses to create such slots without it), and
-the test processes themselves open their databases without SQLCipher's memory security
-(``storage.db.without_memory_security``, below)."""
+``RC_TUI_INSECURE_TEST_KDF=1`` (the product refuses to create such slots without it)."""
 
 from __future__ import annotations
 
@@ -31,17 +29,9 @@ if hasattr(time, "tzset"):
     time.tzset()
 
 from rc_tui import i18n
-from storage import db, files
+from storage import files
 from storage.models import Role
 from storage.vault import Vault
-
-# SQLCipher's memory security locks every allocation in RAM and wipes it when freed: an
-# mlock/munlock pair per allocation, which made the suite's database work 2.4 times dearer
-# in CPU (most of it system time) and nothing else different. The test processes (pytest
-# and its workers) go without it, like the light KDF above; every process a test starts –
-# the CLI, the app in a pty, over SSH, the demo – runs the product's own settings, and
-# tests/service/test_vault.py checks those in a process of their own.
-db.without_memory_security()
 
 ADMIN = "admin"
 ADMIN_PASS = "korrekt hästbatteri"

@@ -55,12 +55,16 @@ def test_create_refuses_existing(installed: Path) -> None:
 
 
 #: opens the vault as the product does and prints its connection's settings (in a process
-#: of its own: the test processes go without memory security, tests/conftest.py)
+#: of its own: SQLCipher decides memory security once per process). ``sys.argv[3]`` is
+#: the product's ``--memory-security`` (``1``) or not (``0``).
 _SETTINGS = """
 import sys
 from pathlib import Path
+from rc_tui import cli
 from storage.vault import Vault
 phrase = sys.stdin.readline().rstrip("\\n")
+if sys.argv[3] == "1":  # what ``rc-tui --memory-security`` calls before anything opens
+    cli.main(["--memory-security", "instruments", "check", "/nonexistent.yaml"])
 with Vault.unlock(Path(sys.argv[1]), sys.argv[2], phrase) as v, v.engine.connect() as c:
     for name in ("cipher_memory_security", "temp_store", "secure_delete", "foreign_keys",
                  "journal_mode", "busy_timeout", "cipher_version"):
@@ -68,13 +72,16 @@ with Vault.unlock(Path(sys.argv[1]), sys.argv[2], phrase) as v, v.engine.connect
 """
 
 
-def test_connection_settings_are_enforced(installed: Path) -> None:
-    r = subprocess.run([sys.executable, "-c", _SETTINGS, str(installed), ANNA],
+@pytest.mark.parametrize("memory_security", ["0", "1"])
+def test_connection_settings_are_enforced(installed: Path, memory_security: str) -> None:
+    r = subprocess.run([sys.executable, "-c", _SETTINGS, str(installed), ANNA,
+                        memory_security],
                        input=ANNA_PASS + "\n", capture_output=True, text=True, timeout=120,
                        check=False, cwd=Path(__file__).resolve().parents[2])
     assert r.returncode == 0, r.stderr
-    pragma = dict(line.split(" ", 1) for line in r.stdout.splitlines())
-    assert pragma["cipher_memory_security"] == "1"
+    pragma = dict(line.split(" ", 1) for line in r.stdout.splitlines() if " " in line)
+    # off by default (as in SQLCipher since 4.5); ``--memory-security`` turns it on
+    assert pragma["cipher_memory_security"] == memory_security
     assert pragma["temp_store"] == "2"  # MEMORY
     assert pragma["secure_delete"] == "1"
     assert pragma["foreign_keys"] == "1"
