@@ -14,32 +14,63 @@ exactly as the ORM stores them, booleans as 0/1), and through the engine's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-__all__ = ["insert_rows"]
+__all__ = ["bind_rows", "insert_rows"]
 
 #: Below SQLite's default limit of 32,766 bound parameters per statement.
 MAX_PARAMETERS = 32_000
 
 
-def insert_rows(session: Session, table: Table | str, rows: Sequence[Mapping[str, Any]]) -> None:
+def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    # the dialect's own type (SQLite's DATETIME), whose processor writes a date and time as
+    # the ORM does ("YYYY-MM-DD HH:MM:SS.ffffff"); the generic type has none, and the
+    # driver's own adapter would leave out zero microseconds
+    return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def bind_rows(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
+              ) -> list[dict[str, Any]]:
+    """``rows`` with each value as ``insert_rows`` would bind it (through the column's bind
+    processor): the values as stored, for a writer that prepares rows in another thread and
+    inserts them with ``bound=True``."""
+    if not rows:
+        return []
+    processors = [(name, process) for name in rows[0]
+                  if (process := _processor(table, name, dialect)) is not None]
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        bound = dict(row)
+        for name, process in processors:
+            value = bound[name]
+            if value is not None:
+                bound[name] = process(value)
+        out.append(bound)
+    return out
+
+
+def insert_rows(session: Session, table: Table | str, rows: Sequence[Mapping[str, Any]],
+                *, bound: bool = False) -> None:
     """INSERT ``rows`` (dicts with the same keys, all column names of ``table``) in the
     session's transaction, as few multi-row statements as the parameter limit allows.
 
-    ``table`` by name (a search index, which has no model): the values are bound as
-    they are."""
+    ``table`` by name (a search index, which has no model), or ``bound`` (rows from
+    :func:`bind_rows`): the values are bound as they are."""
     if not rows:
         return
     conn = session.connection()
     columns = list(rows[0])
     dialect = conn.dialect
     processors: list[Callable[[Any], Any] | None] = (
-        [None] * len(columns) if isinstance(table, str)
-        else [table.c[name].type.bind_processor(dialect) for name in columns])
+        [None] * len(columns) if isinstance(table, str) or bound
+        else [_processor(table, name, dialect) for name in columns])
     name = table if isinstance(table, str) else table.name
+    getter = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     group = "(" + ", ".join(["?"] * len(columns)) + ")"
     # names from the caller's code (a model's table, an index's columns), never from data
@@ -47,9 +78,13 @@ def insert_rows(session: Session, table: Table | str, rows: Sequence[Mapping[str
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         values: list[Any] = []
-        for row in chunk:
-            for column, process in zip(columns, processors, strict=True):
-                value = row[column]
-                values.append(process(value) if process is not None and value is not None
-                              else value)
+        if not any(processors):  # bound already, or an index: the values as they are
+            for row in chunk:
+                values.extend(getter(row))
+        else:
+            for row in chunk:
+                for column, process in zip(columns, processors, strict=True):
+                    value = row[column]
+                    values.append(process(value) if process is not None and value is not None
+                                  else value)
         conn.exec_driver_sql(head + ", ".join([group] * len(chunk)), tuple(values))

@@ -5,12 +5,16 @@ and 1,000,000 journal notes. Same families as the service-layer demo, same searc
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
+import queue
 import random
 import re
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
@@ -40,7 +44,7 @@ from rc_tui.demo.words import (
 from rc_tui.services.cases import case_search_numbers
 from rc_tui.services.people import apply_input, index_person, validate
 from storage import audit, db, files, integrity, keys
-from storage.bulkinsert import insert_rows
+from storage.bulkinsert import bind_rows, insert_rows
 from storage.models import (
     Assignment,
     Case,
@@ -52,6 +56,7 @@ from storage.models import (
     Relation,
     User,
 )
+from storage.nfc import nfc
 from storage.vault import Vault
 
 #: Persons (or journal notes) per transaction in :func:`generate_bulk`.
@@ -130,6 +135,33 @@ def _large_cache(s: Session) -> None:
     s.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
 
 
+#: Tables whose secondary indexes are dropped while the journal notes are written and
+#: built again after: each note and its access-log entry land all over these indexes
+#: (dates in random order), while CREATE INDEX sorts once.
+_REINDEXED = ("journal_notes", "access_log")
+
+
+@contextmanager
+def _indexes_built_after(vault: Vault, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the secondary indexes of ``tables`` for the block and build them again with the
+    same definitions afterwards, whether the block succeeds or not (a failed demo is
+    removed whole by its caller; an index must never go missing all the same). Only the
+    indexes: the triggers that keep signed notes and the access log read-only stay."""
+    with vault.session(write=True) as s:
+        found = [tuple(r) for t in tables for r in s.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name = :t"), {"t": t}).all()]
+        for name, _sql in found:
+            s.execute(text(f'DROP INDEX "{name}"'))  # a name sqlite_master gave
+    try:
+        yield
+    finally:
+        with vault.session(write=True) as s:
+            _large_cache(s)
+            for _name, sql in found:
+                s.execute(text(str(sql)))
+
+
 def _bulk_note(rng: random.Random) -> tuple[str, str]:
     kind, opening = rng.choice(BULK_OPENINGS)
     parts = [opening, *rng.sample(BULK_MIDDLES, rng.randrange(1, 4))]
@@ -188,6 +220,9 @@ def _write_in_child(path: str, username: str, persons: int, notes: int, seed: in
                     out: Connection) -> None:
     try:
         db.without_memory_security()  # before this process's first connection
+        # millions of short-lived rows and no cycles to free: the cyclic collector's
+        # passes were 3 % of the writing (this process ends with it)
+        gc.disable()
         if not keys.KeyFile.load(files.keyfile_path(Path(path))).demo:
             raise NotADemoDatabase("demo data is only written into a demo database")
         phrase = next(u[3] for u in DEMO_USERS if u[0] == username)
@@ -204,9 +239,7 @@ def _write_in_child(path: str, username: str, persons: int, notes: int, seed: in
         out.close()
 
 
-# C901: one deterministic pass that writes families, cases, notes and search rows in
-# batches; splitting it would pass the generator state through every helper
-def _write(  # noqa: C901
+def _write(
     vault: Vault, persons: int, notes: int, seed: int, say: Callable[[str], None],
 ) -> BulkResult:
     """Write ``persons`` synthetic persons (in families, with cases, members, relations and
@@ -341,48 +374,9 @@ def _write(  # noqa: C901
     # BASE_DATE; a few are unsigned drafts.
     t1 = time.perf_counter()
     end = datetime.combine(BASE_DATE, datetime.min.time())
-    cumulative: list[float] = []
-    total = 0.0
-    for w in weights:
-        total += w
-        cumulative.append(total)
-    written = 0
-    first_note = next_note
-    while written < notes and targets:
-        size = min(BATCH, notes - written)
-        picks = rng.choices(targets, cum_weights=cumulative, k=size)
-        rows: list[dict[str, Any]] = []
-        for person_id, case_id, opened in picks:
-            kind, body = _bulk_note(rng)
-            span = max(0.0, (end - opened).total_seconds())
-            created = opened + timedelta(seconds=int(rng.random() * span))
-            rows.append({"id": next_note, "person_id": person_id, "case_id": case_id,
-                         "note_type": kind, "body": body, "author_id": author_id,
-                         "created_at": created,
-                         "signed_at": created if rng.random() < 0.97 else None,
-                         "corrects_id": None, "version": 1})
-            next_note += 1
-        with vault.session(write=True) as s:
-            _large_cache(s)
-            insert_rows(s, _table(JournalNote), rows)
-            # each signed note is sealed in the log, as signing through the service does
-            sealed = integrity.content_hashes(
-                s, "journal_note", [r["id"] for r in rows if r["signed_at"] is not None])
-            audit.append_bulk(s, [
-                {"action": "sign", "user_id": author_id, "username": author_name,
-                 "person_id": r["person_id"], "record_type": "journal_note",
-                 "record_id": r["id"], "content_hash": sealed[r["id"]], "screen": "demo",
-                 "ts": r["signed_at"]}
-                for r in rows if r["id"] in sealed])
-        written += size
-        if written % (BATCH * 5) == 0 or written == notes:
-            say(f"  {written} / {notes} journalanteckningar")
-    # the search index once, over every new note: far cheaper than growing it per batch
-    with vault.session(write=True) as s:
-        _large_cache(s)
-        s.execute(text("INSERT INTO note_fts (rowid, body) "
-                       "SELECT id, body FROM journal_notes WHERE id >= :first ORDER BY id"),
-                  {"first": first_note})
+    with _indexes_built_after(vault, _REINDEXED):
+        written = _write_notes(vault, notes, next_note, targets, weights, rng, author_id,
+                               author_name, say)
     result.notes = written
     result.notes_s = time.perf_counter() - t1
 
@@ -399,3 +393,112 @@ def _write(  # noqa: C901
         audit.append(s, "demo_generated", user_id=vault.user.id, username=vault.user.username,
                      screen="demo", reason=f"{result.persons} persons, {result.notes} notes")
     return result
+
+
+def _write_notes(vault: Vault, notes: int, next_note: int,
+                 targets: list[tuple[int, int, datetime]], weights: list[float],
+                 rng: random.Random, author_id: int, author_name: str,
+                 say: Callable[[str], None]) -> int:
+    """``notes`` journal notes over ``targets`` (person, case, opened) by ``weights``, each
+    signed one sealed in the access log, then their search entries; the number written.
+
+    A thread of its own prepares each batch (the notes, their content hashes, the chained
+    access-log rows, every value as stored) while this one writes the one before: SQLite
+    releases the interpreter while it works, so the two use both cores. The log rows are
+    chained ahead from the log's tail; ``audit.append_chained`` checks that they still
+    follow it, and the append-only trigger checks every row."""
+    with vault.session(write=True) as s:
+        after = audit.tail(s)
+    batches: queue.Queue[_NoteBatch | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item: _NoteBatch | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for batch in _note_batches(vault, notes, next_note, targets, weights, rng,
+                                       author_id, author_name, after):
+                put(batch)
+                if stop.is_set():
+                    return
+            put(None)
+        except BaseException as exc:  # handed to the writer, which raises it
+            put(exc)
+
+    producer = threading.Thread(target=produce, name="rc-tui-bulk-notes", daemon=True)
+    producer.start()
+    written = 0
+    try:
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            with vault.session(write=True) as s:
+                _large_cache(s)
+                insert_rows(s, _table(JournalNote), item.notes, bound=True)
+                audit.append_chained(s, item.log_rows, item.head, bound=True)
+            written += len(item.notes)
+            if written % (BATCH * 5) == 0 or written == notes:
+                say(f"  {written} / {notes} journalanteckningar")
+    finally:
+        stop.set()
+        producer.join()
+    # the search index once, over every new note: far cheaper than growing it per batch
+    with vault.session(write=True) as s:
+        _large_cache(s)
+        s.execute(text("INSERT INTO note_fts (rowid, body) "
+                       "SELECT id, body FROM journal_notes WHERE id >= :first ORDER BY id"),
+                  {"first": next_note})
+    return written
+
+
+@dataclass(frozen=True)
+class _NoteBatch:
+    notes: list[dict[str, Any]]  # bound: as stored
+    log_rows: list[dict[str, Any]]  # chained and bound
+    head: tuple[int, str]  # the log's head after them
+
+
+def _note_batches(vault: Vault, notes: int, next_note: int,
+                  targets: list[tuple[int, int, datetime]], weights: list[float],
+                  rng: random.Random, author_id: int, author_name: str,
+                  after: tuple[int, str]) -> Iterator[_NoteBatch]:
+    """The batches of :func:`_write_notes`, dated between the case's opening and
+    BASE_DATE; a few are unsigned drafts. Each signed note is sealed in the log, as signing
+    through the service does: its hash is taken from the values as stored."""
+    end = datetime.combine(BASE_DATE, datetime.min.time())
+    dialect = vault.engine.dialect
+    cumulative: list[float] = []
+    total = 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    made = 0
+    while made < notes and targets:
+        size = min(BATCH, notes - made)
+        picks = rng.choices(targets, cum_weights=cumulative, k=size)
+        rows: list[dict[str, Any]] = []
+        for person_id, case_id, opened in picks:
+            kind, body = _bulk_note(rng)
+            span = max(0.0, (end - opened).total_seconds())
+            created = opened + timedelta(seconds=int(rng.random() * span))
+            rows.append({"id": next_note, "person_id": person_id, "case_id": case_id,
+                         "note_type": kind, "body": nfc(body), "author_id": author_id,
+                         "created_at": created,
+                         "signed_at": created if rng.random() < 0.97 else None,
+                         "corrects_id": None, "version": 1})
+            next_note += 1
+        stored = bind_rows(_table(JournalNote), rows, dialect)
+        log_rows, after = audit.chain([
+            {"action": "sign", "user_id": author_id, "username": author_name,
+             "person_id": r["person_id"], "record_type": "journal_note",
+             "record_id": r["id"], "screen": "demo", "ts": r["signed_at"],
+             "content_hash": integrity.content_hash_of("journal_note", b)}
+            for r, b in zip(rows, stored, strict=True) if r["signed_at"] is not None], after)
+        yield _NoteBatch(stored, bind_rows(audit.LOG_TABLE, log_rows, dialect), after)
+        made += size

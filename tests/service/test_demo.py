@@ -227,6 +227,84 @@ def test_bulk_demo_is_searchable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert v.check().ok
 
 
+def _indexes(v: Vault) -> list[tuple[str, str]]:
+    with v.session() as s:
+        return [tuple(r) for r in s.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('journal_notes', 'access_log') ORDER BY name")).all()]
+
+
+def test_bulk_notes_rebuild_the_indexes_they_drop(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal's and the access log's indexes are dropped while the notes are written
+    and built again after, with the same definitions, also when the writing fails; the
+    triggers that keep signed notes and the log read-only stay all along."""
+    from rc_tui.demo import bulk
+
+    path = make_demo(tmp_path / "a", persons=40)
+    with Vault.unlock(path, "anna", ANNA_PASS) as v:
+        before = _indexes(v)
+        assert {"ix_journal_person", "ix_access_log_ts", "ix_access_log_person",
+                "ix_access_log_user"} <= {name for name, _sql in before}
+        seen: list[list[tuple[str, str]]] = []
+        real = bulk._write_notes
+
+        def failing(vault: Vault, *args: Any) -> int:
+            seen.append(_indexes(vault))
+            with vault.session() as s:  # the read-only triggers are there meanwhile
+                assert s.scalar(text("SELECT count(*) FROM sqlite_master WHERE "
+                                     "name = 'access_log_append_only'")) == 1
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(bulk, "_write_notes", failing)
+        with pytest.raises(RuntimeError):
+            bulk.generate_bulk(v, 20, 50, separate_process=False)
+        assert seen == [[]]
+        assert _indexes(v) == before
+        monkeypatch.setattr(bulk, "_write_notes", real)
+        bulk.generate_bulk(v, 20, 50, seed=8, separate_process=False)
+        assert _indexes(v) == before
+        assert v.check().ok
+
+
+def test_a_prepared_seal_matches_the_stored_record(anna: Vault) -> None:
+    """``content_hash_of`` (the bulk writer's hash, from the values as stored) is the hash
+    ``check`` takes from the database."""
+    from storage import integrity
+    from storage.bulkinsert import bind_rows
+    from storage.models import JournalNote
+
+    with anna.session() as s:
+        row = s.execute(text("SELECT * FROM journal_notes WHERE signed_at IS NOT NULL "
+                             "ORDER BY id LIMIT 1")).mappings().one()
+        stored = dict(row)
+        assert integrity.content_hash_of("journal_note", stored) == integrity.content_hash(
+            s, "journal_note", stored["id"])
+        note = s.get(JournalNote, stored["id"])
+        assert note is not None
+        as_model = {c.name: getattr(note, c.name) for c in JournalNote.__table__.columns}
+        bound = bind_rows(JournalNote.__table__, [as_model], anna.engine.dialect)[0]
+        assert bound == stored  # the ORM's values, bound as the bulk writer binds them
+
+
+def test_prepared_log_rows_must_follow_the_tail(anna: Vault) -> None:
+    """Rows chained ahead are refused once the log has moved on (another entry came
+    first): nothing is written."""
+    from storage import audit
+
+    with anna.session(write=True) as s:
+        after = audit.tail(s)
+    rows, head = audit.chain([{"action": "sign", "screen": "prepared-ahead"}], after)
+    with anna.session(write=True) as s:
+        audit.append(s, "view", screen="test")
+    with pytest.raises(ValueError, match="do not follow"), anna.session(write=True) as s:
+        audit.append_chained(s, rows, head)
+    with anna.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM access_log "
+                             "WHERE screen = 'prepared-ahead'")) == 0
+    assert anna.check().ok
+
+
 def test_demo_admin_holds_no_data_key_and_every_user_is_enrolled(demo_db: Path) -> None:
     """As in a real installation: the administrator added the users, the manager's login
     enrolled them; the administrator's slot seals no data key."""
