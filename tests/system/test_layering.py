@@ -197,6 +197,47 @@ def test_a_session_loads_no_migrations_documents_instruments_or_demo() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+#: Never imported by a session that logs in and shows its home screen (the test above
+#: checks what importing the modules loads; this list, what running them does).
+NOT_IN_A_SESSION = ("alembic", "fpdf", "pypdf", "xlsxwriter", "yaml", "mako",
+                    "rc_tui.demo", "storage.migrations",
+                    # Rich's emoji table (0.5 MB), loaded the first time a str is parsed
+                    # as markup: the home screen's column headers are Text
+                    "rich._emoji_codes")
+
+_SESSION_PROBE = """
+import asyncio, sys
+from pathlib import Path
+from screens.app import RcApp
+from screens.home import HomeScreen
+from tests.helpers import login, settle
+
+async def main(path, user, phrase, banned):
+    app = RcApp(Path(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, user, phrase)
+        await settle(pilot)  # the home screen's lists read and drawn
+        assert isinstance(app.screen, HomeScreen), type(app.screen).__name__
+        bad = sorted(m for m in sys.modules
+                     if any(m == b or m.startswith(b + ".") for b in banned))
+        assert not bad, bad
+
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.stdin.readline().rstrip("\\n"),
+                 sys.argv[3].split(",")))
+"""
+
+
+def test_a_session_at_its_home_screen_has_loaded_none_of_them(installed: Path) -> None:
+    """What a running session loads, not only what its modules import: a caseworker logs
+    in and her home screen is drawn with its lists; none of ``NOT_IN_A_SESSION`` may have
+    been imported on the way (each is held for the whole session)."""
+    from tests.conftest import ANNA, ANNA_PASS
+
+    subprocess.run([sys.executable, "-c", _SESSION_PROBE, str(installed), ANNA,
+                    ",".join(NOT_IN_A_SESSION)], input=ANNA_PASS + "\n", text=True,
+                   check=True, cwd=ROOT, timeout=120)
+
+
 def test_only_the_bulk_demo_goes_without_sqlcipher_memory_security() -> None:
     """``storage.db.without_memory_security`` is for the bulk demo's own writer process
     (fictional data) and nothing else in the product."""
