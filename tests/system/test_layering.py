@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ANNA, ANNA_PASS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -182,6 +184,15 @@ def test_cli_imports_the_ui_lazily() -> None:
                 and (n.module or "").startswith("screens")]
 
 
+#: Never imported by a session: not by importing what it runs (the first test below), nor
+#: by logging in and drawing the home screen (the second). Each is held for the session.
+NOT_IN_A_SESSION = ("alembic", "fpdf", "pypdf", "xlsxwriter", "yaml", "mako",
+                    "rc_tui.demo", "storage.migrations",
+                    # Rich's emoji table (0.5 MB), loaded the first time a str is parsed
+                    # as markup: the home screen's column headers are Text
+                    "rich._emoji_codes")
+
+
 def test_a_session_loads_no_migrations_documents_instruments_or_demo() -> None:
     """Memory after login: what a signed-in session imports to show the home screen and
     open a person leaves out what it may never use – Alembic (only when a migration is
@@ -190,20 +201,11 @@ def test_a_session_loads_no_migrations_documents_instruments_or_demo() -> None:
     whole session."""
     code = ("import sys, screens.app, screens.login, screens.home, screens.person, "
             "rc_tui.services.session, rc_tui.services.accounts, storage.vault; "
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'alembic', 'fpdf', 'pypdf', 'xlsxwriter', 'yaml', 'mako'} "
-            "or m.startswith('rc_tui.demo') "
-            "or m.startswith('storage.migrations')); assert not bad, bad")
+            f"banned = {NOT_IN_A_SESSION!r}; "
+            "bad = sorted(m for m in sys.modules "
+            "if any(m == b or m.startswith(b + '.') for b in banned)); assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
-
-#: Never imported by a session that logs in and shows its home screen (the test above
-#: checks what importing the modules loads; this list, what running them does).
-NOT_IN_A_SESSION = ("alembic", "fpdf", "pypdf", "xlsxwriter", "yaml", "mako",
-                    "rc_tui.demo", "storage.migrations",
-                    # Rich's emoji table (0.5 MB), loaded the first time a str is parsed
-                    # as markup: the home screen's column headers are Text
-                    "rich._emoji_codes")
 
 _SESSION_PROBE = """
 import asyncio, sys
@@ -231,8 +233,6 @@ def test_a_session_at_its_home_screen_has_loaded_none_of_them(installed: Path) -
     """What a running session loads, not only what its modules import: a caseworker logs
     in and her home screen is drawn with its lists; none of ``NOT_IN_A_SESSION`` may have
     been imported on the way (each is held for the whole session)."""
-    from tests.conftest import ANNA, ANNA_PASS
-
     subprocess.run([sys.executable, "-c", _SESSION_PROBE, str(installed), ANNA,
                     ",".join(NOT_IN_A_SESSION)], input=ANNA_PASS + "\n", text=True,
                    check=True, cwd=ROOT, timeout=120)
