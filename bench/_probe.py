@@ -61,6 +61,21 @@ def proc_status_mb(field: str) -> float | None:
     return None
 
 
+def private_dirty_mb() -> float | None:
+    """Private_Dirty from /proc/self/smaps_rollup, in MiB (None off Linux): the memory
+    only this process holds and the kernel can neither share nor drop (its heap, Python's
+    objects). The rest of its RSS is mostly the libraries' code, read from their files and
+    shared by every rc-tui process on a host."""
+    try:
+        text = Path("/proc/self/smaps_rollup").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Private_Dirty:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 async def shown(
     app: RcApp, kind: type[Screen[Any]], focus: str | None = None,
     failed: Callable[[], bool] = lambda: False,
@@ -173,6 +188,7 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
         "rss_login_screen_mb": rss_login_screen[1],
         "rss_after_login_mb": proc_status_mb("VmRSS"),
         "rss_at_first_paint_mb": rss_first_paint,
+        "private_dirty_after_login_mb": private_dirty_mb(),
         "steps_ms": steps,
     }))
     app.exit(0)

@@ -144,11 +144,14 @@ class HomeScreen(RcScreen):
 
     def on_mount(self) -> None:
         if self.shell.can(Capability.CASE_CONTENT):
-            self.query_one("#due", DataTable).add_columns("!", _("Due"), _("What"))
-            self.query_one("#cases", DataTable).add_columns(_("Case"), _("Opened"),
-                                                            _("Members"))
-            self.query_one("#persons", DataTable).add_columns(_("Name"), _("Identity no."),
-                                                              _("Protection"))
+            # headers as Text, not str: DataTable parses a str as markup, and Rich's markup
+            # loads its table of emoji codes (0.5 MB, held for the session) the first time
+            self.query_one("#due", DataTable).add_columns(*map(cell, ("!", _("Due"),
+                                                                      _("What"))))
+            self.query_one("#cases", DataTable).add_columns(*map(cell, (
+                _("Case"), _("Opened"), _("Members"))))
+            self.query_one("#persons", DataTable).add_columns(*map(cell, (
+                _("Name"), _("Identity no."), _("Protection"))))
             # the lists are read when the screen is shown (on_screen_resume, also the
             # first time); the due list gets the focus once it is there
             self._focus_due = True
