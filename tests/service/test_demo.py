@@ -9,10 +9,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 
 from rc_tui import demo
 from rc_tui.domain import identity
@@ -283,7 +283,8 @@ def test_a_prepared_seal_matches_the_stored_record(anna: Vault) -> None:
         note = s.get(JournalNote, stored["id"])
         assert note is not None
         as_model = {c.name: getattr(note, c.name) for c in JournalNote.__table__.columns}
-        bound = bind_rows(JournalNote.__table__, [as_model], anna.engine.dialect)[0]
+        table = cast(Table, JournalNote.__table__)
+        bound = bind_rows(table, [as_model], anna.engine.dialect)[0]
         assert bound == stored  # the ORM's values, bound as the bulk writer binds them
 
 
