@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
@@ -135,6 +135,58 @@ def _large_cache(s: Session) -> None:
     s.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
 
 
+#: The family rows of the bulk demo by batch key (``case_fts`` and ``person_fts`` beside
+#: them are search indexes, bound as they are).
+_FAMILY_TABLES: dict[str, type[Any]] = {
+    "persons": Person, "cases": Case, "members": CaseMember, "relations": Relation,
+    "intakes": Intake, "reports": ChildReport}
+
+_T = TypeVar("_T")
+
+
+def _ahead(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+    """``items``, made by a thread of their own up to ``depth`` ahead of the caller.
+
+    The bulk writer prepares rows (Python: the interpreter's lock) in that thread while
+    this one writes (SQLite, which releases the lock while it works), so the two use both
+    cores. An error in the thread is raised here; if the caller stops early, the thread
+    stops at its next item."""
+    handed: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> None:
+        while not stop.is_set():
+            try:
+                handed.put((kind, value), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def run() -> None:
+        try:
+            for item in items:
+                put("item", item)
+                if stop.is_set():
+                    return
+            put("done", None)
+        except BaseException as exc:  # handed to the caller, which raises it
+            put("error", exc)
+
+    worker = threading.Thread(target=run, name="rc-tui-bulk-rows", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = handed.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()
+
+
 #: Tables whose secondary indexes are dropped while the journal notes are written and
 #: built again after: each note and its access-log entry land all over these indexes
 #: (dates in random order), while CREATE INDEX sorts once.
@@ -239,7 +291,10 @@ def _write_in_child(path: str, username: str, persons: int, notes: int, seed: in
         out.close()
 
 
-def _write(
+# C901: one deterministic pass over the families (the generator's state: ids, counters,
+# the rng) and the writer of its batches; split further, the state would pass through
+# every helper
+def _write(  # noqa: C901
     vault: Vault, persons: int, notes: int, seed: int, say: Callable[[str], None],
 ) -> BulkResult:
     """Write ``persons`` synthetic persons (in families, with cases, members, relations and
@@ -274,100 +329,105 @@ def _write(
     weights: list[float] = []
     recent: deque[list[tuple[int, str]]] = deque(maxlen=ASSIGNED_CASES)  # open cases' members
 
-    buf: dict[str, list[dict[str, Any]]] = {k: [] for k in (
-        "persons", "cases", "case_fts", "members", "relations", "intakes", "reports")}
-    capture = _Capture()
-
-    def flush() -> None:
-        if not buf["persons"]:
-            return
-        with vault.session(write=True) as s:
-            _large_cache(s)
-            insert_rows(s, _table(Person), buf["persons"])
-            insert_rows(s, _table(Case), buf["cases"])
-            insert_rows(s, _table(CaseMember), buf["members"])
-            insert_rows(s, _table(Relation), buf["relations"])
-            insert_rows(s, _table(Intake), buf["intakes"])
-            insert_rows(s, _table(ChildReport), buf["reports"])
-            insert_rows(s, "person_fts", capture.rows)
-            insert_rows(s, "case_fts", buf["case_fts"])
-        result.persons += len(buf["persons"])
-        result.cases += len(buf["cases"])
-        for rows in buf.values():
-            rows.clear()
-        capture.rows.clear()
-        say(f"  {result.persons} / {persons} personer")
-
     person_columns = [c.key for c in Person.__table__.columns]
     weight_of = {"victim": 3.0, "perpetrator": 1.5, "child": 0.6, "other": 0.3}
-    for i, shape in enumerate(family_shapes):
-        opened = opened_at(i, len(family_shapes), span_days, rng)
-        fam = family(rng, ids, shape, opened, protected=rng.random() < 0.05)
-        closed = opened.date() < BASE_DATE - timedelta(days=365) and rng.random() < 0.8
-        case_id, next_case = next_case, next_case + 1
-        number = numbers.make(opened.year)
-        buf["cases"].append({
-            "id": case_id, "case_number": number, "status": "closed" if closed else "open",
-            "opened_at": opened, "closed_at": opened + timedelta(days=120) if closed else None,
-            "close_reason": "Avslutat enligt plan." if closed else None,
-            "created_by_id": author_id, "version": 1})
-        buf["case_fts"].append({"rowid": case_id, "numbers": case_search_numbers(number)})
-        person_ids: list[int] = []
-        members: list[tuple[int, str]] = []
-        for m in fam.members:
-            number_parsed, problems = validate(m.data, BASE_DATE)
-            if problems:
-                raise ValueError(f"invalid demo person: {problems}")
-            p = Person(id=next_person, created_at=opened, updated_at=opened,
-                       created_by_id=author_id, version=1)
-            apply_input(p, m.data, number_parsed)
-            index_person(cast(Session, capture), p)
-            buf["persons"].append({k: getattr(p, k) for k in person_columns})
-            member_id, next_member = next_member, next_member + 1
-            buf["members"].append({"id": member_id, "case_id": case_id,
-                                   "person_id": next_person, "role": m.role,
-                                   "added_at": opened, "added_by_id": author_id})
-            members.append((member_id, m.role))
-            if m.role == "child" and rng.random() < 0.9:  # a few reports are missing
-                reported = rng.random() < 0.75
-                buf["reports"].append({
-                    "child_person_id": next_person, "case_id": case_id,
-                    "decision": "reported" if reported else "not_needed",
-                    "report_date": opened.date() if reported else None,
-                    "receiving_unit": rng.choice(RECEIVING_UNITS) if reported else None,
-                    "reason": "Barnet har bevittnat våld i hemmet." if reported else
-                    "Barnet är redan aktuellt hos Barn och unga.",
-                    "decided_by_id": author_id, "created_at": opened})
-            targets.append((next_person, case_id, opened))
-            weights.append(weight_of[m.role])
-            person_ids.append(next_person)
-            next_person += 1
-        if not closed:
-            recent.append(members)
-        victim = person_ids[0]
-        rels: list[tuple[int, int, str]] = []
-        perps = [person_ids[k] for k in fam.index_of("perpetrator")]
-        for perp in perps:
-            rels.append((victim, perp, fam.partner_kind))
-        for k in fam.index_of("child"):
-            rels.append((victim, person_ids[k], "parent_of"))
-            if perps and fam.perpetrator_is_parent:
-                rels.append((perps[0], person_ids[k], "parent_of"))
-        for a, b, kind in rels:
-            buf["relations"].append({"id": next_relation, "case_id": case_id,
-                                     "from_person_id": a, "to_person_id": b, "kind": kind,
-                                     "created_at": opened})
-            next_relation += 1
-        buf["intakes"].append({
-            "id": next_intake, "case_id": case_id, "contact_person_id": victim,
-            "occurred_at": opened - timedelta(hours=2), "channel": fam.channel,
-            "referrer_name": fam.referrer or None, "what_happened": fam.what_happened,
-            "immediate_danger": fam.danger, "created_by_id": author_id,
-            "created_at": opened})
-        next_intake += 1
-        if len(buf["persons"]) >= BATCH:
-            flush()
-    flush()
+    dialect = vault.engine.dialect
+
+    def family_batches() -> Iterator[dict[str, list[dict[str, Any]]]]:
+        """The families' rows in batches of about :data:`BATCH` persons, every value as
+        stored (made in a thread of its own while the batch before is written)."""
+        nonlocal next_person, next_case, next_member, next_relation, next_intake
+        buf: dict[str, list[dict[str, Any]]] = {k: [] for k in (*_FAMILY_TABLES, "case_fts")}
+        capture = _Capture()
+
+        def take() -> dict[str, list[dict[str, Any]]]:
+            batch = {key: bind_rows(_table(model), buf[key], dialect)
+                     for key, model in _FAMILY_TABLES.items()}
+            batch["person_fts"], batch["case_fts"] = capture.rows, buf["case_fts"]
+            buf.update({k: [] for k in buf})
+            capture.rows = []
+            return batch
+
+        for i, shape in enumerate(family_shapes):
+            opened = opened_at(i, len(family_shapes), span_days, rng)
+            fam = family(rng, ids, shape, opened, protected=rng.random() < 0.05)
+            closed = opened.date() < BASE_DATE - timedelta(days=365) and rng.random() < 0.8
+            case_id, next_case = next_case, next_case + 1
+            number = numbers.make(opened.year)
+            buf["cases"].append({
+                "id": case_id, "case_number": number, "status": "closed" if closed else "open",
+                "opened_at": opened, "closed_at": opened + timedelta(days=120) if closed else None,
+                "close_reason": "Avslutat enligt plan." if closed else None,
+                "created_by_id": author_id, "version": 1})
+            buf["case_fts"].append({"rowid": case_id, "numbers": case_search_numbers(number)})
+            person_ids: list[int] = []
+            members: list[tuple[int, str]] = []
+            for m in fam.members:
+                number_parsed, problems = validate(m.data, BASE_DATE)
+                if problems:
+                    raise ValueError(f"invalid demo person: {problems}")
+                p = Person(id=next_person, created_at=opened, updated_at=opened,
+                           created_by_id=author_id, version=1)
+                apply_input(p, m.data, number_parsed)
+                index_person(cast(Session, capture), p)
+                buf["persons"].append({k: getattr(p, k) for k in person_columns})
+                member_id, next_member = next_member, next_member + 1
+                buf["members"].append({"id": member_id, "case_id": case_id,
+                                       "person_id": next_person, "role": m.role,
+                                       "added_at": opened, "added_by_id": author_id})
+                members.append((member_id, m.role))
+                if m.role == "child" and rng.random() < 0.9:  # a few reports are missing
+                    reported = rng.random() < 0.75
+                    buf["reports"].append({
+                        "child_person_id": next_person, "case_id": case_id,
+                        "decision": "reported" if reported else "not_needed",
+                        "report_date": opened.date() if reported else None,
+                        "receiving_unit": rng.choice(RECEIVING_UNITS) if reported else None,
+                        "reason": "Barnet har bevittnat våld i hemmet." if reported else
+                        "Barnet är redan aktuellt hos Barn och unga.",
+                        "decided_by_id": author_id, "created_at": opened})
+                targets.append((next_person, case_id, opened))
+                weights.append(weight_of[m.role])
+                person_ids.append(next_person)
+                next_person += 1
+            if not closed:
+                recent.append(members)
+            victim = person_ids[0]
+            rels: list[tuple[int, int, str]] = []
+            perps = [person_ids[k] for k in fam.index_of("perpetrator")]
+            for perp in perps:
+                rels.append((victim, perp, fam.partner_kind))
+            for k in fam.index_of("child"):
+                rels.append((victim, person_ids[k], "parent_of"))
+                if perps and fam.perpetrator_is_parent:
+                    rels.append((perps[0], person_ids[k], "parent_of"))
+            for a, b, kind in rels:
+                buf["relations"].append({"id": next_relation, "case_id": case_id,
+                                         "from_person_id": a, "to_person_id": b, "kind": kind,
+                                         "created_at": opened})
+                next_relation += 1
+            buf["intakes"].append({
+                "id": next_intake, "case_id": case_id, "contact_person_id": victim,
+                "occurred_at": opened - timedelta(hours=2), "channel": fam.channel,
+                "referrer_name": fam.referrer or None, "what_happened": fam.what_happened,
+                "immediate_danger": fam.danger, "created_by_id": author_id,
+                "created_at": opened})
+            next_intake += 1
+            if len(buf["persons"]) >= BATCH:
+                yield take()
+        if buf["persons"]:
+            yield take()
+
+    for batch in _ahead(family_batches()):
+        with vault.session(write=True) as s:
+            _large_cache(s)
+            for key, model in _FAMILY_TABLES.items():
+                insert_rows(s, _table(model), batch[key], bound=True)
+            insert_rows(s, "person_fts", batch["person_fts"])
+            insert_rows(s, "case_fts", batch["case_fts"])
+        result.persons += len(batch["persons"])
+        result.cases += len(batch["cases"])
+        say(f"  {result.persons} / {persons} personer")
     result.persons_s = time.perf_counter() - t0
 
     # Journal notes, spread over the persons by role, dated between the case's opening and
@@ -403,51 +463,21 @@ def _write_notes(vault: Vault, notes: int, next_note: int,
     signed one sealed in the access log, then their search entries; the number written.
 
     A thread of its own prepares each batch (the notes, their content hashes, the chained
-    access-log rows, every value as stored) while this one writes the one before: SQLite
-    releases the interpreter while it works, so the two use both cores. The log rows are
-    chained ahead from the log's tail; ``audit.append_chained`` checks that they still
-    follow it, and the append-only trigger checks every row."""
+    access-log rows, every value as stored: :func:`_ahead`) while this one writes the one
+    before. The log rows are chained ahead from the log's tail; ``audit.append_chained``
+    checks that they still follow it, and the append-only trigger checks every row."""
     with vault.session(write=True) as s:
         after = audit.tail(s)
-    batches: queue.Queue[_NoteBatch | BaseException | None] = queue.Queue(maxsize=2)
-    stop = threading.Event()
-
-    def put(item: _NoteBatch | BaseException | None) -> None:
-        while not stop.is_set():
-            try:
-                batches.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def produce() -> None:
-        try:
-            for batch in _note_batches(vault, notes, next_note, targets, weights, rng,
-                                       author_id, author_name, after):
-                put(batch)
-                if stop.is_set():
-                    return
-            put(None)
-        except BaseException as exc:  # handed to the writer, which raises it
-            put(exc)
-
-    producer = threading.Thread(target=produce, name="rc-tui-bulk-notes", daemon=True)
-    producer.start()
     written = 0
-    try:
-        while (item := batches.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            with vault.session(write=True) as s:
-                _large_cache(s)
-                insert_rows(s, _table(JournalNote), item.notes, bound=True)
-                audit.append_chained(s, item.log_rows, item.head, bound=True)
-            written += len(item.notes)
-            if written % (BATCH * 5) == 0 or written == notes:
-                say(f"  {written} / {notes} journalanteckningar")
-    finally:
-        stop.set()
-        producer.join()
+    for batch in _ahead(_note_batches(vault, notes, next_note, targets, weights, rng,
+                                      author_id, author_name, after)):
+        with vault.session(write=True) as s:
+            _large_cache(s)
+            insert_rows(s, _table(JournalNote), batch.notes, bound=True)
+            audit.append_chained(s, batch.log_rows, batch.head, bound=True)
+        written += len(batch.notes)
+        if written % (BATCH * 5) == 0 or written == notes:
+            say(f"  {written} / {notes} journalanteckningar")
     # the search index once, over every new note: far cheaper than growing it per batch
     with vault.session(write=True) as s:
         _large_cache(s)

@@ -267,6 +267,38 @@ def test_bulk_notes_rebuild_the_indexes_they_drop(tmp_path: Path,
         assert v.check().ok
 
 
+def test_rows_made_ahead_raise_their_errors_and_stop_with_the_writer() -> None:
+    """The thread that prepares the bulk rows hands its error to the writer, and stops
+    when the writer stops (no thread left behind, nothing made far ahead)."""
+    import threading
+
+    from rc_tui.demo.bulk import _ahead
+
+    def broken() -> Iterator[int]:
+        yield 1
+        raise OSError("disk full")
+
+    got: list[int] = []
+    with pytest.raises(OSError, match="disk full"):
+        for item in _ahead(broken()):
+            got.append(item)
+    assert got == [1]
+    made: list[int] = []
+
+    def endless() -> Iterator[int]:
+        n = 0
+        while True:
+            made.append(n)
+            yield n
+            n += 1
+
+    rows = _ahead(endless(), depth=2)
+    assert next(rows) == 0
+    rows.close()  # the writer failed or finished early
+    assert not any(t.name == "rc-tui-bulk-rows" for t in threading.enumerate())
+    assert len(made) <= 5
+
+
 def test_a_prepared_seal_matches_the_stored_record(anna: Vault) -> None:
     """``content_hash_of`` (the bulk writer's hash, from the values as stored) is the hash
     ``check`` takes from the database."""
