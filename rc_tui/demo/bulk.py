@@ -85,16 +85,21 @@ class _Capture:
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
+        self._parsed: dict[str, list[tuple[str, str]] | None] = {}
 
     def execute(self, statement: Any, params: dict[str, Any] | None = None) -> None:
         sql = str(getattr(statement, "text", statement))
-        found = _FTS_INSERT.match(sql.strip())
-        if found is None:
+        if sql not in self._parsed:  # the same few statements each time: parsed once
+            found = _FTS_INSERT.match(sql.strip())
+            self._parsed[sql] = None if found is None else list(zip(
+                [c.strip() for c in found["columns"].split(",")],
+                [v.strip().removeprefix(":") for v in found["values"].split(",")],
+                strict=True))
+        pairs = self._parsed[sql]
+        if pairs is None:
             return  # the DELETE of an older entry: a new person has none
-        columns = [c.strip() for c in found["columns"].split(",")]
-        names = [v.strip().removeprefix(":") for v in found["values"].split(",")]
         values = params or {}
-        self.rows.append({c: values[n] for c, n in zip(columns, names, strict=True)})
+        self.rows.append({c: values[n] for c, n in pairs})
 
 
 _FTS_INSERT = re.compile(

@@ -229,13 +229,18 @@ def search_numbers(id_number: str | None) -> list[str]:
         return [id_number.replace("-", "")]
 
 
+#: made once: building a ``text()`` parses its statement for parameters, a tenth of the
+#: bulk demo's work per person
+_FTS_DELETE = text("DELETE FROM person_fts WHERE rowid = :id")
+_FTS_INSERT = text("INSERT INTO person_fts (rowid, names, numbers) VALUES (:id, :n, :d)")
+
+
 def index_person(s: Session, p: Person) -> None:
     """Keep the person's search entry (inside the encrypted database) up to date."""
     names = " ".join(x for x in (p.given_name, p.family_name, p.alias) if x)
     numbers = search_numbers(p.id_number)
-    s.execute(text("DELETE FROM person_fts WHERE rowid = :id"), {"id": p.id})
-    s.execute(text("INSERT INTO person_fts (rowid, names, numbers) VALUES (:id, :n, :d)"),
-              {"id": p.id, "n": names, "d": " ".join(numbers)})
+    s.execute(_FTS_DELETE, {"id": p.id})
+    s.execute(_FTS_INSERT, {"id": p.id, "n": names, "d": " ".join(numbers)})
 
 
 class PeopleService(Service):
