@@ -28,13 +28,15 @@ one for all actions together (``"action": "all"``), with the budgets p95 <= 25 m
 max <= 300 ms and no error (``ok``). ``locked`` counts "database is locked" among the errors.
 Before the start each session loads its due list and searches once, as after a login (a
 new process reads and decrypts the index pages it needs once; not measured). The last line
-(``load_slowest``) names the ten slowest actions, when in the run and whose.
+(``load_slowest``) names the ten slowest actions, when in the run and whose. The sessions
+log out after the run, all at once (``load_logout_ms``: not in the actions' figures).
 Every action is a real one: the database grows by the notes, entries and access-log rows.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import json
 import os
@@ -52,6 +54,7 @@ from typing import Any
 SELF = Path(__file__).resolve()
 RESULT = "RC-LOAD-RESULT "
 READY = "RC-LOAD-READY"
+CLOSED = "RC-LOAD-CLOSED "
 TEST_KDF_ENV = "RC_TUI_INSECURE_TEST_KDF"  # storage.keys.TEST_KDF_ENV; never set here
 USERS = ["anna", "per", "siri", "dagny", "chef"]
 MIX = [("search", 40), ("open", 25), ("due", 10), ("note", 15), ("shift", 10)]
@@ -109,7 +112,7 @@ def _people(vault: Any) -> tuple[list[int], list[str]]:
 
 
 def child_session(db: Path, user: str, seed: int, seconds: float, interval: float,
-                  locks: Path, slots: int) -> dict[str, Any]:
+                  locks: Path, slots: int) -> None:
     from rc_tui.services.access import Capability
     from rc_tui.services.home import HomeService
     from rc_tui.services.people import PeopleService
@@ -181,8 +184,18 @@ def child_session(db: Path, user: str, seed: int, seconds: float, interval: floa
             slowest.append((times[kind][-1], round(due - start, 1), kind))
             slowest = sorted(slowest, reverse=True)[:3]
             n += 1
-        return {"user": user, "login_s": login_s, "times": times, "cpu": cpus,
-                "errors": errors, "slowest": slowest}
+        # the result now, the logout once every session is done: 30 processes logging
+        # out and exiting within the run's last two seconds would measure that burst (a
+        # few hundred ms of CPU each on 2 cores), not the working mix; the logouts are
+        # timed on their own below
+        print(RESULT + json.dumps({"user": user, "login_s": login_s, "times": times,
+                                   "cpu": cpus, "errors": errors, "slowest": slowest},
+                                  ensure_ascii=False), flush=True)
+        sys.stdin.readline()  # "CLOSE"
+        t = time.perf_counter()
+        vault.close()
+        print(CLOSED + json.dumps({"ms": (time.perf_counter() - t) * 1000}), flush=True)
+        return None
     finally:
         vault.close()
 
@@ -191,10 +204,10 @@ def child_main(argv: list[str]) -> int:
     db, user, seed = Path(argv[1]), argv[2], int(argv[3])
     seconds, interval, locks, slots = float(argv[4]), float(argv[5]), Path(argv[6]), int(argv[7])
     try:
-        result = child_session(db, user, seed, seconds, interval, locks, slots)
+        child_session(db, user, seed, seconds, interval, locks, slots)
     except Exception:
         result = {"user": user, "failed": traceback.format_exc(limit=3)[-600:]}
-    print(RESULT + json.dumps(result, ensure_ascii=False), flush=True)
+        print(RESULT + json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
 
@@ -224,6 +237,55 @@ def summary(action: str, times: list[float], cpu: list[float],
     return line
 
 
+def run_sessions(args: argparse.Namespace, env: dict[str, str], locks: str
+                 ) -> tuple[list[dict[str, Any]], list[float]]:
+    """Start the sessions, let them run together, collect their results, then let them
+    log out (all at once) and collect how long that took."""
+    children = [subprocess.Popen(
+        [sys.executable, str(SELF), "_session", str(args.db), USERS[i % len(USERS)],
+         str(args.seed * 1000 + i), str(args.seconds), str(args.interval), locks,
+         str(max(1, args.logins))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        for i in range(args.sessions)]
+    results: list[dict[str, Any]] = []
+    ready = []
+    for child in children:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        if line.strip() == READY:
+            ready.append(child)
+        else:  # it failed before starting: its result line (or nothing) follows
+            rest = line + child.stdout.read()
+            for out in rest.splitlines():
+                if out.startswith(RESULT):
+                    results.append(json.loads(out[len(RESULT):]))
+    start = time.time() + 1.0
+    for child in ready:
+        assert child.stdin is not None
+        child.stdin.write(f"GO {start}\n")
+        child.stdin.flush()
+    for child in ready:
+        assert child.stdout is not None
+        for out in iter(child.stdout.readline, ""):
+            if out.startswith(RESULT):
+                results.append(json.loads(out[len(RESULT):]))
+                break
+    closes: list[float] = []
+    for child in ready:  # every session is done: now they log out, all at once
+        assert child.stdin is not None
+        with contextlib.suppress(OSError):
+            child.stdin.write("CLOSE\n")
+            child.stdin.flush()
+    for child in ready:
+        assert child.stdout is not None
+        for out in child.stdout.read().splitlines():
+            if out.startswith(CLOSED):
+                closes.append(float(json.loads(out[len(CLOSED):])["ms"]))
+    for child in children:
+        child.wait()
+    return results, closes
+
+
 def main(argv: list[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
     if args_in and args_in[0] == "_session":
@@ -244,36 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env.pop(TEST_KDF_ENV, None)
     with tempfile.TemporaryDirectory(prefix="rc-tui-load-") as locks:
-        children = [subprocess.Popen(
-            [sys.executable, str(SELF), "_session", str(args.db), USERS[i % len(USERS)],
-             str(args.seed * 1000 + i), str(args.seconds), str(args.interval), locks,
-             str(max(1, args.logins))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-            for i in range(args.sessions)]
-        results: list[dict[str, Any]] = []
-        ready = []
-        for child in children:
-            assert child.stdout is not None
-            line = child.stdout.readline()
-            if line.strip() == READY:
-                ready.append(child)
-            else:  # it failed before starting: its result line (or nothing) follows
-                rest = line + child.stdout.read()
-                for out in rest.splitlines():
-                    if out.startswith(RESULT):
-                        results.append(json.loads(out[len(RESULT):]))
-        start = time.time() + 1.0
-        for child in ready:
-            assert child.stdin is not None
-            child.stdin.write(f"GO {start}\n")
-            child.stdin.flush()
-        for child in ready:
-            assert child.stdout is not None
-            for out in child.stdout.read().splitlines():
-                if out.startswith(RESULT):
-                    results.append(json.loads(out[len(RESULT):]))
-        for child in children:
-            child.wait()
+        results, closes = run_sessions(args, env, locks)
     failed = [r for r in results if "failed" in r]
     done = [r for r in results if "failed" not in r]
     logins = [r["login_s"] for r in done]
@@ -293,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         all_errors += errors
         say(summary(action, times, cpu, errors))
     say(summary("all", everything, all_cpu, all_errors))
+    say({"metric": "load_logout_ms", "sessions": len(closes),
+         "p50": round(statistics.median(closes), 1) if closes else None,
+         "max": round(max(closes), 1) if closes else None,
+         "note": "all sessions at once, after the run (not in the actions' figures)"})
     slow = sorted(([round(ms, 1), at, kind, r["user"]] for r in done
                    for ms, at, kind in r["slowest"]), reverse=True)[:10]
     say({"metric": "load_slowest", "actions": slow,
