@@ -2,6 +2,7 @@
 
     python bench/bench.py [--repeat N]                 # on a fresh demo database
     python bench/bench.py --db PATH --user NAME        # passphrase on stdin, never argv
+    python bench/bench.py --only login                 # only the login metrics
 
 See bench/README.md for the metrics and their budgets.
 """
@@ -129,11 +130,28 @@ def measure(metric: str, repeat: int, run: Callable[[], Any]) -> list[Any] | Non
         return None
 
 
-def run_all(db: Path, user: str, phrase: str, repeat: int) -> None:
-    starts = measure("start_to_login_s", repeat, lambda: start_to_login(db))
-    if starts:
-        emit("start_to_login_s", starts)
+#: --only GROUP: the metrics each group runs (a full run takes minutes on a loaded machine)
+GROUPS = {
+    "start": ("start_to_login_s",),
+    "login": ("unlock_s", "first_screen_after_login_s", "rss_after_login_mb"),
+    "keys": ("cpu_per_key_ratio",),
+}
 
+
+def run_all(db: Path, user: str, phrase: str, repeat: int,
+            groups: Iterable[str] = tuple(GROUPS)) -> None:
+    groups = set(groups)
+    if "start" in groups:
+        starts = measure("start_to_login_s", repeat, lambda: start_to_login(db))
+        if starts:
+            emit("start_to_login_s", starts)
+    if "login" in groups:
+        logins(db, user, phrase, repeat)
+    if "keys" in groups:
+        typing_cost(db, user, phrase, repeat)
+
+
+def logins(db: Path, user: str, phrase: str, repeat: int) -> None:
     try:
         res = probe("unlock", str(db), user, str(repeat), stdin=phrase + "\n")
         emit("unlock_s", res["times"], user=user, time_cost=res["time_cost"],
@@ -144,31 +162,31 @@ def run_all(db: Path, user: str, phrase: str, repeat: int) -> None:
             emit_error(metric, "skipped: unlock failed")
         return
 
-    logins = measure("first_screen_after_login_s", repeat,
-                     lambda: probe("login", str(db), user, stdin=phrase + "\n"))
-    if not logins:
+    runs = measure("first_screen_after_login_s", repeat,
+                   lambda: probe("login", str(db), user, stdin=phrase + "\n"))
+    if not runs:
         return
-    totals = [r["submit_to_home_s"] for r in logins]
-    in_app = [r["unlock_s"] for r in logins if r["unlock_s"] is not None]
-    rest = [r["submit_to_home_s"] - r["unlock_s"] for r in logins if r["unlock_s"] is not None]
-    step_names = [name for name in logins[0].get("steps_ms", {})]
+    totals = [r["submit_to_home_s"] for r in runs]
+    in_app = [r["unlock_s"] for r in runs if r["unlock_s"] is not None]
+    rest = [r["submit_to_home_s"] - r["unlock_s"] for r in runs if r["unlock_s"] is not None]
+    step_names = [name for name in runs[0].get("steps_ms", {})]
     emit("first_screen_after_login_s", totals, includes_unlock=True,
          unlock_part_s=round(statistics.median(in_app), 3) if in_app else None,
          excluding_unlock_s=round(statistics.median(rest), 3) if rest else None,
          # ms after the unlock returned, medians: the login's on_login, the home screen
          # composed, mounted, painted, its lists read (in a thread) and drawn
-         steps_ms={name: median_or_none(r.get("steps_ms", {}).get(name) for r in logins)
+         steps_ms={name: median_or_none(r.get("steps_ms", {}).get(name) for r in runs)
                    for name in step_names})
-    peaks = [r["peak_rss_mb"] for r in logins if r["peak_rss_mb"] is not None]
+    peaks = [r["peak_rss_mb"] for r in runs if r["peak_rss_mb"] is not None]
     if not peaks:
         print(json.dumps({"metric": "rss_after_login_mb", "value": None,
                           "budget": BUDGETS["rss_after_login_mb"], "ok": None,
                           "note": "skipped: no resource module on this platform"}), flush=True)
         return
-    hwm = [r["vmhwm_mb"] for r in logins if r["vmhwm_mb"] is not None]
+    hwm = [r["vmhwm_mb"] for r in runs if r["vmhwm_mb"] is not None]
     # The budget is for the memory the session holds after login. The peak also holds
     # Argon2's working memory (64-512 MiB, calibrated), freed right after the KDF.
-    now_after = [r["rss_after_login_mb"] for r in logins if r["rss_after_login_mb"] is not None]
+    now_after = [r["rss_after_login_mb"] for r in runs if r["rss_after_login_mb"] is not None]
     # the floors, measured in the same run: what a bare Textual app holds, and with the
     # libraries a session cannot do without, and with this project's ORM models
     floors: list[dict[str, Any]] = []
@@ -179,15 +197,15 @@ def run_all(db: Path, user: str, phrase: str, repeat: int) -> None:
         floor_error = f"{type(exc).__name__}: {exc}"
     emit("rss_after_login_mb", now_after or peaks,
          measured="current RSS 1 s after login" if now_after else "peak RSS",
-         at_first_paint_mb=median_or_none(r.get("rss_at_first_paint_mb") for r in logins),
+         at_first_paint_mb=median_or_none(r.get("rss_at_first_paint_mb") for r in runs),
          peak_including_kdf_mb=median_or_none(peaks),
-         peak_at_login_screen_mb=median_or_none(r["peak_rss_login_screen_mb"] for r in logins),
-         now_at_login_screen_mb=median_or_none(r["rss_login_screen_mb"] for r in logins),
+         peak_at_login_screen_mb=median_or_none(r["peak_rss_login_screen_mb"] for r in runs),
+         now_at_login_screen_mb=median_or_none(r["rss_login_screen_mb"] for r in runs),
          vmhwm_mb=median_or_none(hwm),
          # what the session alone holds; the rest of its RSS is mostly the libraries'
          # code, shared by every rc-tui process on a host
          private_dirty_mb=median_or_none(r.get("private_dirty_after_login_mb")
-                                         for r in logins),
+                                         for r in runs),
          floor_textual_mb=median_or_none(f["textual_mb"] for f in floors),
          floor_libraries_mb=median_or_none(f["libraries_mb"] for f in floors),
          floor_models_mb=median_or_none(f["models_mb"] for f in floors),
@@ -215,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help="benchmark this database (default: new demo)")
     parser.add_argument("--user", help="username for --db; the passphrase is read from stdin")
     parser.add_argument("--repeat", type=int, default=5, help="runs per metric (default 5)")
+    parser.add_argument("--only", action="append", choices=sorted(GROUPS),
+                        help="run only these metric groups (repeatable; default all): "
+                        "start = start_to_login_s, login = unlock_s, "
+                        "first_screen_after_login_s and rss_after_login_mb, "
+                        "keys = cpu_per_key_ratio")
     args = parser.parse_args(argv)
     if args.db and not args.user:
         parser.error("--db requires --user")
@@ -242,8 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "error": f"{type(exc).__name__}: {exc}"}), flush=True)
                 return 0
             user, phrase = login["user"], login["passphrase"]
-        run_all(db, user, phrase, repeat)
-        typing_cost(db, user, phrase, repeat)
+        run_all(db, user, phrase, repeat, args.only or tuple(GROUPS))
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -34,7 +34,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import DueItem, Service, user_names
 from rc_tui.services.errors import NoAccess, ValidationError, VaultError
-from rc_tui.services.people import summary, summary_for
+from rc_tui.services.people import display_names, summary_for
 from rc_tui.services.risk import CurrentLevel, current_level
 from storage.models import Assessment, CaseMember, Intake, JournalNote, Person
 
@@ -358,6 +358,7 @@ def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
     items: list[DueItem] = []
     persons = {row[1] for row in latest}
     last_incident = _latest_incidents(s, persons)
+    names = display_names(s, persons)  # one query, not one per item
     for _aid, person_id, title, signed_at, definition in latest:
         signed = signed_at if isinstance(signed_at, datetime) else datetime.fromisoformat(
             str(signed_at))
@@ -372,11 +373,9 @@ def reassessment_due(svc: Service, s: Session) -> list[DueItem]:
             due = min(due, today) if due else today
         if due is None or due > today + timedelta(days=14):
             continue
-        person = s.get(Person, person_id)
-        name = summary(person).display_name if person else "?"
         items.append(DueItem("reassessment", person_id, None,
                              _("{name}: re-assessment due ({instrument})", instrument=title,
-                               name=name), due, due < today))
+                               name=names.get(person_id, "?")), due, due < today))
     return items
 
 

@@ -425,8 +425,9 @@ class CaseService(Service):
                 select(CaseMember, Person).join(Person, Person.id == CaseMember.person_id)
                 .where(CaseMember.case_id.in_(case_ids)).order_by(CaseMember.id)
             ).all():
-                members[m.case_id].append(
-                    (m.role, summary_for(self.access, s, p, case_id=m.case_id).display_name))
+                # the name only: without the risk level, no query per member
+                members[m.case_id].append((m.role, summary_for(
+                    self.access, s, p, case_id=m.case_id, risk=False).display_name))
             return [CaseRow(i, cases[i].case_number, cases[i].opened_at, members[i])
                     for i in case_ids]
 

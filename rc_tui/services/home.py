@@ -18,7 +18,7 @@ from rc_tui.services.assessments import reassessment_due
 from rc_tui.services.base import DueItem, Service
 from rc_tui.services.casework import casework_due
 from rc_tui.services.drafts import drafts_due
-from rc_tui.services.people import PersonSummary, summary, summary_for
+from rc_tui.services.people import PersonSummary, display_names, summary_for
 from rc_tui.services.referrals import referrals_due
 from rc_tui.services.retention import retention_due
 from rc_tui.services.safety import partner_contact_due_items, safety_plan_review_due
@@ -40,9 +40,9 @@ def _child_reports_due(svc: Service, s: Session) -> list[DueItem]:
     ), {"u": svc.user.id}).all()
     today = svc.today()
     items: list[DueItem] = []
+    names = display_names(s, (row[0] for row in rows))
     for person_id, case_id, number, added_at in rows:
-        person = s.get(Person, person_id)
-        name = summary(person).display_name if person else "?"
+        name = names.get(person_id, "?")
         added = added_at if isinstance(added_at, datetime) else datetime.fromisoformat(
             str(added_at))
         items.append(DueItem(
@@ -64,9 +64,9 @@ def _declined_followup_due(svc: Service, s: Session) -> list[DueItem]:
         "  AND c.offer_to_return_given)"
     ), {"u": svc.user.id}).all()
     items: list[DueItem] = []
+    names = display_names(s, (row[0] for row in rows))
     for person_id, recorded_at in rows:
-        person = s.get(Person, person_id)
-        name = summary(person).display_name if person else "?"
+        name = names.get(person_id, "?")
         when = recorded_at if isinstance(recorded_at, datetime) else datetime.fromisoformat(
             str(recorded_at))
         items.append(DueItem("declined_followup", person_id, None,
@@ -118,5 +118,6 @@ class HomeService(Service):
                 "AND person_id IS NOT NULL GROUP BY person_id ORDER BY last DESC LIMIT :n"
             ), {"u": self.user.id, "n": limit}).all()]
             people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(ids)))}
-            return [summary_for(self.access, s, people[i]) for i in ids
+            # the list shows no risk level: without it, no query per person
+            return [summary_for(self.access, s, people[i], risk=False) for i in ids
                     if i in people and self.access.level(s, i) >= Level.EXISTS]

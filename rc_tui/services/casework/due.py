@@ -11,23 +11,17 @@ from sqlalchemy.orm import Session
 from rc_tui.domain import casework as rules
 from rc_tui.i18n import _
 from rc_tui.services.base import DueItem, Service, my_open_tracks
-from rc_tui.services.people import summary
+from rc_tui.services.people import display_names
 from storage.models import (
     ChildReport,
     Decision,
     FollowUp,
     Investigation,
-    Person,
     PlanItem,
     Stay,
 )
 
 # ---------------------------------------------------------------------- due items
-
-def _name(s: Session, person_id: int) -> str:
-    person = s.get(Person, person_id)
-    return summary(person).display_name if person else "?"
-
 
 def casework_due(svc: Service, s: Session) -> list[DueItem]:
     """Investigations that must start, emergency decisions awaiting an investigation,
@@ -38,11 +32,16 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
     today = svc.today()
     ids = list(mine)
     items: list[DueItem] = []
+    # the names of every person the items may be about, in one query (one per item was
+    # half the due list's statements)
+    names = display_names(s, ids)
     investigations: dict[int, list[Investigation]] = {}
     for inv in s.scalars(select(Investigation).where(Investigation.person_id.in_(ids))):
         investigations.setdefault(inv.person_id, []).append(inv)
-    decided = {p for p in s.scalars(select(Decision.person_id).where(
-        Decision.person_id.in_(ids)))}
+    # every decision about them, once (three rules below look at them)
+    all_decisions = list(s.scalars(select(Decision).where(Decision.person_id.in_(ids))
+                                   .order_by(Decision.id)))
+    decided = {d.person_id for d in all_decisions}
     stay_days = int(svc.vault.setting("investigation_after_stay_days")
                     or rules.DEFAULT_STAY_DAYS)
 
@@ -58,7 +57,7 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
         if due is not None:
             add("investigation_start", stay.person_id,
                 _("Start an investigation: {name} is at the shelter without a decision",
-                  name=_name(s, stay.person_id)), due)
+                  name=names.get(stay.person_id, "?")), due)
     # a child reported to the child unit: the investigation starts without delay
     for report in s.scalars(select(ChildReport).where(
             ChildReport.child_person_id.in_(ids), ChildReport.decision == "reported")):
@@ -68,10 +67,9 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
         if due is not None:
             add("investigation_start", report.child_person_id,
                 _("Start the investigation of {name} (reported child) without delay",
-                  name=_name(s, report.child_person_id)), due)
+                  name=names.get(report.child_person_id, "?")), due)
     # an emergency decision: an investigation must follow
-    for dec in s.scalars(select(Decision).where(Decision.person_id.in_(ids),
-                                                Decision.emergency.is_(True))):
+    for dec in (d for d in all_decisions if d.emergency):
         started = [datetime.combine(i.started_on, datetime.min.time())
                    for i in investigations.get(dec.person_id, [])
                    if i.concluded_at is None or i.concluded_at >= dec.decided_at]
@@ -79,24 +77,23 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
         if due is not None:
             add("emergency_investigation", dec.person_id,
                 _("Emergency decision for {name}: an investigation must follow",
-                  name=_name(s, dec.person_id)), due)
+                  name=names.get(dec.person_id, "?")), due)
     # follow-ups not yet recorded
-    decisions = {d.id: d.intervention for d in s.scalars(select(Decision).where(
-        Decision.person_id.in_(ids)))}
+    decisions = {d.id: d.intervention for d in all_decisions}
     for fu in s.scalars(select(FollowUp).where(FollowUp.person_id.in_(ids),
                                                FollowUp.done_at.is_(None))):
         what = rules.intervention_label(decisions[fu.decision_id]) if fu.decision_id in \
             decisions else rules.label(rules.FOLLOWUP_KINDS, fu.kind)
         add("followup", fu.person_id, _("{name}: follow up {what}", what=what,
-                                         name=_name(s, fu.person_id)), fu.due_on)
+                                         name=names.get(fu.person_id, "?")), fu.due_on)
     # plan actions with a due date, not done
     for item in s.scalars(select(PlanItem).where(
             PlanItem.person_id.in_(ids), PlanItem.due_on.is_not(None),
             PlanItem.status.in_(("planned", "ongoing")))):
         assert item.due_on is not None
-        add("plan", item.person_id, _("{name}: plan – {text}", text=item.text.splitlines()[0]
-                                      [:60] if item.text else "", name=_name(s, item.person_id)),
-            item.due_on)
+        first_line = item.text.splitlines()[0][:60] if item.text else ""
+        add("plan", item.person_id, _("{name}: plan – {text}", text=first_line,
+                                      name=names.get(item.person_id, "?")), item.due_on)
     # a child's investigation open for more than four months
     for person_id, invs in investigations.items():
         for inv in invs:
@@ -104,6 +101,6 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
                     rules.child_investigation_overdue(inv.started_on, today):
                 add("investigation_long", person_id,
                     _("The investigation of {name} has been open more than four months",
-                      name=_name(s, person_id)),
+                      name=names.get(person_id, "?")),
                     inv.started_on + timedelta(days=rules.CHILD_INVESTIGATION_DAYS))
     return items
