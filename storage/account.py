@@ -20,15 +20,30 @@ from storage.values import UserInfo, UserRow
 class AccountMixin(GuardedVault):
     """Settings, preferences and the own account of an open session."""
 
+    #: the signed settings verified from one read of the directory: (that read, settings)
+    _verified_settings: tuple[object, directory.Settings] | None = None
+
     def setting(self, name: str) -> Any:
         """A setting: the administrators' signed one from the directory (range-checked),
-        else the database's (an installation from before the directory), else the default."""
+        else the database's (an installation from before the directory), else the default.
+
+        Each call opens a guarded transaction (a revoked session ends here, and a changed
+        key file is read again: see ``GuardedVault._directory_has_news``). The signature
+        check of the settings is done once per read of the key file: the result is kept
+        with the very read it came from, so a new read (any change of the file) checks
+        again, and nothing verified outlives the file it was verified in."""
         with self.session() as s:
+            read = self._directory
+            if read is not None:
+                cached = self._verified_settings
+                if cached is not None and cached[0] is read:
+                    signed = cached[1]
+                else:
+                    signed = directory.settings_of(read[1], read[2])
+                    self._verified_settings = (read, signed)
+                if signed.signed_by is not None:
+                    return signed.values[name]
             stored = get_meta(s, f"setting.{name}", DEFAULT_SETTINGS.get(name))
-        if self._directory is not None:
-            signed = directory.settings_of(self._directory[1], self._directory[2])
-            if signed.signed_by is not None:
-                return signed.values[name]
         return checked_setting(name, stored)
 
     def set_setting(self, name: str, value: Any) -> None:
