@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from rc_tui.services.session import UserSession
 
 
+#: seconds after the first lists are drawn before the garbage collection (see
+#: ``HomeScreen._collect_garbage``)
+GC_AFTER_FIRST_LISTS_S = 0.5
+
+
 @dataclass(frozen=True)
 class HomeLists:
     """What the home screen shows, read in one go."""
@@ -232,7 +237,20 @@ class HomeScreen(RcScreen):
             # arrow keys and Enter work on the due list at once (unless the user has
             # already moved to another list while this was read)
             due.focus()
+        if self._focus_due:  # the first lists after the login
+            self.set_timer(GC_AFTER_FIRST_LISTS_S, self._collect_garbage)
         self._focus_due = False
+
+    def _collect_garbage(self) -> None:
+        """A full collection while the user reads the first lists. The login and this
+        screen leave tens of thousands of new objects; Python's next full collection
+        (about 0.1 s on the UI thread) otherwise fell into opening the first person
+        (measured: 233 ms CPU to the person screen's first paint with it, 165 without).
+        Skipped when the user has already moved on: then it would delay what they opened."""
+        if self.is_current and not self.app.workers:
+            import gc
+
+            gc.collect()
 
     @on(DataTable.RowHighlighted, "#due")
     def _due_highlighted(self, event: DataTable.RowHighlighted) -> None:
