@@ -101,13 +101,15 @@ async def start(app: RcApp, pilot: Pilot[int]) -> None:
     app.exit(0)
 
 
-def home_steps(marks: dict[str, float]) -> None:
+def home_steps(marks: dict[str, float], cpu: dict[str, float]) -> None:
     """Mark the steps from the unlock to the home screen's lists on screen (``marks``:
-    name -> perf_counter, the first time each is reached)."""
+    name -> perf_counter, ``cpu``: name -> the process's CPU time, all threads; the first
+    time each is reached)."""
     from screens.home import HomeScreen
 
     def mark(name: str) -> None:
         marks.setdefault(name, time.perf_counter())
+        cpu.setdefault(name, time.process_time())
 
     real_on_login, real_compose = RcApp.on_login, HomeScreen.compose
     real_mount, real_show = HomeScreen.on_mount, HomeScreen.show
@@ -154,6 +156,7 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
     unlock: list[float] = []
     errors: list[str] = []
     marks: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     real_login = accounts.login
 
     def timed_login(*args: Any, **kwargs: Any) -> Any:
@@ -166,6 +169,7 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
         finally:
             unlock.append(time.perf_counter() - t)
             marks.setdefault("unlocked", time.perf_counter())
+            cpu.setdefault("unlocked", time.process_time())
 
     accounts.login = timed_login  # the screen calls accounts.login in its worker
     warmed = watch_warm_up()
@@ -184,7 +188,7 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
     # times the screen's own work
     from screens.home import HomeScreen
 
-    home_steps(marks)
+    home_steps(marks, cpu)
     app.screen.query_one("#username", Input).value = username
     await pilot.press("enter")  # FormMixin: moves focus to the passphrase
     field = app.screen.query_one("#passphrase", Input)
@@ -196,14 +200,17 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
     await shown(app, HomeScreen, failed=lambda: bool(errors))
     total = time.perf_counter() - t0
     marks.setdefault("painted", time.perf_counter())
+    cpu.setdefault("painted", time.process_time())
     rss_first_paint = proc_status_mb("VmRSS")
     await pilot.pause(1.0)  # the session at rest: what it holds while the user works
     deadline = time.perf_counter() + TIMEOUT_S
     while "lists_painted" not in marks and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
-    start = marks.get("unlocked")
+    start, cpu_start = marks.get("unlocked"), cpu.get("unlocked")
     steps = {name: round((at - start) * 1000, 1) for name, at in sorted(
         marks.items(), key=lambda item: item[1])} if start is not None else {}
+    steps_cpu = {name: round((cpu[name] - cpu_start) * 1000, 1) for name in steps
+                 if name in cpu} if cpu_start is not None else {}
     say(RESULT + json.dumps({
         "submit_to_home_s": total,
         "unlock_s": unlock[0] if unlock else None,
@@ -215,6 +222,7 @@ async def login(app: RcApp, pilot: Pilot[int], username: str, phrase: str) -> No
         "rss_at_first_paint_mb": rss_first_paint,
         "private_dirty_after_login_mb": private_dirty_mb(),
         "steps_ms": steps,
+        "steps_cpu_ms": steps_cpu,
     }))
     app.exit(0)
 
