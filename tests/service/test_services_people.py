@@ -142,6 +142,22 @@ def test_consent_state_changes(anna: Vault) -> None:
     assert not any(d.kind == "declined_followup" for d in home.due_items())
 
 
+def test_due_items_and_my_cases_name_their_own_persons(anna: Vault) -> None:
+    """The due rules and my open cases read the names of all their rows in one query:
+    each row still names its own person."""
+    cases, result = family_intake(anna)
+    people = PeopleService(anna, clock=clock)
+    names = {pid: people.get(pid).display_name for pid in result.person_ids}
+    due = [d for d in HomeService(anna, clock=clock).due_items() if d.kind == "child_report"]
+    assert sorted(d.person_id for d in due) == sorted(result.person_ids[2:])
+    for item in due:
+        others = [n for pid, n in names.items() if pid != item.person_id]
+        assert names[item.person_id] in item.title
+        assert not [n for n in others if n in item.title], item.title
+    [row] = cases.my_open_cases()
+    assert [name for _role, name in row.members] == [names[p] for p in result.person_ids]
+
+
 def test_child_reports_are_due_until_recorded(anna: Vault) -> None:
     _, result = family_intake(anna)
     home = HomeService(anna, clock=clock)
