@@ -252,7 +252,11 @@ def warm_up() -> None:
     import rc_tui.services.cases
     import rc_tui.services.home  # noqa: F401 (the due rules: every service package)
     import storage.vault  # noqa: F401
+    from rc_tui.domain import casework, sessions
 
+    # the due rules' own catalogs (text files of the package, nothing of anyone's)
+    casework.catalog()
+    sessions.session_catalog()
     gc.collect()
 
 
