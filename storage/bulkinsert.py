@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -54,16 +54,17 @@ def bind_rows(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
     return out
 
 
-def insert_rows(session: Session, table: Table | str, rows: Sequence[Mapping[str, Any]],
-                *, bound: bool = False) -> None:
+def insert_rows(session: Session | Connection, table: Table | str,
+                rows: Sequence[Mapping[str, Any]], *, bound: bool = False) -> None:
     """INSERT ``rows`` (dicts with the same keys, all column names of ``table``) in the
-    session's transaction, as few multi-row statements as the parameter limit allows.
+    session's (or connection's) transaction, as few multi-row statements as the parameter
+    limit allows.
 
     ``table`` by name (a search index, which has no model), or ``bound`` (rows from
     :func:`bind_rows`): the values are bound as they are."""
     if not rows:
         return
-    conn = session.connection()
+    conn = session.connection() if isinstance(session, Session) else session
     columns = list(rows[0])
     dialect = conn.dialect
     processors: list[Callable[[Any], Any] | None] = (

@@ -32,7 +32,10 @@ assign, convene a samråd, …) is one table, ``CAPABILITIES``: the services ``r
 from __future__ import annotations
 
 import enum
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -40,21 +43,28 @@ from sqlalchemy.orm import Session
 # the capability table lives in its own light module (re-exported: see __all__)
 from rc_tui.services.capabilities import CAPABILITIES, Capability, capabilities_of, roles_with
 from rc_tui.services.errors import NoAccess, PermissionDenied
+from storage.guard import ACCESS_EPOCH
 from storage.models import Assignment, CaseMember, Person, PersonLink, Stay
 from storage.vault import UserInfo, Vault
 
+_T = TypeVar("_T")
+
 __all__ = [
     "CAPABILITIES",
+    "NAMES",
+    "NOTES",
     "AccessPolicy",
     "Capability",
     "Level",
     "SessionGrants",
+    "SessionSets",
     "capabilities_of",
     "forget_grants",
     "grants_for",
     "refusal",
     "require",
     "roles_with",
+    "sets_for",
 ]
 
 class Level(enum.IntEnum):
@@ -114,25 +124,125 @@ def grants_for(vault: Vault) -> SessionGrants:
 
 
 def forget_grants(vault: Vault) -> None:
+    """Forget this session's grants and the sets it kept (``SessionSets``)."""
     if hasattr(vault, _ATTR):
         delattr(vault, _ATTR)
+    if hasattr(vault, _SETS_ATTR):
+        delattr(vault, _SETS_ATTR)
+
+
+#: The state a snapshot read's sets depend on, read in that read's own snapshot: beside
+#: the access epoch (``Session.info[ACCESS_EPOCH]``, read by the guard), the highest id of
+#: each table whose new rows widen somebody's access (the epoch moves on every update or
+#: delete of them, not on inserts), then of the tables whose new rows other kept values
+#: may depend on (``AccessPolicy.kept``'s ``on``).
+_STATE = text(
+    "SELECT (SELECT max(id) FROM assignments), (SELECT max(id) FROM case_members), "
+    "(SELECT max(id) FROM stays), (SELECT max(id) FROM person_links), "
+    "(SELECT max(id) FROM person_history), (SELECT max(id) FROM journal_notes)"
+)
+#: the columns of ``_STATE`` after the access sets' own, by what they stand for: a name or
+#: identity number changed (a row of ``person_history``, which a trigger writes whoever
+#: changes one: migration 0017), a new journal note
+NAMES, NOTES = "names", "notes"
+_MORE_STATE = (NAMES, NOTES)
+#: the epoch and the first columns of ``_STATE``: what the access sets depend on
+_ACCESS_STATE = 5
+
+
+class SessionSets:
+    """Values of one session kept between its snapshot reads, each under the state it was
+    computed in (``AccessPolicy.state``): a value is used again only while that state is
+    exactly the same, so an access narrowed anywhere (the epoch moved), a new assignment,
+    member, stay or link (a higher id) makes every value computed before it go. One per
+    unlocked session (``sets_for``); it goes with the session's grants at lock and logout.
+    Safe to share between the session's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+    def get(self, name: str, state: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+        """The value ``name`` kept for exactly ``state``, or ``compute()`` kept for it."""
+        with self._lock:
+            kept = self._values.get(name)
+        if kept is not None and kept[0] == state:
+            value: _T = kept[1]
+            return value
+        value = compute()
+        with self._lock:
+            self._values[name] = (state, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_SETS_ATTR = "_rc_session_sets"
+
+
+def sets_for(vault: Vault) -> SessionSets:
+    """The kept values of this unlocked session (on the vault object, like its grants)."""
+    sets: SessionSets | None = getattr(vault, _SETS_ATTR, None)
+    if sets is None:
+        sets = SessionSets()
+        setattr(vault, _SETS_ATTR, sets)
+    return sets
 
 
 class AccessPolicy:
-    def __init__(self, user: UserInfo, grants: SessionGrants | None = None) -> None:
+    def __init__(self, user: UserInfo, grants: SessionGrants | None = None,
+                 kept: SessionSets | None = None) -> None:
         self.user = user
         self.grants = grants or SessionGrants()
-        self._assigned: set[int] | None = None
-        self._peers: set[int] | None = None
-        self._residents: set[int] | None = None
-        self._housing: set[int] | None = None
+        self._kept = kept
+        #: the sets of the current transaction
+        self._sets: dict[str, frozenset[int]] = {}
+        #: the current transaction may use ``kept`` (a snapshot read: it writes nothing)
+        self._keeping = False
+        #: the state of the current transaction (``state``), once read
+        self._state: tuple[Any, ...] | None = None
 
-    def reset(self) -> None:
-        """Forget cached sets (called at the start of every transaction)."""
-        self._assigned = None
-        self._peers = None
-        self._residents = None
-        self._housing = None
+    def reset(self, *, snapshot: bool = False) -> None:
+        """Forget the sets of the last transaction (called at the start of every
+        transaction). ``snapshot``: the new transaction is a snapshot read, which writes
+        nothing, so its sets may be the session's kept ones (``SessionSets``) when the
+        state they were computed in is the same. A write transaction always computes its
+        own: it may itself change what they hold."""
+        self._sets = {}
+        self._keeping = snapshot and self._kept is not None
+        self._state = None
+
+    def state(self, s: Session) -> tuple[Any, ...] | None:
+        """The state the sets of this transaction depend on (see ``_STATE``), read once
+        in its snapshot; None when nothing may be kept (a write transaction, or a database
+        without the access epoch)."""
+        if not self._keeping or s.info.get(ACCESS_EPOCH) is None:
+            return None
+        if self._state is None:
+            self._state = (s.info[ACCESS_EPOCH], *s.execute(_STATE).one())
+        return self._state
+
+    def kept(self, s: Session, name: str, compute: Callable[[], _T], *,
+             on: tuple[str, ...] = (), extra: tuple[Any, ...] = ()) -> _T:
+        """``compute()``, or the value kept in this session for ``name`` under the same
+        access state, the same columns ``on`` of ``_STATE`` (``NAMES``, ``NOTES``) and the
+        same ``extra`` (e.g. the set of persons it is about, which may hold this session's
+        emergency grants). Only in a snapshot read; a write transaction computes."""
+        state = self.state(s)
+        if state is None or self._kept is None:
+            return compute()
+        key = (*state[:_ACCESS_STATE],
+               *(state[_ACCESS_STATE + _MORE_STATE.index(o)] for o in on), *extra)
+        return self._kept.get(name, key, compute)
+
+    def _set(self, s: Session, name: str, compute: Callable[[], frozenset[int]]
+             ) -> frozenset[int]:
+        found = self._sets.get(name)
+        if found is None:
+            found = self._sets[name] = self.kept(s, name, compute)
+        return found
 
     # ------------------------------------------------------------------ capabilities
     @property
@@ -149,53 +259,51 @@ class AccessPolicy:
             raise refusal(capability)
 
     # ------------------------------------------------------------------ sets
-    def assigned_persons(self, s: Session) -> set[int]:
+    def assigned_persons(self, s: Session) -> frozenset[int]:
         """Persons whose own track this user is assigned to (active assignments)."""
-        if self._assigned is None:
-            self._assigned = set(s.scalars(
-                select(CaseMember.person_id).join(
-                    Assignment, Assignment.case_member_id == CaseMember.id)
-                .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None))))
-        return self._assigned
+        return self._set(s, "assigned", lambda: frozenset(s.scalars(
+            select(CaseMember.person_id).join(
+                Assignment, Assignment.case_member_id == CaseMember.id)
+            .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None)))))
 
-    def peer_persons(self, s: Session) -> set[int]:
+    def peer_persons(self, s: Session) -> frozenset[int]:
         """Persons in the cases where this user works with some member."""
-        if self._peers is None:
-            self._peers = set(s.scalars(text(
-                "SELECT DISTINCT m2.person_id FROM assignments a "
-                "JOIN case_members m1 ON m1.id = a.case_member_id "
-                "JOIN case_members m2 ON m2.case_id = m1.case_id "
-                "WHERE a.user_id = :u AND a.ended_at IS NULL"), {"u": self.user.id}))
-        return self._peers
+        return self._set(s, "peers", lambda: frozenset(s.scalars(text(
+            "SELECT DISTINCT m2.person_id FROM assignments a "
+            "JOIN case_members m1 ON m1.id = a.case_member_id "
+            "JOIN case_members m2 ON m2.case_id = m1.case_id "
+            "WHERE a.user_id = :u AND a.ended_at IS NULL"), {"u": self.user.id})))
 
-    def shelter_residents(self, s: Session) -> set[int]:
+    def shelter_residents(self, s: Session) -> frozenset[int]:
         """Current and former shelter residents and their accompanying children (for
         shelter staff only)."""
         if not self.can(Capability.RESIDENTS):
-            return set()
-        if self._residents is None:
-            self._residents = _residents_of(s, "shelter")
-        return self._residents
+            return frozenset()
+        return self._set(s, "residents", lambda: _residents_of(s, "shelter"))
 
-    def housing_residents(self, s: Session) -> set[int]:
+    def housing_residents(self, s: Session) -> frozenset[int]:
         """Current and former residents of the temporary housing, for those who work in
-        the perpetrator service (see ``Level``); empty for everyone else."""
+        the perpetrator service (see ``Level``); empty for everyone else. Never kept
+        between transactions: it depends on a member's role, whose change does not move
+        the access epoch."""
         if not self.can(Capability.HOUSING_BOARD):
-            return set()
-        if self._housing is None:
+            return frozenset()
+        found = self._sets.get("housing")
+        if found is None:
             works_there = s.scalar(
                 select(Assignment.id).join(CaseMember,
                                            CaseMember.id == Assignment.case_member_id)
                 .where(Assignment.user_id == self.user.id, Assignment.ended_at.is_(None),
                        CaseMember.role == "perpetrator").limit(1)) is not None
-            self._housing = _residents_of(s, "perpetrator_housing") if works_there else set()
-        return self._housing
+            found = self._sets["housing"] = (_residents_of(s, "perpetrator_housing")
+                                             if works_there else frozenset())
+        return found
 
-    def my_cases(self, s: Session) -> set[int]:
-        return set(s.scalars(text(
+    def my_cases(self, s: Session) -> frozenset[int]:
+        return self._set(s, "cases", lambda: frozenset(s.scalars(text(
             "SELECT DISTINCT m.case_id FROM assignments a "
             "JOIN case_members m ON m.id = a.case_member_id "
-            "WHERE a.user_id = :u AND a.ended_at IS NULL"), {"u": self.user.id}))
+            "WHERE a.user_id = :u AND a.ended_at IS NULL"), {"u": self.user.id})))
 
     # ------------------------------------------------------------------ decisions
     def level(self, s: Session, person_id: int) -> Level:
@@ -231,14 +339,14 @@ class AccessPolicy:
                 or person.id in self.housing_residents(s))
 
 
-def _residents_of(s: Session, facility: str) -> set[int]:
+def _residents_of(s: Session, facility: str) -> frozenset[int]:
     """Everyone with a stay at ``facility``, and the anonymous records linked to one of
     them (their history stays readable where the stays went)."""
     residents = set(s.scalars(select(Stay.person_id).where(Stay.facility == facility)))
     if residents:
         residents |= set(s.scalars(select(PersonLink.anonymous_id).where(
             PersonLink.known_id.in_(residents))))
-    return residents
+    return frozenset(residents)
 
 
 def require(level: Level, needed: Level = Level.FULL, person_id: int | None = None) -> None:

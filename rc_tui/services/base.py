@@ -27,7 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rc_tui.services.access import AccessPolicy, Capability, Level, grants_for, require
+from rc_tui.services.access import (
+    AccessPolicy,
+    Capability,
+    Level,
+    grants_for,
+    require,
+    sets_for,
+)
 from rc_tui.services.errors import ConflictError, NoAccess
 from storage import audit, integrity
 from storage.guard import ACCESS_EPOCH
@@ -122,7 +129,7 @@ class Service:
         self.vault = vault
         self.screen = screen or type(self).__name__.lower()
         self.clock = clock
-        self.access = AccessPolicy(vault.user, grants_for(vault))
+        self.access = AccessPolicy(vault.user, grants_for(vault), sets_for(vault))
         if isinstance(vault, PackVault):  # an outage pack: the writes become operations
             from rc_tui.services.packs.recording import record_offline
 
@@ -149,8 +156,9 @@ class Service:
         transaction, committed before this returns – so nothing is shown unlogged. When the
         access epoch moved between the two, ``AccessChanged`` is raised and nothing is
         logged. A refusal (``NoAccess``) is logged as in ``write``. Nothing may be written
-        in the read transaction itself."""
-        self.access.reset()
+        in the read transaction itself. The access sets may be the session's kept ones
+        (``SessionSets``): computed in an earlier snapshot with the same access state."""
+        self.access.reset(snapshot=True)
         pending: list[dict[str, Any]] = []
         try:
             with self.vault.session() as s:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session
 
 from rc_tui.domain import identity
-from rc_tui.services.access import Capability, Level
+from rc_tui.services.access import NAMES, NOTES, Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.people import WITHHELD, PersonSummary, search_numbers, summary_for
 from rc_tui.services.record_rights import restricted_persons
@@ -145,35 +146,41 @@ def infix_query(words: list[str]) -> tuple[str, str | None] | None:
             " ".join(_quoted(w, "*") for w in rest) or None)
 
 
+def matcher(words: list[str]) -> Callable[[str], bool]:
+    """``matches`` for these words, made once for many texts: a word is the start of a
+    word of the text when it follows no letter, digit or ``_`` (the words typed are made
+    of nothing else: ``query_words``)."""
+    wanted = [re.compile(r"(?<!\w)" + re.escape(w.casefold())) for w in words]
+
+    def match(body: str) -> bool:
+        low = nfc(body).casefold()
+        return all(w.search(low) is not None for w in wanted)
+
+    return match
+
+
 def matches(words: list[str], body: str) -> bool:
     """The same rule as the index, for a few texts in Python: every word is the start of
     some word of ``body`` (case-insensitive; a note signed before text was composed on
     its way in is composed here)."""
-    low = nfc(body).casefold()
-    wanted = [w.casefold() for w in words]
-    if not all(w in low for w in wanted):  # cheap: most texts fail here
-        return False
-    tokens = _WORD.findall(low)
-    return all(any(t.startswith(w) for t in tokens) for w in wanted)
+    return matcher(words)(body)
 
 
-def word_start_globs(word: str) -> tuple[str, str]:
-    """Two GLOB patterns, one of which matches every text in which ``matches`` finds
-    ``word`` at the start of a word (and a few more, which ``matches`` then drops): the
-    text starts with it, or it follows a character that is not an ASCII letter or digit.
-    ASCII letters match either case; any other character of the word matches any run of
-    characters (GLOB folds no case, and text signed before it was composed may hold å, ä
-    and ö decomposed)."""
+def probe_query(words: list[str]) -> str | None:
+    """An FTS5 query of the journal's index that finds every note in which ``matches``
+    finds ``words`` (and more, which ``matches`` then drops): each word cut to its first
+    ``PROBE_LETTERS`` letters, a prefix the index keeps a prefix index of, so the query
+    walks its matches in order and stops at a LIMIT (a longer prefix is first merged from
+    every word that starts with it: tens of milliseconds for a common one). None when a
+    word cannot be probed so: a single letter (no prefix index), a word with ``_`` (a
+    separator for the index, a letter for ``matches``) or one the index folds other than
+    ``matches`` does (``ß``, which ``casefold`` makes ``ss``)."""
     parts = []
-    for c in word.casefold():
-        if c.isascii() and c.isalpha():
-            parts.append(f"[{c}{c.upper()}]")
-        elif c.isascii() and c.isdigit():
-            parts.append(c)
-        else:
-            parts.append("*")
-    pattern = re.sub(r"\*+", "*", "".join(parts)) + "*"
-    return pattern, "*[^0-9A-Za-z]" + pattern
+    for word in words:
+        if len(word) < 2 or "_" in word or word.casefold() != word.lower():
+            return None
+        parts.append(_quoted(word[:PROBE_LETTERS].lower(), "*"))
+    return " ".join(parts) or None
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -201,13 +208,12 @@ class Caseload:
     when the string holds the word after a space."""
 
     def __init__(self, rows: list[tuple[int, str | None, str | None, str | None,
-                                         str | None]], numbers: bool) -> None:
+                                         str | None]]) -> None:
         self.people: list[tuple[int, str, str]] = []
         for pid, given, family, alias, number in rows:
             names = " ".join(x for x in (given, family, alias) if x).lower()
-            tokens = "".join(" " + t for t in _TOKEN.findall(names))
-            if numbers:  # only a word with a digit can match one
-                tokens += _number_tokens(number)
+            # a number's tokens are digits: only a word with a digit matches one
+            tokens = "".join(" " + t for t in _TOKEN.findall(names)) + _number_tokens(number)
             self.people.append((pid, names, tokens + " "))
 
     def matching(self, words: list[str], prefix: bool, limit: int) -> list[int]:
@@ -238,6 +244,14 @@ class Caseload:
 PYTHON_MATCH_MAX_PERSONS = 2000
 #: Above this many readable notes, journal search goes through the index instead.
 PYTHON_MATCH_MAX_NOTES = 5000
+#: The letters of a word the journal's index is probed with (``probe_query``): its
+#: largest prefix index (migration 0002: ``prefix = '2 3 4'``).
+PROBE_LETTERS = 4
+#: A probe that finds more notes than this (of the whole centre) is not used: the
+#: caseload's own notes are read, newest first, until the list is full.
+PROBE_CAP = 1000
+#: Notes read at a time when their text is matched in Python (doubling each time).
+NOTE_BATCH = 32
 
 
 class SearchService(Service):
@@ -277,7 +291,7 @@ class SearchService(Service):
                     hits.append(hit)
 
         add(self._cases(s, query, limit))
-        caseload = self._caseload(s, by_number)
+        caseload = self._caseload(s)
         for prefix in passes:
             if caseload is not None:
                 ids = caseload.matching(words, prefix, limit * 2)
@@ -327,8 +341,8 @@ class SearchService(Service):
         if not self.access.can(Capability.ALL_CASES):
             # "+rowid": a filter on the matches, not a per-id lookup of the index
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
-        return list(s.scalars(text(sql + "LIMIT :n"), {
-            **params, "n": limit * 2, "ids": json.dumps(sorted(self._visible_persons(s)))}))
+            params = {**params, "ids": json.dumps(sorted(self._visible_persons(s)))}
+        return list(s.scalars(text(sql + "LIMIT :n"), {**params, "n": limit * 2}))
 
     def _persons(self, s: Session, ids: list[int], limit: int,
                  by_number: bool) -> list[SearchHit]:
@@ -359,10 +373,11 @@ class SearchService(Service):
         if match is None:
             return []
         sql = "SELECT rowid FROM case_fts WHERE case_fts MATCH :q "
+        params: dict[str, Any] = {"q": match, "n": limit}
         if not self.access.can(Capability.ALL_CASES):
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
-        ids = list(s.scalars(text(sql + "LIMIT :n"), {
-            "q": match, "n": limit, "ids": json.dumps(sorted(self.access.my_cases(s)))}))
+            params["ids"] = json.dumps(sorted(self.access.my_cases(s)))
+        ids = list(s.scalars(text(sql + "LIMIT :n"), params))
         return [SearchHit("case", None, c.id, c.case_number, c.opened_at.date().isoformat())
                 for c in s.scalars(select(Case).where(Case.id.in_(ids)))]
 
@@ -371,45 +386,38 @@ class SearchService(Service):
         """Journal text, only of persons this user has full (or shelter) access to."""
         if limit <= 0:
             return []
-        rows: list[tuple[int, int]] = []  # (note id, person id)
         if self.access.can(Capability.ALL_CASES):
+            note_ids: list[int] = []
             for prefix in passes:
                 match = fts_query(query, prefix=prefix)
-                rows = [(r[0], 0) for r in s.execute(text(
+                note_ids = list(s.scalars(text(
                     "SELECT rowid FROM note_fts WHERE note_fts MATCH :q LIMIT :n"),
-                    {"q": match, "n": limit})]
-                if len(rows) >= limit:
+                    {"q": match, "n": limit}))
+                if len(note_ids) >= limit:
                     break
+            rows = self._note_rows(s, note_ids)
         else:
-            readable = json.dumps(sorted(self._full_persons(s)))
-            count = s.scalar(text("SELECT count(*) FROM journal_notes WHERE person_id IN "
-                                  "(SELECT value FROM json_each(:ids))"), {"ids": readable})
-            if (count or 0) <= PYTHON_MATCH_MAX_NOTES:
-                rows = self._caseload_notes(s, words, readable, limit)
-            else:
-                match = fts_query(query)
-                rows = [(r[0], 0) for r in s.execute(text(
+            readable = self._full_persons(s)
+            mine = self._readable_notes(s, readable)
+            if mine is not None:
+                rows = self._caseload_notes(s, words, mine, readable, limit)
+            else:  # too many to read in Python (a large shelter's): the index
+                rows = [r for r in self._note_rows(s, list(s.scalars(text(
                     "SELECT rowid FROM note_fts WHERE note_fts MATCH :q AND +rowid IN "
                     "(SELECT id FROM journal_notes WHERE person_id IN "
                     "(SELECT value FROM json_each(:ids))) LIMIT :n"),
-                    {"q": match, "ids": readable, "n": limit})]
+                    {"q": fts_query(query), "ids": json.dumps(sorted(readable)),
+                     "n": limit}))) if r.person_id in readable]
         hits: list[SearchHit] = []
-        note_ids = [r[0] for r in rows]
-        if not note_ids:
+        if not rows:
             return hits
-        # the few columns shown (not whole notes), and each person once however many of
-        # her notes match
-        found = {r.id: r for r in s.execute(
-            select(JournalNote.id, JournalNote.person_id, JournalNote.case_id,
-                   JournalNote.created_at, JournalNote.body)
-            .where(JournalNote.id.in_(note_ids)))}
-        owners = {n.person_id for n in found.values()}
-        people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(owners)))}
+        # each person once however many of her notes match
+        people = {p.id: p for p in s.scalars(select(Person).where(
+            Person.id.in_({r.person_id for r in rows})))}
         shown: dict[int, PersonSummary | None] = {}
-        for note_id in note_ids:
-            note = found.get(note_id)
-            person = people.get(note.person_id) if note is not None else None
-            if note is None or person is None:
+        for note in rows:
+            person = people.get(note.person_id)
+            if person is None:
                 continue
             if person.id not in shown:
                 shown[person.id] = (summary_for(self.access, s, person, risk=False)
@@ -423,6 +431,62 @@ class SearchService(Service):
                                   row.protection_level))
         return hits
 
+    def _note_rows(self, s: Session, note_ids: list[int]) -> list[Row[Any]]:
+        """The columns shown of the notes ``note_ids`` (not whole notes), in that order;
+        a note that is gone is left out."""
+        if not note_ids:
+            return []
+        found = {r.id: r for r in s.execute(_NOTE_ROWS, {"ids": json.dumps(note_ids)})}
+        return [found[i] for i in note_ids if i in found]
+
+    def _readable_notes(self, s: Session, readable: frozenset[int]) -> dict[int, int] | None:
+        """The notes of the persons ``readable`` (note id -> person id, newest first),
+        kept for the session while nothing they depend on changes (a new note, a moved
+        access: ``AccessPolicy.kept``); None when there are more than
+        ``PYTHON_MATCH_MAX_NOTES`` (the index is faster then). Never changed by the
+        caller: it is shared by the session's searches."""
+        def compute() -> dict[int, int] | None:
+            ids = json.dumps(sorted(readable))
+            count = s.scalar(text("SELECT count(*) FROM journal_notes WHERE person_id IN "
+                                  "(SELECT value FROM json_each(:ids))"), {"ids": ids}) or 0
+            if count > PYTHON_MATCH_MAX_NOTES:
+                return None
+            return {note: person for note, person in s.execute(text(
+                "SELECT id, person_id FROM journal_notes WHERE person_id IN "
+                "(SELECT value FROM json_each(:ids)) ORDER BY id DESC"), {"ids": ids})}
+
+        return self.access.kept(s, "search_notes", compute, on=(NOTES,), extra=(readable,))
+
+    def _caseload_notes(self, s: Session, words: list[str], mine: dict[int, int],
+                        readable: frozenset[int], limit: int) -> list[Row[Any]]:
+        """The notes of ``mine`` that match, newest first. The candidates: the notes the
+        index's probe finds (``probe_query``: never fewer than match) that are among
+        ``mine``, or, when the probe's words are too common in the centre's journal (more
+        than ``PROBE_CAP`` notes), all of ``mine``; ``matches`` decides, reading the text
+        of only as many candidates as it takes to fill the list."""
+        candidates: list[int] | None = None
+        probe = probe_query(words)
+        if probe is not None:
+            found = s.scalars(text(
+                "SELECT rowid FROM note_fts WHERE note_fts MATCH :q ORDER BY rowid DESC "
+                "LIMIT :n"), {"q": probe, "n": PROBE_CAP + 1}).all()
+            if len(found) <= PROBE_CAP:
+                candidates = [note for note in found if note in mine]
+        if candidates is None:
+            candidates = list(mine)
+        rows: list[Row[Any]] = []
+        match = matcher(words)
+        start, step = 0, NOTE_BATCH
+        while start < len(candidates) and len(rows) < limit:
+            for row in self._note_rows(s, candidates[start:start + step]):
+                # the person read with the text: the note is still one of hers
+                if row.person_id in readable and match(row.body):
+                    rows.append(row)
+                    if len(rows) >= limit:
+                        break
+            start, step = start + step, step * 2
+        return rows
+
     def _restrictions(self, s: Session, hits: list[SearchHit]) -> list[SearchHit]:
         """A restricted record is hidden from search – except from managers, who see it
         marked (they examine the dispute)."""
@@ -433,52 +497,29 @@ class SearchService(Service):
             return [replace(h, record_restricted=h.person_id in restricted) for h in hits]
         return [h for h in hits if h.person_id not in restricted]
 
-    def _caseload_notes(self, s: Session, words: list[str], readable: str,
-                        limit: int) -> list[tuple[int, int]]:
-        """A caseload's notes that match, newest first, as (note id, person id): SQLite
-        picks the candidates (``word_start_globs``: never fewer than match) among the
-        notes of the persons ``readable`` (a JSON list), and ``matches`` decides, reading
-        the text of only as many candidates as it takes to fill the list."""
-        sql = ("SELECT id, person_id FROM journal_notes WHERE person_id IN "
-               "(SELECT value FROM json_each(:ids))")
-        params: dict[str, Any] = {"ids": readable}
-        for i, word in enumerate(words):
-            sql += f" AND (body GLOB :a{i} OR body GLOB :b{i})"
-            params[f"a{i}"], params[f"b{i}"] = word_start_globs(word)
-        candidates = s.execute(text(sql + " ORDER BY id DESC"), params).all()
-        rows: list[tuple[int, int]] = []
-        step = max(limit, 10)
-        for start in range(0, len(candidates), step):
-            batch = candidates[start:start + step]
-            bodies: dict[int, str] = dict(s.execute(text(
-                "SELECT id, body FROM journal_notes WHERE id IN "
-                "(SELECT value FROM json_each(:ids))"),
-                {"ids": json.dumps([note_id for note_id, _p in batch])}).all())
-            for note_id, person_id in batch:
-                if matches(words, bodies.get(note_id, "")):
-                    rows.append((note_id, person_id))
-                    if len(rows) >= limit:
-                        return rows
-        return rows
-
-    def _caseload(self, s: Session, numbers: bool) -> Caseload | None:
+    def _caseload(self, s: Session) -> Caseload | None:
         """The persons this user may know exist, ready to match, when they are few (a
-        caseworker's caseload and its families); None for everyone else (the index)."""
+        caseworker's caseload and its families); None for everyone else (the index).
+        Kept for the session while the persons and their names and numbers stay the same
+        (a change of a name or number writes a row of ``person_history``, whoever makes
+        it: see ``AccessPolicy.kept``)."""
         if self.access.can(Capability.ALL_CASES):
             return None
         visible = self._visible_persons(s)
         if len(visible) > PYTHON_MATCH_MAX_PERSONS:
             return None
-        return Caseload([(r[0], r[1], r[2], r[3], r[4]) for r in s.execute(text(
-            "SELECT id, given_name, family_name, alias, id_number FROM persons "
-            "WHERE id IN (SELECT value FROM json_each(:ids)) ORDER BY id"),
-            {"ids": json.dumps(sorted(visible))})], numbers=numbers)
+        return self.access.kept(s, "search_caseload", lambda: Caseload([
+            (r[0], r[1], r[2], r[3], r[4]) for r in s.execute(text(
+                "SELECT id, given_name, family_name, alias, id_number FROM persons "
+                "WHERE id IN (SELECT value FROM json_each(:ids)) ORDER BY id"),
+                {"ids": json.dumps(sorted(visible))})]),
+            on=(NAMES,), extra=(visible,))
 
-    def _visible_persons(self, s: Session) -> set[int]:
+    def _visible_persons(self, s: Session) -> frozenset[int]:
         return (self.access.peer_persons(s) | self.access.grants.emergency
                 | self.access.shelter_residents(s))
 
-    def _full_persons(self, s: Session) -> set[int]:
+    def _full_persons(self, s: Session) -> frozenset[int]:
         return (self.access.assigned_persons(s) | self.access.grants.emergency
                 | self.access.shelter_residents(s))
 
@@ -497,3 +538,11 @@ class SearchService(Service):
             {"q": f'numbers:"{digits}"'}).all()
         return [SearchHit("restricted", pid, None, "", "", WITHHELD)
                 for pid in ids if pid not in shown]
+
+
+#: the columns of the notes shown (``SearchService._note_rows``)
+_NOTE_ROWS = text(
+    "SELECT id, person_id, case_id, created_at, body FROM journal_notes "
+    "WHERE id IN (SELECT value FROM json_each(:ids))"
+).columns(JournalNote.id, JournalNote.person_id, JournalNote.case_id, JournalNote.created_at,
+          JournalNote.body)
