@@ -252,3 +252,34 @@ def test_migration_0021_from_the_previous_schema(tmp_path: Path) -> None:
             "'access_epoch%'")))
         assert len(names) == len(set(names)) == len(triggers)
     engine.dispose()
+
+
+@pytest.mark.parametrize(("user", "phrase", "setting"), [
+    (ANNA, ANNA_PASS, "PROBE_CAP"), (CHEF, CHEF_PASS, "PROBE_EXAMINE")])
+def test_notes_found_through_the_probe_are_those_found_without_it(
+        family: Family, as_user: Callable[[str, str], Vault],
+        monkeypatch: pytest.MonkeyPatch, user: str, phrase: str, setting: str) -> None:
+    """anna's journal candidates come from the probe, or, when it finds too many, from all
+    of her notes; a manager's long prefixes from the probe, or from the index's own prefix
+    search: the same notes either way."""
+    v = as_user(user, phrase)
+    with v.session(write=True) as s:  # more words to tell the ways apart
+        for body in ("Samtalet om säkerhetsplanen.", "Säkerhetsplan klar", "Säkert boende",
+                     "Motiverande samtalsterapi"):
+            note = s.execute(text(
+                "INSERT INTO journal_notes (person_id, note_type, body, created_at, version) "
+                "VALUES (:p, 'note', :b, :t, 1) RETURNING id"),
+                {"p": family.child, "b": body, "t": NOW}).scalar()
+            s.execute(text("INSERT INTO note_fts (rowid, body) VALUES (:i, :b)"),
+                      {"i": note, "b": body})
+    queries = ["samtal", "säkerhetsplan", "säker", "motiverande samtal", "samtalsterapi",
+               "berättade", "bor nu", "ilska", "xyz", "s"]
+
+    def run() -> list[list[tuple[str, int | None, str]]]:
+        search = SearchService(v, clock=lambda: NOW)
+        return [[(h.kind, h.person_id, h.detail) for h in search.search(q)] for q in queries]
+
+    probed = run()
+    monkeypatch.setattr(search_module, setting, 0)
+    assert run() == probed
+    assert all(any(k == "note" for k, _p, _d in hits) for hits in probed[:5])
