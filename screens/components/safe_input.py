@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from textual import events
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 from rc_tui.text import visible_same_length
@@ -31,6 +33,13 @@ class SafeInput(Input):
     the first line: the rest of a pasted address would be lost without a sign). Password
     fields keep Textual's rule, the first line: a passphrase is never changed.
     """
+
+    #: Textual's Input sets its virtual size (the width of its text) on every key, and a
+    #: widget's virtual size asks for a new layout of the whole screen – each key laid
+    #: out every widget of a form again. A field's size does not follow its text (a field
+    #: whose width does, ``width: auto``, is laid out by Textual's Input itself), so here
+    #: the change only redraws the field.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def validate_value(self, value: str) -> str:
         if self.password:

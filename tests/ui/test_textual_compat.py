@@ -306,3 +306,44 @@ async def test_rc_app_crash_report_has_no_locals_and_closes_the_vault(
     err = capsys.readouterr().err
     assert "rc-tui avslutades efter ett internt fel (RuntimeError)." in err  # Swedish UI
     assert "Storgatan" not in err and "secret" not in err
+
+
+async def test_typing_in_a_safe_input_lays_out_nothing_and_keeps_the_cursor_in_view(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SafeInput``'s virtual size redraws the field instead of laying out the screen on
+    every key (Textual's Input sets it to its text's width on every change). A longer text
+    than the field still scrolls to the cursor, and back."""
+    from textual.screen import Screen
+
+    from screens.components import SafeInput
+
+    layouts: list[int] = []
+    real = Screen._refresh_layout
+
+    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        layouts.append(1)
+        real(self, *args, **kwargs)
+
+    class Form(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SafeInput(id="field")
+            yield Static("below")
+
+    app = Form()
+    async with app.run_test(size=(30, 5)) as pilot:
+        field = app.query_one(SafeInput)
+        field.focus()
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
+        for char in text:
+            await pilot.press(char)
+        await pilot.pause()
+        assert layouts == []
+        shown = "".join(segment.text for segment in field.render_line(0))
+        assert field.value == text and field.scroll_x > 0 and "ABCDEF" in shown
+        for _ in text:
+            await pilot.press("left")
+        await pilot.pause()
+        assert field.scroll_x == 0
+        assert "".join(segment.text for segment in field.render_line(0)).startswith("abc")
