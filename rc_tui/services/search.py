@@ -20,9 +20,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from rc_tui.domain import identity
@@ -42,6 +42,23 @@ _CASE_YEAR_SERIAL = re.compile(r"([0-9]{4})\s*-\s*([0-9]{1,4})")
 _CASE_SERIAL = re.compile(r"[0-9]{4}")
 #: the shortest name part the trigram index finds inside names
 INFIX_MIN = 3
+
+
+def _ids(s: Session, sql: str, params: dict[str, Any]) -> list[int]:
+    """The first column of ``sql`` as ints, read in ``s``'s transaction (``_read``)."""
+    return [row[0] for row in _read(s, sql, params)]
+
+
+def _read(s: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql``, read on the DB-API connection of ``s``'s transaction: a search
+    runs a dozen small statements, and SQLAlchemy's own work per statement was about a
+    third of a search's CPU. Text parameters are composed here (NFC), as the engine
+    composes every statement's (``storage.nfc``)."""
+    conn = s.connection().connection.driver_connection
+    assert conn is not None
+    rows: list[tuple[Any, ...]] = conn.execute(sql, {
+        k: nfc(v) if isinstance(v, str) else v for k, v in params.items()}).fetchall()
+    return rows
 
 
 def prepare(query: str) -> str:
@@ -345,7 +362,7 @@ class SearchService(Service):
             # "+rowid": a filter on the matches, not a per-id lookup of the index
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
             params = {**params, "ids": json.dumps(sorted(self._visible_persons(s)))}
-        return list(s.scalars(text(sql + "LIMIT :n"), {**params, "n": limit * 2}))
+        return _ids(s, sql + "LIMIT :n", {**params, "n": limit * 2})
 
     def _persons(self, s: Session, ids: list[int], limit: int,
                  by_number: bool) -> list[SearchHit]:
@@ -380,7 +397,7 @@ class SearchService(Service):
         if not self.access.can(Capability.ALL_CASES):
             sql += "AND +rowid IN (SELECT value FROM json_each(:ids)) "
             params["ids"] = json.dumps(sorted(self.access.my_cases(s)))
-        ids = list(s.scalars(text(sql + "LIMIT :n"), params))
+        ids = _ids(s, sql + "LIMIT :n", params)
         return [SearchHit("case", None, c.id, c.case_number, c.opened_at.date().isoformat())
                 for c in s.scalars(select(Case).where(Case.id.in_(ids)))]
 
@@ -396,9 +413,9 @@ class SearchService(Service):
                 if probed is not None:
                     rows = probed
                     break
-                rows = self._note_rows(s, list(s.scalars(text(
-                    "SELECT rowid FROM note_fts WHERE note_fts MATCH :q ORDER BY rowid DESC "
-                    "LIMIT :n"), {"q": fts_query(query, prefix=prefix), "n": limit})))
+                rows = self._note_rows(s, _ids(
+                    s, "SELECT rowid FROM note_fts WHERE note_fts MATCH :q ORDER BY rowid DESC "
+                    "LIMIT :n", {"q": fts_query(query, prefix=prefix), "n": limit}))
                 if len(rows) >= limit:
                     break
         else:
@@ -407,12 +424,12 @@ class SearchService(Service):
             if mine is not None:
                 rows = self._caseload_notes(s, words, mine, readable, limit)
             else:  # too many to read in Python (a large shelter's): the index
-                rows = [r for r in self._note_rows(s, list(s.scalars(text(
-                    "SELECT rowid FROM note_fts WHERE note_fts MATCH :q AND +rowid IN "
+                rows = [r for r in self._note_rows(s, _ids(
+                    s, "SELECT rowid FROM note_fts WHERE note_fts MATCH :q AND +rowid IN "
                     "(SELECT id FROM journal_notes WHERE person_id IN "
-                    "(SELECT value FROM json_each(:ids))) LIMIT :n"),
+                    "(SELECT value FROM json_each(:ids))) LIMIT :n",
                     {"q": fts_query(query), "ids": json.dumps(sorted(readable)),
-                     "n": limit}))) if r.person_id in readable]
+                     "n": limit})) if r.person_id in readable]
         hits: list[SearchHit] = []
         if not rows:
             return hits
@@ -436,15 +453,16 @@ class SearchService(Service):
                                   row.protection_level))
         return hits
 
-    def _note_rows(self, s: Session, note_ids: list[int]) -> list[Row[Any]]:
+    def _note_rows(self, s: Session, note_ids: list[int]) -> list[_Note]:
         """The columns shown of the notes ``note_ids`` (not whole notes), in that order;
         a note that is gone is left out."""
         if not note_ids:
             return []
-        found = {r.id: r for r in s.execute(_NOTE_ROWS, {"ids": json.dumps(note_ids)})}
+        found = {r.id: r for r in map(_Note._make, _read(s, _NOTE_ROWS,
+                                                          {"ids": json.dumps(note_ids)}))}
         return [found[i] for i in note_ids if i in found]
 
-    def _probed_notes(self, s: Session, words: list[str], limit: int) -> list[Row[Any]] | None:
+    def _probed_notes(self, s: Session, words: list[str], limit: int) -> list[_Note] | None:
         """The newest notes in which ``words`` are the start of words, found by the index's
         probe (``probe_query``) and ``matches`` rather than by the prefixes themselves: a
         prefix longer than the index's prefix indexes is first merged from every word that
@@ -455,18 +473,17 @@ class SearchService(Service):
         probe = probe_query(words)
         if probe is None or all(len(w) <= PROBE_LETTERS for w in words):
             return None
-        found = s.scalars(text(
-            "SELECT rowid FROM note_fts WHERE note_fts MATCH :q ORDER BY rowid DESC "
-            "LIMIT :n"), {"q": probe, "n": PROBE_EXAMINE + 1}).all()
-        rows = self._verified(s, words, list(found[:PROBE_EXAMINE]), limit)
+        found = _ids(s, "SELECT rowid FROM note_fts WHERE note_fts MATCH :q ORDER BY rowid "
+                     "DESC LIMIT :n", {"q": probe, "n": PROBE_EXAMINE + 1})
+        rows = self._verified(s, words, found[:PROBE_EXAMINE], limit)
         return rows if len(rows) >= limit or len(found) <= PROBE_EXAMINE else None
 
     def _verified(self, s: Session, words: list[str], candidates: list[int], limit: int,
-                  readable: frozenset[int] | None = None) -> list[Row[Any]]:
+                  readable: frozenset[int] | None = None) -> list[_Note]:
         """The first ``limit`` notes of ``candidates`` in which ``matches`` finds
         ``words``, reading the text of only as many as it takes (of the persons
         ``readable`` alone, when given: the person is read with the text)."""
-        rows: list[Row[Any]] = []
+        rows: list[_Note] = []
         match = matcher(words)
         start, step = 0, NOTE_BATCH
         while start < len(candidates) and len(rows) < limit:
@@ -500,7 +517,7 @@ class SearchService(Service):
         return self.access.kept(s, "search_notes", compute, on=(NOTES,), extra=(readable,))
 
     def _caseload_notes(self, s: Session, words: list[str], mine: dict[int, int],
-                        readable: frozenset[int], limit: int) -> list[Row[Any]]:
+                        readable: frozenset[int], limit: int) -> list[_Note]:
         """The notes of ``mine`` that match, newest first. The candidates: the notes the
         index's probe finds (``probe_query``: never fewer than match) that are among
         ``mine``, or, when the probe's words are too common in the centre's journal (more
@@ -509,9 +526,8 @@ class SearchService(Service):
         candidates: list[int] | None = None
         probe = probe_query(words)
         if probe is not None:
-            found = s.scalars(text(
-                "SELECT rowid FROM note_fts WHERE note_fts MATCH :q ORDER BY rowid DESC "
-                "LIMIT :n"), {"q": probe, "n": PROBE_CAP + 1}).all()
+            found = _ids(s, "SELECT rowid FROM note_fts WHERE note_fts MATCH :q ORDER BY "
+                         "rowid DESC LIMIT :n", {"q": probe, "n": PROBE_CAP + 1})
             if len(found) <= PROBE_CAP:
                 candidates = [note for note in found if note in mine]
         if candidates is None:
@@ -565,15 +581,23 @@ class SearchService(Service):
             return []
         # only that a record exists (and the offer of emergency access): not its
         # protection level, nor anything else of it
-        ids = s.scalars(text(
-            "SELECT rowid FROM person_fts WHERE person_fts MATCH :q LIMIT 3"),
-            {"q": f'numbers:"{digits}"'}).all()
+        ids = _ids(s, "SELECT rowid FROM person_fts WHERE person_fts MATCH :q LIMIT 3",
+                   {"q": f'numbers:"{digits}"'})
         return [SearchHit("restricted", pid, None, "", "", WITHHELD)
                 for pid in ids if pid not in shown]
 
 
 #: the columns of the notes shown (``SearchService._note_rows``): the day of the note as
 #: SQLite reads it off the stored time (no time parsed in Python for every note read)
-_NOTE_ROWS = text(
-    "SELECT id, person_id, case_id, date(created_at) AS day, body FROM journal_notes "
-    "WHERE id IN (SELECT value FROM json_each(:ids))")
+_NOTE_ROWS = ("SELECT id, person_id, case_id, date(created_at) AS day, body FROM journal_notes "
+              "WHERE id IN (SELECT value FROM json_each(:ids))")
+
+
+class _Note(NamedTuple):
+    """What a search reads of a note (``_NOTE_ROWS``)."""
+
+    id: int
+    person_id: int
+    case_id: int | None
+    day: str
+    body: str
