@@ -100,7 +100,8 @@ def profile_user(db: Path, user: str, repeat: int, top: int) -> None:
     try:
         queries = sample_queries(vault, manager=vault.user.role is Role.MANAGER)
         parts = Parts()
-        for name, part in (("_cases", "cases"), ("_persons", "persons"), ("_notes", "notes"),
+        for name, part in (("_cases", "cases"), ("_caseload", "caseload"), ("_persons", "persons"),
+                           ("_notes", "notes"),
                            ("_restricted_number_hit", "restricted")):
             if hasattr(SearchService, name):
                 parts.wrap(SearchService, name, part)
