@@ -330,20 +330,18 @@ async def test_typing_in_a_safe_input_lays_out_nothing_and_keeps_the_cursor_in_v
             yield Static("below")
 
     app = Form()
-    async with app.run_test(size=(30, 5)) as pilot:
+    async with app.run_test(size=(16, 5)) as pilot:
         field = app.query_one(SafeInput)
         field.focus()
         await pilot.pause()
         monkeypatch.setattr(Screen, "_refresh_layout", counted)
-        text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
-        for char in text:
-            await pilot.press(char)
+        text = "abcdefghijklmnopqrstuvwxyz"
+        await pilot.press(*text)
         await pilot.pause()
         assert layouts == []
         shown = "".join(segment.text for segment in field.render_line(0))
-        assert field.value == text and field.scroll_x > 0 and "ABCDEF" in shown
-        for _ in text:
-            await pilot.press("left")
+        assert field.value == text and field.scroll_x > 0 and "uvwxyz" in shown
+        await pilot.press("home")
         await pilot.pause()
         assert field.scroll_x == 0
         assert "".join(segment.text for segment in field.render_line(0)).startswith("abc")
