@@ -35,7 +35,7 @@ import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from rc_tui.services.capabilities import CAPABILITIES, Capability, capabilities_of, roles_with
 from rc_tui.services.errors import NoAccess, PermissionDenied
 from storage.guard import ACCESS_EPOCH
-from storage.models import Assignment, CaseMember, Person, PersonLink, Stay
+from storage.models import Assignment, CaseMember, PersonLink, Stay
 from storage.vault import UserInfo, Vault
 
 _T = TypeVar("_T")
@@ -66,6 +66,17 @@ __all__ = [
     "roles_with",
     "sets_for",
 ]
+
+class Identified(Protocol):
+    """What the decisions need of a person: a ``Person``, or the few columns a list read
+    (``PersonRow`` in ``rc_tui.services.people``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def protection_level(self) -> str: ...
+
 
 class Level(enum.IntEnum):
     NONE = 0
@@ -330,7 +341,7 @@ class AccessPolicy:
             CaseMember.case_id == case_id)))
         return bool(members & self.grants.emergency)
 
-    def identity_visible(self, s: Session, person: Person) -> bool:
+    def identity_visible(self, s: Session, person: Identified) -> bool:
         """May this user see the name and identity number of ``person`` in lists?"""
         if person.protection_level == "none":
             return self.level(s, person.id) >= Level.EXISTS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
@@ -163,13 +164,42 @@ def to_input(p: Person) -> PersonInput:
     )
 
 
-def masked_id(p: Person) -> str:
+class PersonRow(Protocol):
+    """What a line about a person is made of (``summary``): a ``Person``, or these columns
+    read alone (a search's hits: no whole rows loaded for one line each)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def given_name(self) -> str | None: ...
+
+    @property
+    def family_name(self) -> str | None: ...
+
+    @property
+    def alias(self) -> str | None: ...
+
+    @property
+    def id_number(self) -> str | None: ...
+
+    @property
+    def birth_date(self) -> date | None: ...
+
+    @property
+    def birth_year(self) -> int | None: ...
+
+    @property
+    def protection_level(self) -> str: ...
+
+
+def masked_id(p: PersonRow) -> str:
     if p.id_number:
         return f"{p.id_number[2:8]}-****"
     return ""
 
 
-def summary(p: Person) -> PersonSummary:
+def summary(p: PersonRow) -> PersonSummary:
     birth = p.birth_date.isoformat() if p.birth_date else (str(p.birth_year) if p.birth_year
                                                             else "")
     return PersonSummary(p.id, display_name(p.given_name, p.family_name, p.alias),
@@ -188,7 +218,7 @@ def display_names(s: Session, person_ids: Iterable[int]) -> dict[int, str]:
         .where(Person.id.in_(ids)))}
 
 
-def summary_for(access: AccessPolicy, s: Session, p: Person, *,
+def summary_for(access: AccessPolicy, s: Session, p: PersonRow, *,
                 case_id: int | None = None, risk: bool = True) -> PersonSummary:
     """``summary`` as this user may see it: protected identities are withheld from
     everyone not assigned to the person (unless revealed with the explicit key), and a
@@ -212,7 +242,7 @@ def summary_for(access: AccessPolicy, s: Session, p: Person, *,
                          p.protection_level if sees_person else WITHHELD, True)
 
 
-def hidden_name(access: AccessPolicy, s: Session, p: Person,
+def hidden_name(access: AccessPolicy, s: Session, p: PersonRow,
                 case_id: int | None = None) -> str:
     """What stands for a person whose identity this user may not see: "Protected person"
     and, to tell two of them apart, the person's role in the first case of theirs this

@@ -30,7 +30,7 @@ from rc_tui.services.access import NAMES, NOTES, Capability, Level
 from rc_tui.services.base import Service
 from rc_tui.services.people import WITHHELD, PersonSummary, search_numbers, summary_for
 from rc_tui.services.record_rights import restricted_persons
-from storage.models import Case, Person
+from storage.models import Case
 from storage.nfc import nfc
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -375,7 +375,7 @@ class SearchService(Service):
         # loaded as many at a time as the list still needs (most matches are shown)
         while ids and len(hits) < limit:
             batch, ids = ids[:limit - len(hits)], ids[limit - len(hits):]
-            people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(batch)))}
+            people = _people(s, batch)
             for pid in batch:
                 p = people.get(pid)
                 if p is None or not self.access.identity_visible(s, p):
@@ -434,8 +434,7 @@ class SearchService(Service):
         if not rows:
             return hits
         # each person once however many of her notes match
-        people = {p.id: p for p in s.scalars(select(Person).where(
-            Person.id.in_({r.person_id for r in rows})))}
+        people = _people(s, list({r.person_id for r in rows}))
         shown: dict[int, PersonSummary | None] = {}
         for note in rows:
             person = people.get(note.person_id)
@@ -591,6 +590,31 @@ class SearchService(Service):
 #: SQLite reads it off the stored time (no time parsed in Python for every note read)
 _NOTE_ROWS = ("SELECT id, person_id, case_id, date(created_at) AS day, body FROM journal_notes "
               "WHERE id IN (SELECT value FROM json_each(:ids))")
+
+
+class _Person(NamedTuple):
+    """What a search reads of a person it shows (``people.PersonRow``)."""
+
+    id: int
+    given_name: str | None
+    family_name: str | None
+    alias: str | None
+    id_number: str | None
+    birth_date: date | None
+    birth_year: int | None
+    protection_level: str
+
+
+def _people(s: Session, ids: list[int]) -> dict[int, _Person]:
+    """The persons ``ids`` by id: the columns a line about them is made of."""
+    if not ids:
+        return {}
+    return {row[0]: _Person(row[0], row[1], row[2], row[3], row[4],
+                            date.fromisoformat(row[5][:10]) if row[5] else None, row[6],
+                            row[7])
+            for row in _read(s, "SELECT id, given_name, family_name, alias, id_number, "
+                                "birth_date, birth_year, protection_level FROM persons WHERE id "
+                                "IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(ids)})}
 
 
 class _Note(NamedTuple):
