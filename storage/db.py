@@ -73,7 +73,8 @@ def is_damage(exc: BaseException) -> bool:
 
 
 def connect(
-    path: Path, data_key: bytes | bytearray, *, configure_wal: bool = True
+    path: Path, data_key: bytes | bytearray, *, configure_wal: bool = True,
+    autocheckpoint: bool = True,
 ) -> Connection:
     """Open one SQLCipher connection with the raw data key and verified settings.
 
@@ -118,6 +119,8 @@ def connect(
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
             if not mode or str(mode[0]).lower() != "wal":
                 raise SecurityCheckFailed("WAL journal could not be enabled")
+        if not autocheckpoint:  # a session's own thread checkpoints (``guard.Checkpointer``)
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
         _verify(conn)
     except BaseException:
         conn.close()
@@ -158,7 +161,8 @@ def _verify(conn: Connection) -> None:
             raise SecurityCheckFailed(f"{pragma} is not {expected}")
 
 
-def make_engine(path: Path, data_key: bytes | bytearray) -> Engine:
+def make_engine(path: Path, data_key: bytes | bytearray, *,
+                background_checkpoint: bool = False) -> Engine:
     """An engine over SQLCipher with an explicit QueuePool.
 
     The default ``SingletonThreadPool`` of the SQLite dialects has crashed sqlcipher3 under
@@ -169,10 +173,13 @@ def make_engine(path: Path, data_key: bytes | bytearray) -> Engine:
 
     The engine keeps a reference to the caller's ``data_key`` buffer, not a copy: when
     the vault zeroes it on close, no other copy of the key is left with the engine.
+
+    ``background_checkpoint``: its connections never checkpoint the WAL at a commit (an
+    open session's own thread does it: ``storage.guard.Checkpointer``).
     """
 
     def creator() -> Connection:
-        return connect(path, data_key)
+        return connect(path, data_key, autocheckpoint=not background_checkpoint)
 
     engine = create_engine(
         "sqlite+pysqlite://",

@@ -15,7 +15,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -66,6 +66,62 @@ _GUARD = text(
 ACCESS_EPOCH = "rc_access_epoch"
 
 
+#: How often an open session looks at the WAL, and copies it into the database when it
+#: changed (``Checkpointer``).
+CHECKPOINT_SECONDS = 5.0
+
+
+class Checkpointer:
+    """A session's WAL checkpoints, in a thread of their own.
+
+    SQLite checkpoints at the commit that takes the WAL past 1,000 pages: that commit then
+    copies them into the database file and waits for its disk, 0.1-0.5 s on a large
+    database – inside somebody's save or search. Here the session's connections never
+    checkpoint at a commit (``wal_autocheckpoint = 0``) and this thread, every
+    :data:`CHECKPOINT_SECONDS` in which the WAL changed, runs a PASSIVE checkpoint: it
+    copies what no reader still needs and waits for no one (SQLite releases the
+    interpreter meanwhile). The last connection to close checkpoints the rest, as before.
+    """
+
+    def __init__(self, wal: Path, engine: Callable[[], Engine | None]) -> None:
+        self._wal = wal
+        self._engine = engine
+        self._stop = threading.Event()
+        self._seen: tuple[int, int] | None = None
+        self._thread = threading.Thread(target=self._run, name="rc-tui-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
+
+    def _run(self) -> None:
+        while not self._stop.wait(CHECKPOINT_SECONDS):
+            self.run_once()
+
+    def run_once(self) -> bool:
+        """A checkpoint if the WAL changed since the last look; True if one ran."""
+        try:
+            stat = self._wal.stat()
+        except OSError:
+            return False
+        seen = (stat.st_size, stat.st_mtime_ns)
+        engine = self._engine()
+        if seen == self._seen or engine is None or self._stop.is_set():
+            return False
+        self._seen = seen
+        with contextlib.suppress(Exception):  # closing, busy, rekeyed: the next look
+            raw = engine.raw_connection()
+            try:
+                conn: Any = raw.driver_connection
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                raw.close()
+        return True
+
+
 class GuardedVault:
     """The state of an open session and its transactions (see the module docstring)."""
 
@@ -98,6 +154,7 @@ class GuardedVault:
         self.enrolled: tuple[EnrolledUser, ...] = ()
         #: the signed directory as last read: (stat signature, key file, pinned keys)
         self._directory: tuple[tuple[int, int, int], keys.KeyFile, dict[str, bytes]] | None = None
+        self._checkpointer = Checkpointer(Path(f"{path}-wal"), lambda: self._engine)
 
     @staticmethod
     def _candidate_keys(
@@ -144,6 +201,7 @@ class GuardedVault:
                 self.log(action)
             except Exception:
                 self._log_later(action)
+        self._checkpointer.stop()
         engine, self._engine = self._engine, None
         with contextlib.suppress(Exception), engine.connect() as conn:
             # best effort, and never in anybody's way: a PASSIVE checkpoint copies what no
@@ -184,6 +242,7 @@ class GuardedVault:
     def _end(self, reason: str) -> None:
         """The session ends on its own (revoked, key gone): no connection, no key."""
         self.ended = reason
+        self._checkpointer.stop()
         engine, self._engine = self._engine, None
         if engine is not None:
             engine.dispose()
@@ -341,7 +400,7 @@ class GuardedVault:
                     # (in place: the buffer stays the one copy of the key)
                     self._data_key[:] = key
                     engine, self._engine = self._engine, db.make_engine(
-                        self.path, self._data_key)
+                        self.path, self._data_key, background_checkpoint=True)
                     self._generation = generation
                     if engine is not None:
                         engine.dispose()
@@ -422,7 +481,7 @@ class GuardedVault:
         self._data_key[:] = new_key  # in place: the buffer stays the one copy of the key
         keys.wipe(new_key)
         self._generation = gen
-        self._engine = db.make_engine(self.path, self._data_key)
+        self._engine = db.make_engine(self.path, self._data_key, background_checkpoint=True)
         with self.session(write=True), self._keyfile():
             pass  # settling the key file drops the old key's seals
         with contextlib.suppress(Exception), self.engine.connect() as conn:

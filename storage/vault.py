@@ -293,7 +293,8 @@ class Vault(AccountMixin, HealthMixin):
                 except sqlcipher3.dbapi2.DatabaseError as exc:
                     raise DatabaseDamaged(str(exc)) from None
                 candidates.remove((generation, data_key))  # kept: the engine shares it
-                return db.make_engine(path, data_key), data_key, generation
+                return (db.make_engine(path, data_key, background_checkpoint=True), data_key,
+                        generation)
             raise DatabaseDamaged("no key opens the database")
         finally:
             wipe_all(candidates)

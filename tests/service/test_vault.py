@@ -373,3 +373,33 @@ def test_close_forgets_the_key(vault: Vault) -> None:
     vault.close()
     assert not vault.is_open
     assert bytes(vault._data_key) == bytes(32)
+
+
+def test_a_session_checkpoints_in_its_own_thread_not_at_a_commit(installed: Path) -> None:
+    """A commit never copies the WAL into the database (that took 0.1-0.5 s inside
+    somebody's save on a large database); the session's checkpoint thread does, when the
+    WAL changed, and it ends with the session."""
+    import hashlib
+    import threading
+
+    from storage import audit
+
+    def main_file() -> str:
+        return hashlib.sha256(installed.read_bytes()).hexdigest()
+
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        with v.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        v._checkpointer.run_once()  # what the unlock wrote
+        before = main_file()
+        with v.session(write=True) as s:  # well past SQLite's 1,000 pages
+            audit.append_many(s, [{"action": "view", "screen": "test", "reason": "x" * 1500}
+                                  for _ in range(3000)])
+        assert main_file() == before  # the commit did not checkpoint
+        assert v._checkpointer.run_once()
+        assert main_file() != before
+        assert not v._checkpointer.run_once()  # nothing changed since
+        assert any(t.name == "rc-tui-checkpoint" for t in threading.enumerate())
+    assert not any(t.name == "rc-tui-checkpoint" for t in threading.enumerate())
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as v:
+        assert v.check().ok
