@@ -275,6 +275,9 @@ def generate_bulk(
 
 def _write_in_child(path: str, username: str, persons: int, notes: int, seed: int,
                     out: Connection) -> None:
+    from rc_tui.hygiene import harden_process
+
+    harden_process()  # a process of its own: no core file, no attaching, as the app
     try:
         db.without_memory_security()  # before this process's first connection
         # millions of short-lived rows and no cycles to free: the cyclic collector's
