@@ -4,16 +4,17 @@ administrators' (``storage.admin.AdminVault``); here it is refused."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from storage import audit, directory, keys
-from storage.errors import PermissionDenied
+from storage.errors import PermissionDenied, SecurityCheckFailed
 from storage.guard import GuardedVault
 from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES, checked_setting
-from storage.meta import get_meta, set_meta
-from storage.models import Role, User
+from storage.meta import PINNED, SETTINGS_STATEMENT, get_meta, set_meta
+from storage.models import Meta, Role, User
 from storage.values import UserInfo, UserRow
 
 
@@ -22,27 +23,64 @@ class AccountMixin(GuardedVault):
 
     #: the signed settings verified from one read of the directory: (that read, settings)
     _verified_settings: tuple[object, directory.Settings] | None = None
+    #: the recorded settings statement as stored, and what its check gave
+    _recorded_settings: tuple[tuple[str, tuple[tuple[str, bytes], ...]],
+                              directory.Settings] | None = None
 
     def setting(self, name: str) -> Any:
-        """A setting: the administrators' signed one from the directory (range-checked),
-        else the database's (an installation from before the directory), else the default.
+        """A setting: the administrators' newest signed settings (range-checked), else –
+        on an installation where no signed settings were ever recorded – the database's,
+        else the default.
+
+        The key file's settings count when their signature verifies against a pinned key
+        and they are not older than the copy a data-key holder recorded in the database
+        when they were new (``record_directory``; the installation records its first
+        ones). Settings deleted from the key file, broken there or replaced by an older
+        signed copy are tampering: the session refuses (``SecurityCheckFailed``), as it
+        does when the recorded copy does not verify. The database's plain ``setting.*``
+        rows (which any data-key holder can write) are read only on an installation that
+        never recorded signed settings.
 
         Each call opens a guarded transaction (a revoked session ends here, and a changed
-        key file is read again: see ``GuardedVault._directory_has_news``). The signature
-        check of the settings is done once per read of the key file: the result is kept
-        with the very read it came from, so a new read (any change of the file) checks
-        again, and nothing verified outlives the file it was verified in."""
+        key file is read again: see ``GuardedVault._directory_has_news``). Each signature is
+        checked once per copy read: a key-file read, or the recorded statement as stored."""
         with self.session() as s:
+            pinned = directory.pinned_from_meta(get_meta(s, PINNED, {}))
+            found: list[directory.Settings] = []
             read = self._directory
             if read is not None:
                 cached = self._verified_settings
                 if cached is not None and cached[0] is read:
-                    signed = cached[1]
+                    found.append(cached[1])
                 else:
                     signed = directory.settings_of(read[1], read[2])
                     self._verified_settings = (read, signed)
-                if signed.signed_by is not None:
-                    return signed.values[name]
+                    found.append(signed)
+            recorded = s.get(Meta, SETTINGS_STATEMENT)
+            if recorded is not None:
+                kept = self._recorded_settings
+                key = (recorded.value, tuple(sorted(pinned.items())))
+                if kept is not None and kept[0] == key:
+                    found.append(kept[1])
+                else:
+                    value = directory.settings_from(
+                        self.db_id, json.loads(recorded.value), pinned)
+                    self._recorded_settings = (key, value)
+                    found.append(value)
+            in_file = found[0] if read is not None else None
+            if recorded is not None:
+                ours = found[-1]
+                if ours.signed_by is None:
+                    raise SecurityCheckFailed("the recorded settings do not verify")
+                if in_file is None:
+                    return ours.values[name]  # the key file not read yet: the recorded
+                if in_file.signed_by is None or in_file.issued_at < ours.issued_at:
+                    # deleted, broken or replaced by an older copy: tampering
+                    raise SecurityCheckFailed("the key file's settings are missing, broken "
+                                              "or older than those recorded")
+                return in_file.values[name]
+            if in_file is not None and in_file.signed_by is not None:
+                return in_file.values[name]
             stored = get_meta(s, f"setting.{name}", DEFAULT_SETTINGS.get(name))
         return checked_setting(name, stored)
 

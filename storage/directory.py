@@ -109,25 +109,41 @@ def valid_revocation(kf: KeyFile, username: str, pinned: dict[str, bytes]) -> di
 class Settings:
     values: dict[str, Any]
     signed_by: str | None
+    #: the statement's time (0: not a signed statement)
+    issued_at: int = 0
+
+
+#: ``directory_accepted``'s entry for the settings (no username has this form): the
+#: ``issued_at`` of the newest settings a data-key holder recorded
+SETTINGS_ACCEPTED = "@settings"
 
 
 def settings_of(kf: KeyFile, pinned: dict[str, bytes] | None) -> Settings:
     """The settings in the directory, range-checked. With ``pinned`` only signed ones are
     used (a data-key holder's session); without, as written (the administrator's view of
     their own file)."""
-    signed = kf.settings
+    return settings_from(kf.db_id, kf.settings, pinned)
+
+
+def settings_from(db_id: str, signed: Any, pinned: dict[str, bytes] | None) -> Settings:
+    """``settings_of`` for a settings statement on its own (the key file's, or the copy a
+    data-key holder recorded in the database)."""
     body: dict[str, Any] | None
-    if signed is None:
+    if not isinstance(signed, dict):
         body = None
     elif pinned is None:
         body = signed.get("body") if isinstance(signed.get("body"), dict) else None
     else:
-        body = verify(kf.db_id, signed, pinned)
+        body = verify(db_id, signed, pinned)
     values = body.get("values") if body and body.get("kind") == "settings" else None
-    if not isinstance(values, dict):
+    if not isinstance(values, dict) or body is None:
         return Settings(dict(DEFAULT_SETTINGS), None)
+    try:
+        issued = int(body.get("issued_at", 0))
+    except (TypeError, ValueError):
+        issued = 0
     return Settings({name: checked_setting(name, values.get(name)) for name in DEFAULT_SETTINGS},
-                    str(signed.get("by")) if signed else None)
+                    str(signed.get("by")) if isinstance(signed, dict) else None, issued)
 
 
 def pinned_from_meta(value: Any) -> dict[str, bytes]:

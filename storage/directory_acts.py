@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage import audit, directory, keys
 from storage.install import DEFAULT_SETTINGS, checked_setting
-from storage.meta import ACCEPTED, PINNED, get_meta, set_meta
+from storage.meta import ACCEPTED, PINNED, SETTINGS_STATEMENT, get_meta, set_meta
 from storage.models import Role, User, UserStatus
 from storage.values import EnrolledUser
 
@@ -30,8 +30,13 @@ def _signer(slot_or_signed: dict[str, Any] | None) -> str:
 
 
 def unrecorded(kf: keys.KeyFile, pinned: dict[str, bytes], accepted: Any) -> bool:
-    """A signed revocation or an administrator's own new signing key not yet recorded."""
+    """A signed revocation, an administrator's own new signing key or newer signed
+    settings not yet recorded."""
     seen = accepted if isinstance(accepted, dict) else {}
+    settings = directory.settings_of(kf, pinned)
+    if settings.signed_by is not None and settings.issued_at > int(
+            seen.get(directory.SETTINGS_ACCEPTED, 0)):
+        return True
     for name in kf.revocations:
         body = directory.valid_revocation(kf, name, pinned)
         if body is not None and int(body["issued_at"]) > int(seen.get(name, 0)):
@@ -96,6 +101,14 @@ def record_directory(s: Session, kf: keys.KeyFile, actor: User) -> bool:
                      reason=f"recorded by {actor.username}")
         if kf.slots.pop(name, None) is not None:
             changed_kf = True
+    settings = directory.settings_of(kf, pinned)
+    if settings.signed_by is not None and settings.issued_at > accepted.get(
+            directory.SETTINGS_ACCEPTED, 0):
+        # the newest signed settings, kept in the database too: a session takes them when
+        # the key file's are missing, broken or older (``AccountMixin.setting``)
+        accepted[directory.SETTINGS_ACCEPTED] = settings.issued_at
+        set_meta(s, SETTINGS_STATEMENT, kf.settings)
+        changed_db = True
     if changed_db:
         set_meta(s, PINNED, directory.pinned_to_meta(pinned))
         set_meta(s, ACCEPTED, accepted)

@@ -321,6 +321,7 @@ class GuardedVault:
                 tried_directory = True
                 with contextlib.suppress(sa_exc.OperationalError, RekeyBusy):
                     self._record_directory_now()
+                self._directory = None  # that read is older than what was just recorded
                 continue
             if finish_rekey and pending is not None and json.loads(pending) and not tried_rekey:
                 # a revocation whose rekey did not complete (its process died): finish it

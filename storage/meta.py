@@ -14,6 +14,9 @@ from storage.models import Meta
 #: last accepted statement time per username (older statements are never acted on again)
 PINNED = "admin_signing_keys"
 ACCEPTED = "directory_accepted"
+#: the newest settings statement a data-key holder recorded from the key file (signed; a
+#: session verifies it again at each read)
+SETTINGS_STATEMENT = "settings_signed"
 
 
 def set_meta(session: Session, key: str, value: Any) -> None:

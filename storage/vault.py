@@ -49,7 +49,7 @@ from storage.errors import (
 from storage.guard import settle, wipe_all
 from storage.health import HealthMixin
 from storage.install import DEFAULT_SETTINGS
-from storage.meta import PINNED, get_meta, set_meta
+from storage.meta import ACCEPTED, PINNED, SETTINGS_STATEMENT, get_meta, set_meta
 from storage.models import Role, User, UserStatus
 from storage.values import CheckReport, EnrolledUser, UserInfo, UserRow, user_info
 
@@ -113,6 +113,11 @@ class Vault(AccountMixin, HealthMixin):
                 set_meta(s, "rekey_pending", False)
                 set_meta(s, PINNED, directory.pinned_to_meta(
                     {admin_username: signing.public_key().public_bytes_raw()}))
+                # the first signed settings, recorded: from now on the key file must hold
+                # these or newer signed ones (``AccountMixin.setting``)
+                set_meta(s, SETTINGS_STATEMENT, kf.settings)
+                set_meta(s, ACCEPTED, {directory.SETTINGS_ACCEPTED: directory.settings_of(
+                    kf, None).issued_at})
                 for k, v in DEFAULT_SETTINGS.items():
                     set_meta(s, f"setting.{k}", v)
                 admin = User(
