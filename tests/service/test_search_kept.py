@@ -174,3 +174,23 @@ def test_a_write_transaction_computes_its_own_sets(
         assert search.access.level(s, family.child) == Level.NONE
         raise LookupError
     assert family.child in found(search, "Ella")
+
+
+def test_a_note_moved_to_her_person_is_found_by_the_next_search(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    """Review (w3-review2), a widening not seen: an UPDATE of ``journal_notes.person_id``
+    moves neither the access epoch nor the journal's highest id, so the note ids anna's
+    session kept (``search_notes``) lack a note moved to one of her persons. Her open
+    session does not find it, a new session does (and the search before the kept
+    values found every note of hers: it read ``journal_notes`` each time)."""
+    anna, bo = as_user(ANNA, ANNA_PASS), as_user(BO, BO_PASS)
+    RecordService(bo, clock=lambda: NOW).add_note(family.outsider, "note",
+                                                  "Kvastfening i trädgården.", sign=False)
+    search = SearchService(anna, clock=lambda: NOW)
+    assert found(search, "kvastfening") == set()  # bo's person: not anna's
+    with bo.session(write=True) as s:  # the data key, raw SQL: the note becomes the child's
+        s.execute(text("UPDATE journal_notes SET person_id = :child WHERE body LIKE "
+                       "'Kvastfening%'"), {"child": family.child})
+    assert found(SearchService(as_user(ANNA, ANNA_PASS), clock=lambda: NOW),
+                 "kvastfening") == {family.child}
+    assert found(search, "kvastfening") == {family.child}
