@@ -194,3 +194,23 @@ def test_a_note_moved_to_her_person_is_found_by_the_next_search(
     assert found(SearchService(as_user(ANNA, ANNA_PASS), clock=lambda: NOW),
                  "kvastfening") == {family.child}
     assert found(search, "kvastfening") == {family.child}
+
+
+def test_a_note_moved_away_from_her_persons_is_not_shown(
+        family: Family, as_user: Callable[[str, str], Vault]) -> None:
+    """The note ids anna's session kept still hold a note an insider moved (UPDATE of
+    ``journal_notes.person_id``, which moves no key) to the perpetrator, whom anna only
+    knows exists: the note is read with its person and dropped, so its text is not shown
+    to her (nor logged). Only that re-check guards it: the perpetrator's name is shown to
+    her, so the hit would pass every later filter."""
+    anna, chef = as_user(ANNA, ANNA_PASS), as_user(CHEF, CHEF_PASS)
+    RecordService(anna, clock=lambda: NOW).add_note(family.child, "note",
+                                                    "Zebrafinkar i köket.", sign=False)
+    search = SearchService(anna, clock=lambda: NOW)
+    assert found(search, "zebrafinkar") == {family.child}
+    before = logged(anna, family.perpetrator)
+    with chef.session(write=True) as s:
+        s.execute(text("UPDATE journal_notes SET person_id = :p WHERE body LIKE 'Zebra%'"),
+                  {"p": family.perpetrator})
+    assert found(search, "zebrafinkar") == set()
+    assert logged(anna, family.perpetrator) == before
