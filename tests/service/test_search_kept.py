@@ -28,6 +28,8 @@ from tests.service.test_access import (  # noqa: F401 - fixtures
     BO_PASS,
     CHEF,
     CHEF_PASS,
+    SIRI,
+    SIRI_PASS,
     Family,
     as_user,
     family,
@@ -214,3 +216,37 @@ def test_a_note_moved_away_from_her_persons_is_not_shown(
                   {"p": family.perpetrator})
     assert found(search, "zebrafinkar") == set()
     assert logged(anna, family.perpetrator) == before
+
+
+#: narrowings of shelter staff's residents (a stay, a link of an anonymous record to a
+#: resident) through the storage API, none of which moves a highest id
+RESIDENT_NARROWINGS = {
+    "stay moved to another person": "UPDATE stays SET person_id = :victim WHERE person_id = :o",
+    "stay moved to the housing": "UPDATE stays SET facility = 'perpetrator_housing'",
+    "link moved to another person": "UPDATE person_links SET known_id = :victim",
+}
+
+
+@pytest.mark.parametrize("change", list(RESIDENT_NARROWINGS))
+def test_a_narrowed_residency_reaches_shelter_staffs_open_session(
+        family: Family, as_user: Callable[[str, str], Vault], change: str) -> None:
+    """siri sees Karin (a resident) and Bengt (an anonymous record linked to her); a stay
+    or link moved away hides them from her open session's next search (the epoch's
+    triggers on ``stays`` and ``person_links``; without them the kept residents stay)."""
+    siri, chef = as_user(SIRI, SIRI_PASS), as_user(CHEF, CHEF_PASS)
+    with chef.session(write=True) as s:
+        s.execute(text("INSERT INTO stays (person_id, facility, admitted_at, version, planned, "
+                       "followup_attempts) VALUES (:o, 'shelter', :now, 1, 0, 0)"),
+                  {"o": family.outsider, "now": NOW})
+        s.execute(text("INSERT INTO person_links (anonymous_id, known_id, linked_by_id, "
+                       "linked_at, reason) VALUES (:p, :o, (SELECT id FROM users WHERE "
+                       "username = 'chef'), :now, 'Samma person.')"),
+                  {"p": family.perpetrator, "o": family.outsider, "now": NOW})
+    search = SearchService(siri, clock=lambda: NOW)
+    assert found(search, "Karin") == {family.outsider}
+    assert found(search, "Bengt") == {family.perpetrator}
+    with chef.session(write=True) as s:
+        s.execute(text(RESIDENT_NARROWINGS[change]),
+                  {"o": family.outsider, "victim": family.victim})
+    gone = family.perpetrator if change.startswith("link") else family.outsider
+    assert gone not in found(search, "Karin") | found(search, "Bengt")
