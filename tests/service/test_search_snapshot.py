@@ -283,3 +283,45 @@ def test_notes_found_through_the_probe_are_those_found_without_it(
     monkeypatch.setattr(search_module, setting, 0)
     assert run() == probed
     assert all(any(k == "note" for k, _p, _d in hits) for hits in probed[:5])
+
+
+def test_migration_0023_from_the_previous_schema(family: Family) -> None:
+    """A database at 0022: 0023 makes a note moved to another person or case, and a
+    member's changed role, move the access epoch (a draft's text does not)."""
+    from storage import db
+    from tests.conftest import drop_tables_added_after
+
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        key = bytes(v._data_key)
+
+    def epoch_after(conn: Any, statement: str) -> int:
+        def epoch() -> int:
+            return int(conn.execute(
+                "SELECT value FROM meta WHERE key = 'access_epoch'").fetchone()[0])
+        before = epoch()
+        conn.execute(statement)
+        return epoch() - before
+
+    note = ("INSERT INTO journal_notes (id, person_id, case_id, note_type, body, author_id, "
+            "created_at, version) SELECT 9999, m.person_id, m.case_id, 'note', 'utkast', "
+            "NULL, '2026-12-07 10:00:00.000000', 1 FROM case_members m ORDER BY m.id LIMIT 1")
+    moved = ("UPDATE journal_notes SET person_id = (SELECT max(id) FROM persons) "
+             "WHERE id = 9999")
+    role = "UPDATE case_members SET role = 'other' WHERE id = (SELECT min(id) FROM case_members)"
+    with db.raw_connection(family.path, key) as conn:  # autocommit
+        drop_tables_added_after(conn, "0022")
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
+                                "'journal_notes_epoch_moved'").fetchall()
+        conn.execute("DROP TRIGGER access_epoch_members_update")  # as 0021 made it
+        conn.execute("CREATE TRIGGER access_epoch_members_update AFTER UPDATE OF case_id, "
+                     "person_id ON case_members BEGIN UPDATE meta SET value = "
+                     "CAST(value AS INTEGER) + 1 WHERE key = 'access_epoch'; END")
+        conn.execute("UPDATE alembic_version SET version_num = '0022'")
+        conn.execute(note)
+        assert epoch_after(conn, moved) == 0 and epoch_after(conn, role) == 0
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:  # migrates
+        assert v.check().ok
+    with db.raw_connection(family.path, key) as conn:
+        assert epoch_after(conn, moved.replace("max(id)", "min(id)")) == 1
+        assert epoch_after(conn, role.replace("'other'", "'victim'")) == 1
+        assert epoch_after(conn, "UPDATE journal_notes SET body = 'y' WHERE id = 9999") == 0
