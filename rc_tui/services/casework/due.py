@@ -42,22 +42,16 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
     all_decisions = list(s.scalars(select(Decision).where(Decision.person_id.in_(ids))
                                    .order_by(Decision.id)))
     decided = {d.person_id for d in all_decisions}
-    stay_days = int(svc.vault.setting("investigation_after_stay_days")
-                    or rules.DEFAULT_STAY_DAYS)
 
     def add(kind: str, person_id: int, title: str, due: date) -> None:
         items.append(DueItem(kind, person_id, mine.get(person_id), title, due, due < today))
 
     # a shelter stay without a decision: the investigation must start
-    for stay in s.scalars(select(Stay).where(Stay.person_id.in_(ids),
-                                             Stay.facility == "shelter")):
-        fact = rules.StayFact(stay.person_id, stay.admitted_at.date(),
-                              stay.person_id in decided, stay.person_id in investigations)
-        due = rules.investigation_due_after_stay(fact, stay_days)
-        if due is not None:
-            add("investigation_start", stay.person_id,
-                _("Start an investigation: {name} is at the shelter without a decision",
-                  name=names.get(stay.person_id, "?")), due)
+    for person_id, stay_due in _stays_without_decision(svc, s, ids, decided,
+                                                       set(investigations)):
+        add("investigation_start", person_id,
+            _("Start an investigation: {name} is at the shelter without a decision",
+              name=names.get(person_id, "?")), stay_due)
     # a child reported to the child unit: the investigation starts without delay
     for report in s.scalars(select(ChildReport).where(
             ChildReport.child_person_id.in_(ids), ChildReport.decision == "reported")):
@@ -104,3 +98,24 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
                       name=names.get(person_id, "?")),
                     inv.started_on + timedelta(days=rules.CHILD_INVESTIGATION_DAYS))
     return items
+
+
+def _stays_without_decision(svc: Service, s: Session, ids: list[int], decided: set[int],
+                            investigated: set[int]) -> list[tuple[int, date]]:
+    """(person, due) for each shelter stay whose investigation must start. The setting is
+    read only when there is a stay: it is a guarded read of its own, and inside the due
+    list's transaction that meant a second connection, opened and keyed each time (half
+    the due list's CPU)."""
+    found: list[tuple[int, date]] = []
+    stay_days: int | None = None
+    for stay in s.scalars(select(Stay).where(Stay.person_id.in_(ids),
+                                             Stay.facility == "shelter")):
+        if stay_days is None:
+            stay_days = int(svc.vault.setting("investigation_after_stay_days")
+                            or rules.DEFAULT_STAY_DAYS)
+        fact = rules.StayFact(stay.person_id, stay.admitted_at.date(),
+                              stay.person_id in decided, stay.person_id in investigated)
+        due = rules.investigation_due_after_stay(fact, stay_days)
+        if due is not None:
+            found.append((stay.person_id, due))
+    return found

@@ -21,7 +21,7 @@ from rc_tui.i18n import _
 from rc_tui.services.access import Capability, Level
 from rc_tui.services.base import DueItem, Service, local_time, user_names
 from rc_tui.services.errors import ValidationError
-from rc_tui.services.people import PersonInput, summary, summary_for
+from rc_tui.services.people import PersonInput, display_names, summary, summary_for
 from storage.models import Case, CaseMember, PartnerContact, Person
 
 #: the member roles a partner may have in his case (never a child, never another
@@ -295,14 +295,14 @@ def partner_contact_due_items(svc: Service, s: Session) -> list[DueItem]:
         opened = _as_datetime(added).date()
         first[int(pid)] = min(first.get(int(pid), opened), opened)
     contacts = _contacts_of(s, set(first))
-    for pid, opened in first.items():
-        due = partner_contact_due(opened, contacts.get(pid, []))
-        if due is None or due > today + timedelta(days=14):
-            continue
-        person = s.get(Person, pid)
-        name = summary(person).display_name if person else "?"
+    dues = {pid: due for pid, opened in first.items()
+            if (due := partner_contact_due(opened, contacts.get(pid, []))) is not None
+            and due <= today + timedelta(days=14)}
+    names = display_names(s, dues)  # one query, not one per man
+    for pid, due in dues.items():
         items.append(DueItem("partner_contact", pid, None,
-                             _("{name}: partner contact due", name=name), due, due < today))
+                             _("{name}: partner contact due", name=names.get(pid, "?")),
+                             due, due < today))
     items += _victim_side_contact_due(svc, s)
     return items
 
