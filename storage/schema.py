@@ -61,7 +61,11 @@ def upgrade(engine: Engine) -> None:
         return
     from alembic import command
 
-    with engine.begin() as conn:
+    # the write lock first (BEGIN IMMEDIATE, waiting for it): two sessions opening at once
+    # after an update both find the schema behind, and a deferred transaction that reads
+    # first cannot wait for the lock when it comes to write ("database is locked"); the
+    # second one then finds the schema at head and does nothing
+    with engine.execution_options(rc_write=True).begin() as conn:
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -325,3 +325,38 @@ def test_migration_0023_from_the_previous_schema(family: Family) -> None:
         assert epoch_after(conn, moved.replace("max(id)", "min(id)")) == 1
         assert epoch_after(conn, role.replace("'other'", "'victim'")) == 1
         assert epoch_after(conn, "UPDATE journal_notes SET body = 'y' WHERE id = 9999") == 0
+
+
+def test_sessions_opening_at_once_after_an_update_all_open(family: Family) -> None:
+    """After an update several sessions open at once and each finds the schema behind:
+    each waits for the write lock to migrate (the first migrates, the others find it done)
+    instead of failing with "database is locked" (the load test's 30 logins met it)."""
+    import threading
+
+    from storage import db
+    from tests.conftest import drop_tables_added_after
+
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        key = bytes(v._data_key)
+    errors: list[BaseException] = []
+    for _round in range(3):
+        with db.raw_connection(family.path, key) as conn:
+            drop_tables_added_after(conn, "0022")
+            conn.execute("UPDATE alembic_version SET version_num = '0022'")
+        start = threading.Barrier(4)
+
+        def open_one(start: threading.Barrier) -> None:
+            try:
+                start.wait()
+                Vault.unlock(family.path, CHEF, CHEF_PASS).close(None)
+            except BaseException as exc:  # collected, asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_one, args=(start,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    with Vault.unlock(family.path, CHEF, CHEF_PASS) as v:
+        assert v.check().ok
