@@ -168,10 +168,11 @@ def append_many(session: Session | Connection, entries: list[dict[str, Any]]) ->
     itself): text is composed (NFC) here, as the model's attributes compose it, so the hash
     covers exactly what is stored. One multi-row INSERT (``storage.bulkinsert``): a search
     appends up to thirty rows, and an ``executemany`` pays per row what one statement
-    pays once."""
+    pays once. The rows' text is composed in ``_chain``: they go to the DB-API connection
+    as they are (``insert_rows(composed=True)``)."""
     rows, head = _chained_rows(session, entries)
     if rows:
-        insert_rows(session, _LOG_TABLE, rows)
+        insert_rows(session, _LOG_TABLE, rows, composed=True)
         session.execute(_MOVE_HEAD, {"id": head[0], "hash": head[1]})
 
 
