@@ -15,6 +15,7 @@ import sqlcipher3
 from sqlalchemy import text
 
 from storage import files, keys
+from storage.db import SESSION_CACHE_KIB
 from storage.errors import (
     AccountPending,
     DatabaseDamaged,
@@ -67,7 +68,7 @@ if sys.argv[3] == "1":  # what ``rc-tui --memory-security`` calls before anythin
     cli.main(["--memory-security", "instruments", "check", "/nonexistent.yaml"])
 with Vault.unlock(Path(sys.argv[1]), sys.argv[2], phrase) as v, v.engine.connect() as c:
     for name in ("cipher_memory_security", "temp_store", "secure_delete", "foreign_keys",
-                 "journal_mode", "busy_timeout", "cipher_version"):
+                 "journal_mode", "busy_timeout", "cipher_version", "cache_size"):
         print(name, c.exec_driver_sql(f"PRAGMA {name}").scalar())
 """
 
@@ -88,6 +89,8 @@ def test_connection_settings_are_enforced(installed: Path, memory_security: str)
     assert pragma["journal_mode"] == "wal"
     assert int(pragma["busy_timeout"]) >= 5000
     assert pragma["cipher_version"].startswith("4.")
+    # the session's page cache (storage.db.SESSION_CACHE_KIB), not SQLCipher's 8,000 KiB
+    assert pragma["cache_size"] == f"-{SESSION_CACHE_KIB}"
 
 
 def test_database_is_not_plain_sqlite(installed: Path) -> None:
