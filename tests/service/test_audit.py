@@ -122,3 +122,22 @@ def test_log_rows_hold_ids_not_personal_data(vault: Vault) -> None:
         columns = [r[1] for r in s.execute(text("PRAGMA table_info(access_log)"))]
     assert "name" not in columns and "text" not in columns
     assert audit.GENESIS == "0" * 64
+
+
+def test_many_entries_are_stored_composed_as_hashed(vault: Vault) -> None:
+    """``append_many`` hands its rows to the DB-API connection past the engine's NFC
+    listener: the rows must be composed (and their times written as the ORM writes them)
+    before they are hashed, or the chain breaks on text typed decomposed."""
+    decomposed, composed = "O\u0308berg ringde", "\u00d6berg ringde"
+    with vault.session(write=True) as s:
+        audit.append(s, "view", reason=decomposed, record_type="one")
+        audit.append_many(s, [{"action": "view", "reason": decomposed, "record_type": "many",
+                               "person_id": 1}, {"action": "view", "record_type": "many"}])
+    with vault.session() as s:
+        rows = s.execute(text("SELECT record_type, reason, ts, flagged FROM access_log "
+                              "WHERE record_type IN ('one', 'many') ORDER BY id")).all()
+        report = audit.verify_chain(s)
+    assert [r[1] for r in rows] == [composed, composed, None]
+    assert {len(r[2]) for r in rows} == {len("2026-12-07 04:00:00.000000")}
+    assert {r[3] for r in rows} == {0}
+    assert report.ok, report.problems
