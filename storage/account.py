@@ -13,7 +13,7 @@ from storage import audit, directory, keys
 from storage.errors import PermissionDenied, SecurityCheckFailed
 from storage.guard import GuardedVault
 from storage.install import DEFAULT_SETTINGS, DEFAULT_USER_PREFERENCES, checked_setting
-from storage.meta import PINNED, SETTINGS_STATEMENT, get_meta, set_meta
+from storage.meta import SETTINGS_STATEMENT, get_meta, set_meta
 from storage.models import Meta, Role, User
 from storage.values import UserInfo, UserRow
 
@@ -24,65 +24,59 @@ class AccountMixin(GuardedVault):
     #: the signed settings verified from one read of the directory: (that read, settings)
     _verified_settings: tuple[object, directory.Settings] | None = None
     #: the recorded settings statement as stored, and what its check gave
-    _recorded_settings: tuple[tuple[str, tuple[tuple[str, bytes], ...]],
-                              directory.Settings] | None = None
+    _recorded_settings: tuple[str, Any, directory.Settings] | None = None
 
     def setting(self, name: str) -> Any:
         """A setting: the administrators' newest signed settings (range-checked), else –
         on an installation where no signed settings were ever recorded – the database's,
         else the default.
 
-        The key file's settings count when their signature verifies against a pinned key
-        and they are not older than the copy a data-key holder recorded in the database
-        when they were new (``record_directory``; the installation records its first
-        ones). Settings deleted from the key file, broken there or replaced by an older
-        signed copy are tampering: the session refuses (``SecurityCheckFailed``), as it
-        does when the recorded copy does not verify. The database's plain ``setting.*``
+        A data-key holder's transaction records the key file's signed settings in the
+        database when they are new (``record_directory``; the installation records its
+        first ones). From then on the key file must hold that very statement, or newer
+        settings whose signature verifies against a pinned key: settings deleted from the
+        key file, broken there or replaced by an older signed copy are tampering, and the
+        session refuses (``SecurityCheckFailed``). The recorded statement counts as it was
+        verified when recorded, like the pinned keys beside it in the database (anyone who
+        could rewrite it could rewrite those): so the settings an administrator signed stay
+        in force after that administrator is revoked. The database's plain ``setting.*``
         rows (which any data-key holder can write) are read only on an installation that
         never recorded signed settings.
 
         Each call opens a guarded transaction (a revoked session ends here, and a changed
-        key file is read again: see ``GuardedVault._directory_has_news``). Each signature is
-        checked once per copy read: a key-file read, or the recorded statement as stored."""
+        key file is read again: see ``GuardedVault._directory_has_news``). A key-file read's
+        signature is checked once per read; the recorded statement is parsed once as stored."""
         with self.session() as s:
-            pinned = directory.pinned_from_meta(get_meta(s, PINNED, {}))
-            found: list[directory.Settings] = []
             read = self._directory
+            in_file: directory.Settings | None = None
             if read is not None:
                 cached = self._verified_settings
                 if cached is not None and cached[0] is read:
-                    found.append(cached[1])
+                    in_file = cached[1]
                 else:
-                    signed = directory.settings_of(read[1], read[2])
-                    self._verified_settings = (read, signed)
-                    found.append(signed)
+                    in_file = directory.settings_of(read[1], read[2])
+                    self._verified_settings = (read, in_file)
             recorded = s.get(Meta, SETTINGS_STATEMENT)
-            if recorded is not None:
-                kept = self._recorded_settings
-                key = (recorded.value, tuple(sorted(pinned.items())))
-                if kept is not None and kept[0] == key:
-                    found.append(kept[1])
-                else:
-                    value = directory.settings_from(
-                        self.db_id, json.loads(recorded.value), pinned)
-                    self._recorded_settings = (key, value)
-                    found.append(value)
-            in_file = found[0] if read is not None else None
-            if recorded is not None:
-                ours = found[-1]
-                if ours.signed_by is None:
-                    raise SecurityCheckFailed("the recorded settings do not verify")
-                if in_file is None:
-                    return ours.values[name]  # the key file not read yet: the recorded
-                if in_file.signed_by is None or in_file.issued_at < ours.issued_at:
-                    # deleted, broken or replaced by an older copy: tampering
-                    raise SecurityCheckFailed("the key file's settings are missing, broken "
-                                              "or older than those recorded")
-                return in_file.values[name]
-            if in_file is not None and in_file.signed_by is not None:
-                return in_file.values[name]
-            stored = get_meta(s, f"setting.{name}", DEFAULT_SETTINGS.get(name))
-        return checked_setting(name, stored)
+            if recorded is None:
+                if in_file is not None and in_file.signed_by is not None:
+                    return in_file.values[name]
+                stored = get_meta(s, f"setting.{name}", DEFAULT_SETTINGS.get(name))
+                return checked_setting(name, stored)
+            kept = self._recorded_settings
+            if kept is None or kept[0] != recorded.value:
+                statement = json.loads(recorded.value)
+                kept = (recorded.value, statement,
+                        directory.settings_from(self.db_id, statement, None))
+                self._recorded_settings = kept
+            _value, statement, ours = kept
+            if read is None or read[1].settings == statement:
+                return ours.values[name]  # the recorded statement itself
+            if in_file is None or in_file.signed_by is None \
+                    or in_file.issued_at < ours.issued_at:
+                # deleted, broken or replaced by an older copy: tampering
+                raise SecurityCheckFailed("the key file's settings are missing, broken or "
+                                          "older than those recorded")
+            return in_file.values[name]
 
     def set_setting(self, name: str, value: Any) -> None:
         """Settings are signed by an administrator (``AdminVault.set_setting``)."""

@@ -242,3 +242,26 @@ def test_the_admin_directory_copy_is_not_a_backup_of_the_key(installed: Path,
         if p.exists():
             shutil.copy(p, copy.with_name(p.name.replace(installed.name, copy.name)))
     assert _every_key_the_admin_can_reach(copy) == []
+
+
+def test_sessions_keep_the_settings_an_administrator_signed_after_that_one_is_revoked(
+        installed: Path) -> None:
+    """Administrator A signed the settings, a second administrator revokes A: A's key is
+    no longer pinned, but what A signed while an administrator stays the settings – every
+    session opens and keeps them (a centre must not lock itself out by revoking the
+    administrator who last changed a setting)."""
+    with Vault.unlock(installed, ADMIN, ADMIN_PASS) as admin:
+        admin.add_user(BO, "Bo Admin", Role.ADMIN, BO_PASS, must_change=False)
+        admin.set_setting("idle_timeout_seconds", 120)
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as manager:  # enrols Bo
+        assert manager.setting("idle_timeout_seconds") == 120
+    with Vault.unlock(installed, BO, BO_PASS) as bo:
+        bo.revoke_user(ADMIN)
+    with Vault.unlock(installed, MANAGER, MANAGER_PASS) as manager:  # records it
+        assert manager.setting("idle_timeout_seconds") == 120
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as anna:
+        assert anna.setting("idle_timeout_seconds") == 120
+    with Vault.unlock(installed, BO, BO_PASS) as bo:  # the next change is Bo's
+        bo.set_setting("idle_timeout_seconds", 90)
+    with Vault.unlock(installed, ANNA, ANNA_PASS) as anna:
+        assert anna.setting("idle_timeout_seconds") == 90
