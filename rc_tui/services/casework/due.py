@@ -103,9 +103,9 @@ def casework_due(svc: Service, s: Session) -> list[DueItem]:
 def _stays_without_decision(svc: Service, s: Session, ids: list[int], decided: set[int],
                             investigated: set[int]) -> list[tuple[int, date]]:
     """(person, due) for each shelter stay whose investigation must start. The setting is
-    read only when there is a stay: it is a guarded read of its own, and inside the due
-    list's transaction that meant a second connection, opened and keyed each time (half
-    the due list's CPU)."""
+    read only when there is a stay: it is a guarded transaction of its own beside the due
+    list's, and reading it for every due list was about half the list's CPU on the
+    100,000-person demo (13 ms against 7 ms as a caseworker)."""
     found: list[tuple[int, date]] = []
     stay_days: int | None = None
     for stay in s.scalars(select(Stay).where(Stay.person_id.in_(ids),
