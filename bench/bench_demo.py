@@ -59,6 +59,8 @@ def child_demo(db: Path, persons: int, notes: int) -> dict[str, Any]:
         result = real_bulk(*args, **kwargs)
         stats.update(persons=result.persons, cases=result.cases, notes=result.notes,
                      persons_s=round(result.persons_s, 1), notes_s=round(result.notes_s, 1),
+                     note_index_s=round(result.note_index_s, 1),
+                     indexes_s=round(result.indexes_s, 1),
                      bulk_s=round(time.perf_counter() - t, 1))
         return result
 

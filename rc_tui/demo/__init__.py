@@ -45,7 +45,8 @@ from rc_tui.demo.base import (
     DEMO_USERS,
     NotADemoDatabase,
 )
-from rc_tui.demo.bulk import BATCH, BulkResult, generate_bulk
+from rc_tui.demo.bulk import BulkResult, generate_bulk
+from rc_tui.demo.bulk_notes import BATCH
 from rc_tui.demo.scenario import generate
 from rc_tui.services import accounts
 from storage import files

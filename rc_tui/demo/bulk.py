@@ -34,17 +34,14 @@ from rc_tui.demo.base import (
     NotADemoDatabase,
     require_demo,
 )
+from rc_tui.demo.bulk_notes import BATCH, NoteBatch, NoteJob, NoteMaker, note_batches
 from rc_tui.demo.families import IdNumbers, family, opened_at, shapes
 from rc_tui.demo.words import (
-    BULK_CLOSINGS,
-    BULK_MIDDLES,
-    BULK_OPENINGS,
-    RARE_SENTENCES,
     RECEIVING_UNITS,
 )
 from rc_tui.services.cases import case_search_numbers
 from rc_tui.services.people import apply_input, index_person, validate
-from storage import audit, db, files, integrity, keys
+from storage import audit, db, files, keys
 from storage.bulkinsert import bind_rows, insert_rows
 from storage.models import (
     Assignment,
@@ -60,14 +57,14 @@ from storage.models import (
 from storage.nfc import nfc
 from storage.vault import Vault
 
-#: Persons (or journal notes) per transaction in :func:`generate_bulk`.
-BATCH = 20_000
 #: The page cache of the bulk writer's connection, in KiB (see _large_cache).
 BULK_CACHE_KIB = 256 * 1024
 #: From this many persons and notes on, :func:`generate_bulk` writes in a process of its own.
 SEPARATE_PROCESS_ROWS = 20_000
-#: About one bulk note in this many gets one of the rare sentences.
-RARE_ONE_IN = 50_000
+#: FTS5's in-memory gathering while the bulk writer builds the journal's search index
+#: (see _note_index_hash), and FTS5's own default, set back after.
+BULK_FTS_HASH_BYTES = 64 * 1024 * 1024
+FTS5_DEFAULT_HASH_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -76,7 +73,9 @@ class BulkResult:
     cases: int = 0
     notes: int = 0
     persons_s: float = 0.0
-    notes_s: float = 0.0
+    notes_s: float = 0.0  # all of the notes' part, the two below included
+    note_index_s: float = 0.0  # the journal's search index, built once
+    indexes_s: float = 0.0  # the dropped indexes, built again
 
 
 class _PersonValues(SimpleNamespace):
@@ -215,8 +214,13 @@ def _ahead(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
 _REINDEXED = ("journal_notes", "access_log")
 
 
+@dataclass
+class _Rebuilt:
+    seconds: float = 0.0  # building the indexes again
+
+
 @contextmanager
-def _indexes_built_after(vault: Vault, tables: tuple[str, ...]) -> Iterator[None]:
+def _indexes_built_after(vault: Vault, tables: tuple[str, ...]) -> Iterator[_Rebuilt]:
     """Drop the secondary indexes of ``tables`` for the block and build them again with the
     same definitions afterwards, whether the block succeeds or not (a failed demo is
     removed whole by its caller; an index must never go missing all the same). Only the
@@ -227,22 +231,16 @@ def _indexes_built_after(vault: Vault, tables: tuple[str, ...]) -> Iterator[None
             "AND tbl_name = :t"), {"t": t}).all()]
         for name, _sql in found:
             s.execute(text(f'DROP INDEX "{name}"'))  # a name sqlite_master gave
+    rebuilt = _Rebuilt()
     try:
-        yield
+        yield rebuilt
     finally:
+        t = time.perf_counter()
         with vault.session(write=True) as s:
             _large_cache(s)
             for _name, sql in found:
                 s.execute(text(str(sql)))
-
-
-def _bulk_note(rng: random.Random) -> tuple[str, str]:
-    kind, opening = rng.choice(BULK_OPENINGS)
-    parts = [opening, *rng.sample(BULK_MIDDLES, rng.randrange(1, 4))]
-    if rng.randrange(RARE_ONE_IN) == 0:
-        parts.append(rng.choice(RARE_SENTENCES))
-    parts.append(rng.choice(BULK_CLOSINGS))
-    return kind, " ".join(parts)
+        rebuilt.seconds = time.perf_counter() - t
 
 
 def generate_bulk(
@@ -306,7 +304,7 @@ def _write_in_child(path: str, username: str, persons: int, notes: int, seed: in
         vault = Vault.unlock(Path(path), username, phrase)
         try:
             result = _write(vault, persons, notes, seed,
-                            lambda message: out.send(("say", message)))
+                            lambda message: out.send(("say", message)), notes_apart=True)
         finally:
             vault.close(None)
         out.send(("done", dataclasses.asdict(result)))
@@ -316,11 +314,9 @@ def _write_in_child(path: str, username: str, persons: int, notes: int, seed: in
         out.close()
 
 
-# C901: one deterministic pass over the families (the generator's state: ids, counters,
-# the rng) and the writer of its batches; split further, the state would pass through
-# every helper
-def _write(  # noqa: C901
+def _write(
     vault: Vault, persons: int, notes: int, seed: int, say: Callable[[str], None],
+    *, notes_apart: bool = False,
 ) -> BulkResult:
     """Write ``persons`` synthetic persons (in families, with cases, members, relations and
     intakes) and ``notes`` signed journal notes straight into a demo database, with their
@@ -331,8 +327,28 @@ def _write(  # noqa: C901
     attributed to the demo caseworker ``anna`` when she exists. Her caseload is the
     :data:`ASSIGNED_CASES` most recent open cases (victims', children's and other persons'
     tracks; the perpetrators' go to ``per``); nobody is assigned to the other cases.
+
+    ``notes_apart``: the notes' batches are made by a process of their own
+    (:class:`NoteMaker`, started here so that its start overlaps the persons' part), else
+    by a thread.
     """
     require_demo(vault)
+    maker = NoteMaker() if notes_apart and notes > 0 else None
+    try:
+        return _write_all(vault, persons, notes, seed, say, maker)
+    finally:
+        if maker is not None:
+            maker.close()
+
+
+# C901: one deterministic pass over the families (the generator's state: ids, counters,
+# the rng) and the writer of its batches; split further, the state would pass through
+# every helper
+def _write_all(  # noqa: C901
+    vault: Vault, persons: int, notes: int, seed: int, say: Callable[[str], None],
+    maker: NoteMaker | None,
+) -> BulkResult:
+    """:func:`_write`'s pass (``maker``: its notes' batches come from there)."""
     result = BulkResult()
     rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
     ids = IdNumbers(rng)
@@ -460,9 +476,18 @@ def _write(  # noqa: C901
     # BASE_DATE; a few are unsigned drafts.
     t1 = time.perf_counter()
     end = datetime.combine(BASE_DATE, datetime.min.time())
-    with _indexes_built_after(vault, _REINDEXED):
-        written = _write_notes(vault, notes, next_note, targets, weights, rng, author_id,
-                               author_name, say)
+    with _indexes_built_after(vault, _REINDEXED) as rebuilt:
+        with vault.session(write=True) as s:
+            after = audit.tail(s)
+        job = NoteJob(notes=notes, next_note=next_note, targets=targets, weights=weights,
+                       rng_state=rng.getstate(), author_id=author_id, author_name=author_name,
+                       after=after, dialect=type(vault.engine.dialect))
+        written = _write_notes(vault, job, maker.batches(job) if maker is not None
+                               else _ahead(note_batches(job)), say)
+        t2 = time.perf_counter()
+        _index_notes(vault, next_note)
+        result.note_index_s = time.perf_counter() - t2
+    result.indexes_s = rebuilt.seconds
     result.notes = written
     result.notes_s = time.perf_counter() - t1
 
@@ -481,80 +506,45 @@ def _write(  # noqa: C901
     return result
 
 
-def _write_notes(vault: Vault, notes: int, next_note: int,
-                 targets: list[tuple[int, int, datetime]], weights: list[float],
-                 rng: random.Random, author_id: int, author_name: str,
+def _write_notes(vault: Vault, job: NoteJob, batches: Iterator[NoteBatch],
                  say: Callable[[str], None]) -> int:
-    """``notes`` journal notes over ``targets`` (person, case, opened) by ``weights``, each
-    signed one sealed in the access log, then their search entries; the number written.
+    """Write ``batches`` (of ``job``: its journal notes, each signed one sealed in the
+    access log); the number written (:func:`_index_notes` makes their search entries).
 
-    A thread of its own prepares each batch (the notes, their content hashes, the chained
-    access-log rows, every value as stored: :func:`_ahead`) while this one writes the one
-    before. The log rows are chained ahead from the log's tail; ``audit.append_chained``
-    checks that they still follow it, and the append-only trigger checks every row."""
-    with vault.session(write=True) as s:
-        after = audit.tail(s)
+    The batches are made elsewhere (a thread, :func:`_ahead`, or a process,
+    :class:`NoteMaker`) while this one writes the one before. The log rows are chained
+    ahead from the log's tail; ``audit.append_chained`` checks that they still follow it,
+    and the append-only trigger checks every row."""
     written = 0
-    for batch in _ahead(_note_batches(vault, notes, next_note, targets, weights, rng,
-                                      author_id, author_name, after)):
+    for batch in batches:
         with vault.session(write=True) as s:
             _large_cache(s)
             insert_rows(s, _table(JournalNote), batch.notes, bound=True)
             audit.append_chained(s, batch.log_rows, batch.head, bound=True)
         written += len(batch.notes)
-        if written % (BATCH * 5) == 0 or written == notes:
-            say(f"  {written} / {notes} journalanteckningar")
-    # the search index once, over every new note: far cheaper than growing it per batch
-    with vault.session(write=True) as s:
-        _large_cache(s)
-        s.execute(text("INSERT INTO note_fts (rowid, body) "
-                       "SELECT id, body FROM journal_notes WHERE id >= :first ORDER BY id"),
-                  {"first": next_note})
+        if written % (BATCH * 5) == 0 or written == job.notes:
+            say(f"  {written} / {job.notes} journalanteckningar")
     return written
 
 
-@dataclass(frozen=True)
-class _NoteBatch:
-    notes: list[dict[str, Any]]  # bound: as stored
-    log_rows: list[dict[str, Any]]  # chained and bound
-    head: tuple[int, str]  # the log's head after them
+def _index_notes(vault: Vault, first: int) -> None:
+    """The journal's search entries of the notes from id ``first`` on, built once over
+    all of them: far cheaper than growing the index per batch."""
+    with vault.session(write=True) as s:
+        _large_cache(s)
+        _note_index_hash(s, BULK_FTS_HASH_BYTES)
+        s.execute(text("INSERT INTO note_fts (rowid, body) "
+                       "SELECT id, body FROM journal_notes WHERE id >= :first ORDER BY id"),
+                  {"first": first})
+        _note_index_hash(s, FTS5_DEFAULT_HASH_BYTES)
 
 
-def _note_batches(vault: Vault, notes: int, next_note: int,
-                  targets: list[tuple[int, int, datetime]], weights: list[float],
-                  rng: random.Random, author_id: int, author_name: str,
-                  after: tuple[int, str]) -> Iterator[_NoteBatch]:
-    """The batches of :func:`_write_notes`, dated between the case's opening and
-    BASE_DATE; a few are unsigned drafts. Each signed note is sealed in the log, as signing
-    through the service does: its hash is taken from the values as stored."""
-    end = datetime.combine(BASE_DATE, datetime.min.time())
-    dialect = vault.engine.dialect
-    cumulative: list[float] = []
-    total = 0.0
-    for w in weights:
-        total += w
-        cumulative.append(total)
-    made = 0
-    while made < notes and targets:
-        size = min(BATCH, notes - made)
-        picks = rng.choices(targets, cum_weights=cumulative, k=size)
-        rows: list[dict[str, Any]] = []
-        for person_id, case_id, opened in picks:
-            kind, body = _bulk_note(rng)
-            span = max(0.0, (end - opened).total_seconds())
-            created = opened + timedelta(seconds=int(rng.random() * span))
-            rows.append({"id": next_note, "person_id": person_id, "case_id": case_id,
-                         "note_type": kind, "body": nfc(body), "author_id": author_id,
-                         "created_at": created,
-                         "signed_at": created if rng.random() < 0.97 else None,
-                         "corrects_id": None, "version": 1})
-            next_note += 1
-        stored = bind_rows(_table(JournalNote), rows, dialect)
-        log_rows, after = audit.chain([
-            {"action": "sign", "user_id": author_id, "username": author_name,
-             "person_id": r["person_id"], "record_type": "journal_note",
-             "record_id": r["id"], "screen": "demo", "ts": r["signed_at"],
-             "content_hash": integrity.content_hash_of("journal_note", b)}
-            for r, b in zip(rows, stored, strict=True) if r["signed_at"] is not None], after)
-        yield _NoteBatch(stored, bind_rows(audit.LOG_TABLE, log_rows, dialect), after)
-        made += size
+def _note_index_hash(s: Session, size: int) -> None:
+    """Set FTS5's ``hashsize`` of the journal's search index: how many bytes of new
+    entries it gathers in memory before it writes them out as a segment that later merges
+    rewrite. With the default (1 MiB) a million notes made hundreds of small segments and
+    the index took 9 s to build; with 64 MiB, 5 s. The option is stored with the index, so
+    the bulk writer sets the default back in the same transaction: the app's own writes
+    gather as before."""
+    s.execute(text("INSERT INTO note_fts (note_fts, rank) VALUES ('hashsize', :size)"),
+              {"size": size})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import Table, select, text
 
 from rc_tui import demo
+from rc_tui.demo import bulk, bulk_notes
 from rc_tui.domain import identity
 from rc_tui.services.cases import CaseService
 from rc_tui.services.home import HomeService
@@ -183,6 +185,9 @@ def test_bulk_demo_is_searchable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             assert s.scalar(text("SELECT count(*) FROM persons")) == 300
             assert s.scalar(text("SELECT count(*) FROM journal_notes")) == 1000
             assert s.scalar(text("SELECT count(*) FROM note_fts")) == 1000
+            # built with a large in-memory gathering, then FTS5's default set back
+            config = {str(k): v for k, v in s.execute(text("SELECT k, v FROM note_fts_config"))}
+            assert config["hashsize"] == bulk.FTS5_DEFAULT_HASH_BYTES
             mine = select(CaseMember.person_id).join(
                 Assignment, Assignment.case_member_id == CaseMember.id).join(
                 User, User.id == Assignment.user_id).where(User.username == "anna")
@@ -239,7 +244,6 @@ def test_bulk_notes_rebuild_the_indexes_they_drop(tmp_path: Path,
     """The journal's and the access log's indexes are dropped while the notes are written
     and built again after, with the same definitions, also when the writing fails; the
     triggers that keep signed notes and the log read-only stay all along."""
-    from rc_tui.demo import bulk
 
     path = make_demo(tmp_path / "a", persons=40)
     with Vault.unlock(path, "anna", ANNA_PASS) as v:
@@ -297,6 +301,36 @@ def test_rows_made_ahead_raise_their_errors_and_stop_with_the_writer() -> None:
     rows.close()  # the writer failed or finished early
     assert not any(t.name == "rc-tui-bulk-rows" for t in threading.enumerate())
     assert len(made) <= 5
+
+
+def test_the_note_maker_process_reports_its_error_and_ends_with_the_writer() -> None:
+    """The process that makes the notes' batches hands its error to the writer, and ends
+    on its own when the writer stops early (not stopped by force, nothing left running)."""
+    from datetime import datetime
+
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+    def job(notes: int, weights: list[float]) -> bulk_notes.NoteJob:
+        return bulk_notes.NoteJob(
+            notes=notes, next_note=1, targets=[(1, 1, datetime(2025, 1, 1))],
+            weights=weights, rng_state=random.Random(1).getstate(), author_id=1,
+            author_name="anna", after=(0, "0" * 64), dialect=SQLiteDialect_pysqlite)
+
+    failing = bulk_notes.NoteMaker()
+    try:
+        with pytest.raises(RuntimeError, match="note maker failed: ValueError"):
+            next(failing.batches(job(10, [1.0, 2.0])))  # two weights for one target
+    finally:
+        failing.close()
+    assert failing._process.exitcode == 0
+    maker = bulk_notes.NoteMaker()
+    batches = maker.batches(job(3 * bulk_notes.BATCH, [1.0]))
+    first = next(batches)
+    assert len(first.notes) == bulk_notes.BATCH
+    assert first.head[0] == len(first.log_rows)  # chained from the tail it was given
+    batches.close()  # the writer failed or finished early
+    maker.close()
+    assert maker._process.exitcode == 0  # it ended itself: the pipe was closed
 
 
 def test_a_prepared_seal_matches_the_stored_record(anna: Vault) -> None:
@@ -373,7 +407,6 @@ def test_the_bulk_writer_process_opens_only_a_demo(vault: Vault,
     is a demo, before it opens it (not only its caller)."""
     import multiprocessing
 
-    from rc_tui.demo import bulk
     from storage import db
 
     monkeypatch.setattr(db, "_memory_security", True)  # restored: the call below clears it
