@@ -131,6 +131,17 @@ def home_steps(marks: dict[str, float], cpu: dict[str, float]) -> None:
         real_show(self, lists)
         self.call_after_refresh(lambda: mark("lists_painted"))
 
+    real_display = RcApp._display
+
+    def display(self: RcApp, screen: Screen[Any], renderable: Any) -> None:
+        # every frame the app produces (headless: not written, the same work otherwise);
+        # the last one before the probe's "painted" is when the screen stopped changing
+        if renderable is not None and isinstance(screen, HomeScreen):
+            marks["last_frame"] = time.perf_counter()
+            cpu["last_frame"] = time.process_time()
+        real_display(self, screen, renderable)
+
+    RcApp._display = display  # type: ignore[method-assign]
     RcApp.on_login = on_login  # type: ignore[method-assign]
     HomeScreen.compose = compose  # type: ignore[method-assign]
     HomeScreen.on_mount = on_mount  # type: ignore[method-assign]

@@ -173,6 +173,12 @@ def logins(db: Path, user: str, phrase: str, repeat: int) -> None:
     emit("first_screen_after_login_s", totals, includes_unlock=True,
          unlock_part_s=round(statistics.median(in_app), 3) if in_app else None,
          excluding_unlock_s=round(statistics.median(rest), 3) if rest else None,
+         # the home screen's last frame after the unlock (the screen stopped changing);
+         # the probe's end comes later: Pilot's press returns only after two quiet
+         # 20 ms windows (textual's wait_for_idle), which no user waits for
+         last_frame_after_unlock_ms=median_or_none(
+             r["steps_ms"]["last_frame"] for r in runs
+             if "last_frame" in r.get("steps_ms", {})),
          # ms after the unlock returned, medians: the login's on_login, the home screen
          # composed, mounted, painted, its lists read (in a thread) and drawn
          steps_ms={name: median_or_none(r.get("steps_ms", {}).get(name) for r in runs)
