@@ -208,10 +208,11 @@ def _ahead(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
         worker.join()
 
 
-#: Tables whose secondary indexes are dropped while the journal notes are written and
-#: built again after: each note and its access-log entry land all over these indexes
-#: (dates in random order), while CREATE INDEX sorts once.
-_REINDEXED = ("journal_notes", "access_log")
+#: Indexes dropped while the journal notes are written and built again after: each note
+#: and its access-log entry land all over these (persons in random order), while CREATE
+#: INDEX sorts once. The log's indexes by time stay: the notes come in the order of their
+#: dates, so those only grow at one end.
+_REINDEXED = ("ix_journal_person", "ix_access_log_person")
 
 
 @dataclass
@@ -220,15 +221,15 @@ class _Rebuilt:
 
 
 @contextmanager
-def _indexes_built_after(vault: Vault, tables: tuple[str, ...]) -> Iterator[_Rebuilt]:
-    """Drop the secondary indexes of ``tables`` for the block and build them again with the
-    same definitions afterwards, whether the block succeeds or not (a failed demo is
-    removed whole by its caller; an index must never go missing all the same). Only the
-    indexes: the triggers that keep signed notes and the access log read-only stay."""
+def _indexes_built_after(vault: Vault, names: tuple[str, ...]) -> Iterator[_Rebuilt]:
+    """Drop the indexes ``names`` for the block and build them again with the same
+    definitions afterwards, whether the block succeeds or not (a failed demo is removed
+    whole by its caller; an index must never go missing all the same). Only the indexes:
+    the triggers that keep signed notes and the access log read-only stay."""
     with vault.session(write=True) as s:
-        found = [tuple(r) for t in tables for r in s.execute(text(
+        found = [tuple(r) for name in names for r in s.execute(text(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            "AND tbl_name = :t"), {"t": t}).all()]
+            "AND name = :n"), {"n": name}).all()]
         for name, _sql in found:
             s.execute(text(f'DROP INDEX "{name}"'))  # a name sqlite_master gave
     rebuilt = _Rebuilt()

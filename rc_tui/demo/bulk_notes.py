@@ -5,6 +5,7 @@ Nothing here opens the database; ``rc_tui.demo.bulk`` writes what is made."""
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import queue
 import random
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -69,28 +71,28 @@ class NoteJob:
 
 
 def note_batches(job: NoteJob) -> Iterator[NoteBatch]:
-    """The batches of ``job`` (see :func:`_write_notes`), dated between the case's opening
-    and BASE_DATE; a few are unsigned drafts. Each signed note is sealed in the log, as
-    signing through the service does: its hash is taken from the values as stored."""
+    """The batches of ``job`` (see ``rc_tui.demo.bulk._write_notes``), dated between the
+    case's opening and BASE_DATE, in the order of their dates (as a journal and a log fill
+    up: ids and the log's times rise together, so the log's indexes by time only grow at
+    one end while the notes go in); a few are unsigned drafts. Each signed note is sealed in
+    the log, as signing through the service does: its hash is taken from the values as
+    stored."""
     end = datetime.combine(BASE_DATE, datetime.min.time())
     dialect = job.dialect()
     rng = random.Random()  # noqa: S311 - reproducible fiction, not secrets
     rng.setstate(job.rng_state)
-    targets, next_note, after = job.targets, job.next_note, job.after
-    cumulative: list[float] = []
-    total = 0.0
-    for w in job.weights:
-        total += w
-        cumulative.append(total)
-    made = 0
-    while made < job.notes and targets:
-        size = min(BATCH, job.notes - made)
-        picks = rng.choices(targets, cum_weights=cumulative, k=size)
+    next_note, after = job.next_note, job.after
+    if not job.targets:
+        return
+    cumulative = list(itertools.accumulate(job.weights))
+    dated = sorted(((opened + timedelta(seconds=int(
+        rng.random() * max(0.0, (end - opened).total_seconds()))), person_id, case_id)
+        for person_id, case_id, opened in rng.choices(
+            job.targets, cum_weights=cumulative, k=job.notes)), key=itemgetter(0))
+    for start in range(0, job.notes, BATCH):
         rows: list[dict[str, Any]] = []
-        for person_id, case_id, opened in picks:
+        for created, person_id, case_id in dated[start:start + BATCH]:
             kind, body = _bulk_note(rng)
-            span = max(0.0, (end - opened).total_seconds())
-            created = opened + timedelta(seconds=int(rng.random() * span))
             rows.append({"id": next_note, "person_id": person_id, "case_id": case_id,
                          "note_type": kind, "body": nfc(body), "author_id": job.author_id,
                          "created_at": created,
@@ -105,7 +107,6 @@ def note_batches(job: NoteJob) -> Iterator[NoteBatch]:
              "content_hash": integrity.content_hash_of("journal_note", b)}
             for r, b in zip(rows, stored, strict=True) if r["signed_at"] is not None], after)
         yield NoteBatch(stored, bind_rows(audit.LOG_TABLE, log_rows, dialect), after)
-        made += size
 
 
 class NoteMaker:

@@ -241,9 +241,11 @@ def _indexes(v: Vault) -> list[tuple[str, str]]:
 
 def test_bulk_notes_rebuild_the_indexes_they_drop(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """The journal's and the access log's indexes are dropped while the notes are written
-    and built again after, with the same definitions, also when the writing fails; the
-    triggers that keep signed notes and the log read-only stay all along."""
+    """The journal's and the access log's indexes by person are dropped while the notes
+    are written and built again after, with the same definitions, also when the writing
+    fails; the log's indexes by time and the triggers that keep signed notes and the log
+    read-only stay all along. The notes come in the order of their dates (so those indexes
+    only grow at one end): ids and the log's times rise together."""
 
     path = make_demo(tmp_path / "a", persons=40)
     with Vault.unlock(path, "anna", ANNA_PASS) as v:
@@ -263,11 +265,23 @@ def test_bulk_notes_rebuild_the_indexes_they_drop(tmp_path: Path,
         monkeypatch.setattr(bulk, "_write_notes", failing)
         with pytest.raises(RuntimeError):
             bulk.generate_bulk(v, 20, 50, separate_process=False)
-        assert seen == [[]]
+        assert seen == [[(name, sql) for name, sql in before
+                         if name not in ("ix_journal_person", "ix_access_log_person")]]
         assert _indexes(v) == before
         monkeypatch.setattr(bulk, "_write_notes", real)
+        with v.session() as s:
+            first = s.scalar(text("SELECT max(id) FROM journal_notes"))
+            first_log = s.scalar(text("SELECT max(id) FROM access_log"))
         bulk.generate_bulk(v, 20, 50, seed=8, separate_process=False)
         assert _indexes(v) == before
+        with v.session() as s:
+            dates = s.execute(text("SELECT created_at FROM journal_notes WHERE id > :i "
+                                   "ORDER BY id"), {"i": first}).scalars().all()
+            times = s.execute(text("SELECT ts FROM access_log WHERE id > :i AND "
+                                   "action = 'sign' ORDER BY id"), {"i": first_log}
+                              ).scalars().all()
+        assert len(dates) == 50 and dates == sorted(dates)
+        assert len(times) > 40 and times == sorted(times)
         assert v.check().ok
 
 
