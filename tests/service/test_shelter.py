@@ -76,9 +76,21 @@ def admit_anonymous(v: Vault, place: int | None, when: datetime = NOW, *,
 
 
 def test_anonymous_admission_with_two_children_creates_the_due_items(
-        family: Family, as_user: Login) -> None:
+        family: Family, as_user: Login, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = places(as_user)
     siri = as_user(SIRI, SIRI_PASS)
+    read: list[str] = []
+    real_setting = siri.setting
+
+    def setting(name: str) -> object:
+        read.append(name)
+        return real_setting(name)
+
+    monkeypatch.setattr(siri, "setting", setting)
+    # an empty shelter's due list does not read the days setting (a transaction of its
+    # own); it is read once a woman stays without a decision
+    HomeService(siri, clock=at(NOW)).due_items()
+    assert "investigation_after_stay_days" not in read
     stay_id, woman, (son, daughter) = admit_anonymous(siri, ids["1A"])
     # each child has a record of its own, in the same case, with the mother's relation
     shown = PeopleService(siri, clock=at(NOW)).get(woman)
@@ -95,6 +107,7 @@ def test_anonymous_admission_with_two_children_creates_the_due_items(
     assert {p for k, p in kinds if k == "shelter_plan"} == {woman, son, daughter}
     inv = next(d for d in due if d.kind == "investigation_start")
     assert inv.due == NOW.date() + timedelta(days=7) and not inv.overdue
+    assert "investigation_after_stay_days" in read
     # the manager sees the same, once each
     chef_due = HomeService(as_user(CHEF, CHEF_PASS), clock=at(NOW)).due_items()
     assert sum(1 for d in chef_due if (d.kind, d.person_id) == ("investigation_start",

@@ -48,8 +48,17 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
         return summary_for(svc.access, s, person).display_name if person else "?"
 
     if can(Capability.SHELTER_BOARD):
-        stay_days = int(svc.vault.setting("investigation_after_stay_days")
-                        or casework_rules.DEFAULT_STAY_DAYS)
+        # read only when a woman stays without a decision: a setting is a guarded
+        # transaction of its own beside the due list's, a third of an empty shelter's
+        # due list (as for the caseworkers' rule in services.casework.due)
+        stay_days: list[int] = []
+
+        def days() -> int:
+            if not stay_days:
+                stay_days.append(int(svc.vault.setting("investigation_after_stay_days")
+                                     or casework_rules.DEFAULT_STAY_DAYS))
+            return stay_days[0]
+
         current = list(s.scalars(select(Stay).where(
             Stay.facility == "shelter", Stay.departed_at.is_(None), Stay.planned.is_(False))))
         ids = [st.person_id for st in current]
@@ -68,7 +77,7 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
                     _("Start an investigation: {name} is at the shelter without a decision",
                       name=who) if can(Capability.ALL_CASES) else
                     _("Investigation due: {name} is here without a decision (Nexus starts "
-                      "it)", name=who), admitted + timedelta(days=stay_days))
+                      "it)", name=who), admitted + timedelta(days=days()))
             if st.accompanying_id is not None and st.person_id not in reported:
                 add("child_report", st.person_id, st.case_id,
                     _("Child welfare report or decision missing: {name} (at the shelter)",
