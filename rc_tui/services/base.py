@@ -102,14 +102,19 @@ def user_names(s: Session, ids: set[int | None]) -> dict[int, str]:
 
 def my_open_tracks(svc: Service, s: Session) -> dict[int, int]:
     """Persons on an open track (in an open case) this user is assigned to -> case id: whose
-    due items are this user's."""
-    rows = s.execute(
-        select(CaseMember.person_id, CaseMember.case_id)
-        .join(Assignment, Assignment.case_member_id == CaseMember.id)
-        .join(Case, Case.id == CaseMember.case_id)
-        .where(Assignment.user_id == svc.user.id, Assignment.ended_at.is_(None),
-               CaseMember.closed_at.is_(None), Case.status == "open")).all()
-    return {p: c for p, c in rows}
+    due items are this user's. Read once per transaction (``s`` is one; three due rules of
+    one due list ask for it) and handed out as a copy."""
+    key = ("my_open_tracks", svc.user.id)
+    kept: dict[int, int] | None = s.info.get(key)
+    if kept is None:
+        rows = s.execute(
+            select(CaseMember.person_id, CaseMember.case_id)
+            .join(Assignment, Assignment.case_member_id == CaseMember.id)
+            .join(Case, Case.id == CaseMember.case_id)
+            .where(Assignment.user_id == svc.user.id, Assignment.ended_at.is_(None),
+                   CaseMember.closed_at.is_(None), Case.status == "open")).all()
+        kept = s.info[key] = {p: c for p, c in rows}
+    return dict(kept)
 
 
 def utcnow() -> datetime:

@@ -818,3 +818,34 @@ def test_hostile_text_is_stored_exactly(family: Family, as_user: Login) -> None:
     plan_items = due(anna_v, NOW, "plan", family.victim)
     assert len(plan_items) == sum(1 for _w, t in cases if t.strip())
     assert all("\n" not in i.title and "\r" not in i.title for i in plan_items)
+
+
+def test_my_open_tracks_is_read_once_per_transaction(family: Family, as_user: Login) -> None:
+    """Three due rules of one due list ask whose tracks are this user's: one query per
+    transaction, a copy each time; the next transaction reads again (an assignment made
+    meanwhile counts)."""
+    from sqlalchemy import event
+
+    from rc_tui.services.base import my_open_tracks
+
+    anna_v = as_user(ANNA, ANNA_PASS)
+    home = HomeService(anna_v, clock=lambda: NOW)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(anna_v.engine, "before_cursor_execute", seen)
+    try:
+        with anna_v.session() as s:
+            first = my_open_tracks(home, s)
+            count = len(statements)
+            first.clear()  # the caller's copy
+            again = my_open_tracks(home, s)
+            assert len(statements) == count and again and family.victim in again
+        with anna_v.session() as s:
+            before = len(statements)
+            assert my_open_tracks(home, s) == again
+            assert len(statements) > before
+    finally:
+        event.remove(anna_v.engine, "before_cursor_execute", seen)
