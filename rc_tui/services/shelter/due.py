@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -51,14 +52,8 @@ def shelter_due(svc: Service, s: Session) -> list[DueItem]:
         # read only when a woman stays without a decision: a setting is a guarded
         # transaction of its own beside the due list's, a third of an empty shelter's
         # due list (as for the caseworkers' rule in services.casework.due)
-        stay_days: list[int] = []
-
-        def days() -> int:
-            if not stay_days:
-                stay_days.append(int(svc.vault.setting("investigation_after_stay_days")
-                                     or casework_rules.DEFAULT_STAY_DAYS))
-            return stay_days[0]
-
+        days = functools.cache(lambda: int(svc.vault.setting("investigation_after_stay_days")
+                                           or casework_rules.DEFAULT_STAY_DAYS))
         current = list(s.scalars(select(Stay).where(
             Stay.facility == "shelter", Stay.departed_at.is_(None), Stay.planned.is_(False))))
         ids = [st.person_id for st in current]
